@@ -1,0 +1,69 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpinctl.h - what Swift cannot call directly: ioctl() and syscall() are variadic,
+ * request numbers are function-like macros, and the installed uapi headers are
+ * 6.1's, which lack PAGEMAP_SCAN. Every symbol is prefixed cpinctl_ / CPINCTL_.
+ */
+#ifndef CPINCTL_H
+#define CPINCTL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __linux__
+#include <linux/types.h>
+
+/* ---- PAGEMAP_SCAN (fs/proc/task_mmu.c, uapi <linux/fs.h> since 6.7) ---- */
+
+/** One region returned by PAGEMAP_SCAN: [start, end) with the same categories. */
+struct cpinctl_page_region {
+	__u64 start;
+	__u64 end;
+	__u64 categories;
+};
+
+/** struct pm_scan_arg as in 6.7+ <linux/fs.h>: twelve u64. */
+struct cpinctl_pm_scan_arg {
+	__u64 size;
+	__u64 flags;
+	__u64 start;
+	__u64 end;
+	__u64 walk_end;
+	__u64 vec;
+	__u64 vec_len;
+	__u64 max_pages;
+	__u64 category_inverted;
+	__u64 category_mask;
+	__u64 category_anyof_mask;
+	__u64 return_mask;
+};
+
+_Static_assert(sizeof(struct cpinctl_page_region) == 24, "page_region is 24 bytes");
+_Static_assert(sizeof(struct cpinctl_pm_scan_arg) == 96, "pm_scan_arg is 96 bytes");
+
+/* Categories (PAGE_IS_*). */
+#define CPINCTL_PAGE_IS_WPALLOWED (1ULL << 0)
+#define CPINCTL_PAGE_IS_WRITTEN (1ULL << 1)
+#define CPINCTL_PAGE_IS_FILE (1ULL << 2)
+#define CPINCTL_PAGE_IS_PRESENT (1ULL << 3)
+#define CPINCTL_PAGE_IS_SWAPPED (1ULL << 4)
+#define CPINCTL_PAGE_IS_PFNZERO (1ULL << 5)
+#define CPINCTL_PAGE_IS_HUGE (1ULL << 6)
+#define CPINCTL_PAGE_IS_SOFT_DIRTY (1ULL << 7)
+#define CPINCTL_PAGE_IS_GUARD (1ULL << 8)
+
+/** _IOWR('f', 16, struct pm_scan_arg) */
+extern const unsigned long CPINCTL_PAGEMAP_SCAN;
+
+/**
+ * cpinctl_pagemap_scan - PAGEMAP_SCAN on an open /proc/PID/pagemap fd.
+ * Returns the number of regions written, or -1 with errno set.
+ */
+long cpinctl_pagemap_scan(int fd, struct cpinctl_pm_scan_arg *arg);
+
+#endif /* __linux__ */
+
+/** strerrorname_np(): "EACCES" for EACCES; NULL when unknown. */
+const char *cpinctl_errno_name(int err);
+
+#endif /* CPINCTL_H */

@@ -1,0 +1,1 @@
+// Nothing here yet: the library starts in the next commit.

@@ -1,0 +1,176 @@
+// SPDX-License-Identifier: MIT
+/*
+ * pinctl-test-holder - maps and touches memory in known ways, prints where, and holds
+ * it until stdin closes or SIGTERM arrives. Live tests and benchmarks inspect this
+ * process as "another pid" whose layout they know.
+ *
+ *   pinctl-test-holder KIND:SIZE[:PATH] ...
+ *
+ * KIND: anon (4K pages, written), thp (2 MiB aligned, MADV_HUGEPAGE, written),
+ *       mlock (anon, written, mlock2), zero (anon, read: the shared zero page),
+ *       untouched (anon, never faulted), pageout (anon, written, then MADV_PAGEOUT),
+ *       file (PATH mapped shared read-only and read), memfd (shared, written).
+ * SIZE: bytes with an optional K, M or G suffix.
+ *
+ * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifndef MADV_PAGEOUT
+#define MADV_PAGEOUT 21
+#endif
+
+static const size_t page = 4096;
+static const size_t huge = 2UL << 20;
+
+static void die(const char *what, const char *arg)
+{
+	fprintf(stderr, "pinctl-test-holder: %s %s: %s\n", what, arg, strerror(errno));
+	exit(1);
+}
+
+static size_t parse_size(const char *s, const char *spec)
+{
+	char *end;
+	errno = 0;
+	unsigned long long v = strtoull(s, &end, 0);
+	unsigned long long mult = 1;
+	if (errno || end == s)
+		goto bad;
+	switch (*end) {
+	case 'K': case 'k': mult = 1ULL << 10; end++; break;
+	case 'M': case 'm': mult = 1ULL << 20; end++; break;
+	case 'G': case 'g': mult = 1ULL << 30; end++; break;
+	}
+	if ((*end != '\0' && *end != ':') || v == 0 || v > (1ULL << 40) / mult)
+		goto bad;
+	return (size_t)(v * mult + page - 1) & ~(page - 1);
+bad:
+	fprintf(stderr, "pinctl-test-holder: bad size in '%s' (use e.g. anon:64K)\n", spec);
+	exit(2);
+}
+
+static char *map_anon(size_t len, size_t align)
+{
+	char *p = mmap(NULL, len + align, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (p == MAP_FAILED)
+		die("mmap", "anon");
+	if (align) {
+		uintptr_t a = ((uintptr_t)p + align - 1) & ~(uintptr_t)(align - 1);
+		if (a > (uintptr_t)p)
+			munmap(p, a - (uintptr_t)p);
+		munmap((char *)a + len, (uintptr_t)p + align - a);
+		p = (char *)a;
+	}
+	return p;
+}
+
+static void write_pages(char *p, size_t len)
+{
+	for (size_t off = 0; off < len; off += page)
+		p[off] = (char)(1 + (off / page) % 251);
+}
+
+static volatile sig_atomic_t stop;
+
+static void on_term(int sig)
+{
+	(void)sig;
+	stop = 1;
+}
+
+int main(int argc, char **argv)
+{
+	if (argc < 2) {
+		fprintf(stderr, "usage: pinctl-test-holder KIND:SIZE[:PATH] ...\n");
+		return 2;
+	}
+	for (int i = 1; i < argc; i++) {
+		char *spec = argv[i];
+		char *colon = strchr(spec, ':');
+		if (!colon) {
+			fprintf(stderr, "pinctl-test-holder: '%s' is not KIND:SIZE\n", spec);
+			return 2;
+		}
+		size_t kl = (size_t)(colon - spec);
+		size_t len = parse_size(colon + 1, spec);
+		char *p;
+#define IS(k) (kl == strlen(k) && strncmp(spec, k, kl) == 0)
+		if (IS("anon") || IS("mlock") || IS("zero") || IS("untouched") || IS("pageout")) {
+			p = map_anon(len, 0);
+			madvise(p, len, MADV_NOHUGEPAGE);
+			if (IS("zero")) {
+				volatile char sink = 0;
+				for (size_t off = 0; off < len; off += page)
+					sink += p[off];
+				(void)sink;
+			} else if (!IS("untouched")) {
+				write_pages(p, len);
+			}
+			if (IS("mlock") && mlock(p, len))
+				die("mlock", spec);
+			if (IS("pageout") && madvise(p, len, MADV_PAGEOUT))
+				die("madvise(MADV_PAGEOUT)", spec);
+		} else if (IS("thp")) {
+			p = map_anon(len, huge);
+			if (madvise(p, len, MADV_HUGEPAGE))
+				die("madvise(MADV_HUGEPAGE)", spec);
+			write_pages(p, len);
+		} else if (IS("memfd")) {
+			int fd = memfd_create("pinctl-test-holder", 0);
+			if (fd < 0 || ftruncate(fd, (off_t)len))
+				die("memfd_create", spec);
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED)
+				die("mmap", spec);
+			close(fd);
+			write_pages(p, len);
+		} else if (IS("file")) {
+			char *path = strchr(colon + 1, ':');
+			if (!path) {
+				fprintf(stderr, "pinctl-test-holder: '%s' needs file:SIZE:PATH\n", spec);
+				return 2;
+			}
+			path++;
+			int fd = open(path, O_RDONLY);
+			if (fd < 0)
+				die("open", path);
+			p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED)
+				die("mmap", path);
+			close(fd);
+			volatile char sink = 0;
+			struct stat st;
+			size_t filelen = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
+			for (size_t off = 0; off < len && off < filelen; off += page)
+				sink += p[off];
+			(void)sink;
+		} else {
+			fprintf(stderr, "pinctl-test-holder: unknown kind in '%s'\n", spec);
+			return 2;
+		}
+#undef IS
+		printf("region %.*s 0x%" PRIxPTR " %zu\n", (int)kl, spec, (uintptr_t)p, len);
+	}
+	signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+	printf("ready\n");
+	fflush(stdout);
+	char buf[64];
+	while (!stop) {
+		ssize_t n = read(0, buf, sizeof(buf));
+		if (n == 0 || (n < 0 && errno != EINTR))
+			break;
+	}
+	return 0;
+}
