@@ -1,0 +1,16 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Writes a line to standard error (diagnostics never go to stdout).
+public func printError(_ line: String) {
+    var s = line
+    if !s.hasSuffix("\n") { s += "\n" }
+    s.withUTF8 { buf in
+        var off = 0
+        while off < buf.count {
+            let n = write(2, buf.baseAddress! + off, buf.count - off)
+            if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { break }
+        }
+    }
+}

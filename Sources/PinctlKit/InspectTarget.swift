@@ -1,0 +1,53 @@
+/// What to inspect in a process: an address, a range, or the VMAs of a mapping.
+public enum InspectTarget: Equatable, Sendable, CustomStringConvertible {
+    case address(UInt64)
+    /// [start, end): end exclusive, as /proc/PID/maps prints it.
+    case range(start: UInt64, end: UInt64)
+    /// "[stack]", "[heap]", "[vdso]", a full path, or a basename such as "libc.so.6".
+    case mapping(String)
+
+    /// `0x7f00`, `0x7f00-0x7f80`, `0x7f00+64K`, or a mapping name.
+    public static func parse(_ text: String) throws(PinctlError) -> InspectTarget {
+        let t = Substring(text).trimmingSpaces()
+        guard !t.isEmpty else {
+            throw .invalidInput("empty target: give an address (0x7f..), a range (0x7f..-0x7f.. or 0x7f..+64K) or a mapping name ([stack], libc.so.6)")
+        }
+        if let a = NumberParsing.parseUInt64(t) { return .address(a) }
+        for sep in ["-", "+"] as [Character] {
+            guard let i = t.firstIndex(of: sep) else { continue }
+            let left = t[..<i], right = t[t.index(after: i)...]
+            guard let start = NumberParsing.parseUInt64(left) else { continue }
+            if sep == "-" {
+                guard let end = NumberParsing.parseUInt64(right) else {
+                    throw .invalidInput("'\(text)': the end of the range is not a number: write 0xSTART-0xEND")
+                }
+                guard end > start else {
+                    throw .invalidInput("'\(text)': the range is empty or backwards: the end must be above the start")
+                }
+                return .range(start: start, end: end)
+            }
+            guard let len = NumberParsing.parseSize(right) else {
+                throw .invalidInput("'\(text)': '\(right)' is not a size: write e.g. 0x7f00+64K, +2M or +0x1000")
+            }
+            guard len > 0 else { throw .invalidInput("'\(text)': the length is zero: give a size above 0") }
+            let end = start.addingReportingOverflow(len)
+            guard !end.overflow else {
+                throw .invalidInput("'\(text)': start plus length overflows 64 bits: give a smaller length")
+            }
+            return .range(start: start, end: end.partialValue)
+        }
+        // Something that starts like a number but isn't one is a typo, not a file name.
+        if t.hasPrefix("0x") || t.hasPrefix("0X") {
+            throw .invalidInput("'\(text)' is not an address: hex addresses look like 0x7f3a2c000000")
+        }
+        return .mapping(String(t))
+    }
+
+    public var description: String {
+        switch self {
+        case .address(let a): return hex(a)
+        case .range(let s, let e): return "\(hex(s))-\(hex(e))"
+        case .mapping(let m): return m
+        }
+    }
+}

@@ -1,0 +1,79 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// How to inspect.
+public struct InspectOptions: Sendable {
+    /// Build per-page rows (text `--pages`, and JSON).
+    public var rows: Bool
+    /// Collapse compound pages and runs of identical absent entries into one row.
+    public var collapse: Bool
+    /// Use PAGEMAP_SCAN, where the kernel has it, to skip holes and find huge mappings.
+    public var useScan: Bool
+
+    public init(rows: Bool = false, collapse: Bool = true, useScan: Bool = true) {
+        self.rows = rows
+        self.collapse = collapse
+        self.useScan = useScan
+    }
+}
+
+/// `pinctl inspect`: one address, a range or a mapping of a live process, from /proc.
+public final class Inspector {
+    public let process: ProcessRef
+    let tables: PhysicalPageReader
+
+    public init(process: ProcessRef, tables: PhysicalPageReader = PhysicalPageReader()) {
+        self.process = process
+        self.tables = tables
+    }
+
+    public func inspect(_ target: InspectTarget, options: InspectOptions = InspectOptions()) throws(PinctlError) -> InspectReport {
+        let smaps = try ProcSmaps.parse(process.readText("smaps"))
+        let vmas = smaps.map(\.vma)
+        let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
+        var opts = options
+        if case .address = target { opts.rows = true }
+        let pagemap = try PagemapReader(process: process)
+        let walker = PageWalker(pagemap: pagemap, tables: tables, options: opts)
+        for seg in segments {
+            let entry = smaps[seg.vmaIndex]
+            let hugePages: UInt64
+            if entry.vmFlags.contains("ht"), let kps = entry["KernelPageSize"], kps > PagemapReader.pageSize {
+                hugePages = kps >> PagemapReader.pageShift
+            } else {
+                hugePages = 512  // a PMD-mapped THP on x86-64
+            }
+            try walker.walk(seg, hugePages: hugePages)
+        }
+        var touched: [Int] = []
+        for s in segments where touched.last != s.vmaIndex { touched.append(s.vmaIndex) }
+
+        var notes: [String] = []
+        if walker.scanUsed && !opts.rows {
+            notes.append("PAGEMAP_SCAN: read \(walker.pagesRead) of \(walker.summary.pages) pagemap entries, skipping unpopulated holes")
+        } else if let why = pagemap.scanUnsupportedReason {
+            notes.append("\(why): read every pagemap entry")
+        }
+        if walker.inheritedPages > 0 {
+            notes.append("flags of \(walker.inheritedPages) tail pages of PMD-mapped huge pages read once at their head (--no-collapse reads each)")
+        }
+        let summary = walker.finishSummary()
+        if walker.pfnHidden {
+            notes.append("PFNs hidden: pagemap shows PFN 0 unless opened with CAP_SYS_ADMIN; run as root")
+        }
+        return InspectReport(
+            pid: process.pid, target: target.description, kernel: Self.kernelRelease(),
+            vmas: touched.map { VMAReport(smaps[$0]) },
+            pages: opts.rows ? walker.finishRows() : [],
+            summary: summary, pfnHidden: walker.pfnHidden,
+            pageTablesUnavailable: tables.unavailable.map { "\($0.file): \($0.reason)" },
+            notes: notes)
+    }
+
+    public static func kernelRelease() -> String {
+        var u = utsname()
+        uname(&u)
+        return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
+    }
+}

@@ -1,0 +1,17 @@
+/// `pinctl maps`: a process's VMAs with the facts that decide whether memory can be pinned,
+/// moved or reclaimed, and the process's VmLck and VmPin.
+public struct MapsReport: Codable, Sendable {
+    public var pid: Int32
+    public var name: String
+    public var vmLck: UInt64?
+    public var vmPin: UInt64?
+    public var vmRSS: UInt64?
+    public var vmas: [VMAReport]
+
+    public static func read(_ process: ProcessRef) throws(PinctlError) -> MapsReport {
+        let smaps = try ProcSmaps.parse(process.readText("smaps"))
+        let status = ProcStatus.parse(try process.readText("status"))
+        return MapsReport(pid: process.pid, name: status.name, vmLck: status.vmLck, vmPin: status.vmPin,
+                          vmRSS: status.vmRSS, vmas: smaps.map(VMAReport.init))
+    }
+}

@@ -1,0 +1,93 @@
+/// Numbers as users type them: `0x7f00...` or decimal, sizes with K/M/G suffixes.
+/// Every step is overflow-checked; nil means "not a number of this kind".
+public enum NumberParsing {
+    /// Hex with 0x, or decimal.
+    public static func parseUInt64(_ text: Substring) -> UInt64? {
+        let s = text.trimmingSpaces()
+        if s.hasPrefix("0x") || s.hasPrefix("0X") {
+            return parseDigits(s.dropFirst(2), radix: 16)
+        }
+        return parseDigits(s, radix: 10)
+    }
+
+    /// A size: a number with an optional K, M, G or T suffix (powers of 1024), optionally
+    /// followed by "B" or "iB" ("64K", "2MiB", "0x1000").
+    public static func parseSize(_ text: Substring) -> UInt64? {
+        var s = text.trimmingSpaces()
+        // "2MiB" and "2MB" mean 2M; a bare trailing B after a digit stays (it is hex in 0x1B).
+        if s.hasSuffix("iB"), s.count > 2, unitShift(s.dropLast(2).last) != nil { s = s.dropLast(2) }
+        else if s.hasSuffix("B"), s.count > 1, unitShift(s.dropLast().last) != nil { s = s.dropLast() }
+        var shift: UInt64 = 0
+        if let u = unitShift(s.last) {
+            shift = u
+            s = s.dropLast()
+        }
+        guard let base = parseUInt64(s) else { return nil }
+        let r = base.multipliedReportingOverflow(by: 1 << shift)
+        return r.overflow ? nil : r.partialValue
+    }
+
+    static func unitShift(_ c: Character?) -> UInt64? {
+        switch c {
+        case "K", "k": return 10
+        case "M", "m": return 20
+        case "G", "g": return 30
+        case "T", "t": return 40
+        default: return nil
+        }
+    }
+
+    static func parseDigits(_ s: Substring, radix: UInt64) -> UInt64? {
+        guard !s.isEmpty else { return nil }
+        var v: UInt64 = 0
+        for ch in s.utf8 {
+            if ch == UInt8(ascii: "_") { continue }
+            guard let d = digitValue(ch), d < radix else { return nil }
+            let m = v.multipliedReportingOverflow(by: radix)
+            if m.overflow { return nil }
+            let a = m.partialValue.addingReportingOverflow(d)
+            if a.overflow { return nil }
+            v = a.partialValue
+        }
+        return v
+    }
+
+    @inline(__always)
+    static func digitValue(_ ch: UInt8) -> UInt64? {
+        switch ch {
+        case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(ch - UInt8(ascii: "0"))
+        case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt64(ch - UInt8(ascii: "a") + 10)
+        case UInt8(ascii: "A")...UInt8(ascii: "F"): return UInt64(ch - UInt8(ascii: "A") + 10)
+        default: return nil
+        }
+    }
+
+    /// Hex as /proc prints it (no 0x): "7f3a2c000000".
+    public static func parseHex<S: StringProtocol>(_ s: S) -> UInt64? {
+        parseDigits(Substring(s), radix: 16)
+    }
+}
+
+extension Substring {
+    func trimmingSpaces() -> Substring {
+        var s = self
+        while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
+        while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }
+        return s
+    }
+}
+
+/// "0x7f3a2c000000"
+@inline(__always)
+public func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+
+/// "1.5 GiB", "64 KiB", "4096 B": for humans, never parsed back.
+public func humanBytes(_ v: UInt64) -> String {
+    let units: [(UInt64, String)] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
+    for (size, name) in units where v >= size {
+        if v % size == 0 { return "\(v / size) \(name)" }
+        let tenths = (v % size) * 10 / size
+        return "\(v / size).\(tenths) \(name)"
+    }
+    return "\(v) B"
+}

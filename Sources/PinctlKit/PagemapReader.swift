@@ -1,0 +1,93 @@
+#if canImport(Glibc)
+import Glibc
+#endif
+
+import CPinctl
+
+/// Reads /proc/PID/pagemap: entries by bulk pread, and the PAGEMAP_SCAN ioctl (6.7+)
+/// that finds populated and PMD-mapped regions without copying an entry per page.
+public final class PagemapReader {
+    public static let pageSize: UInt64 = 4096
+    public static let pageShift: UInt64 = 12
+
+    let process: ProcessRef
+    let fd: FileDescriptor
+    /// nil until tried; false once the kernel said it has no PAGEMAP_SCAN.
+    public private(set) var scanSupported: Bool?
+    public private(set) var scanUnsupportedReason: String?
+
+    public init(process: ProcessRef) throws(PinctlError) {
+        self.process = process
+        fd = try process.open("pagemap")
+    }
+
+    /// Fills `entries` with the pagemap entries of the pages starting at virtual
+    /// address `start` (page-aligned); returns how many were read.
+    public func read(start: UInt64, into entries: UnsafeMutableBufferPointer<UInt64>) throws(PinctlError) -> Int {
+        let offset = (start >> Self.pageShift) &* 8
+        do {
+            let bytes = try fd.pread(into: UnsafeMutableRawPointer(entries.baseAddress!), count: entries.count * 8, offset: offset)
+            return bytes / 8
+        } catch {
+            throw process.classify(error, file: "pagemap")
+        }
+    }
+
+    /// One run of pages [start, end) sharing PAGEMAP_SCAN categories.
+    public struct Region: Equatable, Sendable {
+        public var start: UInt64
+        public var end: UInt64
+        public var categories: UInt64
+        public var present: Bool { categories & UInt64(CPINCTL_PAGE_IS_PRESENT) != 0 }
+        public var swapped: Bool { categories & UInt64(CPINCTL_PAGE_IS_SWAPPED) != 0 }
+        /// PMD-mapped THP or hugetlb.
+        public var huge: Bool { categories & UInt64(CPINCTL_PAGE_IS_HUGE) != 0 }
+    }
+
+    /// The regions of [start, end) that are present or swapped, with HUGE marked; nil when
+    /// this kernel has no PAGEMAP_SCAN (before 6.7: ENOTTY).
+    public func scanPopulated(start: UInt64, end: UInt64) throws(PinctlError) -> [Region]? {
+        if scanSupported == false { return nil }
+        let wanted = UInt64(CPINCTL_PAGE_IS_PRESENT | CPINCTL_PAGE_IS_SWAPPED)
+        var out: [Region] = []
+        var vec = [cpinctl_page_region](repeating: cpinctl_page_region(), count: 4096)
+        var cursor = start
+        while cursor < end {
+            var arg = cpinctl_pm_scan_arg()
+            arg.size = UInt64(MemoryLayout<cpinctl_pm_scan_arg>.size)
+            arg.start = cursor
+            arg.end = end
+            arg.category_anyof_mask = wanted
+            arg.return_mask = wanted | UInt64(CPINCTL_PAGE_IS_HUGE)
+            arg.vec_len = UInt64(vec.count)
+            let n = vec.withUnsafeMutableBufferPointer { buf -> Int in
+                arg.vec = UInt64(UInt(bitPattern: buf.baseAddress))
+                return cpinctl_pagemap_scan(fd.raw, &arg)
+            }
+            if n < 0 {
+                let err = lastError("ioctl(PAGEMAP_SCAN)", process.path("pagemap"))
+                if err.errno == EINTR { continue }
+                if err.errno == ENOTTY || (err.errno == EINVAL && scanSupported == nil) {
+                    scanSupported = false
+                    scanUnsupportedReason = "PAGEMAP_SCAN: \(err.errnoName) (the kernel predates 6.7)"
+                    return nil
+                }
+                throw process.classify(err, file: "pagemap")
+            }
+            scanSupported = true
+            for i in 0..<n {
+                let r = vec[i]
+                if var last = out.last, last.end == r.start, last.categories == r.categories {
+                    last.end = r.end
+                    out[out.count - 1] = last
+                } else {
+                    out.append(Region(start: r.start, end: r.end, categories: r.categories))
+                }
+            }
+            // walk_end says how far the kernel got; it stops early when vec fills.
+            if arg.walk_end <= cursor { break }
+            cursor = arg.walk_end
+        }
+        return out
+    }
+}

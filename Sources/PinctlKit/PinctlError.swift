@@ -1,0 +1,49 @@
+/// Every failure pinctl reports, each with its own exit status and a one-line message
+/// that names the input and the fix.
+public enum PinctlError: Error, Equatable, CustomStringConvertible {
+    /// The user typed something pinctl cannot use (a target, a pid, a size).
+    case invalidInput(String)
+    /// The process is gone or never existed.
+    case processNotFound(pid: Int32)
+    /// The kernel refused access (ptrace rights for another pid, or a root-only file).
+    case permissionDenied(String)
+    /// The address or range is in no VMA, or the mapping name matches none.
+    case notMapped(String)
+    /// A system call failed in a way none of the above explains.
+    case system(SyscallError)
+
+    public var exitStatus: Int32 {
+        switch self {
+        case .system: return ExitStatus.failure
+        case .invalidInput: return ExitStatus.invalidInput
+        case .processNotFound: return ExitStatus.processNotFound
+        case .permissionDenied: return ExitStatus.permissionDenied
+        case .notMapped: return ExitStatus.notMapped
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .invalidInput(let m), .permissionDenied(let m), .notMapped(let m): return m
+        case .processNotFound(let pid):
+            return "process \(pid) not found: it has exited or never existed (check the pid with `ps -p \(pid)`)"
+        case .system(let e): return e.description
+        }
+    }
+}
+
+/// pinctl's exit statuses, documented in README.md. Degraded reports (printed, but with
+/// fields the kernel hid) exit non-zero too, so scripts cannot mistake them for full ones.
+public enum ExitStatus {
+    public static let ok: Int32 = 0
+    public static let failure: Int32 = 1
+    public static let invalidInput: Int32 = 2
+    public static let processNotFound: Int32 = 3
+    public static let permissionDenied: Int32 = 4
+    public static let notMapped: Int32 = 5
+    /// The report was printed, but pagemap hid PFNs (the reader lacks CAP_SYS_ADMIN).
+    public static let pfnHidden: Int32 = 6
+    /// The report was printed, but /proc/kpageflags (or kpagecount) could not be read.
+    public static let pageFlagsUnavailable: Int32 = 7
+    public static let usage: Int32 = 64
+}

@@ -1,1 +1,0 @@
-// Nothing here yet: the library starts in the next commit.

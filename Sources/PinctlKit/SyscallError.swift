@@ -1,0 +1,37 @@
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Musl)
+import Musl
+#endif
+import CPinctl
+
+/// A failed system call: which call, on what object, and errno by name and text.
+public struct SyscallError: Error, Equatable, CustomStringConvertible {
+    public let call: String
+    public let object: String
+    public let errno: Int32
+
+    public init(call: String, object: String, errno: Int32) {
+        self.call = call
+        self.object = object
+        self.errno = errno
+    }
+
+    /// "EACCES", or "errno 4242" for a value the C library has no name for.
+    public var errnoName: String { Self.name(of: errno) }
+
+    public static func name(of err: Int32) -> String {
+        if let p = cpinctl_errno_name(err) { return String(cString: p) }
+        return "errno \(err)"
+    }
+
+    public var description: String {
+        "\(call)(\(object)) failed: \(errnoName) (\(String(cString: strerror(errno))))"
+    }
+}
+
+/// Captures errno of the call that just failed.
+@inline(__always)
+func lastError(_ call: String, _ object: String) -> SyscallError {
+    SyscallError(call: call, object: object, errno: errno)
+}

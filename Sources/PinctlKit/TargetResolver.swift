@@ -1,0 +1,64 @@
+/// The pages of one VMA that a target covers: [start, end), page-aligned.
+public struct Segment: Equatable, Sendable {
+    public var vmaIndex: Int
+    public var start: UInt64
+    public var end: UInt64
+    public var pages: UInt64 { (end - start) >> PagemapReader.pageShift }
+}
+
+/// Turns a target into the VMA segments it covers, or an error naming the nearest VMAs.
+public enum TargetResolver {
+    public static func segments(for target: InspectTarget, in vmas: [VMA], process: ProcessRef) throws(PinctlError) -> [Segment] {
+        let mask = PagemapReader.pageSize - 1
+        switch target {
+        case .address(let a):
+            guard let i = vmas.firstIndex(where: { $0.contains(a) }) else {
+                throw .notMapped("\(hex(a)) is not mapped in process \(process.pid): \(nearest(a, vmas)); run `pinctl maps \(process.pid)` to list its VMAs")
+            }
+            let lo = a & ~mask
+            return [Segment(vmaIndex: i, start: lo, end: lo + PagemapReader.pageSize)]
+        case .range(let s, let e):
+            let lo = s & ~mask
+            let hi = e > UInt64.max - mask ? UInt64.max & ~mask : (e + mask) & ~mask
+            let out = vmas.indices.compactMap { i -> Segment? in
+                let v = vmas[i]
+                guard v.overlaps(lo, hi) else { return nil }
+                return Segment(vmaIndex: i, start: max(v.start, lo), end: min(v.end, hi))
+            }
+            guard !out.isEmpty else {
+                throw .notMapped("\(hex(s))-\(hex(e)) touches no mapping in process \(process.pid): \(nearest(s, vmas)); run `pinctl maps \(process.pid)` to list its VMAs")
+            }
+            return out
+        case .mapping(let name):
+            let out = vmas.indices.compactMap { i -> Segment? in
+                let v = vmas[i]
+                guard matches(v, name) else { return nil }
+                return Segment(vmaIndex: i, start: v.start, end: v.end)
+            }
+            guard !out.isEmpty else {
+                var names: [String] = []
+                for v in vmas where !v.path.isEmpty && !names.contains(v.basename) { names.append(v.basename) }
+                throw .notMapped("no mapping named '\(name)' in process \(process.pid); it has: \(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", ..." : "")")
+            }
+            return out
+        }
+    }
+
+    /// A full path, the path without " (deleted)", a basename, or a [special] name.
+    static func matches(_ v: VMA, _ name: String) -> Bool {
+        if v.path.isEmpty { return false }
+        if v.path == name || v.basename == name { return true }
+        return v.path.hasSuffix(" (deleted)") && String(v.path.dropLast(10)) == name
+    }
+
+    /// "nearest VMAs: 0x..-0x.. [heap] below, 0x..-0x.. /usr/lib/x86_64-linux-gnu/libc.so.6 above"
+    static func nearest(_ a: UInt64, _ vmas: [VMA]) -> String {
+        let below = vmas.last(where: { $0.end <= a })
+        let above = vmas.first(where: { $0.start > a })
+        func show(_ v: VMA) -> String { "\(hex(v.start))-\(hex(v.end)) \(v.path.isEmpty ? "[anon]" : v.path)" }
+        var parts: [String] = []
+        if let below { parts.append("\(show(below)) below") }
+        if let above { parts.append("\(show(above)) above") }
+        return parts.isEmpty ? "the process has no VMAs" : "nearest VMAs: " + parts.joined(separator: ", ")
+    }
+}

@@ -1,0 +1,52 @@
+import ArgumentParser
+import PinctlKit
+
+struct Inspect: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Show the VMA, pagemap entry, page flags and mapcount behind an address, range or mapping.",
+        discussion: """
+            TARGET is an address (0x7f3a2c001000), a range (0x7f3a2c000000-0x7f3a2c200000 or \
+            0x7f3a2c000000+2M; sizes take K, M, G), or a mapping name ([stack], [heap], [vdso], \
+            a path, or a basename such as libc.so.6).
+            PFNs need CAP_SYS_ADMIN and page flags need root; without them the report is \
+            printed with those fields marked and pinctl exits 6 or 7.
+            """)
+
+    @Argument(help: "A pid, or 'self'.")
+    var pid: String
+
+    @Argument(help: "An address, range or mapping name.")
+    var target: String
+
+    @Flag(name: .long, help: "Print a row per page (compound pages and absent runs as one row).")
+    var pages = false
+
+    @Flag(name: .long, help: "One row per page, even inside compound pages; reads every tail's flags.")
+    var noCollapse = false
+
+    @Flag(name: .long, help: "Print the report as JSON (always with page rows).")
+    var json = false
+
+    @Flag(name: .long, help: "Do not use PAGEMAP_SCAN even where the kernel has it.")
+    var noScan = false
+
+    func run() throws {
+        do {
+            let process = try ProcessRef.parse(pid)
+            let t = try InspectTarget.parse(target)
+            let options = InspectOptions(rows: pages || json || noCollapse, collapse: !noCollapse, useScan: !noScan)
+            let report = try Inspector(process: process).inspect(t, options: options)
+            if json {
+                print(try renderJSON(report))
+            } else {
+                print(TextRendering.render(report, showPages: pages || noCollapse || { if case .address = t { return true }; return false }()), terminator: "")
+            }
+            if report.exitStatus != ExitStatus.ok {
+                printError("pinctl: report incomplete: \(report.pfnHidden ? "PFNs hidden (needs CAP_SYS_ADMIN: run as root)" : "page flags unreadable (/proc/kpageflags needs root)")")
+                throw ExitCode(report.exitStatus)
+            }
+        } catch let e as PinctlError {
+            throw fail(e)
+        }
+    }
+}
