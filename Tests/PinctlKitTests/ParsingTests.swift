@@ -1,0 +1,154 @@
+import Testing
+@testable import PinctlKit
+
+@Suite struct NumberParsingTests {
+    @Test func hexAndDecimalAddressesParse() {
+        #expect(NumberParsing.parseUInt64("0x7f3a2c000000") == 0x7f3a_2c00_0000)
+        #expect(NumberParsing.parseUInt64("4096") == 4096)
+        #expect(NumberParsing.parseUInt64("0xffffffffffffffff") == UInt64.max)
+    }
+
+    @Test func overflowingNumbersAreRejectedNotWrapped() {
+        #expect(NumberParsing.parseUInt64("0x10000000000000000") == nil)
+        #expect(NumberParsing.parseUInt64("18446744073709551616") == nil)
+        #expect(NumberParsing.parseSize("16777216T") == nil)
+        #expect(NumberParsing.parseSize("0xffffffffffffffffK") == nil)
+    }
+
+    @Test func sizesTakeBinarySuffixes() {
+        #expect(NumberParsing.parseSize("64K") == 65536)
+        #expect(NumberParsing.parseSize("2M") == 2 << 20)
+        #expect(NumberParsing.parseSize("2MiB") == 2 << 20)
+        #expect(NumberParsing.parseSize("1G") == 1 << 30)
+        #expect(NumberParsing.parseSize("0x1000") == 4096)
+        // A trailing B after hex digits is a digit, not "bytes".
+        #expect(NumberParsing.parseSize("0x1B") == 27)
+    }
+
+    @Test func garbageIsNotANumber() {
+        #expect(NumberParsing.parseUInt64("") == nil)
+        #expect(NumberParsing.parseUInt64("0x") == nil)
+        #expect(NumberParsing.parseUInt64("12ab") == nil)
+        #expect(NumberParsing.parseSize("K") == nil)
+        #expect(NumberParsing.parseSize("-4K") == nil)
+    }
+}
+
+@Suite struct InspectTargetTests {
+    @Test func addressRangeAndLengthFormsParse() throws {
+        #expect(try InspectTarget.parse("0x1000") == .address(0x1000))
+        #expect(try InspectTarget.parse("0x1000-0x3000") == .range(start: 0x1000, end: 0x3000))
+        #expect(try InspectTarget.parse("0x1000+64K") == .range(start: 0x1000, end: 0x1000 + 65536))
+    }
+
+    @Test func namesWithDashesAndPlusesAreMappings() throws {
+        #expect(try InspectTarget.parse("[stack]") == .mapping("[stack]"))
+        #expect(try InspectTarget.parse("libstdc++.so.6") == .mapping("libstdc++.so.6"))
+        #expect(try InspectTarget.parse("ld-linux-x86-64.so.2") == .mapping("ld-linux-x86-64.so.2"))
+        #expect(try InspectTarget.parse("/usr/lib/x86_64-linux-gnu/libc.so.6") == .mapping("/usr/lib/x86_64-linux-gnu/libc.so.6"))
+    }
+
+    @Test(arguments: ["0x3000-0x1000", "0xffffffffffffffff+8K", "0x1000+0", "0x1000+lots", "0xzz", ""])
+    func badTargetsAreRejectedWithTheInputNamed(_ text: String) {
+        #expect(throws: PinctlError.self) { try InspectTarget.parse(text) }
+        do {
+            _ = try InspectTarget.parse(text)
+        } catch {
+            #expect(error.exitStatus == ExitStatus.invalidInput)
+            if !text.isEmpty { #expect(error.description.contains(text)) }
+            #expect(!error.description.contains("\n"))
+        }
+    }
+
+    @Test func pidsAreDecimalOrSelf() throws {
+        #expect(try ProcessRef.parse("self").isSelf)
+        #expect(try ProcessRef.parse("1").pid == 1)
+        #expect(throws: PinctlError.self) { try ProcessRef.parse("0") }
+        #expect(throws: PinctlError.self) { try ProcessRef.parse("99999999999") }
+        #expect(throws: PinctlError.self) { try ProcessRef.parse("-5") }
+    }
+}
+
+@Suite struct ProcMapsTests {
+    @Test func linesWithSpacesDeletedAndAnonNamesParse() throws {
+        let text = """
+            55d0c8a00000-55d0c8a21000 rw-p 00000000 00:00 0                          [heap]
+            7f3a2c000000-7f3a2c021000 r-xp 00002000 fd:01 1234567                    /opt/my app/lib thing.so (deleted)
+            7f3a2d000000-7f3a2d200000 rw-p 00000000 00:00 0                          [anon:pinctl buffer]
+            7f3a2e000000-7f3a2e001000 rw-s 00000000 00:01 42                         /memfd:holder (deleted)
+            7f3a2f000000-7f3a2f010000 rw-p 00000000 00:00 0 \n
+            """
+        let vmas = try ProcMaps.parse(text)
+        #expect(vmas.count == 5)
+        #expect(vmas[0].path == "[heap]")
+        #expect(vmas[1].path == "/opt/my app/lib thing.so (deleted)")
+        #expect(vmas[1].basename == "lib thing.so")
+        #expect(vmas[1].offset == 0x2000 && vmas[1].inode == 1_234_567 && vmas[1].dev == "fd:01")
+        #expect(vmas[2].path == "[anon:pinctl buffer]")
+        #expect(vmas[3].isShared && vmas[3].isWritable)
+        #expect(vmas[4].path == "" && vmas[4].size == 0x10000)
+    }
+
+    @Test func nonMapsTextIsAnError() {
+        #expect(throws: PinctlError.self) { try ProcMaps.parse("hello world\n") }
+    }
+}
+
+@Suite struct DecoderTests {
+    @Test func presentEntryGivesPFNAndBits() {
+        let e = PagemapEntry(raw: (1 << 63) | (1 << 56) | (1 << 55) | 0x1234)
+        #expect(e.present && e.exclusive && e.softDirty && !e.swapped)
+        #expect(e.pfn == 0x1234)
+    }
+
+    @Test func swappedEntryGivesTypeAndOffset() {
+        let e = PagemapEntry(raw: (1 << 62) | (0x77 << 5) | 3)
+        #expect(e.swapped && !e.present && e.pfn == nil)
+        #expect(e.swapType == 3 && e.swapOffset == 0x77)
+    }
+
+    @Test func guardEntryIsNotSwapped() {
+        let e = PagemapEntry(raw: (1 << 62) | (1 << 58))
+        #expect(e.guardRegion && !e.swapped)
+    }
+
+    @Test func unknownKPageFlagBitsAreNamedNotDropped() {
+        let f = KPageFlags(rawValue: (1 << 45) | (1 << 22) | (1 << 15))
+        #expect(f.names == ["compound_head", "thp", "bit45"])
+    }
+
+    @Test func bit34IsAnonExclusiveOnAnonPagesAndMappedToDiskOtherwise() {
+        #expect(KPageFlags(rawValue: (1 << 12) | (1 << 34)).names == ["anon", "anon_exclusive"])
+        #expect(KPageFlags(rawValue: (1 << 11) | (1 << 34)).names == ["mmap", "mappedtodisk"])
+    }
+
+    @Test func everyStableBitHasItsKernelName() {
+        let all = KPageFlags(rawValue: 0x7ff_ffff | (0x3ff << 32))
+        #expect(all.names.count == 27 + 10)
+        #expect(!all.names.contains { $0.hasPrefix("bit") })
+    }
+}
+
+@Suite struct PageRowBuilderTests {
+    @Test func compoundPagesCollapseToOneRowAndAbsentRunsToAnother() {
+        var b = PageRowBuilder(collapse: true)
+        let head = KPageFlags([.compoundHead, .thp, .anon]).rawValue
+        let tail = KPageFlags([.compoundTail, .thp, .anon]).rawValue
+        let present: UInt64 = 1 << 63
+        b.add(va: 0x200000, entry: present | 0x400, flags: head, inherited: false, mapcount: 1, cgroup: nil)
+        for i in 1..<512 as Range<UInt64> {
+            b.add(va: 0x200000 + i * 4096, entry: present | (0x400 + i), flags: tail, inherited: false, mapcount: 1, cgroup: nil)
+        }
+        for i in 0..<3 as Range<UInt64> { b.add(va: 0x400000 + i * 4096, entry: 0, flags: nil, inherited: false, mapcount: nil, cgroup: nil) }
+        let rows = b.finish()
+        #expect(rows.count == 2)
+        #expect(rows[0].count == 512 && rows[0].compound && rows[0].pfn == 0x400)
+        #expect(rows[1].count == 3 && !rows[1].present)
+    }
+
+    @Test func withoutCollapseEveryPageIsARow() {
+        var b = PageRowBuilder(collapse: false)
+        for i in 0..<4 as Range<UInt64> { b.add(va: i * 4096, entry: 0, flags: nil, inherited: false, mapcount: nil, cgroup: nil) }
+        #expect(b.finish().count == 4)
+    }
+}
