@@ -96,6 +96,35 @@ public struct PageRow: Codable, Sendable {
     public var compound: Bool
     /// The raw pagemap entry of the row's first page.
     public var pagemap: String
+
+    enum CodingKeys: String, CodingKey {
+        case address, count, present, swapped, pfn, physAddress, swapType, swapOffset, exclusive, softDirty
+        case uffdWP, fileOrShared, guardRegion, flags, kpageflags, mapcount, memcg, compound, pagemap
+    }
+
+    /// Absent values are written as null, never left out: `pfn` is an integer or null.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(address, forKey: .address)
+        try c.encode(count, forKey: .count)
+        try c.encode(present, forKey: .present)
+        try c.encode(swapped, forKey: .swapped)
+        try c.encode(pfn, forKey: .pfn)
+        try c.encode(physAddress, forKey: .physAddress)
+        try c.encode(swapType, forKey: .swapType)
+        try c.encode(swapOffset, forKey: .swapOffset)
+        try c.encode(exclusive, forKey: .exclusive)
+        try c.encode(softDirty, forKey: .softDirty)
+        try c.encode(uffdWP, forKey: .uffdWP)
+        try c.encode(fileOrShared, forKey: .fileOrShared)
+        try c.encode(guardRegion, forKey: .guardRegion)
+        try c.encode(flags, forKey: .flags)
+        try c.encode(kpageflags, forKey: .kpageflags)
+        try c.encode(mapcount, forKey: .mapcount)
+        try c.encode(memcg, forKey: .memcg)
+        try c.encode(compound, forKey: .compound)
+        try c.encode(pagemap, forKey: .pagemap)
+    }
 }
 
 /// Totals over every page of the VMAs the target touched.
