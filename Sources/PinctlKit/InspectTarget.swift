@@ -10,7 +10,8 @@ public enum InspectTarget: Equatable, Sendable, CustomStringConvertible {
     public static func parse(_ text: String) throws(PinctlError) -> InspectTarget {
         let t = Substring(text).trimmingSpaces()
         guard !t.isEmpty else {
-            throw .invalidInput("empty target: give an address (0x7f..), a range (0x7f..-0x7f.. or 0x7f..+64K) or a mapping name ([stack], libc.so.6)")
+            throw .invalidInput(
+                "empty target: give an address (0x7f..), a range (0x7f..-0x7f.. or 0x7f..+64K) or a mapping name ([stack], libc.so.6)")
         }
         if let a = NumberParsing.parseUInt64(t) { return .address(a) }
         for sep in ["-", "+"] as [Character] {

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// How to inspect.
@@ -56,7 +56,8 @@ public final class Inspector {
             notes.append("\(why): read every pagemap entry")
         }
         if walker.inheritedPages > 0 {
-            notes.append("flags of \(walker.inheritedPages) tail pages of PMD-mapped huge pages read once at their head (--no-collapse reads each)")
+            notes.append(
+                "flags of \(walker.inheritedPages) tail pages of PMD-mapped huge pages read once at their head (--no-collapse reads each)")
         }
         let summary = walker.finishSummary()
         if walker.pfnHidden {

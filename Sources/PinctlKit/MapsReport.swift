@@ -11,7 +11,8 @@ public struct MapsReport: Codable, Sendable {
     public static func read(_ process: ProcessRef) throws(PinctlError) -> MapsReport {
         let smaps = try ProcSmaps.parse(process.readText("smaps"))
         let status = ProcStatus.parse(try process.readText("status"))
-        return MapsReport(pid: process.pid, name: status.name, vmLck: status.vmLck, vmPin: status.vmPin,
-                          vmRSS: status.vmRSS, vmas: smaps.map(VMAReport.init))
+        return MapsReport(
+            pid: process.pid, name: status.name, vmLck: status.vmLck, vmPin: status.vmPin,
+            vmRSS: status.vmRSS, vmas: smaps.map(VMAReport.init))
     }
 }

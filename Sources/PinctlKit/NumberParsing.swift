@@ -15,8 +15,11 @@ public enum NumberParsing {
     public static func parseSize(_ text: Substring) -> UInt64? {
         var s = text.trimmingSpaces()
         // "2MiB" and "2MB" mean 2M; a bare trailing B after a digit stays (it is hex in 0x1B).
-        if s.hasSuffix("iB"), s.count > 2, unitShift(s.dropLast(2).last) != nil { s = s.dropLast(2) }
-        else if s.hasSuffix("B"), s.count > 1, unitShift(s.dropLast().last) != nil { s = s.dropLast() }
+        if s.hasSuffix("iB"), s.count > 2, unitShift(s.dropLast(2).last) != nil {
+            s = s.dropLast(2)
+        } else if s.hasSuffix("B"), s.count > 1, unitShift(s.dropLast().last) != nil {
+            s = s.dropLast()
+        }
         var shift: UInt64 = 0
         if let u = unitShift(s.last) {
             shift = u

@@ -45,8 +45,9 @@ struct PageRowBuilder {
         close()
         let f = flags.map(KPageFlags.init(rawValue:))
         let compound = inherited || (f.map { !$0.isDisjoint(with: [.compoundHead, .compoundTail]) } ?? false)
-        open = Open(va: va, count: 1, entry: entry, flags: flags, mapcount: mapcount, cgroup: cgroup,
-                    compound: compound, lastVA: va, lastPFN: pfn)
+        open = Open(
+            va: va, count: 1, entry: entry, flags: flags, mapcount: mapcount, cgroup: cgroup,
+            compound: compound, lastVA: va, lastPFN: pfn)
     }
 
     mutating func close() {
@@ -54,15 +55,16 @@ struct PageRowBuilder {
         open = nil
         let pm = PagemapEntry(raw: o.entry)
         let pfn = pm.pfn.flatMap { $0 == 0 ? nil : $0 }
-        rows.append(PageRow(
-            address: hex(o.va), count: o.count, present: pm.present, swapped: pm.swapped,
-            pfn: pfn, physAddress: pfn.map { hex($0 << PagemapReader.pageShift) },
-            swapType: pm.swapType, swapOffset: pm.swapOffset,
-            exclusive: pm.exclusive, softDirty: pm.softDirty, uffdWP: pm.uffdWP,
-            fileOrShared: pm.fileOrSharedAnon, guardRegion: pm.guardRegion,
-            flags: o.flags.map { KPageFlags(rawValue: $0).names } ?? [],
-            kpageflags: o.flags.map(hex), mapcount: o.mapcount, memcg: o.cgroup,
-            compound: o.compound, pagemap: hex(o.entry)))
+        rows.append(
+            PageRow(
+                address: hex(o.va), count: o.count, present: pm.present, swapped: pm.swapped,
+                pfn: pfn, physAddress: pfn.map { hex($0 << PagemapReader.pageShift) },
+                swapType: pm.swapType, swapOffset: pm.swapOffset,
+                exclusive: pm.exclusive, softDirty: pm.softDirty, uffdWP: pm.uffdWP,
+                fileOrShared: pm.fileOrSharedAnon, guardRegion: pm.guardRegion,
+                flags: o.flags.map { KPageFlags(rawValue: $0).names } ?? [],
+                kpageflags: o.flags.map(hex), mapcount: o.mapcount, memcg: o.cgroup,
+                compound: o.compound, pagemap: hex(o.entry)))
     }
 
     mutating func finish() -> [PageRow] {

@@ -103,8 +103,10 @@ final class PageWalker {
         }
     }
 
-    private func readRun(base: UInt64, from i: Int, to j: Int, firstPFN: UInt64, huge: [PagemapReader.Region],
-                         hugeCursor: inout Int, hugePages: UInt64) {
+    private func readRun(
+        base: UInt64, from i: Int, to j: Int, firstPFN: UInt64, huge: [PagemapReader.Region],
+        hugeCursor: inout Int, hugePages: UInt64
+    ) {
         var plainStart = i
         var k = i
         if options.collapse && !huge.isEmpty && hugePages > 1 {
@@ -113,7 +115,8 @@ final class PageWalker {
                 let va = base &+ (UInt64(k) << PagemapReader.pageShift)
                 while hugeCursor < huge.count && huge[hugeCursor].end <= va { hugeCursor += 1 }
                 let pfn = firstPFN &+ UInt64(k - i)
-                let inHuge = hugeCursor < huge.count && huge[hugeCursor].start <= va
+                let inHuge =
+                    hugeCursor < huge.count && huge[hugeCursor].start <= va
                     && va &+ hugeBytes <= huge[hugeCursor].end
                 if inHuge, va % hugeBytes == 0, pfn % hugePages == 0, k + Int(hugePages) <= j {
                     readPlain(from: plainStart, to: k, firstPFN: firstPFN &+ UInt64(plainStart - i))
@@ -132,11 +135,13 @@ final class PageWalker {
 
     private func readPlain(from i: Int, to j: Int, firstPFN: UInt64) {
         guard j > i else { return }
-        let got = tables.read(pfn: firstPFN, n: j - i, flags: flags.baseAddress! + i, count: counts.baseAddress! + i,
-                              cgroup: cgroups.baseAddress! + i)
+        let got = tables.read(
+            pfn: firstPFN, n: j - i, flags: flags.baseAddress! + i, count: counts.baseAddress! + i,
+            cgroup: cgroups.baseAddress! + i)
         for k in i..<j {
             let off = k - i
-            valid[k] = (off < got.flags ? Self.hasFlags : 0) | (off < got.count ? Self.hasCount : 0)
+            valid[k] =
+                (off < got.flags ? Self.hasFlags : 0) | (off < got.count ? Self.hasCount : 0)
                 | (off < got.cgroup ? Self.hasCgroup : 0)
         }
     }
@@ -196,9 +201,10 @@ final class PageWalker {
             if pm.uffdWP { summary.uffdWP += 1 }
             if options.rows {
                 let v = valid[k]
-                rowBuilder.add(va: va, entry: e, flags: pageFlags, inherited: v & Self.inheritedFlags != 0,
-                               mapcount: v & Self.hasCount != 0 ? counts[k] : nil,
-                               cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil)
+                rowBuilder.add(
+                    va: va, entry: e, flags: pageFlags, inherited: v & Self.inheritedFlags != 0,
+                    mapcount: v & Self.hasCount != 0 ? counts[k] : nil,
+                    cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil)
             }
         }
     }
@@ -240,5 +246,5 @@ final class PageWalker {
 }
 
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif

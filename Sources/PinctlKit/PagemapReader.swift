@@ -1,8 +1,8 @@
-#if canImport(Glibc)
-import Glibc
-#endif
-
 import CPinctl
+
+#if canImport(Glibc)
+    import Glibc
+#endif
 
 /// Reads /proc/PID/pagemap: entries by bulk pread, and the PAGEMAP_SCAN ioctl (6.7+)
 /// that finds populated and PMD-mapped regions without copying an entry per page.

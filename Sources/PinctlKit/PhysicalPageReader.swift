@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Reads the PFN-indexed tables /proc/kpageflags, /proc/kpagecount and /proc/kpagecgroup
@@ -45,8 +45,10 @@ public final class PhysicalPageReader {
     /// Reads `n` entries for PFNs [pfn, pfn+n) into the given buffers (each at least n long);
     /// returns how many entries each table gave (0 where a table is missing, fewer past the
     /// end of memory).
-    public func read(pfn: UInt64, n: Int, flags f: UnsafeMutablePointer<UInt64>?, count c: UnsafeMutablePointer<UInt64>?,
-                     cgroup g: UnsafeMutablePointer<UInt64>?) -> (flags: Int, count: Int, cgroup: Int) {
+    public func read(
+        pfn: UInt64, n: Int, flags f: UnsafeMutablePointer<UInt64>?, count c: UnsafeMutablePointer<UInt64>?,
+        cgroup g: UnsafeMutablePointer<UInt64>?
+    ) -> (flags: Int, count: Int, cgroup: Int) {
         let offset = pfn &* 8
         func one(_ fd: FileDescriptor?, _ p: UnsafeMutablePointer<UInt64>?) -> Int {
             guard let fd, let p else { return 0 }

@@ -62,7 +62,8 @@ public enum ProcMaps {
             let inode = NumberParsing.parseDigits(inodeText, radix: 10)
         else { return nil }
         while rest.first == " " { rest = rest.dropFirst() }
-        return VMA(start: start, end: end, perms: String(perms), offset: offset, dev: String(dev),
-                   inode: inode, path: String(rest))
+        return VMA(
+            start: start, end: end, perms: String(perms), offset: offset, dev: String(dev),
+            inode: inode, path: String(rest))
     }
 }

@@ -1,5 +1,5 @@
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The process being looked at: `self` or a pid, with its /proc files and the mapping of
@@ -53,7 +53,8 @@ public struct ProcessRef: Equatable, Sendable, CustomStringConvertible {
             return .processNotFound(pid: pid)
         case EACCES, EPERM:
             return .permissionDenied(
-                "\(path(file)): \(error.errnoName): reading another process's memory map needs ptrace read access: run as that process's user, or as root (CAP_SYS_PTRACE)")
+                "\(path(file)): \(error.errnoName): reading another process's memory map needs ptrace read access: run as that process's user, or as root (CAP_SYS_PTRACE)"
+            )
         default:
             return .system(error)
         }

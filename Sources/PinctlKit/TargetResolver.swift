@@ -13,7 +13,9 @@ public enum TargetResolver {
         switch target {
         case .address(let a):
             guard let i = vmas.firstIndex(where: { $0.contains(a) }) else {
-                throw .notMapped("\(hex(a)) is not mapped in process \(process.pid): \(nearest(a, vmas)); run `pinctl maps \(process.pid)` to list its VMAs")
+                throw .notMapped(
+                    "\(hex(a)) is not mapped in process \(process.pid): \(nearest(a, vmas)); run `pinctl maps \(process.pid)` to list its VMAs"
+                )
             }
             let lo = a & ~mask
             return [Segment(vmaIndex: i, start: lo, end: lo + PagemapReader.pageSize)]
@@ -26,7 +28,9 @@ public enum TargetResolver {
                 return Segment(vmaIndex: i, start: max(v.start, lo), end: min(v.end, hi))
             }
             guard !out.isEmpty else {
-                throw .notMapped("\(hex(s))-\(hex(e)) touches no mapping in process \(process.pid): \(nearest(s, vmas)); run `pinctl maps \(process.pid)` to list its VMAs")
+                throw .notMapped(
+                    "\(hex(s))-\(hex(e)) touches no mapping in process \(process.pid): \(nearest(s, vmas)); run `pinctl maps \(process.pid)` to list its VMAs"
+                )
             }
             return out
         case .mapping(let name):
@@ -38,7 +42,9 @@ public enum TargetResolver {
             guard !out.isEmpty else {
                 var names: [String] = []
                 for v in vmas where !v.path.isEmpty && !names.contains(v.basename) { names.append(v.basename) }
-                throw .notMapped("no mapping named '\(name)' in process \(process.pid); it has: \(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", ..." : "")")
+                throw .notMapped(
+                    "no mapping named '\(name)' in process \(process.pid); it has: \(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", ..." : "")"
+                )
             }
             return out
         }

@@ -11,9 +11,11 @@ public enum TextRendering {
     }
 
     static func vmaBlock(_ v: VMAReport) -> String {
-        var out = "vma \(v.start.dropFirst(2))-\(v.end.dropFirst(2)) \(v.perms) \(v.offset.dropFirst(2)) \(v.dev) \(v.inode) \(v.path.isEmpty ? "[anon]" : v.path)  \(humanBytes(v.size))\n"
+        var out =
+            "vma \(v.start.dropFirst(2))-\(v.end.dropFirst(2)) \(v.perms) \(v.offset.dropFirst(2)) \(v.dev) \(v.inode) \(v.path.isEmpty ? "[anon]" : v.path)  \(humanBytes(v.size))\n"
         func kb(_ x: UInt64?) -> String { x.map(humanBytes) ?? "-" }
-        out += "    Rss \(kb(v.rss))  Pss \(kb(v.pss))  Locked \(kb(v.locked))  Anonymous \(kb(v.anonymous))  AnonHugePages \(kb(v.anonHugePages))  Swap \(kb(v.swap))  THPeligible \(v.thpEligible.map { $0 ? "yes" : "no" } ?? "-")\n"
+        out +=
+            "    Rss \(kb(v.rss))  Pss \(kb(v.pss))  Locked \(kb(v.locked))  Anonymous \(kb(v.anonymous))  AnonHugePages \(kb(v.anonHugePages))  Swap \(kb(v.swap))  THPeligible \(v.thpEligible.map { $0 ? "yes" : "no" } ?? "-")\n"
         if !v.vmFlags.isEmpty {
             out += "    VmFlags \(v.vmFlags.joined(separator: " ")) (\(v.vmFlagWords.joined(separator: ", ")))\n"
         }
@@ -21,7 +23,8 @@ public enum TextRendering {
     }
 
     static func summaryBlock(_ s: PageSummary, pfnHidden: Bool) -> String {
-        var out = "summary: \(s.pages) pages (\(humanBytes(s.pages &* PagemapReader.pageSize))): \(s.present) present, \(s.swapped) swapped, \(s.notPresent - s.swapped - s.guardRegion) not present"
+        var out =
+            "summary: \(s.pages) pages (\(humanBytes(s.pages &* PagemapReader.pageSize))): \(s.present) present, \(s.swapped) swapped, \(s.notPresent - s.swapped - s.guardRegion) not present"
         if s.guardRegion > 0 { out += ", \(s.guardRegion) guard" }
         out += "\n"
         if s.flagsAvailable {
@@ -34,7 +37,9 @@ public enum TextRendering {
             out += "    physical runs \(s.physicalRuns) (longest \(s.longestRunPages) pages)\n"
         }
         if !s.flagCounts.isEmpty {
-            let ordered = s.flagCounts.sorted { (KPageFlags.bit(named: $0.key) ?? 99, $0.key) < (KPageFlags.bit(named: $1.key) ?? 99, $1.key) }
+            let ordered = s.flagCounts.sorted {
+                (KPageFlags.bit(named: $0.key) ?? 99, $0.key) < (KPageFlags.bit(named: $1.key) ?? 99, $1.key)
+            }
             out += "    flags " + ordered.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
         }
         return out
@@ -42,10 +47,20 @@ public enum TextRendering {
 
     static func pagesBlock(_ rows: [PageRow]) -> String {
         var out = "pages:\n"
-        out += pad("address", 18) + pad("pages", 7) + pad("state", 10) + pad("pfn", 12) + pad("mapcount", 9) + pad("memcg", 8) + "pagemap / flags\n"
+        out +=
+            pad("address", 18) + pad("pages", 7) + pad("state", 10) + pad("pfn", 12) + pad("mapcount", 9) + pad("memcg", 8)
+            + "pagemap / flags\n"
         for p in rows {
             let state: String
-            if p.present { state = "present" } else if p.swapped { state = "swapped" } else if p.guardRegion { state = "guard" } else { state = "absent" }
+            if p.present {
+                state = "present"
+            } else if p.swapped {
+                state = "swapped"
+            } else if p.guardRegion {
+                state = "guard"
+            } else {
+                state = "absent"
+            }
             var where_ = p.pfn.map(hex) ?? (p.present ? "hidden" : "-")
             if let t = p.swapType, let o = p.swapOffset { where_ = "swap \(t):\(hex(o))" }
             var bits: [String] = []
@@ -54,7 +69,8 @@ public enum TextRendering {
             if p.softDirty { bits.append("soft-dirty") }
             if p.uffdWP { bits.append("uffd-wp") }
             let flagText = p.flags.isEmpty ? "" : " " + p.flags.joined(separator: ",")
-            out += pad(p.address, 18) + pad("\(p.count)", 7) + pad(state, 10) + pad(where_, 12)
+            out +=
+                pad(p.address, 18) + pad("\(p.count)", 7) + pad(state, 10) + pad(where_, 12)
                 + pad(p.mapcount.map { "\($0)" } ?? "-", 9) + pad(p.memcg.map { "\($0)" } ?? "-", 8)
                 + "[\(bits.joined(separator: " "))]" + flagText + "\n"
         }
@@ -64,10 +80,13 @@ public enum TextRendering {
     public static func render(_ m: MapsReport) -> String {
         func kb(_ x: UInt64?) -> String { x.map(humanBytes) ?? "-" }
         var out = "pid \(m.pid) (\(m.name))  VmLck \(kb(m.vmLck))  VmPin \(kb(m.vmPin))  VmRSS \(kb(m.vmRSS))\n"
-        out += pad("start-end", 34) + pad("perms", 6) + pad("size", 11) + pad("rss", 11) + pad("locked", 11) + pad("swap", 11) + pad("pin-relevant", 22) + "path\n"
+        out +=
+            pad("start-end", 34) + pad("perms", 6) + pad("size", 11) + pad("rss", 11) + pad("locked", 11) + pad("swap", 11)
+            + pad("pin-relevant", 22) + "path\n"
         for v in m.vmas {
             let relevant = v.vmFlags.filter { VMFlags.pinRelevant.contains($0) }
-            out += pad("\(v.start.dropFirst(2))-\(v.end.dropFirst(2))", 34) + pad(v.perms, 6) + pad(humanBytes(v.size), 11)
+            out +=
+                pad("\(v.start.dropFirst(2))-\(v.end.dropFirst(2))", 34) + pad(v.perms, 6) + pad(humanBytes(v.size), 11)
                 + pad(kb(v.rss), 11) + pad(kb(v.locked), 11) + pad(kb(v.swap), 11)
                 + pad(relevant.isEmpty ? "-" : relevant.joined(separator: " "), 22) + (v.path.isEmpty ? "[anon]" : v.path) + "\n"
         }

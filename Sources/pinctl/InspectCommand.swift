@@ -39,10 +39,18 @@ struct Inspect: ParsableCommand {
             if json {
                 print(try renderJSON(report))
             } else {
-                print(TextRendering.render(report, showPages: pages || noCollapse || { if case .address = t { return true }; return false }()), terminator: "")
+                print(
+                    TextRendering.render(
+                        report,
+                        showPages: pages || noCollapse
+                            || {
+                                if case .address = t { return true }; return false
+                            }()), terminator: "")
             }
             if report.exitStatus != ExitStatus.ok {
-                printError("pinctl: report incomplete: \(report.pfnHidden ? "PFNs hidden (needs CAP_SYS_ADMIN: run as root)" : "page flags unreadable (/proc/kpageflags needs root)")")
+                printError(
+                    "pinctl: report incomplete: \(report.pfnHidden ? "PFNs hidden (needs CAP_SYS_ADMIN: run as root)" : "page flags unreadable (/proc/kpageflags needs root)")"
+                )
                 throw ExitCode(report.exitStatus)
             }
         } catch let e as PinctlError {

@@ -16,4 +16,3 @@ func fail(_ error: PinctlError) -> ExitCode {
     printError("pinctl: \(error.description)")
     return ExitCode(error.exitStatus)
 }
-

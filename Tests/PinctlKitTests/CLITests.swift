@@ -1,13 +1,16 @@
 import Foundation
 import Testing
+
 @testable import PinctlKit
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// The pinctl binary as a user runs it: JSON contract, exit statuses, one-line errors.
-@Suite(.serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-       .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+@Suite(
+    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
 struct CLITests {
     static let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
 

@@ -1,15 +1,19 @@
 import Foundation
 import Testing
+
 @testable import PinctlKit
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Checks pinctl's per-page report against the kernel's own files read independently, page by
 /// page. Volatile bits (referenced, active, idle) can change between the two reads, so a few
 /// fresh attempts are made; one exact match passes.
-func expectMatchesKernel(pid: Int32, process: ProcessRef, start: UInt64, pages: Int,
-                         sourceLocation: SourceLocation = #_sourceLocation) throws {
+func expectMatchesKernel(
+    pid: Int32, process: ProcessRef, start: UInt64, pages: Int,
+    sourceLocation: SourceLocation = #_sourceLocation
+) throws {
     var last: [String] = []
     for _ in 0..<5 {
         let report = try Inspector(process: process).inspect(
@@ -33,8 +37,9 @@ func expectMatchesKernel(pid: Int32, process: ProcessRef, start: UInt64, pages: 
     Issue.record("pinctl disagrees with /proc: \(last.prefix(5).joined(separator: "; "))", sourceLocation: sourceLocation)
 }
 
-@Suite(.serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-       .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+@Suite(
+    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
 struct LiveInspectTests {
     @Test func anonPagesOfAnotherPidMatchTheKernel() throws {
         let h = try Holder(["anon:256K"])
@@ -65,7 +70,8 @@ struct LiveInspectTests {
         let report = try Inspector(process: ProcessRef(pid: h.pid)).inspect(
             .range(start: r.start, end: r.start + r.size), options: InspectOptions(rows: true))
         let smaps = report.vmas.first { $0.start == hexString(r.start) }
-        try #require(smaps?.anonHugePages == 4 << 20, "the kernel gave no THP here (AnonHugePages \(String(describing: smaps?.anonHugePages)))")
+        try #require(
+            smaps?.anonHugePages == 4 << 20, "the kernel gave no THP here (AnonHugePages \(String(describing: smaps?.anonHugePages)))")
         #expect(report.pages.count == 2)
         for row in report.pages {
             #expect(row.count == 512 && row.compound)

@@ -1,4 +1,5 @@
 import Testing
+
 @testable import PinctlKit
 
 @Suite struct NumberParsingTests {
@@ -139,7 +140,9 @@ import Testing
         for i in 1..<512 as Range<UInt64> {
             b.add(va: 0x200000 + i * 4096, entry: present | (0x400 + i), flags: tail, inherited: false, mapcount: 1, cgroup: nil)
         }
-        for i in 0..<3 as Range<UInt64> { b.add(va: 0x400000 + i * 4096, entry: 0, flags: nil, inherited: false, mapcount: nil, cgroup: nil) }
+        for i in 0..<3 as Range<UInt64> {
+            b.add(va: 0x400000 + i * 4096, entry: 0, flags: nil, inherited: false, mapcount: nil, cgroup: nil)
+        }
         let rows = b.finish()
         #expect(rows.count == 2)
         #expect(rows[0].count == 512 && rows[0].compound && rows[0].pfn == 0x400)

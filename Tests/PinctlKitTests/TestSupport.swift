@@ -1,7 +1,8 @@
 import Foundation
 import Testing
+
 #if canImport(Glibc)
-import Glibc
+    import Glibc
 #endif
 
 /// Live tests need root: /proc/kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN.
@@ -16,7 +17,8 @@ func builtBinary(_ name: String) -> String {
     return repoRoot.appendingPathComponent(".build/debug/\(name)").path
 }
 
-let binariesBuilt = FileManager.default.isExecutableFile(atPath: builtBinary("pinctl"))
+let binariesBuilt =
+    FileManager.default.isExecutableFile(atPath: builtBinary("pinctl"))
     && FileManager.default.isExecutableFile(atPath: builtBinary("pinctl-test-holder"))
 
 /// A pinctl-test-holder process: maps and touches regions, holds them until stopped.
@@ -107,8 +109,9 @@ func run(_ argv: [String]) throws -> CommandResult {
     let o = out.fileHandleForReading.readDataToEndOfFile()
     let e = err.fileHandleForReading.readDataToEndOfFile()
     p.waitUntilExit()
-    return CommandResult(status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-                         stderr: String(decoding: e, as: UTF8.self))
+    return CommandResult(
+        status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
+        stderr: String(decoding: e, as: UTF8.self))
 }
 
 func pinctl(_ args: [String], as launcher: [String] = []) throws -> CommandResult {

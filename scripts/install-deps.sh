@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# scripts/install-deps.sh - installs, from Debian's packages, what building and testing
+# pinctl needs beyond the Swift toolchain: gcc and make (benchmarks, the C reader),
+# util-linux (setpriv, mkswap, swapon for the live tests). Idempotent; runs apt-get
+# only when something is missing.
+set -euo pipefail
+
+need=()
+command -v gcc >/dev/null || need+=(gcc)
+command -v make >/dev/null || need+=(make)
+command -v setpriv >/dev/null || need+=(util-linux)
+command -v mkswap >/dev/null || need+=(util-linux)
+if ! command -v swift >/dev/null; then
+    echo "install-deps: no Swift toolchain on PATH: install Swift 6.x (https://www.swift.org/install/linux/) first" >&2
+    exit 1
+fi
+if [ ${#need[@]} -gt 0 ]; then
+    if [ "$(id -u)" != 0 ]; then
+        echo "install-deps: missing ${need[*]}: run as root or install them with apt-get" >&2
+        exit 1
+    fi
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq "${need[@]}"
+fi

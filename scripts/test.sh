@@ -1,0 +1,20 @@
+#!/usr/bin/env bash
+# scripts/test.sh - the project's one test command (README.md, .ci/run).
+#
+# Builds pinctl and its test holder, checks the Swift format, runs the unit tests on
+# captured /proc text and the live tests against this machine's kernel (as root: the
+# live tests need /proc/kpageflags and CAP_SYS_ADMIN; without root they are skipped
+# with the reason printed).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scripts/install-deps.sh
+
+echo "== swift build"
+swift build --build-tests
+
+echo "== swift format lint"
+swift format lint --strict -r Sources Tests Package.swift
+
+echo "== swift test"
+swift test --skip-build
