@@ -8,7 +8,7 @@ let package = Package(
         .library(name: "PinctlKit", targets: ["PinctlKit"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
     ],
     targets: [
         // What Swift cannot call: syscall(), ioctl(), request-number macros and the
