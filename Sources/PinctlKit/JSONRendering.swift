@@ -1,4 +1,4 @@
-import Foundation
+import FoundationEssentials
 
 /// The `--json` form of any report: sorted keys so output diffs cleanly.
 public func renderJSON<T: Encodable>(_ value: T) throws -> String {

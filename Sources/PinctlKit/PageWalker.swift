@@ -3,7 +3,10 @@
 /// run of contiguous PFNs, a PMD-mapped huge page's flags once at its head; accumulates the
 /// summary and, when asked, the rows.
 final class PageWalker {
-    static let chunkPages = 65536
+    /// 128 KiB of pagemap per pread: small enough to stay in cache and be reused without
+    /// new page faults, large enough that syscalls are noise. A multiple of 512 so chunks
+    /// start on 2 MiB boundaries and a PMD-mapped huge page never straddles two.
+    static let chunkPages = 16384
 
     let pagemap: PagemapReader
     let tables: PhysicalPageReader
@@ -15,7 +18,7 @@ final class PageWalker {
     private let cgroups: UnsafeMutableBufferPointer<UInt64>
     /// Per page: which of flags/count/cgroup were read, and whether flags come from a head.
     private let valid: UnsafeMutableBufferPointer<UInt8>
-    private static let hasFlags: UInt8 = 1, hasCount: UInt8 = 2, hasCgroup: UInt8 = 4, inheritedFlags: UInt8 = 8
+    private static let hasFlags: UInt8 = 1, hasCount: UInt8 = 2, hasCgroup: UInt8 = 4, inheritedFlags: UInt8 = 8, blockHead: UInt8 = 16
 
     private(set) var summary = PageSummary()
     private var bitCounts = [UInt64](repeating: 0, count: 64)
@@ -28,6 +31,8 @@ final class PageWalker {
     private var lastVA: UInt64 = .max
     private var lastPFN: UInt64 = .max
     private var runLength: UInt64 = 0
+    /// Pages per huge page in the segment being walked.
+    private var currentHugePages: UInt64 = 512
 
     init(pagemap: PagemapReader, tables: PhysicalPageReader, options: InspectOptions) {
         self.pagemap = pagemap
@@ -53,6 +58,7 @@ final class PageWalker {
     /// `hugePages`: pages per huge page in this VMA (512 for THP, KernelPageSize/4K for hugetlb).
     func walk(_ seg: Segment, hugePages: UInt64) throws(PinctlError) {
         summary.pages += seg.pages
+        currentHugePages = hugePages
         var regions: [PagemapReader.Region]? = nil
         if options.useScan {
             regions = try pagemap.scanPopulated(start: seg.start, end: seg.end)
@@ -70,7 +76,9 @@ final class PageWalker {
         for (start, end) in pieces {
             var va = start
             while va < end {
-                let want = Int(min(UInt64(Self.chunkPages), (end - va) >> PagemapReader.pageShift))
+                let chunk = UInt64(Self.chunkPages)
+                let toBoundary = chunk - (va >> PagemapReader.pageShift) % chunk
+                let want = Int(min(toBoundary, (end - va) >> PagemapReader.pageShift))
                 let got = try pagemap.read(start: va, into: UnsafeMutableBufferPointer(rebasing: entries[0..<want]))
                 if got < want {
                     try checkAlive()
@@ -121,6 +129,7 @@ final class PageWalker {
                 if inHuge, va % hugeBytes == 0, pfn % hugePages == 0, k + Int(hugePages) <= j {
                     readPlain(from: plainStart, to: k, firstPFN: firstPFN &+ UInt64(plainStart - i))
                     readPlain(from: k, to: k + 1, firstPFN: pfn)
+                    valid[k] |= Self.blockHead
                     for t in (k + 1)..<(k + Int(hugePages)) { valid[t] = Self.inheritedFlags | (valid[k] & Self.hasFlags) }
                     inheritedPages += hugePages - 1
                     k += Int(hugePages)
@@ -135,9 +144,11 @@ final class PageWalker {
 
     private func readPlain(from i: Int, to j: Int, firstPFN: UInt64) {
         guard j > i else { return }
+// The summary uses only the flags; mapcount and memcg are per-row facts.
+        let rows = options.rows
         let got = tables.read(
-            pfn: firstPFN, n: j - i, flags: flags.baseAddress! + i, count: counts.baseAddress! + i,
-            cgroup: cgroups.baseAddress! + i)
+            pfn: firstPFN, n: j - i, flags: flags.baseAddress! + i, count: rows ? counts.baseAddress! + i : nil,
+            cgroup: rows ? cgroups.baseAddress! + i : nil)
         for k in i..<j {
             let off = k - i
             valid[k] =
@@ -146,67 +157,123 @@ final class PageWalker {
         }
     }
 
+    /// Counters for one chunk, kept in locals: stored properties of a class pay an
+    /// exclusivity check on every access, which costs more than the work per page.
     private func accumulate(base: UInt64, n: Int) {
         let mask = PagemapEntry.pfnMask
+        let pageSize = PagemapReader.pageSize
+        var s = summary
+        var anonExcl = anonExclusive
+        var lastVA = self.lastVA, lastPFN = self.lastPFN, runLength = self.runLength
+        var hidden = pfnHidden
         var headFlags: UInt64 = 0
-        for k in 0..<n {
-            let e = entries[k]
-            let va = base &+ (UInt64(k) << PagemapReader.pageShift)
-            let present = e & (1 << 63) != 0
-            var pageFlags: UInt64? = nil
-            if present {
-                summary.present += 1
-                let pfn = e & mask
-                if pfn == 0 {
-                    pfnHidden = true
-                    valid[k] = 0
-                } else {
-                    if va == lastVA &+ PagemapReader.pageSize && pfn == lastPFN &+ 1 {
-                        runLength += 1
-                    } else {
-                        summary.physicalRuns += 1
-                        runLength = 1
-                    }
-                    if runLength > summary.longestRunPages { summary.longestRunPages = runLength }
-                    lastVA = va
-                    lastPFN = pfn
+        let headBit = KPageFlags.compoundHead.rawValue, tailBit = KPageFlags.compoundTail.rawValue
+        let anonBit = KPageFlags.anon.rawValue, bit34 = KPageFlags.mappedToDisk.rawValue
+        let rows = options.rows
+        bitCounts.withUnsafeMutableBufferPointer { bits in
+            func countFlags(_ f: UInt64, times: UInt64) {
+                var b = f
+                while b != 0 {
+                    bits[b.trailingZeroBitCount] &+= times
+                    b &= b - 1
                 }
-                let v = valid[k]
-                if v & Self.inheritedFlags != 0 {
-                    if v & Self.hasFlags != 0 {
-                        pageFlags = (headFlags & ~KPageFlags.compoundHead.rawValue) | KPageFlags.compoundTail.rawValue
-                    }
-                } else if v & Self.hasFlags != 0 {
-                    pageFlags = flags[k]
-                    headFlags = flags[k]
-                }
-                if let f = pageFlags {
-                    var bits = f
-                    while bits != 0 {
-                        bitCounts[bits.trailingZeroBitCount] += 1
-                        bits &= bits - 1
-                    }
-                    if f & KPageFlags.anon.rawValue != 0 && f & KPageFlags.mappedToDisk.rawValue != 0 { anonExclusive += 1 }
-                } else {
-                    summary.flagsAvailable = false
-                }
-            } else {
-                valid[k] = 0
+                if f & anonBit != 0 && f & bit34 != 0 { anonExcl &+= times }
             }
-            let pm = PagemapEntry(raw: e)
-            if pm.guardRegion { summary.guardRegion += 1 } else if pm.swapped { summary.swapped += 1 }
-            if pm.fileOrSharedAnon { summary.fileOrShared += 1 }
-            if pm.exclusive { summary.exclusive += 1 }
-            if pm.softDirty { summary.softDirty += 1 }
-            if pm.uffdWP { summary.uffdWP += 1 }
-            if options.rows {
+            func countEntryBits(_ e: UInt64, times: UInt64) {
+                if e & (1 << 58) != 0 {
+                    s.guardRegion &+= times
+                } else if e & (1 << 62) != 0 && e & (1 << 63) == 0 {
+                    s.swapped &+= times
+                }
+                if e & (1 << 61) != 0 { s.fileOrShared &+= times }
+                if e & (1 << 56) != 0 { s.exclusive &+= times }
+                if e & (1 << 55) != 0 { s.softDirty &+= times }
+                if e & (1 << 57) != 0 { s.uffdWP &+= times }
+            }
+            var k = 0
+            while k < n {
+                let e = entries[k]
+                let va = base &+ (UInt64(k) << PagemapReader.pageShift)
                 let v = valid[k]
-                rowBuilder.add(
-                    va: va, entry: e, flags: pageFlags, inherited: v & Self.inheritedFlags != 0,
-                    mapcount: v & Self.hasCount != 0 ? counts[k] : nil,
-                    cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil)
+                // A PMD-mapped huge page read at its head: when every tail entry is the head's
+                // with the PFN counting up, count the block at once.
+                if !rows, v & Self.blockHead != 0, v & Self.hasFlags != 0 {
+                    let blockPages = Int(currentHugePages)
+                    var same = k + blockPages <= n
+                    if same {
+                        var t = 1
+                        while t < blockPages {
+                            if entries[k + t] != e &+ UInt64(t) { same = false; break }
+                            t += 1
+                        }
+                    }
+                    if same {
+                        let pfn = e & mask
+                        let times = UInt64(blockPages)
+                        s.present &+= times
+                        if va == lastVA &+ pageSize && pfn == lastPFN &+ 1 {
+                            runLength &+= times
+                        } else {
+                            s.physicalRuns &+= 1
+                            runLength = times
+                        }
+                        if runLength > s.longestRunPages { s.longestRunPages = runLength }
+                        lastVA = va &+ (times - 1) &* pageSize
+                        lastPFN = pfn &+ times - 1
+                        let f = flags[k]
+                        headFlags = f
+                        countFlags(f, times: 1)
+                        countFlags((f & ~headBit) | tailBit, times: times - 1)
+                        countEntryBits(e, times: times)
+                        k += blockPages
+                        continue
+                    }
+                }
+                var pageFlags: UInt64? = nil
+                if e & (1 << 63) != 0 {
+                    s.present &+= 1
+                    let pfn = e & mask
+                    if pfn == 0 {
+                        hidden = true
+                    } else {
+                        if va == lastVA &+ pageSize && pfn == lastPFN &+ 1 {
+                            runLength &+= 1
+                        } else {
+                            s.physicalRuns &+= 1
+                            runLength = 1
+                        }
+                        if runLength > s.longestRunPages { s.longestRunPages = runLength }
+                        lastVA = va
+                        lastPFN = pfn
+                    }
+                    if v & Self.inheritedFlags != 0 {
+                        if v & Self.hasFlags != 0 { pageFlags = (headFlags & ~headBit) | tailBit }
+                    } else if v & Self.hasFlags != 0 {
+                        pageFlags = flags[k]
+                        headFlags = flags[k]
+                    }
+                    if let f = pageFlags {
+                        countFlags(f, times: 1)
+                    } else {
+                        s.flagsAvailable = false
+                    }
+                }
+                countEntryBits(e, times: 1)
+                if rows {
+                    rowBuilder.add(
+                        va: va, entry: e, flags: pageFlags, inherited: v & Self.inheritedFlags != 0,
+                        mapcount: v & Self.hasCount != 0 ? counts[k] : nil,
+                        cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil)
+                }
+                k += 1
             }
         }
+        summary = s
+        anonExclusive = anonExcl
+        self.lastVA = lastVA
+        self.lastPFN = lastPFN
+        self.runLength = runLength
+        pfnHidden = hidden
     }
 
     private func checkAlive() throws(PinctlError) {

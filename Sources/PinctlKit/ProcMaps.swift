@@ -31,10 +31,11 @@ public enum ProcMaps {
     /// Parses the whole file; a malformed line is an error naming it (the kernel never
     /// writes one, so it means the input is not a maps file).
     public static func parse(_ text: String) throws(PinctlError) -> [VMA] {
+        let t = ProcText(text)
         var vmas: [VMA] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            guard let vma = parseLine(line) else {
-                throw .invalidInput("not a /proc/PID/maps line: '\(line.prefix(120))'")
+        try t.forEachLine { (r) throws(PinctlError) in
+            guard let vma = parseLine(t, r) else {
+                throw .invalidInput("not a /proc/PID/maps line: '\(t.string(r).prefix(120))'")
             }
             vmas.append(vma)
         }
@@ -43,27 +44,22 @@ public enum ProcMaps {
 
     /// `start-end perms offset dev inode [path]`; the path keeps its inner spaces.
     public static func parseLine(_ line: Substring) -> VMA? {
-        var rest = line[...]
-        func field() -> Substring? {
-            while rest.first == " " { rest = rest.dropFirst() }
-            guard !rest.isEmpty else { return nil }
-            let end = rest.firstIndex(of: " ") ?? rest.endIndex
-            let f = rest[rest.startIndex..<end]
-            rest = rest[end...]
-            return f
-        }
-        guard let range = field(), let perms = field(), let off = field(), let dev = field(),
-            let inodeText = field()
+        let t = ProcText(String(line))
+        return parseLine(t, 0..<t.bytes.count)
+    }
+
+    static func parseLine(_ t: ProcText, _ line: Range<Int>) -> VMA? {
+        var rest = line
+        guard let range = t.nextField(&rest), let perms = t.nextField(&rest), let off = t.nextField(&rest),
+            let dev = t.nextField(&rest), let inodeText = t.nextField(&rest),
+            let dash = t.firstIndex(of: ProcText.dash, in: range),
+            let start = t.number(range.lowerBound..<dash, radix: 16),
+            let end = t.number((dash + 1)..<range.upperBound, radix: 16), start <= end,
+            perms.count == 4, let offset = t.number(off, radix: 16),
+            let inode = t.number(inodeText, radix: 10)
         else { return nil }
-        let bounds = range.split(separator: "-", maxSplits: 1)
-        guard bounds.count == 2, let start = NumberParsing.parseHex(bounds[0]),
-            let end = NumberParsing.parseHex(bounds[1]), start <= end,
-            perms.utf8.count == 4, let offset = NumberParsing.parseHex(off),
-            let inode = NumberParsing.parseDigits(inodeText, radix: 10)
-        else { return nil }
-        while rest.first == " " { rest = rest.dropFirst() }
         return VMA(
-            start: start, end: end, perms: String(perms), offset: offset, dev: String(dev),
-            inode: inode, path: String(rest))
+            start: start, end: end, perms: t.string(perms), offset: offset, dev: t.string(dev),
+            inode: inode, path: t.string(t.skipBlanks(rest)))
     }
 }

@@ -13,44 +13,54 @@ public struct SmapsEntry: Equatable, Sendable {
 /// Parses /proc/PID/smaps (and smaps_rollup's counters).
 public enum ProcSmaps {
     public static func parse(_ text: String) throws(PinctlError) -> [SmapsEntry] {
+        let t = ProcText(text)
         var out: [SmapsEntry] = []
-        for line in text.split(separator: "\n", omittingEmptySubsequences: true) {
-            if isHeader(line) {
-                guard let vma = ProcMaps.parseLine(line) else {
-                    throw .invalidInput("not a /proc/PID/smaps header: '\(line.prefix(120))'")
+        var fields: [String: UInt64] = [:]
+        var flags: [String] = []
+        var vma: VMA? = nil
+        func flush() {
+            if let v = vma { out.append(SmapsEntry(vma: v, fields: fields, vmFlags: flags)) }
+            fields = [:]
+            flags = []
+        }
+        try t.forEachLine { (line) throws(PinctlError) in
+            var rest = line
+            guard let first = t.nextField(&rest) else { return }
+            if t.bytes[first.upperBound - 1] != ProcText.colon, t.firstIndex(of: ProcText.dash, in: first) != nil {
+                flush()
+                guard let v = ProcMaps.parseLine(t, line) else {
+                    throw .invalidInput("not a /proc/PID/smaps header: '\(t.string(line).prefix(120))'")
                 }
-                out.append(SmapsEntry(vma: vma, fields: [:], vmFlags: []))
-                continue
+                vma = v
+                return
             }
-            guard !out.isEmpty, let colon = line.firstIndex(of: ":") else {
-                throw .invalidInput("not a /proc/PID/smaps line: '\(line.prefix(120))'")
+            guard vma != nil, t.bytes[first.upperBound - 1] == ProcText.colon else {
+                throw .invalidInput("not a /proc/PID/smaps line: '\(t.string(line).prefix(120))'")
             }
-            let name = String(line[..<colon])
-            let value = line[line.index(after: colon)...]
-            if name == "VmFlags" {
-                out[out.count - 1].vmFlags = value.split(separator: " ").map(String.init)
-            } else if let v = parseValue(value) {
-                out[out.count - 1].fields[name] = v
+            let name = first.lowerBound..<(first.upperBound - 1)
+            if t.equals(name, "VmFlags") {
+                while let w = t.nextField(&rest) { flags.append(t.string(w)) }
+            } else if let v = value(t, rest) {
+                fields[t.string(name)] = v
             }
         }
+        flush()
         return out
     }
 
     /// "   1234 kB" -> 1263616; "    1" -> 1.
     static func parseValue(_ value: Substring) -> UInt64? {
-        let parts = value.split(omittingEmptySubsequences: true, whereSeparator: { $0 == " " || $0 == "\t" })
-        guard let first = parts.first, let n = NumberParsing.parseDigits(first, radix: 10) else { return nil }
-        if parts.count > 1 && parts[1] == "kB" {
-            let r = n.multipliedReportingOverflow(by: 1024)
-            return r.overflow ? nil : r.partialValue
-        }
-        return n
+        let t = ProcText(String(value))
+        return Self.value(t, 0..<t.bytes.count)
     }
 
-    /// A header is a maps line: its first word is "hex-hex", never "Name:".
-    static func isHeader(_ line: Substring) -> Bool {
-        guard let sp = line.firstIndex(of: " ") else { return false }
-        let first = line[..<sp]
-        return first.contains("-") && !first.hasSuffix(":")
+    static func value(_ t: ProcText, _ r: Range<Int>) -> UInt64? {
+        var rest = r
+        guard let digits = t.nextField(&rest), let n = t.number(digits, radix: 10) else { return nil }
+        if let unit = t.nextField(&rest), t.equals(unit, "kB") {
+            let m = n.multipliedReportingOverflow(by: 1024)
+            return m.overflow ? nil : m.partialValue
+        }
+        return n
     }
 }

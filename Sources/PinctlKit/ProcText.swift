@@ -1,0 +1,72 @@
+/// Byte-level scanning of /proc text. /proc is ASCII; working on UTF-8 bytes instead of
+/// Characters makes parsing a large smaps ten times faster.
+struct ProcText {
+    let bytes: [UInt8]
+
+    init(_ text: String) { bytes = Array(text.utf8) }
+
+    static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), newline = UInt8(ascii: "\n")
+    static let colon = UInt8(ascii: ":"), dash = UInt8(ascii: "-")
+
+    /// Calls `body` with each non-empty line's byte range.
+    func forEachLine(_ body: (Range<Int>) throws(PinctlError) -> Void) throws(PinctlError) {
+        var start = 0
+        let n = bytes.count
+        while start < n {
+            var end = start
+            while end < n && bytes[end] != Self.newline { end += 1 }
+            if end > start { try body(start..<end) }
+            start = end + 1
+        }
+    }
+
+    func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+
+    /// The next field of `r` separated by spaces or tabs; advances `r` past it.
+    func nextField(_ r: inout Range<Int>) -> Range<Int>? {
+        var i = r.lowerBound
+        while i < r.upperBound && (bytes[i] == Self.space || bytes[i] == Self.tab) { i += 1 }
+        guard i < r.upperBound else { return nil }
+        var j = i
+        while j < r.upperBound && bytes[j] != Self.space && bytes[j] != Self.tab { j += 1 }
+        r = j..<r.upperBound
+        return i..<j
+    }
+
+    func skipBlanks(_ r: Range<Int>) -> Range<Int> {
+        var i = r.lowerBound
+        while i < r.upperBound && (bytes[i] == Self.space || bytes[i] == Self.tab) { i += 1 }
+        return i..<r.upperBound
+    }
+
+    /// Digits in `radix` with overflow checks; nil for empty, bad digits or overflow.
+    func number(_ r: Range<Int>, radix: UInt64) -> UInt64? {
+        guard !r.isEmpty else { return nil }
+        var v: UInt64 = 0
+        for i in r {
+            guard let d = NumberParsing.digitValue(bytes[i]), d < radix else { return nil }
+            let m = v.multipliedReportingOverflow(by: radix)
+            if m.overflow { return nil }
+            let a = m.partialValue.addingReportingOverflow(d)
+            if a.overflow { return nil }
+            v = a.partialValue
+        }
+        return v
+    }
+
+    func firstIndex(of byte: UInt8, in r: Range<Int>) -> Int? {
+        var i = r.lowerBound
+        while i < r.upperBound {
+            if bytes[i] == byte { return i }
+            i += 1
+        }
+        return nil
+    }
+
+    func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
+        guard r.count == s.utf8CodeUnitCount else { return false }
+        let p = s.utf8Start
+        for (k, i) in r.enumerated() where bytes[i] != p[k] { return false }
+        return true
+    }
+}
