@@ -144,7 +144,7 @@ final class PageWalker {
 
     private func readPlain(from i: Int, to j: Int, firstPFN: UInt64) {
         guard j > i else { return }
-// The summary uses only the flags; mapcount and memcg are per-row facts.
+        // The summary uses only the flags; mapcount and memcg are per-row facts.
         let rows = options.rows
         let got = tables.read(
             pfn: firstPFN, n: j - i, flags: flags.baseAddress! + i, count: rows ? counts.baseAddress! + i : nil,
