@@ -29,7 +29,7 @@ public final class Inspector {
     }
 
     public func inspect(_ target: InspectTarget, options: InspectOptions = InspectOptions()) throws(PinctlError) -> InspectReport {
-        let smaps = try ProcSmaps.parse(process.readText("smaps"))
+        let smaps = try ProcSmaps.parse(process.readText("smaps"), wantFields: TargetResolver.mayTouch(target))
         let vmas = smaps.map(\.vma)
         let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
         var opts = options
@@ -51,9 +51,15 @@ public final class Inspector {
 
         var notes: [String] = []
         if walker.scanUsed && !opts.rows {
-            notes.append("PAGEMAP_SCAN: read \(walker.pagesRead) of \(walker.summary.pages) pagemap entries, skipping unpopulated holes")
+            notes.append(
+                "PAGEMAP_SCAN: populated regions cover \(walker.pagesRead) of \(walker.summary.pages) pages; the holes were skipped")
         } else if let why = pagemap.scanUnsupportedReason {
             notes.append("\(why): read every pagemap entry")
+        }
+        if walker.derivedEntries > 0 {
+            notes.append(
+                "pagemap entries of \(walker.derivedEntries) tail pages of PMD-mapped huge pages derived from their head's (6.15+ fills them from one PMD; --pages reads each)"
+            )
         }
         if walker.inheritedPages > 0 {
             notes.append(

@@ -28,6 +28,8 @@ final class PageWalker {
     private(set) var pagesRead: UInt64 = 0
     private(set) var scanUsed = false
     private(set) var inheritedPages: UInt64 = 0
+    /// Tail pagemap entries derived from their PMD-mapped head instead of read.
+    private(set) var derivedEntries: UInt64 = 0
     private var lastVA: UInt64 = .max
     private var lastPFN: UInt64 = .max
     private var runLength: UInt64 = 0
@@ -79,7 +81,14 @@ final class PageWalker {
                 let chunk = UInt64(Self.chunkPages)
                 let toBoundary = chunk - (va >> PagemapReader.pageShift) % chunk
                 let want = Int(min(toBoundary, (end - va) >> PagemapReader.pageShift))
-                let got = try pagemap.read(start: va, into: UnsafeMutableBufferPointer(rebasing: entries[0..<want]))
+                var got = 0
+                if headEntriesSuffice, hugePages > 1,
+                    let derived = try readHeadsOnly(start: va, pages: want, huge: huge, hugePages: hugePages)
+                {
+                    got = derived
+                } else {
+                    got = try pagemap.read(start: va, into: UnsafeMutableBufferPointer(rebasing: entries[0..<want]))
+                }
                 if got < want {
                     try checkAlive()
                     // Above the task size (vsyscall) pagemap has no entries: report them absent.
@@ -91,6 +100,46 @@ final class PageWalker {
                 va += UInt64(want) << PagemapReader.pageShift
             }
         }
+    }
+
+    /// Since 6.15 the kernel fills a PMD-mapped huge page's pagemap entries from one flags
+    /// word (exclusivity from the folio, not per subpage: pagemap_pmd_range_thp), counting
+    /// only the PFN up; before, each subpage had its own mapcount test. So on 6.15+, and
+    /// only for a summary, the head's entry is read and the tails' are derived from it.
+    var headEntriesSuffice: Bool {
+        !options.rows && options.collapse && Self.kernelAtLeast(6, 15)
+    }
+
+    static func kernelAtLeast(_ major: Int, _ minor: Int) -> Bool {
+        let parts = Inspector.kernelRelease().split(separator: ".")
+        guard parts.count >= 2, let ma = Int(parts[0]),
+            let mi = Int(parts[1].prefix(while: { $0.isNumber }))
+        else { return false }
+        return (ma, mi) >= (major, minor)
+    }
+
+    /// Reads one entry per huge page when [start, start+pages) is whole PMD-mapped huge pages
+    /// that PAGEMAP_SCAN found; nil (read everything) otherwise or when a head is not a
+    /// plain present entry.
+    private func readHeadsOnly(start: UInt64, pages: Int, huge: [PagemapReader.Region], hugePages: UInt64) throws(PinctlError)
+        -> Int?
+    {
+        let hugeBytes = hugePages << PagemapReader.pageShift
+        let end = start &+ (UInt64(pages) << PagemapReader.pageShift)
+        guard start % hugeBytes == 0, UInt64(pages) % hugePages == 0,
+            huge.contains(where: { $0.start <= start && end <= $0.end })
+        else { return nil }
+        var k = 0
+        while k < pages {
+            let va = start &+ (UInt64(k) << PagemapReader.pageShift)
+            let got = try pagemap.read(start: va, into: UnsafeMutableBufferPointer(rebasing: entries[k..<(k + 1)]))
+            let head = entries[k]
+            guard got == 1, head & (1 << 63) != 0, head & PagemapEntry.pfnMask != 0 else { return nil }
+            for t in 1..<Int(hugePages) { entries[k + t] = head &+ UInt64(t) }
+            derivedEntries &+= hugePages - 1
+            k += Int(hugePages)
+        }
+        return pages
     }
 
     /// Reads the PFN tables for every run of contiguous PFNs in the chunk.

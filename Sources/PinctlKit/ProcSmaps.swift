@@ -12,12 +12,15 @@ public struct SmapsEntry: Equatable, Sendable {
 
 /// Parses /proc/PID/smaps (and smaps_rollup's counters).
 public enum ProcSmaps {
-    public static func parse(_ text: String) throws(PinctlError) -> [SmapsEntry] {
+    /// `wantFields`: which VMAs need their counters; the others keep only their maps line
+    /// (a process can have thousands of VMAs, and a report needs a few).
+    public static func parse(_ text: String, wantFields: (VMA) -> Bool = { _ in true }) throws(PinctlError) -> [SmapsEntry] {
         let t = ProcText(text)
         var out: [SmapsEntry] = []
         var fields: [String: UInt64] = [:]
         var flags: [String] = []
         var vma: VMA? = nil
+        var skipping = false
         func flush() {
             if let v = vma { out.append(SmapsEntry(vma: v, fields: fields, vmFlags: flags)) }
             fields = [:]
@@ -32,11 +35,13 @@ public enum ProcSmaps {
                     throw .invalidInput("not a /proc/PID/smaps header: '\(t.string(line).prefix(120))'")
                 }
                 vma = v
+                skipping = !wantFields(v)
                 return
             }
             guard vma != nil, t.bytes[first.upperBound - 1] == ProcText.colon else {
                 throw .invalidInput("not a /proc/PID/smaps line: '\(t.string(line).prefix(120))'")
             }
+            if skipping { return }
             let name = first.lowerBound..<(first.upperBound - 1)
             if t.equals(name, "VmFlags") {
                 while let w = t.nextField(&rest) { flags.append(t.string(w)) }

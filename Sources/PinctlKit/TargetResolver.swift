@@ -50,6 +50,19 @@ public enum TargetResolver {
         }
     }
 
+    /// Whether a VMA can be touched by the target, decided from the VMA alone.
+    public static func mayTouch(_ target: InspectTarget) -> (VMA) -> Bool {
+        let mask = PagemapReader.pageSize - 1
+        switch target {
+        case .address(let a): return { $0.contains(a) }
+        case .range(let s, let e):
+            let lo = s & ~mask
+            let hi = e > UInt64.max - mask ? UInt64.max & ~mask : (e + mask) & ~mask
+            return { $0.overlaps(lo, hi) }
+        case .mapping(let name): return { matches($0, name) }
+        }
+    }
+
     /// A full path, the path without " (deleted)", a basename, or a [special] name.
     static func matches(_ v: VMA, _ name: String) -> Bool {
         if v.path.isEmpty { return false }
