@@ -9,7 +9,9 @@
  * KIND: anon (4K pages, written), thp (2 MiB aligned, MADV_HUGEPAGE, written),
  *       mlock (anon, written, mlock2), zero (anon, read: the shared zero page),
  *       untouched (anon, never faulted), pageout (anon, written, then MADV_PAGEOUT),
- *       file (PATH mapped shared read-only and read), memfd (shared, written).
+ *       file (PATH mapped shared read-only and read), memfd (shared, written),
+ *       guard (anon, written, then MADV_GUARD_INSTALL on every other page; 6.15+),
+ *       hugetlb (MAP_HUGETLB 2 MiB pages, written; needs vm.nr_hugepages).
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -27,6 +29,9 @@
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
+#endif
+#ifndef MADV_GUARD_INSTALL
+#define MADV_GUARD_INSTALL 102
 #endif
 
 static const size_t page = 4096;
@@ -121,6 +126,20 @@ int main(int argc, char **argv)
 				die("mlock", spec);
 			if (IS("pageout") && madvise(p, len, MADV_PAGEOUT))
 				die("madvise(MADV_PAGEOUT)", spec);
+		} else if (IS("guard")) {
+			p = map_anon(len, 0);
+			madvise(p, len, MADV_NOHUGEPAGE);
+			write_pages(p, len);
+			for (size_t off = 0; off < len; off += 2 * page)
+				if (madvise(p + off, page, MADV_GUARD_INSTALL))
+					die("madvise(MADV_GUARD_INSTALL)", spec);
+		} else if (IS("hugetlb")) {
+			len = (len + huge - 1) & ~(huge - 1);
+			p = mmap(NULL, len, PROT_READ | PROT_WRITE,
+				 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+			if (p == MAP_FAILED)
+				die("mmap(MAP_HUGETLB)", spec);
+			write_pages(p, len);
 		} else if (IS("thp")) {
 			p = map_anon(len, huge);
 			if (madvise(p, len, MADV_HUGEPAGE))

@@ -180,6 +180,44 @@ struct LiveInspectTests {
             #expect(scanned.summary.flagCounts == plain.summary.flagCounts)
         }
     }
+
+    @Test func guardPagesAreGuardNotSwapped() throws {
+        let h: Holder
+        do {
+            h = try Holder(["guard:64K"])
+        } catch Holder.HolderError.exited(let out) {
+            try Test.cancel("MADV_GUARD_INSTALL refused (needs 6.15+): \(out)")
+        }
+        defer { h.stop() }
+        let r = h.region("guard")
+        let report = try Inspector(process: ProcessRef(pid: h.pid)).inspect(
+            .range(start: r.start, end: r.start + r.size), options: InspectOptions(rows: true, collapse: false))
+        #expect(report.summary.guardRegion == 8)
+        #expect(report.summary.swapped == 0)
+        #expect(report.summary.present == 8)
+        for (i, row) in report.pages.enumerated() {
+            #expect(row.guardRegion == (i % 2 == 0))
+            #expect(!row.swapped)
+        }
+    }
+
+    @Test func hugetlbPagesAreHugeAndCollapseByTheirSize() throws {
+        let reserve = try run(["/bin/sh", "-c", "echo 4 > /proc/sys/vm/nr_hugepages && cat /proc/sys/vm/nr_hugepages"])
+        defer { _ = try? run(["/bin/sh", "-c", "echo 0 > /proc/sys/vm/nr_hugepages"]) }
+        guard reserve.status == 0, let n = Int(reserve.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), n >= 2 else {
+            try Test.cancel("could not reserve 2 MiB hugetlb pages: \(reserve.stdout) \(reserve.stderr)")
+        }
+        let h = try Holder(["hugetlb:4M"])
+        defer { h.stop() }
+        let r = h.region("hugetlb")
+        let report = try Inspector(process: ProcessRef(pid: h.pid)).inspect(
+            .range(start: r.start, end: r.start + r.size), options: InspectOptions(rows: true))
+        #expect(report.vmas.first?.vmFlags.contains("ht") == true)
+        #expect(report.summary.huge == 1024)
+        #expect(report.pages.count == 2)
+        #expect(report.pages.allSatisfy { $0.count == 512 && $0.flags.contains("huge") })
+        try expectMatchesKernel(pid: h.pid, process: ProcessRef(pid: h.pid), start: r.start, pages: 1024)
+    }
 }
 
 /// A zram swap device for tests that need MADV_PAGEOUT to really swap; undone afterwards.
