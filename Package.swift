@@ -39,7 +39,7 @@ let package = Package(
         .testTarget(
             name: "PinctlKitTests",
             dependencies: ["PinctlKit"],
-            resources: [.copy("Fixtures")]
+            exclude: ["Fixtures"]
         ),
     ]
 )

@@ -3,9 +3,9 @@
 #endif
 
 /// Writes a line to standard error (diagnostics never go to stdout).
-public func printError(_ line: String) {
+public func printError(_ line: String, newline: Bool = true) {
     var s = line
-    if !s.hasSuffix("\n") { s += "\n" }
+    if newline && !s.hasSuffix("\n") { s += "\n" }
     s.withUTF8 { buf in
         var off = 0
         while off < buf.count {

@@ -107,8 +107,10 @@ final class PageWalker {
     /// only the PFN up; before, each subpage had its own mapcount test. So on 6.15+, and
     /// only for a summary, the head's entry is read and the tails' are derived from it.
     var headEntriesSuffice: Bool {
-        !options.rows && options.collapse && Self.kernelAtLeast(6, 15)
+        !options.rows && options.collapse && Self.tailsMirrorHead
     }
+
+    static let tailsMirrorHead = kernelAtLeast(6, 15)
 
     static func kernelAtLeast(_ major: Int, _ minor: Int) -> Bool {
         let parts = Inspector.kernelRelease().split(separator: ".")
@@ -166,7 +168,9 @@ final class PageWalker {
     ) {
         var plainStart = i
         var k = i
-        if options.collapse && !huge.isEmpty && hugePages > 1 {
+        // Tails' kpageflags equal the head's (bar head/tail) only since stable_page_flags()
+        // reads the folio (6.10 rewrote it; 6.1 shows tails with 4 flags): gate as for entries.
+        if options.collapse && !huge.isEmpty && hugePages > 1 && Self.tailsMirrorHead {
             let hugeBytes = hugePages << PagemapReader.pageShift
             while k < j {
                 let va = base &+ (UInt64(k) << PagemapReader.pageShift)

@@ -11,6 +11,10 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
     case notMapped(String)
     /// A system call failed in a way none of the above explains.
     case system(SyscallError)
+    /// The kernel refused a pin for a reason the message explains, with the fix.
+    case refused(String)
+    /// SIGINT or SIGTERM arrived while pinning; everything was released.
+    case interrupted(String)
 
     public var exitStatus: Int32 {
         switch self {
@@ -19,12 +23,14 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
         case .processNotFound: return ExitStatus.processNotFound
         case .permissionDenied: return ExitStatus.permissionDenied
         case .notMapped: return ExitStatus.notMapped
+        case .refused: return ExitStatus.refused
+        case .interrupted: return ExitStatus.interrupted
         }
     }
 
     public var description: String {
         switch self {
-        case .invalidInput(let m), .permissionDenied(let m), .notMapped(let m): return m
+        case .invalidInput(let m), .permissionDenied(let m), .notMapped(let m), .refused(let m), .interrupted(let m): return m
         case .processNotFound(let pid):
             return "process \(pid) not found: it has exited or never existed (check the pid with `ps -p \(pid)`)"
         case .system(let e): return e.description
@@ -45,5 +51,9 @@ public enum ExitStatus {
     public static let pfnHidden: Int32 = 6
     /// The report was printed, but /proc/kpageflags (or kpagecount) could not be read.
     public static let pageFlagsUnavailable: Int32 = 7
+    /// The kernel refused to pin the range (mapping type, RLIMIT_MEMLOCK, permissions).
+    public static let refused: Int32 = 8
+    /// SIGINT/SIGTERM arrived before the pin was in place (128 + SIGINT, as shells report it).
+    public static let interrupted: Int32 = 130
     public static let usage: Int32 = 64
 }

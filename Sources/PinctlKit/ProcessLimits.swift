@@ -1,0 +1,40 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What this process may lock or pin: RLIMIT_MEMLOCK and CAP_IPC_LOCK.
+public enum ProcessLimits {
+    public static let capIPCLock = 14
+    public static let capSysAdmin = 21
+
+    /// The soft RLIMIT_MEMLOCK in bytes; nil when unlimited.
+    public static func memlockLimit() -> UInt64? {
+        var r = rlimit()
+        guard getrlimit(__rlimit_resource_t(8 /* RLIMIT_MEMLOCK */), &r) == 0 else { return nil }
+        return r.rlim_cur == rlim_t.max ? nil : UInt64(r.rlim_cur)
+    }
+
+    /// Whether the capability is in this process's effective set (/proc/self/status CapEff).
+    public static func hasCapability(_ cap: Int) -> Bool {
+        guard let text = try? readProcText("/proc/self/status") else { return false }
+        for line in text.split(separator: "\n") where line.hasPrefix("CapEff:") {
+            guard let v = NumberParsing.parseHex(line.dropFirst(7).trimmingSpaces()) else { return false }
+            return v & (1 << UInt64(cap)) != 0
+        }
+        return false
+    }
+
+    /// Whether locking or pinning `bytes` fits the limit (always, with CAP_IPC_LOCK).
+    public static func memlockAllows(_ bytes: UInt64) -> Bool {
+        if hasCapability(capIPCLock) { return true }
+        guard let limit = memlockLimit() else { return true }
+        return bytes <= limit
+    }
+
+    /// The one-line explanation and fix for a refusal caused by RLIMIT_MEMLOCK.
+    public static func memlockAdvice(_ what: String, bytes: UInt64) -> String {
+        let limit = memlockLimit().map(humanBytes) ?? "unlimited"
+        return
+            "\(what) of \(humanBytes(bytes)) exceeds RLIMIT_MEMLOCK (\(limit)): raise it with `ulimit -l unlimited` (or `prlimit --memlock`), grant CAP_IPC_LOCK, or set LimitMEMLOCK=infinity in the systemd unit"
+    }
+}
