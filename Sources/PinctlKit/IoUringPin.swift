@@ -68,6 +68,22 @@ public final class IoUringPin: Pinner {
         detail = "\(iovs.count) registered buffer\(iovs.count == 1 ? "" : "s") of up to 1 GiB (FOLL_WRITE|FOLL_LONGTERM)"
     }
 
+    /// Why io_uring cannot be used here, or nil when a ring can be set up.
+    public static func unavailableReason() -> String? {
+        var params = io_uring_params()
+        let fd = cpinctl_io_uring_setup(1, &params)
+        if fd >= 0 {
+            close(fd)
+            return nil
+        }
+        let e = lastError("io_uring_setup", "1 entry")
+        switch e.errno {
+        case ENOSYS: return "io_uring is not built into this kernel (ENOSYS)"
+        case EPERM: return "io_uring is disabled (kernel.io_uring_disabled, EPERM)"
+        default: return "io_uring_setup failed (\(e.errnoName))"
+        }
+    }
+
     public func release() {
         guard ring >= 0 else { return }
         _ = cpinctl_io_uring_unregister_buffers(ring)

@@ -94,3 +94,24 @@ public func humanBytes(_ v: UInt64) -> String {
     }
     return "\(v) B"
 }
+
+extension NumberParsing {
+    /// "90s", "5m", "1h", "250ms", "1.5s" or plain seconds ("30"); nil when malformed,
+    /// negative or above a year.
+    public static func parseDuration(_ text: String) -> Double? {
+        let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
+        var body = Substring(text).trimmingSpaces()
+        var scale = 1.0
+        for (suffix, s) in units where body.hasSuffix(suffix) {
+            body = body.dropLast(suffix.count)
+            scale = s
+            break
+        }
+        guard !body.isEmpty, body.allSatisfy({ $0.isASCII && ($0.isNumber || $0 == ".") }),
+            body.filter({ $0 == "." }).count <= 1, let v = Double(body)
+        else { return nil }
+        let seconds = v * scale
+        guard seconds.isFinite, seconds >= 0, seconds <= 366 * 86400 else { return nil }
+        return seconds
+    }
+}

@@ -1,0 +1,34 @@
+/// Text forms of `pin` reports.
+extension TextRendering {
+    public static func render(_ r: PinReport) -> String {
+        var out = "pinned \(r.range) by \(r.method)"
+        if let why = r.chosenBecause { out += " (auto: \(why))" }
+        out += "\n"
+        out += "    range \(r.start)-\(r.end) \(r.backing), \(r.pages) pages (\(humanBytes(r.bytes)))\n"
+        out += "    resident \(r.residentPages), pinned \(r.pinnedPages), physical runs \(r.pfnRuns)\n"
+        let rate = r.pagesPerSecond >= 1 ? "\(Int(r.pagesPerSecond)) pages/s" : "-"
+        out += "    took \(formatMs(r.totalMs)) (\(rate))\n"
+        out += "    VmLck \(r.vmLck.map(humanBytes) ?? "-")  VmPin \(r.vmPin.map(humanBytes) ?? "-")\n"
+        if !r.detail.isEmpty { out += "    how: \(r.detail)\n" }
+        if let v = r.verify { out += render(v) }
+        return out
+    }
+
+    public static func render(_ v: VerifyReport) -> String {
+        var out = "verify: held \(v.held), moved \(v.moved), evicted \(v.evicted)\n"
+        for p in v.probes { out += "    " + pad(p.probe, 19) + pad(p.outcome, 12) + p.detail + "\n" }
+        let shown = v.runs.prefix(64)
+        for run in shown { out += "    " + pad(run.start, 18) + pad("\(run.pages) pages", 14) + run.verdict + "\n" }
+        if v.runs.count > shown.count { out += "    ... \(v.runs.count - shown.count) more runs (--json lists all)\n" }
+        return out
+    }
+
+    public static func render(_ verdicts: [MethodVerdict]) -> String {
+        verdicts.map { v in pad(v.method, 10) + pad(v.works ? "yes" : "no", 5) + v.reasons.joined(separator: "; ") + "\n" }.joined()
+    }
+
+    static func formatMs(_ ms: Double) -> String {
+        let tenths = Int((ms * 10).rounded())
+        return "\(tenths / 10).\(tenths % 10) ms"
+    }
+}

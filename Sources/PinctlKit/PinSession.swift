@@ -1,0 +1,103 @@
+import CPinctl
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--method`: a named method or `auto`.
+public enum PinMethodChoice: Equatable, Sendable {
+    case auto
+    case method(PinMethod)
+}
+
+public struct PinOptions: Sendable {
+    public var method: PinMethodChoice = .auto
+    public var write = false
+    public var onFault = false
+
+    public init(method: PinMethodChoice = .auto, write: Bool = false, onFault: Bool = false) {
+        self.method = method
+        self.write = write
+        self.onFault = onFault
+    }
+}
+
+/// Maps a range, pins it by one method, reports, verifies, and releases everything.
+public final class PinSession {
+    public let range: MappedRange
+    public let pinner: Pinner
+    public let chosenBecause: String?
+    let options: PinOptions
+    private var released = false
+
+    /// Maps the range and picks the method; nothing is pinned yet.
+    public init(spec: PinRangeSpec, options: PinOptions, makePinner: (PinMethod) throws(PinctlError) -> Pinner) throws(PinctlError) {
+        self.options = options
+        range = try MappedRange(spec, write: options.write)
+        switch options.method {
+        case .method(let m):
+            pinner = try makePinner(m)
+            chosenBecause = nil
+        case .auto:
+            let (m, why) = Self.choose(backing: range.backing, bytes: range.length)
+            pinner = try makePinner(m)
+            chosenBecause = why
+        }
+    }
+
+    /// The strongest method the range and kernel allow, and why.
+    public static func choose(backing: MappedRange.Backing, bytes: UInt64) -> (PinMethod, String) {
+        if backing == .file {
+            return (.mlock, "io_uring cannot long-term pin file-backed page cache, so mlock (resident, but movable)")
+        }
+        if !ProcessLimits.memlockAllows(bytes) {
+            return (.mlock, "RLIMIT_MEMLOCK is below \(humanBytes(bytes)) and io_uring would be refused, so mlock")
+        }
+        if let why = IoUringPin.unavailableReason() {
+            return (.mlock, "\(why), so mlock")
+        }
+        return (
+            .iouring,
+            "io_uring registered buffers take long-term FOLL_PIN pins on \(backing.rawValue) memory: the strongest method without the kernel helper"
+        )
+    }
+
+    /// Pins the whole range; on failure nothing is left pinned or mapped.
+    public func pin() throws(PinctlError) -> PinReport {
+        let progress = PinProgress(label: "pinning \(range.spec) by \(pinner.method.rawValue)", total: range.length) {
+            TerminationSignals.pending()
+        }
+        let t0 = MonotonicClock.now()
+        do {
+            try pinner.pin(range, write: options.write, progress: progress)
+        } catch {
+            release()
+            throw error
+        }
+        let elapsed = MonotonicClock.now() - t0
+        let snap = try PfnSnapshot.take(base: range.base, pages: range.pages)
+        let status = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "")
+        let resident = snap.present
+        return PinReport(
+            pid: getpid(), method: pinner.method.rawValue, chosenBecause: chosenBecause, detail: pinner.detail,
+            range: range.spec.description, start: hex(range.base), end: hex(range.base + range.length),
+            backing: range.backing.rawValue, bytes: range.length, pages: range.pages, residentPages: resident,
+            pinnedPages: pinner.holdsPages ? resident : 0, pfnRuns: snap.physicalRuns,
+            totalMs: elapsed * 1000, pagesPerSecond: elapsed > 0 ? Double(range.pages) / elapsed : 0,
+            vmLck: status.vmLck, vmPin: status.vmPin, verify: nil)
+    }
+
+    public func verify() throws(PinctlError) -> VerifyReport {
+        try PinVerifier.verify(range)
+    }
+
+    /// Undoes every pin and lock and unmaps; safe to call more than once.
+    public func release() {
+        guard !released else { return }
+        released = true
+        pinner.release()
+        range.unmap()
+    }
+
+    deinit { release() }
+}

@@ -1,0 +1,105 @@
+import ArgumentParser
+import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct Pin: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fault in and pin memory, prove that it stays put, hold it, and release every pin on the way out.",
+        discussion: """
+            RANGE is anon:SIZE[,thp|,hugetlb], memfd:SIZE, shm:NAME:SIZE or \
+            file:PATH[@OFFSET][+LEN]; sizes take K, M, G.
+            Methods: populate (faults in, pins nothing), mlock (resident, unevictable, movable), \
+            iouring (long-term FOLL_PIN by registered buffers), uffd (userfaultfd-populated), \
+            auto (the strongest the range and kernel allow).
+            Holds until SIGINT/SIGTERM, or for --for; releases everything on every way out.
+            """)
+
+    @Argument(help: "What to map and pin.")
+    var range: String
+
+    @Option(name: .long, help: "populate, mlock, iouring, uffd or auto.")
+    var method: String = "auto"
+
+    @Flag(name: .long, help: "Fault in for write (breaking COW) and ask for a writable pin.")
+    var write = false
+
+    @Flag(name: .long, help: "With mlock: MLOCK_ONFAULT.")
+    var onFault = false
+
+    @Flag(name: .long, help: "After pinning, try to move and evict the pages and report held/moved/evicted.")
+    var verify = false
+
+    @Option(name: .customLong("for"), help: "Hold for this long (90s, 5m, 1h; 0 releases at once), then release.")
+    var holdFor: String?
+
+    @Option(name: .long, help: "Write the holder's pid here once the pin is in place; removed on release.")
+    var pidfile: String?
+
+    @Flag(name: .long, help: "Print the report as JSON.")
+    var json = false
+
+    @Flag(name: .long, help: "Say, per method, whether it would work on this range and why not; pin nothing.")
+    var dryRun = false
+
+    func validate() throws {
+        if let holdFor, NumberParsing.parseDuration(holdFor) == nil {
+            throw ValidationError("--for '\(holdFor)' is not a duration: write e.g. 30s, 5m, 1h or 0")
+        }
+        if onFault && !["mlock", "auto"].contains(method) {
+            throw ValidationError("--on-fault is an mlock option: use it with --method mlock")
+        }
+    }
+
+    func run() throws {
+        do {
+            // Before any thread or pin: termination signals are then taken synchronously.
+            TerminationSignals.block()
+            let spec = try PinRangeSpec.parse(range)
+            let choice = try Self.parseMethod(method)
+            if dryRun {
+                let verdicts = try PinPreflight.check(spec, write: write)
+                print(json ? try renderJSON(verdicts) : TextRendering.render(verdicts), terminator: json ? "\n" : "")
+                return
+            }
+            let options = PinOptions(method: choice, write: write, onFault: onFault)
+            let session = try PinSession(spec: spec, options: options) { (m) throws(PinctlError) -> Pinner in
+                try makePinner(m)
+            }
+            defer { session.release() }
+            var report = try session.pin()
+            if verify { report.verify = try session.verify() }
+            print(json ? try renderJSON(report) : TextRendering.render(report), terminator: json ? "\n" : "")
+            flushOutput()
+            let written = try pidfile.map { (p) throws(PinctlError) in try Pidfile.write(p) }
+            defer { written?.remove() }
+            let seconds = holdFor.flatMap(NumberParsing.parseDuration)
+            if seconds != 0 {
+                printError("holding pid \(getpid()) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
+            }
+            let sig = TerminationSignals.wait(seconds: seconds)
+            printError("released \(report.range) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
+        } catch let e as PinctlError {
+            throw fail(e)
+        }
+    }
+
+    static func parseMethod(_ text: String) throws(PinctlError) -> PinMethodChoice {
+        if text == "auto" { return .auto }
+        guard let m = PinMethod(rawValue: text) else {
+            throw .invalidInput("--method '\(text)' is not a method: choose populate, mlock, iouring, uffd or auto")
+        }
+        return .method(m)
+    }
+
+    func makePinner(_ m: PinMethod) throws(PinctlError) -> Pinner {
+        switch m {
+        case .populate: return PopulatePin()
+        case .mlock: return MlockPin(onFault: onFault)
+        case .iouring: return IoUringPin()
+        case .uffd: throw .invalidInput("--method uffd is not in this build yet")
+        }
+    }
+}
