@@ -17,4 +17,5 @@ echo "== swift format lint"
 swift format lint --strict -r Sources Tests Package.swift
 
 echo "== swift test"
-swift test --skip-build
+# Serially: live suites share the machine (zram swap, compaction, hugetlb reservations).
+swift test --skip-build --no-parallel
