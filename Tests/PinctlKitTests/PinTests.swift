@@ -210,6 +210,33 @@ struct PinTests {
         #expect(!r.stderr.contains("Fatal error"))
     }
 
+    @Test func progressGoesToStderrOnATerminalForLongPins() throws {
+        // script(1) gives pinctl a pseudo-terminal; 4 GiB takes over a second to fault in.
+        let r = try run(["/usr/bin/script", "-qec", "\(builtBinary("pinctl")) pin --method populate --write --for 0 anon:4G", "/dev/null"])
+        #expect(r.status == 0)
+        #expect(r.stdout.contains("pinning anon:4 GiB by populate:") && r.stdout.contains("%"))
+        let plain = try pinctl(["pin", "--method", "populate", "--write", "--for", "0", "anon:4G"])
+        #expect(!plain.stderr.contains("%"), "no progress when stderr is not a terminal")
+    }
+
+    @Test func signalWhilePinningReleasesEverythingAndExits130() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
+        p.arguments = ["pin", "--method", "mlock", "--write", "anon:8G"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        usleep(400_000)
+        let vmLckDuring = statusField(p.processIdentifier, "VmLck")
+        kill(p.processIdentifier, SIGINT)
+        p.waitUntilExit()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationStatus == ExitStatus.interrupted, "\(e)")
+        #expect(e.contains("interrupted") && e.contains("released"))
+        #expect(vmLckDuring == 0, "nothing is locked before population finishes")
+    }
+
     @Test func unknownMethodAndBadDurationAreRejected() throws {
         let m = try pinctl(["pin", "--method", "glue", "anon:4K"])
         #expect(m.status == ExitStatus.invalidInput && m.stderr.contains("glue"))
