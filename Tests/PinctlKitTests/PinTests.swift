@@ -15,7 +15,7 @@ final class PinHolder {
     var pid: Int32 { process.processIdentifier }
 
     init(_ args: [String], launcher: [String] = []) throws {
-        let argv = launcher + [builtBinary("pinctl"), "pin", "--pidfile", pidfile] + args
+        let argv = launcher + [builtBinary("pinctl"), "pin", "--json", "--pidfile", pidfile] + args
         process.executableURL = URL(fileURLWithPath: argv[0])
         process.arguments = Array(argv.dropFirst())
         process.standardOutput = out
@@ -41,6 +41,12 @@ final class PinHolder {
     }
 
     var stdout: String { String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self) }
+
+    /// The JSON report the holder printed (it is printed before the pidfile is written).
+    func reportLine() -> String {
+        let d = out.fileHandleForReading.availableData
+        return String(decoding: d, as: UTF8.self).split(separator: "\n").first.map(String.init) ?? ""
+    }
 
     deinit {
         if process.isRunning { stop(SIGKILL) }
@@ -97,8 +103,15 @@ struct PinTests {
     }
 
     @Test func iouringPinsShowInVmPinAndInspectSeesThemResident() throws {
-        let h = try PinHolder(["--method", "iouring", "memfd:16M"])
+        let h = try PinHolder(["--method", "iouring", "--verify", "memfd:16M"])
         #expect(statusField(h.pid, "VmPin") == 16 << 20)
+        // The holder's own report and an outside look at its pages agree: all resident, in place.
+        let report = try #require(try JSONSerialization.jsonObject(with: Data(h.reportLine().utf8)) as? [String: Any])
+        let start = UInt64((report["start"] as! String).dropFirst(2), radix: 16)!
+        let seen = try Inspector(process: ProcessRef(pid: h.pid)).inspect(.range(start: start, end: start + (16 << 20)))
+        #expect(seen.summary.present == 4096)
+        #expect(seen.summary.fileOrShared == 4096)
+        #expect((report["pfnRuns"] as? Int).map(UInt64.init) == seen.summary.physicalRuns)
         #expect(h.stop(SIGINT) == 0)
     }
 
