@@ -61,4 +61,17 @@ int cpinctl_memfd_create(const char *name, unsigned int flags)
 {
 	return (int)syscall(__NR_memfd_create, name, flags);
 }
+
+#include <pthread.h>
+#include <sys/eventfd.h>
+
+int cpinctl_eventfd_cloexec_nonblock(unsigned int initval)
+{
+	return eventfd(initval, EFD_CLOEXEC | EFD_NONBLOCK);
+}
+
+int cpinctl_name_this_thread(const char *name)
+{
+	return pthread_setname_np(pthread_self(), name);
+}
 #endif

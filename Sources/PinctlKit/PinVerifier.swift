@@ -99,6 +99,10 @@ public enum PinVerifier {
                     detail: "EINVAL: no THP for this mapping here (kernel < 6.1, THP 'never', or shmem THP off)")
             case ENOMEM:
                 return ProbeResult(probe: "MADV_COLLAPSE", outcome: "refused", detail: "ENOMEM: no free huge page to collapse into")
+            case EBUSY:
+                return ProbeResult(
+                    probe: "MADV_COLLAPSE", outcome: "refused", detail: "EBUSY: the range is armed for userfaultfd (or busy): nothing moved"
+                )
             default: return ProbeResult(probe: "MADV_COLLAPSE", outcome: "refused", detail: e.description)
             }
         }

@@ -29,6 +29,15 @@ struct Pin: ParsableCommand {
     @Flag(name: .long, help: "With mlock: MLOCK_ONFAULT.")
     var onFault = false
 
+    @Option(name: .long, help: "With uffd: fill every byte with this value (0-255, or 0x..) instead of zeros.")
+    var fill: String?
+
+    @Option(name: .long, help: "With uffd: fill the range with this file's bytes (zeros past its end).")
+    var fillFrom: String?
+
+    @Flag(name: .long, help: "With uffd: write-protect the held range and report every write fault.")
+    var watchWrites = false
+
     @Flag(name: .long, help: "After pinning, try to move and evict the pages and report held/moved/evicted.")
     var verify = false
 
@@ -50,6 +59,12 @@ struct Pin: ParsableCommand {
         }
         if onFault && !["mlock", "auto"].contains(method) {
             throw ValidationError("--on-fault is an mlock option: use it with --method mlock")
+        }
+        if (fill != nil || fillFrom != nil || watchWrites) && method != "uffd" {
+            throw ValidationError("--fill, --fill-from and --watch-writes are uffd options: add --method uffd")
+        }
+        if fill != nil && fillFrom != nil {
+            throw ValidationError("choose one of --fill and --fill-from")
         }
     }
 
@@ -99,7 +114,19 @@ struct Pin: ParsableCommand {
         case .populate: return PopulatePin()
         case .mlock: return MlockPin(onFault: onFault)
         case .iouring: return IoUringPin()
-        case .uffd: throw .invalidInput("--method uffd is not in this build yet")
+        case .uffd:
+            return UffdPin(fill: try uffdFill(), watchWrites: watchWrites) { address, tid in
+                printError("write fault at \(hex(address))\(tid != 0 ? " by thread \(tid)" : "")")
+            }
         }
+    }
+
+    func uffdFill() throws(PinctlError) -> UffdFill {
+        if let fillFrom { return .file(fillFrom) }
+        guard let fill else { return .zero }
+        guard let v = NumberParsing.parseUInt64(Substring(fill)), v <= 255 else {
+            throw .invalidInput("--fill '\(fill)' is not a byte: give 0-255 or 0x00-0xff")
+        }
+        return .byte(UInt8(v))
     }
 }

@@ -234,7 +234,7 @@ struct ZramSwap {
     let owned: Bool
 
     static func enable() throws -> ZramSwap {
-        let swaps = (try? String(contentsOfFile: "/proc/swaps", encoding: .utf8)) ?? ""
+        let swaps = (try? readProcText("/proc/swaps")) ?? ""
         if swaps.split(separator: "\n").count > 1 { return ZramSwap(owned: false) }
         guard FileManager.default.fileExists(atPath: "/sys/block/zram0") else {
             try Test.cancel("no swap and no /sys/block/zram0: this kernel has no zram, so MADV_PAGEOUT cannot swap")

@@ -61,7 +61,7 @@ final class PinHolder {
 }
 
 func statusField(_ pid: Int32, _ key: String) -> UInt64? {
-    guard let text = try? String(contentsOfFile: "/proc/\(pid)/status", encoding: .utf8) else { return nil }
+    guard let text = try? readProcText("/proc/\(pid)/status") else { return nil }
     let s = ProcStatus.parse(text)
     return key == "VmLck" ? s.vmLck : s.vmPin
 }
@@ -248,6 +248,19 @@ struct PinTests {
         #expect(p.terminationStatus == ExitStatus.interrupted, "\(e)")
         #expect(e.contains("interrupted") && e.contains("released"))
         #expect(vmLckDuring == 0, "nothing is locked before population finishes")
+    }
+
+    @Test func uffdFillsTheRangeThroughTheCommandLine() throws {
+        let (r, j) = try pinJSON(["--method", "uffd", "--fill", "0xab", "--verify", "anon:4M"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(j?["method"] as? String == "uffd")
+        #expect(j?["residentPages"] as? Int == 1024)
+        #expect(j?["pinnedPages"] as? Int == 0, "userfaultfd installs pages but does not pin them")
+        #expect((j?["detail"] as? String)?.contains("UFFDIO_COPY") == true)
+        let missing = try pinctl(["pin", "--method", "uffd", "--fill-from", "/nonexistent/fill", "--for", "0", "anon:4M"])
+        #expect(missing.status == ExitStatus.invalidInput && missing.stderr.contains("/nonexistent/fill"))
+        let notUffd = try pinctl(["pin", "--method", "mlock", "--watch-writes", "anon:4M"])
+        #expect(notUffd.status == ExitStatus.usage)
     }
 
     @Test func unknownMethodAndBadDurationAreRejected() throws {

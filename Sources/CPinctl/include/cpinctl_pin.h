@@ -46,5 +46,11 @@ int cpinctl_uffdio_writeprotect(int fd, struct uffdio_writeprotect *wp);
 int cpinctl_mlock2(const void *addr, size_t len, unsigned int flags);
 int cpinctl_memfd_create(const char *name, unsigned int flags);
 
+/* ---- userfaultfd fault-handler thread (UffdFaultHandler.swift) ---- */
+/** eventfd(initval, EFD_CLOEXEC | EFD_NONBLOCK): Swift's Glibc module lacks sys/eventfd.h. */
+int cpinctl_eventfd_cloexec_nonblock(unsigned int initval);
+/** pthread_setname_np(pthread_self(), name): a GNU extension Swift's Glibc hides. */
+int cpinctl_name_this_thread(const char *name);
+
 #endif /* __linux__ */
 #endif /* CPINCTL_PIN_H */
