@@ -181,8 +181,11 @@ int main(int argc, char **argv)
 #undef IS
 		printf("region %.*s 0x%" PRIxPTR " %zu\n", (int)kl, spec, (uintptr_t)p, len);
 	}
-	signal(SIGTERM, on_term);
-	signal(SIGINT, on_term);
+	/* No SA_RESTART: the read() below must return EINTR so the loop sees stop. */
+	struct sigaction sa = { .sa_handler = on_term };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
 	printf("ready\n");
 	fflush(stdout);
 	char buf[64];
