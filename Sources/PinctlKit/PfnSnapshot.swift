@@ -23,6 +23,36 @@ public struct PfnSnapshot: Sendable {
 
     public var present: UInt64 { UInt64(entries.lazy.filter { $0 >> 63 == 1 }.count) }
 
+    /// Resident pages and physical runs of a range, streamed through one reused buffer
+    /// (for the report, which needs the counts and not the entries).
+    public static func count(base: UInt64, pages: UInt64) throws(PinctlError) -> (present: UInt64, runs: UInt64) {
+        let reader = try PagemapReader(process: .current)
+        let chunk = 65536
+        let buf = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: chunk)
+        defer { buf.deallocate() }
+        var present: UInt64 = 0, runs: UInt64 = 0, last: UInt64 = .max
+        var done: UInt64 = 0
+        while done < pages {
+            let n = Int(min(UInt64(chunk), pages - done))
+            let got = try reader.read(
+                start: base + (done << PagemapReader.pageShift), into: UnsafeMutableBufferPointer(rebasing: buf[0..<n]))
+            for i in 0..<got {
+                let e = buf[i]
+                guard e >> 63 == 1 else {
+                    last = .max
+                    continue
+                }
+                present += 1
+                let pfn = e & PagemapEntry.pfnMask
+                if last == .max || pfn != last &+ 1 { runs += 1 }
+                last = pfn
+            }
+            if got < n { break }
+            done += UInt64(n)
+        }
+        return (present, runs)
+    }
+
     /// Runs of pages that are contiguous physically (PFN n, n+1, ...).
     public var physicalRuns: UInt64 {
         var runs: UInt64 = 0

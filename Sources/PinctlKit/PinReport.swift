@@ -15,14 +15,42 @@ public struct PinReport: Codable, Sendable {
     public var residentPages: UInt64
     /// Pages held by a pin or lock: 0 for populate.
     public var pinnedPages: UInt64
-    /// Runs of physically contiguous pages.
-    public var pfnRuns: UInt64
+    /// Runs of physically contiguous pages; null when every page maps the shared zero page.
+    public var pfnRuns: UInt64?
     public var totalMs: Double
     public var pagesPerSecond: Double
     /// /proc/self/status after pinning.
     public var vmLck: UInt64?
     public var vmPin: UInt64?
     public var verify: VerifyReport?
+
+    enum CodingKeys: String, CodingKey {
+        case pid, method, chosenBecause, detail, range, start, end, backing, bytes, pages, residentPages, pinnedPages
+        case pfnRuns, totalMs, pagesPerSecond, vmLck, vmPin, verify
+    }
+
+    /// `pfnRuns` is written as null rather than left out, like every contract field.
+    public func encode(to encoder: Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(pid, forKey: .pid)
+        try c.encode(method, forKey: .method)
+        try c.encodeIfPresent(chosenBecause, forKey: .chosenBecause)
+        try c.encode(detail, forKey: .detail)
+        try c.encode(range, forKey: .range)
+        try c.encode(start, forKey: .start)
+        try c.encode(end, forKey: .end)
+        try c.encode(backing, forKey: .backing)
+        try c.encode(bytes, forKey: .bytes)
+        try c.encode(pages, forKey: .pages)
+        try c.encode(residentPages, forKey: .residentPages)
+        try c.encode(pinnedPages, forKey: .pinnedPages)
+        try c.encode(pfnRuns, forKey: .pfnRuns)
+        try c.encode(totalMs, forKey: .totalMs)
+        try c.encode(pagesPerSecond, forKey: .pagesPerSecond)
+        try c.encodeIfPresent(vmLck, forKey: .vmLck)
+        try c.encodeIfPresent(vmPin, forKey: .vmPin)
+        try c.encodeIfPresent(verify, forKey: .verify)
+    }
 }
 
 /// One method's answer in `pin --dry-run`.

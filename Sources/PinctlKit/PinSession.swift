@@ -75,14 +75,21 @@ public final class PinSession {
             throw error
         }
         let elapsed = MonotonicClock.now() - t0
-        let snap = try PfnSnapshot.take(base: range.base, pages: range.pages)
+        // A zero-page fill has one PFN for every page: nothing to count, so nothing is read.
+        let zeroPage = (pinner as? UffdPin)?.mapsSharedZeroPage ?? false
+        let (resident, runs): (UInt64, UInt64?)
+        if zeroPage {
+            (resident, runs) = (range.pages, nil)
+        } else {
+            let c = try PfnSnapshot.count(base: range.base, pages: range.pages)
+            (resident, runs) = (c.present, c.runs)
+        }
         let status = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "")
-        let resident = snap.present
         return PinReport(
             pid: getpid(), method: pinner.method.rawValue, chosenBecause: chosenBecause, detail: pinner.detail,
             range: range.spec.description, start: hex(range.base), end: hex(range.base + range.length),
             backing: range.backing.rawValue, bytes: range.length, pages: range.pages, residentPages: resident,
-            pinnedPages: pinner.holdsPages ? resident : 0, pfnRuns: snap.physicalRuns,
+            pinnedPages: pinner.holdsPages ? resident : 0, pfnRuns: runs,
             totalMs: elapsed * 1000, pagesPerSecond: elapsed > 0 ? Double(range.pages) / elapsed : 0,
             vmLck: status.vmLck, vmPin: status.vmPin, verify: nil)
     }

@@ -26,6 +26,9 @@ public final class UffdPin: Pinner {
     public let fill: UffdFill
     public let watchWrites: Bool
     public private(set) var detail = ""
+    /// Every page of an anonymous range maps the one shared zero page (UFFDIO_ZEROPAGE
+    /// without --write): resident, but with no PFNs of its own to report.
+    public private(set) var mapsSharedZeroPage = false
 
     /// Page faults the handler thread resolved: missing pages it filled and write faults it let through.
     public var faultsServed: UInt64 { handler?.served ?? servedBeforeRelease }
@@ -270,6 +273,7 @@ public final class UffdPin: Pinner {
                 throw .system(error)
             }
         }
+        mapsSharedZeroPage = zeropage && anonymous && present == 0
         detail = describe(range, write: write, zeropage: zeropage, present: present)
     }
 
