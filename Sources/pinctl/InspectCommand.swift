@@ -3,6 +3,7 @@ import PinctlKit
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "inspect",
         abstract: "Show the VMA, pagemap entry, page flags and mapcount behind an address, range or mapping.",
         discussion: """
             TARGET is an address (0x7f3a2c001000), a range (0x7f3a2c000000-0x7f3a2c200000 or \

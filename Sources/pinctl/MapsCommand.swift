@@ -3,6 +3,7 @@ import PinctlKit
 
 struct Maps: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "maps",
         abstract: "List a process's VMAs with the pin-relevant facts, and its VmLck and VmPin.")
 
     @Argument(help: "A pid, or 'self'.")

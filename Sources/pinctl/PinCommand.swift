@@ -7,6 +7,7 @@ import PinctlKit
 
 struct Pin: ParsableCommand {
     static let configuration = CommandConfiguration(
+        commandName: "pin",
         abstract: "Fault in and pin memory, prove that it stays put, hold it, and release every pin on the way out.",
         discussion: """
             RANGE is anon:SIZE[,thp|,hugetlb], memfd:SIZE, shm:NAME:SIZE or \
