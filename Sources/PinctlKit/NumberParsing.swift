@@ -41,9 +41,14 @@ public enum NumberParsing {
     }
 
     static func parseDigits(_ s: Substring, radix: UInt64) -> UInt64? {
-        guard !s.isEmpty else { return nil }
+        digits(s.utf8, radix: radix)
+    }
+
+    /// Digits in `radix` ('_' ignored) with overflow checks; nil for none, a bad digit or overflow.
+    static func digits<C: Collection>(_ bytes: C, radix: UInt64) -> UInt64? where C.Element == UInt8 {
+        guard !bytes.isEmpty else { return nil }
         var v: UInt64 = 0
-        for ch in s.utf8 {
+        for ch in bytes {
             if ch == UInt8(ascii: "_") { continue }
             guard let d = digitValue(ch), d < radix else { return nil }
             let m = v.multipliedReportingOverflow(by: radix)

@@ -41,17 +41,7 @@ struct ProcText {
 
     /// Digits in `radix` with overflow checks; nil for empty, bad digits or overflow.
     func number(_ r: Range<Int>, radix: UInt64) -> UInt64? {
-        guard !r.isEmpty else { return nil }
-        var v: UInt64 = 0
-        for i in r {
-            guard let d = NumberParsing.digitValue(bytes[i]), d < radix else { return nil }
-            let m = v.multipliedReportingOverflow(by: radix)
-            if m.overflow { return nil }
-            let a = m.partialValue.addingReportingOverflow(d)
-            if a.overflow { return nil }
-            v = a.partialValue
-        }
-        return v
+        NumberParsing.digits(bytes[r], radix: radix)
     }
 
     func firstIndex(of byte: UInt8, in r: Range<Int>) -> Int? {
