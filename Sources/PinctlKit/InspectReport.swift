@@ -12,6 +12,8 @@ public struct InspectReport: Codable, Sendable {
     public var pfnHidden: Bool
     /// Why /proc/kpageflags, kpagecount or kpagecgroup could not be read, one line each.
     public var pageTablesUnavailable: [String]
+    /// Whether refcount and dmaPinned come from the KernelHelper module.
+    public var kernelHelper: Bool = false
     /// How the range was read ("PAGEMAP_SCAN skipped holes", ...).
     public var notes: [String]
 
@@ -96,10 +98,15 @@ public struct PageRow: Codable, Sendable {
     public var compound: Bool
     /// The raw pagemap entry of the row's first page.
     public var pagemap: String
+    /// From the KernelHelper module (null without it): the page's refcount, and whether a
+    /// FOLL_PIN is held on it (folio_maybe_dma_pinned).
+    public var refcount: UInt32? = nil
+    public var dmaPinned: Bool? = nil
 
     enum CodingKeys: String, CodingKey {
         case address, count, present, swapped, pfn, physAddress, swapType, swapOffset, exclusive, softDirty
         case uffdWP, fileOrShared, guardRegion, flags, kpageflags, mapcount, memcg, compound, pagemap
+        case refcount, dmaPinned
     }
 
     /// Absent values are written as null, never left out: `pfn` is an integer or null.
@@ -124,6 +131,8 @@ public struct PageRow: Codable, Sendable {
         try c.encode(memcg, forKey: .memcg)
         try c.encode(compound, forKey: .compound)
         try c.encode(pagemap, forKey: .pagemap)
+        try c.encode(refcount, forKey: .refcount)
+        try c.encode(dmaPinned, forKey: .dmaPinned)
     }
 }
 

@@ -69,13 +69,34 @@ public final class Inspector {
         if walker.pfnHidden {
             notes.append("PFNs hidden: pagemap shows PFN 0 unless opened with CAP_SYS_ADMIN; run as root")
         }
+        var rows = opts.rows ? walker.finishRows() : []
+        var helperUsed = false
+        if opts.rows, let helper = try KernelHelper.open() {
+            try Self.addKernelState(&rows, segments: segments, helper: helper, process: process)
+            helperUsed = true
+        }
         return InspectReport(
             pid: process.pid, target: target.description, kernel: Self.kernelRelease(),
             vmas: touched.map { VMAReport(smaps[$0]) },
-            pages: opts.rows ? walker.finishRows() : [],
+            pages: rows,
             summary: summary, pfnHidden: walker.pfnHidden,
             pageTablesUnavailable: tables.unavailable.map { "\($0.file): \($0.reason)" },
-            notes: notes)
+            kernelHelper: helperUsed, notes: notes)
+    }
+
+    /// Refcount and pin state of each row's first page, from /dev/pinctl's QUERY.
+    static func addKernelState(_ rows: inout [PageRow], segments: [Segment], helper: KernelHelper, process: ProcessRef) throws(PinctlError)
+    {
+        var state: [UInt64: KernelPageState] = [:]
+        for seg in segments {
+            let pages = try helper.query(addr: seg.start, pages: seg.pages, pid: process.isSelf ? nil : process.pid)
+            for (i, p) in pages.enumerated() { state[seg.start + UInt64(i) << PagemapReader.pageShift] = p }
+        }
+        for i in rows.indices {
+            guard let va = NumberParsing.parseUInt64(Substring(rows[i].address)), let s = state[va], s.pfn != nil else { continue }
+            rows[i].refcount = s.refcount
+            rows[i].dmaPinned = s.dmaPinned
+        }
     }
 
     public static func kernelRelease() -> String {

@@ -4,8 +4,8 @@ public struct PfnSnapshot: Sendable {
     public let base: UInt64
     public let entries: [UInt64]
 
-    public static func take(base: UInt64, pages: UInt64) throws(PinctlError) -> PfnSnapshot {
-        let reader = try PagemapReader(process: .current)
+    public static func take(base: UInt64, pages: UInt64, process: ProcessRef = .current) throws(PinctlError) -> PfnSnapshot {
+        let reader = try PagemapReader(process: process)
         var entries = [UInt64](repeating: 0, count: Int(pages))
         var done = 0
         while done < entries.count {

@@ -45,7 +45,19 @@ public enum PinPreflight {
                 method: "uffd", works: uffd.isEmpty,
                 reasons: uffd.isEmpty ? ["populated by UFFDIO_ZEROPAGE/COPY; faults served by pinctl"] : uffd))
 
-        let (auto, why) = PinSession.choose(backing: backing, bytes: bytes)
+        var kmod = common
+        let helper = (try? KernelHelper.open()) ?? nil
+        if helper == nil { kmod.append("/dev/pinctl is not there: load the KernelHelper module (pinctl module load)") }
+        if backing == .file && write {
+            kmod.append("FOLL_LONGTERM|FOLL_WRITE on a file mapping is refused (EFAULT on 6.5+): drop --write or --no-longterm")
+        }
+        if !ProcessLimits.memlockAllows(bytes) { kmod.append(ProcessLimits.memlockAdvice("a kernel-helper pin", bytes: bytes)) }
+        out.append(
+            MethodVerdict(
+                method: "kmod", works: kmod.isEmpty,
+                reasons: kmod.isEmpty ? ["pin_user_pages_fast(FOLL_LONGTERM): pages stay in place"] : kmod))
+
+        let (auto, why) = PinSession.choose(backing: backing, bytes: bytes, write: write, kmodLoaded: helper != nil)
         out.append(
             MethodVerdict(
                 method: "auto", works: out.first { $0.method == auto.rawValue }?.works ?? false,

@@ -33,3 +33,19 @@ extension TextRendering {
         return "\(tenths / 10).\(tenths % 10) ms"
     }
 }
+
+extension TextRendering {
+    public static func render(_ s: ModuleControl.Status) -> String {
+        var out = "kernel \(s.kernel): module \(s.loaded ? "loaded" : "not loaded"), /dev/pinctl \(s.device ? "present" : "absent")\n"
+        if let v = s.version {
+            out +=
+                "    ABI \(v.abiVersion), features \(v.features.joined(separator: " ")), per fd at most \(v.maxPagesPerFd) pages in \(v.maxHandlesPerFd) pins\n"
+        }
+        if let p = s.installedAt {
+            out += "    installed at \(p)\n"
+        } else if !s.loaded {
+            out += "    not installed for this kernel: see KernelHelper/README.md\n"
+        }
+        return out
+    }
+}

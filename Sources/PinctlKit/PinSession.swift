@@ -14,6 +14,8 @@ public struct PinOptions: Sendable {
     public var method: PinMethodChoice = .auto
     public var write = false
     public var onFault = false
+    /// /dev/pinctl is there: `auto` prefers the kernel helper.
+    public var kmodLoaded = false
 
     public init(method: PinMethodChoice = .auto, write: Bool = false, onFault: Bool = false) {
         self.method = method
@@ -39,14 +41,19 @@ public final class PinSession {
             pinner = try makePinner(m)
             chosenBecause = nil
         case .auto:
-            let (m, why) = Self.choose(backing: range.backing, bytes: range.length)
+            let (m, why) = Self.choose(backing: range.backing, bytes: range.length, write: options.write, kmodLoaded: options.kmodLoaded)
             pinner = try makePinner(m)
             chosenBecause = why
         }
     }
 
     /// The strongest method the range and kernel allow, and why.
-    public static func choose(backing: MappedRange.Backing, bytes: UInt64) -> (PinMethod, String) {
+    public static func choose(backing: MappedRange.Backing, bytes: UInt64, write: Bool = false, kmodLoaded: Bool = false) -> (
+        PinMethod, String
+    ) {
+        if kmodLoaded && !(backing == .file && write) {
+            return (.kmod, "the KernelHelper module is loaded: pin_user_pages_fast with FOLL_LONGTERM, the kernel's own pinning")
+        }
         if backing == .file {
             return (.mlock, "io_uring cannot long-term pin file-backed page cache, so mlock (resident, but movable)")
         }

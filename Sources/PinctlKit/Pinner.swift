@@ -8,6 +8,8 @@ public enum PinMethod: String, CaseIterable, Codable, Sendable {
     case iouring
     /// userfaultfd: the range is populated by UFFDIO_ZEROPAGE/COPY and faults are served.
     case uffd
+    /// The KernelHelper module (/dev/pinctl): pin_user_pages_fast, long-term by default.
+    case kmod
 }
 
 /// One way of pinning a mapped range. `pin` either pins the whole range or throws with

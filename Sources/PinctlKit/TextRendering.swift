@@ -68,7 +68,8 @@ public enum TextRendering {
             if p.fileOrShared { bits.append("file/shared") }
             if p.softDirty { bits.append("soft-dirty") }
             if p.uffdWP { bits.append("uffd-wp") }
-            let flagText = p.flags.isEmpty ? "" : " " + p.flags.joined(separator: ",")
+            var flagText = p.flags.isEmpty ? "" : " " + p.flags.joined(separator: ",")
+            if let refs = p.refcount { flagText += " refcount=\(refs)\(p.dmaPinned == true ? " dma-pinned" : "")" }
             out +=
                 pad(p.address, 18) + pad("\(p.count)", 7) + pad(state, 10) + pad(where_, 12)
                 + pad(p.mapcount.map { "\($0)" } ?? "-", 9) + pad(p.memcg.map { "\($0)" } ?? "-", 8)

@@ -21,7 +21,7 @@ struct Pin: ParsableCommand {
     @Argument(help: "What to map and pin.")
     var range: String
 
-    @Option(name: .long, help: "populate, mlock, iouring, uffd or auto.")
+    @Option(name: .long, help: "populate, mlock, iouring, uffd, kmod or auto.")
     var method: String = "auto"
 
     @Flag(name: .long, help: "Fault in for write (breaking COW) and ask for a writable pin.")
@@ -29,6 +29,12 @@ struct Pin: ParsableCommand {
 
     @Flag(name: .long, help: "With mlock: MLOCK_ONFAULT.")
     var onFault = false
+
+    @Flag(name: .long, inversion: .prefixedNo, help: "With kmod: FOLL_LONGTERM pins (the default), as for DMA.")
+    var longterm = true
+
+    @Option(name: .long, help: "With kmod: pin RANGE (an address range or mapping name) of this process instead of mapping one.")
+    var pid: String?
 
     @Option(name: .long, help: "With uffd: fill every byte with this value (0-255, or 0x..) instead of zeros.")
     var fill: String?
@@ -64,6 +70,9 @@ struct Pin: ParsableCommand {
         if (fill != nil || fillFrom != nil || watchWrites) && method != "uffd" {
             throw ValidationError("--fill, --fill-from and --watch-writes are uffd options: add --method uffd")
         }
+        if pid != nil && !["kmod", "auto"].contains(method) {
+            throw ValidationError("--pid pins another process's memory through the kernel helper: use --method kmod")
+        }
         if fill != nil && fillFrom != nil {
             throw ValidationError("choose one of --fill and --fill-from")
         }
@@ -73,6 +82,7 @@ struct Pin: ParsableCommand {
         do {
             // Before any thread or pin: termination signals are then taken synchronously.
             TerminationSignals.block()
+            if let pid { return try runRemote(pid) }
             let spec = try PinRangeSpec.parse(range)
             let choice = try Self.parseMethod(method)
             if dryRun {
@@ -80,41 +90,68 @@ struct Pin: ParsableCommand {
                 print(json ? try renderJSON(verdicts) : TextRendering.render(verdicts), terminator: json ? "\n" : "")
                 return
             }
-            let options = PinOptions(method: choice, write: write, onFault: onFault)
+            let helper = try KernelHelper.open()
+            var options = PinOptions(method: choice, write: write, onFault: onFault)
+            options.kmodLoaded = helper != nil
             let session = try PinSession(spec: spec, options: options) { (m) throws(PinctlError) -> Pinner in
-                try makePinner(m)
+                try makePinner(m, helper: helper)
             }
             defer { session.release() }
             var report = try session.pin()
             if verify { report.verify = try session.verify() }
-            print(json ? try renderJSON(report) : TextRendering.render(report), terminator: json ? "\n" : "")
-            flushOutput()
-            let written = try pidfile.map { (p) throws(PinctlError) in try Pidfile.write(p) }
-            defer { written?.remove() }
-            let seconds = holdFor.flatMap(NumberParsing.parseDuration)
-            if seconds != 0 {
-                printError("holding pid \(getpid()) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
-            }
-            let sig = TerminationSignals.wait(seconds: seconds)
-            printError("released \(report.range) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
+            try holdAndReport(report)
         } catch let e as PinctlError {
             throw fail(e)
         }
     }
 
+    /// Prints the report, writes the pidfile, holds until a signal or --for; the caller's
+    /// defers then release everything.
+    func holdAndReport(_ report: PinReport) throws(PinctlError) {
+        print(json ? ((try? renderJSON(report)) ?? "{}") : TextRendering.render(report), terminator: json ? "\n" : "")
+        flushOutput()
+        let written = try pidfile.map { (p) throws(PinctlError) in try Pidfile.write(p) }
+        defer { written?.remove() }
+        let seconds = holdFor.flatMap(NumberParsing.parseDuration)
+        if seconds != 0 {
+            printError("holding pid \(getpid()) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
+        }
+        let sig = TerminationSignals.wait(seconds: seconds)
+        printError("released \(report.range) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
+    }
+
+    /// `--pid`: the kernel helper pins another process's range.
+    func runRemote(_ pidText: String) throws(PinctlError) {
+        guard let helper = try KernelHelper.open() else {
+            throw .refused("--pid needs the KernelHelper module: load it (pinctl module load) so /dev/pinctl exists")
+        }
+        let process = try ProcessRef.parse(pidText)
+        let target = try InspectTarget.parse(range)
+        let session = try RemotePinSession(process: process, target: target, write: write, longterm: longterm, helper: helper)
+        defer { session.release() }
+        var report = try session.pin()
+        if verify { report.verify = try session.verify() }
+        try holdAndReport(report)
+    }
+
     static func parseMethod(_ text: String) throws(PinctlError) -> PinMethodChoice {
         if text == "auto" { return .auto }
         guard let m = PinMethod(rawValue: text) else {
-            throw .invalidInput("--method '\(text)' is not a method: choose populate, mlock, iouring, uffd or auto")
+            throw .invalidInput("--method '\(text)' is not a method: choose populate, mlock, iouring, uffd, kmod or auto")
         }
         return .method(m)
     }
 
-    func makePinner(_ m: PinMethod) throws(PinctlError) -> Pinner {
+    func makePinner(_ m: PinMethod, helper: KernelHelper?) throws(PinctlError) -> Pinner {
         switch m {
         case .populate: return PopulatePin()
         case .mlock: return MlockPin(onFault: onFault)
         case .iouring: return IoUringPin()
+        case .kmod:
+            guard let helper else {
+                throw .refused("--method kmod needs the KernelHelper module: load it (pinctl module load) so /dev/pinctl exists")
+            }
+            return KmodPin(helper: helper, longterm: longterm)
         case .uffd:
             return UffdPin(fill: try uffdFill(), watchWrites: watchWrites) { address, tid in
                 printError("write fault at \(hex(address))\(tid != 0 ? " by thread \(tid)" : "")")

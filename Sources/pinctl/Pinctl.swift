@@ -7,7 +7,7 @@ struct Pinctl: ParsableCommand {
         commandName: "pinctl",
         abstract: "Show where a process's memory lives physically, and pin it so that it stays put.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Maps.self, Pin.self]
+        subcommands: [Inspect.self, Maps.self, Pin.self, Module.self]
     )
 }
 

@@ -1,0 +1,38 @@
+// SPDX-License-Identifier: MIT
+#include "cpinctl_kmod.h"
+
+#ifdef __linux__
+#include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+_Static_assert(sizeof(struct pinctl_version) == 64, "pinctl_version is 64 bytes");
+_Static_assert(sizeof(struct pinctl_pin) == 80, "pinctl_pin is 80 bytes");
+_Static_assert(sizeof(struct pinctl_unpin) == 48, "pinctl_unpin is 48 bytes");
+_Static_assert(sizeof(struct pinctl_page) == 24, "pinctl_page is 24 bytes");
+_Static_assert(sizeof(struct pinctl_query) == 64, "pinctl_query is 64 bytes");
+_Static_assert(sizeof(struct pinctl_bench) == 72, "pinctl_bench is 72 bytes");
+
+const unsigned long CPINCTL_IOC_VERSION = PINCTL_IOC_VERSION;
+const unsigned long CPINCTL_IOC_PIN = PINCTL_IOC_PIN;
+const unsigned long CPINCTL_IOC_UNPIN = PINCTL_IOC_UNPIN;
+const unsigned long CPINCTL_IOC_QUERY = PINCTL_IOC_QUERY;
+const unsigned long CPINCTL_IOC_BENCH = PINCTL_IOC_BENCH;
+
+int cpinctl_kmod_version(int fd, struct pinctl_version *v) { return ioctl(fd, PINCTL_IOC_VERSION, v); }
+int cpinctl_kmod_pin(int fd, struct pinctl_pin *p) { return ioctl(fd, PINCTL_IOC_PIN, p); }
+int cpinctl_kmod_unpin(int fd, struct pinctl_unpin *u) { return ioctl(fd, PINCTL_IOC_UNPIN, u); }
+int cpinctl_kmod_query(int fd, struct pinctl_query *q) { return ioctl(fd, PINCTL_IOC_QUERY, q); }
+int cpinctl_kmod_bench(int fd, struct pinctl_bench *b) { return ioctl(fd, PINCTL_IOC_BENCH, b); }
+int cpinctl_kmod_raw(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
+
+int cpinctl_finit_module(int fd, const char *params, int flags)
+{
+	return (int)syscall(__NR_finit_module, fd, params, flags);
+}
+
+int cpinctl_delete_module(const char *name, unsigned int flags)
+{
+	return (int)syscall(__NR_delete_module, name, flags);
+}
+#endif

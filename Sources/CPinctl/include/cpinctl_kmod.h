@@ -1,0 +1,33 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * cpinctl_kmod.h - typed wrappers for the /dev/pinctl ioctls. The ABI itself is
+ * defined once, in KernelHelper/include/pinctl/pinctl_ioctl.h, shared with the module.
+ */
+#ifndef CPINCTL_KMOD_H
+#define CPINCTL_KMOD_H
+
+#ifdef __linux__
+/* The one ABI header, shared with the module (a path relative to this file, so the
+ * Swift importer finds it without a search path). */
+#include "../../../KernelHelper/include/pinctl/pinctl_ioctl.h"
+
+extern const unsigned long CPINCTL_IOC_VERSION;
+extern const unsigned long CPINCTL_IOC_PIN;
+extern const unsigned long CPINCTL_IOC_UNPIN;
+extern const unsigned long CPINCTL_IOC_QUERY;
+extern const unsigned long CPINCTL_IOC_BENCH;
+
+int cpinctl_kmod_version(int fd, struct pinctl_version *v);
+int cpinctl_kmod_pin(int fd, struct pinctl_pin *p);
+int cpinctl_kmod_unpin(int fd, struct pinctl_unpin *u);
+int cpinctl_kmod_query(int fd, struct pinctl_query *q);
+int cpinctl_kmod_bench(int fd, struct pinctl_bench *b);
+/** Any request number, for tests of the module's refusals. */
+int cpinctl_kmod_raw(int fd, unsigned long request, void *arg);
+
+/** finit_module(2) and delete_module(2), for `pinctl module load|unload`. */
+int cpinctl_finit_module(int fd, const char *params, int flags);
+int cpinctl_delete_module(const char *name, unsigned int flags);
+
+#endif /* __linux__ */
+#endif /* CPINCTL_KMOD_H */

@@ -1,0 +1,185 @@
+import CPinctl
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// GUP flags of a kernel-helper pin.
+public struct KernelPinFlags: OptionSet, Sendable {
+    public let rawValue: UInt32
+    public init(rawValue: UInt32) { self.rawValue = rawValue }
+    public static let write = KernelPinFlags(rawValue: UInt32(PINCTL_PIN_WRITE))
+    public static let longterm = KernelPinFlags(rawValue: UInt32(PINCTL_PIN_LONGTERM))
+    public static let fast = KernelPinFlags(rawValue: UInt32(PINCTL_PIN_FAST))
+    public static let get = KernelPinFlags(rawValue: UInt32(PINCTL_PIN_GET))
+    public static let remote = KernelPinFlags(rawValue: UInt32(PINCTL_PIN_REMOTE))
+}
+
+/// What the kernel says about one page: what /proc cannot show.
+public struct KernelPageState: Codable, Sendable, Equatable {
+    public var pfn: UInt64?
+    /// The page's (folio's) reference count, less the query's own reference.
+    public var refcount: UInt32
+    public var mapcount: UInt32
+    /// folio_maybe_dma_pinned(): a FOLL_PIN is held on it.
+    public var dmaPinned: Bool
+    public var compound: Bool
+    public var order: UInt32
+}
+
+/// The module's ABI version and limits.
+public struct KernelHelperVersion: Codable, Sendable {
+    public var abiVersion: UInt32
+    public var features: [String]
+    public var maxPagesPerFd: UInt64
+    public var maxHandlesPerFd: UInt64
+}
+
+/// A client of /dev/pinctl, the optional KernelHelper module. Pins belong to this object's
+/// file descriptor: dropping it (or the process dying) releases every one.
+public final class KernelHelper {
+    public static let devicePath = "/dev/pinctl"
+    let fd: FileDescriptor
+
+    init(fd: FileDescriptor) { self.fd = fd }
+
+    /// The device, or nil when the module is not loaded.
+    public static func open(path: String = devicePath) throws(PinctlError) -> KernelHelper? {
+        let raw = Glibc.open(path, O_RDWR | O_CLOEXEC)
+        if raw >= 0 { return KernelHelper(fd: FileDescriptor(raw: raw, path: path)) }
+        let e = lastError("open", path)
+        switch e.errno {
+        case ENOENT, ENODEV, ENXIO: return nil
+        case EACCES, EPERM: throw .permissionDenied("\(path): \(e.errnoName): the device is mode 0600 root: run as root")
+        default: throw .system(e)
+        }
+    }
+
+    func fail(_ call: String, _ object: String) -> SyscallError { lastError("ioctl(\(call))", object) }
+
+    public func version() throws(PinctlError) -> KernelHelperVersion {
+        var v = pinctl_version()
+        guard cpinctl_kmod_version(fd.raw, &v) == 0 else { throw .system(fail("PINCTL_IOC_VERSION", fd.path)) }
+        let names: [(UInt64, String)] = [
+            (UInt64(PINCTL_FEAT_PIN), "pin"), (UInt64(PINCTL_FEAT_REMOTE), "remote"), (UInt64(PINCTL_FEAT_QUERY), "query"),
+            (UInt64(PINCTL_FEAT_BENCH), "bench"), (UInt64(PINCTL_FEAT_ACCOUNTING), "accounting"),
+        ]
+        var features = names.filter { v.features & $0.0 != 0 }.map(\.1)
+        let known = names.reduce(0) { $0 | $1.0 }
+        if v.features & ~known != 0 { features.append("unknown:\(hex(v.features & ~known))") }
+        return KernelHelperVersion(
+            abiVersion: v.abi_version, features: features, maxPagesPerFd: v.max_pages_per_fd, maxHandlesPerFd: v.max_handles_per_fd)
+    }
+
+    /// Pins [addr, addr + pages*4K) of this process (or of `pid` with `.remote`); returns the
+    /// handle and, when asked, the PFNs.
+    public func pin(addr: UInt64, pages: UInt64, flags: KernelPinFlags, pid: Int32 = 0, wantPFNs: Bool = false) throws(PinctlError)
+        -> (handle: UInt64, pfns: [UInt64])
+    {
+        var pfns = [UInt64](repeating: 0, count: wantPFNs ? Int(pages) : 0)
+        var p = pinctl_pin()
+        p.addr = addr
+        p.nr_pages = pages
+        p.flags = flags.rawValue
+        p.pid = pid
+        let rc = pfns.withUnsafeMutableBufferPointer { buf -> Int32 in
+            p.pfns = wantPFNs ? UInt64(UInt(bitPattern: buf.baseAddress)) : 0
+            return cpinctl_kmod_pin(fd.raw, &p)
+        }
+        if rc != 0 {
+            let e = fail("PINCTL_IOC_PIN", "\(hex(addr))+\(pages) pages")
+            switch e.errno {
+            case ENOMEM where !ProcessLimits.memlockAllows(pages << PagemapReader.pageShift):
+                throw .refused(ProcessLimits.memlockAdvice("a kernel-helper pin", bytes: pages << PagemapReader.pageShift))
+            case EPERM,
+                EACCES where flags.contains(.remote):
+                throw .permissionDenied(
+                    "pinning in process \(pid) needs ptrace attach rights on it (\(e.errnoName)): run as its user or as root")
+            case ESRCH:
+                throw .processNotFound(pid: pid)
+            case EFAULT:
+                throw .refused(
+                    "\(hex(addr))+\(pages) pages: the kernel refused (EFAULT): part of the range is unmapped, read-only for a WRITE pin, or a file mapping that cannot be long-term pinned for write"
+                )
+            case ENOSPC:
+                throw .refused("the per-fd limit of the kernel helper is reached (ENOSPC): release pins or pin less")
+            default:
+                throw .system(e)
+            }
+        }
+        return (p.handle, pfns)
+    }
+
+    /// Releases one pin; returns the pages released.
+    @discardableResult
+    public func unpin(handle: UInt64) throws(PinctlError) -> UInt64 {
+        var u = pinctl_unpin()
+        u.handle = handle
+        guard cpinctl_kmod_unpin(fd.raw, &u) == 0 else { throw .system(fail("PINCTL_IOC_UNPIN", "handle \(handle)")) }
+        return u.unpinned
+    }
+
+    @discardableResult
+    public func unpinAll() throws(PinctlError) -> UInt64 {
+        var u = pinctl_unpin()
+        u.flags = UInt32(PINCTL_UNPIN_ALL)
+        guard cpinctl_kmod_unpin(fd.raw, &u) == 0 else { throw .system(fail("PINCTL_IOC_UNPIN", "all")) }
+        return u.unpinned
+    }
+
+    public static let maxQueryPages: UInt64 = 1 << 20
+
+    /// Per-page refcount, mapcount and pin state of [addr, addr + pages*4K) in this process
+    /// (or `pid`), without faulting anything in.
+    public func query(addr: UInt64, pages: UInt64, pid: Int32? = nil) throws(PinctlError) -> [KernelPageState] {
+        var out: [KernelPageState] = []
+        out.reserveCapacity(Int(pages))
+        var done: UInt64 = 0
+        while done < pages {
+            let n = min(Self.maxQueryPages, pages - done)
+            var buf = [pinctl_page](repeating: pinctl_page(), count: Int(n))
+            var q = pinctl_query()
+            q.addr = addr + (done << PagemapReader.pageShift)
+            q.nr_pages = n
+            if let pid {
+                q.pid = pid
+                q.flags = UInt32(PINCTL_PIN_REMOTE)
+            }
+            let rc = buf.withUnsafeMutableBufferPointer { b -> Int32 in
+                q.pages = UInt64(UInt(bitPattern: b.baseAddress))
+                return cpinctl_kmod_query(fd.raw, &q)
+            }
+            guard rc == 0 else {
+                let e = fail("PINCTL_IOC_QUERY", "\(hex(q.addr))+\(n) pages")
+                if e.errno == ESRCH, let pid { throw .processNotFound(pid: pid) }
+                if e.errno == EPERM || e.errno == EACCES {
+                    throw .permissionDenied("querying process \(pid ?? 0) needs ptrace read rights")
+                }
+                throw .system(e)
+            }
+            for p in buf {
+                let present = p.flags & UInt32(PINCTL_PAGE_PRESENT) != 0
+                out.append(
+                    KernelPageState(
+                        pfn: present ? p.pfn : nil, refcount: p.refcount, mapcount: p.mapcount,
+                        dmaPinned: p.flags & UInt32(PINCTL_PAGE_DMA_PINNED) != 0,
+                        compound: p.flags & UInt32(PINCTL_PAGE_COMPOUND) != 0, order: p.order))
+            }
+            done += n
+        }
+        return out
+    }
+
+    /// Pins and unpins in the kernel `iterations` times; the kernel's own get and put time.
+    public func bench(addr: UInt64, pages: UInt64, flags: KernelPinFlags, iterations: UInt32) throws(PinctlError) -> (
+        getNs: UInt64, putNs: UInt64
+    ) {
+        var b = pinctl_bench()
+        b.addr = addr
+        b.nr_pages = pages
+        b.flags = flags.rawValue
+        b.iterations = iterations
+        guard cpinctl_kmod_bench(fd.raw, &b) == 0 else { throw .system(fail("PINCTL_IOC_BENCH", "\(hex(addr))+\(pages) pages")) }
+        return (b.get_ns, b.put_ns)
+    }
+}

@@ -1,0 +1,89 @@
+import CPinctl
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `pinctl module status|load|unload`: the KernelHelper module's state, and loading it from
+/// a path or from where DKMS installed it.
+public enum ModuleControl {
+    public static let name = "pinctl"
+
+    public struct Status: Codable, Sendable {
+        public var loaded: Bool
+        public var device: Bool
+        public var version: KernelHelperVersion?
+        public var kernel: String
+        /// Where DKMS (or `make install`) put a module for the running kernel, if anywhere.
+        public var installedAt: String?
+    }
+
+    public static func status() throws(PinctlError) -> Status {
+        let loaded = access("/sys/module/\(name)", F_OK) == 0
+        let helper = try KernelHelper.open()
+        return Status(
+            loaded: loaded, device: helper != nil, version: try helper?.version(), kernel: Inspector.kernelRelease(),
+            installedAt: installedPath())
+    }
+
+    /// DKMS installs to /lib/modules/<release>/updates/dkms; `make modules_install` to extra.
+    public static func installedPath() -> String? {
+        let release = Inspector.kernelRelease()
+        for dir in ["updates/dkms", "extra", "updates"] {
+            for file in ["\(name).ko", "\(name).ko.xz", "\(name).ko.zst"] {
+                let p = "/lib/modules/\(release)/\(dir)/\(file)"
+                if access(p, R_OK) == 0 { return p }
+            }
+        }
+        return nil
+    }
+
+    /// finit_module(2) of `path` (nil: the DKMS-installed module).
+    public static func load(path: String?) throws(PinctlError) -> String {
+        if access("/proc/modules", F_OK) != 0 || access("/sys/module", F_OK) != 0 {
+            throw .refused("this kernel has no loadable module support (CONFIG_MODULES is off): boot a kernel with it, e.g. Debian's")
+        }
+        guard let file = path ?? installedPath() else {
+            throw .invalidInput(
+                "no pinctl module installed for \(Inspector.kernelRelease()): give its path (pinctl module load KernelHelper/pinctl.ko) or install it with DKMS (KernelHelper/README.md)"
+            )
+        }
+        let fd = open(file, O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = lastError("open", file)
+            if e.errno == ENOENT { throw .invalidInput("\(file): no such file: build the module first (make -C KernelHelper)") }
+            throw .system(e)
+        }
+        defer { close(fd) }
+        if cpinctl_finit_module(fd, "", 0) != 0 {
+            let e = lastError("finit_module", file)
+            switch e.errno {
+            case EEXIST: return "\(name) is already loaded"
+            case EPERM:
+                throw .permissionDenied(
+                    "loading a module needs CAP_SYS_MODULE (EPERM): run as root; a locked-down kernel refuses unsigned modules")
+            case ENOEXEC, EINVAL:
+                throw .refused(
+                    "\(file) was refused (\(e.errnoName)): it was built for another kernel than \(Inspector.kernelRelease()): rebuild it (make -C KernelHelper)"
+                )
+            case ENOSYS: throw .refused("this kernel has no loadable module support (ENOSYS)")
+            default: throw .system(e)
+            }
+        }
+        return "loaded \(file)"
+    }
+
+    public static func unload() throws(PinctlError) -> String {
+        if cpinctl_delete_module(name, UInt32(O_NONBLOCK)) != 0 {
+            let e = lastError("delete_module", name)
+            switch e.errno {
+            case ENOENT: return "\(name) is not loaded"
+            case ENOSYS: return "\(name) is not loaded: this kernel has no loadable module support (CONFIG_MODULES is off)"
+            case EWOULDBLOCK: throw .refused("\(name) is in use (EWOULDBLOCK): a process holds /dev/pinctl open; end it first")
+            case EPERM: throw .permissionDenied("unloading a module needs CAP_SYS_MODULE (EPERM): run as root")
+            default: throw .system(e)
+            }
+        }
+        return "unloaded \(name)"
+    }
+}

@@ -1,0 +1,61 @@
+import Foundation
+import Testing
+
+@testable import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let kernelHelperLoaded = access(KernelHelper.devicePath, F_OK) == 0
+
+/// Without the KernelHelper module (always so on a host without CONFIG_MODULES), every
+/// kmod path says what to do instead of failing obscurely. The module itself is tested in
+/// QEMU by scripts/vm-test.sh.
+@Suite(
+    .serialized, .enabled(if: !kernelHelperLoaded, "the KernelHelper module is loaded here: these tests are for its absence"),
+    .enabled(if: binariesBuilt, "run `swift build` first"))
+struct KernelHelperAbsentTests {
+    @Test func statusSaysNotLoadedAndExits0() throws {
+        let r = try pinctl(["module", "status", "--json"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let j = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(j["loaded"] as? Bool == false && j["device"] as? Bool == false)
+    }
+
+    @Test func kmodPinsAreRefusedWithTheFix() throws {
+        let m = try pinctl(["pin", "--method", "kmod", "--for", "0", "anon:4M"])
+        #expect(m.status == ExitStatus.refused && m.stderr.contains("pinctl module load"))
+        let remote = try pinctl(["pin", "--pid", "1", "--for", "0", "[stack]"])
+        #expect(remote.status == ExitStatus.refused && remote.stderr.contains("KernelHelper"))
+        let wrongMethod = try pinctl(["pin", "--pid", "1", "--method", "mlock", "[stack]"])
+        #expect(wrongMethod.status == ExitStatus.usage)
+    }
+
+    @Test func autoDoesNotChooseKmodAndDryRunSaysWhy() throws {
+        let dry = try pinctl(["pin", "--dry-run", "--json", "anon:4M"])
+        let verdicts = try #require(try JSONSerialization.jsonObject(with: Data(dry.stdout.utf8)) as? [[String: Any]])
+        let kmod = try #require(verdicts.first { $0["method"] as? String == "kmod" })
+        #expect(kmod["works"] as? Bool == false)
+        #expect((kmod["reasons"] as? [String])?.first?.contains("/dev/pinctl") == true)
+        #expect(PinSession.choose(backing: .anonymous, bytes: 4096, kmodLoaded: false).0 != .kmod)
+        #expect(PinSession.choose(backing: .anonymous, bytes: 4096, kmodLoaded: true).0 == .kmod)
+        #expect(PinSession.choose(backing: .file, bytes: 4096, write: true, kmodLoaded: true).0 == .mlock)
+    }
+
+    @Test func inspectRowsCarryNullRefcountsWithoutTheModule() throws {
+        let h = try Holder(["anon:8K"])
+        defer { h.stop() }
+        let report = try Inspector(process: ProcessRef(pid: h.pid)).inspect(.address(h.region("anon").start))
+        #expect(!report.kernelHelper)
+        #expect(report.pages.allSatisfy { $0.refcount == nil && $0.dmaPinned == nil })
+    }
+
+    @Test func loadingFailsClearlyWhereModulesAreUnsupportedOrTheFileIsMissing() throws {
+        let r = try pinctl(["module", "load", "/nonexistent/pinctl.ko"])
+        #expect(r.status == ExitStatus.refused || r.status == ExitStatus.invalidInput, "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        let u = try pinctl(["module", "unload"])
+        #expect(u.status == 0 || u.status == ExitStatus.refused, "\(u.stderr)")
+    }
+}
