@@ -1,0 +1,309 @@
+#!/usr/bin/env bash
+# vm-test.sh: build the KernelHelper module (KernelHelper/pinctl.ko) for Debian 12's kernels,
+# boot each kernel in QEMU and run the module's TAP suite (KernelHelper/tests/pinctl_test.c)
+# inside it.
+#
+# Usage (as root):
+#   scripts/vm-test.sh                   # Debian 12's 6.1 and 6.12 kernels
+#   scripts/vm-test.sh --kernel 6.1      # one kernel series (repeatable: 6.1, 6.12)
+#
+# Options:
+#   --kernel SERIES    6.1 or 6.12; repeatable. Default: both.
+#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 240.
+#   --serial           run the VMs one after the other (default: in parallel when there are
+#                      two or more CPUs; the output is printed per kernel either way).
+#   --keep DIR         build in DIR and keep it (payloads, build logs, console logs).
+#   --no-install       never call scripts/install-vm-deps.sh or apt-get; fail if something is
+#                      missing.
+#   -v, --verbose      show the module builds and the VMs' boot timings.
+#
+# What it needs it installs when missing (as root, through apt): QEMU, busybox-static, cpio and
+# the kernels with their headers (scripts/install-vm-deps.sh --headers [--kernel 6.12]), plus
+# gcc, make, libc6-dev (for gcc -static) and xz-utils. Each VM gets a payload at /pinctl: the
+# module built for that kernel, the statically linked test program, that kernel's loop,
+# crc32c_generic and ext4 modules (for a scratch ext2 file system) and
+# scripts/vm/guest-pinctl.sh, which loads the module, runs the suite and unloads it. busybox
+# provides insmod, rmmod, losetup, mke2fs and mount.
+#
+# Output: each kernel's TAP under a "== KERNEL ==" header, then one summary line per kernel and
+# a totals line. Exit status 0 only when every test passed (or skipped) on every kernel and each
+# run reported a complete plan; 1 otherwise; 64 on a usage error.
+set -euo pipefail
+
+prog=vm-test
+repo=$(cd "$(dirname "$0")/.." && pwd)
+
+usage() {
+	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
+	exit 64
+}
+
+die() {
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+series=()
+timeout_s=240
+parallel=auto
+keep=
+install=1
+verbose=0
+while [ $# -gt 0 ]; do
+	case "$1" in
+	--kernel)
+		[ $# -ge 2 ] || { echo "$prog: --kernel needs a value" >&2; usage; }
+		case "$2" in
+		6.1 | 6.12) series+=("$2") ;;
+		*) echo "$prog: unsupported kernel series '$2' (6.1 or 6.12)" >&2; exit 64 ;;
+		esac
+		shift 2
+		;;
+	--timeout)
+		[ $# -ge 2 ] || usage
+		case "$2" in '' | *[!0-9]*) echo "$prog: bad --timeout '$2'" >&2; exit 64 ;; esac
+		timeout_s=$2
+		shift 2
+		;;
+	--keep)
+		[ $# -ge 2 ] || usage
+		keep=$2
+		shift 2
+		;;
+	--serial) parallel=no; shift ;;
+	--no-install) install=0; shift ;;
+	-v | --verbose) verbose=1; shift ;;
+	-h | --help) usage ;;
+	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
+	esac
+done
+[ ${#series[@]} -gt 0 ] || series=(6.1 6.12)
+# Each series once, in the order given.
+mapfile -t series < <(printf '%s\n' "${series[@]}" | awk '!seen[$0]++')
+
+t_start=$(date +%s)
+
+# Newest /boot/vmlinuz-SERIES[.-]* (6.1 must not match 6.12), as scripts/vm-run.sh resolves it.
+kernel_release() {
+	local f rel rest best=
+	for f in /boot/vmlinuz-"$1"*; do
+		[ -f "$f" ] || continue
+		rel=${f#/boot/vmlinuz-}
+		rest=${rel#"$1"}
+		case "$rest" in
+		.* | -*) best=$(printf '%s\n%s\n' "$best" "$rel" | sed '/^$/d' | sort -V | tail -n 1) ;;
+		esac
+	done
+	echo "$best"
+}
+
+# --- dependencies -------------------------------------------------------------------------
+
+missing_vm=0
+for s in "${series[@]}"; do
+	rel=$(kernel_release "$s")
+	if [ -z "$rel" ] || [ ! -e "/lib/modules/$rel/build/Makefile" ]; then
+		missing_vm=1
+	fi
+done
+command -v qemu-system-x86_64 >/dev/null || missing_vm=1
+command -v cpio >/dev/null || missing_vm=1
+# scripts/vm-run.sh needs a static busybox (busybox-static), not the dynamic one.
+static_busybox=0
+for b in /usr/bin/busybox /bin/busybox; do
+	if [ -x "$b" ] && ! ldd "$b" >/dev/null 2>&1; then
+		static_busybox=1
+	fi
+done
+[ "$static_busybox" -eq 1 ] || missing_vm=1
+
+missing_pkgs=()
+command -v gcc >/dev/null || missing_pkgs+=(gcc)
+command -v make >/dev/null || missing_pkgs+=(make)
+command -v xz >/dev/null || missing_pkgs+=(xz-utils)
+# gcc -static needs libc.a (gcc prints the bare name when it has none).
+libc_a=$(gcc -print-file-name=libc.a 2>/dev/null || true)
+case "$libc_a" in
+/*) [ -e "$libc_a" ] || missing_pkgs+=(libc6-dev) ;;
+*) missing_pkgs+=(libc6-dev) ;;
+esac
+
+if [ "$missing_vm" -eq 1 ] || [ ${#missing_pkgs[@]} -gt 0 ]; then
+	[ "$install" -eq 1 ] || die "missing dependencies (run without --no-install, as root)"
+	[ "$(id -u)" -eq 0 ] || die "missing dependencies: run as root so they can be installed"
+	if [ "$missing_vm" -eq 1 ]; then
+		args=(--headers)
+		for s in "${series[@]}"; do
+			[ "$s" = 6.12 ] && args+=(--kernel 6.12)
+		done
+		echo "$prog: installing VM dependencies: scripts/install-vm-deps.sh ${args[*]}" >&2
+		"$repo/scripts/install-vm-deps.sh" "${args[@]}" >&2
+	fi
+	if [ ${#missing_pkgs[@]} -gt 0 ]; then
+		echo "$prog: installing ${missing_pkgs[*]}" >&2
+		export DEBIAN_FRONTEND=noninteractive
+		apt-get update -qq >&2
+		apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}" >&2
+	fi
+fi
+
+declare -A krel
+for s in "${series[@]}"; do
+	rel=$(kernel_release "$s")
+	[ -n "$rel" ] || die "no /boot/vmlinuz-$s* kernel (scripts/install-vm-deps.sh)"
+	[ -e "/lib/modules/$rel/build/Makefile" ] ||
+		die "no headers for $rel at /lib/modules/$rel/build (scripts/install-vm-deps.sh --headers)"
+	krel[$s]=$rel
+done
+
+# --- work directory -----------------------------------------------------------------------
+
+if [ -n "$keep" ]; then
+	mkdir -p "$keep"
+	work=$(cd "$keep" && pwd)
+else
+	work=$(mktemp -d "${TMPDIR:-/tmp}/vm-test.XXXXXX")
+fi
+pids=()
+# shellcheck disable=SC2317  # called by the EXIT trap
+cleanup() {
+	local p
+	for p in "${pids[@]}"; do
+		kill "$p" 2>/dev/null || true
+	done
+	wait 2>/dev/null || true
+	[ -n "$keep" ] || rm -rf "$work"
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+# --- builds -------------------------------------------------------------------------------
+
+echo "$prog: building the test program (gcc -static)" >&2
+gcc -static -O2 -Wall -Wextra -Werror -I"$repo/KernelHelper/include" \
+	-o "$work/pinctl_test" "$repo/KernelHelper/tests/pinctl_test.c" ||
+	die "the test program does not build"
+
+# Copies a kernel module and what it depends on (per modules.dep) into DIR, uncompressed, and
+# appends them to DIR/../modules.order in load order. Missing modules are skipped: the suite
+# then skips what needs them.
+add_module() {
+	local rel=$1 name=$2 dir=$3 moddir=/lib/modules/$1 line path deps d base
+	line=$(grep -E "(^|/)$name\.ko(\.xz|\.zst|\.gz)?:" "$moddir/modules.dep" | head -n 1 || true)
+	[ -n "$line" ] || return 0
+	path=${line%%:*}
+	deps=${line#*:}
+	for d in $deps; do
+		base=$(basename "$d")
+		add_module "$rel" "${base%%.ko*}" "$dir"
+	done
+	base=$(basename "$path")
+	base=${base%%.ko*}.ko
+	grep -qx "$base" "$dir/../modules.order" 2>/dev/null && return 0
+	case "$path" in
+	*.ko.xz) xz -dc "$moddir/$path" >"$dir/$base" ;;
+	*.ko.zst) zstd -qdc "$moddir/$path" >"$dir/$base" ;;
+	*.ko.gz) gzip -dc "$moddir/$path" >"$dir/$base" ;;
+	*) cp "$moddir/$path" "$dir/$base" ;;
+	esac
+	echo "$base" >>"$dir/../modules.order"
+}
+
+for s in "${series[@]}"; do
+	rel=${krel[$s]}
+	k=$work/$rel
+	rm -rf "$k"
+	mkdir -p "$k/src" "$k/payload/pinctl/modules"
+	cp -r "$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile" \
+		"$repo/KernelHelper/include" "$k/src/"
+	echo "$prog: building pinctl.ko for $rel" >&2
+	if ! make -C "$k/src" KVER="$rel" >"$k/build.log" 2>&1; then
+		cat "$k/build.log" >&2
+		die "pinctl.ko does not build for $rel"
+	fi
+	[ "$verbose" -eq 0 ] || cat "$k/build.log" >&2
+	if grep -q 'warning:' "$k/build.log"; then
+		grep 'warning:' "$k/build.log" >&2
+		die "pinctl.ko builds with warnings for $rel"
+	fi
+	p=$k/payload/pinctl
+	cp "$k/src/pinctl.ko" "$work/pinctl_test" "$p/"
+	cp "$repo/scripts/vm/guest-pinctl.sh" "$p/guest.sh"
+	: >"$p/modules.order"
+	for m in loop crc32c_generic ext4; do
+		add_module "$rel" "$m" "$p/modules"
+	done
+done
+
+# --- VMs ----------------------------------------------------------------------------------
+
+run_vm() {
+	local rel=$1 k=$work/$1 rc=0 vflag=()
+	[ "$verbose" -eq 0 ] || vflag=(-v)
+	local t0
+	t0=$(date +%s)
+	"$repo/scripts/vm-run.sh" "${vflag[@]}" --kernel "$rel" --payload "$k/payload" \
+		--timeout "$timeout_s" --memory 1024 --console-log "$k/console.log" \
+		-- 'sh /pinctl/guest.sh' >"$k/tap.txt" 2>"$k/vm-run.err" || rc=$?
+	echo "$rc $(($(date +%s) - t0))" >"$k/result"
+}
+
+if [ "$parallel" = auto ]; then
+	if [ "$(nproc)" -ge 2 ] && [ ${#series[@]} -gt 1 ]; then parallel=yes; else parallel=no; fi
+fi
+echo "$prog: booting ${series[*]} ($([ "$parallel" = yes ] && echo in parallel || echo one after the other); TCG, up to ${timeout_s}s each)" >&2
+for s in "${series[@]}"; do
+	if [ "$parallel" = yes ]; then
+		run_vm "${krel[$s]}" &
+		pids+=($!)
+	else
+		run_vm "${krel[$s]}"
+	fi
+done
+for p in "${pids[@]}"; do
+	wait "$p" || true
+done
+pids=()
+
+# --- report -------------------------------------------------------------------------------
+
+status=0
+summary=()
+tp=0 tf=0 ts=0
+for s in "${series[@]}"; do
+	rel=${krel[$s]}
+	k=$work/$rel
+	read -r rc secs <"$k/result"
+	echo "== $rel =="
+	tr -d '\r' <"$k/tap.txt"
+	if [ -s "$k/vm-run.err" ]; then
+		sed 's/^/# vm-run: /' "$k/vm-run.err"
+	fi
+	plan=$(tr -d '\r' <"$k/tap.txt" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | head -n 1)
+	results=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^(not )?ok [0-9]+ ' || true)
+	npass=$(tr -d '\r' <"$k/tap.txt" | grep -E '^ok [0-9]+ ' | grep -vc '# SKIP' || true)
+	nskip=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^ok [0-9]+ .*# SKIP' || true)
+	nfail=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^not ok [0-9]+ ' || true)
+	verdict=ok
+	if [ "$rc" -ne 0 ] || [ "$nfail" -ne 0 ] || [ -z "$plan" ] || [ "$results" -ne "$plan" ]; then
+		verdict=FAILED
+		status=1
+		if [ -n "$plan" ] && [ "$results" -ne "$plan" ]; then
+			nfail=$((nfail + plan - results))
+		fi
+		[ -n "$plan" ] || nfail=$((nfail + 1))
+		if [ -s "$k/console.log" ]; then
+			echo "# last console lines ($rel):"
+			tail -n 40 "$k/console.log" | tr -d '\r' |
+				sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/^/#   /'
+		fi
+	fi
+	tp=$((tp + npass)) tf=$((tf + nfail)) ts=$((ts + nskip))
+	summary+=("$prog: $rel: $verdict: $npass passed, $nfail failed, $nskip skipped (plan ${plan:-none}, exit $rc, ${secs}s in the VM)")
+	echo
+done
+printf '%s\n' "${summary[@]}"
+echo "$prog: ${#series[@]} kernel(s) in $(($(date +%s) - t_start))s${keep:+; kept in $work}"
+echo "total: $tp passed, $tf failed, $ts skipped"
+exit "$status"

@@ -1,0 +1,51 @@
+#!/bin/sh
+# guest-pinctl.sh: the in-VM half of scripts/vm-test.sh, run by busybox sh as root inside a
+# scripts/vm-run.sh guest from the payload directory /pinctl.
+#
+# Loads the helper modules the payload carries (loop and ext4 with their dependencies, listed in
+# modules.order), makes a scratch ext2 file system on a loop device at /mnt/ext for the tests
+# that need a file system with writeback (tmpfs has none), loads pinctl.ko, runs the TAP suite
+# and finally checks that the module unloads. Exits with the suite's status (non-zero also when
+# pinctl.ko does not load or does not unload).
+cd /pinctl || exit 125
+
+echo "# guest: kernel $(uname -r), $(nproc) CPU, $(sed -n 's/^MemTotal: *//p' /proc/meminfo) memory"
+
+if [ -s modules.order ]; then
+	while read -r m; do
+		insmod "modules/$m" 2>/dev/null || echo "# guest: insmod $m failed"
+	done <modules.order
+fi
+
+ext=/mnt/ext
+# busybox mke2fs wants a block device: attach the image first.
+if grep -qw ext4 /proc/filesystems &&
+	dd if=/dev/zero of=/tmp/ext.img bs=1M count=16 2>/dev/null &&
+	loopdev=$(losetup -f) && losetup "$loopdev" /tmp/ext.img &&
+	mke2fs -q "$loopdev" >/dev/null 2>&1 &&
+	mkdir -p "$ext" &&
+	mount -t ext4 "$loopdev" "$ext"; then
+	echo "# guest: scratch ext2 file system on $loopdev at $ext"
+else
+	echo "# guest: no ext file system (loop/ext4 unavailable): the file writeback tests will skip"
+fi
+
+if ! insmod pinctl.ko; then
+	echo "Bail out! insmod pinctl.ko failed"
+	exit 1
+fi
+
+PINCTL_TEST_EXT_DIR=$ext ./pinctl_test /pinctl/pinctl.ko
+rc=$?
+
+umount "$ext" 2>/dev/null
+[ -z "${loopdev:-}" ] || losetup -d "$loopdev" 2>/dev/null
+if [ -e /sys/module/pinctl ]; then
+	if rmmod pinctl; then
+		echo "# guest: rmmod pinctl: ok"
+	else
+		echo "# guest: rmmod pinctl failed"
+		rc=1
+	fi
+fi
+exit "$rc"
