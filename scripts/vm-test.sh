@@ -180,6 +180,13 @@ trap 'exit 143' TERM
 
 # --- builds -------------------------------------------------------------------------------
 
+echo "$prog: building pinctl (release, fully static)" >&2
+if ! (cd "$repo" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product pinctl) >"$work/swift-build.log" 2>&1; then
+	tail -n 30 "$work/swift-build.log" >&2
+	die "pinctl does not build"
+fi
+pinctl_bin=$(cd "$repo" && swift build -c release --show-bin-path)/pinctl
+
 echo "$prog: building the test program (gcc -static)" >&2
 gcc -static -O2 -Wall -Wextra -Werror -I"$repo/KernelHelper/include" \
 	-o "$work/pinctl_test" "$repo/KernelHelper/tests/pinctl_test.c" ||
@@ -230,6 +237,8 @@ for s in "${series[@]}"; do
 	p=$k/payload/pinctl
 	cp "$k/src/pinctl.ko" "$work/pinctl_test" "$p/"
 	cp "$repo/scripts/vm/guest-pinctl.sh" "$p/guest.sh"
+	cp "$pinctl_bin" "$p/pinctl"
+	cp "$repo/scripts/vm/guest-pinctl-cli.sh" "$p/guest-cli.sh"
 	: >"$p/modules.order"
 	for m in loop crc32c_generic ext4; do
 		add_module "$rel" "$m" "$p/modules"
@@ -280,7 +289,8 @@ for s in "${series[@]}"; do
 	if [ -s "$k/vm-run.err" ]; then
 		sed 's/^/# vm-run: /' "$k/vm-run.err"
 	fi
-	plan=$(tr -d '\r' <"$k/tap.txt" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | head -n 1)
+	# One plan per TAP document (the C suite's, then pinctl's own): their sum.
+	plan=$(tr -d '\r' <"$k/tap.txt" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | awk '{ s += $1 } END { if (NR) print s }')
 	results=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^(not )?ok [0-9]+ ' || true)
 	npass=$(tr -d '\r' <"$k/tap.txt" | grep -E '^ok [0-9]+ ' | grep -vc '# SKIP' || true)
 	nskip=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^ok [0-9]+ .*# SKIP' || true)

@@ -38,6 +38,12 @@ fi
 PINCTL_TEST_EXT_DIR=$ext ./pinctl_test /pinctl/pinctl.ko
 rc=$?
 
+# pinctl itself against the module (a second TAP document), when the payload carries it.
+if [ -x ./pinctl ]; then
+	[ -e /sys/module/pinctl ] || insmod pinctl.ko
+	sh ./guest-cli.sh || rc=1
+fi
+
 umount "$ext" 2>/dev/null
 [ -z "${loopdev:-}" ] || losetup -d "$loopdev" 2>/dev/null
 if [ -e /sys/module/pinctl ]; then

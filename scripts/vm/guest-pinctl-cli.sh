@@ -1,0 +1,94 @@
+#!/bin/sh
+# guest-pinctl-cli.sh: pinctl itself against the loaded KernelHelper module, inside a
+# scripts/vm-test.sh guest (busybox sh, root, payload in /pinctl). A second TAP document after
+# the C suite's: loads and unloads through `pinctl module`, pins with --method kmod and auto,
+# verifies (MADV_COLLAPSE and MADV_SOFT_OFFLINE refused for a long-term pin, soft-offline moves
+# an mlocked page: this kernel has CONFIG_MEMORY_FAILURE), reads refcount and DMA-pinned state
+# through inspect, pins another process's range with --pid, and is refused unloading while a
+# holder has /dev/pinctl open. JSON is checked with grep: keys are sorted and output compact.
+cd /pinctl || exit 125
+P=./pinctl
+n=0
+failed=0
+echo "TAP version 13"
+echo "1..9"
+ok() { n=$((n + 1)); echo "ok $n $1"; }
+notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
+check() { # NAME CONDITION-COMMAND...
+	name=$1
+	shift
+	if "$@"; then ok "$name"; else notok "$name" "$(cat /tmp/out 2>/dev/null | head -c 600)"; fi
+}
+has() { grep -q -- "$1" /tmp/out; }
+
+wait_pidfile() {
+	i=0
+	while [ ! -s "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
+	[ -s "$1" ]
+}
+
+# 1: unload and load through pinctl's own finit_module/delete_module.
+[ -e /sys/module/pinctl ] || insmod pinctl.ko
+{ $P module unload && $P module load /pinctl/pinctl.ko && $P module status --json; } >/tmp/out 2>&1
+check "pinctl module unload, load and status" has '"abiVersion":1'
+
+# 2: a long-term kmod pin holds: collapse and soft-offline refused, every page held.
+$P pin --method kmod --verify --for 0 --json anon:8M >/tmp/out 2>&1
+check "kmod pin holds under MADV_COLLAPSE and MADV_SOFT_OFFLINE" sh -c \
+	'grep -q "\"method\":\"kmod\"" /tmp/out && grep -q "\"held\":2048" /tmp/out &&
+	 grep -q "\"outcome\":\"refused\",\"probe\":\"MADV_SOFT_OFFLINE\"" /tmp/out &&
+	 grep -q "\"outcome\":\"refused\",\"probe\":\"MADV_COLLAPSE\"" /tmp/out'
+
+# 3: auto prefers the module.
+$P pin --for 0 --json anon:4M >/tmp/out 2>&1
+check "auto chooses kmod when /dev/pinctl is there" has '"method":"kmod"'
+
+# 4: an mlocked page is soft-offlined away: mlock keeps pages resident, not in place.
+$P pin --method mlock --verify --for 0 --json anon:4M >/tmp/out 2>&1
+check "mlocked page moves under MADV_SOFT_OFFLINE" has '"outcome":"ran","probe":"MADV_SOFT_OFFLINE"'
+
+# 5: inspect of a kmod holder shows the pin (refcount with the 1024 bias, DMA-pinned).
+$P pin --method kmod --json --pidfile /tmp/h.pid anon:4M >/tmp/h.json 2>/tmp/h.err &
+holder=$!
+if wait_pidfile /tmp/h.pid; then
+	start=$(sed -n 's/.*"start":"\(0x[0-9a-f]*\)".*/\1/p' /tmp/h.json)
+	$P inspect --json "$holder" "$start+4M" >/tmp/out 2>&1
+	refs=$(grep -o '"refcount":[0-9]*' /tmp/out | head -n 1 | cut -d: -f2)
+	check "inspect shows DMA-pinned pages with refcount >= 1025" sh -c \
+		"grep -q '\"kernelHelper\":true' /tmp/out && grep -q '\"dmaPinned\":true' /tmp/out && [ '${refs:-0}' -ge 1025 ]"
+else
+	cat /tmp/h.err >/tmp/out
+	notok "inspect shows DMA-pinned pages with refcount >= 1025" "holder did not start: $(cat /tmp/h.err)"
+fi
+
+# 6: unloading is refused while the holder has /dev/pinctl open.
+$P module unload >/tmp/out 2>&1
+rc=$?
+check "module unload refused while pins are held" sh -c "[ $rc -eq 8 ] && grep -q 'in use' /tmp/out"
+kill "$holder" 2>/dev/null
+wait "$holder" 2>/dev/null
+
+# 7: --pid pins another process's range through pin_user_pages_remote.
+$P pin --method populate --write --json --pidfile /tmp/t.pid anon:4M >/tmp/t.json 2>/dev/null &
+target=$!
+if wait_pidfile /tmp/t.pid; then
+	start=$(sed -n 's/.*"start":"\(0x[0-9a-f]*\)".*/\1/p' /tmp/t.json)
+	$P pin --pid "$target" --for 0 --json "$start+4M" >/tmp/out 2>&1
+	check "pin --pid pins another process's range" sh -c \
+		'grep -q "\"pinnedPages\":1024" /tmp/out && grep -q "pin_user_pages_remote" /tmp/out'
+else
+	notok "pin --pid pins another process's range" "target did not start"
+fi
+kill "$target" 2>/dev/null
+wait "$target" 2>/dev/null
+
+# 8: the dry run says kmod works.
+$P pin --dry-run --json anon:4M >/tmp/out 2>&1
+check "dry run: kmod works" has '"method":"kmod","reasons":\["pin_user_pages_fast'
+
+# 9: nothing left pinned: VmPin of this shell's children is gone and the module unloads.
+$P module unload >/tmp/out 2>&1 && $P module load /pinctl/pinctl.ko >>/tmp/out 2>&1
+check "module unloads once every holder has exited" has 'unloaded pinctl'
+
+echo "# $((n - failed)) passed, $failed failed, 0 skipped"
+[ "$failed" -eq 0 ]
