@@ -4,7 +4,7 @@
 # Builds pinctl and its test holder, checks the Swift format, runs the unit tests on
 # captured /proc text and the live tests against this machine's kernel (as root: the
 # live tests need /proc/kpageflags and CAP_SYS_ADMIN; without root they are skipped
-# with the reason printed).
+# with the reason printed), then the KernelHelper VM suite (scripts/vm-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,3 +19,12 @@ swift format lint --strict -r Sources Tests Package.swift
 echo "== swift test"
 # Serially: live suites share the machine (zram swap, compaction, hugetlb reservations).
 swift test --skip-build --no-parallel
+
+# The KernelHelper module and pinctl against it, in QEMU on Debian's 6.1 and 6.12 kernels
+# (the host kernel cannot load modules). Installs QEMU, the kernels and headers when missing.
+echo "== scripts/vm-test.sh"
+if [ "$(id -u)" = 0 ]; then
+    scripts/vm-test.sh
+else
+    echo "vm-test: skipped: it installs kernels and runs QEMU as root; run scripts/test.sh as root"
+fi
