@@ -44,6 +44,12 @@ if [ -x ./pinctl ]; then
 	sh ./guest-cli.sh || rc=1
 fi
 
+# Figures only: BENCH's in-kernel pin/unpin of 1 GiB next to the ioctl path (4K and THP).
+if [ -x ./pinctl_bench ]; then
+	[ -e /sys/module/pinctl ] || insmod pinctl.ko
+	./pinctl_bench 1024 3 || echo "# bench: failed (not a test result)"
+fi
+
 umount "$ext" 2>/dev/null
 [ -z "${loopdev:-}" ] || losetup -d "$loopdev" 2>/dev/null
 if [ -e /sys/module/pinctl ]; then
