@@ -1,71 +1,69 @@
-/// This process's pagemap entries for a range at one instant: what `pin` reports (resident
-/// pages, physical runs) and what `--verify` compares before and after its probes.
+/// A process's pagemap entries for a range at one instant: what `--verify` compares before
+/// and after its probes; `count` gives the report's resident pages and physical runs.
 public struct PfnSnapshot: Sendable {
     public let base: UInt64
     public let entries: [UInt64]
 
+    static let chunkPages = 65536
+
     public static func take(base: UInt64, pages: UInt64, process: ProcessRef = .current) throws(PinctlError) -> PfnSnapshot {
-        let reader = try PagemapReader(process: process)
-        var entries = [UInt64](repeating: 0, count: Int(pages))
-        var done = 0
-        while done < entries.count {
-            let n = min(65536, entries.count - done)
-            let got = try entries.withUnsafeMutableBufferPointer { (buf) throws(PinctlError) -> Int in
-                try reader.read(
-                    start: base + (UInt64(done) << PagemapReader.pageShift),
-                    into: UnsafeMutableBufferPointer(rebasing: buf[done..<(done + n)]))
-            }
-            if got < n { break }
-            done += n
-        }
+        var entries: [UInt64] = []
+        entries.reserveCapacity(Int(pages))
+        try forEachChunk(base: base, pages: pages, process: process) { entries.append(contentsOf: $0) }
+        // Past what pagemap gave (a range above the task size): absent.
+        entries.append(contentsOf: repeatElement(0, count: Int(pages) - entries.count))
         return PfnSnapshot(base: base, entries: entries)
     }
-
-    public var present: UInt64 { UInt64(entries.lazy.filter { $0 >> 63 == 1 }.count) }
 
     /// Resident pages and physical runs of a range, streamed through one reused buffer
     /// (for the report, which needs the counts and not the entries).
     public static func count(base: UInt64, pages: UInt64) throws(PinctlError) -> (present: UInt64, runs: UInt64) {
-        let reader = try PagemapReader(process: .current)
-        let chunk = 65536
-        let buf = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: chunk)
+        var present: UInt64 = 0
+        var runs = PhysicalRuns()
+        try forEachChunk(base: base, pages: pages, process: .current) { chunk in
+            for e in chunk {
+                if e >> 63 == 1 {
+                    present += 1
+                    runs.add(pfn: e & PagemapEntry.pfnMask)
+                } else {
+                    runs.gap()
+                }
+            }
+        }
+        return (present, runs.count)
+    }
+
+    /// Reads the range's entries in preads of at most `chunkPages` into one reused buffer.
+    static func forEachChunk(
+        base: UInt64, pages: UInt64, process: ProcessRef, _ body: (UnsafeMutableBufferPointer<UInt64>) -> Void
+    ) throws(PinctlError) {
+        let reader = try PagemapReader(process: process)
+        let buf = UnsafeMutableBufferPointer<UInt64>.allocate(capacity: chunkPages)
         defer { buf.deallocate() }
-        var present: UInt64 = 0, runs: UInt64 = 0, last: UInt64 = .max
         var done: UInt64 = 0
         while done < pages {
-            let n = Int(min(UInt64(chunk), pages - done))
+            let n = Int(min(UInt64(chunkPages), pages - done))
             let got = try reader.read(
                 start: base + (done << PagemapReader.pageShift), into: UnsafeMutableBufferPointer(rebasing: buf[0..<n]))
-            for i in 0..<got {
-                let e = buf[i]
-                guard e >> 63 == 1 else {
-                    last = .max
-                    continue
-                }
-                present += 1
-                let pfn = e & PagemapEntry.pfnMask
-                if last == .max || pfn != last &+ 1 { runs += 1 }
-                last = pfn
-            }
+            body(UnsafeMutableBufferPointer(rebasing: buf[0..<got]))
             if got < n { break }
             done += UInt64(n)
         }
-        return (present, runs)
+    }
+}
+
+/// Counts runs of physically contiguous pages (PFN n, n+1, ...) fed in address order.
+public struct PhysicalRuns: Sendable {
+    public private(set) var count: UInt64 = 0
+    private var last: UInt64 = .max
+
+    public init() {}
+
+    public mutating func add(pfn: UInt64) {
+        if last == .max || pfn != last &+ 1 { count += 1 }
+        last = pfn
     }
 
-    /// Runs of pages that are contiguous physically (PFN n, n+1, ...).
-    public var physicalRuns: UInt64 {
-        var runs: UInt64 = 0
-        var last: UInt64 = .max
-        for e in entries {
-            guard e >> 63 == 1 else {
-                last = .max
-                continue
-            }
-            let pfn = e & PagemapEntry.pfnMask
-            if pfn != last &+ 1 || last == .max { runs += 1 }
-            last = pfn
-        }
-        return runs
-    }
+    /// A page with no PFN between two that have one: the run ends.
+    public mutating func gap() { last = .max }
 }

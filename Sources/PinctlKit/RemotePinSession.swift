@@ -33,11 +33,9 @@ public final class RemotePinSession {
                 let (h, pfns) = try helper.pin(addr: seg.start, pages: seg.pages, flags: flags, pid: process.pid, wantPFNs: true)
                 pinned.append(h)
                 pages += seg.pages
-                var last: UInt64 = .max
-                for pfn in pfns {
-                    if last == .max || pfn != last &+ 1 { runs += 1 }
-                    last = pfn
-                }
+                var segRuns = PhysicalRuns()
+                for pfn in pfns { segRuns.add(pfn: pfn) }
+                runs += segRuns.count
             }
         } catch {
             release()
