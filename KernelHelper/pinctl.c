@@ -41,12 +41,15 @@
 
 #include <pinctl/pinctl_ioctl.h>
 
-/* Upper bounds for the module parameters: keep a page array under 32 MiB. */
+/*
+ * Upper bounds for the module parameters: keep BENCH's page array under
+ * 32 MiB and a PIN's runs under 64 MiB even when no two pages are adjacent.
+ */
 #define PINCTL_MAX_PAGES_CAP	BIT(22)
 #define PINCTL_MAX_HANDLES_CAP	BIT(16)
 #define PINCTL_QUERY_MAX	BIT(20)
-/* Pages per GUP call: bounds the time between fatal-signal checks. */
-#define PINCTL_GUP_CHUNK	BIT(16)
+/* Pages per GUP call of a BENCH: bounds the time between signal checks. */
+#define PINCTL_BENCH_CHUNK	BIT(16)
 /* Pages per QUERY batch: one small buffer, copied out without any lock. */
 #define PINCTL_QUERY_BATCH	64
 
@@ -60,17 +63,55 @@ module_param(max_handles_per_fd, uint, 0644);
 MODULE_PARM_DESC(max_handles_per_fd,
 		 "PIN handles one open file may hold (read at open; default 1024, at most 65536)");
 
+/*
+ * Pages per GUP call of a PIN, gathered in a scratch array and folded into
+ * runs: bounds the scratch (64 KiB) and the time between fatal-signal checks.
+ */
+#define PINCTL_GUP_CHUNK	BIT(13)
+
+/**
+ * struct pinctl_run - pages whose PFNs follow one another.
+ * @page: the first page.
+ * @nr: pages in the run, at least 1.
+ */
+struct pinctl_run {
+	struct page *page;
+	unsigned long nr;
+};
+
+/**
+ * struct pinctl_run_block - a page-sized array of runs, chained in address
+ * order: a held pin costs 16 bytes per run of physically contiguous pages
+ * (one per THP or less), not 8 bytes per page, and needs no large
+ * allocation (cf. the coalesced scatterlist of drivers/infiniband/core/umem.c).
+ * @next: the following block, or NULL.
+ * @nr: runs used in @run.
+ * @run: the runs.
+ */
+struct pinctl_run_block {
+	struct pinctl_run_block *next;
+	unsigned long nr;
+	struct pinctl_run run[];
+};
+
+#define PINCTL_RUNS_PER_BLOCK						\
+	((PAGE_SIZE - sizeof(struct pinctl_run_block)) / sizeof(struct pinctl_run))
+
 /**
  * struct pinctl_region - the pages of one PIN, held until UNPIN or close.
- * @pages: the pages, in address order.
- * @nr_pages: entries in @pages.
+ * @first: the first block of runs, in address order; NULL while empty.
+ * @last: the block runs are appended to.
+ * @held: pages referenced by the runs.
+ * @nr_pages: pages requested and charged; equals @held once pinned.
  * @charged_mm: the mm whose pinned_vm was charged (mmgrab()ed); released
  *              against it even after that process is gone.
  * @get: the pages hold FOLL_GET references (put_page()), not pins.
  * @node: for releasing many regions outside the file's lock.
  */
 struct pinctl_region {
-	struct page **pages;
+	struct pinctl_run_block *first;
+	struct pinctl_run_block *last;
+	unsigned long held;
 	unsigned long nr_pages;
 	struct mm_struct *charged_mm;
 	bool get;
@@ -253,54 +294,73 @@ static long pinctl_gup_locked(struct mm_struct *mm, bool remote,
 #endif
 }
 
-/**
- * pinctl_gup() - pin (or get) every page of a range, or nothing.
- * @mm: the mm to pin in; current->mm unless @remote.
- * @remote: @mm is another process's (pin_user_pages_remote()).
- * @addr: page-aligned start.
- * @nr: pages.
- * @flags: PINCTL_PIN_* bits, already validated.
- * @pages: out: @nr entries.
- *
- * Return: 0 with all @nr pages held, or a negative errno with none held:
- * a partial pin is undone here.
- */
-static int pinctl_gup(struct mm_struct *mm, bool remote, unsigned long addr,
-		      unsigned long nr, u32 flags, struct page **pages)
+static unsigned int pinctl_gup_flags(u32 flags)
 {
-	bool get = flags & PINCTL_PIN_GET;
 	unsigned int gup_flags = 0;
-	unsigned long done = 0;
-	long ret = 0;
 
 	if (flags & PINCTL_PIN_WRITE)
 		gup_flags |= FOLL_WRITE;
 	if (flags & PINCTL_PIN_LONGTERM)
 		gup_flags |= FOLL_LONGTERM;
+	return gup_flags;
+}
+
+/**
+ * pinctl_gup_call() - one GUP call: pin (or get) up to @nr pages.
+ * @mm: the mm to pin in; current->mm unless @remote.
+ * @remote: @mm is another process's (pin_user_pages_remote()).
+ * @start: page-aligned start.
+ * @nr: pages, at least 1.
+ * @flags: PINCTL_PIN_* bits, already validated.
+ * @pages: out: up to @nr entries.
+ *
+ * Return: the pages now held (1..@nr), or a negative errno with none held.
+ */
+static long pinctl_gup_call(struct mm_struct *mm, bool remote,
+			    unsigned long start, unsigned long nr, u32 flags,
+			    struct page **pages)
+{
+	unsigned int gup_flags = pinctl_gup_flags(flags);
+	bool get = flags & PINCTL_PIN_GET;
+	long ret;
+
+	if (flags & PINCTL_PIN_FAST) {
+		ret = get ? get_user_pages_fast(start, nr, gup_flags, pages) :
+			    pin_user_pages_fast(start, nr, gup_flags, pages);
+	} else {
+		if (mmap_read_lock_killable(mm))
+			return -EINTR;
+		ret = pinctl_gup_locked(mm, remote, start, nr, gup_flags,
+					pages, get);
+		mmap_read_unlock(mm);
+	}
+	return ret ?: -EFAULT;
+}
+
+/**
+ * pinctl_gup() - pin (or get) every page of a range into one page array,
+ * as mm/gup_test.c does (BENCH's baseline), or nothing.
+ * @mm: current->mm.
+ * @addr: page-aligned start.
+ * @nr: pages.
+ * @flags: PINCTL_PIN_* bits, already validated; not REMOTE.
+ * @pages: out: @nr entries.
+ *
+ * Return: 0 with all @nr pages held, or a negative errno with none held:
+ * a partial pin is undone here.
+ */
+static int pinctl_gup(struct mm_struct *mm, unsigned long addr,
+		      unsigned long nr, u32 flags, struct page **pages)
+{
+	unsigned long done = 0;
+	long ret = 0;
 
 	while (done < nr) {
-		unsigned long start = addr + (done << PAGE_SHIFT);
-		unsigned long n = min(nr - done, PINCTL_GUP_CHUNK);
-
-		if (flags & PINCTL_PIN_FAST) {
-			ret = get ? get_user_pages_fast(start, n, gup_flags,
-							pages + done) :
-				    pin_user_pages_fast(start, n, gup_flags,
-							pages + done);
-		} else {
-			if (mmap_read_lock_killable(mm)) {
-				ret = -EINTR;
-				break;
-			}
-			ret = pinctl_gup_locked(mm, remote, start, n, gup_flags,
-						pages + done, get);
-			mmap_read_unlock(mm);
-		}
-		if (ret <= 0) {
-			if (!ret)
-				ret = -EFAULT;
+		ret = pinctl_gup_call(mm, false, addr + (done << PAGE_SHIFT),
+				      min(nr - done, PINCTL_BENCH_CHUNK), flags,
+				      pages + done);
+		if (ret < 0)
 			break;
-		}
 		done += ret;
 		if (done < nr && fatal_signal_pending(current)) {
 			ret = -EINTR;
@@ -310,7 +370,145 @@ static int pinctl_gup(struct mm_struct *mm, bool remote, unsigned long addr,
 	}
 	if (done == nr)
 		return 0;
-	pinctl_put_pages(pages, done, get);
+	pinctl_put_pages(pages, done, flags & PINCTL_PIN_GET);
+	return ret;
+}
+
+/* Releases @nr references (pins unless @get) on the pages from @page on. */
+static void pinctl_put_run(struct page *page, unsigned long nr, bool get)
+{
+	unsigned long i, n;
+	struct folio *folio;
+
+	if (!get) {
+		unpin_user_page_range_dirty_lock(page, nr, false);
+		return;
+	}
+	/* One folio_put_refs() per folio, as gup_put_folio() does. */
+	for (i = 0; i < nr; i += n) {
+		struct page *p = nth_page(page, i);
+
+		folio = page_folio(p);
+		n = min(nr - i, folio_nr_pages(folio) -
+				(page_to_pfn(p) - folio_pfn(folio)));
+		folio_put_refs(folio, n);
+	}
+}
+
+/* Releases every page a region's runs hold and frees the runs. */
+static void pinctl_region_put(struct pinctl_region *r)
+{
+	struct pinctl_run_block *blk, *next;
+	unsigned long i;
+
+	for (blk = r->first; blk; blk = next) {
+		for (i = 0; i < blk->nr; i++)
+			pinctl_put_run(blk->run[i].page, blk->run[i].nr, r->get);
+		next = blk->next;
+		kfree(blk);
+		cond_resched();
+	}
+	r->first = r->last = NULL;
+	r->held = 0;
+}
+
+/**
+ * pinctl_region_add() - fold held pages into a region's runs.
+ * @r: the region; its pages so far end just before @pages[0]'s address.
+ * @pages: @nr held pages, in address order.
+ * @nr: at least 1.
+ *
+ * Return: 0 with all @nr pages in @r, or -ENOMEM with the pages not yet in
+ * @r released here.
+ */
+static int pinctl_region_add(struct pinctl_region *r, struct page **pages,
+			     unsigned long nr)
+{
+	struct pinctl_run *run = r->last && r->last->nr ?
+				 &r->last->run[r->last->nr - 1] : NULL;
+	unsigned long i = 0, j;
+
+	while (i < nr) {
+		/* The stretch of pages[] that continues pages[i] physically. */
+		for (j = i + 1; j < nr && pages[j] == nth_page(pages[i], j - i);
+		     j++)
+			;
+		if (run && pages[i] == nth_page(run->page, run->nr) &&
+		    run->nr <= LONG_MAX - (j - i)) {
+			run->nr += j - i;
+		} else {
+			struct pinctl_run_block *blk = r->last;
+
+			if (!blk || blk->nr == PINCTL_RUNS_PER_BLOCK) {
+				blk = kmalloc(PAGE_SIZE, GFP_KERNEL_ACCOUNT);
+				if (!blk) {
+					pinctl_put_pages(pages + i, nr - i,
+							 r->get);
+					return -ENOMEM;
+				}
+				blk->next = NULL;
+				blk->nr = 0;
+				if (r->last)
+					r->last->next = blk;
+				else
+					r->first = blk;
+				r->last = blk;
+			}
+			run = &blk->run[blk->nr++];
+			run->page = pages[i];
+			run->nr = j - i;
+		}
+		r->held += j - i;
+		i = j;
+	}
+	return 0;
+}
+
+/**
+ * pinctl_region_pin() - pin (or get) every page of a range into a region,
+ * or nothing.
+ * @r: an empty region: @r->nr_pages and @r->get set.
+ * @mm: the mm to pin in; current->mm unless @remote.
+ * @remote: @mm is another process's (pin_user_pages_remote()).
+ * @addr: page-aligned start.
+ * @flags: PINCTL_PIN_* bits, already validated.
+ *
+ * GUP fills a small scratch array, PINCTL_GUP_CHUNK pages at a time, whose
+ * pages are folded into @r's runs.
+ *
+ * Return: 0 with all @r->nr_pages pages held, or a negative errno with none
+ * held: a partial pin is undone here.
+ */
+static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
+			     bool remote, unsigned long addr, u32 flags)
+{
+	unsigned long nr = r->nr_pages;
+	struct page **scratch;
+	long ret = 0;
+
+	scratch = kvmalloc_array(min(nr, PINCTL_GUP_CHUNK), sizeof(*scratch),
+				 GFP_KERNEL);
+	if (!scratch)
+		return -ENOMEM;
+	while (r->held < nr) {
+		ret = pinctl_gup_call(mm, remote,
+				      addr + (r->held << PAGE_SHIFT),
+				      min(nr - r->held, PINCTL_GUP_CHUNK),
+				      flags, scratch);
+		if (ret < 0)
+			break;
+		ret = pinctl_region_add(r, scratch, ret);
+		if (ret)
+			break;
+		if (r->held < nr && fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
+		cond_resched();
+	}
+	kvfree(scratch);
+	if (ret)
+		pinctl_region_put(r);
 	return ret;
 }
 
@@ -376,33 +574,44 @@ static void pinctl_unreserve(struct pinctl_file *pf, unsigned long nr,
  */
 static void pinctl_region_free(struct pinctl_region *r)
 {
-	pinctl_put_pages(r->pages, r->nr_pages, r->get);
+	pinctl_region_put(r);
 	pinctl_uncharge(r->charged_mm, r->nr_pages);
 	mmdrop(r->charged_mm);
-	kvfree(r->pages);
 	kfree(r);
 }
 
+/* BENCH's page array, as mm/gup_test.c allocates it. */
 static struct page **pinctl_alloc_pages(unsigned long nr)
 {
 	return kvmalloc_array(nr, sizeof(struct page *),
 			      GFP_KERNEL_ACCOUNT | __GFP_NOWARN);
 }
 
-/* Copies the PFNs of @pages to the user array @upfns in small pieces. */
-static int pinctl_copy_pfns(u64 upfns, struct page **pages, unsigned long nr)
+/* Copies the PFNs of a region to the user array @upfns in small pieces. */
+static int pinctl_copy_pfns(u64 upfns, const struct pinctl_region *r)
 {
 	u64 __user *dst = u64_to_user_ptr(upfns);
+	const struct pinctl_run_block *blk;
+	unsigned long i, k, n = 0;
 	u64 buf[64];
-	unsigned long i, j, n;
 
-	for (i = 0; i < nr; i += n) {
-		n = min_t(unsigned long, nr - i, ARRAY_SIZE(buf));
-		for (j = 0; j < n; j++)
-			buf[j] = page_to_pfn(pages[i + j]);
-		if (copy_to_user(dst + i, buf, n * sizeof(buf[0])))
-			return -EFAULT;
+	for (blk = r->first; blk; blk = blk->next) {
+		for (i = 0; i < blk->nr; i++) {
+			u64 pfn = page_to_pfn(blk->run[i].page);
+
+			for (k = 0; k < blk->run[i].nr; k++) {
+				buf[n++] = pfn + k;
+				if (n < ARRAY_SIZE(buf))
+					continue;
+				if (copy_to_user(dst, buf, sizeof(buf)))
+					return -EFAULT;
+				dst += n;
+				n = 0;
+			}
+		}
 	}
+	if (n && copy_to_user(dst, buf, n * sizeof(buf[0])))
+		return -EFAULT;
 	return 0;
 }
 
@@ -482,20 +691,14 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 	}
 	r->nr_pages = p.nr_pages;
 	r->get = p.flags & PINCTL_PIN_GET;
-	r->pages = pinctl_alloc_pages(p.nr_pages);
-	if (!r->pages) {
-		ret = -ENOMEM;
-		goto out_free_region;
-	}
 
 	ret = pinctl_charge(mm, r->nr_pages);
 	if (ret)
-		goto out_free_pages;
+		goto out_free_region;
 	mmgrab(mm);
 	r->charged_mm = mm;
 
-	ret = pinctl_gup(target ?: mm, target, p.addr, r->nr_pages, p.flags,
-			 r->pages);
+	ret = pinctl_region_pin(r, target ?: mm, target, p.addr, p.flags);
 	if (ret)
 		goto out_uncharge;
 	if (target) {
@@ -504,7 +707,7 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 	}
 
 	if (p.pfns) {
-		ret = pinctl_copy_pfns(p.pfns, r->pages, r->nr_pages);
+		ret = pinctl_copy_pfns(p.pfns, r);
 		if (ret)
 			goto out_unpin;
 	}
@@ -532,12 +735,10 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 	return 0;
 
 out_unpin:
-	pinctl_put_pages(r->pages, r->nr_pages, r->get);
+	pinctl_region_put(r);
 out_uncharge:
 	pinctl_uncharge(mm, r->nr_pages);
 	mmdrop(mm);
-out_free_pages:
-	kvfree(r->pages);
 out_free_region:
 	kfree(r);
 out_put_target:
@@ -854,8 +1055,7 @@ static long pinctl_ioctl_bench(struct pinctl_file *pf, void __user *argp)
 
 	for (i = 0; i < b.iterations; i++) {
 		t0 = ktime_get();
-		ret = pinctl_gup(mm, false, b.addr, b.nr_pages, b.flags,
-				 pages);
+		ret = pinctl_gup(mm, b.addr, b.nr_pages, b.flags, pages);
 		t1 = ktime_get();
 		if (ret)
 			break;
