@@ -1918,6 +1918,104 @@ static int test_module_unload_and_reload(void)
 
 /* --- runner ------------------------------------------------------------------ */
 
+/*
+ * The refcount delta one PIN (or GET) of the pages in @pg adds to page @k:
+ * a large folio gains 1 per pinned page in it, a small page the pin bias.
+ */
+static uint32_t expected_delta(const struct pinctl_page *pg, size_t n,
+			       size_t k, bool get)
+{
+	uint32_t same = 0;
+
+	if (!pg[k].order)
+		return get ? 1 : PIN_BIAS;
+	for (size_t j = 0; j < n; j++)
+		if (pg[j].order == pg[k].order &&
+		    pg[j].pfn >> pg[k].order == pg[k].pfn >> pg[k].order)
+			same++;
+	return same;
+}
+
+/*
+ * A THP's subpages mapped out of order (mremap), with a small page among
+ * them: PIN must report each address's own PFN, and UNPIN must give back
+ * exactly what it took from each folio (the module folds pages into
+ * physically contiguous runs; a wrong fold would over- or under-release).
+ */
+static int test_reordered_thp_subpages_released_exactly(void)
+{
+	/* q[k] gets THP subpage order[k]; -1: a separate small page. */
+	static const int order[] = { 5, 3, 4, -1, 6, 7, 2 };
+	const size_t n = ARRAY_SIZE(order);
+	struct pinctl_page pg[ARRAY_SIZE(order)], after[ARRAY_SIZE(order)];
+	uint64_t pfns[ARRAY_SIZE(order)], h;
+	char *p = map_aligned(HPAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	char *x = map_small(1);
+	char *q = mmap(NULL, n * psz, PROT_NONE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	uint32_t base[ARRAY_SIZE(order)];
+	int fd = dev_open();
+
+	CHECK(p && x && q != MAP_FAILED && fd >= 0);
+	madvise(p, HPAGE, MADV_HUGEPAGE);
+	memset(p, 7, HPAGE);
+	CHECK(do_query(fd, p, 1, pg, 0) == 0);
+	SKIP_IF(pg[0].order != 9, "no THP here (order %u flags %#x)",
+		pg[0].order, pg[0].flags);
+	for (size_t k = 0; k < n; k++) {
+		char *src = order[k] < 0 ? x : p + order[k] * psz;
+
+		CHECKF(mremap(src, psz, psz, MREMAP_MAYMOVE | MREMAP_FIXED,
+			      q + k * psz) == q + k * psz,
+		       "mremap of page %zu: %s", k, strerror(errno));
+	}
+
+	for (int get = 0; get <= 1; get++) {
+		uint32_t flags = get ? PINCTL_PIN_GET :
+				       PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE;
+
+		for (int fast = 0; fast <= 1; fast++) {
+			CHECK(baseline(fd, q, n, base) == 0);
+			memset(pfns, 0, sizeof(pfns));
+			CHECK(do_pin(fd, q, n,
+				     flags | (fast ? PINCTL_PIN_FAST : 0), 0,
+				     pfns, &h) == 0);
+			CHECK(do_query(fd, q, n, pg, 0) == 0);
+			for (size_t k = 0; k < n; k++) {
+				uint64_t e = pagemap_entry(0, q + k * psz);
+				uint32_t want = base[k] +
+						expected_delta(pg, n, k, get);
+
+				CHECKF(pm_present(e) && pm_pfn(e) == pfns[k],
+				       "page %zu: PIN pfn %#llx, pagemap %#llx",
+				       k, (unsigned long long)pfns[k],
+				       (unsigned long long)e);
+				CHECKF(pg[k].refcount == want,
+				       "%s%s: page %zu (order %u): refcount %u, want %u",
+				       get ? "GET" : "PIN", fast ? " fast" : "",
+				       k, pg[k].order, pg[k].refcount, want);
+			}
+			CHECK(do_unpin(fd, h, NULL) == 0);
+			CHECK(do_query(fd, q, n, after, 0) == 0);
+			for (size_t k = 0; k < n; k++)
+				CHECKF(after[k].refcount == base[k] &&
+				       !(after[k].flags &
+					 PINCTL_PAGE_DMA_PINNED),
+				       "after UNPIN: page %zu refcount %u, want %u, flags %#x",
+				       k, after[k].refcount, base[k],
+				       after[k].flags);
+		}
+	}
+	diag("subpages %d %d %d, small, %d %d %d: pfns %#llx %#llx %#llx %#llx %#llx %#llx %#llx",
+	     order[0], order[1], order[2], order[4], order[5], order[6],
+	     (unsigned long long)pfns[0], (unsigned long long)pfns[1],
+	     (unsigned long long)pfns[2], (unsigned long long)pfns[3],
+	     (unsigned long long)pfns[4], (unsigned long long)pfns[5],
+	     (unsigned long long)pfns[6]);
+	close(fd);
+	return PASS;
+}
+
 struct test {
 	const char *name;
 	int (*fn)(void);
@@ -1952,6 +2050,7 @@ static const struct test tests[] = {
 	{ "per_fd_limits_enforced", test_per_fd_limits_enforced, 10,
 	  save_limits, restore_limits },
 	T(thp_pin, 30),
+	T(reordered_thp_subpages_released_exactly, 30),
 	{ "hugetlb_pin", test_hugetlb_pin, 30, save_hugepages,
 	  restore_hugepages },
 	T(shmem_memfd_pin, 10),
