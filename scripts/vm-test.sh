@@ -19,7 +19,8 @@
 #
 # What it needs it installs when missing (as root, through apt): QEMU, busybox-static, cpio and
 # the kernels with their headers (scripts/install-vm-deps.sh --headers [--kernel 6.12]), plus
-# gcc, make, libc6-dev (for gcc -static) and xz-utils. Each VM gets a payload at /pinctl: the
+# gcc, make, libc6-dev (for gcc -static), xz-utils and dkms (the module is also built and
+# installed through KernelHelper/dkms.conf, into a private DKMS tree, and loaded from there). Each VM gets a payload at /pinctl: the
 # module built for that kernel, the statically linked test program, that kernel's loop,
 # crc32c_generic and ext4 modules (for a scratch ext2 file system) and
 # scripts/vm/guest-pinctl.sh, which loads the module, runs the suite and unloads it. busybox
@@ -121,6 +122,7 @@ missing_pkgs=()
 command -v gcc >/dev/null || missing_pkgs+=(gcc)
 command -v make >/dev/null || missing_pkgs+=(make)
 command -v xz >/dev/null || missing_pkgs+=(xz-utils)
+command -v dkms >/dev/null || missing_pkgs+=(dkms)
 # gcc -static needs libc.a (gcc prints the bare name when it has none).
 libc_a=$(gcc -print-file-name=libc.a 2>/dev/null || true)
 case "$libc_a" in
@@ -220,6 +222,8 @@ add_module() {
 	echo "$base" >>"$dir/../modules.order"
 }
 
+dkms_version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/KernelHelper/dkms.conf")
+[ -n "$dkms_version" ] || die "KernelHelper/dkms.conf has no PACKAGE_VERSION"
 for s in "${series[@]}"; do
 	rel=${krel[$s]}
 	k=$work/$rel
@@ -237,6 +241,22 @@ for s in "${series[@]}"; do
 		grep 'warning:' "$k/build.log" >&2
 		die "pinctl.ko builds with warnings for $rel"
 	fi
+	# DKMS, as a user installs it (KernelHelper/dkms.conf), in a private tree (--no-depmod: the
+	# system's /lib/modules is left alone). The module it installs lands in the payload's
+	# /lib/modules/REL/updates/dkms, where `pinctl module load` without a path finds it.
+	d=$k/dkms
+	mkdir -p "$d/src/pinctl-$dkms_version" "$d/tree" "$d/install/$rel"
+	cp -r "$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile" \
+		"$repo/KernelHelper/include" "$repo/KernelHelper/dkms.conf" "$d/src/pinctl-$dkms_version/"
+	echo "$prog: dkms install pinctl/$dkms_version for $rel (private tree)" >&2
+	if ! dkms --sourcetree "$d/src" --dkmstree "$d/tree" --installtree "$d/install" --no-depmod \
+		install -m pinctl -v "$dkms_version" -k "$rel" >"$k/dkms.log" 2>&1; then
+		cat "$k/dkms.log" >&2
+		die "dkms does not build and install pinctl for $rel"
+	fi
+	mkdir -p "$k/payload/lib/modules/$rel/updates/dkms"
+	cp "$d/install/$rel/updates/dkms/"pinctl.ko* "$k/payload/lib/modules/$rel/updates/dkms/" ||
+		die "dkms installed no pinctl module for $rel ($k/dkms.log)"
 	p=$k/payload/pinctl
 	cp "$k/src/pinctl.ko" "$work/pinctl_test" "$p/"
 	cp "$repo/scripts/vm/guest-pinctl.sh" "$p/guest.sh"

@@ -2,9 +2,15 @@
 #include "cpinctl_kmod.h"
 
 #ifdef __linux__
+#include <errno.h>
+#include <fcntl.h>
+#include <spawn.h>
 #include <sys/ioctl.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
+
+extern char **environ;
 
 _Static_assert(sizeof(struct pinctl_version) == 64, "pinctl_version is 64 bytes");
 _Static_assert(sizeof(struct pinctl_pin) == 80, "pinctl_pin is 80 bytes");
@@ -34,5 +40,30 @@ int cpinctl_finit_module(int fd, const char *params, int flags)
 int cpinctl_delete_module(const char *name, unsigned int flags)
 {
 	return (int)syscall(__NR_delete_module, name, flags);
+}
+
+int cpinctl_decompress_to_fd(const char *tool, const char *path, int outfd, int *status)
+{
+	char *const argv[] = { (char *)tool, (char *)"-dc", (char *)path, NULL };
+	posix_spawn_file_actions_t fa;
+	pid_t pid;
+	int err;
+
+	err = posix_spawn_file_actions_init(&fa);
+	if (err)
+		return err;
+	err = posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+	if (!err)
+		err = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
+	if (!err)
+		err = posix_spawnp(&pid, tool, &fa, NULL, argv, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	if (err)
+		return err;
+	while (waitpid(pid, status, 0) < 0) {
+		if (errno != EINTR)
+			return errno;
+	}
+	return 0;
 }
 #endif

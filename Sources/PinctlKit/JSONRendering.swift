@@ -3,7 +3,7 @@ import FoundationEssentials
 /// The `--json` form of any report: sorted keys so output diffs cleanly.
 public func renderJSON<T: Encodable>(_ value: T) throws -> String {
     let enc = JSONEncoder()
-    enc.outputFormatting = [.sortedKeys]
+    enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
     let data = try enc.encode(value)
     return String(decoding: data, as: UTF8.self)
 }

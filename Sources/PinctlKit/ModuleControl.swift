@@ -8,6 +8,8 @@ import CPinctl
 /// a path or from where DKMS installed it.
 public enum ModuleControl {
     public static let name = "pinctl"
+    /// finit_module(2)'s MODULE_INIT_COMPRESSED_FILE (Linux 5.17+).
+    static let moduleInitCompressedFile: Int32 = 4
 
     public struct Status: Codable, Sendable {
         public var loaded: Bool
@@ -55,8 +57,23 @@ public enum ModuleControl {
             throw .system(e)
         }
         defer { close(fd) }
-        if cpinctl_finit_module(fd, "", 0) != 0 {
-            let e = lastError("finit_module", file)
+        // DKMS compresses the module like the kernel's own (.ko.xz on Debian's 6.12). The kernel
+        // decompresses it when told to (MODULE_INIT_COMPRESSED_FILE, CONFIG_MODULE_DECOMPRESS)
+        // and it can: Debian 12's dkms runs plain `xz`, whose CRC64 check the kernel's xz decoder
+        // lacks (EINVAL; dmesg "decompression failed with status 6", XZ_OPTIONS_ERROR; the kernel's
+        // own modules use --check=crc32). Then pinctl decompresses it in user space, as kmod's
+        // insmod does, and loads that.
+        let tool = decompressor(for: file)
+        if cpinctl_finit_module(fd, "", tool == nil ? 0 : moduleInitCompressedFile) != 0 {
+            var e = lastError("finit_module", file)
+            if let tool, e.errno == EINVAL || e.errno == EOPNOTSUPP {
+                let plain = try decompress(file, with: tool)
+                defer { close(plain) }
+                if cpinctl_finit_module(plain, "", 0) == 0 {
+                    return "loaded \(file) (decompressed by \(tool): the kernel refused it compressed, \(e.errnoName))"
+                }
+                e = lastError("finit_module", "\(file), decompressed by \(tool)")
+            }
             switch e.errno {
             case EEXIST: return "\(name) is already loaded"
             case EPERM:
@@ -71,6 +88,35 @@ public enum ModuleControl {
             }
         }
         return "loaded \(file)"
+    }
+
+    /// The program that decompresses a module file, by its suffix; nil for a plain .ko.
+    static func decompressor(for file: String) -> String? {
+        if file.hasSuffix(".ko.xz") { return "xz" }
+        if file.hasSuffix(".ko.zst") { return "zstd" }
+        if file.hasSuffix(".ko.gz") { return "gzip" }
+        return nil
+    }
+
+    /// `tool -dc file` into a memfd, for finit_module(2).
+    static func decompress(_ file: String, with tool: String) throws(PinctlError) -> Int32 {
+        let out = cpinctl_memfd_create("pinctl.ko", 1 /* MFD_CLOEXEC */)
+        guard out >= 0 else { throw .system(lastError("memfd_create", file)) }
+        var status: Int32 = 0
+        let err = cpinctl_decompress_to_fd(tool, file, out, &status)
+        if err != 0 {
+            close(out)
+            if err == ENOENT {
+                throw .refused("\(file) needs \(tool) to decompress it and \(tool) is not on PATH: install it (xz-utils, zstd or gzip)")
+            }
+            throw .system(SyscallError(call: "posix_spawnp", object: tool, errno: err))
+        }
+        // WIFEXITED && WEXITSTATUS == 0, spelt out: the macros are not imported.
+        if status & 0x7f != 0 || (status >> 8) & 0xff != 0 {
+            close(out)
+            throw .refused("\(tool) -dc \(file) failed (wait status \(status)): the file is damaged: reinstall the module")
+        }
+        return out
     }
 
     public static func unload() throws(PinctlError) -> String {

@@ -34,8 +34,8 @@ struct Module: ParsableCommand {
         func run() throws {
             do {
                 print(try ModuleControl.load(path: path))
-            } catch let e as PinctlError {
-                throw fail(e)
+            } catch {
+                throw fail(error)
             }
         }
     }
@@ -47,8 +47,8 @@ struct Module: ParsableCommand {
         func run() throws {
             do {
                 print(try ModuleControl.unload())
-            } catch let e as PinctlError {
-                throw fail(e)
+            } catch {
+                throw fail(error)
             }
         }
     }
