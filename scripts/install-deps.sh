@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs, from Debian's packages, what building and testing
 # pinctl needs beyond the Swift toolchain: gcc and make (benchmarks, the C reader),
-# util-linux (setpriv, mkswap, swapon for the live tests). Idempotent; runs apt-get
-# only when something is missing.
+# util-linux (setpriv, mkswap, swapon for the live tests), xz-utils (the module-load
+# decompression test). Idempotent; runs apt-get only when something is missing.
 set -euo pipefail
 
 need=()
@@ -10,6 +10,7 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v mkswap >/dev/null || need+=(util-linux)
+command -v xz >/dev/null || need+=(xz-utils)
 if ! command -v swift >/dev/null; then
     echo "install-deps: no Swift toolchain on PATH: install Swift 6.x (https://www.swift.org/install/linux/) first" >&2
     exit 1

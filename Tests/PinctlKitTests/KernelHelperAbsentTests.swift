@@ -58,4 +58,44 @@ struct KernelHelperAbsentTests {
         let u = try pinctl(["module", "unload"])
         #expect(u.status == 0 || u.status == ExitStatus.refused, "\(u.stderr)")
     }
+
+    /// The user-space fallback of `pinctl module load` for a module the kernel will not
+    /// decompress (Debian 12's dkms xz): the real xz(1) into a memfd, bytes unchanged; a damaged
+    /// file is refused with the fix. The load itself is tested in the VM (scripts/vm-test.sh).
+    @Test func compressedModulesAreDecompressedInUserSpaceExactly() throws {
+        #expect(ModuleControl.decompressor(for: "/lib/modules/r/updates/dkms/pinctl.ko.xz") == "xz")
+        #expect(ModuleControl.decompressor(for: "pinctl.ko.zst") == "zstd")
+        #expect(ModuleControl.decompressor(for: "pinctl.ko.gz") == "gzip")
+        #expect(ModuleControl.decompressor(for: "pinctl.ko") == nil)
+
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("pinctl-xz-\(getpid())")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let original = Data((0..<70_000).map { UInt8(truncatingIfNeeded: $0 &* 2_654_435_761 >> 13) })
+        let ko = dir.appendingPathComponent("pinctl.ko")
+        try original.write(to: ko)
+        let xz = try run(["/usr/bin/xz", "-z", "-k", ko.path])
+        #expect(xz.status == 0, "xz: \(xz.stderr)")
+
+        let fd = try ModuleControl.decompress(ko.path + ".xz", with: "xz")
+        defer { close(fd) }
+        var st = stat()
+        #expect(fstat(fd, &st) == 0 && st.st_size == original.count)
+        var back = [UInt8](repeating: 0, count: original.count)
+        #expect(pread(fd, &back, back.count, 0) == original.count)
+        #expect(Data(back) == original)
+
+        let damaged = dir.appendingPathComponent("damaged.ko.xz")
+        try Data("not an xz stream".utf8).write(to: damaged)
+        #expect {
+            try ModuleControl.decompress(damaged.path, with: "xz")
+        } throws: { e in
+            "\(e)".contains("damaged")
+        }
+        #expect {
+            try ModuleControl.decompress(damaged.path, with: "pinctl-no-such-decompressor")
+        } throws: { e in
+            "\(e)".contains("not on PATH")
+        }
+    }
 }
