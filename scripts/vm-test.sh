@@ -193,9 +193,6 @@ echo "$prog: building the test program (gcc -static)" >&2
 gcc -static -O2 -Wall -Wextra -Werror -I"$repo/KernelHelper/include" \
 	-o "$work/pinctl_test" "$repo/KernelHelper/tests/pinctl_test.c" ||
 	die "the test program does not build"
-gcc -static -O2 -Wall -Wextra -Werror -I"$repo/KernelHelper/include" \
-	-o "$work/pinctl_bench" "$repo/KernelHelper/tests/pinctl_bench.c" ||
-	die "the bench program does not build"
 
 # Copies a kernel module and what it depends on (per modules.dep) into DIR, uncompressed, and
 # appends them to DIR/../modules.order in load order. Missing modules are skipped: the suite
@@ -261,7 +258,6 @@ for s in "${series[@]}"; do
 	cp "$k/src/pinctl.ko" "$work/pinctl_test" "$p/"
 	cp "$repo/scripts/vm/guest-pinctl.sh" "$p/guest.sh"
 	cp "$pinctl_bin" "$p/pinctl"
-	cp "$work/pinctl_bench" "$p/pinctl_bench"
 	cp "$repo/scripts/vm/guest-pinctl-cli.sh" "$p/guest-cli.sh"
 	: >"$p/modules.order"
 	for m in loop crc32c_generic ext4; do
@@ -340,7 +336,7 @@ done
 printf '%s\n' "${summary[@]}"
 # The BENCH figures (printed, never judged): in-kernel pin/unpin against the ioctl path.
 for s in "${series[@]}"; do
-	tr -d '\r' <"$work/${krel[$s]}/tap.txt" | sed -n "s/^# bench /$prog: ${krel[$s]}: bench /p"
+	tr -d '\r' <"$work/${krel[$s]}/tap.txt" | sed -n "s/^# bench: /$prog: ${krel[$s]}: /p"
 done
 echo "$prog: ${#series[@]} kernel(s) in $(($(date +%s) - t_start))s${keep:+; kept in $work}"
 echo "total: $tp passed, $tf failed, $ts skipped"

@@ -53,7 +53,7 @@ public final class MappedRange {
     static func map(_ spec: PinRangeSpec, write: Bool) throws -> Mapping {
         let rw = PROT_READ | PROT_WRITE
         switch spec {
-        case .anon(let size, let thp, let hugetlb):
+        case .anon(let size, let thp, let hugetlb, let noTHP):
             if hugetlb {
                 let result = Result { () throws(SyscallError) in
                     try MemorySyscalls.mmap(length: size, prot: rw, flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x40000 /* MAP_HUGETLB */)
@@ -72,6 +72,7 @@ public final class MappedRange {
                 return Mapping(base: base, length: size, backing: .thp, writable: true)
             }
             let base = try MemorySyscalls.mmap(length: size, prot: rw, flags: MAP_PRIVATE | MAP_ANONYMOUS)
+            if noTHP { try MemorySyscalls.madvise(base, size, CPINCTL_MADV_NOHUGEPAGE, name: "MADV_NOHUGEPAGE") }
             return Mapping(base: base, length: size, backing: .anonymous, writable: true)
         case .memfd(let size):
             let fd = cpinctl_memfd_create("pinctl", 1 /* MFD_CLOEXEC */)

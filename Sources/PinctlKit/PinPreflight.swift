@@ -67,7 +67,7 @@ public enum PinPreflight {
 
     static func describe(_ spec: PinRangeSpec) throws(PinctlError) -> (MappedRange.Backing, UInt64) {
         switch spec {
-        case .anon(let s, let thp, let hugetlb): return (hugetlb ? .hugetlb : thp ? .thp : .anonymous, s)
+        case .anon(let s, let thp, let hugetlb, _): return (hugetlb ? .hugetlb : thp ? .thp : .anonymous, s)
         case .memfd(let s), .shm(_, let s): return (.shmem, s)
         case .file(let path, let offset, let len):
             var st = stat()

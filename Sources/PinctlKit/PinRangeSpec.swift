@@ -1,7 +1,8 @@
 /// What `pinctl pin` pins: memory it maps itself, described on the command line.
 public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
-    /// A fresh private anonymous mapping; `thp` asks MADV_HUGEPAGE, `hugetlb` MAP_HUGETLB.
-    case anon(size: UInt64, thp: Bool, hugetlb: Bool)
+    /// A fresh private anonymous mapping; `thp` asks MADV_HUGEPAGE, `hugetlb` MAP_HUGETLB,
+    /// `noTHP` MADV_NOHUGEPAGE (4K pages even where THP is "always").
+    case anon(size: UInt64, thp: Bool, hugetlb: Bool, noTHP: Bool = false)
     /// A memfd (shmem), mapped shared.
     case memfd(size: UInt64)
     /// A POSIX shared-memory object /dev/shm/NAME (tmpfs), mapped shared.
@@ -12,9 +13,9 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
 
     static let hugeSize: UInt64 = 2 << 20
 
-    /// `anon:SIZE[,thp|,hugetlb]`, `memfd:SIZE`, `shm:NAME:SIZE`, `file:PATH[@OFFSET][+LEN]`.
+    /// `anon:SIZE[,thp|,hugetlb|,nothp]`, `memfd:SIZE`, `shm:NAME:SIZE`, `file:PATH[@OFFSET][+LEN]`.
     public static func parse(_ text: String) throws(PinctlError) -> PinRangeSpec {
-        let usage = "write anon:SIZE[,thp|,hugetlb], memfd:SIZE, shm:NAME:SIZE or file:PATH[@OFFSET][+LEN] (sizes with K, M, G)"
+        let usage = "write anon:SIZE[,thp|,hugetlb|,nothp], memfd:SIZE, shm:NAME:SIZE or file:PATH[@OFFSET][+LEN] (sizes with K, M, G)"
         guard let colon = text.firstIndex(of: ":") else {
             throw .invalidInput("'\(text)' is not a range: \(usage)")
         }
@@ -32,17 +33,20 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
         switch kind {
         case "anon":
             let parts = rest.split(separator: ",", omittingEmptySubsequences: false)
-            var thp = false, hugetlb = false
+            var thp = false, hugetlb = false, noTHP = false
             for opt in parts.dropFirst() {
                 switch opt {
                 case "thp": thp = true
                 case "hugetlb": hugetlb = true
-                default: throw .invalidInput("'\(text)': unknown option '\(opt)': anon takes ,thp or ,hugetlb")
+                case "nothp": noTHP = true
+                default: throw .invalidInput("'\(text)': unknown option '\(opt)': anon takes ,thp, ,hugetlb or ,nothp")
                 }
             }
-            if thp && hugetlb { throw .invalidInput("'\(text)': choose one of ,thp and ,hugetlb") }
+            if [thp, hugetlb, noTHP].filter({ $0 }).count > 1 {
+                throw .invalidInput("'\(text)': choose one of ,thp, ,hugetlb and ,nothp")
+            }
             let s = try size(parts.first ?? "", align: thp || hugetlb ? hugeSize : PagemapReader.pageSize)
-            return .anon(size: s, thp: thp, hugetlb: hugetlb)
+            return .anon(size: s, thp: thp, hugetlb: hugetlb, noTHP: noTHP)
         case "memfd":
             return .memfd(size: try size(rest))
         case "shm":
@@ -85,7 +89,8 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .anon(let s, let thp, let hugetlb): return "anon:\(humanBytes(s))\(thp ? ",thp" : "")\(hugetlb ? ",hugetlb" : "")"
+        case .anon(let s, let thp, let hugetlb, let noTHP):
+            return "anon:\(humanBytes(s))\(thp ? ",thp" : "")\(hugetlb ? ",hugetlb" : "")\(noTHP ? ",nothp" : "")"
         case .memfd(let s): return "memfd:\(humanBytes(s))"
         case .shm(let n, let s): return "shm:\(n):\(humanBytes(s))"
         case .file(let p, let o, let l): return "file:\(p)@\(hex(o))" + (l.map { "+\(humanBytes($0))" } ?? "")

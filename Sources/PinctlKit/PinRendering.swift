@@ -49,3 +49,28 @@ extension TextRendering {
         return out
     }
 }
+
+extension TextRendering {
+    public static func render(_ b: KernelBenchReport) -> String {
+        func ms(_ v: Double) -> String { String(format2(v)) + " ms" }
+        var out = "bench \(b.range) at \(b.start), \(b.pages) pages (\(humanBytes(b.bytes))), \(b.call), median of \(b.iterations)\n"
+        out += "    in the kernel (BENCH):   pin \(ms(b.kernelPinMs))  unpin \(ms(b.kernelUnpinMs))\n"
+        out += "    ioctls (PIN, UNPIN):     pin \(ms(b.ioctlPinMs))  unpin \(ms(b.ioctlUnpinMs))\n"
+        out += "    ioctl / kernel:          pin \(format3(b.pinRatio))x  unpin \(format3(b.unpinRatio))x"
+        out += "  pin+unpin \(format3(b.cycleRatio))x\n"
+        return out
+    }
+
+    /// Two decimals, without Foundation's String(format:).
+    static func format2(_ v: Double) -> String {
+        let c = Int((v * 100).rounded())
+        let frac = c % 100
+        return "\(c / 100).\(frac < 10 ? "0" : "")\(frac)"
+    }
+
+    static func format3(_ v: Double) -> String {
+        let m = Int((v * 1000).rounded())
+        let frac = m % 1000
+        return "\(m / 1000)." + String(repeating: "0", count: 3 - String(frac).count) + String(frac)
+    }
+}

@@ -5,7 +5,7 @@ struct Module: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "module",
         abstract: "Show, load or unload the optional KernelHelper module (/dev/pinctl).",
-        subcommands: [Status.self, Load.self, Unload.self],
+        subcommands: [Status.self, Load.self, Unload.self, Bench.self],
         defaultSubcommand: Status.self)
 
     struct Status: ParsableCommand {
@@ -50,6 +50,49 @@ struct Module: ParsableCommand {
             } catch {
                 throw fail(error)
             }
+        }
+    }
+
+    struct Bench: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            commandName: "bench",
+            abstract: "Time the kernel's own pin and unpin of a range (BENCH, as mm/gup_test.c) beside pinctl's PIN and UNPIN ioctls.")
+
+        @Argument(help: "What to map, populate and pin, as for `pinctl pin` (anon:1G, anon:1G,thp, memfd:64M, ...).")
+        var range: String
+
+        @Flag(name: .long, help: "Populate for write and pin with FOLL_WRITE.")
+        var write = false
+
+        @Flag(name: .long, inversion: .prefixedNo, help: "FOLL_LONGTERM (the default).")
+        var longterm = true
+
+        @Flag(name: .long, help: "get_user_pages (FOLL_GET references, never long-term) instead of pin_user_pages.")
+        var get = false
+
+        @Flag(name: .long, inversion: .prefixedNo, help: "The _fast variant (the default); --no-fast takes the mmap lock.")
+        var fast = true
+
+        @Option(name: .long, help: "Iterations (1-\(KernelBench.maxIterations)); medians are reported.")
+        var iterations = "5"
+
+        @Flag(name: .long, help: "Print the report as JSON.")
+        var json = false
+
+        func run() throws {
+            var o = KernelBench.Options()
+            o.write = write
+            o.longterm = longterm
+            o.get = get
+            o.fast = fast
+            let r: KernelBenchReport
+            do {
+                o.iterations = try KernelBench.parseIterations(iterations)
+                r = try KernelBench.run(try PinRangeSpec.parse(range), o)
+            } catch {
+                throw fail(error)
+            }
+            print(json ? try renderJSON(r) : TextRendering.render(r), terminator: json ? "\n" : "")
         }
     }
 }

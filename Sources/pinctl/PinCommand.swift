@@ -10,7 +10,7 @@ struct Pin: ParsableCommand {
         commandName: "pin",
         abstract: "Fault in and pin memory, prove that it stays put, hold it, and release every pin on the way out.",
         discussion: """
-            RANGE is anon:SIZE[,thp|,hugetlb], memfd:SIZE, shm:NAME:SIZE or \
+            RANGE is anon:SIZE[,thp|,hugetlb|,nothp], memfd:SIZE, shm:NAME:SIZE or \
             file:PATH[@OFFSET][+LEN]; sizes take K, M, G.
             Methods: populate (faults in, pins nothing), mlock (resident, unevictable, movable), \
             iouring (long-term FOLL_PIN by registered buffers), uffd (userfaultfd-populated), \

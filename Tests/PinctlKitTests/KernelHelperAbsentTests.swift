@@ -59,6 +59,18 @@ struct KernelHelperAbsentTests {
         #expect(u.status == 0 || u.status == ExitStatus.refused, "\(u.stderr)")
     }
 
+    @Test func benchIsRefusedWithTheFixAndBadIterationsAreNamed() throws {
+        let r = try pinctl(["module", "bench", "anon:4M"])
+        #expect(r.status == ExitStatus.refused && r.stderr.contains("pinctl module load"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1)
+        for bad in ["0", "1001", "99999999999999999999", "x"] {
+            let b = try pinctl(["module", "bench", "--iterations", bad, "anon:4M"])
+            #expect(b.status == ExitStatus.invalidInput && b.stderr.contains("--iterations '\(bad)'"), "\(bad): \(b.stderr)")
+        }
+        #expect(KernelBench.callName([.fast, .write, .longterm]) == "pin_user_pages_fast(FOLL_WRITE|FOLL_LONGTERM)")
+        #expect(KernelBench.callName([.get]) == "get_user_pages(0)")
+    }
+
     /// The user-space fallback of `pinctl module load` for a module the kernel will not
     /// decompress (Debian 12's dkms xz): the real xz(1) into a memfd, bytes unchanged; a damaged
     /// file is refused with the fix. The load itself is tested in the VM (scripts/vm-test.sh).

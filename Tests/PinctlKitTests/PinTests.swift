@@ -102,6 +102,18 @@ struct PinTests {
         #expect(!FileManager.default.fileExists(atPath: h.pidfile), "the pidfile is removed on release")
     }
 
+    /// `,nothp` maps with MADV_NOHUGEPAGE (VmFlags "nh") and `,thp` with MADV_HUGEPAGE ("hg"):
+    /// 4K pages even where THP is "always" (as in Debian's own kernels' VMs), for 4K benchmarks.
+    @Test func nothpAndThpRangesCarryTheirAdvice() throws {
+        for (spec, flag) in [("anon:8M,nothp", "nh"), ("anon:8M,thp", "hg")] {
+            let h = try PinHolder(["--method", "mlock", spec])
+            let maps = try MapsReport.read(ProcessRef(pid: h.pid))
+            let vma = maps.vmas.first { $0.vmFlags.contains("lo") }
+            #expect(vma?.vmFlags.contains(flag) == true, "\(spec): \(String(describing: vma?.vmFlags))")
+            #expect(h.stop(SIGTERM) == 0)
+        }
+    }
+
     @Test func iouringPinsShowInVmPinAndInspectSeesThemResident() throws {
         let h = try PinHolder(["--method", "iouring", "--verify", "memfd:16M"])
         #expect(statusField(h.pid, "VmPin") == 16 << 20)
@@ -213,8 +225,8 @@ struct PinTests {
     }
 
     @Test(arguments: [
-        "anon:0", "anon:16Q", "anon:16M,thp,hugetlb", "anon:16M,huge", "shm:a/b:4K", "file:/nonexistent/x", "bogus:4K",
-        "anon:0xffffffffffffffff",
+        "anon:0", "anon:16Q", "anon:16M,thp,hugetlb", "anon:16M,thp,nothp", "anon:16M,huge", "shm:a/b:4K",
+        "file:/nonexistent/x", "bogus:4K", "anon:0xffffffffffffffff",
     ])
     func badRangesExit2WithOneLineNamingThem(_ range: String) throws {
         let r = try pinctl(["pin", "--for", "0", range])

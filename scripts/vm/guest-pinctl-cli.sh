@@ -5,13 +5,13 @@
 # verifies (MADV_COLLAPSE and MADV_SOFT_OFFLINE refused for a long-term pin, soft-offline moves
 # an mlocked page: this kernel has CONFIG_MEMORY_FAILURE), reads refcount and DMA-pinned state
 # through inspect, pins another process's range with --pid, and is refused unloading while a
-# holder has /dev/pinctl open, and loads the module DKMS installed. JSON is checked with grep: keys are sorted and output compact.
+# holder has /dev/pinctl open, loads the module DKMS installed and runs module bench. JSON is checked with grep: keys are sorted and output compact.
 cd /pinctl || exit 125
 P=./pinctl
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..10"
+echo "1..11"
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { # NAME CONDITION-COMMAND...
@@ -98,6 +98,15 @@ check "pinctl module load without a path loads the DKMS-installed module" sh -c 
 	 grep -q '^loaded /lib/modules/$(uname -r)/updates/dkms/pinctl.ko' /tmp/out &&
 	 grep -q '\"abiVersion\":1' /tmp/out && grep -q '\"loaded\":true' /tmp/out"
 grep '^loaded' /tmp/out | sed 's/^/# /'
+
+# 11: module bench: BENCH's in-kernel times beside the ioctls', for PIN and GET, fast and not.
+{ $P module bench --json --iterations 3 anon:64M && $P module bench --json --iterations 2 --get --no-fast anon:8M; } >/tmp/out 2>&1
+check "module bench reports the kernel's pin time beside the ioctls'" sh -c \
+	'grep -q "\"call\":\"pin_user_pages_fast(FOLL_LONGTERM)\"" /tmp/out &&
+	 grep -q "\"call\":\"get_user_pages(0)\"" /tmp/out &&
+	 [ "$(grep -Ec "\"kernelPinMs\":(0\.0*[1-9]|[1-9])" /tmp/out)" -eq 2 ] &&
+	 [ "$(grep -Ec "\"ioctlPinMs\":(0\.0*[1-9]|[1-9])" /tmp/out)" -eq 2 ] &&
+	 grep -q "\"pages\":16384" /tmp/out'
 
 echo "# $((n - failed)) passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]

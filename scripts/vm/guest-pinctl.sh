@@ -44,10 +44,15 @@ if [ -x ./pinctl ]; then
 	sh ./guest-cli.sh || rc=1
 fi
 
-# Figures only: BENCH's in-kernel pin/unpin of 1 GiB next to the ioctl path (4K and THP).
-if [ -x ./pinctl_bench ]; then
+# Figures only: BENCH's in-kernel pin/unpin of 1 GiB next to the PIN/UNPIN ioctls (4K and
+# THP), by `pinctl module bench`.
+if [ -x ./pinctl ]; then
 	[ -e /sys/module/pinctl ] || insmod pinctl.ko
-	./pinctl_bench 1024 3 || echo "# bench: failed (not a test result)"
+	for r in anon:1G,nothp anon:1G,thp; do
+		./pinctl module bench --write --iterations 3 "$r" >/tmp/bench.out 2>&1 ||
+			echo "(failed: not a test result)" >>/tmp/bench.out
+		sed 's/^/# bench: /' /tmp/bench.out
+	done
 fi
 
 umount "$ext" 2>/dev/null
