@@ -219,6 +219,9 @@ add_module() {
 	echo "$base" >>"$dir/../modules.order"
 }
 
+# The module's sources, copied per kernel (the objects land next to them).
+module_src=("$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile"
+	"$repo/KernelHelper/include")
 dkms_version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/KernelHelper/dkms.conf")
 [ -n "$dkms_version" ] || die "KernelHelper/dkms.conf has no PACKAGE_VERSION"
 for s in "${series[@]}"; do
@@ -226,8 +229,7 @@ for s in "${series[@]}"; do
 	k=$work/$rel
 	rm -rf "$k"
 	mkdir -p "$k/src" "$k/payload/pinctl/modules"
-	cp -r "$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile" \
-		"$repo/KernelHelper/include" "$k/src/"
+	cp -r "${module_src[@]}" "$k/src/"
 	echo "$prog: building pinctl.ko for $rel" >&2
 	if ! make -C "$k/src" KVER="$rel" >"$k/build.log" 2>&1; then
 		cat "$k/build.log" >&2
@@ -243,8 +245,7 @@ for s in "${series[@]}"; do
 	# /lib/modules/REL/updates/dkms, where `pinctl module load` without a path finds it.
 	d=$k/dkms
 	mkdir -p "$d/src/pinctl-$dkms_version" "$d/tree" "$d/install/$rel"
-	cp -r "$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile" \
-		"$repo/KernelHelper/include" "$repo/KernelHelper/dkms.conf" "$d/src/pinctl-$dkms_version/"
+	cp -r "${module_src[@]}" "$repo/KernelHelper/dkms.conf" "$d/src/pinctl-$dkms_version/"
 	echo "$prog: dkms install pinctl/$dkms_version for $rel (private tree)" >&2
 	if ! dkms --sourcetree "$d/src" --dkmstree "$d/tree" --installtree "$d/install" --no-depmod \
 		install -m pinctl -v "$dkms_version" -k "$rel" >"$k/dkms.log" 2>&1; then

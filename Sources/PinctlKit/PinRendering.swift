@@ -28,9 +28,15 @@ extension TextRendering {
         verdicts.map { v in pad(v.method, 10) + pad(v.works ? "yes" : "no", 5) + v.reasons.joined(separator: "; ") + "\n" }.joined()
     }
 
-    static func formatMs(_ ms: Double) -> String {
-        let tenths = Int((ms * 10).rounded())
-        return "\(tenths / 10).\(tenths % 10) ms"
+    static func formatMs(_ ms: Double) -> String { fixed(ms, places: 1) + " ms" }
+
+    /// A non-negative `v` with `places` decimals, without Foundation's String(format:).
+    static func fixed(_ v: Double, places: Int) -> String {
+        var scale = 1
+        for _ in 0..<places { scale *= 10 }
+        let n = Int((v * Double(scale)).rounded())
+        let frac = String(n % scale)
+        return "\(n / scale)." + String(repeating: "0", count: places - frac.count) + frac
     }
 }
 
@@ -52,25 +58,12 @@ extension TextRendering {
 
 extension TextRendering {
     public static func render(_ b: KernelBenchReport) -> String {
-        func ms(_ v: Double) -> String { String(format2(v)) + " ms" }
+        func ms(_ v: Double) -> String { fixed(v, places: 2) + " ms" }
         var out = "bench \(b.range) at \(b.start), \(b.pages) pages (\(humanBytes(b.bytes))), \(b.call), median of \(b.iterations)\n"
         out += "    in the kernel (BENCH):   pin \(ms(b.kernelPinMs))  unpin \(ms(b.kernelUnpinMs))\n"
         out += "    ioctls (PIN, UNPIN):     pin \(ms(b.ioctlPinMs))  unpin \(ms(b.ioctlUnpinMs))\n"
-        out += "    ioctl / kernel:          pin \(format3(b.pinRatio))x  unpin \(format3(b.unpinRatio))x"
-        out += "  pin+unpin \(format3(b.cycleRatio))x\n"
+        out += "    ioctl / kernel:          pin \(fixed(b.pinRatio, places: 3))x  unpin \(fixed(b.unpinRatio, places: 3))x"
+        out += "  pin+unpin \(fixed(b.cycleRatio, places: 3))x\n"
         return out
-    }
-
-    /// Two decimals, without Foundation's String(format:).
-    static func format2(_ v: Double) -> String {
-        let c = Int((v * 100).rounded())
-        let frac = c % 100
-        return "\(c / 100).\(frac < 10 ? "0" : "")\(frac)"
-    }
-
-    static func format3(_ v: Double) -> String {
-        let m = Int((v * 1000).rounded())
-        let frac = m % 1000
-        return "\(m / 1000)." + String(repeating: "0", count: 3 - String(frac).count) + String(frac)
     }
 }

@@ -69,6 +69,8 @@ struct KernelHelperAbsentTests {
         }
         #expect(KernelBench.callName([.fast, .write, .longterm]) == "pin_user_pages_fast(FOLL_WRITE|FOLL_LONGTERM)")
         #expect(KernelBench.callName([.get]) == "get_user_pages(0)")
+        #expect(TextRendering.fixed(0.05, places: 3) == "0.050" && TextRendering.fixed(2.007, places: 2) == "2.01")
+        #expect(TextRendering.formatMs(1.25) == "1.3 ms" && TextRendering.formatMs(12) == "12.0 ms")
     }
 
     /// The user-space fallback of `pinctl module load` for a module the kernel will not
