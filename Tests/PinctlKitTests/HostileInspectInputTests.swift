@@ -1,0 +1,162 @@
+import Foundation
+import Testing
+
+@testable import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Issue 8, "The command line", the inspect/maps rows and the output path every command
+/// shares, as a table: the built binary against hostile input, as an adversarial user
+/// would run it. Each case checks the exit status, exactly one stderr line naming the
+/// input, and under --json an error object on stdout.
+@Suite(
+    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+struct HostileInspectInputTests {
+    static let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    /// One line on stderr, naming `mentions`, no trap, no raw control character.
+    func expectOneLineError(_ r: CommandResult, status: Int32, mentions: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(r.status == status, "exit \(r.status), stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(
+            r.stderr.hasSuffix("\n") && r.stderr.split(separator: "\n", omittingEmptySubsequences: false).count == 2,
+            "want exactly one line on stderr, got: \(r.stderr.debugDescription)", sourceLocation: sourceLocation)
+        #expect(r.stderr.contains(mentions), "stderr should name '\(mentions)': \(r.stderr)", sourceLocation: sourceLocation)
+        #expect(!r.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
+        expectNoRawControls(r.stderr, sourceLocation: sourceLocation)
+    }
+
+    /// Under --json: stdout is one JSON object {"error", "exitStatus"} matching the exit
+    /// status, and the same message is the stderr line.
+    func expectJSONError(_ r: CommandResult, status: Int32, sourceLocation: SourceLocation = #_sourceLocation) throws {
+        #expect(r.status == status, "exit \(r.status), stderr: \(r.stderr)", sourceLocation: sourceLocation)
+        let object = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8))
+        let json = try #require(object as? [String: Any], "stdout is not a JSON object: \(r.stdout)", sourceLocation: sourceLocation)
+        let message = try #require(json["error"] as? String, sourceLocation: sourceLocation)
+        #expect(json["exitStatus"] as? Int == Int(status), sourceLocation: sourceLocation)
+        if status != ExitStatus.usage {
+            #expect(r.stderr == "pinctl: " + TerminalEscaping.escape(message) + "\n", sourceLocation: sourceLocation)
+        } else {
+            #expect(r.stderr.contains(message), sourceLocation: sourceLocation)
+        }
+    }
+
+    func expectNoRawControls(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+        let raw = text.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7f...0x9f).contains($0.value) }
+        #expect(raw.isEmpty, "raw control characters reach the terminal: \(text.debugDescription)", sourceLocation: sourceLocation)
+    }
+
+    @Test func controlCharactersInTargetsAndPidsAreEscapedInErrors() throws {
+        for (args, named) in [
+            (["inspect", "self", "0x\u{1b}]0;owned\u{07}"], "0x\\x1b]0;owned\\x07"),
+            (["inspect", "self", "no\u{9b}such\u{202e}lib"], "no\\u{9b}such\\u{202e}lib"),
+            (["maps", "1\r2"], "1\\x0d2"),
+        ] {
+            let r = try pinctl(args)
+            #expect(r.status != 0)
+            expectOneLineError(r, status: r.status, mentions: named)
+        }
+    }
+
+    // MARK: row 15: --json errors are JSON on stdout, for every subcommand with --json
+
+    @Test func everyJSONCommandPrintsAnErrorObject() throws {
+        let gone = try Holder(["anon:8K"])
+        let gonePid = gone.pid
+        kill(gonePid, SIGKILL)
+        gone.process.waitUntilExit()
+        let h = try Holder(["anon:8K"])
+        defer { h.stop() }
+        let cases: [([String], Int32, [String])] = [
+            (["inspect", "--json", "abc", "[stack]"], ExitStatus.invalidInput, []),
+            (["inspect", "--json", "self", "0x1000"], ExitStatus.notMapped, []),
+            (["inspect", "--json", "self", "0x"], ExitStatus.invalidInput, []),
+            (["inspect", "--json", "\(gonePid)", "[stack]"], ExitStatus.processNotFound, []),
+            (["inspect", "--json", "\(h.pid)", "[stack]"], ExitStatus.permissionDenied, Self.nobody),
+            (["maps", "--json", "\(gonePid)"], ExitStatus.processNotFound, []),
+            (["maps", "--json", "\(h.pid)"], ExitStatus.permissionDenied, Self.nobody),
+            (["pin", "--json", "anon:lots"], ExitStatus.invalidInput, []),
+            (["module", "bench", "--json", "anon:lots"], ExitStatus.invalidInput, []),
+        ]
+        for (args, status, launcher) in cases {
+            let r = try pinctl(args, as: launcher)
+            try expectJSONError(r, status: status)
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(args): \(r.stderr)")
+        }
+    }
+
+    @Test(arguments: [
+        ["inspect", "--json", "self"], ["maps", "--json", "--bogus", "self"], ["inspect", "self", "x", "--json", "--pages=3"],
+    ])
+    func usageErrorUnderJSONIsAnErrorObjectExit64(_ args: [String]) throws {
+        try expectJSONError(try pinctl(args), status: ExitStatus.usage)
+    }
+
+    @Test func withoutJSONErrorsLeaveStdoutEmpty() throws {
+        let r = try pinctl(["inspect", "self", "0x1000"])
+        expectOneLineError(r, status: ExitStatus.notMapped, mentions: "0x1000")
+        #expect(r.stdout.isEmpty)
+        // "--json" after "--" is an argument, not the flag.
+        let u = try pinctl(["inspect", "self", "--", "0x1000", "--json"])
+        #expect(u.status == ExitStatus.usage)
+        #expect(u.stdout.isEmpty)
+    }
+
+}
+
+/// The escaping every text output and error message goes through.
+@Suite struct TerminalEscapingTests {
+    @Test(arguments: [
+        ("plain /usr/lib/libc.so.6", "plain /usr/lib/libc.so.6"),
+        ("\u{1b}[31mred", "\\x1b[31mred"),
+        ("bell\u{07}", "bell\\x07"),
+        ("a\nb\tc\rd", "a\\x0ab\\x09c\\x0dd"),
+        ("nul\u{0}", "nul\\x00"),
+        ("del\u{7f}", "del\\x7f"),
+        ("csi\u{9b}2J", "csi\\u{9b}2J"),
+        ("nel\u{85}", "nel\\u{85}"),
+        ("back\\slash", "back\\\\slash"),
+        ("rtl\u{202e}txt.exe", "rtl\\u{202e}txt.exe"),
+        ("iso\u{2066}x\u{2069}", "iso\\u{2066}x\\u{2069}"),
+        ("ls\u{2028}ps\u{2029}", "ls\\u{2028}ps\\u{2029}"),
+        ("ünïcode ✓ 日本", "ünïcode ✓ 日本"),
+    ])
+    func controlCharactersAreEscapedAndTextIsKept(_ input: String, _ expected: String) {
+        #expect(TerminalEscaping.escape(input) == expected)
+        #expect(TerminalEscaping.escape(bytes: Array(input.utf8)) == expected)
+    }
+
+    @Test(
+        arguments: [
+            ([0x61, 0xff, 0x62], "a\\xffb"),
+            ([0xc3], "\\xc3"),
+            ([0xc3, 0x28], "\\xc3("),
+            ([0xc0, 0xaf], "\\xc0\\xaf"),
+            ([0xe0, 0x80, 0xaf], "\\xe0\\x80\\xaf"),
+            ([0xed, 0xa0, 0x80], "\\xed\\xa0\\x80"),
+            ([0xf4, 0x90, 0x80, 0x80], "\\xf4\\x90\\x80\\x80"),
+            ([0x80, 0xbf], "\\x80\\xbf"),
+            ([0xf0, 0x9f, 0x98, 0x80], "\u{1F600}"),
+            ([0xc2, 0x9b], "\\u{9b}"),
+        ] as [([UInt8], String)])
+    func bytesThatAreNotUTF8AreEscapedOneByOne(_ bytes: [UInt8], _ expected: String) {
+        #expect(TerminalEscaping.escape(bytes: bytes) == expected)
+    }
+
+    @Test func escapedTextHasNoControlCharacterLeft() {
+        var all = (0..<256).map { UInt8($0) }
+        all += [0xc2, 0x9b, 0xe2, 0x80, 0xae]
+        let out = TerminalEscaping.escape(bytes: all)
+        #expect(out.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7f...0x9f).contains($0.value) && $0.value != 0x202e })
+    }
+
+    @Test func jsonKeepsItsDataAndEscapesC1AndBidiControls() throws {
+        let value = ["path": "a\u{1b}b\u{7f}c\u{9b}d\u{202e}e✓"]
+        let json = try renderJSON(value)
+        #expect(json == #"{"path":"a\u001bb\u007fc\u009bd\u202ee✓"}"#)
+        let back = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]
+        #expect(back == value)
+    }
+}
