@@ -48,6 +48,31 @@ struct HostileInspectInputTests {
         #expect(raw.isEmpty, "raw control characters reach the terminal: \(text.debugDescription)", sourceLocation: sourceLocation)
     }
 
+    // MARK: row 13: only plain decimal pids
+
+    @Test(arguments: [
+        "1_0", "+10", " 10", "10 ", "010", "00", "0x10", "0", "1e3", "10\n", "\u{661}\u{660}", "99999999999999999999",
+        "18446744073709551617", "4194305", "self\u{1b}[2J", "SELF", "",
+    ])
+    func pidThatIsNotPlainDecimalExits2NamingIt(_ text: String) throws {
+        for args in [["inspect", text, "[stack]"], ["maps", text]] {
+            let r = try pinctl(args)
+            expectOneLineError(r, status: ExitStatus.invalidInput, mentions: "'\(TerminalEscaping.escape(text))'")
+            #expect(r.stdout.isEmpty)
+            try expectJSONError(try pinctl(args + ["--json"]), status: ExitStatus.invalidInput)
+        }
+    }
+
+    @Test func plainDecimalPidIsThatProcess() throws {
+        let h = try Holder(["anon:8K"])
+        defer { h.stop() }
+        let r = try pinctl(["maps", "--json", "\(h.pid)"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        #expect(json["pid"] as? Int == Int(h.pid))
+        #expect(json["name"] as? String == "pinctl-test-hol")
+    }
+
     @Test func controlCharactersInTargetsAndPidsAreEscapedInErrors() throws {
         for (args, named) in [
             (["inspect", "self", "0x\u{1b}]0;owned\u{07}"], "0x\\x1b]0;owned\\x07"),
@@ -158,5 +183,19 @@ struct HostileInspectInputTests {
         #expect(json == #"{"path":"a\u001bb\u007fc\u009bd\u202ee✓"}"#)
         let back = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]
         #expect(back == value)
+    }
+}
+
+/// Pids as the user types them, and the process states read from /proc/PID/stat.
+@Suite struct ProcessInputTests {
+    @Test(arguments: ["1_0", "+10", " 10", "010", "0x10", "0", "", "4194305", "99999999999999999999", "1.0", "١٠"])
+    func pidsOtherThanPlainDecimalAreRejected(_ text: String) {
+        #expect(throws: PinctlError.self) { try ProcessRef.parse(text) }
+    }
+
+    @Test func plainDecimalPidsUpToPidMaxLimitParse() throws {
+        #expect(try ProcessRef.parse("10").pid == 10)
+        #expect(try ProcessRef.parse("4194304").pid == 4_194_304)
+        #expect(try ProcessRef.parse("self").isSelf)
     }
 }
