@@ -11,7 +11,9 @@
  *       untouched (anon, never faulted), pageout (anon, written, then MADV_PAGEOUT),
  *       file (PATH mapped shared read-only and read), memfd (shared, written),
  *       guard (anon, written, then MADV_GUARD_INSTALL on every other page; 6.15+),
- *       hugetlb (MAP_HUGETLB 2 MiB pages, written; needs vm.nr_hugepages).
+ *       hugetlb (MAP_HUGETLB 2 MiB pages, written; needs vm.nr_hugepages),
+ *       zombie (forks a child that exits at once and is never reaped; SIZE is ignored;
+ *       prints "zombie PID").
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -25,6 +27,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
 
 #ifndef MADV_PAGEOUT
@@ -174,6 +177,14 @@ int main(int argc, char **argv)
 			for (size_t off = 0; off < len && off < filelen; off += page)
 				sink += p[off];
 			(void)sink;
+		} else if (IS("zombie")) {
+			pid_t child = fork();
+			if (child < 0)
+				die("fork", spec);
+			if (child == 0)
+				_exit(0);
+			printf("zombie %d\n", (int)child);
+			continue;
 		} else {
 			fprintf(stderr, "pinctl-test-holder: unknown kind in '%s'\n", spec);
 			return 2;

@@ -73,6 +73,84 @@ struct HostileInspectInputTests {
         #expect(json["name"] as? String == "pinctl-test-hol")
     }
 
+    // MARK: row 14: kernel threads and zombies have no address space
+
+    /// A kernel thread's pid: PF_KTHREAD in /proc/PID/stat (pid 2, kthreadd, on most machines).
+    static func kernelThreadPid() -> Int32? {
+        for pid: Int32 in 2...400 {
+            guard let text = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { continue }
+            if ProcessDirectory.state(ofStat: Array(text.utf8)) == .kernelThread { return pid }
+        }
+        return nil
+    }
+
+    @Test func kernelThreadHasNoAddressSpaceExit3() throws {
+        let pid = try #require(Self.kernelThreadPid(), "no kernel thread visible in this pid namespace")
+        for args in [["inspect", "\(pid)", "[stack]"], ["inspect", "\(pid)", "0x1000"], ["maps", "\(pid)"]] {
+            let r = try pinctl(args)
+            expectOneLineError(r, status: ExitStatus.processNotFound, mentions: "process \(pid) has no address space (kernel thread)")
+            #expect(!r.stderr.contains("it has:"))
+            try expectJSONError(try pinctl(args + ["--json"]), status: ExitStatus.processNotFound)
+        }
+    }
+
+    @Test func zombieHasNoAddressSpaceExit3() throws {
+        let h = try Holder(["zombie:1"])
+        defer { h.stop() }
+        let line = try #require(h.lines.first { $0.hasPrefix("zombie ") })
+        let zombie = try #require(Int32(line.dropFirst(7)))
+        // The child exits at once; wait until the kernel has made it a zombie.
+        for _ in 0..<200
+        where ProcessDirectory.state(ofStat: Array(((try? String(contentsOfFile: "/proc/\(zombie)/stat", encoding: .utf8)) ?? "").utf8))
+            != .zombie
+        {
+            usleep(5000)
+        }
+        for args in [["inspect", "\(zombie)", "[stack]"], ["inspect", "\(zombie)", "0x0-0xffffffffffffffff"], ["maps", "\(zombie)"]] {
+            let r = try pinctl(args)
+            expectOneLineError(r, status: ExitStatus.processNotFound, mentions: "process \(zombie) has no address space (zombie)")
+            try expectJSONError(try pinctl(args + ["--json"]), status: ExitStatus.processNotFound)
+        }
+    }
+
+    // MARK: row 7: the vsyscall page, above user space
+
+    /// Read to the end (Foundation's contentsOfFile stops early on /proc files).
+    static let hasVsyscall: Bool = {
+        guard let f = FileHandle(forReadingAtPath: "/proc/self/maps") else { return false }
+        return String(decoding: f.readDataToEndOfFile(), as: UTF8.self).contains("[vsyscall]")
+    }()
+
+    @Test(
+        .enabled(if: hasVsyscall, "this kernel maps no [vsyscall] page (vsyscall=none)"),
+        arguments: [
+            ["[vsyscall]"], ["0xffffffffff600000"], ["0xffffffffff600000+4K"], ["--no-scan", "[vsyscall]"], ["--pages", "[vsyscall]"],
+        ])
+    func vsyscallPageIsReportedAbsentExit0(_ args: [String]) throws {
+        let r = try pinctl(["inspect"] + args.dropLast() + ["self", args.last!])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stderr.isEmpty)
+        #expect(r.stdout.contains("ffffffffff600000-ffffffffff601000"))
+        #expect(r.stdout.contains("summary: 1 pages (4 KiB): 0 present, 0 swapped, 1 not present"))
+    }
+
+    @Test(.enabled(if: hasVsyscall, "this kernel maps no [vsyscall] page (vsyscall=none)"), arguments: [[], ["--no-scan"]])
+    func wholeProcessWalkIncludesVsyscallExit0(_ extra: [String]) throws {
+        let h = try Holder(["anon:64K"])
+        defer { h.stop() }
+        let r = try pinctl(["inspect", "--json"] + extra + ["\(h.pid)", "0x0-0xffffffffffffffff"])
+        #expect(r.status == 0, "\(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let vmas = try #require(json["vmas"] as? [[String: Any]])
+        #expect(vmas.last?["path"] as? String == "[vsyscall]")
+        let pages = try #require(json["pages"] as? [[String: Any]])
+        let vsyscall = try #require(pages.last)
+        #expect(vsyscall["address"] as? String == "0xffffffffff600000")
+        #expect(vsyscall["present"] as? Bool == false)
+        let summary = try #require(json["summary"] as? [String: Any])
+        #expect((summary["present"] as? Int ?? 0) >= 16)
+    }
+
     @Test func controlCharactersInTargetsAndPidsAreEscapedInErrors() throws {
         for (args, named) in [
             (["inspect", "self", "0x\u{1b}]0;owned\u{07}"], "0x\\x1b]0;owned\\x07"),
@@ -129,6 +207,71 @@ struct HostileInspectInputTests {
         #expect(u.stdout.isEmpty)
     }
 
+    // MARK: row 5: the target exits while it is inspected
+
+    /// 200 inspections (and maps) of a process SIGKILLed at a random moment: every run
+    /// either exits 3 or reports every VMA and page; none exits 0 with a part of them.
+    /// 128 MiB of written pages make the walk, not pinctl's start-up, most of a run.
+    @Test func targetExitingMidInspectNeverGivesAPartialReportExit0() throws {
+        let probe = try Holder(["anon:128M"])
+        var t0 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t0)
+        _ = try pinctl(["inspect", "\(probe.pid)", "0x0-0xffffffffffffffff"])
+        var t1 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t1)
+        probe.stop()
+        // Kill within 1.2x one run's time, so some runs finish and some are cut short.
+        let runMicros = max(1000, (Int(t1.tv_sec - t0.tv_sec) * 1_000_000 + Int(t1.tv_nsec - t0.tv_nsec) / 1000) * 6 / 5)
+        var outcomes: [String: Int] = [:]
+        for i in 0..<200 {
+            let h = try Holder(["anon:128M"])
+            let maps = try #require(FileHandle(forReadingAtPath: "/proc/\(h.pid)/maps"))
+            let vmaCount = String(decoding: maps.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").count
+            try maps.close()
+            // PAGEMAP_SCAN finding the populated regions, reading every entry, and maps.
+            let kind = ["inspect", "inspect --no-scan", "maps"][i % 3]
+            let args =
+                kind == "maps"
+                ? [builtBinary("pinctl"), "maps", "--json", "\(h.pid)"]
+                : [builtBinary("pinctl")] + kind.split(separator: " ").map(String.init) + ["\(h.pid)", "0x0-0xffffffffffffffff"]
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: args[0])
+            p.arguments = Array(args.dropFirst())
+            let out = Pipe(), err = Pipe()
+            p.standardOutput = out
+            p.standardError = err
+            try p.run()
+            usleep(UInt32.random(in: 0...UInt32(runMicros)))
+            kill(h.pid, SIGKILL)
+            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            p.waitUntilExit()
+            h.process.waitUntilExit()
+            let status = p.terminationStatus
+            outcomes["\(kind) exit \(status)", default: 0] += 1
+            if status == 0 {
+                if kind != "maps" {
+                    let vmaLines = o.split(separator: "\n").filter { $0.hasPrefix("vma ") }.count
+                    #expect(vmaLines == vmaCount, "run \(i): exit 0 with \(vmaLines) of \(vmaCount) VMAs")
+                    let region = h.region("anon")
+                    #expect(o.contains("vma \(String(region.start, radix: 16))-"), "run \(i): the anon region is missing")
+                    let summary = o.split(separator: "\n").first { $0.hasPrefix("summary: ") } ?? ""
+                    let present = summary.split(separator: ":").dropFirst(2).first?.split(separator: " ").first.flatMap { Int($0) } ?? 0
+                    #expect(present >= 32768, "run \(i): exit 0 with \(present) present pages: \(summary)")
+                } else {
+                    let json = try #require(try JSONSerialization.jsonObject(with: Data(o.utf8)) as? [String: Any])
+                    let vmas = try #require(json["vmas"] as? [[String: Any]])
+                    #expect(vmas.count == vmaCount, "run \(i): maps exit 0 with \(vmas.count) of \(vmaCount) VMAs")
+                }
+            } else {
+                #expect(status == ExitStatus.processNotFound, "run \(i): exit \(status): \(e)")
+                #expect(e.split(separator: "\n").count == 1, "run \(i): \(e)")
+            }
+        }
+        print(
+            "target killed mid-inspect, 200 runs: \(outcomes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))"
+        )
+    }
 }
 
 /// The escaping every text output and error message goes through.
@@ -197,5 +340,16 @@ struct HostileInspectInputTests {
         #expect(try ProcessRef.parse("10").pid == 10)
         #expect(try ProcessRef.parse("4194304").pid == 4_194_304)
         #expect(try ProcessRef.parse("self").isSelf)
+    }
+
+    @Test func statStateSeesZombiesAndKernelThreadsPastOddComms() {
+        func stat(_ comm: String, _ state: String, flags: UInt64) -> [UInt8] {
+            Array("42 (\(comm)) \(state) 1 42 42 0 -1 \(flags) 0 0 0 0 0 0\n".utf8)
+        }
+        #expect(ProcessDirectory.state(ofStat: stat("kthreadd", "S", flags: 0x208040)) == .kernelThread)
+        #expect(ProcessDirectory.state(ofStat: stat("a) Z 1 (b", "S", flags: 0x400000)) == .live)
+        #expect(ProcessDirectory.state(ofStat: stat("x", "Z", flags: 0x400004)) == .zombie)
+        #expect(ProcessDirectory.state(ofStat: stat("x", "X", flags: 0)) == .zombie)
+        #expect(ProcessDirectory.state(ofStat: Array("garbage".utf8)) == .gone)
     }
 }
