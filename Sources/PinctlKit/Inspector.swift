@@ -34,7 +34,7 @@ public final class Inspector {
         // smaps was read proves smaps was read whole (a seq_file read stops short, silently,
         // when the process exits or execs meanwhile).
         let pagemap = try PagemapReader(directory: directory)
-        let smaps = try ProcSmaps.parse(directory.readText("smaps"), wantFields: TargetResolver.mayTouch(target))
+        let smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
         guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
         let vmas = smaps.map(\.vma)
         let segments = try TargetResolver.segments(for: target, in: vmas, process: process)

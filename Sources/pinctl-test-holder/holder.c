@@ -12,6 +12,8 @@
  *       file (PATH mapped shared read-only and read), memfd (shared, written),
  *       guard (anon, written, then MADV_GUARD_INSTALL on every other page; 6.15+),
  *       hugetlb (MAP_HUGETLB 2 MiB pages, written; needs vm.nr_hugepages),
+ *       hostile (creates DIR/HOSTILE_NAME below, SIZE bytes, maps it shared and reads it:
+ *       a path holding ESC, BEL, a newline and the byte 0xff, which is not UTF-8),
  *       zombie (forks a child that exits at once and is never reaped; SIZE is ignored;
  *       prints "zombie PID").
  * SIZE: bytes with an optional K, M or G suffix.
@@ -29,6 +31,9 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
+
+/* The name the hostile kind gives its file. */
+#define HOSTILE_NAME "evil\x1b" "[31mred\x07" "bell\n" "line\xff" ".bin"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -175,6 +180,25 @@ int main(int argc, char **argv)
 			struct stat st;
 			size_t filelen = stat(path, &st) == 0 ? (size_t)st.st_size : 0;
 			for (size_t off = 0; off < len && off < filelen; off += page)
+				sink += p[off];
+			(void)sink;
+		} else if (IS("hostile")) {
+			char *dir = strchr(colon + 1, ':');
+			char path[4096];
+			if (!dir) {
+				fprintf(stderr, "pinctl-test-holder: '%s' needs hostile:SIZE:DIR\n", spec);
+				return 2;
+			}
+			snprintf(path, sizeof(path), "%s/%s", dir + 1, HOSTILE_NAME);
+			int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+			if (fd < 0 || ftruncate(fd, (off_t)len))
+				die("create", dir + 1);
+			p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED)
+				die("mmap", dir + 1);
+			close(fd);
+			volatile char sink = 0;
+			for (size_t off = 0; off < len; off += page)
 				sink += p[off];
 			(void)sink;
 		} else if (IS("zombie")) {

@@ -151,6 +151,40 @@ struct HostileInspectInputTests {
         #expect((summary["present"] as? Int ?? 0) >= 16)
     }
 
+    // MARK: row 8: control characters and bytes that are not UTF-8 in system strings
+
+    /// The holder's hostile file name as pinctl must print it.
+    static let hostileEscaped = "evil\\x1b[31mred\\x07bell\\x0aline\\xff.bin"
+
+    @Test func hostileMappingPathIsEscapedInTextAndValidInJSON() throws {
+        let dir = try #require(mkdtemp(strdup("/tmp/pinctl-hostile-XXXXXX")).map { String(cString: $0) })
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let h = try Holder(["hostile:64K:\(dir)"])
+        defer { h.stop() }
+        let start = hexString(h.region("hostile").start)
+        for args in [["inspect", "\(h.pid)", start], ["inspect", "--pages", "\(h.pid)", start], ["maps", "\(h.pid)"]] {
+            let r = try pinctl(args)
+            #expect(r.status == 0, "\(r.stderr)")
+            #expect(r.stdout.contains(dir + "/" + Self.hostileEscaped), "\(r.stdout)")
+            expectNoRawControls(r.stdout)
+        }
+        for args in [["inspect", "--json", "\(h.pid)", start], ["maps", "--json", "\(h.pid)"]] {
+            let r = try pinctl(args)
+            #expect(r.status == 0, "\(r.stderr)")
+            expectNoRawControls(r.stdout)
+            let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+            let vmas = try #require(json["vmas"] as? [[String: Any]])
+            let v = try #require(vmas.first { $0["start"] as? String == start })
+            #expect(v["path"] as? String == dir + "/evil\u{1b}[31mred\u{07}bell\nline\u{FFFD}.bin")
+            let bytes = Array((dir + "/evil\u{1b}[31mred\u{07}bell\nline").utf8) + [0xff] + Array(".bin".utf8)
+            #expect(v["pathBytes"] as? String == bytes.map { String(format: "%02x", $0) }.joined())
+        }
+        // Echoed back in an error, the user's input is escaped too, and stays one line.
+        let r = try pinctl(["inspect", "\(h.pid)", "evil\u{1b}[31mred\u{07}bell"])
+        expectOneLineError(r, status: ExitStatus.notMapped, mentions: "'evil\\x1b[31mred\\x07bell'")
+        try expectJSONError(try pinctl(["inspect", "--json", "\(h.pid)", "evil\u{1b}[31mred\u{07}bell"]), status: ExitStatus.notMapped)
+    }
+
     @Test func controlCharactersInTargetsAndPidsAreEscapedInErrors() throws {
         for (args, named) in [
             (["inspect", "self", "0x\u{1b}]0;owned\u{07}"], "0x\\x1b]0;owned\\x07"),
@@ -326,6 +360,18 @@ struct HostileInspectInputTests {
         #expect(json == #"{"path":"a\u001bb\u007fc\u009bd\u202ee✓"}"#)
         let back = try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String]
         #expect(back == value)
+    }
+
+    @Test func mapsPathsKeepTheirBytesAndNewlines() throws {
+        var line = Array("7f00-7f01 r--s 00000000 fe:00 12 /tmp/evil\u{1b}\\012x".utf8)
+        line += [0xff]
+        let entries = try ProcSmaps.parse(bytes: line + [0x0a])
+        let v = try #require(entries.first?.vma)
+        #expect(v.path == "/tmp/evil\u{1b}\nx\u{FFFD}")
+        #expect(v.rawPath == Array("/tmp/evil\u{1b}\nx".utf8) + [0xff])
+        #expect(v.displayPath == "/tmp/evil\\x1b\\x0ax\\xff")
+        let plain = try #require(ProcMaps.parseLine("7f00-7f01 r-xp 00000000 fe:00 12 /usr/lib/libc.so.6"))
+        #expect(plain.rawPath == nil && plain.path == "/usr/lib/libc.so.6")
     }
 }
 
