@@ -63,6 +63,19 @@ struct HostileInspectInputTests {
         }
     }
 
+    /// Targets that are numbers gone wrong: refused as numbers, never read as another number
+    /// or taken for a mapping name.
+    @Test(arguments: [
+        "1_000", "0x1_000", "1_0-0x2000", "0x1000+1_0K", "18446744073709551616", "0x10000000000000000", "0x", "0x-0x10",
+        "0x10-", "0x2000-0x1000", "0x1000-0x1000", "0xfffffffffffff000+8K", "0x1000+-4K", "0x1000+0x", "0x1000+1e3",
+        "0x0+16777216T",
+    ])
+    func numericTargetGoneWrongExits2NamingIt(_ target: String) throws {
+        let r = try pinctl(["inspect", "self", "--", target])
+        expectOneLineError(r, status: ExitStatus.invalidInput, mentions: "'\(target)'")
+        try expectJSONError(try pinctl(["inspect", "--json", "self", "--", target]), status: ExitStatus.invalidInput)
+    }
+
     @Test func plainDecimalPidIsThatProcess() throws {
         let h = try Holder(["anon:8K"])
         defer { h.stop() }
@@ -380,6 +393,14 @@ struct HostileInspectInputTests {
     @Test(arguments: ["1_0", "+10", " 10", "010", "0x10", "0", "", "4194305", "99999999999999999999", "1.0", "١٠"])
     func pidsOtherThanPlainDecimalAreRejected(_ text: String) {
         #expect(throws: PinctlError.self) { try ProcessRef.parse(text) }
+    }
+
+    @Test func underscoresAreNotDigitSeparators() throws {
+        #expect(NumberParsing.parseUInt64("1_0") == nil)
+        #expect(NumberParsing.parseUInt64("0x7f_00") == nil)
+        #expect(NumberParsing.parseSize("1_0M") == nil)
+        #expect(throws: PinctlError.self) { try InspectTarget.parse("1_000") }
+        #expect(try InspectTarget.parse("2_libfoo.so") == .mapping("2_libfoo.so"))
     }
 
     @Test func plainDecimalPidsUpToPidMaxLimitParse() throws {
