@@ -15,7 +15,9 @@
  *       hostile (creates DIR/HOSTILE_NAME below, SIZE bytes, maps it shared and reads it:
  *       a path holding ESC, BEL, a newline and the byte 0xff, which is not UTF-8),
  *       zombie (forks a child that exits at once and is never reaped; SIZE is ignored;
- *       prints "zombie PID").
+ *       prints "zombie PID"),
+ *       exec (exec:MICROSECONDS:PATH: that long after "ready", execs PATH with no
+ *       arguments, replacing the address space mid-inspect).
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -108,6 +110,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pinctl-test-holder KIND:SIZE[:PATH] ...\n");
 		return 2;
 	}
+	const char *exec_path = NULL;
+	unsigned long exec_delay = 0;
 	for (int i = 1; i < argc; i++) {
 		char *spec = argv[i];
 		char *colon = strchr(spec, ':');
@@ -116,6 +120,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		size_t kl = (size_t)(colon - spec);
+		if (kl == 4 && strncmp(spec, "exec", 4) == 0) {
+			char *end;
+			exec_delay = strtoul(colon + 1, &end, 10);
+			if (*end != ':' || !end[1]) {
+				fprintf(stderr, "pinctl-test-holder: '%s' needs exec:MICROSECONDS:PATH\n", spec);
+				return 2;
+			}
+			exec_path = end + 1;
+			continue;
+		}
 		size_t len = parse_size(colon + 1, spec);
 		char *p;
 #define IS(k) (kl == strlen(k) && strncmp(spec, k, kl) == 0)
@@ -223,6 +237,11 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	printf("ready\n");
 	fflush(stdout);
+	if (exec_path) {
+		usleep(exec_delay);
+		execl(exec_path, exec_path, (char *)NULL);
+		die("exec", exec_path);
+	}
 	char buf[64];
 	while (!stop) {
 		ssize_t n = read(0, buf, sizeof(buf));

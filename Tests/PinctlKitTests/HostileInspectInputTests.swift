@@ -319,6 +319,44 @@ struct HostileInspectInputTests {
             "target killed mid-inspect, 200 runs: \(outcomes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))"
         )
     }
+
+    /// A plain user's process that execs a setuid-root program (newgrp, which then runs a
+    /// shell) at a random moment while the same user inspects it: a report printed is
+    /// the old program's, whole (PFNs hidden: exit 6); otherwise exit 3 (replaced while
+    /// read) or 4 (the setuid image is not readable). Never a mix, never exit 0 or 1.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/newgrp"), "no /usr/bin/newgrp to exec"))
+    func targetExecingSetuidMidInspectNeverMixesTwoPrograms() throws {
+        let probe = try Holder(["anon:128M"], launcher: Self.nobody)
+        var t0 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t0)
+        _ = try pinctl(["inspect", "\(probe.pid)", "0x0-0xffffffffffffffff"], as: Self.nobody)
+        var t1 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t1)
+        probe.stop()
+        let runMicros = max(1000, (Int(t1.tv_sec - t0.tv_sec) * 1_000_000 + Int(t1.tv_nsec - t0.tv_nsec) / 1000) * 6 / 5)
+        var outcomes: [String: Int] = [:]
+        for i in 0..<100 {
+            let delay = UInt32.random(in: 0...UInt32(runMicros))
+            let h = try Holder(["anon:128M", "exec:\(delay):/usr/bin/newgrp"], launcher: Self.nobody)
+            defer { h.stop() }
+            let r = try pinctl(["inspect", i % 2 == 0 ? "--no-scan" : "--pages", "\(h.pid)", "0x0-0xffffffffffffffff"], as: Self.nobody)
+            outcomes["exit \(r.status)", default: 0] += 1
+            if r.status == ExitStatus.pfnHidden {
+                let region = h.region("anon")
+                #expect(r.stdout.contains("vma \(String(region.start, radix: 16))-"), "run \(i): a report of the new program")
+                let summary = r.stdout.split(separator: "\n").first { $0.hasPrefix("summary: ") } ?? ""
+                let present = summary.split(separator: ":").dropFirst(2).first?.split(separator: " ").first.flatMap { Int($0) } ?? 0
+                #expect(present >= 32768, "run \(i): exit 6 with \(present) present pages: \(summary)")
+            } else {
+                #expect(
+                    [ExitStatus.processNotFound, ExitStatus.permissionDenied].contains(r.status), "run \(i): exit \(r.status): \(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "run \(i): \(r.stderr)")
+            }
+        }
+        print(
+            "target exec'ing newgrp mid-inspect, 100 runs: \(outcomes.sorted { $0.key < $1.key }.map { "\($0.key): \($0.value)" }.joined(separator: ", "))"
+        )
+    }
 }
 
 /// The escaping every text output and error message goes through.
