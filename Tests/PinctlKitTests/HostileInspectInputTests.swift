@@ -210,6 +210,19 @@ struct HostileInspectInputTests {
         }
     }
 
+    @Test func pinReportAndDryRunEscapeTheFileName() throws {
+        let dir = try #require(mkdtemp(strdup("/tmp/pinctl-hostile-XXXXXX")).map { String(cString: $0) })
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/v\u{1b}[31mred\u{07}\u{9b}"
+        #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 65536)))
+        for args in [["pin", "--method", "populate", "--for", "0", "file:" + path], ["pin", "--dry-run", "file:" + path]] {
+            let r = try pinctl(args)
+            #expect(r.status == 0, "\(r.stderr)")
+            expectNoRawControls(r.stdout)
+            if args.contains("populate") { #expect(r.stdout.contains("v\\x1b[31mred\\x07\\u{9b}"), "\(r.stdout)") }
+        }
+    }
+
     // MARK: row 15: --json errors are JSON on stdout, for every subcommand with --json
 
     @Test func everyJSONCommandPrintsAnErrorObject() throws {
