@@ -333,6 +333,19 @@ struct HostileInspectInputTests {
         )
     }
 
+    /// Files are opened relative to the /proc/PID directory opened first: once that process
+    /// is reaped they are gone (exit 3), whatever process gets the pid next.
+    @Test func filesOfAReapedProcessAreGoneThroughItsDirectory() throws {
+        let h = try Holder(["anon:8K"])
+        let directory = try ProcessDirectory(ProcessRef(pid: h.pid))
+        #expect(try directory.readText("status").contains("pinctl-test-hol"))
+        kill(h.pid, SIGKILL)
+        h.process.waitUntilExit()
+        #expect(directory.state() == .gone)
+        #expect(throws: PinctlError.processNotFound(pid: h.pid)) { try directory.readText("status") }
+        #expect(throws: PinctlError.processNotFound(pid: h.pid)) { try PagemapReader(directory: directory) }
+    }
+
     /// A plain user's process that execs a setuid-root program (newgrp, which then runs a
     /// shell) at a random moment while the same user inspects it: a report printed is
     /// the old program's, whole (PFNs hidden: exit 6); otherwise exit 3 (replaced while
