@@ -88,18 +88,47 @@ public enum TerminalEscaping {
     /// that shows the JSON). Structure is ASCII, so non-ASCII scalars are inside strings.
     public static func escapeJSON(_ json: String) -> String {
         var json = json
-        let clean = json.withUTF8 { buf in buf.allSatisfy { $0 < 0x7f } }
-        if clean { return json }
-        var out = String.UnicodeScalarView()
-        for s in json.unicodeScalars {
-            if s.value == 0x7f || isFormatControl(s.value) {
-                let h = String(s.value, radix: 16)
-                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - h.count) + h).unicodeScalars)
-            } else {
-                out.append(s)
+        // Bytes, not scalars: a report can be 100 MB, and one non-ASCII path must not make
+        // it slow. Only DEL (7f), C1 (c2 80-9f), U+061C (d8 9c) and U+200E-U+2069 (e2 80-81 ..)
+        // can need escaping; every other byte is copied in runs.
+        let escaped = json.withUTF8 { b -> String? in
+            var out: [UInt8] = []
+            var copied = 0
+            var i = 0
+            while i < b.count {
+                let c = b[i]
+                if c < 0x7f {
+                    i += 1
+                    continue
+                }
+                var length = 0
+                var value: UInt32 = 0
+                if c == 0x7f {
+                    (length, value) = (1, 0x7f)
+                } else if c == 0xc2, i + 1 < b.count, (0x80...0x9f).contains(b[i + 1]) {
+                    (length, value) = (2, UInt32(b[i + 1]))
+                } else if c == 0xd8, i + 1 < b.count, b[i + 1] == 0x9c {
+                    (length, value) = (2, 0x061c)
+                } else if c == 0xe2, i + 2 < b.count, b[i + 1] == 0x80 || b[i + 1] == 0x81 {
+                    value = 0x2000 | UInt32(b[i + 1] & 0x3f) << 6 | UInt32(b[i + 2] & 0x3f)
+                    if isFormatControl(value) { length = 3 }
+                }
+                if length == 0 {
+                    i += 1
+                    continue
+                }
+                if out.isEmpty { out.reserveCapacity(b.count + 64) }
+                out.append(contentsOf: b[copied..<i])
+                let h = String(value, radix: 16)
+                out.append(contentsOf: ("\\u" + String(repeating: "0", count: 4 - h.count) + h).utf8)
+                i += length
+                copied = i
             }
+            guard copied > 0 else { return nil }
+            out.append(contentsOf: b[copied...])
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(out)
+        return escaped ?? json
     }
 
     static func hexByte(_ b: UInt8) -> String {

@@ -439,6 +439,14 @@ struct HostileInspectInputTests {
         #expect(back == value)
     }
 
+    @Test func jsonEscapingLeavesOtherNonASCIIAlone() throws {
+        let value = ["a": "日本 ✓ \u{FFFD} é", "b": String(repeating: "x", count: 100_000) + "\u{2066}\u{85}"]
+        let json = try renderJSON(value)
+        #expect(json.contains("日本 ✓ \u{FFFD} é"))
+        #expect(json.hasSuffix(#"x\u2066\u0085"}"#))
+        #expect(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: String] == value)
+    }
+
     @Test func mapsPathsKeepTheirBytesAndNewlines() throws {
         var line = Array("7f00-7f01 r--s 00000000 fe:00 12 /tmp/evil\u{1b}\\012x".utf8)
         line += [0xff]
