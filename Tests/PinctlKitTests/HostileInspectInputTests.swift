@@ -492,3 +492,150 @@ struct HostileInspectInputTests {
         #expect(ProcessDirectory.state(ofStat: Array("garbage".utf8)) == .gone)
     }
 }
+
+/// Seeded random input for the parsers that read what users type and what /proc holds:
+/// none may trap, and what they accept must hold together. A cheap, deterministic
+/// stand-in for the libFuzzer targets issue 8 asks for, run with every test.
+@Suite struct HostileParserInputTests {
+    /// SplitMix64: the same inputs on every run, so a failure reproduces.
+    struct SeededGenerator: RandomNumberGenerator {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9e37_79b9_7f4a_7c15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xbf58_476d_1ce4_e5b9
+            z = (z ^ (z >> 27)) &* 0x94d0_49bb_1331_11eb
+            return z ^ (z >> 31)
+        }
+    }
+
+    static func bytes(from fragments: [[UInt8]], count: Int, _ g: inout SeededGenerator) -> [UInt8] {
+        var out: [UInt8] = []
+        for _ in 0..<Int.random(in: 0...count, using: &g) {
+            if Int.random(in: 0..<8, using: &g) == 0 {
+                out.append(UInt8.random(in: 0...255, using: &g))
+            } else {
+                out += fragments.randomElement(using: &g)!
+            }
+        }
+        return out
+    }
+
+    static let procFragments: [[UInt8]] = [
+        "7f00-7f01", "ffffffffff600000-ffffffffff601000", "0-0", "ffffffffffffffffffff-1", " ", "\t", "\n", "r-xp", "rw-s",
+        "---", "00000000", "fe:00", "12", "18446744073709551616", "/usr/lib/libc.so.6", "[vsyscall]", " (deleted)", "\\012",
+        "\\", "\u{1b}[31m", "-", ":", "Rss:", "VmFlags:", " rd wr lo", " 4 kB", " kB", "THPeligible:", "1",
+    ].map { Array($0.utf8) }
+
+    static let addresses: [UInt64] = [0, 0x1000, 0x2fff, 0x3000, 0x7fff_ffff_e000, 0xffff_ffff_ff60_0000, .max - 0xfff, .max]
+
+    static func address(_ g: inout SeededGenerator) -> UInt64 {
+        Bool.random(using: &g) ? addresses.randomElement(using: &g)! : UInt64.random(in: 0...UInt64.max, using: &g)
+    }
+
+    /// smaps-shaped text: headers and counter lines, then a few bytes changed or inserted.
+    static func smapsText(_ g: inout SeededGenerator) -> [UInt8] {
+        var out: [UInt8] = []
+        for _ in 0..<Int.random(in: 1...4, using: &g) {
+            let start = address(&g)
+            let end = Bool.random(using: &g) ? start &+ UInt64.random(in: 0...0x10000, using: &g) : address(&g)
+            let path = bytes(from: procFragments, count: 3, &g)
+            out +=
+                Array(
+                    "\(String(start, radix: 16))-\(String(end, radix: 16)) \(["r-xp", "rw-s", "---p", "rwx"].randomElement(using: &g)!) \(String(address(&g), radix: 16)) fe:00 \(UInt64.random(in: 0...UInt64.max, using: &g)) "
+                        .utf8) + path + [0x0a]
+            for _ in 0..<Int.random(in: 0...3, using: &g) {
+                out += Array(
+                    "\(["Rss", "Pss", "Locked", "THPeligible", "KernelPageSize", "VmFlags"].randomElement(using: &g)!): \(UInt64.random(in: 0...UInt64.max, using: &g) >> UInt64.random(in: 0...63, using: &g)) \(["kB", "", "rd wr lo ??"].randomElement(using: &g)!)\n"
+                        .utf8)
+            }
+        }
+        for _ in 0..<Int.random(in: 0...2, using: &g) where !out.isEmpty {
+            let i = Int.random(in: 0..<out.count, using: &g)
+            if Bool.random(using: &g) {
+                out[i] = UInt8.random(in: 0...255, using: &g)
+            } else {
+                out.insert(contentsOf: procFragments.randomElement(using: &g)!, at: i)
+            }
+        }
+        return out
+    }
+
+    /// Target-shaped text: numbers near the VMAs and the edges of 64 bits, in every form,
+    /// then sometimes a fragment inserted.
+    static func targetText(_ g: inout SeededGenerator) -> String {
+        let a = address(&g), b = address(&g)
+        let size = ["1", "4K", "0x1000", "1T", "16777216T", "2MiB", "\(UInt64.random(in: 0...UInt64.max, using: &g))"].randomElement(
+            using: &g)!
+        var text = Array(
+            [
+                "0x\(String(a, radix: 16))", "\(a)", "0x\(String(a, radix: 16))-0x\(String(b, radix: 16))",
+                "0x\(String(a, radix: 16))+\(size)", "\(a)-\(b)", "[stack]", "x", "[vsyscall]",
+            ].randomElement(using: &g)!.utf8)
+        if Int.random(in: 0..<4, using: &g) == 0 {
+            text.insert(contentsOf: targetFragments.randomElement(using: &g)!, at: Int.random(in: 0...text.count, using: &g))
+        }
+        return String(decoding: text, as: UTF8.self)
+    }
+
+    @Test func smapsAndMapsParsersNeverTrapAndKeepStartBelowEnd() {
+        var g = SeededGenerator(state: 8)
+        var accepted = 0
+        for _ in 0..<5000 {
+            let text = Self.smapsText(&g)
+            if let entries = try? ProcSmaps.parse(bytes: text) {
+                if !entries.isEmpty { accepted += 1 }
+                for e in entries {
+                    #expect(e.vma.start <= e.vma.end)
+                    #expect(!TerminalEscaping.escape(e.vma.displayPath).contains("\u{1b}"))
+                }
+            }
+            if let vmas = try? ProcMaps.parse(String(decoding: text, as: UTF8.self)) {
+                #expect(vmas.allSatisfy { $0.start <= $0.end })
+            }
+            _ = ProcessDirectory.state(ofStat: text)
+        }
+        print("smaps parser: \(accepted) of 5000 random inputs accepted with VMAs")
+        #expect(accepted > 50, "the generator no longer reaches the parser's accepting paths")
+    }
+
+    static let targetFragments: [[UInt8]] = [
+        "0x", "0X", "f", "ff", "ffffffffffffffff", "1", "0", "9", "-", "+", "K", "M", "G", "T", "iB", "B", "_", " ",
+        "18446744073709551616", "[", "]", "stack", "libc.so.6", "\u{1b}", ".",
+    ].map { Array($0.utf8) }
+
+    @Test func targetsParseAndResolveWithoutTrapOrWrap() throws {
+        var g = SeededGenerator(state: 13)
+        let vmas = [
+            VMA(start: 0x1000, end: 0x3000, perms: "r--p", offset: 0, dev: "00:00", inode: 0, path: "/bin/x"),
+            VMA(start: 0x7fff_ffff_e000, end: 0x7fff_ffff_f000, perms: "rw-p", offset: 0, dev: "00:00", inode: 0, path: "[stack]"),
+            VMA(
+                start: 0xffff_ffff_ff60_0000, end: 0xffff_ffff_ff60_1000, perms: "--xp", offset: 0, dev: "00:00", inode: 0,
+                path: "[vsyscall]"),
+        ]
+        var resolved = 0
+        for _ in 0..<5000 {
+            let text = Self.targetText(&g)
+            _ = NumberParsing.parseSize(Substring(text))
+            _ = try? ProcessRef.parse(text)
+            guard let target = try? InspectTarget.parse(text) else { continue }
+            if case .range(let s, let e) = target { #expect(s < e, "\(text.debugDescription)") }
+            guard let segments = try? TargetResolver.segments(for: target, in: vmas, process: .current) else { continue }
+            resolved += 1
+            for s in segments {
+                #expect(s.start < s.end && s.start >= vmas[s.vmaIndex].start && s.end <= vmas[s.vmaIndex].end, "\(text.debugDescription)")
+            }
+        }
+        print("targets: \(resolved) of 5000 random inputs resolved to segments")
+        #expect(resolved > 50, "the generator no longer reaches the resolver")
+    }
+
+    @Test func escapingRandomBytesLeavesNoControlCharacter() {
+        var g = SeededGenerator(state: 21)
+        for _ in 0..<5000 {
+            let bytes = (0..<Int.random(in: 0...32, using: &g)).map { _ in UInt8.random(in: 0...255, using: &g) }
+            let out = TerminalEscaping.escape(bytes: bytes)
+            #expect(out.unicodeScalars.allSatisfy { $0.value >= 0x20 && !(0x7f...0x9f).contains($0.value) })
+        }
+    }
+}
