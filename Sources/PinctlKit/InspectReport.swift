@@ -34,7 +34,10 @@ public struct VMAReport: Codable, Sendable {
     public var offset: String
     public var dev: String
     public var inode: UInt64
+    /// UTF-8; bytes that are not UTF-8 read as U+FFFD, and `pathBytes` has the exact bytes.
     public var path: String
+    /// The path's bytes in hex, only when they are not valid UTF-8.
+    public var pathBytes: String?
     public var rss: UInt64?
     public var pss: UInt64?
     public var locked: UInt64?
@@ -58,6 +61,7 @@ public struct VMAReport: Codable, Sendable {
         dev = v.dev
         inode = v.inode
         path = v.path
+        pathBytes = v.rawPath.map { $0.map(TerminalEscaping.hexByte).joined() }
         rss = e["Rss"]
         pss = e["Pss"]
         locked = e["Locked"]
@@ -69,6 +73,18 @@ public struct VMAReport: Codable, Sendable {
         smaps = e.fields
         vmFlags = e.vmFlags
         vmFlagWords = e.vmFlags.map(VMFlags.word)
+    }
+
+    /// The path for a terminal, escaped ("[anon]" for anonymous memory).
+    public var displayPath: String {
+        if path.isEmpty { return "[anon]" }
+        guard let hex = pathBytes else { return TerminalEscaping.escape(path) }
+        var bytes: [UInt8] = []
+        var i = hex.utf8.makeIterator()
+        while let hi = i.next(), let lo = i.next() {
+            bytes.append(UInt8(NumberParsing.digitValue(hi) ?? 0) << 4 | UInt8(NumberParsing.digitValue(lo) ?? 0))
+        }
+        return TerminalEscaping.escape(bytes: bytes)
     }
 }
 

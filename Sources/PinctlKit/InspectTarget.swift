@@ -41,7 +41,19 @@ public enum InspectTarget: Equatable, Sendable, CustomStringConvertible {
         if t.hasPrefix("0x") || t.hasPrefix("0X") {
             throw .invalidInput("'\(text)' is not an address: hex addresses look like 0x7f3a2c000000")
         }
+        if t.utf8.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) {
+            throw .invalidInput("'\(text)' is not an address: it is above 2^64-1 (0xffffffffffffffff)")
+        }
+        // '1_000' once read as 1000; now it would be a mapping name, silently: say what it is.
+        if t.contains("_"), let asNumber = try? parse(String(t.filter { $0 != "_" })), asNumber.isNumeric {
+            throw .invalidInput("'\(text)' is not an address: write numbers without '_' (0x7f3a2c000000)")
+        }
         return .mapping(String(t))
+    }
+
+    var isNumeric: Bool {
+        if case .mapping = self { return false }
+        return true
     }
 
     public var description: String {

@@ -29,13 +29,18 @@ public final class Inspector {
     }
 
     public func inspect(_ target: InspectTarget, options: InspectOptions = InspectOptions()) throws(PinctlError) -> InspectReport {
-        let smaps = try ProcSmaps.parse(process.readText("smaps"), wantFields: TargetResolver.mayTouch(target))
+        let directory = try ProcessDirectory(process)
+        // pagemap first: it holds the address space it was opened on, so a live one after
+        // smaps was read proves smaps was read whole (a seq_file read stops short, silently,
+        // when the process exits or execs meanwhile).
+        let pagemap = try PagemapReader(directory: directory)
+        let smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
+        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
         let vmas = smaps.map(\.vma)
         let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
         var opts = options
         if case .address = target { opts.rows = true }
-        let pagemap = try PagemapReader(process: process)
-        let walker = PageWalker(pagemap: pagemap, tables: tables, options: opts)
+        let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
         for seg in segments {
             let entry = smaps[seg.vmaIndex]
             let hugePages: UInt64

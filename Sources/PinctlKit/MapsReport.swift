@@ -9,10 +9,17 @@ public struct MapsReport: Codable, Sendable {
     public var vmas: [VMAReport]
 
     public static func read(_ process: ProcessRef) throws(PinctlError) -> MapsReport {
-        let smaps = try ProcSmaps.parse(process.readText("smaps"))
-        let status = ProcStatus.parse(try process.readText("status"))
+        let directory = try ProcessDirectory(process)
+        // As in Inspector: an address space alive after smaps was read proves it whole.
+        let pagemap = try PagemapReader(directory: directory)
+        let smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"))
+        let status = ProcStatus.parse(try directory.readText("status"))
+        // comm unescaped (status escapes some bytes of it, not all); rendering escapes it.
+        var comm = try directory.readBytes("comm")
+        if comm.last == ProcText.newline { comm.removeLast() }
+        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
         return MapsReport(
-            pid: process.pid, name: status.name, vmLck: status.vmLck, vmPin: status.vmPin,
+            pid: process.pid, name: String(decoding: comm, as: UTF8.self), vmLck: status.vmLck, vmPin: status.vmPin,
             vmRSS: status.vmRSS, vmas: smaps.map(VMAReport.init))
     }
 }

@@ -44,12 +44,12 @@ public enum NumberParsing {
         digits(s.utf8, radix: radix)
     }
 
-    /// Digits in `radix` ('_' ignored) with overflow checks; nil for none, a bad digit or overflow.
+    /// Digits in `radix` with overflow checks; nil for none, a bad digit (a '_' too: '1_0'
+    /// must not read as 10) or overflow.
     static func digits<C: Collection>(_ bytes: C, radix: UInt64) -> UInt64? where C.Element == UInt8 {
         guard !bytes.isEmpty else { return nil }
         var v: UInt64 = 0
         for ch in bytes {
-            if ch == UInt8(ascii: "_") { continue }
             guard let d = digitValue(ch), d < radix else { return nil }
             let m = v.multipliedReportingOverflow(by: radix)
             if m.overflow { return nil }

@@ -11,6 +11,8 @@ final class PageWalker {
     let pagemap: PagemapReader
     let tables: PhysicalPageReader
     let options: InspectOptions
+    /// Says why the address space went away when pagemap stops answering.
+    let directory: ProcessDirectory
 
     private let entries: UnsafeMutableBufferPointer<UInt64>
     private let flags: UnsafeMutableBufferPointer<UInt64>
@@ -36,8 +38,9 @@ final class PageWalker {
     /// Pages per huge page in the segment being walked.
     private var currentHugePages: UInt64 = 512
 
-    init(pagemap: PagemapReader, tables: PhysicalPageReader, options: InspectOptions) {
+    init(pagemap: PagemapReader, directory: ProcessDirectory, tables: PhysicalPageReader, options: InspectOptions) {
         self.pagemap = pagemap
+        self.directory = directory
         self.tables = tables
         self.options = options
         let n = Self.chunkPages
@@ -62,8 +65,14 @@ final class PageWalker {
         summary.pages += seg.pages
         currentHugePages = hugePages
         var regions: [PagemapReader.Region]? = nil
-        if options.useScan {
-            regions = try pagemap.scanPopulated(start: seg.start, end: seg.end)
+        // PAGEMAP_SCAN answers EFAULT for any range reaching above user space (vsyscall).
+        if options.useScan && seg.start < PagemapReader.userSpaceEnd {
+            do {
+                regions = try pagemap.scanPopulated(start: seg.start, end: min(seg.end, PagemapReader.userSpaceEnd))
+            } catch {
+                if try !pagemap.addressSpaceAlive() { throw directory.addressSpaceGone(while: "its page tables were read") }
+                throw error
+            }
             if regions != nil { scanUsed = true }
         }
         let huge = (regions ?? []).filter(\.huge)
@@ -90,8 +99,12 @@ final class PageWalker {
                     got = try pagemap.read(start: va, into: UnsafeMutableBufferPointer(rebasing: entries[0..<want]))
                 }
                 if got < want {
-                    try checkAlive()
-                    // Above the task size (vsyscall) pagemap has no entries: report them absent.
+                    // Above user space (vsyscall) pagemap has no entries: those pages are
+                    // absent. Below it, a short read means the address space is gone.
+                    let unread = va &+ (UInt64(got) << PagemapReader.pageShift)
+                    if unread < PagemapReader.userSpaceEnd {
+                        throw directory.addressSpaceGone(while: "its page tables were read")
+                    }
                     for k in got..<want { entries[k] = 0 }
                 }
                 readTables(base: va, n: want, huge: huge, hugeCursor: &hugeCursor, hugePages: hugePages)
@@ -327,12 +340,6 @@ final class PageWalker {
         self.lastPFN = lastPFN
         self.runLength = runLength
         pfnHidden = hidden
-    }
-
-    private func checkAlive() throws(PinctlError) {
-        if kill(pagemap.process.pid, 0) != 0 && errno == ESRCH {
-            throw .processNotFound(pid: pagemap.process.pid)
-        }
     }
 
     /// The rows, closed; call once after the last walk.

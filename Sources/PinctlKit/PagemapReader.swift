@@ -16,9 +16,32 @@ public final class PagemapReader {
     public private(set) var scanSupported: Bool?
     public private(set) var scanUnsupportedReason: String?
 
+    /// Where user space ends for every x86-64 paging mode: nothing at or above this is in a
+    /// task's address space (TASK_SIZE is below 2^47, or 2^56 with 5-level paging). Only the
+    /// vsyscall page is mapped up there; pagemap has no entries for it and PAGEMAP_SCAN
+    /// answers EFAULT for ranges reaching it.
+    public static let userSpaceEnd: UInt64 = 1 << 63
+
     public init(process: ProcessRef) throws(PinctlError) {
         self.process = process
         fd = try process.open("pagemap")
+    }
+
+    /// Opens pagemap relative to the process's /proc directory. Open it before reading the
+    /// maps: the file holds the address space it was opened on, and `addressSpaceAlive()`
+    /// then says whether that one was still there after the maps were read.
+    public init(directory: ProcessDirectory) throws(PinctlError) {
+        process = directory.process
+        fd = try directory.open("pagemap")
+    }
+
+    /// Whether the address space this file was opened on still exists: pagemap reads return
+    /// nothing once it is torn down (exit, execve), and for a kernel thread, which has none.
+    public func addressSpaceAlive() throws(PinctlError) -> Bool {
+        var entry: UInt64 = 0
+        return try withUnsafeMutablePointer(to: &entry) { (p) throws(PinctlError) -> Bool in
+            try read(start: 0, into: UnsafeMutableBufferPointer(start: p, count: 1)) == 1
+        }
     }
 
     /// Fills `entries` with the pagemap entries of the pages starting at virtual

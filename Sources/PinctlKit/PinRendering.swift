@@ -1,23 +1,23 @@
 /// Text forms of `pin` reports.
 extension TextRendering {
     public static func render(_ r: PinReport) -> String {
-        var out = "pinned \(r.range) by \(r.method)"
-        if let why = r.chosenBecause { out += " (auto: \(why))" }
+        var out = "pinned \(esc(r.range)) by \(r.method)"
+        if let why = r.chosenBecause { out += " (auto: \(esc(why)))" }
         out += "\n"
-        out += "    range \(r.start)-\(r.end) \(r.backing), \(r.pages) pages (\(humanBytes(r.bytes)))\n"
+        out += "    range \(r.start)-\(r.end) \(esc(r.backing)), \(r.pages) pages (\(humanBytes(r.bytes)))\n"
         out +=
             "    resident \(r.residentPages), pinned \(r.pinnedPages), physical runs \(r.pfnRuns.map { "\($0)" } ?? "- (every page maps the shared zero page)")\n"
         let rate = r.pagesPerSecond >= 1 ? "\(Int(r.pagesPerSecond)) pages/s" : "-"
         out += "    took \(formatMs(r.totalMs)) (\(rate))\n"
         out += "    VmLck \(r.vmLck.map(humanBytes) ?? "-")  VmPin \(r.vmPin.map(humanBytes) ?? "-")\n"
-        if !r.detail.isEmpty { out += "    how: \(r.detail)\n" }
+        if !r.detail.isEmpty { out += "    how: \(esc(r.detail))\n" }
         if let v = r.verify { out += render(v) }
         return out
     }
 
     public static func render(_ v: VerifyReport) -> String {
         var out = "verify: held \(v.held), moved \(v.moved), evicted \(v.evicted)\n"
-        for p in v.probes { out += "    " + pad(p.probe, 19) + pad(p.outcome, 12) + p.detail + "\n" }
+        for p in v.probes { out += "    " + pad(p.probe, 19) + pad(p.outcome, 12) + esc(p.detail) + "\n" }
         let shown = v.runs.prefix(64)
         for run in shown { out += "    " + pad(run.start, 18) + pad("\(run.pages) pages", 14) + run.verdict + "\n" }
         if v.runs.count > shown.count { out += "    ... \(v.runs.count - shown.count) more runs (--json lists all)\n" }
@@ -25,7 +25,7 @@ extension TextRendering {
     }
 
     public static func render(_ verdicts: [MethodVerdict]) -> String {
-        verdicts.map { v in pad(v.method, 10) + pad(v.works ? "yes" : "no", 5) + v.reasons.joined(separator: "; ") + "\n" }.joined()
+        verdicts.map { v in pad(v.method, 10) + pad(v.works ? "yes" : "no", 5) + esc(v.reasons.joined(separator: "; ")) + "\n" }.joined()
     }
 
     static func formatMs(_ ms: Double) -> String { fixed(ms, places: 1) + " ms" }
@@ -48,7 +48,7 @@ extension TextRendering {
                 "    ABI \(v.abiVersion), features \(v.features.joined(separator: " ")), per fd at most \(v.maxPagesPerFd) pages in \(v.maxHandlesPerFd) pins\n"
         }
         if let p = s.installedAt {
-            out += "    installed at \(p)\n"
+            out += "    installed at \(esc(p))\n"
         } else if !s.loaded {
             out += "    not installed for this kernel: see KernelHelper/README.md\n"
         }
@@ -59,7 +59,7 @@ extension TextRendering {
 extension TextRendering {
     public static func render(_ b: KernelBenchReport) -> String {
         func ms(_ v: Double) -> String { fixed(v, places: 2) + " ms" }
-        var out = "bench \(b.range) at \(b.start), \(b.pages) pages (\(humanBytes(b.bytes))), \(b.call), median of \(b.iterations)\n"
+        var out = "bench \(esc(b.range)) at \(b.start), \(b.pages) pages (\(humanBytes(b.bytes))), \(b.call), median of \(b.iterations)\n"
         out += "    in the kernel (BENCH):   pin \(ms(b.kernelPinMs))  unpin \(ms(b.kernelUnpinMs))\n"
         out += "    ioctls (PIN, UNPIN):     pin \(ms(b.ioctlPinMs))  unpin \(ms(b.ioctlUnpinMs))\n"
         out += "    ioctl / kernel:          pin \(fixed(b.pinRatio, places: 3))x  unpin \(fixed(b.unpinRatio, places: 3))x"

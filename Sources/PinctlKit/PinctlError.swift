@@ -5,6 +5,9 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
     case invalidInput(String)
     /// The process is gone or never existed.
     case processNotFound(pid: Int32)
+    /// The process has no address space to read (kernel thread, zombie), or it went away
+    /// (exit, execve) while it was read: no report, rather than a partial one.
+    case noAddressSpace(String)
     /// The kernel refused access (ptrace rights for another pid, or a root-only file).
     case permissionDenied(String)
     /// The address or range is in no VMA, or the mapping name matches none.
@@ -20,7 +23,7 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
         switch self {
         case .system: return ExitStatus.failure
         case .invalidInput: return ExitStatus.invalidInput
-        case .processNotFound: return ExitStatus.processNotFound
+        case .processNotFound, .noAddressSpace: return ExitStatus.processNotFound
         case .permissionDenied: return ExitStatus.permissionDenied
         case .notMapped: return ExitStatus.notMapped
         case .refused: return ExitStatus.refused
@@ -30,7 +33,9 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
 
     public var description: String {
         switch self {
-        case .invalidInput(let m), .permissionDenied(let m), .notMapped(let m), .refused(let m), .interrupted(let m): return m
+        case .invalidInput(let m), .permissionDenied(let m), .notMapped(let m), .refused(let m), .interrupted(let m),
+            .noAddressSpace(let m):
+            return m
         case .processNotFound(let pid):
             return "process \(pid) not found: it has exited or never existed (check the pid with `ps -p \(pid)`)"
         case .system(let e): return e.description

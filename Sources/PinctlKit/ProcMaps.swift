@@ -9,7 +9,16 @@ public struct VMA: Equatable, Sendable {
     public var dev: String
     public var inode: UInt64
     /// A path, "[heap]", "[stack]", "[vdso]", "[anon:name]", or "" for plain anonymous memory.
+    /// Bytes that are not UTF-8 read as U+FFFD here; `rawPath` keeps them.
     public var path: String
+    /// The path's exact bytes, only when they are not valid UTF-8 (file names are bytes).
+    public var rawPath: [UInt8]? = nil
+
+    /// The path for a terminal: control characters and bytes that are not UTF-8 escaped.
+    public var displayPath: String {
+        if let rawPath { return TerminalEscaping.escape(bytes: rawPath) }
+        return TerminalEscaping.escape(path)
+    }
 
     public var size: UInt64 { end - start }
     public var isShared: Bool { perms.hasSuffix("s") }
@@ -58,8 +67,32 @@ public enum ProcMaps {
             perms.count == 4, let offset = t.number(off, radix: 16),
             let inode = t.number(inodeText, radix: 10)
         else { return nil }
+        let (path, raw) = decodePath(t.bytes[t.skipBlanks(rest)])
         return VMA(
             start: start, end: end, perms: t.string(perms), offset: offset, dev: t.string(dev),
-            inode: inode, path: t.string(t.skipBlanks(rest)))
+            inode: inode, path: path, rawPath: raw)
+    }
+
+    /// The kernel writes a newline in a path as `\012` (seq_file_path's escape for maps; it
+    /// escapes nothing else, so a name holding those four characters reads the same) and
+    /// every other byte as is: turn `\012` back into the newline, and keep the bytes when
+    /// they are not UTF-8.
+    static func decodePath(_ bytes: ArraySlice<UInt8>) -> (String, [UInt8]?) {
+        let backslash = UInt8(ascii: "\\")
+        if bytes.allSatisfy({ $0 < 0x80 && $0 != backslash }) { return (String(decoding: bytes, as: UTF8.self), nil) }
+        var b: [UInt8] = []
+        b.reserveCapacity(bytes.count)
+        var i = bytes.startIndex
+        while i < bytes.endIndex {
+            if bytes[i] == backslash, bytes.endIndex - i >= 4, bytes[(i + 1)..<(i + 4)].elementsEqual("012".utf8) {
+                b.append(ProcText.newline)
+                i += 4
+            } else {
+                b.append(bytes[i])
+                i += 1
+            }
+        }
+        if let valid = String(validating: b, as: UTF8.self) { return (valid, nil) }
+        return (String(decoding: b, as: UTF8.self), b)
     }
 }

@@ -15,7 +15,15 @@ public enum ProcSmaps {
     /// `wantFields`: which VMAs need their counters; the others keep only their maps line
     /// (a process can have thousands of VMAs, and a report needs a few).
     public static func parse(_ text: String, wantFields: (VMA) -> Bool = { _ in true }) throws(PinctlError) -> [SmapsEntry] {
-        let t = ProcText(text)
+        try parse(ProcText(text), wantFields: wantFields)
+    }
+
+    /// The file's bytes as read, so paths that are not UTF-8 keep their bytes (VMA.rawPath).
+    public static func parse(bytes: [UInt8], wantFields: (VMA) -> Bool = { _ in true }) throws(PinctlError) -> [SmapsEntry] {
+        try parse(ProcText(bytes: bytes), wantFields: wantFields)
+    }
+
+    static func parse(_ t: ProcText, wantFields: (VMA) -> Bool) throws(PinctlError) -> [SmapsEntry] {
         var out: [SmapsEntry] = []
         var fields: [String: UInt64] = [:]
         var flags: [String] = []

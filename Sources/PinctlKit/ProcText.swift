@@ -4,6 +4,8 @@ struct ProcText {
     let bytes: [UInt8]
 
     init(_ text: String) { bytes = Array(text.utf8) }
+    /// The bytes as read: paths in maps are bytes, not necessarily UTF-8.
+    init(bytes: [UInt8]) { self.bytes = bytes }
 
     static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), newline = UInt8(ascii: "\n")
     static let colon = UInt8(ascii: ":"), dash = UInt8(ascii: "-")

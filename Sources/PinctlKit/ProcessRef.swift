@@ -14,11 +14,24 @@ public struct ProcessRef: Equatable, Sendable, CustomStringConvertible {
         self.isSelf = isSelf
     }
 
-    /// "self" or a decimal pid.
+    /// PID_MAX_LIMIT on 64-bit kernels: no pid is above it, whatever kernel.pid_max says.
+    public static let pidMaxLimit: UInt64 = 4_194_304
+
+    /// "self" or a pid written as plain decimal digits: no sign, blanks, '_', 0x or leading
+    /// zero (which other tools read as octal), so no text is read as a pid it does not say.
     public static func parse(_ text: String) throws(PinctlError) -> ProcessRef {
         if text == "self" { return .current }
-        guard let v = NumberParsing.parseDigits(Substring(text), radix: 10), v > 0, v <= UInt64(Int32.max) else {
-            throw .invalidInput("'\(text)' is not a process: give a pid (a positive decimal number) or 'self'")
+        let digits = text.utf8
+        guard !digits.isEmpty, digits.allSatisfy({ $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }) else {
+            throw .invalidInput("'\(text)' is not a process: give a pid in plain decimal digits (e.g. 1234) or 'self'")
+        }
+        guard digits.first != UInt8(ascii: "0") else {
+            throw .invalidInput(
+                "'\(text)' is not a process: \(digits.count == 1 ? "pid 0 is the kernel's idle task, not a process" : "write the pid without leading zeros")"
+            )
+        }
+        guard digits.count <= 7, let v = NumberParsing.digits(digits, radix: 10), v <= pidMaxLimit else {
+            throw .invalidInput("'\(text)' is not a process: pids run from 1 to \(pidMaxLimit)")
         }
         let pid = Int32(v)
         return ProcessRef(pid: pid, isSelf: pid == getpid())

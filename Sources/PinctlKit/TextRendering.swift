@@ -1,18 +1,18 @@
 /// Text forms of the reports, for people at a terminal.
 public enum TextRendering {
     public static func render(_ r: InspectReport, showPages: Bool) -> String {
-        var out = "pid \(r.pid)  target \(r.target)  kernel \(r.kernel)\n"
+        var out = "pid \(r.pid)  target \(esc(r.target))  kernel \(esc(r.kernel))\n"
         for v in r.vmas { out += vmaBlock(v) }
         out += summaryBlock(r.summary, pfnHidden: r.pfnHidden)
         if showPages && !r.pages.isEmpty { out += pagesBlock(r.pages) }
-        for u in r.pageTablesUnavailable { out += "unavailable: \(u)\n" }
-        for n in r.notes { out += "note: \(n)\n" }
+        for u in r.pageTablesUnavailable { out += "unavailable: \(esc(u))\n" }
+        for n in r.notes { out += "note: \(esc(n))\n" }
         return out
     }
 
     static func vmaBlock(_ v: VMAReport) -> String {
         var out =
-            "vma \(v.start.dropFirst(2))-\(v.end.dropFirst(2)) \(v.perms) \(v.offset.dropFirst(2)) \(v.dev) \(v.inode) \(v.path.isEmpty ? "[anon]" : v.path)  \(humanBytes(v.size))\n"
+            "vma \(v.start.dropFirst(2))-\(v.end.dropFirst(2)) \(esc(v.perms)) \(v.offset.dropFirst(2)) \(esc(v.dev)) \(v.inode) \(v.displayPath)  \(humanBytes(v.size))\n"
         func kb(_ x: UInt64?) -> String { x.map(humanBytes) ?? "-" }
         out +=
             "    Rss \(kb(v.rss))  Pss \(kb(v.pss))  Locked \(kb(v.locked))  Anonymous \(kb(v.anonymous))  AnonHugePages \(kb(v.anonHugePages))  Swap \(kb(v.swap))  THPeligible \(v.thpEligible.map { $0 ? "yes" : "no" } ?? "-")\n"
@@ -80,19 +80,22 @@ public enum TextRendering {
 
     public static func render(_ m: MapsReport) -> String {
         func kb(_ x: UInt64?) -> String { x.map(humanBytes) ?? "-" }
-        var out = "pid \(m.pid) (\(m.name))  VmLck \(kb(m.vmLck))  VmPin \(kb(m.vmPin))  VmRSS \(kb(m.vmRSS))\n"
+        var out = "pid \(m.pid) (\(esc(m.name)))  VmLck \(kb(m.vmLck))  VmPin \(kb(m.vmPin))  VmRSS \(kb(m.vmRSS))\n"
         out +=
             pad("start-end", 34) + pad("perms", 6) + pad("size", 11) + pad("rss", 11) + pad("locked", 11) + pad("swap", 11)
             + pad("pin-relevant", 22) + "path\n"
         for v in m.vmas {
             let relevant = v.vmFlags.filter { VMFlags.pinRelevant.contains($0) }
             out +=
-                pad("\(v.start.dropFirst(2))-\(v.end.dropFirst(2))", 34) + pad(v.perms, 6) + pad(humanBytes(v.size), 11)
+                pad("\(v.start.dropFirst(2))-\(v.end.dropFirst(2))", 34) + pad(esc(v.perms), 6) + pad(humanBytes(v.size), 11)
                 + pad(kb(v.rss), 11) + pad(kb(v.locked), 11) + pad(kb(v.swap), 11)
-                + pad(relevant.isEmpty ? "-" : relevant.joined(separator: " "), 22) + (v.path.isEmpty ? "[anon]" : v.path) + "\n"
+                + pad(relevant.isEmpty ? "-" : relevant.joined(separator: " "), 22) + v.displayPath + "\n"
         }
         return out
     }
+
+    /// System-supplied text (paths, comm, the user's target) made safe for a terminal.
+    static func esc(_ s: String) -> String { TerminalEscaping.escape(s) }
 
     static func pad(_ s: String, _ width: Int) -> String {
         let n = s.count

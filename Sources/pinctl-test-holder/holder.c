@@ -11,7 +11,13 @@
  *       untouched (anon, never faulted), pageout (anon, written, then MADV_PAGEOUT),
  *       file (PATH mapped shared read-only and read), memfd (shared, written),
  *       guard (anon, written, then MADV_GUARD_INSTALL on every other page; 6.15+),
- *       hugetlb (MAP_HUGETLB 2 MiB pages, written; needs vm.nr_hugepages).
+ *       hugetlb (MAP_HUGETLB 2 MiB pages, written; needs vm.nr_hugepages),
+ *       hostile (creates DIR/HOSTILE_NAME below, SIZE bytes, maps it shared and reads it:
+ *       a path holding ESC, BEL, a newline and the byte 0xff, which is not UTF-8),
+ *       zombie (forks a child that exits at once and is never reaped; SIZE is ignored;
+ *       prints "zombie PID"),
+ *       exec (exec:MICROSECONDS:PATH: that long after "ready", execs PATH with no
+ *       arguments, replacing the address space mid-inspect).
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -25,7 +31,11 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/types.h>
 #include <unistd.h>
+
+/* The name the hostile kind gives its file. */
+#define HOSTILE_NAME "evil\x1b" "[31mred\x07" "bell\n" "line\xff" ".bin"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -100,6 +110,8 @@ int main(int argc, char **argv)
 		fprintf(stderr, "usage: pinctl-test-holder KIND:SIZE[:PATH] ...\n");
 		return 2;
 	}
+	const char *exec_path = NULL;
+	unsigned long exec_delay = 0;
 	for (int i = 1; i < argc; i++) {
 		char *spec = argv[i];
 		char *colon = strchr(spec, ':');
@@ -108,6 +120,16 @@ int main(int argc, char **argv)
 			return 2;
 		}
 		size_t kl = (size_t)(colon - spec);
+		if (kl == 4 && strncmp(spec, "exec", 4) == 0) {
+			char *end;
+			exec_delay = strtoul(colon + 1, &end, 10);
+			if (*end != ':' || !end[1]) {
+				fprintf(stderr, "pinctl-test-holder: '%s' needs exec:MICROSECONDS:PATH\n", spec);
+				return 2;
+			}
+			exec_path = end + 1;
+			continue;
+		}
 		size_t len = parse_size(colon + 1, spec);
 		char *p;
 #define IS(k) (kl == strlen(k) && strncmp(spec, k, kl) == 0)
@@ -174,6 +196,33 @@ int main(int argc, char **argv)
 			for (size_t off = 0; off < len && off < filelen; off += page)
 				sink += p[off];
 			(void)sink;
+		} else if (IS("hostile")) {
+			char *dir = strchr(colon + 1, ':');
+			char path[4096];
+			if (!dir) {
+				fprintf(stderr, "pinctl-test-holder: '%s' needs hostile:SIZE:DIR\n", spec);
+				return 2;
+			}
+			snprintf(path, sizeof(path), "%s/%s", dir + 1, HOSTILE_NAME);
+			int fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW, 0600);
+			if (fd < 0 || ftruncate(fd, (off_t)len))
+				die("create", dir + 1);
+			p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED)
+				die("mmap", dir + 1);
+			close(fd);
+			volatile char sink = 0;
+			for (size_t off = 0; off < len; off += page)
+				sink += p[off];
+			(void)sink;
+		} else if (IS("zombie")) {
+			pid_t child = fork();
+			if (child < 0)
+				die("fork", spec);
+			if (child == 0)
+				_exit(0);
+			printf("zombie %d\n", (int)child);
+			continue;
 		} else {
 			fprintf(stderr, "pinctl-test-holder: unknown kind in '%s'\n", spec);
 			return 2;
@@ -188,6 +237,11 @@ int main(int argc, char **argv)
 	sigaction(SIGINT, &sa, NULL);
 	printf("ready\n");
 	fflush(stdout);
+	if (exec_path) {
+		usleep(exec_delay);
+		execl(exec_path, exec_path, (char *)NULL);
+		die("exec", exec_path);
+	}
 	char buf[64];
 	while (!stop) {
 		ssize_t n = read(0, buf, sizeof(buf));

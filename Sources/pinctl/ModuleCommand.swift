@@ -33,7 +33,7 @@ struct Module: ParsableCommand {
 
         func run() throws {
             do {
-                print(try ModuleControl.load(path: path))
+                print(TerminalEscaping.escape(try ModuleControl.load(path: path)))
             } catch {
                 throw fail(error)
             }
@@ -46,7 +46,7 @@ struct Module: ParsableCommand {
 
         func run() throws {
             do {
-                print(try ModuleControl.unload())
+                print(TerminalEscaping.escape(try ModuleControl.unload()))
             } catch {
                 throw fail(error)
             }

@@ -27,6 +27,8 @@ final class Holder {
     let stdin = Pipe()
     let stdout = Pipe()
     private(set) var regions: [String: (start: UInt64, size: UInt64)] = [:]
+    /// Every line the holder printed up to "ready" ("region ...", "zombie PID").
+    private(set) var lines: [Substring] = []
     var pid: Int32 { process.processIdentifier }
 
     init(_ specs: [String], launcher: [String] = []) throws {
@@ -48,7 +50,8 @@ final class Holder {
             if d.isEmpty { throw HolderError.exited(text) }
             text += String(decoding: d, as: UTF8.self)
         }
-        for line in text.split(separator: "\n") where line.hasPrefix("region ") {
+        lines = text.split(separator: "\n")
+        for line in lines where line.hasPrefix("region ") {
             let f = line.split(separator: " ")
             regions[String(f[1])] = (UInt64(f[2].dropFirst(2), radix: 16)!, UInt64(f[3])!)
         }

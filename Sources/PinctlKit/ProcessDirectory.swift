@@ -1,0 +1,110 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// /proc/PID opened once, as a directory: every file of the process is opened relative to
+/// it (openat), so once the process is reaped the files are gone (ENOENT) instead of being
+/// those of whichever process the pid is given to next. And whether the address space that
+/// was read is still the one being inspected (the process may exit or exec meanwhile).
+public final class ProcessDirectory {
+    public let process: ProcessRef
+    let fd: FileDescriptor
+
+    public init(_ process: ProcessRef) throws(PinctlError) {
+        self.process = process
+        let path = "/proc/\(process.pid)"
+        while true {
+            let raw = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+            if raw >= 0 {
+                fd = FileDescriptor(raw: raw, path: path)
+                return
+            }
+            if errno == EINTR { continue }
+            throw process.classify(lastError("open", path), file: "")
+        }
+    }
+
+    /// Opens FILE of this process, read-only.
+    public func open(_ file: String) throws(PinctlError) -> FileDescriptor {
+        do {
+            return try openAt(file)
+        } catch {
+            // pagemap (and mem) of a kernel thread or zombie: ESRCH, as if it were gone.
+            if error.errno == ESRCH || error.errno == ENOENT { throw addressSpaceGone(while: "") }
+            throw process.classify(error, file: file)
+        }
+    }
+
+    func openAt(_ file: String) throws(SyscallError) -> FileDescriptor {
+        while true {
+            let raw = openat(fd.raw, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
+            if raw >= 0 { return FileDescriptor(raw: raw, path: process.path(file)) }
+            if errno == EINTR { continue }
+            throw lastError("open", process.path(file))
+        }
+    }
+
+    /// The bytes of a /proc text file of this process.
+    public func readBytes(_ file: String) throws(PinctlError) -> [UInt8] {
+        let f = try open(file)
+        do {
+            return try f.readAll()
+        } catch {
+            throw process.classify(error, file: file)
+        }
+    }
+
+    public func readText(_ file: String) throws(PinctlError) -> String {
+        String(decoding: try readBytes(file), as: UTF8.self)
+    }
+
+    /// What the process is now, from /proc/PID/stat: running (with an address space), a
+    /// zombie, a kernel thread, or gone.
+    public enum State: Equatable, Sendable {
+        case live
+        case zombie
+        case kernelThread
+        case gone
+    }
+
+    /// PF_KTHREAD in the flags field of /proc/PID/stat.
+    static let kernelThreadFlag: UInt64 = 0x0020_0000
+
+    public func state() -> State {
+        guard let bytes = try? openAt("stat").readAll() else { return .gone }
+        return Self.state(ofStat: bytes)
+    }
+
+    /// "pid (comm) S ppid pgrp session tty tpgid flags ...": comm may hold spaces and ')', so
+    /// the fields start after the last ')'.
+    static func state(ofStat bytes: [UInt8]) -> State {
+        guard let close = bytes.lastIndex(of: UInt8(ascii: ")")) else { return .gone }
+        let fields = bytes[(close + 1)...].split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == ProcText.newline })
+        guard fields.count > 6, let state = fields[0].first else { return .gone }
+        if state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") || state == UInt8(ascii: "x") { return .zombie }
+        if let flags = NumberParsing.digits(fields[6], radix: 10), flags & kernelThreadFlag != 0 { return .kernelThread }
+        return .live
+    }
+
+    /// The error for an address space that is missing or went away while it was read: a
+    /// kernel thread and a zombie have none; a process that exited or exec'd took it along.
+    public func addressSpaceGone(while doing: String) -> PinctlError {
+        let pid = process.pid
+        switch state() {
+        case .kernelThread:
+            return .noAddressSpace(
+                "process \(pid) has no address space (kernel thread): it has no user memory to inspect; give a user process's pid")
+        case .zombie:
+            return .noAddressSpace(
+                "process \(pid) has no address space (zombie): it exited \(doing.isEmpty ? "" : "while \(doing) ")and its parent has not reaped it"
+            )
+        case .gone:
+            if doing.isEmpty { return .processNotFound(pid: pid) }
+            return .noAddressSpace("process \(pid) exited while \(doing): nothing to report; run again on a live process")
+        case .live:
+            return .noAddressSpace(
+                "process \(pid) replaced its address space (execve)\(doing.isEmpty ? "" : " while \(doing)"): the report would mix two programs; run again"
+            )
+        }
+    }
+}
