@@ -9,7 +9,7 @@
 #
 # Options:
 #   --kernel SERIES    6.1 or 6.12; repeatable. Default: both.
-#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 240.
+#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 480.
 #   --serial           run the VMs one after the other (default: in parallel when there are
 #                      two or more CPUs; the output is printed per kernel either way).
 #   --keep DIR         build in DIR and keep it (payloads, build logs, console logs).
@@ -45,7 +45,7 @@ die() {
 }
 
 series=()
-timeout_s=240
+timeout_s=480
 parallel=auto
 keep=
 install=1
@@ -273,8 +273,11 @@ run_vm() {
 	[ "$verbose" -eq 0 ] || vflag=(-v)
 	local t0
 	t0=$(date +%s)
+	# slub_debug=FZPU: a use-after-free read shows 0x6b poison, a write corrupts a red zone
+	# that the allocator reports. Two vCPUs so that the suite's threads really race.
 	"$repo/scripts/vm-run.sh" "${vflag[@]}" --kernel "$rel" --payload "$k/payload" \
-		--timeout "$timeout_s" --memory 2048 --console-log "$k/console.log" \
+		--timeout "$timeout_s" --memory 2048 --cpus 2 --append "slub_debug=FZPU" \
+		--console-log "$k/console.log" \
 		-- 'sh /pinctl/guest.sh' >"$k/tap.txt" 2>"$k/vm-run.err" || rc=$?
 	echo "$rc $(($(date +%s) - t0))" >"$k/result"
 }

@@ -30,7 +30,7 @@ wait_pidfile() {
 # 1: unload and load through pinctl's own finit_module/delete_module.
 [ -e /sys/module/pinctl ] || insmod pinctl.ko
 { $P module unload && $P module load /pinctl/pinctl.ko && $P module status --json; } >/tmp/out 2>&1
-check "pinctl module unload, load and status" has '"abiVersion":1'
+check "pinctl module unload, load and status" has '"abiVersion":2'
 
 # 2: a long-term kmod pin holds: collapse and soft-offline refused, every page held.
 $P pin --method kmod --verify --for 0 --json anon:8M >/tmp/out 2>&1
@@ -96,7 +96,7 @@ check "module unloads once every holder has exited" has 'unloaded pinctl'
 check "pinctl module load without a path loads the DKMS-installed module" sh -c \
 	"grep -q '\"installedAt\":\"/lib/modules/$(uname -r)/updates/dkms/pinctl.ko' /tmp/out &&
 	 grep -q '^loaded /lib/modules/$(uname -r)/updates/dkms/pinctl.ko' /tmp/out &&
-	 grep -q '\"abiVersion\":1' /tmp/out && grep -q '\"loaded\":true' /tmp/out"
+	 grep -q '\"abiVersion\":2' /tmp/out && grep -q '\"loaded\":true' /tmp/out"
 grep '^loaded' /tmp/out | sed 's/^/# /'
 
 # 11: module bench: BENCH's in-kernel times beside the ioctls', for PIN and GET, fast and not.
