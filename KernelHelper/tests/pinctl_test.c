@@ -7,11 +7,13 @@
  * totals line, exit status 0 only when nothing failed.
  *
  *   pinctl_test [PATH/TO/pinctl.ko]
+ *   pinctl_test --as-nobody PROGRAM [ARGS...]   (runs PROGRAM as nobody)
  *
  * The .ko path lets the last test unload and reload the module. An ext2/3/4
  * file system mounted at $PINCTL_TEST_EXT_DIR (default /mnt/ext) enables the
  * file-backed tests that need a file system with writeback; tmpfs has none.
- * PINCTL_FUZZ_SEED fixes the fuzzer's seed.
+ * PINCTL_FUZZ_SEED fixes the fuzzer's seed; PINCTL_TEST_ONLY=a,b runs only
+ * the tests named (the others are reported as skipped).
  *
  * Built statically by scripts/vm-test.sh: gcc -static -I KernelHelper/include.
  */
@@ -1861,6 +1863,7 @@ struct race_ctx {
 	int fd;
 	char *mem;
 	volatile int stop;
+	volatile uint64_t last;	/* the newest handle a PIN returned */
 	long pins, bad, unpinned;
 	uint64_t worst;
 };
@@ -1878,9 +1881,16 @@ static void *race_pinner(void *arg)
 		if (ioctl(c->fd, PINCTL_IOC_PIN, &p))
 			continue;
 		__atomic_add_fetch(&c->pins, 1, __ATOMIC_RELAXED);
+		c->last = p.handle;
 		if (p.pinned != 1 || !p.handle || p.handle > UINT32_MAX) {
 			__atomic_add_fetch(&c->bad, 1, __ATOMIC_RELAXED);
 			c->worst = p.pinned != 1 ? p.pinned : p.handle;
+		}
+		/* Keep handles flowing: the file holds at most 1024. */
+		if (i % 2) {
+			struct pinctl_unpin u = { .handle = p.handle };
+
+			ioctl(c->fd, PINCTL_IOC_UNPIN, &u);
 		}
 	}
 	return NULL;
@@ -1889,10 +1899,11 @@ static void *race_pinner(void *arg)
 static void *race_guesser(void *arg)
 {
 	struct race_ctx *c = arg;
-	uint64_t h = 1;
+	unsigned int i = 0;
 
 	while (!c->stop) {
-		struct pinctl_unpin u = { .handle = h };
+		/* The handles PIN is about to hand out, or just did. */
+		struct pinctl_unpin u = { .handle = c->last + 1 + i++ % 3 };
 
 		if (!ioctl(c->fd, PINCTL_IOC_UNPIN, &u)) {
 			__atomic_add_fetch(&c->unpinned, 1, __ATOMIC_RELAXED);
@@ -1902,8 +1913,6 @@ static void *race_guesser(void *arg)
 				c->worst = u.unpinned;
 			}
 		}
-		/* The next handles PIN will hand out, and a few behind. */
-		h = h >= 4096 ? 1 : h + 1;
 	}
 	return NULL;
 }
@@ -3577,8 +3586,23 @@ static void parse_kernel_version(void)
 		sscanf(u.release, "%d.%d", &kver_major, &kver_minor);
 }
 
+/* Is @name in the comma-separated @list? */
+static bool selected(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == 0))
+			return true;
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
+	const char *only = getenv("PINCTL_TEST_ONLY");
 	int passed = 0, failed = 0, skipped = 0;
 	struct utsname u;
 
@@ -3593,6 +3617,16 @@ int main(int argc, char **argv)
 		return pin_inherited_main(argv[2]);
 	if (argc > 3 && !strcmp(argv[1], "--fuzz-exec"))
 		return fuzz_exec_main(argv[2], argv[3]);
+	/* For scripts/vm/guest-pinctl-cli.sh: run a command as nobody. */
+	if (argc > 2 && !strcmp(argv[1], "--as-nobody")) {
+		if (become_nobody()) {
+			perror("pinctl_test --as-nobody");
+			return 125;
+		}
+		execv(argv[2], argv + 2);
+		perror(argv[2]);
+		return 127;
+	}
 	{
 		/* One CPU's LRU batches to drain: see lru_drain(). */
 		cpu_set_t set;
@@ -3629,6 +3663,12 @@ int main(int argc, char **argv)
 		pid_t pid;
 
 		skip_reason[0] = 0;
+		if (only && !selected(only, t->name)) {
+			printf("ok %zu %s # SKIP not in PINCTL_TEST_ONLY\n", i + 1,
+			       t->name);
+			skipped++;
+			continue;
+		}
 		if (t->setup)
 			t->setup();
 		fflush(stdout);
