@@ -26,9 +26,13 @@
 # scripts/vm/guest-pinctl.sh, which loads the module, runs the suite and unloads it. busybox
 # provides insmod, rmmod, losetup, mke2fs and mount.
 #
-# Output: each kernel's TAP under a "== KERNEL ==" header, then one summary line per kernel and
-# a totals line. Exit status 0 only when every test passed (or skipped) on every kernel and each
-# run reported a complete plan; 1 otherwise; 64 on a usage error.
+# Each guest boots with slub_debug=FZPU (a use-after-free read shows as 0x6b poison) and two
+# vCPUs; the suite sets panic_on_warn=1 around its fuzz.
+#
+# Output: each kernel's TAP under a "== KERNEL ==" header, then one summary line per kernel,
+# the ioctls the fuzz ran on each, the bench figures and a totals line. Exit status 0 only
+# when every test passed (or skipped) on every kernel and each run reported a complete plan;
+# 1 otherwise; 64 on a usage error.
 set -euo pipefail
 
 prog=vm-test
@@ -338,6 +342,10 @@ for s in "${series[@]}"; do
 	echo
 done
 printf '%s\n' "${summary[@]}"
+# How hard each kernel was fuzzed (the suite's own count, printed as a TAP diagnostic).
+for s in "${series[@]}"; do
+	tr -d '\r' <"$work/${krel[$s]}/tap.txt" | sed -n "s/^# fuzz: \([0-9]*\) ioctls on this kernel$/$prog: ${krel[$s]}: fuzz: \1 ioctls/p"
+done
 # The BENCH figures (printed, never judged): in-kernel pin/unpin against the ioctl path.
 for s in "${series[@]}"; do
 	tr -d '\r' <"$work/${krel[$s]}/tap.txt" | sed -n "s/^# bench: /$prog: ${krel[$s]}: /p"

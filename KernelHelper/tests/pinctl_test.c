@@ -2802,6 +2802,29 @@ static void fuzz_one(struct fuzz_proc *fp, char *argbuf)
 			p->mem_fd = fuzz_mem_fd(fp);
 		if (rnd() % 20 == 0)
 			p->reserved[rnd() % 4] = rnd();
+		if (rnd() % 2) {
+			/* Well-formed: real pins for the chaos to work on. */
+			static const uint32_t ok[] = {
+				PINCTL_PIN_LONGTERM,
+				PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE,
+				PINCTL_PIN_LONGTERM | PINCTL_PIN_FAST,
+				PINCTL_PIN_LONGTERM | PINCTL_PIN_REMOTE,
+				PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE |
+				PINCTL_PIN_REMOTE,
+				PINCTL_PIN_GET, PINCTL_PIN_WRITE,
+			};
+			uint64_t at = rnd() % FUZZ_BUF_PAGES;
+
+			p->addr = (uintptr_t)fp->buf + at * psz;
+			p->nr_pages = 1 + rnd() % (FUZZ_BUF_PAGES - at < 64 ?
+						   FUZZ_BUF_PAGES - at : 64);
+			p->flags = ok[rnd() % ARRAY_SIZE(ok)];
+			p->mem_fd = p->flags & PINCTL_PIN_REMOTE ?
+				    fuzz_mem_fd(fp) : 0;
+			p->pfns = rnd() % 4 ? 0 : (uintptr_t)fp->buf +
+						  300 * psz;
+			memset(p->reserved, 0, sizeof(p->reserved));
+		}
 		break;
 	}
 	case 2: {	/* unpin: guessed handles */
