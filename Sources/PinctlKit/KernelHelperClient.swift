@@ -67,6 +67,22 @@ public final class KernelHelper {
 
     func fail(_ call: String, _ object: String) -> SyscallError { lastError("ioctl(\(call))", object) }
 
+    private var abiChecked = false
+
+    /// PIN, QUERY and BENCH only with a module of this client's ABI: ABI 1 read the field that
+    /// now carries a /proc/PID/mem descriptor as a pid, so an old module would pin in whichever
+    /// process that number names.
+    func requireABI() throws(PinctlError) {
+        if abiChecked { return }
+        let v = try version()
+        guard v.abiVersion == UInt32(PINCTL_ABI_VERSION) else {
+            throw .refused(
+                "the loaded pinctl module speaks ABI \(v.abiVersion) and this pinctl ABI \(PINCTL_ABI_VERSION): unload it (pinctl module unload) and load the module built from this source (make -C KernelHelper, or DKMS)"
+            )
+        }
+        abiChecked = true
+    }
+
     public func version() throws(PinctlError) -> KernelHelperVersion {
         var v = pinctl_version()
         guard cpinctl_kmod_version(fd.raw, &v) == 0 else { throw .system(fail("PINCTL_IOC_VERSION", fd.path)) }
@@ -119,6 +135,7 @@ public final class KernelHelper {
     public func pin(
         addr: UInt64, pages: UInt64, flags: KernelPinFlags, memory: FileDescriptor?, pid: Int32 = 0, wantPFNs: Bool = false
     ) throws(PinctlError) -> (handle: UInt64, pfns: [UInt64]) {
+        try requireABI()
         var pfns = [UInt64](repeating: 0, count: wantPFNs ? Int(pages) : 0)
         var p = pinctl_pin()
         p.addr = addr
@@ -188,6 +205,7 @@ public final class KernelHelper {
     /// Per-page refcount, mapcount and pin state of [addr, addr + pages*4K) in this process
     /// (or `pid`), without faulting anything in. PFNs are nil unless this descriptor is shown them.
     public func query(addr: UInt64, pages: UInt64, pid: Int32? = nil) throws(PinctlError) -> [KernelPageState] {
+        try requireABI()
         let mem: FileDescriptor?
         if let pid { mem = try Self.openProcessMemory(pid: pid) } else { mem = nil }
         var out: [KernelPageState] = []
@@ -230,6 +248,7 @@ public final class KernelHelper {
     public func bench(addr: UInt64, pages: UInt64, flags: KernelPinFlags, iterations: UInt32) throws(PinctlError) -> (
         getNs: UInt64, putNs: UInt64
     ) {
+        try requireABI()
         var b = pinctl_bench()
         b.addr = addr
         b.nr_pages = pages
