@@ -541,6 +541,48 @@ static bool pinctl_refs_ok(struct page **pages, unsigned long nr)
 }
 
 /**
+ * pinctl_stack_gap() - does a range reach unmapped addresses just below a
+ * stack (VM_GROWSDOWN) VMA?
+ * @mm: the mm the range is in.
+ * @start: page-aligned start.
+ * @nr: pages.
+ *
+ * From 6.5 GUP no longer grows stacks: asked for an address up to 64 KiB
+ * below one it fails, and logs "GUP no longer grows the stack" with a
+ * stack dump (hourly; gup_vma_lookup()). 6.1 grew the stack instead. The
+ * module refuses such a range itself, on every kernel, as
+ * access_remote_vm() avoids the message. A VMA mapped there after this
+ * check (by the caller's own threads) can still reach it.
+ *
+ * Return: true if GUP would look below a stack for some page of the range.
+ */
+static bool pinctl_stack_gap(struct mm_struct *mm, unsigned long start,
+			     unsigned long nr)
+{
+	unsigned long end = start + (nr << PAGE_SHIFT), pos = start, top;
+	struct vm_area_struct *vma;
+	bool hit = false;
+
+	if (mmap_read_lock_killable(mm))
+		return false;	/* GUP will fail with -EINTR itself */
+	while (pos < end) {
+		vma = find_vma(mm, pos);
+		if (!vma)
+			break;
+		/* The highest page of the range in the hole below @vma. */
+		top = min(end, vma->vm_start) - PAGE_SIZE;
+		if (vma->vm_start > pos && (vma->vm_flags & VM_GROWSDOWN) &&
+		    vma->vm_start - top <= 65536) {
+			hit = true;
+			break;
+		}
+		pos = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return hit;
+}
+
+/**
  * pinctl_gup() - pin (or get) every page of a range into one page array,
  * as mm/gup_test.c does (BENCH's baseline), or nothing.
  * @mm: current->mm.
@@ -716,6 +758,8 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
 	struct page **scratch;
 	long ret = 0;
 
+	if (pinctl_stack_gap(mm, addr, nr))
+		return -EFAULT;
 	scratch = kvmalloc_array(min(nr, PINCTL_GUP_CHUNK), sizeof(*scratch),
 				 GFP_KERNEL);
 	if (!scratch)
@@ -1383,6 +1427,10 @@ static long pinctl_ioctl_bench(struct pinctl_file *pf, void __user *argp)
 	ret = pinctl_charge(&charge, mm, b.nr_pages);
 	if (ret)
 		goto out_unreserve;
+	if (pinctl_stack_gap(mm, b.addr, b.nr_pages)) {
+		ret = -EFAULT;
+		goto out_uncharge;
+	}
 	pages = pinctl_alloc_pages(b.nr_pages);
 	if (!pages) {
 		ret = -ENOMEM;

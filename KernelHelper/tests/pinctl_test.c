@@ -3150,6 +3150,7 @@ static const char *const bad_kmsg[] = {
 	"Call Trace", "UBSAN", "KASAN", "Bad page", "refcount_t:",
 	"list_add corruption", "list_del corruption", "Poison overwritten",
 	"Object padding overwritten", "Redzone overwritten",
+	"no longer grows the stack",
 };
 
 /* Kernel log records since @kfd was opened that look like trouble. */
@@ -3311,6 +3312,68 @@ static int fuzz_phase(const char *name, bool user, long target, int max_sec,
 	CHECKF(r == 0, "%d suspicious kernel log lines", r);
 	r = reload_module();
 	CHECKF(r == 0, "rmmod and insmod after %s: %s", name, strerror(-r));
+	return PASS;
+}
+
+/* The start of this process's [stack] VMA, or 0. */
+static uintptr_t stack_vma_start(void)
+{
+	char line[512];
+	uintptr_t lo = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]")) {
+			lo = strtoull(line, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return lo;
+}
+
+/*
+ * From 6.5 GUP asked for an address just below a stack logs "GUP no longer
+ * grows the stack" with a stack dump; 6.1 grew the stack. The module refuses
+ * such a range (EFAULT) on both, before GUP, and the stack stays as it was.
+ */
+static int test_below_stack_refused_without_stack_dump(void)
+{
+	static const uint32_t flags[] = {
+		PINCTL_PIN_LONGTERM, PINCTL_PIN_LONGTERM | PINCTL_PIN_FAST,
+		PINCTL_PIN_LONGTERM | PINCTL_PIN_REMOTE,
+	};
+	int fd = dev_open(), self = mem_open(0), kfd, bad;
+	uintptr_t s0 = stack_vma_start();
+	char *below = (char *)(s0 - psz);
+
+	CHECK(fd >= 0 && self > 0 && s0);
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	CHECK(kfd >= 0);
+	lseek(kfd, 0, SEEK_END);
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		int mfd = (flags[i] & PINCTL_PIN_REMOTE) ? self : 0;
+
+		CHECKF(do_pin(fd, below, 1, flags[i], mfd, NULL, NULL) == -EFAULT,
+		       "flags %#x", flags[i]);
+		/* Reaching up into the stack from below it, too. */
+		CHECKF(do_pin(fd, below - psz, 4, flags[i], mfd, NULL, NULL) ==
+		       -EFAULT, "flags %#x, into the stack", flags[i]);
+	}
+	{
+		struct pinctl_bench b = { .addr = (uintptr_t)below,
+					  .nr_pages = 1, .iterations = 1 };
+
+		CHECK(xioctl(fd, PINCTL_IOC_BENCH, &b) == -EFAULT);
+	}
+	CHECKF(stack_vma_start() == s0, "[stack] grew from %#lx to %#lx",
+	       (unsigned long)s0, (unsigned long)stack_vma_start());
+	bad = kmsg_bad_lines(kfd);
+	close(kfd);
+	CHECKF(bad == 0, "%d suspicious kernel log lines", bad);
+	CHECK(vmpin_kb() == 0);
+	close(fd);
 	return PASS;
 }
 
@@ -3596,6 +3659,7 @@ static const struct test tests[] = {
 	{ "hugetlb_in_zone_movable_longterm_refused_before_6_6",
 	  test_hugetlb_in_zone_movable_longterm_refused_before_6_6, 60,
 	  save_hugepages_movable, restore_hugepages_movable, false },
+	T(below_stack_refused_without_stack_dump, 10),
 	T(fuzz_processes_threads_fork_exec_remote, 300),
 	T(dmesg_clean, 10),
 	T(module_unload_and_reload, 30),
