@@ -959,6 +959,19 @@ static int test_remote_named_by_proc_mem_fd(void)
 		r = mem_open(parent);
 		if (r != -EACCES && r != -EPERM)
 			_exit(11);
+		/* O_PATH runs no open(), so no ptrace check: never a target. */
+		{
+			char path[64];
+			int opath;
+
+			snprintf(path, sizeof(path), "/proc/%d/mem", parent);
+			opath = open(path, O_PATH | O_CLOEXEC);
+			if (opath >= 0 &&
+			    do_pin(fd, p, 1,
+				   PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+				   opath, NULL, NULL) != -EBADF)
+				_exit(17);
+		}
 		self = mem_open(0);
 		if (self <= 0 ||
 		    do_pin(fd, mine, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
@@ -992,8 +1005,20 @@ static int test_remote_named_by_proc_mem_fd(void)
 	}
 	CHECK(waitpid(pid, &status, 0) == pid);
 	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	       "child status %#x (10 setuid, 11 open of root's mem, 12 own mem, 13 setup, 14 EINVAL, 15 EBADF, 16 inherited)",
+	       "child status %#x (10 setuid, 11 open of root's mem, 12 own mem, 13 setup, 14 EINVAL, 15 EBADF, 16 inherited, 17 O_PATH)",
 	       status);
+	/* A kernel thread has no mm: 6.1 opens its mem file (ESRCH at PIN). */
+	{
+		int kmem = mem_open(2);
+
+		if (kmem > 0)
+			CHECK(do_pin(fd, p, 1,
+				     PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+				     kmem, NULL, NULL) == -ESRCH);
+		else
+			CHECKF(kmem == -ESRCH, "open /proc/2/mem: %s",
+			       strerror(-kmem));
+	}
 	/* The child's pin of our page is held by the shared file. */
 	CHECK(query1(fd, p, 0).refcount == 1 + PIN_BIAS);
 	close(fd);
