@@ -1927,8 +1927,8 @@ static void *race_guesser(void *arg)
 	unsigned int i = 0;
 
 	while (!c->stop) {
-		/* The handles PIN is about to hand out, or just did. */
-		struct pinctl_unpin u = { .handle = c->last + 1 + i++ % 3 };
+		/* The handle PIN just handed out, or those it is about to. */
+		struct pinctl_unpin u = { .handle = c->last + i++ % 4 };
 
 		if (!ioctl(c->fd, PINCTL_IOC_UNPIN, &u)) {
 			__atomic_add_fetch(&c->unpinned, 1, __ATOMIC_RELAXED);
