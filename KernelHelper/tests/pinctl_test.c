@@ -26,6 +26,7 @@
 #include <limits.h>
 #include <pthread.h>
 #include <linux/capability.h>
+#include <linux/loop.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
@@ -42,6 +43,7 @@
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -3252,6 +3254,69 @@ static int reload_module(void)
 	return 0;
 }
 
+#define SWAP_IMG "/tmp/pinctl-swap.img"
+#define SWAP_BYTES (32UL << 20)
+
+/*
+ * A swap device for the fuzz, so that MADV_PAGEOUT of (pinned) ranges really
+ * writes pages out: a loop device over a file, with a version 1 swap header
+ * (what mkswap writes). Its path in @dev; 0 or -errno.
+ */
+static int fuzz_swap_on(char *dev, size_t len)
+{
+	char *hdr = calloc(1, psz);
+	uint32_t *info = (uint32_t *)(hdr + 1024);
+	int ctl, nr, img = -1, loop = -1, ret = 0;
+
+	if (!hdr)
+		return -ENOMEM;
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	nr = ctl < 0 ? -1 : ioctl(ctl, LOOP_CTL_GET_FREE);
+	if (ctl >= 0)
+		close(ctl);
+	if (nr < 0) {
+		ret = -errno;
+		goto out;
+	}
+	snprintf(dev, len, "/dev/loop%d", nr);
+	img = open(SWAP_IMG, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	info[0] = 1;				/* version */
+	info[1] = SWAP_BYTES / psz - 1;		/* last_page */
+	memcpy(hdr + psz - 10, "SWAPSPACE2", 10);
+	if (img < 0 || ftruncate(img, SWAP_BYTES) ||
+	    pwrite(img, hdr, psz, 0) != psz) {
+		ret = -errno;
+		goto out;
+	}
+	for (int i = 0; i < 100 && loop < 0; i++) {
+		loop = open(dev, O_RDWR | O_CLOEXEC);
+		if (loop < 0)
+			usleep(10000);
+	}
+	if (loop < 0 || ioctl(loop, LOOP_SET_FD, img) || swapon(dev, 0))
+		ret = -errno;
+out:
+	if (loop >= 0)
+		close(loop);
+	if (img >= 0)
+		close(img);
+	free(hdr);
+	return ret;
+}
+
+static void fuzz_swap_off(const char *dev)
+{
+	int loop;
+
+	swapoff(dev);
+	loop = open(dev, O_RDWR | O_CLOEXEC);
+	if (loop >= 0) {
+		ioctl(loop, LOOP_CLR_FD, 0);
+		close(loop);
+	}
+	unlink(SWAP_IMG);
+}
+
 /*
  * A fuzz phase: 3 processes x (3 ioctl threads + 1 chaos thread), as
  * nobody or root, until @target ioctls or @max_sec; panic_on_warn=1
@@ -3267,12 +3332,20 @@ static int fuzz_phase(const char *name, bool user, long target, int max_sec,
 	int kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
 	const char *env = getenv("PINCTL_FUZZ_SEED");
 	struct timespec t0, t;
+	char swapdev[32] = "";
+	long swapped = 0;
 	pid_t w[3];
 	uint64_t seed;
 	long acq, rel;
 	int r;
 
 	CHECK(fz && kfd >= 0);
+	r = fuzz_swap_on(swapdev, sizeof(swapdev));
+	if (r) {
+		diag("%s: no swap device (%s): MADV_PAGEOUT moves nothing",
+		     name, strerror(-r));
+		swapdev[0] = 0;
+	}
 	lseek(kfd, 0, SEEK_END);
 	memset(fz, 0, sizeof(*fz));
 	fz->target_ioctls = target;
@@ -3303,10 +3376,19 @@ static int fuzz_phase(const char *name, bool user, long target, int max_sec,
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec >= max_sec)
 			fz->stop = 1;
+		if (swapdev[0] && meminfo_kb("SwapTotal") -
+				  meminfo_kb("SwapFree") > swapped)
+			swapped = meminfo_kb("SwapTotal") -
+				  meminfo_kb("SwapFree");
 		usleep(20000);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	write_long_file("/proc/sys/kernel/panic_on_warn", panic_on_warn);
+	if (swapdev[0]) {
+		diag("%s: up to %ld kB swapped out by MADV_PAGEOUT", name,
+		     swapped);
+		fuzz_swap_off(swapdev);
+	}
 	if (user)
 		dev_mode_0600();
 	*ran += fz->ioctls;
