@@ -30,6 +30,9 @@ shift $((OPTIND - 1))
 
 root=$PWD
 out=$root/.build-fuzz
+# The toolchain's clang, whose compiler-rt matches swiftc's (Debian's clang need not be there).
+toolchain_bin=$(dirname "$(command -v swiftc)")
+clang=$toolchain_bin/clang
 mkdir -p "$out/obj" "$out/CPinctl" "$out/corpus" "$out/artifacts" "$out/logs"
 
 if [ $# -gt 0 ]; then
@@ -63,7 +66,7 @@ c_objs=()
 for c in Sources/CPinctl/*.c; do
     o=$out/obj/$(basename "$c" .c).o
     if [ ! -f "$o" ] || [ -n "$(find "$c" Sources/CPinctl/include -newer "$o" | head -1)" ]; then
-        clang -fsanitize=fuzzer-no-link,address -O1 -g -D_GNU_SOURCE -ISources/CPinctl/include -c "$c" -o "$o"
+        "$clang" -fsanitize=fuzzer-no-link,address -O1 -g -D_GNU_SOURCE -ISources/CPinctl/include -c "$c" -o "$o"
     fi
     c_objs+=("$o")
 done
