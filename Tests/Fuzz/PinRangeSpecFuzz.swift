@@ -25,7 +25,9 @@ public func fuzzPinRangeSpec(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int3
         require(bytes > 0 && bytes % page == 0, "\(spec): size \(bytes) is zero or not page-aligned")
         canonical = "memfd:\(bytes)"
     case .shm(let name, let bytes):
-        require(!name.isEmpty && !name.contains("/") && name != "." && name != "..", "shm name '\(name)' is not one file name")
+        require(
+            !name.isEmpty && !name.utf8.contains(UInt8(ascii: "/")) && name != "." && name != "..",
+            "shm name '\(name)' is not one file name")
         require(bytes > 0 && bytes % page == 0, "\(spec): size \(bytes) is zero or not page-aligned")
         canonical = "shm:\(name):\(bytes)"
     case .file(let path, let offset, let length):
@@ -38,7 +40,7 @@ public func fuzzPinRangeSpec(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int3
         }
         // Paths with the separators (or a future escape character) have no canonical form here.
         canonical =
-            path.contains(where: { "+@\\%".contains($0) })
+            path.utf8.contains(where: { "+@\\%".utf8.contains($0) })
             ? nil : "file:\(path)@\(offset)" + (length.map { "+\($0)" } ?? "")
     }
     if let canonical {
