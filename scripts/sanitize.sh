@@ -38,12 +38,14 @@ for kind in "${kinds[@]}"; do
 
     echo "== sanitize $kind: swift build --build-tests --sanitize=$kind --scratch-path $scratch"
     start=$SECONDS
-    swift build --build-tests --sanitize="$kind" --scratch-path "$scratch" 2>&1 |
-        grep -v "warning: Cannot export local symbol '__asan_" || true
-    [ "${PIPESTATUS[0]}" = 0 ] || {
-        echo "sanitize $kind: build failed" >&2
+    # gold warns once per ASan register helper it cannot export; the rest of the log is shown.
+    build_status=0
+    swift build --build-tests --sanitize="$kind" --scratch-path "$scratch" >"$root/$scratch/build.log" 2>&1 || build_status=$?
+    grep -v "warning: Cannot export local symbol '__asan_" "$root/$scratch/build.log" || true
+    if [ "$build_status" != 0 ]; then
+        echo "sanitize $kind: build failed (exit $build_status)" >&2
         exit 1
-    }
+    fi
     echo "sanitize $kind: built in $((SECONDS - start)) s"
 
     start=$SECONDS
