@@ -4,7 +4,9 @@
 # Builds pinctl and its test holder, checks the Swift format, runs the unit tests on
 # captured /proc text and the live tests against this machine's kernel (as root: the
 # live tests need /proc/kpageflags and CAP_SYS_ADMIN; without root they are skipped
-# with the reason printed), then the KernelHelper VM suite (scripts/vm-test.sh).
+# with the reason printed), the same tests under AddressSanitizer and ThreadSanitizer
+# (scripts/sanitize.sh), every parser's libFuzzer target for FUZZ_SECONDS each
+# (scripts/fuzz.sh, default 30), then the KernelHelper VM suite (scripts/vm-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,6 +21,17 @@ swift format lint --strict -r Sources Tests Package.swift
 echo "== swift test"
 # Serially: live suites share the machine (zram swap, compaction, hugetlb reservations).
 swift test --skip-build --no-parallel
+
+# Each in its own scratch path (.build-asan, .build-tsan, .build-fuzz); each prints its time.
+start=$SECONDS
+echo "== scripts/sanitize.sh (AddressSanitizer, ThreadSanitizer)"
+scripts/sanitize.sh address thread
+echo "== scripts/sanitize.sh: $((SECONDS - start)) s"
+
+start=$SECONDS
+echo "== scripts/fuzz.sh (${FUZZ_SECONDS:-30} s per target)"
+scripts/fuzz.sh
+echo "== scripts/fuzz.sh: $((SECONDS - start)) s"
 
 # The KernelHelper module and pinctl against it, in QEMU on Debian's 6.1 and 6.12 kernels
 # (the host kernel cannot load modules). Installs QEMU, the kernels and headers when missing.

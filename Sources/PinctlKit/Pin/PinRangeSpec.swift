@@ -16,11 +16,14 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
     /// `anon:SIZE[,thp|,hugetlb|,nothp]`, `memfd:SIZE`, `shm:NAME:SIZE`, `file:PATH[@OFFSET][+LEN]`.
     public static func parse(_ text: String) throws(PinctlError) -> PinRangeSpec {
         let usage = "write anon:SIZE[,thp|,hugetlb|,nothp], memfd:SIZE, shm:NAME:SIZE or file:PATH[@OFFSET][+LEN] (sizes with K, M, G)"
-        guard let colon = text.firstIndex(of: ":") else {
+        // Separators are found in bytes: on Characters, a scalar that joins one into its
+        // grapheme (U+0600 before "@", a combining mark after it) hid it, and the rest was
+        // read as part of the path.
+        guard let colon = text.utf8.firstIndex(of: UInt8(ascii: ":")) else {
             throw .invalidInput("'\(text)' is not a range: \(usage)")
         }
         let kind = text[..<colon]
-        let rest = text[text.index(after: colon)...]
+        let rest = text[text.utf8.index(after: colon)...]
         func size(_ s: Substring, align: UInt64 = PagemapReader.pageSize) throws(PinctlError) -> UInt64 {
             guard let v = NumberParsing.parseSize(s), v > 0 else {
                 throw .invalidInput("'\(text)': '\(s)' is not a size above zero: \(usage)")
@@ -50,24 +53,26 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
         case "memfd":
             return .memfd(size: try size(rest))
         case "shm":
-            guard let c = rest.lastIndex(of: ":"), c != rest.startIndex else {
+            guard let c = rest.utf8.lastIndex(of: UInt8(ascii: ":")), c != rest.startIndex else {
                 throw .invalidInput("'\(text)': shm needs a name and a size: shm:NAME:SIZE")
             }
             let name = String(rest[..<c])
-            guard !name.contains("/"), name != ".", name != ".." else {
+            // In bytes: "\u{600}/" is one Character, and /dev/shm/\u{600}/x is a subdirectory.
+            guard !name.utf8.contains(UInt8(ascii: "/")), name != ".", name != ".." else {
                 throw .invalidInput("'\(text)': a shm name is one file name in /dev/shm, without '/'")
             }
-            return .shm(name: name, size: try size(rest[rest.index(after: c)...]))
+            return .shm(name: name, size: try size(rest[rest.utf8.index(after: c)...]))
         case "file":
             var path = rest
             var length: UInt64? = nil
             var offset: UInt64 = 0
-            if let plus = path.lastIndex(of: "+"), let l = NumberParsing.parseSize(path[path.index(after: plus)...]) {
+            if let plus = path.utf8.lastIndex(of: UInt8(ascii: "+")), let l = NumberParsing.parseSize(path[path.utf8.index(after: plus)...])
+            {
                 guard l > 0 else { throw .invalidInput("'\(text)': the length is zero: give +LEN above 0 or leave it out") }
                 length = l
                 path = path[..<plus]
             }
-            if let at = path.lastIndex(of: "@"), let o = NumberParsing.parseSize(path[path.index(after: at)...]) {
+            if let at = path.utf8.lastIndex(of: UInt8(ascii: "@")), let o = NumberParsing.parseSize(path[path.utf8.index(after: at)...]) {
                 offset = o
                 path = path[..<at]
             }
