@@ -105,12 +105,14 @@ for t in "${targets[@]}"; do
     echo "== fuzz $t: ${seconds} s"
     start=$SECONDS
     # New inputs go to the first corpus directory (the work copy); the seeds are only read.
+    dirs=("$work")
+    [ -d "$seeds" ] && dirs+=("$seeds") || echo "fuzz $t: no seed corpus in $seeds: starting from nothing"
     # libFuzzer's deadly-signal handler reports a Swift trap with ASan's stack; the Swift
     # runtime's own backtracer would race it (and trips ASan reading the shadow gap).
-    if SWIFT_BACKTRACE=enable=no "$out/fuzz-$t" "${args[@]}" "$work" "$seeds" >"$log" 2>&1; then
+    if SWIFT_BACKTRACE=enable=no "$out/fuzz-$t" "${args[@]}" "${dirs[@]}" >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
         cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-        echo "fuzz $t: ok, ${runs:-?} inputs in $((SECONDS - start)) s, $cov, corpus $(ls "$work" | wc -l) + $(ls "$seeds" | wc -l) seeds"
+        echo "fuzz $t: ok, ${runs:-?} inputs in $((SECONDS - start)) s, $cov, corpus $(ls "$work" | wc -l) + $(ls "$seeds" 2>/dev/null | wc -l) seeds"
     else
         status=$?
         failed+=("$t")
