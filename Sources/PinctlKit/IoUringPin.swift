@@ -46,9 +46,15 @@ public final class IoUringPin: Pinner {
             iovs.append(iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(range.base + off)), iov_len: Int(len)))
             off += len
         }
-        let rc = iovs.withUnsafeBufferPointer { cpinctl_io_uring_register_buffers(fd, $0.baseAddress, UInt32($0.count)) }
-        if rc != 0 {
-            let e = lastError("io_uring_register(IORING_REGISTER_BUFFERS)", "\(range.spec)")
+        // ENOMEM is the RLIMIT_MEMLOCK charge: retried briefly, as a killed holder's comes back late.
+        // (Not when the range alone is over the limit: no charge coming back would fit it.)
+        let transient: Set<Int32> = ProcessLimits.memlockAllows(range.length) ? [ENOMEM, EAGAIN] : []
+        let failed = ChargeRetry.run(transient: transient) {
+            let rc = iovs.withUnsafeBufferPointer { cpinctl_io_uring_register_buffers(fd, $0.baseAddress, UInt32($0.count)) }
+            return rc == 0 ? nil : errno
+        }
+        if let failed {
+            let e = SyscallError(call: "io_uring_register(IORING_REGISTER_BUFFERS)", object: "\(range.spec)", errno: failed)
             release()
             switch e.errno {
             case ENOMEM where !ProcessLimits.memlockAllows(range.length):
