@@ -18,12 +18,16 @@ public final class Pidfile {
     /// Kept open for the hold: an inode number cannot be reused while it is open, so the
     /// device and inode comparison in `remove` cannot mistake a new file for ours.
     private var file: FileDescriptor?
+    /// The O_TMPFILE made by `prepare`, holding the pid, not yet linked in.
+    private var nameless: FileDescriptor?
 
     private init(path: String, dir: FileDescriptor, name: String) {
         self.path = path
         self.dir = dir
         self.name = name
     }
+
+    var pidText: [UInt8] { Array("\(getpid())\n".utf8) }
 
     /// Opens the pidfile's directory and checks that the name is free; writes nothing.
     public static func prepare(_ path: String) throws(PinctlError) -> Pidfile {
@@ -56,7 +60,28 @@ public final class Pidfile {
             )
         }
         try checkFree(dir: dir, name: name, path: path)
-        return Pidfile(path: path, dir: dir, name: name)
+        let pidfile = Pidfile(path: path, dir: dir, name: name)
+        try pidfile.makeNameless()
+        return pidfile
+    }
+
+    /// The O_TMPFILE with the pid in it; where the file system has none, a probe that the
+    /// directory takes a new file (created and removed at once).
+    private func makeNameless() throws(PinctlError) {
+        let tmp = openat(dir.raw, ".", CPINCTL_O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o644)
+        if tmp >= 0 {
+            let fd = FileDescriptor(raw: tmp, path: path)
+            try writeAll(fd.raw, pidText)
+            nameless = fd
+            return
+        }
+        let e = errno
+        guard e == EOPNOTSUPP || e == EISDIR || e == EINVAL else { throw createFailure(e) }
+        let probe = ".\(name).pinctl-probe-\(getpid())"
+        let fd = openat(dir.raw, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
+        guard fd >= 0 else { throw createFailure(errno) }
+        close(fd)
+        _ = unlinkat(dir.raw, probe, 0)
     }
 
     static func checkFree(dir: FileDescriptor, name: String, path: String) throws(PinctlError) {
@@ -71,41 +96,39 @@ public final class Pidfile {
         }
     }
 
-    /// Writes the pid; fails, writing nothing, if the name exists by now.
+    /// Gives the pidfile its name; fails, writing nothing, if the name exists by now.
     public func write() throws(PinctlError) {
-        let text = Array("\(getpid())\n".utf8)
-        // O_TMPFILE: the file has its content before it has a name.
-        let tmp = openat(dir.raw, ".", CPINCTL_O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o644)
-        if tmp >= 0 {
-            let fd = FileDescriptor(raw: tmp, path: path)
-            try writeAll(fd.raw, text)
+        if let fd = nameless {
+            nameless = nil
             if linkat(AT_FDCWD, "/proc/self/fd/\(fd.raw)", dir.raw, name, AT_SYMLINK_FOLLOW) != 0 {
-                throw linkFailure(errno)
+                throw createFailure(errno)
             }
             try remember(fd)
             return
         }
         // File systems without O_TMPFILE: create the name exclusively, never through a link.
         let fd = openat(dir.raw, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw linkFailure(errno) }
+        guard fd >= 0 else { throw createFailure(errno) }
         let owned = FileDescriptor(raw: fd, path: path)
         try remember(owned)
         do throws(PinctlError) {
-            try writeAll(owned.raw, text)
+            try writeAll(owned.raw, pidText)
         } catch {
             remove()
             throw error
         }
     }
 
-    private func linkFailure(_ e: Int32) -> PinctlError {
-        if e == EEXIST {
+    private func createFailure(_ e: Int32) -> PinctlError {
+        let errName = SyscallError.name(of: e)
+        switch e {
+        case EEXIST:
             return .invalidInput("--pidfile \(path) appeared while pinning: pinctl never writes over an existing file: give another path")
+        case EACCES, EPERM:
+            return .permissionDenied("--pidfile \(path): \(errName) creating it: give a path in a directory you can write")
+        default:
+            return .invalidInput("--pidfile \(path): \(dir.path) takes no new file (\(errName)): give a path on a writable file system")
         }
-        if e == EACCES || e == EPERM {
-            return .permissionDenied("--pidfile \(path): \(SyscallError.name(of: e)) creating it: give a path in a directory you can write")
-        }
-        return .system(SyscallError(call: "create", object: path, errno: e))
     }
 
     private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(PinctlError) {

@@ -89,6 +89,7 @@ struct HostilePinInputTests {
         Row(
             issueRow: 11, args: ["--pidfile", "/nonexistent/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput,
             names: "/nonexistent/pinctl.pid"),
+        Row(issueRow: 11, args: ["--pidfile", "/proc/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput, names: "/proc/pinctl.pid"),
         // 13: a path with + or @ is read only as written: unescaped, they must be a length or offset.
         Row(issueRow: 13, args: ["file:\(scratch)/v+one"], status: ExitStatus.invalidInput, names: "+one"),
         Row(issueRow: 13, args: ["file:\(scratch)/v\\x"], status: ExitStatus.invalidInput, names: "\\x"),
@@ -296,7 +297,7 @@ struct HostilePinInputTests {
         let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
         #expect(p.terminationReason == .exit)
         #expect(p.terminationStatus == ExitStatus.interrupted, "\(e)")
-        #expect(e.contains("interrupted") && e.contains("released"), "\(e)")
+        #expect(e.contains("interrupted by \(TerminationSignals.name(sig))") && e.contains("released"), "\(e)")
     }
 
     /// Row 10: a range over the memory cgroup's headroom is refused with the numbers before
