@@ -79,8 +79,8 @@ public enum PinPreflight {
 
     /// Bytes of memory pinning `spec` by `method` faults in that are not there yet: none for
     /// read faults of private anonymous memory (they map the zero page), none for hugetlb
-    /// (its own reserved pool: mmap refuses when short) and file: (page cache the kernel can
-    /// reclaim or already holds), the unallocated part of an existing shm object.
+    /// (its own reserved pool: mmap refuses when short), none for file: unless the method
+    /// locks the page cache (mlock, kmod), the unallocated part of an existing shm object.
     static func newMemory(_ spec: PinRangeSpec, method: PinMethod, write: Bool, uffdZeroFill: Bool) -> UInt64 {
         switch spec {
         case .anon(let size, _, let hugetlb, _):
@@ -95,7 +95,14 @@ public enum PinPreflight {
             }
             let allocated = UInt64(st.st_blocks).multipliedReportingOverflow(by: 512).partialValue
             return size > allocated ? size - allocated : 0
-        case .file: return 0
+        case .file(let path, let offset, let len):
+            // Page cache is reclaimable until locked: only methods that hold pages need it all
+            // resident at once (MemAvailable already counts what of it is cached).
+            guard method == .mlock || method == .kmod else { return 0 }
+            var st = stat()
+            guard stat(path, &st) == 0 else { return 0 }
+            let size = roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
+            return len ?? (size > offset ? size - offset : 0)
         }
     }
 

@@ -72,6 +72,10 @@ struct HostilePinInputTests {
         // 9: what the kernel refuses, told with the fix.
         Row(issueRow: 9, args: ["--write", "anon:64T"], status: ExitStatus.refused, names: "anon:64 TiB"),
         Row(issueRow: 9, args: ["--method", "populate", "anon:64T"], status: ExitStatus.refused, names: "anon:64 TiB"),
+        // 10: locking more page cache than the machine has (a sparse 15 TiB file).
+        Row(
+            issueRow: 10, args: ["--method", "mlock", "file:\(scratch)/sparse"], status: ExitStatus.refused,
+            names: "\(scratch)/sparse@0x0 by mlock"),
         Row(issueRow: 9, args: ["shm:\(String(repeating: "n", count: 256)):4K"], status: ExitStatus.invalidInput, names: "255 bytes"),
         Row(
             issueRow: 9, args: ["shm:pinctl-hostile-dir:4K"], status: ExitStatus.invalidInput,
@@ -114,6 +118,11 @@ struct HostilePinInputTests {
             chmod(s, 0o1777)
             try Data(repeating: 1, count: 8192).write(to: URL(fileURLWithPath: "\(s)/data"))
             try Data().write(to: URL(fileURLWithPath: "\(s)/empty"))
+            let sparse = open("\(s)/sparse", O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
+            if sparse >= 0 {
+                _ = ftruncate(sparse, 15 << 40)
+                close(sparse)
+            }
             try Data("keep\n".utf8).write(to: URL(fileURLWithPath: "\(s)/pid-existing"))
             try Data("victim\n".utf8).write(to: URL(fileURLWithPath: "\(s)/victim"))
             symlink("\(s)/victim", "\(s)/pid-link")
