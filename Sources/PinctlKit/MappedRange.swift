@@ -56,7 +56,11 @@ public final class MappedRange {
         case .anon(let size, let thp, let hugetlb, let noTHP):
             if hugetlb {
                 let result = Result { () throws(SyscallError) in
-                    try MemorySyscalls.mmap(length: size, prot: rw, flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x40000 /* MAP_HUGETLB */)
+                    // MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT): the 2 MiB pages the size was rounded to,
+                    // whatever the default huge page size (1 GiB with default_hugepagesz=1G).
+                    try MemorySyscalls.mmap(
+                        length: size, prot: rw,
+                        flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x40000 /* MAP_HUGETLB */ | (21 << 26) /* MAP_HUGE_2MB */)
                 }
                 if case .failure(let e) = result, e.errno == ENOMEM {
                     throw PinctlError.invalidInput(

@@ -51,14 +51,14 @@ public enum TerminationSignals {
         let deadline = seconds.map { MonotonicClock.now() + $0 }
         let watchStdout = stdoutIsPipeOrSocket()
         while true {
-            if watchStdout && stdoutReaderGone() { return SIGPIPE }
-            var info = siginfo_t()
             var slice = watchStdout ? 0.25 : 3600.0
             if let deadline {
                 let left = deadline - MonotonicClock.now()
                 if left <= 0 { return nil }
                 slice = min(slice, left)
             }
+            if watchStdout && stdoutReaderGone() { return SIGPIPE }
+            var info = siginfo_t()
             var ts = timespec(tv_sec: Int(slice), tv_nsec: Int((slice - Double(Int(slice))) * 1e9))
             let sig = sigtimedwait(&s, &info, &ts)
             if sig > 0 { return sig }

@@ -347,6 +347,36 @@ struct HostilePinInputTests {
         try PinCounters.expectBalanced()
     }
 
+    /// Row 10: a pin waits for the cgroup's pin lock (another pin checking and charging, or a
+    /// user holding the flock) before it maps anything, and a signal ends the wait.
+    @Test func pinWaitsForTheCgroupPinLockAndASignalEndsTheWait() throws {
+        let cg = try #require(
+            TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+        defer { cg.remove() }
+        let lock = open(cg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try #require(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        defer { close(lock) }
+
+        let waiting = try PinHolderStart(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--method", "mlock", "anon:16M"])
+        usleep(300_000)
+        #expect(waiting.process.isRunning && access(waiting.pidfile, F_OK) != 0, "nothing is pinned while the lock is held")
+        kill(waiting.process.processIdentifier, SIGTERM)
+        waiting.process.waitUntilExit()
+        let e = String(decoding: waiting.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(waiting.process.terminationStatus == ExitStatus.interrupted && e.contains("waiting for other pins"), "\(e)")
+
+        let next = try PinHolderStart(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--method", "mlock", "anon:16M"])
+        usleep(300_000)
+        #expect(access(next.pidfile, F_OK) != 0)
+        flock(lock, LOCK_UN)
+        let deadline = Date().addingTimeInterval(Bounded.limit)
+        while access(next.pidfile, F_OK) != 0 && next.process.isRunning && Date() < deadline { usleep(10_000) }
+        #expect(access(next.pidfile, F_OK) == 0, "the pin goes ahead once the lock is free")
+        kill(next.process.processIdentifier, SIGTERM)
+        next.process.waitUntilExit()
+        #expect(next.process.terminationStatus == 0)
+    }
+
     /// Row 12: right after a holder is SIGKILLed, a limited user's re-pin gets the charge back
     /// (retried briefly) instead of being refused while the kernel returns it.
     @Test func repinRightAfterSIGKILLOfAHolderSucceeds() throws {
@@ -380,6 +410,30 @@ struct HostilePinInputTests {
         let r = try pinctl(["pin", "--for", text, "anon:4K"])
         #expect(r.status == ExitStatus.usage, "--for '\(text)': \(r.status) \(r.stderr)")
         #expect(!r.stderr.contains("Fatal error"))
+    }
+}
+
+/// A `pinctl pin` started with a --pidfile, not waited for (PinHolder waits for the pidfile).
+final class PinHolderStart {
+    let process = Process()
+    let pidfile = "/tmp/pinctl-hostile-\(getpid())-\(UUID().uuidString.prefix(8)).pid"
+    let err = Pipe()
+
+    init(_ argv: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        let pin = argv.firstIndex(of: "pin")! + 1
+        process.arguments = Array(argv[1..<pin]) + ["--pidfile", pidfile] + Array(argv[pin...])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        unlink(pidfile)
     }
 }
 
