@@ -82,6 +82,12 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
         guard !name.contains("/"), name != ".", name != "..", !name.utf8.contains(0) else {
             throw .invalidInput("'\(text)': a shm name is one file name in /dev/shm, without '/' (and not '.' or '..')")
         }
+        guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
+            let shown = name.unicodeScalars.map {
+                $0.value < 0x20 || $0.value == 0x7f ? "\\x" + ($0.value < 0x10 ? "0" : "") + String($0.value, radix: 16) : String($0)
+            }
+            throw .invalidInput("shm name '\(shown.joined())' has control characters (newline, escape...): give a printable name")
+        }
         guard name.utf8.count <= maxNameBytes else {
             throw .invalidInput(
                 "'\(text)': the shm name is \(name.utf8.count) bytes; /dev/shm takes names of at most \(maxNameBytes) bytes (ENAMETOOLONG): give a shorter name"
