@@ -29,12 +29,21 @@ public final class IoUringPin: Pinner {
         }
         try PopulatePin.populate(range, write: true, progress: progress)
         var params = io_uring_params()
-        let fd = cpinctl_io_uring_setup(1, &params)
-        guard fd >= 0 else {
-            let e = lastError("io_uring_setup", "1 entry")
+        // The ring's own memory is charged too (6.18): a killed holder's may still be on its way back.
+        var fd: Int32 = -1
+        let setupFailed = ChargeRetry.run(transient: [ENOMEM, EAGAIN]) {
+            fd = cpinctl_io_uring_setup(1, &params)
+            return fd >= 0 ? nil : errno
+        }
+        if let setupFailed {
+            let e = SyscallError(call: "io_uring_setup", object: "1 entry", errno: setupFailed)
             switch e.errno {
             case ENOSYS: throw .refused("io_uring is not built into this kernel (ENOSYS): use --method mlock")
             case EPERM: throw .refused("io_uring_setup refused (EPERM): kernel.io_uring_disabled is set: clear it or use --method mlock")
+            case ENOMEM, EAGAIN:
+                throw .refused(
+                    "\(range.spec): io_uring_setup refused (\(e.errnoName)): the user's RLIMIT_MEMLOCK budget (which the ring's memory is charged to) is used up: raise it (`ulimit -l`), grant CAP_IPC_LOCK, or use --method mlock"
+                )
             default: throw .system(e)
             }
         }

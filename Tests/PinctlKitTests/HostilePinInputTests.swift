@@ -89,6 +89,7 @@ struct HostilePinInputTests {
         Row(
             issueRow: 9, args: ["file:/sys/kernel/mm/transparent_hugepage/enabled"], status: ExitStatus.invalidInput,
             names: "/sys/kernel/mm"),
+        Row(issueRow: 9, args: ["file:/etc/shadow"], status: ExitStatus.permissionDenied, names: "/etc/shadow", asNobody: true),
         // 11: a pidfile in a directory that is not there is refused before pinning.
         Row(
             issueRow: 11, args: ["--pidfile", "/nonexistent/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput,
