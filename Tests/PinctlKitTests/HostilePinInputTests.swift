@@ -323,7 +323,8 @@ struct HostilePinInputTests {
     /// Row 10: a range over the memory cgroup's headroom is refused with the numbers before
     /// anything is mapped (and --dry-run says the same); concurrent pins in one cgroup are
     /// admitted one at a time, so none is OOM-killed.
-    @Test func memoryCgroupLimitIsCheckedBeforePinning() throws {
+    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    func memoryCgroupLimitIsCheckedBeforePinning() throws {
         let cg = try #require(
             TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
         defer { cg.remove() }
@@ -360,7 +361,8 @@ struct HostilePinInputTests {
 
     /// Row 10: a pin waits for the cgroup's pin lock (another pin checking and charging, or a
     /// user holding the flock) before it maps anything, and a signal ends the wait.
-    @Test func pinWaitsForTheCgroupPinLockAndASignalEndsTheWait() throws {
+    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    func pinWaitsForTheCgroupPinLockAndASignalEndsTheWait() throws {
         let cg = try #require(
             TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
         defer { cg.remove() }
@@ -540,6 +542,13 @@ enum PinCounters {
 struct TestCgroup {
     let directory: String
     let v2: Bool
+
+    /// A child memory cgroup can be made here (and is removed again at once).
+    static let available: Bool = {
+        guard isRoot, let cg = make(limit: 1 << 30) else { return false }
+        cg.remove()
+        return true
+    }()
 
     static func make(limit: UInt64) -> TestCgroup? {
         guard let text = try? readProcText("/proc/self/cgroup") else { return nil }
