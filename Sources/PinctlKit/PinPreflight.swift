@@ -14,6 +14,7 @@ public enum PinPreflight {
         if case .file(let path, _, _) = spec, write, access(path, W_OK) != 0 {
             common.append("\(path) is not writable by this user: --write needs it writable")
         }
+        if case .shm(let name, _) = spec, let why = ShmObject.existingProblem(name: name) { common.append(why) }
         if backing == .hugetlb, let free = freeHugePages(), free * PinRangeSpec.hugeSize < bytes {
             common.append("only \(free) free 2 MiB hugetlb pages for \(humanBytes(bytes)): raise vm.nr_hugepages")
         }

@@ -95,6 +95,23 @@ final class ShmObject {
         return ShmObject(fd: fd, dir: dir, name: name, created: false, stat: st)
     }
 
+    /// What `open` would refuse about an object already at /dev/shm/NAME, for --dry-run
+    /// (read with lstat: nothing is opened); nil when the name is free or usable.
+    static func existingProblem(name: String) -> String? {
+        let path = "\(directory)/\(name)"
+        var st = stat()
+        guard lstat(path, &st) == 0 else { return nil }
+        switch st.st_mode & S_IFMT {
+        case S_IFLNK: return "\(path) is a symbolic link: pinctl never follows links in /dev/shm: remove it or choose another name"
+        case S_IFREG:
+            guard st.st_uid == geteuid() else {
+                return "\(path) belongs to uid \(st.st_uid), not to you (uid \(geteuid())): choose another name or run as its owner"
+            }
+            return nil
+        default: return "\(path) is \(RegularFile.typeName(st.st_mode)), not a shm object: choose another name"
+        }
+    }
+
     /// Unlinks the object if pinctl created it and the name still names it; safe to call twice.
     func removeIfCreated() {
         guard created, !removed else { return }

@@ -189,6 +189,8 @@ struct HostilePinInputTests {
         }
         var st = stat()
         #expect(lstat("/dev/shm/pinctl-hostile-link", &st) == 0 && st.st_mode & S_IFMT == S_IFLNK, "the planted link is left as it was")
+        let dry = try Bounded.run([builtBinary("pinctl"), "pin", "--dry-run", "shm:pinctl-hostile-link:1M"])
+        #expect(dry.status == 0 && dry.stdout.contains("mlock     no") && dry.stdout.contains("symbolic link"), "\(dry.stdout)")
     }
 
     /// Row 2: an object pinctl created is removed on release; one the caller owned stays.
