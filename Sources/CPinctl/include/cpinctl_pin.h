@@ -52,5 +52,11 @@ int cpinctl_eventfd_cloexec_nonblock(unsigned int initval);
 /** pthread_setname_np(pthread_self(), name): a GNU extension Swift's Glibc hides. */
 int cpinctl_name_this_thread(const char *name);
 
+/* ---- files pin opens (RegularFile, ShmObject, Pidfile): GNU flags Swift's Glibc hides ---- */
+/** O_PATH: resolve a path to a descriptor without opening the file (no FIFO wait, no device open). */
+extern const int CPINCTL_O_PATH;
+/** O_TMPFILE: a nameless file in a directory, linked in once written. */
+extern const int CPINCTL_O_TMPFILE;
+
 #endif /* __linux__ */
 #endif /* CPINCTL_PIN_H */
