@@ -106,12 +106,13 @@ import Testing
 
     @Test(arguments: kernels) func capturedTHPCollapsesToOneRowPerHugePage(_ kernel: String) throws {
         let thp = try Self.capture(kernel).pages().filter { $0.kind == "thp" }
-        var b = PageRowBuilder(collapse: true)
+        var b = PageRowBuilder(collapse: true, capacity: thp.count + 1)
+        defer { b.deallocate() }
         for p in thp {
             b.add(va: p.va, entry: p.entry.raw, flags: p.flags?.rawValue, inherited: false, mapcount: p.count, cgroup: nil)
         }
         let rows = b.finish()
         #expect(rows.count == 2)
-        #expect(rows.allSatisfy { $0.count == 512 && $0.compound && $0.flags.contains("compound_head") })
+        #expect(rows.allSatisfy { $0.count == 512 && $0.compound && $0.flags & KPageFlags.compoundHead.rawValue != 0 })
     }
 }

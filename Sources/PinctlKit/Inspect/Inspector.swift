@@ -28,7 +28,11 @@ public final class Inspector {
         self.tables = tables
     }
 
-    public func inspect(_ target: InspectTarget, options: InspectOptions = InspectOptions()) throws(PinctlError) -> InspectReport {
+    /// The report, with every row in `pages` when `options.rows` (for small ranges and
+    /// tests); `sink` streams the rows instead and `pages` stays empty.
+    public func inspect(_ target: InspectTarget, options: InspectOptions = InspectOptions(), sink: (any InspectSink)? = nil)
+        throws(PinctlError) -> InspectReport
+    {
         let directory = try ProcessDirectory(process)
         // pagemap first: it holds the address space it was opened on, so a live one after
         // smaps was read proves smaps was read whole (a seq_file read stops short, silently,
@@ -40,7 +44,23 @@ public final class Inspector {
         let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
         var opts = options
         if case .address = target { opts.rows = true }
+        var touched: [Int] = []
+        for s in segments where touched.last != s.vmaIndex { touched.append(s.vmaIndex) }
+        let vmaReports = touched.map { VMAReport(smaps[$0]) }
+        let kernel = Self.kernelRelease()
+
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
+        var helperUsed = false
+        if opts.rows, let helper = try KernelHelper.open() {
+            let pid = process.isSelf ? nil : process.pid
+            walker.kernelQuery = { (start, pages) throws(PinctlError) in try Self.kernelState(helper, start: start, pages: pages, pid: pid)
+            }
+            helperUsed = true
+        }
+        if let sink {
+            try sink.begin(InspectHead(pid: process.pid, target: target.description, kernel: kernel, vmas: vmaReports))
+            if opts.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
+        }
         for seg in segments {
             let entry = smaps[seg.vmaIndex]
             let hugePages: UInt64
@@ -51,8 +71,6 @@ public final class Inspector {
             }
             try walker.walk(seg, hugePages: hugePages)
         }
-        var touched: [Int] = []
-        for s in segments where touched.last != s.vmaIndex { touched.append(s.vmaIndex) }
 
         var notes: [String] = []
         if walker.scanUsed && !opts.rows {
@@ -74,34 +92,22 @@ public final class Inspector {
         if walker.pfnHidden {
             notes.append("PFNs hidden: pagemap shows PFN 0 unless opened with CAP_SYS_ADMIN; run as root")
         }
-        var rows = opts.rows ? walker.finishRows() : []
-        var helperUsed = false
-        if opts.rows, let helper = try KernelHelper.open() {
-            try Self.addKernelState(&rows, segments: segments, helper: helper, process: process)
-            helperUsed = true
-        }
+        let names = KPageFlagNames.running
         return InspectReport(
-            pid: process.pid, target: target.description, kernel: Self.kernelRelease(),
-            vmas: touched.map { VMAReport(smaps[$0]) },
-            pages: rows,
+            pid: process.pid, target: target.description, kernel: kernel,
+            vmas: vmaReports,
+            pages: sink == nil ? walker.rows.map { PageRow($0, names: names) } : [],
             summary: summary, pfnHidden: walker.pfnHidden,
             pageTablesUnavailable: tables.unavailable.map { "\($0.file): \($0.reason)" },
             kernelHelper: helperUsed, notes: notes)
     }
 
-    /// Refcount and pin state of each row's first page, from /dev/pinctl's QUERY.
-    static func addKernelState(_ rows: inout [PageRow], segments: [Segment], helper: KernelHelper, process: ProcessRef) throws(PinctlError)
+    /// Refcount and pin state of a chunk's pages, from /dev/pinctl's QUERY (one entry per
+    /// page; each row takes its first page's).
+    static func kernelState(_ helper: KernelHelper, start: UInt64, pages: UInt64, pid: Int32?) throws(PinctlError)
+        -> [KernelPageState]
     {
-        var state: [UInt64: KernelPageState] = [:]
-        for seg in segments {
-            let pages = try helper.query(addr: seg.start, pages: seg.pages, pid: process.isSelf ? nil : process.pid)
-            for (i, p) in pages.enumerated() { state[seg.start + UInt64(i) << PagemapReader.pageShift] = p }
-        }
-        for i in rows.indices {
-            guard let va = NumberParsing.parseUInt64(Substring(rows[i].address)), let s = state[va], s.pfn != nil else { continue }
-            rows[i].refcount = s.refcount
-            rows[i].dmaPinned = s.dmaPinned
-        }
+        try helper.query(addr: start, pages: pages, pid: pid)
     }
 
     public static func kernelRelease() -> String {

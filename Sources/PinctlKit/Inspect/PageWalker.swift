@@ -26,6 +26,12 @@ final class PageWalker {
     private var bitCounts = [UInt64](repeating: 0, count: 64)
     private var anonExclusive: UInt64 = 0
     private var rowBuilder: PageRowBuilder
+    /// Receives the rows closed in each chunk (streaming); nil collects them in `rows`.
+    var rowSink: ((UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) -> Void)?
+    /// Rows kept when there is no sink.
+    private(set) var rows: [PageRowFacts] = []
+    /// The KernelHelper's view of a chunk's pages (refcount, DMA pin), when it is loaded.
+    var kernelQuery: ((_ start: UInt64, _ pages: UInt64) throws(PinctlError) -> [KernelPageState])?
     private(set) var pfnHidden = false
     private(set) var pagesRead: UInt64 = 0
     private(set) var scanUsed = false
@@ -49,7 +55,7 @@ final class PageWalker {
         counts = .allocate(capacity: n)
         cgroups = .allocate(capacity: n)
         valid = .allocate(capacity: n)
-        rowBuilder = PageRowBuilder(collapse: options.collapse)
+        rowBuilder = PageRowBuilder(collapse: options.collapse, capacity: n + 2)
     }
 
     deinit {
@@ -58,6 +64,7 @@ final class PageWalker {
         counts.deallocate()
         cgroups.deallocate()
         valid.deallocate()
+        rowBuilder.deallocate()
     }
 
     /// `hugePages`: pages per huge page in this VMA (512 for THP, KernelPageSize/4K for hugetlb).
@@ -108,11 +115,30 @@ final class PageWalker {
                     for k in got..<want { entries[k] = 0 }
                 }
                 readTables(base: va, n: want, huge: huge, hugeCursor: &hugeCursor, hugePages: hugePages)
-                accumulate(base: va, n: want)
+                let kernel = options.rows ? try kernelQuery?(va, UInt64(want)) : nil
+                accumulate(base: va, n: want, kernel: kernel)
+                if options.rows { try drainRows() }
                 pagesRead += UInt64(want)
                 va += UInt64(want) << PagemapReader.pageShift
             }
         }
+        // A row never spans two VMAs (nor two segments of a target).
+        if options.rows {
+            rowBuilder.close()
+            try drainRows()
+        }
+    }
+
+    /// Hands the rows closed so far to the sink (or keeps them), and reuses the buffer.
+    private func drainRows() throws(PinctlError) {
+        let closed = rowBuilder.closedRows
+        guard !closed.isEmpty else { return }
+        if let rowSink {
+            try rowSink(closed)
+        } else {
+            rows.append(contentsOf: closed)
+        }
+        rowBuilder.drained()
     }
 
     /// Since 6.15 the kernel fills a PMD-mapped huge page's pagemap entries from one flags
@@ -225,7 +251,7 @@ final class PageWalker {
 
     /// Counters for one chunk, kept in locals: stored properties of a class pay an
     /// exclusivity check on every access, which costs more than the work per page.
-    private func accumulate(base: UInt64, n: Int) {
+    private func accumulate(base: UInt64, n: Int, kernel: [KernelPageState]?) {
         let mask = PagemapEntry.pfnMask
         let pageSize = PagemapReader.pageSize
         var s = summary
@@ -236,6 +262,8 @@ final class PageWalker {
         let headBit = KPageFlags.compoundHead.rawValue, tailBit = KPageFlags.compoundTail.rawValue
         let anonBit = KPageFlags.anon.rawValue, bit34 = KPageFlags.mappedToDisk.rawValue
         let rows = options.rows
+        var builder = rowBuilder
+        defer { rowBuilder = builder }
         bitCounts.withUnsafeMutableBufferPointer { bits in
             func countFlags(_ f: UInt64, times: UInt64) {
                 var b = f
@@ -326,10 +354,11 @@ final class PageWalker {
                 }
                 countEntryBits(e, times: 1)
                 if rows {
-                    rowBuilder.add(
+                    builder.add(
                         va: va, entry: e, flags: pageFlags, inherited: v & Self.inheritedFlags != 0,
                         mapcount: v & Self.hasCount != 0 ? counts[k] : nil,
-                        cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil)
+                        cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil,
+                        kernel: kernel.flatMap { k < $0.count ? $0[k] : nil })
                 }
                 k += 1
             }
@@ -341,9 +370,6 @@ final class PageWalker {
         self.runLength = runLength
         pfnHidden = hidden
     }
-
-    /// The rows, closed; call once after the last walk.
-    func finishRows() -> [PageRow] { rowBuilder.finish() }
 
     /// Fills the derived totals; call once after the last walk.
     func finishSummary() -> PageSummary {
