@@ -275,9 +275,10 @@ struct StreamingInspectTests {
         }
     }
 
-    /// --json-lines: vma records, page records, then one summary record; each line a JSON
+    /// --json-lines: page records, then vma records (smaps is read after the walk, so rows
+    /// do not wait for its page-table walk), then one summary record; each line a JSON
     /// object; the same rows as --json.
-    @Test func jsonLinesAreVMAThenPageThenSummaryRecords() throws {
+    @Test func jsonLinesArePageThenVMAThenSummaryRecords() throws {
         let h = try Holder(["anon:64K", "untouched:64K"])
         defer { h.stop() }
         let a = h.region("anon"), u = h.region("untouched")
@@ -289,17 +290,21 @@ struct StreamingInspectTests {
             try #require(try JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any])
         }
         let types = records.map { $0["type"] as? String ?? "?" }
-        let firstPage = try #require(types.firstIndex(of: "page"))
-        #expect(types[..<firstPage].allSatisfy { $0 == "vma" } && firstPage >= 1)
-        #expect(types.last == "summary" && types.dropLast().suffix(from: firstPage).allSatisfy { $0 == "page" })
+        let firstVMA = try #require(types.firstIndex(of: "vma"))
+        #expect(firstVMA >= 1 && types[..<firstVMA].allSatisfy { $0 == "page" })
+        #expect(types.last == "summary" && types.dropLast().suffix(from: firstVMA).allSatisfy { $0 == "vma" })
+        let firstPage = 0
+        let vmaRecords = records.filter { $0["type"] as? String == "vma" }
+        #expect(vmaRecords.allSatisfy { ($0["start"] as? String)?.hasPrefix("0x") == true && $0["smaps"] is [String: Any] })
         let summary = try #require(records.last)
         #expect(summary["pid"] as? Int == Int(h.pid) && summary["present"] as? Int == 16)
         #expect(summary["flagCounts"] is [String: Any] && summary["notes"] is [String])
         let doc = try pinctl(["inspect", "--json", "\(h.pid)", target])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(doc.stdout.utf8)) as? [String: Any])
         let pages = try #require(json["pages"] as? [[String: Any]])
-        #expect(pages.count == records.count - firstPage - 1)
-        for (p, q) in zip(pages, records[firstPage...]) {
+        #expect(pages.count == firstVMA)
+        #expect((json["vmas"] as? [[String: Any]])?.count == vmaRecords.count)
+        for (p, q) in zip(pages, records[firstPage..<firstVMA]) {
             #expect(p["address"] as? String == q["address"] as? String && p["count"] as? Int == q["count"] as? Int)
             #expect(p.keys.sorted() == q.keys.filter { $0 != "type" }.sorted())
         }

@@ -35,18 +35,28 @@ public final class Inspector {
     {
         let directory = try ProcessDirectory(process)
         // pagemap first: it holds the address space it was opened on, so a live one after
-        // smaps was read proves smaps was read whole (a seq_file read stops short, silently,
-        // when the process exits or execs meanwhile).
+        // smaps (or maps) was read proves it was read whole (a seq_file read stops short,
+        // silently, when the process exits or execs meanwhile).
         let pagemap = try PagemapReader(directory: directory)
-        let smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
-        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
-        let vmas = smaps.map(\.vma)
-        let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
         var opts = options
         if case .address = target { opts.rows = true }
+        // Streamed rows start from /proc/PID/maps, which costs nothing per page: smaps walks
+        // the page tables of every VMA of the process (tens of ms for a large one) and would
+        // hold back the first row. Its counters, the per-VMA facts, are read after the walk.
+        let smapsAfterRows = sink != nil && opts.rows
+        var smaps: [SmapsEntry] = []
+        let vmas: [VMA]
+        if smapsAfterRows {
+            vmas = try ProcMaps.parse(bytes: directory.readBytes("maps"))
+        } else {
+            smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
+            vmas = smaps.map(\.vma)
+        }
+        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
+        let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
         var touched: [Int] = []
         for s in segments where touched.last != s.vmaIndex { touched.append(s.vmaIndex) }
-        let vmaReports = touched.map { VMAReport(smaps[$0]) }
+        var vmaReports = smapsAfterRows ? [] : touched.map { VMAReport(smaps[$0]) }
         let kernel = Self.kernelRelease()
 
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
@@ -62,14 +72,29 @@ public final class Inspector {
             if opts.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
         }
         for seg in segments {
-            let entry = smaps[seg.vmaIndex]
             let hugePages: UInt64
-            if entry.vmFlags.contains("ht"), let kps = entry["KernelPageSize"], kps > PagemapReader.pageSize {
+            if !smapsAfterRows, smaps[seg.vmaIndex].vmFlags.contains("ht"), let kps = smaps[seg.vmaIndex]["KernelPageSize"],
+                kps > PagemapReader.pageSize
+            {
                 hugePages = kps >> PagemapReader.pageShift
             } else {
-                hugePages = 512  // a PMD-mapped THP on x86-64
+                // A PMD-mapped THP on x86-64. Without smaps (streamed rows) a hugetlb VMA is
+                // walked in 2 MiB blocks too: every x86-64 huge page size is a multiple, so
+                // its rows are the same (a 1 GiB page's blocks past the head are tails).
+                hugePages = 512
             }
             try walker.walk(seg, hugePages: hugePages)
+        }
+        if smapsAfterRows {
+            let all = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
+            guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
+            // The VMAs now over the walked segments (mappings may have changed meanwhile);
+            // both lists are in address order.
+            var k = 0
+            for e in all {
+                while k < segments.count && segments[k].end <= e.vma.start { k += 1 }
+                if k < segments.count && e.vma.overlaps(segments[k].start, segments[k].end) { vmaReports.append(VMAReport(e)) }
+            }
         }
 
         var notes: [String] = []

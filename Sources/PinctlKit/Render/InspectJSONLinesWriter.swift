@@ -1,6 +1,7 @@
 /// `pinctl inspect --json-lines`: one JSON object per line, for `jq -c` and log pipelines on
-/// huge ranges. A `{"type":"vma",...}` record per VMA (the `vmas` members of the JSON
-/// contract), a `{"type":"page",...}` record per row (the `pages` members), then one
+/// huge ranges. A `{"type":"page",...}` record per row (the `pages` members of the JSON
+/// contract), then a `{"type":"vma",...}` record per VMA (the `vmas` members; with rows
+/// their smaps counters are read after the walk, without rows they come first), then one
 /// `{"type":"summary",...}` record: `pid`, `target`, `kernel`, the summary's members, and
 /// `pfnHidden`, `pageTablesUnavailable`, `kernelHelper`, `notes`. A failure, before or after
 /// output started, ends the stream with `{"type":"error","error":...,"exitStatus":N}` (and
@@ -9,6 +10,7 @@ public final class InspectJSONLinesWriter: InspectWriter {
     private var out: OutputBuffer
     private let rendering = PageRowRendering()
     private var head: InspectHead?
+    private var vmasWritten = false
 
     public init(fd: Int32 = 1) { out = OutputBuffer(fd: fd) }
 
@@ -16,13 +18,7 @@ public final class InspectJSONLinesWriter: InspectWriter {
 
     public func begin(_ h: InspectHead) throws(PinctlError) {
         head = h
-        for v in h.vmas {
-            try record { (w) throws(PinctlError) in
-                try w.key("type")
-                try w.string("vma")
-                try w.vmaMembers(v)
-            }
-        }
+        try writeVMAs(h.vmas)
         try out.flush()
     }
 
@@ -38,7 +34,7 @@ public final class InspectJSONLinesWriter: InspectWriter {
     }
 
     public func finish(_ r: InspectReport) throws(PinctlError) {
-        if head == nil { try begin(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel, vmas: r.vmas)) }
+        if !vmasWritten { try writeVMAs(r.vmas) }
         try record { (w) throws(PinctlError) in
             try w.key("type")
             try w.string("summary")
@@ -59,6 +55,18 @@ public final class InspectJSONLinesWriter: InspectWriter {
             try out.flush()
         } catch {}
         return true
+    }
+
+    private func writeVMAs(_ vmas: [VMAReport]) throws(PinctlError) {
+        guard !vmas.isEmpty else { return }
+        vmasWritten = true
+        for v in vmas {
+            try record { (w) throws(PinctlError) in
+                try w.key("type")
+                try w.string("vma")
+                try w.vmaMembers(v)
+            }
+        }
     }
 
     /// One object on one line.

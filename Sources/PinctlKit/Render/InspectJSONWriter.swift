@@ -1,7 +1,8 @@
-/// `pinctl inspect --json`, streamed: one JSON document whose `pid`, `target`, `kernel` and
-/// `vmas` come first, then `pages` a chunk at a time, then `summary`, `pfnHidden`,
-/// `pageTablesUnavailable`, `kernelHelper` and `notes` (key order is free in JSON; the keys
-/// and types are the contract's).
+/// `pinctl inspect --json`, streamed: one JSON document whose `pid`, `target` and `kernel`
+/// come first, then `pages` a chunk at a time, then `vmas` (their smaps counters are read
+/// after the walk, so the first row does not wait for smaps' page-table walk), `summary`,
+/// `pfnHidden`, `pageTablesUnavailable`, `kernelHelper` and `notes` (key order is free in
+/// JSON; the keys and types are the contract's).
 ///
 /// A failure after output started (the process exits mid-walk) closes `pages` and ends the
 /// document with the ErrorReport members instead of a summary: `"error"`, `"exitStatus"`
@@ -13,6 +14,7 @@ public final class InspectJSONWriter: InspectWriter {
     private var started = false
     private var rowsOpen = false
     private var firstRow = true
+    private var vmasWritten = false
 
     public init(fd: Int32 = 1) { w = JSONWriter(OutputBuffer(fd: fd)) }
 
@@ -22,14 +24,7 @@ public final class InspectJSONWriter: InspectWriter {
         started = true
         try w.beginObject()
         try w.headMembers(h)
-        try w.key("vmas")
-        try w.beginArray()
-        for v in h.vmas {
-            try w.beginObject()
-            try w.vmaMembers(v)
-            try w.endObject()
-        }
-        try w.endArray()
+        if !h.vmas.isEmpty { try writeVMAs(h.vmas) }
         try w.key("pages")
         try w.beginArray()
         rowsOpen = true
@@ -53,6 +48,7 @@ public final class InspectJSONWriter: InspectWriter {
     public func finish(_ r: InspectReport) throws(PinctlError) {
         if !rowsOpen { try begin(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel, vmas: r.vmas)) }
         try closeRows()
+        if !vmasWritten { try writeVMAs(r.vmas) }
         try w.key("summary")
         try w.beginObject()
         try w.summaryMembers(r.summary)
@@ -75,6 +71,18 @@ public final class InspectJSONWriter: InspectWriter {
             try w.out.flush()
         } catch {}
         return true
+    }
+
+    private func writeVMAs(_ vmas: [VMAReport]) throws(PinctlError) {
+        vmasWritten = true
+        try w.key("vmas")
+        try w.beginArray()
+        for v in vmas {
+            try w.beginObject()
+            try w.vmaMembers(v)
+            try w.endObject()
+        }
+        try w.endArray()
     }
 
     /// Ends `pages` (its rows were written around JSONWriter, which only needs the bracket).
