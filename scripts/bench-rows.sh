@@ -21,7 +21,7 @@
 #                         writes pinctl's --json-lines page records, hand-formatted
 #   pinctl --pages, --json, --json-lines (all --no-collapse)
 # Then scripts/bench/first-byte.c runs pinctl with stdout on a pipe: the time to the
-# first byte, the whole time and the child's max RSS, for 1 GiB and for sparse:16G (16 GiB
+# first byte, to the first row, the whole time and the child's max RSS, for 1 GiB and for sparse:16G (16 GiB
 # of page tables, one written page in 64: 4Mi rows, output to /dev/null).
 #
 # Prints figures and ratios only: the exit status is 0 unless something broke (not root,
@@ -179,8 +179,8 @@ bench_case thp:1G
 # ---- first byte and memory ---------------------------------------------------------
 
 echo
-echo "first byte on stdout (a pipe), whole time and max RSS of pinctl, median of $ROUNDS (16 GiB: 1 run each)"
-printf '  %-34s %12s %12s %12s\n' "" "first byte" "whole" "max RSS"
+echo "first byte and first row on stdout (a pipe), whole time and max RSS of pinctl, median of $ROUNDS (16 GiB: 1 run each)"
+printf '  %-34s %12s %12s %12s %12s\n' "" "first byte" "first row" "whole" "max RSS"
 # latency SPEC SIZE RUNS OUTFILE FORMAT...
 latency() {
 	local spec=$1 size=$2 runs=$3 outfile=$4
@@ -188,16 +188,25 @@ latency() {
 	start_holder "$spec"
 	local fmt
 	for fmt in "$@"; do
-		local fb=() wh=() rss=() r
+		local fb=() fr=() wh=() rss=() r marker
+		case $fmt in
+		--pages) marker=$'\n0x' ;;
+		--json) marker='"pages":[{' ;;
+		*) marker='{"type":"page"' ;;
+		esac
 		for ((r = 0; r < runs; r++)); do
 			read -r f w m rc < <("$FIRST_BYTE" "$outfile" "$PINCTL" inspect "$fmt" --no-collapse "$HOLDER_PID" "$ADDR+$size")
 			[[ $rc -eq 0 ]] || die "pinctl inspect $fmt of $spec exited $rc"
 			fb+=("$(awk -v x="$f" 'BEGIN { printf "%d", x * 1000 }')")
 			wh+=("$(awk -v x="$w" 'BEGIN { printf "%d", x * 1000 }')")
 			rss+=("$m")
+			read -r f w m rc < <("$FIRST_BYTE" -m "$marker" "$outfile" "$PINCTL" inspect "$fmt" --no-collapse "$HOLDER_PID" "$ADDR+$size")
+			[[ $rc -eq 0 ]] || die "pinctl inspect $fmt of $spec exited $rc"
+			fr+=("$(awk -v x="$f" 'BEGIN { printf "%d", x * 1000 }')")
 		done
-		awk -v l="$spec $fmt" -v f="$(median "${fb[@]}")" -v w="$(median "${wh[@]}")" -v m="$(median "${rss[@]}")" \
-			'BEGIN { printf "  %-34s %9.1f ms %9.1f ms %8.1f MiB\n", l, f / 1000, w / 1000, m / 1024 }'
+		awk -v l="$spec $fmt" -v f="$(median "${fb[@]}")" -v r="$(median "${fr[@]}")" -v w="$(median "${wh[@]}")" \
+			-v m="$(median "${rss[@]}")" \
+			'BEGIN { printf "  %-34s %9.1f ms %9.1f ms %9.1f ms %8.1f MiB\n", l, f / 1000, r / 1000, w / 1000, m / 1024 }'
 	done
 	stop_holder
 }

@@ -2,11 +2,12 @@
 /*
  * first-byte - how soon a command's output starts, and its whole time and max RSS.
  *
- *   first-byte OUTFILE CMD [ARG...]
+ *   first-byte [-m MARKER] OUTFILE CMD [ARG...]
  *
  * Runs CMD with stdout on a pipe, copies what arrives to OUTFILE, and prints on stdout
- * "first_byte_ms TOTAL_MS MAXRSS_KIB EXIT": the time from fork to the first byte read, to
- * the child's exit, and the child's ru_maxrss (wait4). Build with gcc -O2.
+ * "FIRST_MS TOTAL_MS MAXRSS_KIB EXIT": the time from fork to the first byte read (with -m,
+ * to the first byte of the first MARKER, e.g. a row's start), to the child's exit, and the
+ * child's ru_maxrss (wait4). Build with gcc -O2.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -29,12 +30,19 @@ static double now_ms(void)
 int main(int argc, char **argv)
 {
 	static char buf[1 << 16];
+	char tail[256] = "";
+	const char *marker = NULL;
 	int p[2], fd;
 	double t0, first = -1;
 	pid_t pid;
 
-	if (argc < 3) {
-		fprintf(stderr, "usage: first-byte OUTFILE CMD [ARG...]\n");
+	if (argc > 2 && strcmp(argv[1], "-m") == 0) {
+		marker = argv[2];
+		argv += 2;
+		argc -= 2;
+	}
+	if (argc < 3 || (marker && (!*marker || strlen(marker) >= sizeof(tail)))) {
+		fprintf(stderr, "usage: first-byte [-m MARKER] OUTFILE CMD [ARG...]\n");
 		return 2;
 	}
 	if ((fd = open(argv[1], O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600)) < 0 || pipe2(p, O_CLOEXEC)) {
@@ -55,8 +63,22 @@ int main(int argc, char **argv)
 			continue;
 		if (n <= 0)
 			break;
-		if (first < 0)
+		if (first < 0 && !marker) {
 			first = now_ms() - t0;
+		} else if (first < 0) {
+			/* The marker may straddle two reads: search the last bytes of the
+			 * previous read joined to the start of this one, then this one. */
+			size_t ml = strlen(marker), tl = strlen(tail);
+			char joint[512];
+			size_t head = (size_t)n < ml - 1 ? (size_t)n : ml - 1;
+			memcpy(joint, tail, tl);
+			memcpy(joint + tl, buf, head);
+			if (memmem(joint, tl + head, marker, ml) || memmem(buf, (size_t)n, marker, ml))
+				first = now_ms() - t0;
+			size_t keep = (size_t)n < ml - 1 ? (size_t)n : ml - 1;
+			memcpy(tail, buf + n - keep, keep);
+			tail[keep] = 0;
+		}
 		if (write(fd, buf, (size_t)n) != n) {
 			perror("first-byte: write");
 			return 1;

@@ -7,6 +7,8 @@ final class PageWalker {
     /// new page faults, large enough that syscalls are noise. A multiple of 512 so chunks
     /// start on 2 MiB boundaries and a PMD-mapped huge page never straddles two.
     static let chunkPages = 16384
+    /// The first chunk of a streamed walk.
+    static let firstChunkPages = 512
 
     let pagemap: PagemapReader
     let tables: PhysicalPageReader
@@ -94,7 +96,9 @@ final class PageWalker {
         for (start, end) in pieces {
             var va = start
             while va < end {
-                let chunk = UInt64(Self.chunkPages)
+                // The first streamed chunk is one 2 MiB block, so the first row is on stdout
+                // after ~512 pages' reads rather than 16Ki pages' (4K pages: 3 preads each).
+                let chunk = UInt64(rowSink != nil && pagesRead == 0 ? Self.firstChunkPages : Self.chunkPages)
                 let toBoundary = chunk - (va >> PagemapReader.pageShift) % chunk
                 let want = Int(min(toBoundary, (end - va) >> PagemapReader.pageShift))
                 var got = 0
