@@ -75,16 +75,15 @@ final class PageWalker {
         currentHugePages = hugePages
         var regions: [PagemapReader.Region]? = nil
         // PAGEMAP_SCAN answers EFAULT for any range reaching above user space (vsyscall).
-        if options.useScan && seg.start < PagemapReader.userSpaceEnd {
-            do {
-                regions = try pagemap.scanPopulated(start: seg.start, end: min(seg.end, PagemapReader.userSpaceEnd))
-            } catch {
-                if try !pagemap.addressSpaceAlive() { throw directory.addressSpaceGone(while: "its page tables were read") }
-                throw error
-            }
-            if regions != nil { scanUsed = true }
+        // Rows read every entry: PAGEMAP_SCAN only finds the PMD-mapped blocks whose tails'
+        // flags are read once, at the head (collapse). It is asked per chunk, so the first
+        // row does not wait for a scan of the whole segment (tens of ms for 16 GiB).
+        let scanPerChunk = options.rows
+        if options.useScan && !scanPerChunk && seg.start < PagemapReader.userSpaceEnd {
+            regions = try scan(start: seg.start, end: min(seg.end, PagemapReader.userSpaceEnd))
         }
-        let huge = (regions ?? []).filter(\.huge)
+        let scanChunks = scanPerChunk && options.useScan && options.collapse && Self.tailsMirrorHead && hugePages > 1
+        var huge = (regions ?? []).filter(\.huge)
         // Summary-only walks read just the populated regions; rows need every entry.
         let pieces: [(UInt64, UInt64)]
         if let regions, !options.rows {
@@ -101,6 +100,11 @@ final class PageWalker {
                 let chunk = UInt64(rowSink != nil && pagesRead == 0 ? Self.firstChunkPages : Self.chunkPages)
                 let toBoundary = chunk - (va >> PagemapReader.pageShift) % chunk
                 let want = Int(min(toBoundary, (end - va) >> PagemapReader.pageShift))
+                if scanChunks && va < PagemapReader.userSpaceEnd {
+                    let chunkEnd = min(va &+ (UInt64(want) << PagemapReader.pageShift), PagemapReader.userSpaceEnd)
+                    huge = (try scan(start: va, end: chunkEnd) ?? []).filter(\.huge)
+                    hugeCursor = 0
+                }
                 var got = 0
                 if headEntriesSuffice, hugePages > 1,
                     let derived = try readHeadsOnly(start: va, pages: want, huge: huge, hugePages: hugePages)
@@ -131,6 +135,19 @@ final class PageWalker {
             rowBuilder.close()
             try drainRows()
         }
+    }
+
+    /// PAGEMAP_SCAN's populated regions of [start, end); nil where the kernel lacks it.
+    private func scan(start: UInt64, end: UInt64) throws(PinctlError) -> [PagemapReader.Region]? {
+        let regions: [PagemapReader.Region]?
+        do {
+            regions = try pagemap.scanPopulated(start: start, end: end)
+        } catch {
+            if try !pagemap.addressSpaceAlive() { throw directory.addressSpaceGone(while: "its page tables were read") }
+            throw error
+        }
+        if regions != nil { scanUsed = true }
+        return regions
     }
 
     /// Hands the rows closed so far to the sink (or keeps them), and reuses the buffer.
