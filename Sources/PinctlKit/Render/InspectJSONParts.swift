@@ -91,14 +91,15 @@ extension JSONWriter {
         try strings(r.notes)
     }
 
-    /// `error`, `exitStatus` and (for an error about a process) `pid`: the ErrorReport members.
-    mutating func errorMembers(_ e: PinctlError) throws(PinctlError) {
+    /// `error`, `exitStatus` and (for an error about a process, unless `pid` was written
+    /// already) `pid`: the ErrorReport members.
+    mutating func errorMembers(_ e: PinctlError, withPid: Bool = true) throws(PinctlError) {
         let r = ErrorReport(e)
         try key("error")
         try string(r.error)
         try key("exitStatus")
         try int(Int64(r.exitStatus))
-        if let pid = r.pid {
+        if withPid, let pid = r.pid {
             try key("pid")
             try int(Int64(pid))
         }

@@ -64,7 +64,8 @@ public final class InspectJSONWriter: InspectWriter {
         guard started else { return false }
         do throws(PinctlError) {
             try closeRows()
-            try w.errorMembers(error)
+            // The head wrote `pid` already: one key once.
+            try w.errorMembers(error, withPid: false)
             try w.endObject()
             try w.out.reserve(1)
             w.out.byte(0x0a)
