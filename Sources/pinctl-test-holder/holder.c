@@ -17,7 +17,11 @@
  *       zombie (forks a child that exits at once and is never reaped; SIZE is ignored;
  *       prints "zombie PID"),
  *       exec (exec:MICROSECONDS:PATH: that long after "ready", execs PATH with no
- *       arguments, replacing the address space mid-inspect).
+ *       arguments, replacing the address space mid-inspect),
+ *       thpsplit (as thp, then the middle 1 MiB of the first huge page made read-only:
+ *       three VMAs over one PTE-mapped huge page),
+ *       sparse (anon, one page written in every 64: a large range of page tables with
+ *       little memory behind it).
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -166,11 +170,18 @@ int main(int argc, char **argv)
 			if (p == MAP_FAILED)
 				die("mmap(MAP_HUGETLB)", spec);
 			write_pages(p, len);
-		} else if (IS("thp")) {
+		} else if (IS("thp") || IS("thpsplit")) {
 			p = map_anon(len, huge);
 			if (madvise(p, len, MADV_HUGEPAGE))
 				die("madvise(MADV_HUGEPAGE)", spec);
 			write_pages(p, len);
+			if (IS("thpsplit") && mprotect(p + huge / 4, huge / 2, PROT_READ))
+				die("mprotect", spec);
+		} else if (IS("sparse")) {
+			p = map_anon(len, 0);
+			madvise(p, len, MADV_NOHUGEPAGE);
+			for (size_t off = 0; off < len; off += 64 * page)
+				p[off] = 1;
 		} else if (IS("memfd")) {
 			int fd = memfd_create("pinctl-test-holder", 0);
 			if (fd < 0 || ftruncate(fd, (off_t)len))
