@@ -129,7 +129,7 @@ struct Pin: ParsableCommand {
             printError("holding pid \(getpid()) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
         }
         let sig = TerminationSignals.wait(seconds: seconds)
-        printError("released \(report.range) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
+        printError("released \(TerminalEscaping.escape(report.range)) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
         let status = TerminationSignals.exitStatus(afterHoldEndedBy: sig)
         if status != ExitStatus.ok { throw ExitCode(status) }
     }

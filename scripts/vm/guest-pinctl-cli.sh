@@ -13,7 +13,7 @@ P=./pinctl
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..14"
+echo "1..15"
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { # NAME CONDITION-COMMAND...
@@ -127,6 +127,34 @@ $NB ./pinctl pin --pid $$ --for 0 '[stack]' >/tmp/out 2>&1
 rc=$?
 check "a plain user cannot pin root's process: its /proc/PID/mem does not open (exit 4)" sh -c \
 	"[ $rc -eq 4 ] && grep -q 'ptrace attach rights' /tmp/out"
+
+# 15: Yama's ptrace_scope=2 refuses the module's remote QUERY (the /proc/PID/mem open) but not
+# pagemap: a plain user's inspect of their own other process still reports, saying why the
+# refcount and DMA-pinned state are missing, instead of failing.
+if [ -w /proc/sys/kernel/yama/ptrace_scope ]; then
+	scope=$(cat /proc/sys/kernel/yama/ptrace_scope)
+	rm -f /tmp/nb.pid
+	$NB ./pinctl pin --method populate --pidfile /tmp/nb.pid --json anon:4M >/tmp/nb.json 2>&1 &
+	nbjob=$!
+	if wait_pidfile /tmp/nb.pid; then
+		nbpid=$(cat /tmp/nb.pid)
+		start=$(sed -n 's/.*"start":"\(0x[0-9a-f]*\)".*/\1/p' /tmp/nb.json)
+		echo 2 >/proc/sys/kernel/yama/ptrace_scope
+		$NB ./pinctl inspect --json "$nbpid" "$start+64K" >/tmp/out 2>&1
+		rc=$?
+		echo "$scope" >/proc/sys/kernel/yama/ptrace_scope
+		kill "$nbpid" 2>/dev/null
+		check "inspect under Yama scope 2: report without the module's state, and a note saying why" sh -c \
+			"{ [ $rc -eq 0 ] || [ $rc -eq 6 ] || [ $rc -eq 7 ]; } && grep -q 'DMA-pinned state omitted' /tmp/out && grep -q '\"pages\"' /tmp/out"
+	else
+		notok "inspect under Yama scope 2: report without the module's state, and a note saying why" "holder did not start: $(head -c 300 /tmp/nb.json)"
+	fi
+	kill "$nbjob" 2>/dev/null
+	wait "$nbjob"
+else
+	n=$((n + 1))
+	echo "ok $n inspect under Yama scope 2 # SKIP this kernel has no Yama"
+fi
 chmod 0600 /dev/pinctl
 
 echo "# $((n - failed)) passed, $failed failed, 0 skipped"

@@ -61,9 +61,22 @@ public final class Inspector {
 
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
         var helperUsed = false
+        // A remote QUERY needs ptrace attach rights (the module opens nothing itself: the
+        // target is named by its /proc/PID/mem, whose open runs the kernel's check, Yama
+        // included), which a reader of pagemap may lack: the rows then go without the
+        // kernel's state, and a note says why, rather than failing the whole report.
+        var helperRefused: String? = nil
         if opts.rows, let helper = try KernelHelper.open() {
             let pid = process.isSelf ? nil : process.pid
-            walker.kernelQuery = { (start, pages) throws(PinctlError) in try Self.kernelState(helper, start: start, pages: pages, pid: pid)
+            walker.kernelQuery = { (start, pages) throws(PinctlError) in
+                if helperRefused != nil { return [] }
+                do throws(PinctlError) {
+                    return try Self.kernelState(helper, start: start, pages: pages, pid: pid)
+                } catch {
+                    guard case .permissionDenied(let why) = error else { throw error }
+                    helperRefused = why
+                    return []
+                }
             }
             helperUsed = true
         }
@@ -98,6 +111,10 @@ public final class Inspector {
         }
 
         var notes: [String] = []
+        if let why = helperRefused {
+            helperUsed = false
+            notes.append("refcount and DMA-pinned state omitted: /dev/pinctl's QUERY was refused: \(why)")
+        }
         if walker.scanUsed && !opts.rows {
             notes.append(
                 "PAGEMAP_SCAN: populated regions cover \(walker.pagesRead) of \(walker.summary.pages) pages; the holes were skipped")

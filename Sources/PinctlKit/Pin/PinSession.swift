@@ -103,11 +103,13 @@ public final class PinSession {
         // A zero-page fill has one PFN for every page: nothing to count, so nothing is read.
         let zeroPage = (pinner as? UffdPin)?.mapsSharedZeroPage ?? false
         let (resident, runs): (UInt64, UInt64?)
+        var pfnHidden = false
         if zeroPage {
             (resident, runs) = (range.pages, nil)
         } else {
             let c = try PfnSnapshot.count(base: range.base, pages: range.pages)
             (resident, runs) = (c.present, c.runs)
+            pfnHidden = c.present > 0 && c.runs == nil
         }
         let status = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "")
         return PinReport(
@@ -116,7 +118,7 @@ public final class PinSession {
             backing: range.backing.rawValue, bytes: range.length, pages: range.pages, residentPages: resident,
             pinnedPages: pinner.holdsPages ? resident : 0, pfnRuns: runs,
             totalMs: elapsed * 1000, pagesPerSecond: elapsed > 0 ? Double(range.pages) / elapsed : 0,
-            vmLck: status.vmLck, vmPin: status.vmPin, verify: nil)
+            vmLck: status.vmLck, vmPin: status.vmPin, verify: nil, pfnHidden: pfnHidden)
     }
 
     public func verify() throws(PinctlError) -> VerifyReport {

@@ -59,7 +59,8 @@ public final class RemotePinSession {
             range: "pid \(process.pid) \(hex(first.start))-\(hex(last.end))", start: hex(first.start), end: hex(last.end),
             backing: vmas[first.vmaIndex].path.isEmpty ? "anonymous" : vmas[first.vmaIndex].path, bytes: pages << PagemapReader.pageShift,
             pages: pages, residentPages: pages, pinnedPages: pages, pfnRuns: wantPFNs ? runs : nil, totalMs: elapsed * 1000,
-            pagesPerSecond: elapsed > 0 ? Double(pages) / elapsed : 0, vmLck: status.vmLck, vmPin: status.vmPin, verify: nil)
+            pagesPerSecond: elapsed > 0 ? Double(pages) / elapsed : 0, vmLck: status.vmLck, vmPin: status.vmPin, verify: nil,
+            pfnHidden: !wantPFNs)
     }
 
     /// Compaction, then the target's PFNs compared with before (probes that need madvise in
