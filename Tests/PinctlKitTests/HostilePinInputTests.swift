@@ -392,6 +392,23 @@ struct HostilePinInputTests {
         #expect(next.process.terminationStatus == 0)
     }
 
+    /// Row 10: anyone who can open the cgroup's directory can hold its flock, so the wait is
+    /// bounded: past it the pin goes ahead (after its memory check) with a warning, and a
+    /// hostile lock holder delays pins but never refuses them.
+    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    func aCgroupLockHeldByAnotherUserDelaysButNeverRefusesAPin() throws {
+        let cg = try #require(
+            TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+        defer { cg.remove() }
+        let lock = open(cg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try #require(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        defer { close(lock) }
+        let r = try Bounded.run(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--method", "mlock", "--for", "0", "anon:16M"])
+        #expect(r.status == 0 && !r.timedOut, "\(r.stderr)")
+        #expect(r.stderr.contains("for \(Int(CgroupPinLock.maxWait)) s") && r.stderr.contains("pinning without it"), "\(r.stderr)")
+        try PinCounters.expectBalanced()
+    }
+
     /// Row 12: right after a holder is SIGKILLed, a limited user's re-pin gets the charge back
     /// (retried briefly) instead of being refused while the kernel returns it.
     @Test func repinRightAfterSIGKILLOfAHolderSucceeds() throws {
