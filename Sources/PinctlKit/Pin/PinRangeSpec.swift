@@ -86,11 +86,11 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
         guard !name.utf8.contains(UInt8(ascii: "/")), name != ".", name != "..", !name.utf8.contains(0) else {
             throw .invalidInput("'\(text)': a shm name is one file name in /dev/shm, without '/' (and not '.' or '..')")
         }
+        // The message carries the name as it is: every error line is escaped for the
+        // terminal where it is printed (TerminalEscaping), so escaping it here too would
+        // show it doubled.
         guard !name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) else {
-            let shown = name.unicodeScalars.map {
-                $0.value < 0x20 || $0.value == 0x7f ? "\\x" + ($0.value < 0x10 ? "0" : "") + String($0.value, radix: 16) : String($0)
-            }
-            throw .invalidInput("shm name '\(shown.joined())' has control characters (newline, escape...): give a printable name")
+            throw .invalidInput("shm name '\(name)' has control characters (newline, escape...): give a printable name")
         }
         guard name.utf8.count <= maxNameBytes else {
             throw .invalidInput(
