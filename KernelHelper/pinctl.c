@@ -231,6 +231,10 @@ static int pinctl_check_range(u64 addr, u64 nr_pages, u64 max)
  * pinctl_get_remote_mm() - the address space a /proc/PID/mem descriptor
  * was opened on.
  * @mem_fd: a descriptor of the caller's.
+ * @fmode: what the call does there, as read(2) and write(2) on the
+ *         descriptor would: FMODE_READ to look at or pin pages, with
+ *         FMODE_WRITE to pin them for writing (FOLL_WRITE breaks COW and
+ *         dirties shared file pages: a write, bar the data).
  * @mmp: out: the mm, with a mmget() reference for the caller to mmput().
  *
  * ptrace_may_access() and mm_access() are not exported to modules; the
@@ -238,14 +242,17 @@ static int pinctl_check_range(u64 addr, u64 nr_pages, u64 max)
  * LSM and Yama hooks and under the target's exec_update_lock, and keeps the
  * mm it found in ->private_data (mmgrab()ed). An exec after the open gives
  * the task a new mm and leaves this one without users: mmget_not_zero()
- * then fails, as /proc/PID/mem's own reads do.
+ * then fails, as /proc/PID/mem's own reads do. The open's access mode is
+ * the rest of what the opener granted: a read-only descriptor, perhaps
+ * handed over by a more privileged process, allows no write pin.
  *
- * Return: 0; -EBADF if @mem_fd is not open; -EINVAL if it is not a
- * /proc/PID/mem file; -ESRCH if that address space is gone (or was a
- * kernel thread's); -EOPNOTSUPP if the module could not learn the file's
- * operations at load.
+ * Return: 0; -EBADF if @mem_fd is not open, or not open for @fmode;
+ * -EINVAL if it is not a /proc/PID/mem file; -ESRCH if that address space
+ * is gone (or was a kernel thread's); -EOPNOTSUPP if the module could not
+ * learn the file's operations at load.
  */
-static int pinctl_get_remote_mm(int mem_fd, struct mm_struct **mmp)
+static int pinctl_get_remote_mm(int mem_fd, fmode_t fmode,
+				struct mm_struct **mmp)
 {
 	struct mm_struct *mm;
 	struct file *file;
@@ -260,6 +267,10 @@ static int pinctl_get_remote_mm(int mem_fd, struct mm_struct **mmp)
 		return -EBADF;
 	if (file->f_op != pinctl_proc_mem_fops) {
 		ret = -EINVAL;
+		goto out_fput;
+	}
+	if ((file->f_mode & fmode) != fmode) {
+		ret = -EBADF;
 		goto out_fput;
 	}
 	mm = file->private_data;
@@ -1020,7 +1031,10 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 		return ret;
 
 	if (p.flags & PINCTL_PIN_REMOTE) {
-		ret = pinctl_get_remote_mm(p.mem_fd, &target);
+		ret = pinctl_get_remote_mm(p.mem_fd,
+					   p.flags & PINCTL_PIN_WRITE ?
+					   FMODE_READ | FMODE_WRITE : FMODE_READ,
+					   &target);
 		if (ret)
 			goto out_unreserve;
 	}
@@ -1332,7 +1346,7 @@ static long pinctl_ioctl_query(struct pinctl_file *pf, void __user *argp)
 		return -EINVAL;
 
 	if (q.flags & PINCTL_PIN_REMOTE) {
-		ret = pinctl_get_remote_mm(q.mem_fd, &mm);
+		ret = pinctl_get_remote_mm(q.mem_fd, FMODE_READ, &mm);
 		if (ret)
 			return ret;
 	}

@@ -137,15 +137,23 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-/* A descriptor of /proc/PID/mem (0: self), how REMOTE names a target. */
-static int mem_open(pid_t pid)
+/*
+ * A descriptor of /proc/PID/mem (0: self), how REMOTE names a target: read
+ * and write, as a WRITE pin needs.
+ */
+static int mem_open_mode(pid_t pid, int mode)
 {
 	char path[64];
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid ? pid : getpid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, mode | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+static int mem_open(pid_t pid)
+{
+	return mem_open_mode(pid, O_RDWR);
 }
 
 static int do_pin(int fd, void *addr, uint64_t n, uint32_t flags, int mem_fd,
@@ -933,6 +941,41 @@ static int test_cap_ipc_lock_bypasses_limit(void)
 	CHECK(vmpin_kb() == (long)(48 * psz / 1024));
 	close(fd);
 	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
+ * A /proc/PID/mem descriptor grants what its open mode says, as read(2)
+ * and write(2) on it would: a WRITE pin (FOLL_WRITE breaks COW and dirties
+ * shared file pages) needs it open for writing, any pin or QUERY for
+ * reading. A read-only descriptor handed over by a more privileged process
+ * allows looking, not writing.
+ */
+static int test_remote_write_pin_needs_writable_mem_fd(void)
+{
+	int fd = dev_open(), ro, wo, rw;
+	struct pinctl_page pg;
+	char *p = map_small(1);
+	uint64_t h = 0;
+
+	ro = mem_open_mode(0, O_RDONLY);
+	wo = mem_open_mode(0, O_WRONLY);
+	rw = mem_open_mode(0, O_RDWR);
+	CHECK(fd >= 0 && p && ro >= 0 && wo >= 0 && rw >= 0);
+	CHECKF(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM |
+			   PINCTL_PIN_WRITE, ro, NULL, &h) == -EBADF,
+	       "WRITE pin through a read-only /proc/self/mem not refused");
+	CHECK(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM, ro,
+		     NULL, &h) == 0 && do_unpin(fd, h, NULL) == 0);
+	CHECKF(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM, wo,
+		      NULL, &h) == -EBADF,
+	       "pin through a write-only /proc/self/mem not refused");
+	CHECKF(do_query(fd, p, 1, &pg, wo) == -EBADF,
+	       "QUERY through a write-only /proc/self/mem not refused");
+	CHECK(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM |
+			  PINCTL_PIN_WRITE, rw, NULL, &h) == 0 &&
+	      do_unpin(fd, h, NULL) == 0);
+	CHECK(do_query(fd, p, 1, &pg, ro) == 0);
 	return PASS;
 }
 
@@ -3727,6 +3770,7 @@ static const struct test tests[] = {
 	T(rlimit_memlock_enforced, 10),
 	T(cap_ipc_lock_bypasses_limit, 10),
 	T(remote_named_by_proc_mem_fd, 10),
+	T(remote_write_pin_needs_writable_mem_fd, 10),
 	T(unknown_command_enotty, 10),
 	T(unknown_flags_einval, 10),
 	T(reserved_nonzero_einval, 10),

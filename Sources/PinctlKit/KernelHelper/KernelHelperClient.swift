@@ -100,13 +100,15 @@ public final class KernelHelper {
             showsPFNs: v.features & UInt64(PINCTL_FEAT_PFNS) != 0)
     }
 
-    /// Opens /proc/PID/mem read-only: how the module is told which process to reach. The open
-    /// runs the kernel's PTRACE_MODE_ATTACH check, and the descriptor keeps the address space it
-    /// found, so an exec of the target after the open cannot put another one in its place.
-    public static func openProcessMemory(pid: Int32) throws(PinctlError) -> FileDescriptor {
+    /// Opens /proc/PID/mem: how the module is told which process to reach. The open runs the
+    /// kernel's PTRACE_MODE_ATTACH check, and the descriptor keeps the address space it found,
+    /// so an exec of the target after the open cannot put another one in its place. The module
+    /// takes a write pin only through a descriptor open for writing (as write(2) would), so
+    /// `writable` is for pins; queries open it read-only.
+    public static func openProcessMemory(pid: Int32, writable: Bool = true) throws(PinctlError) -> FileDescriptor {
         let path = "/proc/\(pid)/mem"
         while true {
-            let raw = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            let raw = Glibc.open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC)
             if raw >= 0 { return FileDescriptor(raw: raw, path: path) }
             if errno == EINTR { continue }
             let e = lastError("open", path)
@@ -207,7 +209,7 @@ public final class KernelHelper {
     public func query(addr: UInt64, pages: UInt64, pid: Int32? = nil) throws(PinctlError) -> [KernelPageState] {
         try requireABI()
         let mem: FileDescriptor?
-        if let pid { mem = try Self.openProcessMemory(pid: pid) } else { mem = nil }
+        if let pid { mem = try Self.openProcessMemory(pid: pid, writable: false) } else { mem = nil }
         var out: [KernelPageState] = []
         out.reserveCapacity(Int(pages))
         var done: UInt64 = 0
