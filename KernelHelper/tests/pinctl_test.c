@@ -8,6 +8,8 @@
  *
  *   pinctl_test [PATH/TO/pinctl.ko]
  *   pinctl_test --as-nobody PROGRAM [ARGS...]   (runs PROGRAM as nobody)
+ *   pinctl_test --reserve GIB   (maps GIB GiB PROT_NONE, prints its start,
+ *                                waits for a signal: a target for inspect)
  *
  * The .ko path lets the last test unload and reload the module. An ext2/3/4
  * file system mounted at $PINCTL_TEST_EXT_DIR (default /mnt/ext) enables the
@@ -3855,6 +3857,25 @@ int main(int argc, char **argv)
 		return pin_inherited_main(argv[2]);
 	if (argc > 3 && !strcmp(argv[1], "--fuzz-exec"))
 		return fuzz_exec_main(argv[2], argv[3]);
+	/*
+	 * For scripts/vm/guest-pinctl-cli.sh: a process holding a large
+	 * PROT_NONE reservation (as Go, the JVM and ASan make), nothing in it.
+	 */
+	if (argc > 2 && !strcmp(argv[1], "--reserve")) {
+		size_t len = (size_t)strtoul(argv[2], NULL, 10) << 30;
+		void *p = mmap(NULL, len, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+
+		if (p == MAP_FAILED) {
+			perror("pinctl_test --reserve");
+			return 125;
+		}
+		printf("%p\n", p);
+		fflush(stdout);
+		pause();
+		return 0;
+	}
 	/* For scripts/vm/guest-pinctl-cli.sh: run a command as nobody. */
 	if (argc > 2 && !strcmp(argv[1], "--as-nobody")) {
 		if (become_nobody()) {

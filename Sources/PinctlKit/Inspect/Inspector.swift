@@ -34,12 +34,17 @@ public final class Inspector {
         // smaps was read proves smaps was read whole (a seq_file read stops short, silently,
         // when the process exits or execs meanwhile).
         let pagemap = try PagemapReader(directory: directory)
+        var wantsRows = options.rows
+        if case .address = target { wantsRows = true }
+        // The module's per-page state, opened next to pagemap so that both name one address
+        // space, and through the directory so a recycled pid cannot stand in for the target.
+        let kernel = wantsRows ? try Self.openKernelState(directory) : (source: nil, note: nil)
         let smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
         guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
         let vmas = smaps.map(\.vma)
         let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
         var opts = options
-        if case .address = target { opts.rows = true }
+        opts.rows = wantsRows
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
         for seg in segments {
             let entry = smaps[seg.vmaIndex]
@@ -75,32 +80,72 @@ public final class Inspector {
             notes.append("PFNs hidden: pagemap shows PFN 0 unless opened with CAP_SYS_ADMIN; run as root")
         }
         var rows = opts.rows ? walker.finishRows() : []
-        var helperUsed = false
-        if opts.rows, let helper = try KernelHelper.open() {
-            try Self.addKernelState(&rows, segments: segments, helper: helper, process: process)
-            helperUsed = true
-        }
+        if let source = kernel.source { try Self.addKernelState(&rows, from: source) }
+        if let note = kernel.note { notes.append(note) }
         return InspectReport(
             pid: process.pid, target: target.description, kernel: Self.kernelRelease(),
             vmas: touched.map { VMAReport(smaps[$0]) },
             pages: rows,
             summary: summary, pfnHidden: walker.pfnHidden,
             pageTablesUnavailable: tables.unavailable.map { "\($0.file): \($0.reason)" },
-            kernelHelper: helperUsed, notes: notes)
+            kernelHelper: kernel.source != nil, notes: notes)
     }
 
-    /// Refcount and pin state of each row's first page, from /dev/pinctl's QUERY.
-    static func addKernelState(_ rows: inout [PageRow], segments: [Segment], helper: KernelHelper, process: ProcessRef) throws(PinctlError)
-    {
-        var state: [UInt64: KernelPageState] = [:]
-        for seg in segments {
-            let pages = try helper.query(addr: seg.start, pages: seg.pages, pid: process.isSelf ? nil : process.pid)
-            for (i, p) in pages.enumerated() { state[seg.start + UInt64(i) << PagemapReader.pageShift] = p }
+    /// Where QUERY answers come from: the module, and the target's /proc/PID/mem (nil for
+    /// this process).
+    struct KernelStateSource {
+        let helper: KernelHelper
+        let memory: FileDescriptor?
+        let pid: Int32
+    }
+
+    /// The module and the target's mem file, read-only; nil without the module. A device
+    /// this user may not open, or a process whose mem file needs more than pagemap's ptrace
+    /// read access (attach: Yama may refuse it), costs the report its refcounts, with a note,
+    /// not the report.
+    static func openKernelState(_ directory: ProcessDirectory) throws(PinctlError) -> (source: KernelStateSource?, note: String?) {
+        let process = directory.process
+        let helper: KernelHelper
+        let memory: FileDescriptor?
+        do {
+            guard let h = try KernelHelper.open() else { return (nil, nil) }
+            helper = h
+            memory = process.isSelf ? nil : try directory.open("mem")
+        } catch {
+            guard case .permissionDenied(let why) = error else { throw error }
+            return (nil, "no refcounts or DMA-pinned state from the kernel helper: \(why)")
         }
-        for i in rows.indices {
-            guard let va = NumberParsing.parseUInt64(Substring(rows[i].address)), let s = state[va], s.pfn != nil else { continue }
-            rows[i].refcount = s.refcount
-            rows[i].dmaPinned = s.dmaPinned
+        return (KernelStateSource(helper: helper, memory: memory, pid: process.pid), nil)
+    }
+
+    /// Refcount and pin state of each row's first page, from /dev/pinctl's QUERY. Only the
+    /// rows' first pages are asked for, in runs of adjacent ones, so work and memory follow
+    /// the rows, not the range: a terabyte PROT_NONE reservation is one absent row and one
+    /// one-page query (asking for every page of it made an array of 32 bytes per page and a
+    /// dictionary entry more). A page whose PFN is no longer the row's (the target remapped
+    /// it since the walk) gets no kernel state rather than another page's.
+    static func addKernelState(_ rows: inout [PageRow], from source: KernelStateSource) throws(PinctlError) {
+        let pageSize = PagemapReader.pageSize
+        var i = 0
+        while i < rows.count {
+            guard let va = NumberParsing.parseUInt64(Substring(rows[i].address)) else {
+                i += 1
+                continue
+            }
+            var j = i + 1
+            while j < rows.count, UInt64(j - i) < KernelHelper.maxQueryPages,
+                let next = NumberParsing.parseUInt64(Substring(rows[j].address)),
+                next == va &+ UInt64(j - i) &* pageSize
+            {
+                j += 1
+            }
+            let states = try source.helper.query(addr: va, pages: UInt64(j - i), memory: source.memory, pid: source.pid)
+            for (k, s) in zip(i..<j, states) {
+                guard let pfn = s.pfn, rows[k].pfn == nil || rows[k].pfn == pfn else { continue }
+                rows[k].refcount = s.refcount
+                rows[k].dmaPinned = s.dmaPinned
+            }
+            i = j
         }
     }
 

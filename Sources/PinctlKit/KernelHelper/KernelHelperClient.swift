@@ -207,11 +207,20 @@ public final class KernelHelper {
     /// Per-page refcount, mapcount and pin state of [addr, addr + pages*4K) in this process
     /// (or `pid`), without faulting anything in. PFNs are nil unless this descriptor is shown them.
     public func query(addr: UInt64, pages: UInt64, pid: Int32? = nil) throws(PinctlError) -> [KernelPageState] {
-        try requireABI()
         let mem: FileDescriptor?
         if let pid { mem = try Self.openProcessMemory(pid: pid, writable: false) } else { mem = nil }
+        return try query(addr: addr, pages: pages, memory: mem, pid: pid)
+    }
+
+    /// As `query(addr:pages:pid:)`, in the address space `memory` (a /proc/PID/mem descriptor
+    /// of `pid`, from `openProcessMemory`) or this process's (nil). The answer grows with
+    /// `pages`: callers ask for what they will keep.
+    public func query(addr: UInt64, pages: UInt64, memory mem: FileDescriptor?, pid: Int32?) throws(PinctlError)
+        -> [KernelPageState]
+    {
+        try requireABI()
         var out: [KernelPageState] = []
-        out.reserveCapacity(Int(pages))
+        out.reserveCapacity(Int(min(pages, Self.maxQueryPages)))
         var done: UInt64 = 0
         while done < pages {
             let n = min(Self.maxQueryPages, pages - done)
@@ -229,7 +238,7 @@ public final class KernelHelper {
             }
             guard rc == 0 else {
                 let e = fail("PINCTL_IOC_QUERY", "\(hex(q.addr))+\(n) pages")
-                if e.errno == ESRCH, let pid { throw .processNotFound(pid: pid) }
+                if e.errno == ESRCH, mem != nil, let pid { throw .processNotFound(pid: pid) }
                 throw .system(e)
             }
             for p in buf {
