@@ -30,6 +30,7 @@
 #include <linux/capability.h>
 #include <linux/loop.h>
 #include <linux/magic.h>
+#include <linux/userfaultfd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -943,6 +944,46 @@ static int test_cap_ipc_lock_bypasses_limit(void)
 	CHECK(vmpin_kb() == (long)(48 * psz / 1024));
 	close(fd);
 	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
+ * A pin cannot be made to wait on a userfaultfd: the module's GUP holds
+ * the mm's mmap lock and passes no @locked, so a fault in a registered
+ * missing range is not retried but fails (VM_FAULT_SIGBUS, -EFAULT) at
+ * once, instead of sleeping until the range's handler answers, or for ever
+ * when it never does (nothing here reads the uffd: a wait is a timeout).
+ * REMOTE (pin_user_pages_remote(), a victim's range) and the local locked
+ * path alike; QUERY faults nothing and reports the page absent.
+ */
+static int test_uffd_missing_range_pin_fails_without_waiting(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	int fd = dev_open(), mem = mem_open(0), uffd;
+	struct pinctl_page pg;
+	uint64_t h;
+	char *p = mmap(NULL, 4 * psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(fd >= 0 && mem >= 0 && p != MAP_FAILED);
+	madvise(p, 4 * psz, MADV_NOHUGEPAGE);
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	SKIP_IF(uffd < 0, "userfaultfd: %s", strerror(errno));
+	CHECK(ioctl(uffd, UFFDIO_API, &api) == 0);
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = 4 * psz;
+	CHECK(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0);
+	CHECKF(do_pin(fd, p, 4, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM |
+			   PINCTL_PIN_WRITE, mem, NULL, &h) == -EFAULT,
+	       "REMOTE pin of a uffd missing range did not fail EFAULT");
+	CHECKF(do_pin(fd, p, 4, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE, 0,
+		      NULL, &h) == -EFAULT,
+	       "locked pin of a uffd missing range did not fail EFAULT");
+	CHECK(do_query(fd, p, 1, &pg, mem) == 0 &&
+	      !(pg.flags & PINCTL_PAGE_PRESENT));
+	CHECK(vmpin_kb() == 0);
+	close(uffd);
 	return PASS;
 }
 
@@ -3773,6 +3814,7 @@ static const struct test tests[] = {
 	T(cap_ipc_lock_bypasses_limit, 10),
 	T(remote_named_by_proc_mem_fd, 10),
 	T(remote_write_pin_needs_writable_mem_fd, 10),
+	T(uffd_missing_range_pin_fails_without_waiting, 20),
 	T(unknown_command_enotty, 10),
 	T(unknown_flags_einval, 10),
 	T(reserved_nonzero_einval, 10),
