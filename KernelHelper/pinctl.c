@@ -808,16 +808,20 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
  * @mm: the address space the pages are pinned in.
  * @nr: pages.
  *
- * The pages are reserved in the module-wide total first (in-flight pins
- * count), then charged to current's user_struct locked_vm against
+ * The pages are charged to current's user_struct locked_vm against
  * RLIMIT_MEMLOCK unless current has CAP_IPC_LOCK, as io_uring's
  * __io_account_mem() does: the user, not the process, so no fork, exec,
- * exit or descriptor passing hands anyone a fresh budget. Last, @mm's
- * pinned_vm grows (VmPin), without a limit; @mm is mmgrab()ed so the
+ * exit or descriptor passing hands anyone a fresh budget. Only then are
+ * they reserved in the module-wide total (in-flight pins count): a request
+ * the user cannot afford never touches the total, which everyone shares.
+ * (Reserved first, a plain user with no budget at all hammering PINs of
+ * max_pages_per_fd pages kept the total over its bound for the moment of
+ * each refusal, and other users' PINs, root's too, failed -ENOSPC.) Last,
+ * @mm's pinned_vm grows (VmPin), without a limit; @mm is mmgrab()ed so the
  * release finds it.
  *
- * Return: 0, -ENOSPC beyond max_pages_total, or -ENOMEM beyond
- * RLIMIT_MEMLOCK.
+ * Return: 0, -ENOMEM beyond RLIMIT_MEMLOCK, or -ENOSPC beyond
+ * max_pages_total.
  */
 static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
 			 unsigned long nr)
@@ -827,10 +831,6 @@ static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
 	unsigned long limit, cur, new;
 	struct user_struct *user = NULL;
 
-	if (atomic_long_add_return(nr, &pinctl_total_pages) > total_limit) {
-		atomic_long_sub(nr, &pinctl_total_pages);
-		return -ENOSPC;
-	}
 	if (!capable(CAP_IPC_LOCK)) {
 		user = get_uid(current_user());
 		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
@@ -838,10 +838,17 @@ static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
 		do {
 			if (check_add_overflow(cur, nr, &new) || new > limit) {
 				free_uid(user);
-				atomic_long_sub(nr, &pinctl_total_pages);
 				return -ENOMEM;
 			}
 		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	}
+	if (atomic_long_add_return(nr, &pinctl_total_pages) > total_limit) {
+		atomic_long_sub(nr, &pinctl_total_pages);
+		if (user) {
+			atomic_long_sub(nr, &user->locked_vm);
+			free_uid(user);
+		}
+		return -ENOSPC;
 	}
 	atomic64_add(nr, &mm->pinned_vm);
 	mmgrab(mm);

@@ -2614,6 +2614,98 @@ static int test_refcount_and_total_bounds_refuse_cleanly(void)
 }
 
 /*
+ * A plain user's PIN that its RLIMIT_MEMLOCK cannot cover never touches
+ * the module-wide total, which every user shares. It used to be reserved
+ * there first and taken back after the rlimit check: a user with no budget
+ * at all, hammering PINs of max_pages_per_fd pages from a few threads,
+ * kept the total over its bound for the moment of each refusal, and other
+ * users' PINs (root's here) failed ENOSPC with nothing pinned anywhere.
+ */
+struct refused_hammer {
+	int fd;
+	char *p;
+	uint64_t n;
+};
+
+static void *refused_pin_hammer(void *arg)
+{
+	struct refused_hammer *h = arg;
+
+	for (;;)
+		do_pin(h->fd, h->p, h->n, PINCTL_PIN_LONGTERM, 0, NULL, NULL);
+	return NULL;
+}
+
+static int test_user_refused_pins_never_crowd_out_others(void)
+{
+	struct pinctl_version v;
+	int fd = dev_open(), enospc = 0, i, r, status;
+	char *p = map_small(1);
+	cpu_set_t set;
+	uint64_t h;
+	pid_t child;
+
+	SKIP_IF(sysconf(_SC_NPROCESSORS_ONLN) < 2,
+		"needs two CPUs: the refused PINs race root's on the other");
+	CHECK(fd >= 0 && p);
+	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		static struct refused_hammer hs[3];
+		struct rlimit rl = { 0, 0 };
+		pthread_t t;
+
+		/* The suite runs on CPU 0; the hammers on CPU 1. */
+		CPU_ZERO(&set);
+		CPU_SET(1, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		/* A file each, so all reach the charge, not the fd's bound. */
+		for (i = 0; i < 3; i++) {
+			hs[i] = (struct refused_hammer){
+				.fd = dev_open(), .p = p,
+				.n = v.max_pages_per_fd,
+			};
+			if (hs[i].fd < 0)
+				_exit(12);
+		}
+		/* No budget: every PIN of this user is refused ENOMEM. */
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || become_nobody())
+			_exit(10);
+		if (do_pin(hs[0].fd, p, v.max_pages_per_fd,
+			   PINCTL_PIN_LONGTERM, 0, NULL, NULL) != -ENOMEM)
+			_exit(11);
+		for (i = 1; i < 3; i++)
+			if (pthread_create(&t, NULL, refused_pin_hammer, &hs[i]))
+				_exit(12);
+		refused_pin_hammer(&hs[0]);
+		_exit(0);
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	usleep(100000);
+	for (i = 0; i < 5000 && !enospc; i++) {
+		r = do_pin(fd, p, 1, PINCTL_PIN_LONGTERM, 0, NULL, &h);
+		if (r == -ENOSPC)
+			enospc = i + 1;
+		else if (r == 0)
+			do_unpin(fd, h, NULL);
+		else
+			break;
+	}
+	kill(child, SIGKILL);
+	CHECK(waitpid(child, &status, 0) == child);
+	CHECKF(WIFSIGNALED(status), "hammer exited with %d",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	CHECKF(!enospc, "root's 1-page PIN %d failed ENOSPC while a user "
+	       "without budget was refused", enospc);
+	CHECKF(r == 0, "root's PIN: %s", strerror(-r));
+	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
  * With the default bounds, pinning one page through 4096 mappings until
  * refused (what took a page's refcount to the WARN in try_grab_folio):
  * the module stops below 2^31 with ENOSPC or EOVERFLOW.
@@ -3850,6 +3942,9 @@ static const struct test tests[] = {
 	{ "refcount_and_total_bounds_refuse_cleanly",
 	  test_refcount_and_total_bounds_refuse_cleanly, 20, save_bounds,
 	  restore_bounds, false },
+	{ "user_refused_pins_never_crowd_out_others",
+	  test_user_refused_pins_never_crowd_out_others, 60, dev_mode_0666,
+	  dev_mode_0600, false },
 	T(default_bounds_stop_refcount_before_overflow, 120),
 	{ "hugetlb_in_zone_movable_longterm_refused_before_6_6",
 	  test_hugetlb_in_zone_movable_longterm_refused_before_6_6, 60,
