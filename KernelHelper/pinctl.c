@@ -603,7 +603,7 @@ static bool pinctl_stack_gap(struct mm_struct *mm, unsigned long start,
  * @pages: out: @nr entries.
  *
  * Return: 0 with all @nr pages held, or a negative errno with none held:
- * a partial pin is undone here.
+ * a partial pin is undone here; -EINTR when a signal is pending.
  */
 static int pinctl_gup(struct mm_struct *mm, unsigned long addr,
 		      unsigned long nr, u32 flags, struct page **pages)
@@ -622,7 +622,7 @@ static int pinctl_gup(struct mm_struct *mm, unsigned long addr,
 			ret = -EOVERFLOW;
 			break;
 		}
-		if (done < nr && fatal_signal_pending(current)) {
+		if (done < nr && signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
@@ -1413,7 +1413,9 @@ out_free:
  * Pins (or gets) the range and releases it @iterations times, timing the
  * two halves with ktime_get(). Nothing outlives the call, so any caller may
  * run it with any flag; for its duration the range is charged, reserved and
- * bounded like a PIN.
+ * bounded like a PIN. Up to 2^32 iterations can take hours, so any signal
+ * the caller has to handle ends it (-EINTR), not only SIGKILL: a program
+ * that catches SIGINT or SIGTERM is not left waiting for the bench.
  *
  * Return: 0 with the totals in the user struct, or a negative errno.
  */
@@ -1471,7 +1473,7 @@ static long pinctl_ioctl_bench(struct pinctl_file *pf, void __user *argp)
 		t1 = ktime_get();
 		put_ns += ktime_to_ns(ktime_sub(t1, t0));
 
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}

@@ -2706,6 +2706,46 @@ static int test_user_refused_pins_never_crowd_out_others(void)
 }
 
 /*
+ * BENCH runs up to 2^32 iterations, hours of them; a signal the caller
+ * handles ends it with EINTR, not only SIGKILL (a program catching SIGINT
+ * or SIGTERM, as pinctl does, would otherwise wait for the whole bench).
+ * The signal comes from a thread a second in; before, the test ran into
+ * its time limit.
+ */
+static void bench_signal_handler(int sig)
+{
+	(void)sig;
+}
+
+static void *bench_signal_sender(void *arg)
+{
+	sleep(1);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+static int test_bench_ends_on_a_caught_signal(void)
+{
+	struct sigaction sa = { .sa_handler = bench_signal_handler };
+	pthread_t self = pthread_self(), t;
+	int fd = dev_open(), r;
+	char *p = map_small(16);
+	struct pinctl_bench b = {
+		.addr = (uintptr_t)p, .nr_pages = 16,
+		.iterations = UINT32_MAX, .flags = PINCTL_PIN_LONGTERM,
+	};
+
+	CHECK(fd >= 0 && p);
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+	CHECK(pthread_create(&t, NULL, bench_signal_sender, &self) == 0);
+	r = xioctl(fd, PINCTL_IOC_BENCH, &b);
+	CHECKF(r == -EINTR, "BENCH returned %d", r);
+	pthread_join(t, NULL);
+	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
  * With the default bounds, pinning one page through 4096 mappings until
  * refused (what took a page's refcount to the WARN in try_grab_folio):
  * the module stops below 2^31 with ENOSPC or EOVERFLOW.
@@ -3945,6 +3985,7 @@ static const struct test tests[] = {
 	{ "user_refused_pins_never_crowd_out_others",
 	  test_user_refused_pins_never_crowd_out_others, 60, dev_mode_0666,
 	  dev_mode_0600, false },
+	T(bench_ends_on_a_caught_signal, 20),
 	T(default_bounds_stop_refcount_before_overflow, 120),
 	{ "hugetlb_in_zone_movable_longterm_refused_before_6_6",
 	  test_hugetlb_in_zone_movable_longterm_refused_before_6_6, 60,
