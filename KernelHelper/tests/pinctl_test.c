@@ -948,6 +948,52 @@ static int test_cap_ipc_lock_bypasses_limit(void)
 }
 
 /*
+ * Pages no user owns: the vsyscall page (a kernel page at a fixed address
+ * above TASK_SIZE, mapped by the gate VMA in every process, "xonly" on
+ * Debian) is never pinned; a long-term read pin of untouched private
+ * memory, where the shared zero page is mapped, leaves the zero page's
+ * reference count as it was once released (6.12 gives the first page a
+ * private copy and pins that; Debian's 6.1.0-57 takes no reference on the
+ * zero page), and nothing stays DMA-pinned. dmesg_clean checks for WARNs.
+ */
+static int test_vsyscall_and_zero_page_pins_are_clean(void)
+{
+	const uint64_t vsyscall = 0xffffffffff600000ULL;
+	int fd = dev_open(), mem = mem_open(0), r;
+	struct pinctl_page zero0, zero1, pinned;
+	char *p = mmap(NULL, 32 * psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *q = p + 16 * psz;
+	uint64_t h;
+
+	CHECK(fd >= 0 && mem >= 0 && p != MAP_FAILED);
+	madvise(p, 32 * psz, MADV_NOHUGEPAGE);
+	for (uint32_t fl = 0; fl < 2; fl++) {
+		r = do_pin(fd, (void *)(uintptr_t)vsyscall, 1,
+			   PINCTL_PIN_LONGTERM | (fl ? PINCTL_PIN_REMOTE : 0),
+			   fl ? mem : 0, NULL, &h);
+		CHECKF(r == -EFAULT, "vsyscall pin (%s): %s",
+		       fl ? "remote" : "local", strerror(-r));
+	}
+	/* Reads map the zero page at p and at q; REMOTE QUERY sees it. */
+	CHECK(*(volatile char *)p == 0 && *(volatile char *)q == 0);
+	zero0 = query1(fd, q, mem);
+	CHECK(zero0.flags & PINCTL_PAGE_PRESENT);
+	CHECK(do_pin(fd, p, 16, PINCTL_PIN_LONGTERM, 0, NULL, &h) == 0);
+	pinned = query1(fd, p, mem);
+	diag("zero page pfn %#llx refcount %u; pinned at its place: pfn %#llx refcount %u flags %#x",
+	     (unsigned long long)zero0.pfn, zero0.refcount,
+	     (unsigned long long)pinned.pfn, pinned.refcount, pinned.flags);
+	CHECK(do_unpin(fd, h, NULL) == 0);
+	zero1 = query1(fd, q, mem);
+	CHECKF(zero1.pfn == zero0.pfn && zero1.refcount == zero0.refcount,
+	       "zero page refcount %u after unpin, %u before",
+	       zero1.refcount, zero0.refcount);
+	CHECK(!(query1(fd, p, mem).flags & PINCTL_PAGE_DMA_PINNED));
+	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
  * A pin cannot be made to wait on a userfaultfd: the module's GUP holds
  * the mm's mmap lock and passes no @locked, so a fault in a registered
  * missing range is not retried but fails (VM_FAULT_SIGBUS, -EFAULT) at
@@ -3947,6 +3993,7 @@ static const struct test tests[] = {
 	T(remote_named_by_proc_mem_fd, 10),
 	T(remote_write_pin_needs_writable_mem_fd, 10),
 	T(uffd_missing_range_pin_fails_without_waiting, 20),
+	T(vsyscall_and_zero_page_pins_are_clean, 10),
 	T(unknown_command_enotty, 10),
 	T(unknown_flags_einval, 10),
 	T(reserved_nonzero_einval, 10),
