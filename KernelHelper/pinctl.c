@@ -231,6 +231,10 @@ static int pinctl_check_range(u64 addr, u64 nr_pages, u64 max)
  * pinctl_get_remote_mm() - the address space a /proc/PID/mem descriptor
  * was opened on.
  * @mem_fd: a descriptor of the caller's.
+ * @fmode: what the call does there, as read(2) and write(2) on the
+ *         descriptor would: FMODE_READ to look at or pin pages, with
+ *         FMODE_WRITE to pin them for writing (FOLL_WRITE breaks COW and
+ *         dirties shared file pages: a write, bar the data).
  * @mmp: out: the mm, with a mmget() reference for the caller to mmput().
  *
  * ptrace_may_access() and mm_access() are not exported to modules; the
@@ -238,14 +242,17 @@ static int pinctl_check_range(u64 addr, u64 nr_pages, u64 max)
  * LSM and Yama hooks and under the target's exec_update_lock, and keeps the
  * mm it found in ->private_data (mmgrab()ed). An exec after the open gives
  * the task a new mm and leaves this one without users: mmget_not_zero()
- * then fails, as /proc/PID/mem's own reads do.
+ * then fails, as /proc/PID/mem's own reads do. The open's access mode is
+ * the rest of what the opener granted: a read-only descriptor, perhaps
+ * handed over by a more privileged process, allows no write pin.
  *
- * Return: 0; -EBADF if @mem_fd is not open; -EINVAL if it is not a
- * /proc/PID/mem file; -ESRCH if that address space is gone (or was a
- * kernel thread's); -EOPNOTSUPP if the module could not learn the file's
- * operations at load.
+ * Return: 0; -EBADF if @mem_fd is not open, or not open for @fmode;
+ * -EINVAL if it is not a /proc/PID/mem file; -ESRCH if that address space
+ * is gone (or was a kernel thread's); -EOPNOTSUPP if the module could not
+ * learn the file's operations at load.
  */
-static int pinctl_get_remote_mm(int mem_fd, struct mm_struct **mmp)
+static int pinctl_get_remote_mm(int mem_fd, fmode_t fmode,
+				struct mm_struct **mmp)
 {
 	struct mm_struct *mm;
 	struct file *file;
@@ -260,6 +267,10 @@ static int pinctl_get_remote_mm(int mem_fd, struct mm_struct **mmp)
 		return -EBADF;
 	if (file->f_op != pinctl_proc_mem_fops) {
 		ret = -EINVAL;
+		goto out_fput;
+	}
+	if ((file->f_mode & fmode) != fmode) {
+		ret = -EBADF;
 		goto out_fput;
 	}
 	mm = file->private_data;
@@ -592,7 +603,7 @@ static bool pinctl_stack_gap(struct mm_struct *mm, unsigned long start,
  * @pages: out: @nr entries.
  *
  * Return: 0 with all @nr pages held, or a negative errno with none held:
- * a partial pin is undone here.
+ * a partial pin is undone here; -EINTR when a signal is pending.
  */
 static int pinctl_gup(struct mm_struct *mm, unsigned long addr,
 		      unsigned long nr, u32 flags, struct page **pages)
@@ -611,7 +622,7 @@ static int pinctl_gup(struct mm_struct *mm, unsigned long addr,
 			ret = -EOVERFLOW;
 			break;
 		}
-		if (done < nr && fatal_signal_pending(current)) {
+		if (done < nr && signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
@@ -797,16 +808,20 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
  * @mm: the address space the pages are pinned in.
  * @nr: pages.
  *
- * The pages are reserved in the module-wide total first (in-flight pins
- * count), then charged to current's user_struct locked_vm against
+ * The pages are charged to current's user_struct locked_vm against
  * RLIMIT_MEMLOCK unless current has CAP_IPC_LOCK, as io_uring's
  * __io_account_mem() does: the user, not the process, so no fork, exec,
- * exit or descriptor passing hands anyone a fresh budget. Last, @mm's
- * pinned_vm grows (VmPin), without a limit; @mm is mmgrab()ed so the
+ * exit or descriptor passing hands anyone a fresh budget. Only then are
+ * they reserved in the module-wide total (in-flight pins count): a request
+ * the user cannot afford never touches the total, which everyone shares.
+ * (Reserved first, a plain user with no budget at all hammering PINs of
+ * max_pages_per_fd pages kept the total over its bound for the moment of
+ * each refusal, and other users' PINs, root's too, failed -ENOSPC.) Last,
+ * @mm's pinned_vm grows (VmPin), without a limit; @mm is mmgrab()ed so the
  * release finds it.
  *
- * Return: 0, -ENOSPC beyond max_pages_total, or -ENOMEM beyond
- * RLIMIT_MEMLOCK.
+ * Return: 0, -ENOMEM beyond RLIMIT_MEMLOCK, or -ENOSPC beyond
+ * max_pages_total.
  */
 static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
 			 unsigned long nr)
@@ -816,10 +831,6 @@ static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
 	unsigned long limit, cur, new;
 	struct user_struct *user = NULL;
 
-	if (atomic_long_add_return(nr, &pinctl_total_pages) > total_limit) {
-		atomic_long_sub(nr, &pinctl_total_pages);
-		return -ENOSPC;
-	}
 	if (!capable(CAP_IPC_LOCK)) {
 		user = get_uid(current_user());
 		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
@@ -827,10 +838,17 @@ static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
 		do {
 			if (check_add_overflow(cur, nr, &new) || new > limit) {
 				free_uid(user);
-				atomic_long_sub(nr, &pinctl_total_pages);
 				return -ENOMEM;
 			}
 		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	}
+	if (atomic_long_add_return(nr, &pinctl_total_pages) > total_limit) {
+		atomic_long_sub(nr, &pinctl_total_pages);
+		if (user) {
+			atomic_long_sub(nr, &user->locked_vm);
+			free_uid(user);
+		}
+		return -ENOSPC;
 	}
 	atomic64_add(nr, &mm->pinned_vm);
 	mmgrab(mm);
@@ -1020,7 +1038,10 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 		return ret;
 
 	if (p.flags & PINCTL_PIN_REMOTE) {
-		ret = pinctl_get_remote_mm(p.mem_fd, &target);
+		ret = pinctl_get_remote_mm(p.mem_fd,
+					   p.flags & PINCTL_PIN_WRITE ?
+					   FMODE_READ | FMODE_WRITE : FMODE_READ,
+					   &target);
 		if (ret)
 			goto out_unreserve;
 	}
@@ -1332,7 +1353,7 @@ static long pinctl_ioctl_query(struct pinctl_file *pf, void __user *argp)
 		return -EINVAL;
 
 	if (q.flags & PINCTL_PIN_REMOTE) {
-		ret = pinctl_get_remote_mm(q.mem_fd, &mm);
+		ret = pinctl_get_remote_mm(q.mem_fd, FMODE_READ, &mm);
 		if (ret)
 			return ret;
 	}
@@ -1392,7 +1413,9 @@ out_free:
  * Pins (or gets) the range and releases it @iterations times, timing the
  * two halves with ktime_get(). Nothing outlives the call, so any caller may
  * run it with any flag; for its duration the range is charged, reserved and
- * bounded like a PIN.
+ * bounded like a PIN. Up to 2^32 iterations can take hours, so any signal
+ * the caller has to handle ends it (-EINTR), not only SIGKILL: a program
+ * that catches SIGINT or SIGTERM is not left waiting for the bench.
  *
  * Return: 0 with the totals in the user struct, or a negative errno.
  */
@@ -1450,7 +1473,7 @@ static long pinctl_ioctl_bench(struct pinctl_file *pf, void __user *argp)
 		t1 = ktime_get();
 		put_ns += ktime_to_ns(ktime_sub(t1, t0));
 
-		if (fatal_signal_pending(current)) {
+		if (signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}

@@ -26,6 +26,9 @@
 # scripts/vm/guest-pinctl.sh, which loads the module, runs the suite and unloads it. busybox
 # provides insmod, rmmod, losetup, mke2fs and mount.
 #
+# PINCTL_TEST_ONLY=a,b in the environment runs only those tests of the C suite (the kernel
+# hands the unknown command-line word to the guest's init as an environment variable).
+#
 # Each guest boots with slub_debug=FZPU (a use-after-free read shows as 0x6b poison) and two
 # vCPUs; the suite sets panic_on_warn=1 around its fuzz.
 #
@@ -280,7 +283,8 @@ run_vm() {
 	# slub_debug=FZPU: a use-after-free read shows 0x6b poison, a write corrupts a red zone
 	# that the allocator reports. Two vCPUs so that the suite's threads really race.
 	"$repo/scripts/vm-run.sh" "${vflag[@]}" --kernel "$rel" --payload "$k/payload" \
-		--timeout "$timeout_s" --memory 2048 --cpus 2 --append "slub_debug=FZPU" \
+		--timeout "$timeout_s" --memory 2048 --cpus 2 \
+		--append "slub_debug=FZPU${PINCTL_TEST_ONLY:+ PINCTL_TEST_ONLY=$PINCTL_TEST_ONLY}" \
 		--console-log "$k/console.log" \
 		-- 'sh /pinctl/guest.sh' >"$k/tap.txt" 2>"$k/vm-run.err" || rc=$?
 	echo "$rc $(($(date +%s) - t0))" >"$k/result"

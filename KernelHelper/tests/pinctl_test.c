@@ -8,6 +8,8 @@
  *
  *   pinctl_test [PATH/TO/pinctl.ko]
  *   pinctl_test --as-nobody PROGRAM [ARGS...]   (runs PROGRAM as nobody)
+ *   pinctl_test --reserve GIB   (maps GIB GiB PROT_NONE, prints its start,
+ *                                waits for a signal: a target for inspect)
  *
  * The .ko path lets the last test unload and reload the module. An ext2/3/4
  * file system mounted at $PINCTL_TEST_EXT_DIR (default /mnt/ext) enables the
@@ -28,6 +30,7 @@
 #include <linux/capability.h>
 #include <linux/loop.h>
 #include <linux/magic.h>
+#include <linux/userfaultfd.h>
 #include <sched.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -137,15 +140,23 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-/* A descriptor of /proc/PID/mem (0: self), how REMOTE names a target. */
-static int mem_open(pid_t pid)
+/*
+ * A descriptor of /proc/PID/mem (0: self), how REMOTE names a target: read
+ * and write, as a WRITE pin needs.
+ */
+static int mem_open_mode(pid_t pid, int mode)
 {
 	char path[64];
 	int fd;
 
 	snprintf(path, sizeof(path), "/proc/%d/mem", pid ? pid : getpid());
-	fd = open(path, O_RDONLY | O_CLOEXEC);
+	fd = open(path, mode | O_CLOEXEC);
 	return fd < 0 ? -errno : fd;
+}
+
+static int mem_open(pid_t pid)
+{
+	return mem_open_mode(pid, O_RDWR);
 }
 
 static int do_pin(int fd, void *addr, uint64_t n, uint32_t flags, int mem_fd,
@@ -933,6 +944,127 @@ static int test_cap_ipc_lock_bypasses_limit(void)
 	CHECK(vmpin_kb() == (long)(48 * psz / 1024));
 	close(fd);
 	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
+ * Pages no user owns: the vsyscall page (a kernel page at a fixed address
+ * above TASK_SIZE, mapped by the gate VMA in every process, "xonly" on
+ * Debian) is never pinned; a long-term read pin of untouched private
+ * memory, where the shared zero page is mapped, leaves the zero page's
+ * reference count as it was once released (6.12 gives the first page a
+ * private copy and pins that; Debian's 6.1.0-57 takes no reference on the
+ * zero page), and nothing stays DMA-pinned. dmesg_clean checks for WARNs.
+ */
+static int test_vsyscall_and_zero_page_pins_are_clean(void)
+{
+	const uint64_t vsyscall = 0xffffffffff600000ULL;
+	int fd = dev_open(), mem = mem_open(0), r;
+	struct pinctl_page zero0, zero1, pinned;
+	char *p = mmap(NULL, 32 * psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0), *q = p + 16 * psz;
+	uint64_t h;
+
+	CHECK(fd >= 0 && mem >= 0 && p != MAP_FAILED);
+	madvise(p, 32 * psz, MADV_NOHUGEPAGE);
+	for (uint32_t fl = 0; fl < 2; fl++) {
+		r = do_pin(fd, (void *)(uintptr_t)vsyscall, 1,
+			   PINCTL_PIN_LONGTERM | (fl ? PINCTL_PIN_REMOTE : 0),
+			   fl ? mem : 0, NULL, &h);
+		CHECKF(r == -EFAULT, "vsyscall pin (%s): %s",
+		       fl ? "remote" : "local", strerror(-r));
+	}
+	/* Reads map the zero page at p and at q; REMOTE QUERY sees it. */
+	CHECK(*(volatile char *)p == 0 && *(volatile char *)q == 0);
+	zero0 = query1(fd, q, mem);
+	CHECK(zero0.flags & PINCTL_PAGE_PRESENT);
+	CHECK(do_pin(fd, p, 16, PINCTL_PIN_LONGTERM, 0, NULL, &h) == 0);
+	pinned = query1(fd, p, mem);
+	diag("zero page pfn %#llx refcount %u; pinned at its place: pfn %#llx refcount %u flags %#x",
+	     (unsigned long long)zero0.pfn, zero0.refcount,
+	     (unsigned long long)pinned.pfn, pinned.refcount, pinned.flags);
+	CHECK(do_unpin(fd, h, NULL) == 0);
+	zero1 = query1(fd, q, mem);
+	CHECKF(zero1.pfn == zero0.pfn && zero1.refcount == zero0.refcount,
+	       "zero page refcount %u after unpin, %u before",
+	       zero1.refcount, zero0.refcount);
+	CHECK(!(query1(fd, p, mem).flags & PINCTL_PAGE_DMA_PINNED));
+	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
+ * A pin cannot be made to wait on a userfaultfd: the module's GUP holds
+ * the mm's mmap lock and passes no @locked, so a fault in a registered
+ * missing range is not retried but fails (VM_FAULT_SIGBUS, -EFAULT) at
+ * once, instead of sleeping until the range's handler answers, or for ever
+ * when it never does (nothing here reads the uffd: a wait is a timeout).
+ * REMOTE (pin_user_pages_remote(), a victim's range) and the local locked
+ * path alike; QUERY faults nothing and reports the page absent.
+ */
+static int test_uffd_missing_range_pin_fails_without_waiting(void)
+{
+	struct uffdio_api api = { .api = UFFD_API };
+	struct uffdio_register reg = { .mode = UFFDIO_REGISTER_MODE_MISSING };
+	int fd = dev_open(), mem = mem_open(0), uffd;
+	struct pinctl_page pg;
+	uint64_t h;
+	char *p = mmap(NULL, 4 * psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	CHECK(fd >= 0 && mem >= 0 && p != MAP_FAILED);
+	madvise(p, 4 * psz, MADV_NOHUGEPAGE);
+	uffd = syscall(__NR_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+	SKIP_IF(uffd < 0, "userfaultfd: %s", strerror(errno));
+	CHECK(ioctl(uffd, UFFDIO_API, &api) == 0);
+	reg.range.start = (uintptr_t)p;
+	reg.range.len = 4 * psz;
+	CHECK(ioctl(uffd, UFFDIO_REGISTER, &reg) == 0);
+	CHECKF(do_pin(fd, p, 4, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM |
+			   PINCTL_PIN_WRITE, mem, NULL, &h) == -EFAULT,
+	       "REMOTE pin of a uffd missing range did not fail EFAULT");
+	CHECKF(do_pin(fd, p, 4, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE, 0,
+		      NULL, &h) == -EFAULT,
+	       "locked pin of a uffd missing range did not fail EFAULT");
+	CHECK(do_query(fd, p, 1, &pg, mem) == 0 &&
+	      !(pg.flags & PINCTL_PAGE_PRESENT));
+	CHECK(vmpin_kb() == 0);
+	close(uffd);
+	return PASS;
+}
+
+/*
+ * A /proc/PID/mem descriptor grants what its open mode says, as read(2)
+ * and write(2) on it would: a WRITE pin (FOLL_WRITE breaks COW and dirties
+ * shared file pages) needs it open for writing, any pin or QUERY for
+ * reading. A read-only descriptor handed over by a more privileged process
+ * allows looking, not writing.
+ */
+static int test_remote_write_pin_needs_writable_mem_fd(void)
+{
+	int fd = dev_open(), ro, wo, rw;
+	struct pinctl_page pg;
+	char *p = map_small(1);
+	uint64_t h = 0;
+
+	ro = mem_open_mode(0, O_RDONLY);
+	wo = mem_open_mode(0, O_WRONLY);
+	rw = mem_open_mode(0, O_RDWR);
+	CHECK(fd >= 0 && p && ro >= 0 && wo >= 0 && rw >= 0);
+	CHECKF(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM |
+			   PINCTL_PIN_WRITE, ro, NULL, &h) == -EBADF,
+	       "WRITE pin through a read-only /proc/self/mem not refused");
+	CHECK(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM, ro,
+		     NULL, &h) == 0 && do_unpin(fd, h, NULL) == 0);
+	CHECKF(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM, wo,
+		      NULL, &h) == -EBADF,
+	       "pin through a write-only /proc/self/mem not refused");
+	CHECKF(do_query(fd, p, 1, &pg, wo) == -EBADF,
+	       "QUERY through a write-only /proc/self/mem not refused");
+	CHECK(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM |
+			  PINCTL_PIN_WRITE, rw, NULL, &h) == 0 &&
+	      do_unpin(fd, h, NULL) == 0);
+	CHECK(do_query(fd, p, 1, &pg, ro) == 0);
 	return PASS;
 }
 
@@ -2528,6 +2660,138 @@ static int test_refcount_and_total_bounds_refuse_cleanly(void)
 }
 
 /*
+ * A plain user's PIN that its RLIMIT_MEMLOCK cannot cover never touches
+ * the module-wide total, which every user shares. It used to be reserved
+ * there first and taken back after the rlimit check: a user with no budget
+ * at all, hammering PINs of max_pages_per_fd pages from a few threads,
+ * kept the total over its bound for the moment of each refusal, and other
+ * users' PINs (root's here) failed ENOSPC with nothing pinned anywhere.
+ */
+struct refused_hammer {
+	int fd;
+	char *p;
+	uint64_t n;
+};
+
+static void *refused_pin_hammer(void *arg)
+{
+	struct refused_hammer *h = arg;
+
+	for (;;)
+		do_pin(h->fd, h->p, h->n, PINCTL_PIN_LONGTERM, 0, NULL, NULL);
+	return NULL;
+}
+
+static int test_user_refused_pins_never_crowd_out_others(void)
+{
+	struct pinctl_version v;
+	int fd = dev_open(), enospc = 0, i, r, status;
+	char *p = map_small(1);
+	cpu_set_t set;
+	uint64_t h;
+	pid_t child;
+
+	SKIP_IF(sysconf(_SC_NPROCESSORS_ONLN) < 2,
+		"needs two CPUs: the refused PINs race root's on the other");
+	CHECK(fd >= 0 && p);
+	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
+	child = fork();
+	CHECK(child >= 0);
+	if (child == 0) {
+		static struct refused_hammer hs[3];
+		struct rlimit rl = { 0, 0 };
+		pthread_t t;
+
+		/* The suite runs on CPU 0; the hammers on CPU 1. */
+		CPU_ZERO(&set);
+		CPU_SET(1, &set);
+		sched_setaffinity(0, sizeof(set), &set);
+		/* A file each, so all reach the charge, not the fd's bound. */
+		for (i = 0; i < 3; i++) {
+			hs[i] = (struct refused_hammer){
+				.fd = dev_open(), .p = p,
+				.n = v.max_pages_per_fd,
+			};
+			if (hs[i].fd < 0)
+				_exit(12);
+		}
+		/* No budget: every PIN of this user is refused ENOMEM. */
+		if (setrlimit(RLIMIT_MEMLOCK, &rl) || become_nobody())
+			_exit(10);
+		if (do_pin(hs[0].fd, p, v.max_pages_per_fd,
+			   PINCTL_PIN_LONGTERM, 0, NULL, NULL) != -ENOMEM)
+			_exit(11);
+		for (i = 1; i < 3; i++)
+			if (pthread_create(&t, NULL, refused_pin_hammer, &hs[i]))
+				_exit(12);
+		refused_pin_hammer(&hs[0]);
+		_exit(0);
+	}
+	CPU_ZERO(&set);
+	CPU_SET(0, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+	usleep(100000);
+	for (i = 0; i < 5000 && !enospc; i++) {
+		r = do_pin(fd, p, 1, PINCTL_PIN_LONGTERM, 0, NULL, &h);
+		if (r == -ENOSPC)
+			enospc = i + 1;
+		else if (r == 0)
+			do_unpin(fd, h, NULL);
+		else
+			break;
+	}
+	kill(child, SIGKILL);
+	CHECK(waitpid(child, &status, 0) == child);
+	CHECKF(WIFSIGNALED(status), "hammer exited with %d",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	CHECKF(!enospc, "root's 1-page PIN %d failed ENOSPC while a user "
+	       "without budget was refused", enospc);
+	CHECKF(r == 0, "root's PIN: %s", strerror(-r));
+	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
+ * BENCH runs up to 2^32 iterations, hours of them; a signal the caller
+ * handles ends it with EINTR, not only SIGKILL (a program catching SIGINT
+ * or SIGTERM, as pinctl does, would otherwise wait for the whole bench).
+ * The signal comes from a thread a second in; before, the test ran into
+ * its time limit.
+ */
+static void bench_signal_handler(int sig)
+{
+	(void)sig;
+}
+
+static void *bench_signal_sender(void *arg)
+{
+	sleep(1);
+	pthread_kill(*(pthread_t *)arg, SIGUSR1);
+	return NULL;
+}
+
+static int test_bench_ends_on_a_caught_signal(void)
+{
+	struct sigaction sa = { .sa_handler = bench_signal_handler };
+	pthread_t self = pthread_self(), t;
+	int fd = dev_open(), r;
+	char *p = map_small(16);
+	struct pinctl_bench b = {
+		.addr = (uintptr_t)p, .nr_pages = 16,
+		.iterations = UINT32_MAX, .flags = PINCTL_PIN_LONGTERM,
+	};
+
+	CHECK(fd >= 0 && p);
+	CHECK(sigaction(SIGUSR1, &sa, NULL) == 0);
+	CHECK(pthread_create(&t, NULL, bench_signal_sender, &self) == 0);
+	r = xioctl(fd, PINCTL_IOC_BENCH, &b);
+	CHECKF(r == -EINTR, "BENCH returned %d", r);
+	pthread_join(t, NULL);
+	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
  * With the default bounds, pinning one page through 4096 mappings until
  * refused (what took a page's refcount to the WARN in try_grab_folio):
  * the module stops below 2^31 with ENOSPC or EOVERFLOW.
@@ -3727,6 +3991,9 @@ static const struct test tests[] = {
 	T(rlimit_memlock_enforced, 10),
 	T(cap_ipc_lock_bypasses_limit, 10),
 	T(remote_named_by_proc_mem_fd, 10),
+	T(remote_write_pin_needs_writable_mem_fd, 10),
+	T(uffd_missing_range_pin_fails_without_waiting, 20),
+	T(vsyscall_and_zero_page_pins_are_clean, 10),
 	T(unknown_command_enotty, 10),
 	T(unknown_flags_einval, 10),
 	T(reserved_nonzero_einval, 10),
@@ -3762,6 +4029,10 @@ static const struct test tests[] = {
 	{ "refcount_and_total_bounds_refuse_cleanly",
 	  test_refcount_and_total_bounds_refuse_cleanly, 20, save_bounds,
 	  restore_bounds, false },
+	{ "user_refused_pins_never_crowd_out_others",
+	  test_user_refused_pins_never_crowd_out_others, 60, dev_mode_0666,
+	  dev_mode_0600, false },
+	T(bench_ends_on_a_caught_signal, 20),
 	T(default_bounds_stop_refcount_before_overflow, 120),
 	{ "hugetlb_in_zone_movable_longterm_refused_before_6_6",
 	  test_hugetlb_in_zone_movable_longterm_refused_before_6_6, 60,
@@ -3811,6 +4082,25 @@ int main(int argc, char **argv)
 		return pin_inherited_main(argv[2]);
 	if (argc > 3 && !strcmp(argv[1], "--fuzz-exec"))
 		return fuzz_exec_main(argv[2], argv[3]);
+	/*
+	 * For scripts/vm/guest-pinctl-cli.sh: a process holding a large
+	 * PROT_NONE reservation (as Go, the JVM and ASan make), nothing in it.
+	 */
+	if (argc > 2 && !strcmp(argv[1], "--reserve")) {
+		size_t len = (size_t)strtoul(argv[2], NULL, 10) << 30;
+		void *p = mmap(NULL, len, PROT_NONE,
+			       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
+			       -1, 0);
+
+		if (p == MAP_FAILED) {
+			perror("pinctl_test --reserve");
+			return 125;
+		}
+		printf("%p\n", p);
+		fflush(stdout);
+		pause();
+		return 0;
+	}
 	/* For scripts/vm/guest-pinctl-cli.sh: run a command as nobody. */
 	if (argc > 2 && !strcmp(argv[1], "--as-nobody")) {
 		if (become_nobody()) {

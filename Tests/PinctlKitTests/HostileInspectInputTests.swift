@@ -489,6 +489,7 @@ struct HostileInspectInputTests {
         #expect(ProcessDirectory.state(ofStat: stat("a) Z 1 (b", "S", flags: 0x400000)) == .live)
         #expect(ProcessDirectory.state(ofStat: stat("x", "Z", flags: 0x400004)) == .zombie)
         #expect(ProcessDirectory.state(ofStat: stat("x", "X", flags: 0)) == .zombie)
+        #expect(ProcessDirectory.state(ofStat: stat("x", "R", flags: 0x400144)) == .exiting, "PF_EXITING, before it is a zombie")
         #expect(ProcessDirectory.state(ofStat: Array("garbage".utf8)) == .gone)
     }
 }

@@ -97,10 +97,13 @@ struct pinctl_version {
  *        rule of /proc/PID/pagemap; PINCTL_FEAT_PFNS says which).
  * @flags: PINCTL_PIN_* bits.
  * @mem_fd: with PINCTL_PIN_REMOTE, an open descriptor of the target's
- *          /proc/PID/mem (O_RDONLY is enough); the pin is taken in the
- *          address space that file was opened on, which must still be in
- *          use (-ESRCH once that process exited or exec()ed). -EBADF if it
- *          is not open, -EINVAL if it is another file. Else zero.
+ *          /proc/PID/mem, open for reading (O_RDONLY), and for writing
+ *          too (O_RDWR) for a PINCTL_PIN_WRITE pin, as read(2) and
+ *          write(2) on it would need; the pin is taken in the address
+ *          space that file was opened on, which must still be in use
+ *          (-ESRCH once that process exited or exec()ed). -EBADF if it is
+ *          not open or not open for that, -EINVAL if it is another file.
+ *          Else zero.
  * @handle: out: names the pin for UNPIN; shared by every holder of the file.
  * @pinned: out: pages pinned (== @nr_pages; a partial pin is undone and
  *          fails).

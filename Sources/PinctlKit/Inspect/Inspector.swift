@@ -40,6 +40,9 @@ public final class Inspector {
         let pagemap = try PagemapReader(directory: directory)
         var opts = options
         if case .address = target { opts.rows = true }
+        // The module's per-page state, opened next to pagemap so that both name one address
+        // space, and through the directory so a recycled pid cannot stand in for the target.
+        let kernelSource = opts.rows ? try Self.openKernelState(directory) : (source: nil, note: nil)
         // Streamed rows start from /proc/PID/maps, which costs nothing per page: smaps walks
         // the page tables of every VMA of the process (tens of ms for a large one) and would
         // hold back the first row. Its counters, the per-VMA facts, are read after the walk.
@@ -60,25 +63,21 @@ public final class Inspector {
         let kernel = Self.kernelRelease()
 
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
-        var helperUsed = false
-        // A remote QUERY needs ptrace attach rights (the module opens nothing itself: the
-        // target is named by its /proc/PID/mem, whose open runs the kernel's check, Yama
-        // included), which a reader of pagemap may lack: the rows then go without the
-        // kernel's state, and a note says why, rather than failing the whole report.
-        var helperRefused: String? = nil
-        if opts.rows, let helper = try KernelHelper.open() {
-            let pid = process.isSelf ? nil : process.pid
+        var helperUsed = kernelSource.source != nil
+        // A QUERY refused later (the device's or the mem file's rules) costs the rows their
+        // kernel state, with a note, not the report.
+        var helperRefused: String? = kernelSource.note
+        if let source = kernelSource.source {
             walker.kernelQuery = { (start, pages) throws(PinctlError) in
                 if helperRefused != nil { return [] }
                 do throws(PinctlError) {
-                    return try Self.kernelState(helper, start: start, pages: pages, pid: pid)
+                    return try source.helper.query(addr: start, pages: pages, memory: source.memory, pid: source.pid)
                 } catch {
                     guard case .permissionDenied(let why) = error else { throw error }
-                    helperRefused = why
+                    helperRefused = "no refcounts or DMA-pinned state from the kernel helper: its QUERY was refused: \(why)"
                     return []
                 }
             }
-            helperUsed = true
         }
         if let sink {
             try sink.begin(InspectHead(pid: process.pid, target: target.description, kernel: kernel, vmas: vmaReports))
@@ -113,7 +112,7 @@ public final class Inspector {
         var notes: [String] = []
         if let why = helperRefused {
             helperUsed = false
-            notes.append("refcount and DMA-pinned state omitted: /dev/pinctl's QUERY was refused: \(why)")
+            notes.append(why)
         }
         if walker.scanUsed && !opts.rows {
             notes.append(
@@ -144,12 +143,31 @@ public final class Inspector {
             kernelHelper: helperUsed, notes: notes)
     }
 
-    /// Refcount and pin state of a chunk's pages, from /dev/pinctl's QUERY (one entry per
-    /// page; each row takes its first page's).
-    static func kernelState(_ helper: KernelHelper, start: UInt64, pages: UInt64, pid: Int32?) throws(PinctlError)
-        -> [KernelPageState]
-    {
-        try helper.query(addr: start, pages: pages, pid: pid)
+    /// Where QUERY answers come from: the module, and the target's /proc/PID/mem (nil for
+    /// this process).
+    struct KernelStateSource {
+        let helper: KernelHelper
+        let memory: FileDescriptor?
+        let pid: Int32
+    }
+
+    /// The module and the target's mem file, read-only; nil without the module. A device
+    /// this user may not open, or a process whose mem file needs more than pagemap's ptrace
+    /// read access (attach: Yama may refuse it), costs the report its refcounts, with a note,
+    /// not the report.
+    static func openKernelState(_ directory: ProcessDirectory) throws(PinctlError) -> (source: KernelStateSource?, note: String?) {
+        let process = directory.process
+        let helper: KernelHelper
+        let memory: FileDescriptor?
+        do {
+            guard let h = try KernelHelper.open() else { return (nil, nil) }
+            helper = h
+            memory = process.isSelf ? nil : try directory.open("mem")
+        } catch {
+            guard case .permissionDenied(let why) = error else { throw error }
+            return (nil, "no refcounts or DMA-pinned state from the kernel helper: \(why)")
+        }
+        return (KernelStateSource(helper: helper, memory: memory, pid: process.pid), nil)
     }
 
     public static func kernelRelease() -> String {

@@ -123,7 +123,11 @@ final class PageWalker {
                     for k in got..<want { entries[k] = 0 }
                 }
                 readTables(base: va, n: want, huge: huge, hugeCursor: &hugeCursor, hugePages: hugePages)
-                let kernel = options.rows ? try kernelQuery?(va, UInt64(want)) : nil
+                // The module is asked only about chunks with a present page: an empty
+                // reservation (terabytes of PROT_NONE) costs it nothing.
+                let kernel =
+                    options.rows && kernelQuery != nil && entries[0..<want].contains(where: { $0 >> 63 == 1 })
+                    ? try kernelQuery?(va, UInt64(want)) : nil
                 accumulate(base: va, n: want, kernel: kernel)
                 if options.rows { try drainRows() }
                 pagesRead += UInt64(want)
@@ -379,7 +383,7 @@ final class PageWalker {
                         va: va, entry: e, flags: pageFlags, inherited: v & Self.inheritedFlags != 0,
                         mapcount: v & Self.hasCount != 0 ? counts[k] : nil,
                         cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil,
-                        kernel: kernel.flatMap { k < $0.count ? $0[k] : nil })
+                        kernel: Self.matching(kernel.flatMap { k < $0.count ? $0[k] : nil }, entry: e))
                 }
                 k += 1
             }
@@ -390,6 +394,16 @@ final class PageWalker {
         self.lastPFN = lastPFN
         self.runLength = runLength
         pfnHidden = hidden
+    }
+
+    /// The module's answer for a page only if it describes the page pagemap showed: the
+    /// target may have remapped it between the two reads, and a row must not take another
+    /// page's refcount. Hidden PFNs (0 on either side) cannot be compared and are kept.
+    static func matching(_ state: KernelPageState?, entry e: UInt64) -> KernelPageState? {
+        guard let state, e >> 63 == 1 else { return nil }
+        let pfn = e & PagemapEntry.pfnMask
+        guard let kpfn = state.pfn, kpfn != 0, pfn != 0 else { return state }
+        return kpfn == pfn ? state : nil
     }
 
     /// Fills the derived totals; call once after the last walk.

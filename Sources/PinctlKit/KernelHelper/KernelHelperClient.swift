@@ -100,13 +100,15 @@ public final class KernelHelper {
             showsPFNs: v.features & UInt64(PINCTL_FEAT_PFNS) != 0)
     }
 
-    /// Opens /proc/PID/mem read-only: how the module is told which process to reach. The open
-    /// runs the kernel's PTRACE_MODE_ATTACH check, and the descriptor keeps the address space it
-    /// found, so an exec of the target after the open cannot put another one in its place.
-    public static func openProcessMemory(pid: Int32) throws(PinctlError) -> FileDescriptor {
+    /// Opens /proc/PID/mem: how the module is told which process to reach. The open runs the
+    /// kernel's PTRACE_MODE_ATTACH check, and the descriptor keeps the address space it found,
+    /// so an exec of the target after the open cannot put another one in its place. The module
+    /// takes a write pin only through a descriptor open for writing (as write(2) would), so
+    /// `writable` is for pins; queries open it read-only.
+    public static func openProcessMemory(pid: Int32, writable: Bool = true) throws(PinctlError) -> FileDescriptor {
         let path = "/proc/\(pid)/mem"
         while true {
-            let raw = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            let raw = Glibc.open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC)
             if raw >= 0 { return FileDescriptor(raw: raw, path: path) }
             if errno == EINTR { continue }
             let e = lastError("open", path)
@@ -205,11 +207,20 @@ public final class KernelHelper {
     /// Per-page refcount, mapcount and pin state of [addr, addr + pages*4K) in this process
     /// (or `pid`), without faulting anything in. PFNs are nil unless this descriptor is shown them.
     public func query(addr: UInt64, pages: UInt64, pid: Int32? = nil) throws(PinctlError) -> [KernelPageState] {
-        try requireABI()
         let mem: FileDescriptor?
-        if let pid { mem = try Self.openProcessMemory(pid: pid) } else { mem = nil }
+        if let pid { mem = try Self.openProcessMemory(pid: pid, writable: false) } else { mem = nil }
+        return try query(addr: addr, pages: pages, memory: mem, pid: pid)
+    }
+
+    /// As `query(addr:pages:pid:)`, in the address space `memory` (a /proc/PID/mem descriptor
+    /// of `pid`, from `openProcessMemory`) or this process's (nil). The answer grows with
+    /// `pages`: callers ask for what they will keep.
+    public func query(addr: UInt64, pages: UInt64, memory mem: FileDescriptor?, pid: Int32?) throws(PinctlError)
+        -> [KernelPageState]
+    {
+        try requireABI()
         var out: [KernelPageState] = []
-        out.reserveCapacity(Int(pages))
+        out.reserveCapacity(Int(min(pages, Self.maxQueryPages)))
         var done: UInt64 = 0
         while done < pages {
             let n = min(Self.maxQueryPages, pages - done)
@@ -227,7 +238,7 @@ public final class KernelHelper {
             }
             guard rc == 0 else {
                 let e = fail("PINCTL_IOC_QUERY", "\(hex(q.addr))+\(n) pages")
-                if e.errno == ESRCH, let pid { throw .processNotFound(pid: pid) }
+                if e.errno == ESRCH, mem != nil, let pid { throw .processNotFound(pid: pid) }
                 throw .system(e)
             }
             for p in buf {

@@ -64,11 +64,17 @@ public final class ProcessDirectory {
         case live
         case zombie
         case kernelThread
+        /// PF_EXITING: on its way out (it tears its address space down before it is a
+        /// zombie), killed or exiting.
+        case exiting
         case gone
     }
 
     /// PF_KTHREAD in the flags field of /proc/PID/stat.
     static let kernelThreadFlag: UInt64 = 0x0020_0000
+    /// PF_EXITING: set by do_exit() before exit_mm(), so a process whose address space went
+    /// away without an exec still says why.
+    static let exitingFlag: UInt64 = 0x0000_0004
 
     public func state() -> State {
         guard let bytes = try? openAt("stat").readAll() else { return .gone }
@@ -82,7 +88,10 @@ public final class ProcessDirectory {
         let fields = bytes[(close + 1)...].split(whereSeparator: { $0 == UInt8(ascii: " ") || $0 == ProcText.newline })
         guard fields.count > 6, let state = fields[0].first else { return .gone }
         if state == UInt8(ascii: "Z") || state == UInt8(ascii: "X") || state == UInt8(ascii: "x") { return .zombie }
-        if let flags = NumberParsing.digits(fields[6], radix: 10), flags & kernelThreadFlag != 0 { return .kernelThread }
+        if let flags = NumberParsing.digits(fields[6], radix: 10) {
+            if flags & kernelThreadFlag != 0 { return .kernelThread }
+            if flags & exitingFlag != 0 { return .exiting }
+        }
         return .live
     }
 
@@ -98,7 +107,7 @@ public final class ProcessDirectory {
             return .noAddressSpace(
                 "process \(pid) has no address space (zombie): it exited \(doing.isEmpty ? "" : "while \(doing) ")and its parent has not reaped it"
             )
-        case .gone:
+        case .gone, .exiting:
             if doing.isEmpty { return .processNotFound(pid: pid) }
             return .noAddressSpace("process \(pid) exited while \(doing): nothing to report; run again on a live process")
         case .live:
