@@ -251,19 +251,25 @@ struct HostileInspectInputTests {
 
     // MARK: row 5: the target exits while it is inspected
 
+    /// 1.2 times one inspection of a 128 MiB holder run as `launcher` (at least 1 ms): the
+    /// window a target is struck in (killed, exec'd), so some runs finish and some are cut
+    /// short.
+    static func strikeWindowMicros(as launcher: [String] = []) throws -> Int {
+        let probe = try Holder(["anon:128M"], launcher: launcher)
+        defer { probe.stop() }
+        var t0 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t0)
+        _ = try pinctl(["inspect", "\(probe.pid)", "0x0-0xffffffffffffffff"], as: launcher)
+        var t1 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t1)
+        return max(1000, (Int(t1.tv_sec - t0.tv_sec) * 1_000_000 + Int(t1.tv_nsec - t0.tv_nsec) / 1000) * 6 / 5)
+    }
+
     /// 200 inspections (and maps) of a process SIGKILLed at a random moment: every run
     /// either exits 3 or reports every VMA and page; none exits 0 with a part of them.
     /// 128 MiB of written pages make the walk, not pinctl's start-up, most of a run.
     @Test func targetExitingMidInspectNeverGivesAPartialReportExit0() throws {
-        let probe = try Holder(["anon:128M"])
-        var t0 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t0)
-        _ = try pinctl(["inspect", "\(probe.pid)", "0x0-0xffffffffffffffff"])
-        var t1 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t1)
-        probe.stop()
-        // Kill within 1.2x one run's time, so some runs finish and some are cut short.
-        let runMicros = max(1000, (Int(t1.tv_sec - t0.tv_sec) * 1_000_000 + Int(t1.tv_nsec - t0.tv_nsec) / 1000) * 6 / 5)
+        let runMicros = try Self.strikeWindowMicros()
         var outcomes: [String: Int] = [:]
         for i in 0..<200 {
             let h = try Holder(["anon:128M"])
@@ -325,14 +331,7 @@ struct HostileInspectInputTests {
     /// read) or 4 (the setuid image is not readable). Never a mix, never exit 0 or 1.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/newgrp"), "no /usr/bin/newgrp to exec"))
     func targetExecingSetuidMidInspectNeverMixesTwoPrograms() throws {
-        let probe = try Holder(["anon:128M"], launcher: nobody)
-        var t0 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t0)
-        _ = try pinctl(["inspect", "\(probe.pid)", "0x0-0xffffffffffffffff"], as: nobody)
-        var t1 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t1)
-        probe.stop()
-        let runMicros = max(1000, (Int(t1.tv_sec - t0.tv_sec) * 1_000_000 + Int(t1.tv_nsec - t0.tv_nsec) / 1000) * 6 / 5)
+        let runMicros = try Self.strikeWindowMicros(as: nobody)
         var outcomes: [String: Int] = [:]
         for i in 0..<100 {
             let delay = UInt32.random(in: 0...UInt32(runMicros))
