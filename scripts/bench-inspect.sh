@@ -42,41 +42,12 @@ fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 TMP=$(mktemp -d /tmp/bench-inspect.XXXXXX)
-HOLDER_PID=
-HOLDER_IN=
-
-stop_holder() {
-	[[ -n $HOLDER_PID ]] || return 0
-	# The holder exits when its stdin closes. (Its SIGTERM handler sets a flag but the
-	# handler is installed with signal(), so the blocked read() restarts: SIGTERM alone
-	# does not end it.) SIGKILL is the last resort.
-	if [[ -n $HOLDER_IN ]]; then
-		exec {HOLDER_IN}>&-
-		HOLDER_IN=
-	fi
-	kill -TERM "$HOLDER_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$HOLDER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$HOLDER_PID" 2>/dev/null || true
-	wait "$HOLDER_PID" 2>/dev/null || true
-	HOLDER_PID=
-}
-# shellcheck disable=SC2317 # reached through the trap
-cleanup() {
-	stop_holder
-	rm -rf "$TMP"
-}
+TIMED_OUT=/dev/null
+# shellcheck source=scripts/bench/common.sh
+. "$ROOT/scripts/bench/common.sh"
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
-
-die() {
-	echo "bench-inspect.sh: $*" >&2
-	exit 1
-}
 
 # ---- build -------------------------------------------------------------------------
 
@@ -99,21 +70,6 @@ gcc -O2 -Wall -Wextra -o "$READER" scripts/bench/inspect-reader.c ||
 
 # ---- helpers -----------------------------------------------------------------------
 
-# timed CMD...: runs CMD with stdout to /dev/null; sets ELAPSED_US and RC, stderr in $TMP/err.
-timed() {
-	local t0 t1
-	t0=$EPOCHREALTIME
-	"$@" >/dev/null 2>"$TMP/err" && RC=0 || RC=$?
-	t1=$EPOCHREALTIME
-	ELAPSED_US=$((${t1/./} - ${t0/./}))
-}
-
-# median_min VALUE...: "MEDIAN MIN" of integers.
-median_min() {
-	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
-		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1] }'
-}
-
 # row LABEL MICROSECONDS...: one "median min" line in milliseconds.
 row() {
 	local label=$1
@@ -126,25 +82,6 @@ row() {
 
 # ms MICROSECONDS: "12.345"
 ms() { awk -v u="$1" 'BEGIN { printf "%.3f", u / 1000 }'; }
-
-# start_holder SPEC: starts the holder, waits for "ready", sets HOLDER_PID and ADDR.
-start_holder() {
-	mkfifo "$TMP/holder-in"
-	"$HOLDER_BIN" "$1" <"$TMP/holder-in" >"$TMP/holder.out" 2>"$TMP/holder.err" &
-	HOLDER_PID=$!
-	exec {HOLDER_IN}>"$TMP/holder-in"
-	rm -f "$TMP/holder-in"
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		grep -qx ready "$TMP/holder.out" && break
-		kill -0 "$HOLDER_PID" 2>/dev/null ||
-			die "pinctl-test-holder $1 exited: $(cat "$TMP/holder.err")"
-		sleep 0.1
-	done
-	grep -qx ready "$TMP/holder.out" || die "pinctl-test-holder $1 not ready after 120 s"
-	ADDR=$(awk '$1 == "region" { print $3; exit }' "$TMP/holder.out")
-	[[ -n $ADDR ]] || die "no region line from pinctl-test-holder $1"
-}
 
 # pinctl_check PID RANGE PRESENT: sets PINCTL_STATE unless `pinctl inspect` really works.
 pinctl_check() {

@@ -43,38 +43,12 @@ fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 cd "$ROOT"
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-rows.XXXXXX")
-HOLDER_PID=
-HOLDER_IN=
-
-stop_holder() {
-	[[ -n $HOLDER_PID ]] || return 0
-	if [[ -n $HOLDER_IN ]]; then
-		exec {HOLDER_IN}>&-
-		HOLDER_IN=
-	fi
-	kill -TERM "$HOLDER_PID" 2>/dev/null || true
-	local i
-	for ((i = 0; i < 50; i++)); do
-		kill -0 "$HOLDER_PID" 2>/dev/null || break
-		sleep 0.1
-	done
-	kill -KILL "$HOLDER_PID" 2>/dev/null || true
-	wait "$HOLDER_PID" 2>/dev/null || true
-	HOLDER_PID=
-}
-# shellcheck disable=SC2317 # reached through the trap
-cleanup() {
-	stop_holder
-	rm -rf "$TMP"
-}
+TIMED_OUT=$TMP/out
+# shellcheck source=scripts/bench/common.sh
+. "$ROOT/scripts/bench/common.sh"
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM HUP
-
-die() {
-	echo "bench-rows.sh: $*" >&2
-	exit 1
-}
 
 # ---- build -------------------------------------------------------------------------
 
@@ -92,37 +66,6 @@ FLOOR=$ROOT/.build/bench/rows-floor
 FIRST_BYTE=$ROOT/.build/bench/first-byte
 gcc -O2 -Wall -Wextra -o "$FLOOR" scripts/bench/rows-floor.c || die "gcc failed on rows-floor.c"
 gcc -O2 -Wall -Wextra -o "$FIRST_BYTE" scripts/bench/first-byte.c || die "gcc failed on first-byte.c"
-
-# ---- helpers -----------------------------------------------------------------------
-
-# timed CMD...: runs CMD with stdout to $TMP/out; sets ELAPSED_US and RC.
-timed() {
-	local t0 t1
-	t0=$EPOCHREALTIME
-	"$@" >"$TMP/out" 2>"$TMP/err" && RC=0 || RC=$?
-	t1=$EPOCHREALTIME
-	ELAPSED_US=$((${t1/./} - ${t0/./}))
-}
-
-median() { printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 } END { print NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
-
-# start_holder SPEC: starts the holder, waits for "ready", sets HOLDER_PID and ADDR.
-start_holder() {
-	mkfifo "$TMP/holder-in"
-	"$HOLDER_BIN" "$1" <"$TMP/holder-in" >"$TMP/holder.out" 2>"$TMP/holder.err" &
-	HOLDER_PID=$!
-	exec {HOLDER_IN}>"$TMP/holder-in"
-	rm -f "$TMP/holder-in"
-	local i
-	for ((i = 0; i < 1200; i++)); do
-		grep -qx ready "$TMP/holder.out" && break
-		kill -0 "$HOLDER_PID" 2>/dev/null || die "pinctl-test-holder $1 exited: $(cat "$TMP/holder.err")"
-		sleep 0.1
-	done
-	grep -qx ready "$TMP/holder.out" || die "pinctl-test-holder $1 not ready after 120 s"
-	ADDR=$(awk '$1 == "region" { print $3; exit }' "$TMP/holder.out")
-	[[ -n $ADDR ]] || die "no region line from pinctl-test-holder $1"
-}
 
 echo
 echo "pinctl inspect rows benchmark: $(uname -r), $(nproc) CPUs, $ROUNDS rounds, whole processes, output to a file"

@@ -12,16 +12,6 @@ import Testing
     .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
     .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
 struct CLITests {
-    static let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-    func expectOneLineError(_ r: CommandResult, status: Int32, mentions: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(r.status == status, "exit \(r.status), stderr: \(r.stderr)", sourceLocation: sourceLocation)
-        let lines = r.stderr.split(separator: "\n")
-        #expect(lines.count == 1, "want one line on stderr, got: \(r.stderr)", sourceLocation: sourceLocation)
-        #expect(r.stderr.contains(mentions), "stderr should name '\(mentions)': \(r.stderr)", sourceLocation: sourceLocation)
-        #expect(!r.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
-    }
-
     @Test func jsonReportKeepsTheContract() throws {
         let h = try Holder(["anon:64K"])
         defer { h.stop() }
@@ -85,7 +75,7 @@ struct CLITests {
     @Test func ptraceDeniedExits4() throws {
         let h = try Holder(["anon:8K"])
         defer { h.stop() }
-        let r = try pinctl(["inspect", "\(h.pid)", hexString(h.region("anon").start)], as: Self.nobody)
+        let r = try pinctl(["inspect", "\(h.pid)", hexString(h.region("anon").start)], as: nobody)
         expectOneLineError(r, status: ExitStatus.permissionDenied, mentions: "ptrace")
     }
 
@@ -104,7 +94,7 @@ struct CLITests {
 
     @Test func unreadableKPageFlagsAreMarkedAndExit7() throws {
         // CAP_SYS_ADMIN (so PFNs show) but not root (so the 0400 kpageflags is unreadable).
-        let sysAdminNobody = Self.nobody + ["--inh-caps=+sys_admin", "--ambient-caps=+sys_admin"]
+        let sysAdminNobody = nobody + ["--inh-caps=+sys_admin", "--ambient-caps=+sys_admin"]
         let r = try pinctl(["inspect", "--json", "self", "[stack]"], as: sysAdminNobody)
         #expect(r.status == ExitStatus.pageFlagsUnavailable, "\(r.stderr)")
         let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])

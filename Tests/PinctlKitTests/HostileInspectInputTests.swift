@@ -15,19 +15,6 @@ import Testing
     .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
     .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
 struct HostileInspectInputTests {
-    static let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
-
-    /// One line on stderr, naming `mentions`, no trap, no raw control character.
-    func expectOneLineError(_ r: CommandResult, status: Int32, mentions: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        #expect(r.status == status, "exit \(r.status), stderr: \(r.stderr)", sourceLocation: sourceLocation)
-        #expect(
-            r.stderr.hasSuffix("\n") && r.stderr.split(separator: "\n", omittingEmptySubsequences: false).count == 2,
-            "want exactly one line on stderr, got: \(r.stderr.debugDescription)", sourceLocation: sourceLocation)
-        #expect(r.stderr.contains(mentions), "stderr should name '\(mentions)': \(r.stderr)", sourceLocation: sourceLocation)
-        #expect(!r.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
-        expectNoRawControls(r.stderr, sourceLocation: sourceLocation)
-    }
-
     /// Under --json: stdout is one JSON object {"error", "exitStatus"} matching the exit
     /// status, and the same message is the stderr line.
     func expectJSONError(_ r: CommandResult, status: Int32, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -41,11 +28,6 @@ struct HostileInspectInputTests {
         } else {
             #expect(r.stderr.contains(message), sourceLocation: sourceLocation)
         }
-    }
-
-    func expectNoRawControls(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
-        let raw = text.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7f...0x9f).contains($0.value) }
-        #expect(raw.isEmpty, "raw control characters reach the terminal: \(text.debugDescription)", sourceLocation: sourceLocation)
     }
 
     // MARK: row 13: only plain decimal pids
@@ -237,9 +219,9 @@ struct HostileInspectInputTests {
             (["inspect", "--json", "self", "0x1000"], ExitStatus.notMapped, []),
             (["inspect", "--json", "self", "0x"], ExitStatus.invalidInput, []),
             (["inspect", "--json", "\(gonePid)", "[stack]"], ExitStatus.processNotFound, []),
-            (["inspect", "--json", "\(h.pid)", "[stack]"], ExitStatus.permissionDenied, Self.nobody),
+            (["inspect", "--json", "\(h.pid)", "[stack]"], ExitStatus.permissionDenied, nobody),
             (["maps", "--json", "\(gonePid)"], ExitStatus.processNotFound, []),
-            (["maps", "--json", "\(h.pid)"], ExitStatus.permissionDenied, Self.nobody),
+            (["maps", "--json", "\(h.pid)"], ExitStatus.permissionDenied, nobody),
             (["pin", "--json", "anon:lots"], ExitStatus.invalidInput, []),
             (["module", "bench", "--json", "anon:lots"], ExitStatus.invalidInput, []),
         ]
@@ -269,19 +251,25 @@ struct HostileInspectInputTests {
 
     // MARK: row 5: the target exits while it is inspected
 
+    /// 1.2 times one inspection of a 128 MiB holder run as `launcher` (at least 1 ms): the
+    /// window a target is struck in (killed, exec'd), so some runs finish and some are cut
+    /// short.
+    static func strikeWindowMicros(as launcher: [String] = []) throws -> Int {
+        let probe = try Holder(["anon:128M"], launcher: launcher)
+        defer { probe.stop() }
+        var t0 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t0)
+        _ = try pinctl(["inspect", "\(probe.pid)", "0x0-0xffffffffffffffff"], as: launcher)
+        var t1 = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &t1)
+        return max(1000, (Int(t1.tv_sec - t0.tv_sec) * 1_000_000 + Int(t1.tv_nsec - t0.tv_nsec) / 1000) * 6 / 5)
+    }
+
     /// 200 inspections (and maps) of a process SIGKILLed at a random moment: every run
     /// either exits 3 or reports every VMA and page; none exits 0 with a part of them.
     /// 128 MiB of written pages make the walk, not pinctl's start-up, most of a run.
     @Test func targetExitingMidInspectNeverGivesAPartialReportExit0() throws {
-        let probe = try Holder(["anon:128M"])
-        var t0 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t0)
-        _ = try pinctl(["inspect", "\(probe.pid)", "0x0-0xffffffffffffffff"])
-        var t1 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t1)
-        probe.stop()
-        // Kill within 1.2x one run's time, so some runs finish and some are cut short.
-        let runMicros = max(1000, (Int(t1.tv_sec - t0.tv_sec) * 1_000_000 + Int(t1.tv_nsec - t0.tv_nsec) / 1000) * 6 / 5)
+        let runMicros = try Self.strikeWindowMicros()
         var outcomes: [String: Int] = [:]
         for i in 0..<200 {
             let h = try Holder(["anon:128M"])
@@ -294,38 +282,29 @@ struct HostileInspectInputTests {
                 kind == "maps"
                 ? [builtBinary("pinctl"), "maps", "--json", "\(h.pid)"]
                 : [builtBinary("pinctl")] + kind.split(separator: " ").map(String.init) + ["\(h.pid)", "0x0-0xffffffffffffffff"]
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: args[0])
-            p.arguments = Array(args.dropFirst())
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
+            let p = try RunningCommand(args)
             usleep(UInt32.random(in: 0...UInt32(runMicros)))
             kill(h.pid, SIGKILL)
-            let o = String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-            p.waitUntilExit()
+            let r = p.finish()
             h.process.waitUntilExit()
-            let status = p.terminationStatus
-            outcomes["\(kind) exit \(status)", default: 0] += 1
-            if status == 0 {
+            outcomes["\(kind) exit \(r.status)", default: 0] += 1
+            if r.status == 0 {
                 if kind != "maps" {
-                    let vmaLines = o.split(separator: "\n").filter { $0.hasPrefix("vma ") }.count
+                    let vmaLines = r.stdout.split(separator: "\n").filter { $0.hasPrefix("vma ") }.count
                     #expect(vmaLines == vmaCount, "run \(i): exit 0 with \(vmaLines) of \(vmaCount) VMAs")
                     let region = h.region("anon")
-                    #expect(o.contains("vma \(String(region.start, radix: 16))-"), "run \(i): the anon region is missing")
-                    let summary = o.split(separator: "\n").first { $0.hasPrefix("summary: ") } ?? ""
+                    #expect(r.stdout.contains("vma \(String(region.start, radix: 16))-"), "run \(i): the anon region is missing")
+                    let summary = r.stdout.split(separator: "\n").first { $0.hasPrefix("summary: ") } ?? ""
                     let present = summary.split(separator: ":").dropFirst(2).first?.split(separator: " ").first.flatMap { Int($0) } ?? 0
                     #expect(present >= 32768, "run \(i): exit 0 with \(present) present pages: \(summary)")
                 } else {
-                    let json = try #require(try JSONSerialization.jsonObject(with: Data(o.utf8)) as? [String: Any])
+                    let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
                     let vmas = try #require(json["vmas"] as? [[String: Any]])
                     #expect(vmas.count == vmaCount, "run \(i): maps exit 0 with \(vmas.count) of \(vmaCount) VMAs")
                 }
             } else {
-                #expect(status == ExitStatus.processNotFound, "run \(i): exit \(status): \(e)")
-                #expect(e.split(separator: "\n").count == 1, "run \(i): \(e)")
+                #expect(r.status == ExitStatus.processNotFound, "run \(i): exit \(r.status): \(r.stderr)")
+                #expect(r.stderr.split(separator: "\n").count == 1, "run \(i): \(r.stderr)")
             }
         }
         print(
@@ -352,20 +331,13 @@ struct HostileInspectInputTests {
     /// read) or 4 (the setuid image is not readable). Never a mix, never exit 0 or 1.
     @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/newgrp"), "no /usr/bin/newgrp to exec"))
     func targetExecingSetuidMidInspectNeverMixesTwoPrograms() throws {
-        let probe = try Holder(["anon:128M"], launcher: Self.nobody)
-        var t0 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t0)
-        _ = try pinctl(["inspect", "\(probe.pid)", "0x0-0xffffffffffffffff"], as: Self.nobody)
-        var t1 = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &t1)
-        probe.stop()
-        let runMicros = max(1000, (Int(t1.tv_sec - t0.tv_sec) * 1_000_000 + Int(t1.tv_nsec - t0.tv_nsec) / 1000) * 6 / 5)
+        let runMicros = try Self.strikeWindowMicros(as: nobody)
         var outcomes: [String: Int] = [:]
         for i in 0..<100 {
             let delay = UInt32.random(in: 0...UInt32(runMicros))
-            let h = try Holder(["anon:128M", "exec:\(delay):/usr/bin/newgrp"], launcher: Self.nobody)
+            let h = try Holder(["anon:128M", "exec:\(delay):/usr/bin/newgrp"], launcher: nobody)
             defer { h.stop() }
-            let r = try pinctl(["inspect", i % 2 == 0 ? "--no-scan" : "--pages", "\(h.pid)", "0x0-0xffffffffffffffff"], as: Self.nobody)
+            let r = try pinctl(["inspect", i % 2 == 0 ? "--no-scan" : "--pages", "\(h.pid)", "0x0-0xffffffffffffffff"], as: nobody)
             outcomes["exit \(r.status)", default: 0] += 1
             if r.status == ExitStatus.pfnHidden {
                 let region = h.region("anon")

@@ -15,7 +15,9 @@ import Testing
     .serialized, .enabled(if: isRoot, "hostile-input tests need root (planting files as another user, cgroups, CAP_IPC_LOCK)"),
     .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
 struct HostilePinInputTests {
-    static let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    /// Seconds a hostile input may take: pinctl refuses it at once, so one still running
+    /// after this is blocked (on a FIFO, a lock) and is killed and reported, not waited for.
+    static let limit = 20.0
 
     /// One row of the table: the arguments after `pin`, who runs it, and what must happen.
     struct Row: CustomTestStringConvertible, Sendable {
@@ -161,8 +163,8 @@ struct HostilePinInputTests {
         let shmBefore = Set(ShmListing.names())
         let pidfile = "\(Self.scratch)/row.pid"
         let extra = row.args.contains("--pidfile") || row.args.contains("--dry-run") ? [] : ["--pidfile", pidfile]
-        let r = try Bounded.run((row.asNobody ? Self.nobody : []) + [builtBinary("pinctl"), "pin", "--for", "0"] + extra + row.args)
-        #expect(!r.timedOut, "pinctl blocked: killed after \(Bounded.limit) s")
+        let r = try pinctl(["pin", "--for", "0"] + extra + row.args, as: row.asNobody ? nobody : [], limit: Self.limit)
+        #expect(!r.timedOut, "pinctl blocked: killed after \(Self.limit) s")
         #expect(r.status == row.status, "exit \(r.status), stderr: \(r.stderr)")
         let lines = r.stderr.split(separator: "\n")
         #expect(lines.count == 1, "want exactly one line on stderr, got: \(r.stderr)")
@@ -182,14 +184,14 @@ struct HostilePinInputTests {
         defer { withExtendedLifetime(plants) {} }
         let victim = "\(Self.scratch)/victim"
         for args in [["shm:pinctl-hostile-link:1M"], ["--method", "uffd", "--fill", "0x41", "shm:pinctl-hostile-link:1M"]] {
-            let r = try Bounded.run([builtBinary("pinctl"), "pin", "--for", "0"] + args)
+            let r = try pinctl(["pin", "--for", "0"] + args, limit: Self.limit)
             #expect(r.status == ExitStatus.invalidInput, "\(r.stderr)")
             #expect(r.stderr.contains("symbolic link"))
             #expect(try String(contentsOfFile: victim, encoding: .utf8) == "victim\n", "the link's target is untouched")
         }
         var st = stat()
         #expect(lstat("/dev/shm/pinctl-hostile-link", &st) == 0 && st.st_mode & S_IFMT == S_IFLNK, "the planted link is left as it was")
-        let dry = try Bounded.run([builtBinary("pinctl"), "pin", "--dry-run", "shm:pinctl-hostile-link:1M"])
+        let dry = try pinctl(["pin", "--dry-run", "shm:pinctl-hostile-link:1M"], limit: Self.limit)
         #expect(dry.status == 0 && dry.stdout.contains("mlock     no") && dry.stdout.contains("symbolic link"), "\(dry.stdout)")
     }
 
@@ -215,7 +217,7 @@ struct HostilePinInputTests {
         let plants = try Plants()
         defer { withExtendedLifetime(plants) {} }
         for (path, content) in [("pid-link", "victim\n"), ("pid-existing", "keep\n")] {
-            let r = try Bounded.run([builtBinary("pinctl"), "pin", "--for", "0", "--pidfile", "\(Self.scratch)/\(path)", "anon:4K"])
+            let r = try pinctl(["pin", "--for", "0", "--pidfile", "\(Self.scratch)/\(path)", "anon:4K"], limit: Self.limit)
             #expect(r.status == ExitStatus.invalidInput && r.stderr.contains("already exists"), "\(r.stderr)")
             #expect(try String(contentsOfFile: "\(Self.scratch)/\(path)", encoding: .utf8) == content)
         }
@@ -239,7 +241,7 @@ struct HostilePinInputTests {
         let plants = try Plants()
         defer { withExtendedLifetime(plants) {} }
         for args in [["file:\(Self.scratch)/fifo"], ["--method", "uffd", "--fill-from", "\(Self.scratch)/fifo", "anon:4K"]] {
-            let r = try Bounded.run([builtBinary("pinctl"), "pin", "--for", "0"] + args)
+            let r = try pinctl(["pin", "--for", "0"] + args, limit: Self.limit)
             #expect(!r.timedOut, "pinctl blocked on the FIFO")
             #expect(r.status == ExitStatus.invalidInput && r.stderr.contains("is a FIFO"), "\(r.stderr)")
         }
@@ -284,7 +286,7 @@ struct HostilePinInputTests {
         }
         while access(pidfile, F_OK) != 0 && p.isRunning { usleep(10_000) }
         try out.fileHandleForReading.close()
-        let deadline = Date().addingTimeInterval(Bounded.limit)
+        let deadline = Date().addingTimeInterval(Self.limit)
         while p.isRunning && Date() < deadline { usleep(10_000) }
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
@@ -302,24 +304,30 @@ struct HostilePinInputTests {
     @Test(arguments: [SIGQUIT, SIGUSR1, SIGALRM, SIGPIPE])
     func signalWhilePinningReleasesAndExits130(_ sig: Int32) throws {
         let name = "pinctl-hostile-pinning-\(getpid())-\(sig)"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
         // 4 GiB of shmem takes seconds to fault in and lock.
-        p.arguments = ["pin", "--method", "mlock", "--write", "shm:\(name):4G"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
-        while access("/dev/shm/\(name)", F_OK) != 0 && p.isRunning { usleep(5_000) }
+        let p = try RunningCommand([builtBinary("pinctl"), "pin", "--method", "mlock", "--write", "shm:\(name):4G"])
+        while access("/dev/shm/\(name)", F_OK) != 0 && p.process.isRunning { usleep(5_000) }
         usleep(200_000)
-        kill(p.processIdentifier, sig)
-        p.waitUntilExit()
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
-        #expect(p.terminationReason == .exit)
-        #expect(p.terminationStatus == ExitStatus.interrupted, "\(e)")
-        #expect(e.contains("interrupted by \(TerminationSignals.name(sig))") && e.contains("released"), "\(e)")
+        kill(p.process.processIdentifier, sig)
+        let r = p.finish()
+        #expect(p.process.terminationReason == .exit)
+        #expect(r.status == ExitStatus.interrupted, "\(r.stderr)")
+        #expect(r.stderr.contains("interrupted by \(TerminationSignals.name(sig))") && r.stderr.contains("released"), "\(r.stderr)")
         #expect(access("/dev/shm/\(name)", F_OK) != 0, "the shm object pinctl created is removed")
         try PinCounters.expectBalanced()
+    }
+
+    /// A memory cgroup limited to 256 MiB, made for one test: `remove()` it at the end.
+    static func cgroup256M() throws -> TestCgroup {
+        try #require(TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+    }
+
+    /// Takes the cgroup's pin lock (a flock on its directory, which anyone who can open it
+    /// can take), as another pin or another user would; closing the descriptor lets go.
+    static func holdPinLock(of cg: TestCgroup) throws -> Int32 {
+        let lock = open(cg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try #require(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        return lock
     }
 
     /// Row 10: a range over the memory cgroup's headroom is refused with the numbers before
@@ -327,17 +335,16 @@ struct HostilePinInputTests {
     /// admitted one at a time, so none is OOM-killed.
     @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
     func memoryCgroupLimitIsCheckedBeforePinning() throws {
-        let cg = try #require(
-            TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+        let cg = try Self.cgroup256M()
         defer { cg.remove() }
-        let over = try run(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--for", "0", "anon:512M"])
+        let over = try pinctl(["pin", "--write", "--for", "0", "anon:512M"], as: cg.launcher)
         #expect(over.status == ExitStatus.refused, "\(over.stderr)")
         #expect(over.stderr.contains("memory cgroup \(cg.directory)") && over.stderr.contains("limit 256 MiB"), "\(over.stderr)")
         #expect(over.stderr.split(separator: "\n").count == 1)
-        let dry = try run(cg.launcher + [builtBinary("pinctl"), "pin", "--dry-run", "--write", "anon:512M"])
+        let dry = try pinctl(["pin", "--dry-run", "--write", "anon:512M"], as: cg.launcher)
         #expect(dry.status == 0)
         #expect(dry.stdout.contains("mlock     no") && dry.stdout.contains("limit 256 MiB"), "\(dry.stdout)")
-        let fits = try run(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--for", "0", "--method", "mlock", "anon:64M"])
+        let fits = try pinctl(["pin", "--write", "--for", "0", "--method", "mlock", "anon:64M"], as: cg.launcher)
         #expect(fits.status == 0, "\(fits.stderr)")
 
         // Eight 64 MiB pins held at once in 256 MiB: at most three fit beside pinctl itself;
@@ -345,17 +352,12 @@ struct HostilePinInputTests {
         // Started from here, not by a shell's `wait`: children of the test runner inherit
         // a signal mask with SIGCHLD blocked, on which dash's wait never wakes.
         let pins = try (0..<8).map { _ in
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: cg.launcher[0])
-            p.arguments =
-                Array(cg.launcher.dropFirst()) + [builtBinary("pinctl"), "pin", "--write", "--for", "5", "--method", "iouring", "anon:64M"]
-            p.standardOutput = FileHandle.nullDevice
-            p.standardError = FileHandle.nullDevice
-            try p.run()
-            return p
+            try RunningCommand(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--for", "5", "--method", "iouring", "anon:64M"])
         }
-        for p in pins { p.waitUntilExit() }
-        let statuses = pins.map { $0.terminationReason == .exit ? $0.terminationStatus : 128 + $0.terminationStatus }
+        let statuses = pins.map { p in
+            let status = p.finish().status
+            return p.process.terminationReason == .exit ? status : 128 + status
+        }
         #expect(statuses.allSatisfy { $0 == 0 || $0 == ExitStatus.refused }, "an exit other than 0 or 8 (137: OOM-killed): \(statuses)")
         #expect(statuses.filter { $0 == 0 }.count <= 4 && statuses.contains(ExitStatus.refused), "\(statuses)")
         try PinCounters.expectBalanced()
@@ -365,11 +367,9 @@ struct HostilePinInputTests {
     /// user holding the flock) before it maps anything, and a signal ends the wait.
     @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
     func pinWaitsForTheCgroupPinLockAndASignalEndsTheWait() throws {
-        let cg = try #require(
-            TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+        let cg = try Self.cgroup256M()
         defer { cg.remove() }
-        let lock = open(cg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        try #require(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        let lock = try Self.holdPinLock(of: cg)
         defer { close(lock) }
 
         let waiting = try PinHolderStart(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--method", "mlock", "anon:16M"])
@@ -384,7 +384,7 @@ struct HostilePinInputTests {
         usleep(300_000)
         #expect(access(next.pidfile, F_OK) != 0)
         flock(lock, LOCK_UN)
-        let deadline = Date().addingTimeInterval(Bounded.limit)
+        let deadline = Date().addingTimeInterval(Self.limit)
         while access(next.pidfile, F_OK) != 0 && next.process.isRunning && Date() < deadline { usleep(10_000) }
         #expect(access(next.pidfile, F_OK) == 0, "the pin goes ahead once the lock is free")
         kill(next.process.processIdentifier, SIGTERM)
@@ -397,13 +397,11 @@ struct HostilePinInputTests {
     /// hostile lock holder delays pins but never refuses them.
     @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
     func aCgroupLockHeldByAnotherUserDelaysButNeverRefusesAPin() throws {
-        let cg = try #require(
-            TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+        let cg = try Self.cgroup256M()
         defer { cg.remove() }
-        let lock = open(cg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        try #require(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        let lock = try Self.holdPinLock(of: cg)
         defer { close(lock) }
-        let r = try Bounded.run(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--method", "mlock", "--for", "0", "anon:16M"])
+        let r = try pinctl(["pin", "--write", "--method", "mlock", "--for", "0", "anon:16M"], as: cg.launcher, limit: Self.limit)
         #expect(r.status == 0 && !r.timedOut, "\(r.stderr)")
         #expect(r.stderr.contains("for \(Int(CgroupPinLock.maxWait)) s") && r.stderr.contains("pinning without it"), "\(r.stderr)")
         try PinCounters.expectBalanced()
@@ -412,7 +410,7 @@ struct HostilePinInputTests {
     /// Row 12: right after a holder is SIGKILLed, a limited user's re-pin gets the charge back
     /// (retried briefly) instead of being refused while the kernel returns it.
     @Test func repinRightAfterSIGKILLOfAHolderSucceeds() throws {
-        let limit = ["/usr/bin/prlimit", "--memlock=\(6 << 20):\(6 << 20)"] + Self.nobody
+        let limit = ["/usr/bin/prlimit", "--memlock=\(6 << 20):\(6 << 20)"] + nobody
         for _ in 0..<8 {
             let first = try PinHolder(["--method", "iouring", "anon:4M"], launcher: limit)
             first.stop(SIGKILL)
@@ -466,43 +464,6 @@ final class PinHolderStart {
             process.waitUntilExit()
         }
         unlink(pidfile)
-    }
-}
-
-/// A command run with a time limit: a blocked pinctl is killed and reported, not waited for.
-enum Bounded {
-    static let limit = 20.0
-
-    struct Result {
-        var status: Int32
-        var stdout: String
-        var stderr: String
-        var timedOut: Bool
-    }
-
-    static func run(_ argv: [String]) throws -> Result {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: argv[0])
-        p.arguments = Array(argv.dropFirst())
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        p.standardInput = FileHandle.nullDevice
-        try p.run()
-        let deadline = Date().addingTimeInterval(limit)
-        var timedOut = false
-        while p.isRunning {
-            if Date() > deadline {
-                timedOut = true
-                kill(p.processIdentifier, SIGKILL)
-                break
-            }
-            usleep(5_000)
-        }
-        p.waitUntilExit()
-        return Result(
-            status: p.terminationStatus, stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
-            stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), timedOut: timedOut)
     }
 }
 

@@ -93,32 +93,106 @@ enum RawProc {
     static func kpagecount(_ pfn: UInt64) -> UInt64 { read64("/proc/kpagecount", index: pfn, count: 1)![0] }
 }
 
+/// A launcher that runs a command as nobody (uid and gid 65534, no groups).
+let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
 struct CommandResult {
     var status: Int32
     var stdout: String
     var stderr: String
+    /// The command was still running at its time limit and was killed.
+    var timedOut = false
 }
 
-/// Runs a command to completion and collects its output.
-func run(_ argv: [String]) throws -> CommandResult {
-    let p = Process()
-    p.executableURL = URL(fileURLWithPath: argv[0])
-    p.arguments = Array(argv.dropFirst())
-    let out = Pipe(), err = Pipe()
-    p.standardOutput = out
-    p.standardError = err
-    try p.run()
-    // Read before waiting: a full pipe would block the child.
-    let o = out.fileHandleForReading.readDataToEndOfFile()
-    let e = err.fileHandleForReading.readDataToEndOfFile()
-    p.waitUntilExit()
-    return CommandResult(
-        status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self),
-        stderr: String(decoding: e, as: UTF8.self))
+/// How long `run` waits by default: far longer than any command of the suites takes on a
+/// loaded machine, so that only a blocked command reaches it.
+let commandTimeLimit: TimeInterval = 300
+
+/// Runs a command to completion (see `RunningCommand.finish` for the time limit) and
+/// collects its output.
+func run(_ argv: [String], limit: TimeInterval = commandTimeLimit) throws -> CommandResult {
+    try RunningCommand(argv).finish(limit: limit)
 }
 
-func pinctl(_ args: [String], as launcher: [String] = []) throws -> CommandResult {
-    try run(launcher + [builtBinary("pinctl")] + args)
+func pinctl(_ args: [String], as launcher: [String] = [], limit: TimeInterval = commandTimeLimit) throws -> CommandResult {
+    try run(launcher + [builtBinary("pinctl")] + args, limit: limit)
+}
+
+/// A command started with stdin on /dev/null and its stdout and stderr on pipes that are
+/// read while it runs (a full pipe would block it), for tests that act on it meanwhile.
+final class RunningCommand {
+    let process: Process
+    private let out: PipeReader
+    private let err: PipeReader
+
+    init(_ argv: [String]) throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst())
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        process = p
+        self.out = PipeReader(out)
+        self.err = PipeReader(err)
+    }
+
+    /// Waits for the command and collects its output. One still running after `limit`
+    /// seconds is killed (SIGKILL) and the result says `timedOut`: a command that blocks
+    /// fails its test instead of hanging the suite.
+    func finish(limit: TimeInterval = commandTimeLimit) -> CommandResult {
+        let deadline = Date().addingTimeInterval(limit)
+        var timedOut = false
+        while process.isRunning {
+            if Date() > deadline {
+                timedOut = true
+                kill(process.processIdentifier, SIGKILL)
+                break
+            }
+            usleep(5_000)
+        }
+        process.waitUntilExit()
+        return CommandResult(status: process.terminationStatus, stdout: out.text(), stderr: err.text(), timedOut: timedOut)
+    }
+}
+
+/// Reads a pipe to its end on a thread of its own.
+final class PipeReader: @unchecked Sendable {
+    private let done = DispatchSemaphore(value: 0)
+    private var data = Data()
+
+    init(_ pipe: Pipe) {
+        let handle = pipe.fileHandleForReading
+        Thread.detachNewThread { [self] in
+            data = handle.readDataToEndOfFile()
+            done.signal()
+        }
+    }
+
+    /// Everything the pipe carried, once its writers have closed it.
+    func text() -> String {
+        done.wait()
+        return String(decoding: data, as: UTF8.self)
+    }
+}
+
+/// One line on stderr naming `mentions`, ending in a newline, with no trap and no raw
+/// control character.
+func expectOneLineError(_ r: CommandResult, status: Int32, mentions: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    #expect(r.status == status, "exit \(r.status), stderr: \(r.stderr)", sourceLocation: sourceLocation)
+    #expect(
+        r.stderr.hasSuffix("\n") && r.stderr.split(separator: "\n", omittingEmptySubsequences: false).count == 2,
+        "want exactly one line on stderr, got: \(r.stderr.debugDescription)", sourceLocation: sourceLocation)
+    #expect(r.stderr.contains(mentions), "stderr should name '\(mentions)': \(r.stderr)", sourceLocation: sourceLocation)
+    #expect(!r.stderr.contains("Fatal error"), sourceLocation: sourceLocation)
+    expectNoRawControls(r.stderr, sourceLocation: sourceLocation)
+}
+
+func expectNoRawControls(_ text: String, sourceLocation: SourceLocation = #_sourceLocation) {
+    let raw = text.unicodeScalars.filter { ($0.value < 0x20 && $0 != "\n") || (0x7f...0x9f).contains($0.value) }
+    #expect(raw.isEmpty, "raw control characters reach the terminal: \(text.debugDescription)", sourceLocation: sourceLocation)
 }
 
 func hexString(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }

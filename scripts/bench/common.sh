@@ -1,0 +1,86 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+#
+# common.sh - what the bench-*.sh scripts share: the pinctl-test-holder process they
+# measure, whole-process timings and medians. Sourced, not run. The sourcing script sets,
+# before it calls these:
+#   TMP         its scratch directory (removed by cleanup)
+#   HOLDER_BIN  the pinctl-test-holder to start
+#   TIMED_OUT   where `timed` sends the command's stdout
+# and installs the traps: trap cleanup EXIT; trap 'exit 130' INT; trap 'exit 143' TERM HUP.
+
+HOLDER_PID=
+HOLDER_IN=
+
+die() {
+	echo "${0##*/}: $*" >&2
+	exit 1
+}
+
+stop_holder() {
+	[[ -n $HOLDER_PID ]] || return 0
+	# The holder exits when its stdin closes. (Its SIGTERM handler sets a flag but the
+	# handler is installed with signal(), so the blocked read() restarts: SIGTERM alone
+	# does not end it.) SIGKILL is the last resort.
+	if [[ -n $HOLDER_IN ]]; then
+		exec {HOLDER_IN}>&-
+		HOLDER_IN=
+	fi
+	kill -TERM "$HOLDER_PID" 2>/dev/null || true
+	local i
+	for ((i = 0; i < 50; i++)); do
+		kill -0 "$HOLDER_PID" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill -KILL "$HOLDER_PID" 2>/dev/null || true
+	wait "$HOLDER_PID" 2>/dev/null || true
+	HOLDER_PID=
+}
+
+# shellcheck disable=SC2317 # reached through the trap
+cleanup() {
+	stop_holder
+	rm -rf "$TMP"
+}
+
+# start_holder SPEC: starts the holder, waits for "ready", sets HOLDER_PID and ADDR.
+start_holder() {
+	mkfifo "$TMP/holder-in"
+	"$HOLDER_BIN" "$1" <"$TMP/holder-in" >"$TMP/holder.out" 2>"$TMP/holder.err" &
+	HOLDER_PID=$!
+	exec {HOLDER_IN}>"$TMP/holder-in"
+	rm -f "$TMP/holder-in"
+	local i
+	for ((i = 0; i < 1200; i++)); do
+		grep -qx ready "$TMP/holder.out" && break
+		kill -0 "$HOLDER_PID" 2>/dev/null ||
+			die "pinctl-test-holder $1 exited: $(cat "$TMP/holder.err")"
+		sleep 0.1
+	done
+	grep -qx ready "$TMP/holder.out" || die "pinctl-test-holder $1 not ready after 120 s"
+	ADDR=$(awk '$1 == "region" { print $3; exit }' "$TMP/holder.out")
+	[[ -n $ADDR ]] || die "no region line from pinctl-test-holder $1"
+}
+
+# timed CMD...: runs CMD with stdout to $TIMED_OUT; sets ELAPSED_US and RC, stderr in $TMP/err.
+# $EPOCHREALTIME needs LC_ALL=C (a '.' decimal point).
+timed() {
+	local t0 t1
+	t0=$EPOCHREALTIME
+	"$@" >"$TIMED_OUT" 2>"$TMP/err" && RC=0 || RC=$?
+	t1=$EPOCHREALTIME
+	ELAPSED_US=$((${t1/./} - ${t0/./}))
+}
+
+# median_min VALUE...: "MEDIAN MIN" of integers.
+median_min() {
+	printf '%s\n' "$@" | sort -n | awk '{ v[NR] = $1 }
+		END { m = NR % 2 ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2; print m, v[1] }'
+}
+
+# median VALUE...: the median of integers.
+median() {
+	local mm
+	mm=$(median_min "$@")
+	echo "${mm% *}"
+}
