@@ -18,9 +18,11 @@ public final class MlockPin: Pinner {
         if populateFirst { try PopulatePin.populate(range, write: write, progress: progress) }
         // In steps, so that a termination signal stops a long lock and progress shows; the
         // steps are 2 MiB multiples from a base THP ranges align, so no huge page is split.
+        // Read once (it reads /proc/self/status), not per step.
+        let transient: Set<Int32> = ProcessLimits.memlockAllows(range.length) ? [ENOMEM, EAGAIN] : []
         do {
             try progress.forEachStep(PopulatePin.step) { (off, len) throws(PinctlError) in
-                try lock(range, at: off, length: len)
+                try lock(range, at: off, length: len, transient: transient)
                 locked = (range.base, off + len)
             }
         } catch {
@@ -31,10 +33,9 @@ public final class MlockPin: Pinner {
         detail = onFault ? "mlock2(MLOCK_ONFAULT) after populating" : populateFirst ? "mlock2 after MADV_POPULATE_WRITE" : "mlock2"
     }
 
-    /// One mlock2 call; EAGAIN/ENOMEM may be a charge still on its way back: retried briefly.
-    private func lock(_ range: MappedRange, at off: UInt64, length len: UInt64) throws(PinctlError) {
+    /// One mlock2 call; EAGAIN/ENOMEM (`transient`) may be a charge still on its way back: retried briefly.
+    private func lock(_ range: MappedRange, at off: UInt64, length len: UInt64, transient: Set<Int32>) throws(PinctlError) {
         var last: SyscallError?
-        let transient: Set<Int32> = ProcessLimits.memlockAllows(range.length) ? [ENOMEM, EAGAIN] : []
         _ = ChargeRetry.run(transient: transient) {
             do throws(SyscallError) {
                 try MemorySyscalls.mlock2(range.base + off, len, onFault: onFault)
