@@ -6,7 +6,8 @@
 #
 #   case        pinctl pin ... --for 0 anon:SIZE[,thp]     the floor's kernel calls
 #   populate    --method populate --write                  mmap, MADV_POPULATE_WRITE
-#   mlock       --method mlock --write                     ... + mlock2
+#   mlock       --method mlock --write                     mmap, one mlock2 (the bare mlock(): it
+#                                                          faults the range in for write itself)
 #   iouring     --method iouring --write                   ... + IORING_REGISTER_BUFFERS
 #   uffd        --method uffd (no --write)                 userfaultfd, UFFDIO_ZEROPAGE
 #   uffd-copy   --method uffd --write                      userfaultfd, UFFDIO_COPY of zeros
@@ -15,8 +16,18 @@
 # pages of their own, when it copies zeros in; each row pairs it with the same calls. The
 # script checks pinctl's report ("how: ...") names the floor's call and says so if not.
 #
-# The issue's target is every method within 1.15x of its floor. This script prints the
-# figures and the ratio; it never fails on them (exit 0 unless something broke).
+# Then file: pins of a 1 GiB cached file against vmtouch (Debian's vmtouch, installed here
+# when missing), each a whole process:
+#
+#   case          pinctl                                         vmtouch
+#   file populate pin --method populate --for 0 file:F            vmtouch -t -q F (to its exit)
+#   file mlock    pin --method mlock --pidfile P file:F          vmtouch -l -q -P P F
+#                 timed until P appears: the moment each holds the whole file locked
+#                 (pin-floor --until; then SIGTERM)
+#
+# The issue's targets: every method within 1.15x of its floor, mlock within 1.1x of the bare
+# mlock2, file: within 1.1x of vmtouch. This script prints the figures and the ratio; it never
+# fails on them (exit 0 unless something broke).
 #
 #   BENCH_ROUNDS   timed rounds per case (default 5), each one floor run and one pinctl run
 #   BENCH_SIZE     bytes to map and pin (default 1G)
@@ -24,6 +35,8 @@
 #   BENCH_PINCTL   time this pinctl binary instead of building one
 #   BENCH_METHODS  cases to time (default "populate mlock iouring uffd uffd-copy")
 #   BENCH_PAGES    page kinds to time (default "4K THP")
+#   BENCH_FILE_CASES  file: cases to time (default "populate mlock"; "" for none)
+#   BENCH_FILE     the cached file to pin (default: a 1 GiB file made in /var/tmp and removed)
 #   BENCH_VERBOSE  1: also print every run's wall, user and system milliseconds
 #
 # Runs go back to back, floor and pinctl alternating (ABBA), and the table shows medians.
@@ -38,6 +51,14 @@ size=${BENCH_SIZE:-1G}
 limit=1.15
 read -r -a methods <<<"${BENCH_METHODS:-populate mlock iouring uffd uffd-copy}"
 read -r -a page_kinds <<<"${BENCH_PAGES:-4K THP}"
+read -r -a file_cases <<<"${BENCH_FILE_CASES-populate mlock}"
+for c in "${file_cases[@]}"; do
+    case $c in populate | mlock) ;; *)
+        echo "bench-pin.sh: BENCH_FILE_CASES: '$c' is not populate or mlock" >&2
+        exit 2
+        ;;
+    esac
+done
 for m in "${methods[@]}"; do
     case $m in populate | mlock | iouring | uffd | uffd-copy) ;; *)
         echo "bench-pin.sh: BENCH_METHODS: '$m' is not populate, mlock, iouring, uffd or uffd-copy" >&2
@@ -64,7 +85,11 @@ if [ "$(id -u)" -ne 0 ]; then
 fi
 
 tmp=$(mktemp -d /tmp/bench-pin.XXXXXX)
-cleanup() { rm -rf "$tmp"; }
+made_file=""
+cleanup() {
+    rm -rf "$tmp"
+    [ -z "$made_file" ] || rm -f "$made_file"
+}
 trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
@@ -85,6 +110,19 @@ else
 fi
 floor="$tmp/pin-floor"
 gcc -O2 -Wall -o "$floor" scripts/bench/pin-floor.c
+if [ ${#file_cases[@]} -gt 0 ] && ! command -v vmtouch >/dev/null; then
+    echo "installing vmtouch (the file: baseline)"
+    for _ in 1 2 3 4 5 6; do
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -qq vmtouch >"$tmp/apt.log" 2>&1 && break
+        sleep 10 # another apt holds the lock
+    done
+    command -v vmtouch >/dev/null || {
+        tail -n 5 "$tmp/apt.log" >&2
+        echo "bench-pin.sh: could not install vmtouch: the file: cases are skipped" >&2
+        file_cases=()
+    }
+fi
+file_note=""
 
 echo "== machine"
 thp_enabled=$(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null || echo "?")
@@ -211,6 +249,67 @@ for pages in "${page_kinds[@]}"; do
     done
 done
 
+# The file: cases: pinctl against vmtouch on one cached file, alternating (ABBA).
+if [ ${#file_cases[@]} -gt 0 ]; then
+    file=${BENCH_FILE:-}
+    if [ -z "$file" ]; then
+        file=$(mktemp /var/tmp/bench-pin-file.XXXXXX)
+        made_file=$file
+        head -c 1G /dev/urandom >"$file"
+    fi
+    pidfile="$tmp/holder.pid"
+    for c in "${file_cases[@]}"; do
+        case_name="file $c"
+        key="file-$c"
+        if [ "$c" = populate ]; then
+            base_cmd=(--time -- vmtouch -t -q "$file")
+            pin_cmd=(--time -- "$pinctl" pin --method populate --for 0 "file:$file")
+        else
+            base_cmd=(--until "$pidfile" -- vmtouch -l -q -P "$pidfile" "$file")
+            pin_cmd=(--until "$pidfile" -- "$pinctl" pin --method mlock --pidfile "$pidfile" "file:$file")
+        fi
+        printf '%-14s' "$case_name" >&2
+        vmtouch -t -q "$file" # cached before the first timed run (the host evicts cold page cache)
+        for ((r = 0; r <= rounds; r++)); do
+            for side in base pin; do
+                ((r % 2)) && side=$([ $side = base ] && echo pin || echo base)
+                if [ $side = base ]; then cmd=("${base_cmd[@]}"); else cmd=("${pin_cmd[@]}"); fi
+                out=$("$floor" "${cmd[@]}" 2>"$tmp/last.err") || {
+                    echo " failed: $(head -n 1 "$tmp/last.err")" >&2
+                    broke=1
+                    continue
+                }
+                read -r wall code user sys <<<"$out"
+                # --until ends the holder with SIGTERM (or SIGKILL): 0, 137 and 143 are normal.
+                case $code in 0 | 137 | 143) ;; *)
+                    echo " $side exited $code: $(head -n 1 "$tmp/last.err")" >&2
+                    broke=1
+                    continue
+                    ;;
+                esac
+                ((r == 0)) && continue # the warm-up pair
+                echo "$wall $user $sys" >>"$tmp/$key-$side.runs"
+            done
+            echo -n "." >&2
+        done
+        echo >&2
+        if [ ! -s "$tmp/$key-base.runs" ] || [ ! -s "$tmp/$key-pin.runs" ]; then
+            rows+=("$case_name|failed")
+            continue
+        fi
+        read -r fmed fmin < <(stats "$tmp/$key-base.runs" 1)
+        read -r pmed pmin < <(stats "$tmp/$key-pin.runs" 1)
+        read -r umed _ < <(stats "$tmp/$key-pin.runs" 2)
+        read -r smed _ < <(stats "$tmp/$key-pin.runs" 3)
+        ratio=$(awk -v p="$pmed" -v f="$fmed" 'BEGIN { printf "%.2f", (f > 0 ? p / f : 0) }')
+        min_ratio=$(awk -v p="$pmin" -v f="$fmin" 'BEGIN { printf "%.2f", (f > 0 ? p / f : 0) }')
+        extra=$(awk -v p="$pmed" -v f="$fmed" 'BEGIN { printf "%+.1f", p - f }')
+        verdict=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.1 ? "yes (1.1x)" : "NO (1.1x)") }')
+        rows+=("$case_name|$fmed|$fmin|$pmed|$pmin|$extra|$umed/$smed|${ratio}x|${min_ratio}x|$verdict")
+    done
+    file_note="file rows: the floor columns are vmtouch's (-t to its exit; -l until its pidfile appears, as pinctl's)"
+fi
+
 echo
 echo "== pinctl pin vs the floor, ms per whole process (medians and minimums of $rounds runs)"
 echo "   extra = pinctl median - floor median; usr/sys = pinctl's median CPU ms;"
@@ -229,6 +328,7 @@ for row in "${rows[@]}"; do
 done
 echo "(the issue's floors on this machine: ~390 ms populate 4K, ~77 ms populate THP," \
     "~23 ms to register 1 GiB of populated 4K pages with io_uring)"
+[ -z "$file_note" ] || echo "$file_note"
 for note in "${notes[@]}"; do
     echo "NOTE: $note: that row is not like for like"
 done

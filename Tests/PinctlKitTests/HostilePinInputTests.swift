@@ -109,6 +109,9 @@ struct HostilePinInputTests {
             issueRow: 0, args: ["shm:a\nb\u{1b}[2J:4K"], status: ExitStatus.invalidInput,
             names: "shm name 'a\\x0ab\\x1b[2J' has control characters"),
         Row(issueRow: 0, args: ["file:\(scratch)/empty"], status: ExitStatus.invalidInput, names: "\(scratch)/empty"),
+        // Issue 9: an @OFFSET past the end of the file has nothing to pin (a +LEN past it is trimmed: below).
+        Row(issueRow: 0, args: ["file:\(scratch)/data@16K+4K"], status: ExitStatus.invalidInput, names: "@0x4000"),
+        Row(issueRow: 0, args: ["--method", "mlock", "file:\(scratch)/data@8K"], status: ExitStatus.invalidInput, names: "@0x2000"),
         Row(issueRow: 0, args: ["--pidfile", "\(scratch)/", "anon:4K"], status: ExitStatus.invalidInput, names: "\(scratch)/"),
         Row(
             issueRow: 0, args: ["--pidfile", "\(scratch)/nobody-cannot-write/p", "anon:4K"], status: ExitStatus.permissionDenied,
@@ -432,6 +435,31 @@ struct HostilePinInputTests {
         #expect((j?["range"] as? String)?.contains("v\\+1\\@x\\\\y") == true, "the report spells the path as it is typed")
         #expect(try PinRangeSpec.parse("file:/a\\+1") == .file(path: "/a+1", offset: 0, length: nil))
         #expect(try PinRangeSpec.parse("file:/a@8K+1") == .file(path: "/a", offset: 8192, length: 4096))
+    }
+
+    /// Issue 9: a +LEN that runs past the end of the file is trimmed to the file's last page,
+    /// as vmtouch trims it, and the report says so; a +LEN within the file is not.
+    @Test(arguments: ["populate", "mlock"])
+    func lengthPastTheEndIsTrimmedToTheFileAndSaidSo(_ method: String) throws {
+        let dir = "/tmp/pinctl-trim-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        // 5000 bytes: two pages, the second partly past EOF.
+        try Data(repeating: 3, count: 5000).write(to: URL(fileURLWithPath: "\(dir)/f"))
+        let (r, j) = try pinJSON(["--method", method, "file:\(dir)/f@4K+1M"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(j?["pages"] as? Int == 1, "one page from 4K to the end: \(r.stdout)")
+        #expect(j?["residentPages"] as? Int == 1)
+        let trimmed = j?["trimmed"] as? String ?? ""
+        #expect(trimmed.contains("+1 MiB") && trimmed.contains("5000 bytes"), "the report says what was trimmed: \(r.stdout)")
+        let whole = try pinctl(["pin", "--method", method, "--for", "0", "file:\(dir)/f+1G"])
+        #expect(whole.status == 0, "\(whole.stderr)")
+        #expect(whole.stdout.contains("2 pages") && whole.stdout.contains("trimmed: +1 GiB"), "\(whole.stdout)")
+        let (inside, k) = try pinJSON(["--method", method, "file:\(dir)/f+4K"])
+        #expect(inside.status == 0, "\(inside.stderr)")
+        #expect(k?["pages"] as? Int == 1)
+        #expect(k?["trimmed"] == nil, "nothing trimmed, nothing said: \(inside.stdout)")
+        try PinCounters.expectBalanced()
     }
 
     /// --for takes only sane durations; nothing is mapped for a bad one.

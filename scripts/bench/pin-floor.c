@@ -4,13 +4,18 @@
  *
  *   pin-floor METHOD SIZE [thp]
  *   pin-floor --time [--] CMD [ARG...]
+ *   pin-floor --until FILE [--] CMD [ARG...]
  *
  * METHOD SIZE [thp] makes, for one method, the kernel calls `pinctl pin --method
  * METHOD --write --for 0 anon:SIZE[,thp]` makes to map, fault in, pin and release,
  * and nothing else (no /proc reads, no report, no threads), then exits:
  *
  *   populate  mmap, MADV_POPULATE_WRITE in 64 MiB steps, munmap
- *   mlock     populate, then mlock2(range, 0); munlock, munmap
+ *   mlock     mmap, then one mlock2(range, 0), which faults the range in for
+ *             write itself (the bare mlock() pinctl's one pass is held to);
+ *             munlock, munmap
+ *   mlock-populated  populate, then mlock2(range, 0): the two passes pinctl
+ *             made before, for comparison
  *   iouring   populate, then io_uring_setup(1) and IORING_REGISTER_BUFFERS with
  *             iovecs of at most 1 GiB; IORING_UNREGISTER_BUFFERS, close, munmap
  *   uffd      userfaultfd(O_CLOEXEC|O_NONBLOCK), UFFDIO_API, UFFDIO_REGISTER
@@ -31,6 +36,14 @@
  * child's user and system CPU milliseconds. bench-pin.sh alternates these runs
  * and takes medians.
  *
+ * --until FILE runs CMD the same way but stops the clock when FILE appears (an
+ * inotify watch on its directory, so the wait costs no CPU): the moment a
+ * holder that writes a pidfile once its pin is in place (`vmtouch -l -P FILE`,
+ * `pinctl pin --pidfile FILE`) is ready. It then sends CMD SIGTERM (SIGKILL a
+ * second later if it is still there), reaps it, removes FILE if left, and
+ * prints the same line (the CPU times are up to the reap). FILE must not exist
+ * before; CMD exiting first is a failure (exit 1).
+ *
  * Build with gcc -O2. The installed uapi headers are 6.1's; everything used here
  * is older than that.
  */
@@ -43,6 +56,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/inotify.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
@@ -125,9 +141,10 @@ static void populate(char *p, uint64_t size)
 	}
 }
 
-static void pin_mlock(char *p, uint64_t size)
+static void pin_mlock(char *p, uint64_t size, int populate_first)
 {
-	populate(p, size);
+	if (populate_first)
+		populate(p, size);
 	if (syscall(__NR_mlock2, p, size, 0))
 		die("mlock2");
 	munlock(p, size);
@@ -274,11 +291,103 @@ static int time_command(char **argv)
 	return 0;
 }
 
+static int wait_for_file(char **argv, const char *file)
+{
+	char dir[4096], event[4096];
+	const char *slash = strrchr(file, '/');
+	const char *name = slash ? slash + 1 : file;
+	struct rusage ru;
+	struct pollfd pfd;
+	double t0, t1;
+	int status, code, in, seen = 0;
+	pid_t pid;
+
+	if (slash) {
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - file), file);
+		if (!dir[0])
+			strcpy(dir, "/");
+	} else {
+		strcpy(dir, ".");
+	}
+	if (access(file, F_OK) == 0) {
+		fprintf(stderr, "pin-floor: %s exists already: remove it first\n", file);
+		exit(1);
+	}
+	in = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+	if (in < 0)
+		die("inotify_init1");
+	if (inotify_add_watch(in, dir, IN_CREATE | IN_MOVED_TO) < 0)
+		die("inotify_add_watch");
+	t0 = now_ms();
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null < 0 || dup2(null, 1) < 0)
+			_exit(127);
+		execvp(argv[0], argv);
+		fprintf(stderr, "pin-floor: exec %s: %s\n", argv[0], strerror(errno));
+		_exit(127);
+	}
+	pfd.fd = in;
+	pfd.events = POLLIN;
+	while (!seen) {
+		ssize_t n;
+		char *e;
+
+		if (poll(&pfd, 1, 20) < 0 && errno != EINTR)
+			die("poll");
+		while ((n = read(in, event, sizeof(event))) > 0) {
+			for (e = event; e < event + n;
+			     e += sizeof(struct inotify_event) + ((struct inotify_event *)e)->len) {
+				struct inotify_event *ev = (struct inotify_event *)e;
+
+				if (ev->len && !strcmp(ev->name, name))
+					seen = 1;
+			}
+		}
+		if (!seen && waitpid(pid, &status, WNOHANG) == pid) {
+			fprintf(stderr, "pin-floor: %s exited before %s appeared\n", argv[0], file);
+			exit(1);
+		}
+	}
+	t1 = now_ms();
+	/*
+	 * vmtouch 1.3.1's SIGTERM handler removes its pidfile and returns: a
+	 * SIGTERM that comes before its final select() is lost, so it is killed
+	 * after a second.
+	 */
+	kill(pid, SIGTERM);
+	for (int tries = 0;; tries++) {
+		pid_t w;
+
+		if (tries == 100)
+			kill(pid, SIGKILL);
+		w = wait4(pid, &status, tries < 100 ? WNOHANG : 0, &ru);
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			die("wait4");
+		if (w == 0)
+			usleep(10000);
+	}
+	unlink(file);
+	close(in);
+	code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	printf("%.3f %d %.3f %.3f\n", t1 - t0, code,
+	       ru.ru_utime.tv_sec * 1e3 + ru.ru_utime.tv_usec / 1e3,
+	       ru.ru_stime.tv_sec * 1e3 + ru.ru_stime.tv_usec / 1e3);
+	return 0;
+}
+
 static int usage(void)
 {
 	fprintf(stderr,
-		"usage: pin-floor populate|mlock|iouring|uffd|uffd-copy SIZE [thp]\n"
-		"       pin-floor --time [--] CMD [ARG...]\n");
+		"usage: pin-floor populate|mlock|mlock-populated|iouring|uffd|uffd-copy SIZE [thp]\n"
+		"       pin-floor --time [--] CMD [ARG...]\n"
+		"       pin-floor --until FILE [--] CMD [ARG...]\n");
 	return 2;
 }
 
@@ -296,6 +405,13 @@ int main(int argc, char **argv)
 			return usage();
 		return time_command(argv + first);
 	}
+	if (argc >= 3 && !strcmp(argv[1], "--until")) {
+		int first = argc >= 4 && !strcmp(argv[3], "--") ? 4 : 3;
+
+		if (first >= argc)
+			return usage();
+		return wait_for_file(argv + first, argv[2]);
+	}
 	if (argc < 3 || argc > 4)
 		return usage();
 	method = argv[1];
@@ -308,9 +424,9 @@ int main(int argc, char **argv)
 	if (!strcmp(method, "populate")) {
 		p = map_anon(size, thp);
 		populate(p, size);
-	} else if (!strcmp(method, "mlock")) {
+	} else if (!strcmp(method, "mlock") || !strcmp(method, "mlock-populated")) {
 		p = map_anon(size, thp);
-		pin_mlock(p, size);
+		pin_mlock(p, size, !strcmp(method, "mlock-populated"));
 	} else if (!strcmp(method, "iouring")) {
 		p = map_anon(size, thp);
 		pin_iouring(p, size);

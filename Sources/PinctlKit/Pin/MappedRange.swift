@@ -18,6 +18,8 @@ public final class MappedRange {
     public let writable: Bool
     /// The shm object of a shm: range; removed on release if pinctl created it.
     private let shm: ShmObject?
+    /// Set when a file: range's +LEN ran past the end of the file and was trimmed: says so.
+    public let trimmed: String?
     private var mapped = true
 
     public var pages: UInt64 { length >> PagemapReader.pageShift }
@@ -40,6 +42,7 @@ public final class MappedRange {
         backing = m.backing
         writable = m.writable
         shm = m.shm
+        trimmed = m.trimmed
     }
 
     struct Mapping {
@@ -48,6 +51,7 @@ public final class MappedRange {
         var backing: Backing
         var writable: Bool
         var shm: ShmObject? = nil
+        var trimmed: String? = nil
     }
 
     static func map(_ spec: PinRangeSpec, write: Bool) throws -> Mapping {
@@ -111,16 +115,20 @@ public final class MappedRange {
             let fileEnd = roundUp(fileSize, to: PagemapReader.pageSize) ?? fileSize
             guard offset < fileSize else {
                 throw PinctlError.invalidInput(
-                    "\(path): offset \(hex(offset)) is at or past the end of the file (\(fileSize) bytes): give a smaller @OFFSET")
+                    "\(path): @\(hex(offset)) is at or past the end of the file (\(fileSize) bytes): give an @OFFSET below \(fileSize)")
             }
-            let want = len ?? (fileEnd - offset)
-            guard want <= fileEnd - offset else {
-                throw PinctlError.invalidInput(
-                    "\(path): \(hex(offset))+\(humanBytes(want)) runs past the end of the file (\(fileSize) bytes): shorten +LEN")
+            // +LEN past the end is trimmed to the file, as vmtouch does (a page past EOF
+            // cannot be faulted in: SIGBUS, EFAULT); the report says so.
+            let left = fileEnd - offset
+            var trimmed: String?
+            if let len, len > left {
+                trimmed =
+                    "+\(humanBytes(len)) ran past the end of \(path) (\(fileSize) bytes): trimmed to \(humanBytes(left)), through the file's last page"
             }
+            let want = min(len ?? left, left)
             let base = try mmapOrRefuse(
                 spec, length: want, prot: write ? rw : PROT_READ, flags: MAP_SHARED, fd: opened.fd.raw, offset: offset)
-            return Mapping(base: base, length: want, backing: .file, writable: write)
+            return Mapping(base: base, length: want, backing: .file, writable: write, trimmed: trimmed)
         }
     }
 

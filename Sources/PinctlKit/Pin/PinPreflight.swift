@@ -102,9 +102,16 @@ public enum PinPreflight {
             guard method == .mlock || method == .kmod else { return 0 }
             var st = stat()
             guard stat(path, &st) == 0 else { return 0 }
-            let size = roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
-            return len ?? (size > offset ? size - offset : 0)
+            return fileBytes(st, offset: offset, length: len)
         }
+    }
+
+    /// The bytes of a file: range that get mapped: +LEN trimmed to the file's last page
+    /// (as MappedRange trims it), none when @OFFSET is past the end.
+    static func fileBytes(_ st: stat, offset: UInt64, length: UInt64?) -> UInt64 {
+        let size = roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
+        let left = size > offset ? size - offset : 0
+        return min(length ?? left, left)
     }
 
     static func describe(_ spec: PinRangeSpec) throws(PinctlError) -> (MappedRange.Backing, UInt64) {
@@ -119,8 +126,7 @@ public enum PinPreflight {
             guard st.st_mode & S_IFMT == S_IFREG else {
                 throw .invalidInput("\(path) is \(RegularFile.typeName(st.st_mode)), not a regular file: file: pins a regular file's bytes")
             }
-            let size = roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
-            return (.file, len ?? (size > offset ? size - offset : 0))
+            return (.file, fileBytes(st, offset: offset, length: len))
         }
     }
 

@@ -27,10 +27,12 @@ public struct PinReport: Codable, Sendable {
     /// pagemap (or /dev/pinctl) showed no PFNs: the caller lacks CAP_SYS_ADMIN, so the
     /// physical runs are unknown.
     public var pfnHidden: Bool = false
+    /// A file: range whose +LEN ran past the end of the file: what was trimmed (absent otherwise).
+    public var trimmed: String?
 
     enum CodingKeys: String, CodingKey {
         case pid, method, chosenBecause, detail, range, start, end, backing, bytes, pages, residentPages, pinnedPages
-        case pfnRuns, pfnHidden, totalMs, pagesPerSecond, vmLck, vmPin, verify
+        case pfnRuns, pfnHidden, totalMs, pagesPerSecond, vmLck, vmPin, verify, trimmed
     }
 
     /// `pfnRuns` is written as null rather than left out, like every contract field.
@@ -55,6 +57,7 @@ public struct PinReport: Codable, Sendable {
         try c.encodeIfPresent(vmLck, forKey: .vmLck)
         try c.encodeIfPresent(vmPin, forKey: .vmPin)
         try c.encodeIfPresent(verify, forKey: .verify)
+        try c.encodeIfPresent(trimmed, forKey: .trimmed)
     }
 }
 

@@ -118,7 +118,7 @@ public final class PinSession {
             backing: range.backing.rawValue, bytes: range.length, pages: range.pages, residentPages: resident,
             pinnedPages: pinner.holdsPages ? resident : 0, pfnRuns: runs,
             totalMs: elapsed * 1000, pagesPerSecond: elapsed > 0 ? Double(range.pages) / elapsed : 0,
-            vmLck: status.vmLck, vmPin: status.vmPin, verify: nil, pfnHidden: pfnHidden)
+            vmLck: status.vmLck, vmPin: status.vmPin, verify: nil, pfnHidden: pfnHidden, trimmed: range.trimmed)
     }
 
     public func verify() throws(PinctlError) -> VerifyReport {

@@ -5,6 +5,7 @@ extension TextRendering {
         if let why = r.chosenBecause { out += " (auto: \(esc(why)))" }
         out += "\n"
         out += "    range \(r.start)-\(r.end) \(esc(r.backing)), \(r.pages) pages (\(humanBytes(r.bytes)))\n"
+        if let t = r.trimmed { out += "    trimmed: \(esc(t))\n" }
         out +=
             "    resident \(r.residentPages), pinned \(r.pinnedPages), physical runs \(r.pfnRuns.map { "\($0)" } ?? (r.pfnHidden ? "- (PFNs hidden: needs CAP_SYS_ADMIN)" : "- (every page maps the shared zero page)"))\n"
         let rate = r.pagesPerSecond >= 1 ? "\(Int(r.pagesPerSecond)) pages/s" : "-"
