@@ -17,7 +17,9 @@
  *       zombie (forks a child that exits at once and is never reaped; SIZE is ignored;
  *       prints "zombie PID"),
  *       exec (exec:MICROSECONDS:PATH: that long after "ready", execs PATH with no
- *       arguments, replacing the address space mid-inspect).
+ *       arguments, replacing the address space mid-inspect),
+ *       hostilecomm (sets its comm to HOSTILE_COMM with prctl(PR_SET_NAME); SIZE is
+ *       ignored).
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -30,12 +32,15 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
 
 /* The name the hostile kind gives its file. */
 #define HOSTILE_NAME "evil\x1b" "[31mred\x07" "bell\n" "line\xff" ".bin"
+/* The comm the hostilecomm kind takes: ESC, BEL and a byte that is not UTF-8 (14 bytes). */
+#define HOSTILE_COMM "ev\x1b" "[31m\x07" "x\xff" "comm"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -215,6 +220,10 @@ int main(int argc, char **argv)
 			for (size_t off = 0; off < len; off += page)
 				sink += p[off];
 			(void)sink;
+		} else if (IS("hostilecomm")) {
+			if (prctl(PR_SET_NAME, HOSTILE_COMM, 0, 0, 0))
+				die("prctl(PR_SET_NAME)", spec);
+			continue;
 		} else if (IS("zombie")) {
 			pid_t child = fork();
 			if (child < 0)

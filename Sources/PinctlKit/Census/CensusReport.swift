@@ -22,8 +22,10 @@ public struct DeviceFd: Codable, Sendable, Equatable {
 /// One process that pins or locks memory, or holds a device that can pin it.
 public struct CensusRow: Codable, Sendable, Equatable {
     public var pid: Int32
-    /// As the kernel has it (not escaped: text output escapes it, JSON keeps it exact).
+    /// As the kernel has it (not escaped: text output escapes it). Bytes that are not UTF-8
+    /// read as U+FFFD here, and `commBytes` then holds the exact bytes in hex.
     public var comm: String
+    public var commBytes: String?
     /// The cgroup v2 path (`0::` line of /proc/PID/cgroup), or the first hierarchy's.
     public var cgroup: String
     /// /proc/PID/status VmPin (mm->pinned_vm: io_uring buffers, RDMA umem) in bytes.
@@ -34,6 +36,18 @@ public struct CensusRow: Codable, Sendable, Equatable {
     /// io_uring instances with registered buffers (or whose buffer table the kernel withheld).
     public var ioUringRings: [IoUringRing]
     public var deviceFds: [DeviceFd]
+
+    /// comm for a terminal or a label: control characters and non-UTF-8 bytes escaped.
+    public var displayComm: String {
+        guard let hexBytes = commBytes?.utf8 else { return TerminalEscaping.escape(comm) }
+        var bytes: [UInt8] = []
+        var it = hexBytes.makeIterator()
+        while let hi = it.next(), let lo = it.next() {
+            guard let h = NumberParsing.digitValue(hi), let l = NumberParsing.digitValue(lo) else { break }
+            bytes.append(UInt8(h << 4 | l))
+        }
+        return TerminalEscaping.escape(bytes: bytes)
+    }
 
     public var ioUringBytes: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.registeredBytes } }
     public var ioUringPinPages: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.pinnedPages } }

@@ -49,7 +49,7 @@ public enum CensusTextRendering {
         for row in rows {
             let kinds = Set(row.deviceFds.map(\.kind.rawValue)).sorted().joined(separator: ",")
             out +=
-                pad("\(row.pid)", 8) + pad(esc(row.comm), 17) + pad(humanBytes(row.bytes), 11) + pad(humanBytes(row.vmPinBytes), 11)
+                pad("\(row.pid)", 8) + pad(row.displayComm, 17) + pad(humanBytes(row.bytes), 11) + pad(humanBytes(row.vmPinBytes), 11)
                 + pad(humanBytes(row.vmLckBytes), 11) + pad(humanBytes(row.ioUringBytes), 11) + pad(kinds.isEmpty ? "-" : kinds, 14)
                 + esc(row.cgroup) + "\n"
             for ring in row.ioUringRings {

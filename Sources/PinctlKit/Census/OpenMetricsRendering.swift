@@ -140,6 +140,6 @@ public enum OpenMetricsRendering {
     }
 
     static func labels(_ row: CensusRow) -> [(String, String)] {
-        [("pid", "\(row.pid)"), ("comm", TerminalEscaping.escape(row.comm)), ("cgroup", TerminalEscaping.escape(row.cgroup))]
+        [("pid", "\(row.pid)"), ("comm", row.displayComm), ("cgroup", TerminalEscaping.escape(row.cgroup))]
     }
 }

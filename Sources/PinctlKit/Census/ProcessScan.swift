@@ -105,7 +105,9 @@ public struct ProcessScan {
         if comm.last == ProcText.newline { comm.removeLast() }
         let cgroup = Self.cgroupPath(try reader.read(at: dirFd, "cgroup"))
         return CensusRow(
-            pid: pid, comm: String(decoding: comm, as: UTF8.self), cgroup: cgroup, vmPinBytes: vmPin, vmLckBytes: vmLck,
+            pid: pid, comm: String(decoding: comm, as: UTF8.self),
+            commBytes: String(validating: comm, as: UTF8.self) == nil ? comm.map { TerminalEscaping.hexByte($0) }.joined() : nil,
+            cgroup: cgroup, vmPinBytes: vmPin, vmLckBytes: vmLck,
             lockedVMAs: locked, ioUringRings: rings, deviceFds: devices)
     }
 
