@@ -111,6 +111,12 @@ import Testing
         #expect(ring.registeredBytes == 8193)
     }
 
+    @Test func ioUringFdinfoSparseSlotsAreSkippedNotTheEndOfTheTable() {
+        let text = "UserBufs:\t3\n    0: <none>\n    1: 0x7f0000000000/8192\n    2: <none>\nPollList:\n"
+        let ring = IoUringFdinfo.parse(Array(text.utf8), fd: 4)
+        #expect(ring.userBufs == 3 && ring.buffers == [IoUringBuffer(address: 0x7f00_0000_0000, length: 8192)])
+    }
+
     @Test func ioUringFdinfoWithoutBufferTableIsUnknownNotEmpty() {
         // 6.18 leaves the table out when the ring's lock is busy; a malformed line ends it.
         #expect(IoUringFdinfo.parse(Array("pos:\t0\nflags:\t02000002\n".utf8), fd: 3).userBufs == nil)

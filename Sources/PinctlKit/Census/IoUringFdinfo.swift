@@ -46,7 +46,14 @@ public enum IoUringFdinfo {
             // "    0: 0x7f3c36e00000/8388608": an index, then address/length.
             guard t.bytes[first.upperBound - 1] == ProcText.colon,
                 t.number(first.lowerBound..<(first.upperBound - 1), radix: 10) != nil,
-                let spec = t.nextField(&rest), let slash = t.firstIndex(of: UInt8(ascii: "/"), in: spec),
+                let spec = t.nextField(&rest)
+            else {
+                inBuffers = false
+                return
+            }
+            // A slot of a sparse table (IORING_RSRC_REGISTER_SPARSE) with no buffer in it.
+            if t.equals(spec, "<none>") { return }
+            guard let slash = t.firstIndex(of: UInt8(ascii: "/"), in: spec),
                 slash - spec.lowerBound > 2, t.bytes[spec.lowerBound] == UInt8(ascii: "0"),
                 t.bytes[spec.lowerBound + 1] == UInt8(ascii: "x"),
                 let address = t.number((spec.lowerBound + 2)..<slash, radix: 16),

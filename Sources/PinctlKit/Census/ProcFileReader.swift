@@ -6,6 +6,8 @@
 /// process that went away (skip it, count it) from one that may not be read.
 struct ProcFileReader {
     var buffer = [UInt8](repeating: 0, count: 16384)
+    /// readlinkat's buffer for fd link targets (PATH_MAX), reused for every fd.
+    var linkTarget = [UInt8](repeating: 0, count: 4096)
 
     static func skip(_ err: Int32) -> ProcessScan.Skip {
         err == ENOENT || err == ESRCH ? .vanished : .unreadable

@@ -86,7 +86,7 @@ public struct ProcessScan {
         live.append(pid)
         var ringFds: [Int32] = []
         var devices: [DeviceFd] = []
-        try Self.scanFds(dirFd: dirFd, classifier: classifier, rings: &ringFds, devices: &devices)
+        try Self.scanFds(dirFd: dirFd, classifier: classifier, target: &reader.linkTarget, rings: &ringFds, devices: &devices)
         var rings: [IoUringRing] = []
         for fd in ringFds {
             let ring = IoUringFdinfo.parse(try reader.read(at: dirFd, "fdinfo/\(fd)"), fd: fd)
@@ -141,7 +141,9 @@ public struct ProcessScan {
 
     /// Each fd's link target: io_uring instances by name, character devices by fstatat
     /// through the fd link (which stats the open file without opening anything).
-    static func scanFds(dirFd: Int32, classifier: DeviceClassifier, rings: inout [Int32], devices: inout [DeviceFd]) throws(Skip) {
+    static func scanFds(
+        dirFd: Int32, classifier: DeviceClassifier, target: inout [UInt8], rings: inout [Int32], devices: inout [DeviceFd]
+    ) throws(Skip) {
         let fdDirFd = try openDirectory(at: dirFd, "fd")
         guard let dir = fdopendir(fdDirFd) else {
             let e = errno
@@ -149,7 +151,6 @@ public struct ProcessScan {
             throw ProcFileReader.skip(e)
         }
         defer { closedir(dir) }
-        var target = [UInt8](repeating: 0, count: 4096)
         while true {
             errno = 0
             guard let entry = readdir(dir) else {
