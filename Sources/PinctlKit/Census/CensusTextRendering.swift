@@ -78,6 +78,7 @@ public enum CensusTextRendering {
         var out =
             "deep: \(d.pagesQueried) present pages of \(d.processesWalked) processes asked, \(d.pinnedPages) DMA-pinned in \(d.ranges.count) ranges"
         if d.processesSkipped > 0 { out += ", \(d.processesSkipped) processes skipped" }
+        if d.vmasSkipped > 0 { out += ", \(d.vmasSkipped) VMAs skipped" }
         out += "\n"
         for r in d.ranges {
             out += "    pid \(r.pid) \(hex(r.start))+\(r.pages) pages \(esc(r.path))\n"

@@ -18,6 +18,8 @@ public struct DeepCensus: Codable, Sendable, Equatable {
     public var processesWalked: Int
     /// Processes whose pages could not be asked about (exited, no rights): skipped.
     public var processesSkipped: Int
+    /// VMAs the module would not answer about (the process was walked on without them).
+    public var vmasSkipped: Int = 0
 
     public var pinnedPages: UInt64 { ranges.reduce(0) { $0 &+ $1.pages } }
 
@@ -52,40 +54,54 @@ public enum DeepWalker {
         let pagemap = try PagemapReader(directory: directory)
         let maps = try ProcMaps.parse(directory.readText("maps"))
         for vma in maps where vma.end <= PagemapReader.userSpaceEnd {
-            var regions: [(UInt64, UInt64)] = []
-            if let found = try pagemap.scanPopulated(start: vma.start, end: vma.end) {
-                regions = found.filter(\.present).map { ($0.start, $0.end) }
-            } else {
-                scanMissing = pagemap.scanUnsupportedReason ?? "PAGEMAP_SCAN is not available"
-                regions = [(vma.start, vma.end)]
+            do {
+                try walkVMA(vma, pid: pid, pagemap: pagemap, helper: helper, into: &deep, scanMissing: &scanMissing)
+            } catch {
+                // A process that is gone skips the process; anything else skips the VMA.
+                if case .processNotFound = error { throw error }
+                if case .noAddressSpace = error { throw error }
+                deep.vmasSkipped += 1
             }
-            for (start, end) in regions {
-                var addr = start
-                while addr < end {
-                    let pages = min(chunkPages, (end - addr) >> PagemapReader.pageShift)
-                    let states = try helper.query(addr: addr, pages: pages, pid: pid)
-                    deep.pagesQueried &+= pages
-                    var i = 0
-                    while i < states.count {
-                        guard states[i].dmaPinned else {
-                            i += 1
-                            continue
-                        }
-                        var j = i
-                        while j < states.count && states[j].dmaPinned { j += 1 }
-                        let runStart = addr + UInt64(i) << PagemapReader.pageShift
-                        if var last = deep.ranges.last, last.pid == pid,
-                            last.start + last.pages << PagemapReader.pageShift == runStart
-                        {
-                            last.pages += UInt64(j - i)
-                            deep.ranges[deep.ranges.count - 1] = last
-                        } else {
-                            deep.ranges.append(DeepPinnedRange(pid: pid, start: runStart, pages: UInt64(j - i), path: vma.path))
-                        }
-                        i = j
+        }
+    }
+
+    static func walkVMA(
+        _ vma: VMA, pid: Int32, pagemap: PagemapReader, helper: KernelHelper, into deep: inout DeepCensus,
+        scanMissing: inout String?
+    ) throws(PinctlError) {
+        var regions: [(UInt64, UInt64)] = []
+        if let found = try pagemap.scanPopulated(start: vma.start, end: vma.end) {
+            regions = found.filter(\.present).map { ($0.start, $0.end) }
+        } else {
+            scanMissing = pagemap.scanUnsupportedReason ?? "PAGEMAP_SCAN is not available"
+            regions = [(vma.start, vma.end)]
+        }
+        for (start, end) in regions {
+            var addr = start
+            while addr < end {
+                let pages = min(chunkPages, (end - addr) >> PagemapReader.pageShift)
+                let states = try helper.query(addr: addr, pages: pages, pid: pid)
+                deep.pagesQueried &+= pages
+                var i = 0
+                while i < states.count {
+                    guard states[i].dmaPinned else {
+                        i += 1
+                        continue
                     }
-                    addr += pages << PagemapReader.pageShift
+                    var j = i
+                    while j < states.count && states[j].dmaPinned { j += 1 }
+                    let runStart = addr + UInt64(i) << PagemapReader.pageShift
+                    if var last = deep.ranges.last, last.pid == pid,
+                        last.start + last.pages << PagemapReader.pageShift == runStart
+                    {
+                        last.pages += UInt64(j - i)
+                        deep.ranges[deep.ranges.count - 1] = last
+                    } else {
+                        deep.ranges.append(DeepPinnedRange(pid: pid, start: runStart, pages: UInt64(j - i), path: vma.path))
+                    }
+                    i = j
                 }
+                addr += pages << PagemapReader.pageShift
             }
         }
     }
