@@ -59,7 +59,9 @@ else
 fi
 
 # 3: --deep finds every buffer page DMA-pinned, at the buffers' addresses.
+t0=$(date +%s)
 $P census --deep --json >/tmp/deep.json 2>&1
+echo "# census --deep took $(($(date +%s) - t0)) s: $(grep -o '"pagesQueried":[0-9]*,"processesSkipped":[0-9]*,"processesWalked":[0-9]*' /tmp/deep.json)"
 deep_pages=$(grep -o "\"pages\":[0-9]*,\"path\":\"[^\"]*\",\"pid\":$vpid," /tmp/deep.json |
 	sed 's/"pages":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }')
 # Each buffer's first page inside one of the process's pinned ranges.
@@ -78,8 +80,10 @@ fi
 
 # 4 and 5: REQBUFS 0 unpins: the total is back and --deep finds nothing for the process.
 kill -USR1 $vpid
+t0=$(date +%s)
 i=0
 while ! grep -q '^freed' /tmp/v4l2.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i + 1)); done
+echo "# census: REQBUFS 0 answered in $(($(date +%s) - t0)) s"
 after=$(outstanding)
 if grep -q '^freed' /tmp/v4l2.out && [ "$after" -eq "$before" ]; then
 	ok "census: VIDIOC_REQBUFS 0 releases the pins (outstanding back to $before)"
