@@ -142,4 +142,14 @@ struct CensusLiveTests {
         #expect(!metrics.stdout.utf8.contains(0x1b))
         #expect(metrics.stdout.contains(#"comm="ev\\x1b[31m\\x07x\\xffcomm""#))
     }
+
+    @Test func missingRDMANetlinkIsOneLineAndTheCensusGoesOn() throws {
+        let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue), 20 /* NETLINK_RDMA */)
+        let absent = fd < 0
+        if fd >= 0 { close(fd) }
+        let report = try Census.take()
+        let lines = report.missingSources.filter { $0.hasPrefix("RDMA netlink:") }
+        #expect(lines.count == (absent ? 1 : 0))
+        #expect(report.processesScanned > 0)
+    }
 }
