@@ -5,7 +5,8 @@
 # pages per 640x480 YUYV buffer (KERNEL-FACTS.md, "Real driver pinners"). The census must
 # name the process's /dev/video fd as v4l2, count the pins in the FOLL_PIN total as
 # unattributed (videobuf2 charges no VmPin), and --deep must find them page by page at the
-# buffers' addresses; after VIDIOC_REQBUFS 0 they are gone. JSON is read with grep and sed
+# buffers' addresses, `pinctl inspect` must show them DMA-pinned; after VIDIOC_REQBUFS 0
+# they are gone. JSON is read with grep and sed
 # (keys sorted, output compact).
 cd /pinctl || exit 125
 P=./pinctl
@@ -13,10 +14,10 @@ NBUF=4
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..5"
+echo "1..6"
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip_rest() { while [ $n -lt 5 ]; do n=$((n + 1)); echo "ok $n census with vivid # SKIP $1"; done; exit 0; }
+skip_rest() { while [ $n -lt 6 ]; do n=$((n + 1)); echo "ok $n census with vivid # SKIP $1"; done; exit 0; }
 
 outstanding() { $P census --json | sed -n 's/.*"follPinOutstandingPages":\([0-9]*\).*/\1/p'; }
 
@@ -78,7 +79,17 @@ else
 		"deep pages $deep_pages, starts found $starts_ok" "$(head -c 600 /tmp/deep.json)"
 fi
 
-# 4 and 5: REQBUFS 0 unpins: the total is back and --deep finds nothing for the process.
+# 4: pinctl inspect of the first buffer shows its 150 pages DMA-pinned (the module's QUERY).
+first=$(sed -n 's/^buffer \(0x[0-9a-f]*\) .*/\1/p' /tmp/v4l2.out | head -n 1)
+$P inspect --json --no-collapse "$vpid" "$first+600K" >/tmp/inspect.json 2>&1
+dma=$(grep -o '"dmaPinned":true' /tmp/inspect.json | wc -l)
+if [ "$dma" -eq 150 ]; then
+	ok "inspect: the first USERPTR buffer's 150 pages are DMA-pinned"
+else
+	notok "inspect: the first USERPTR buffer's 150 pages are DMA-pinned" "$dma pages: $(head -c 400 /tmp/inspect.json)"
+fi
+
+# 5 and 6: REQBUFS 0 unpins: the total is back and --deep finds nothing for the process.
 kill -USR1 $vpid
 t0=$(date +%s)
 i=0
