@@ -9,7 +9,7 @@
 #
 # Options:
 #   --kernel SERIES    6.1 or 6.12; repeatable. Default: both.
-#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 240.
+#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 420.
 #   --serial           run the VMs one after the other (default: in parallel when there are
 #                      two or more CPUs; the output is printed per kernel either way).
 #   --keep DIR         build in DIR and keep it (payloads, build logs, console logs).
@@ -45,7 +45,7 @@ die() {
 }
 
 series=()
-timeout_s=240
+timeout_s=420
 parallel=auto
 keep=
 install=1
