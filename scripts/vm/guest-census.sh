@@ -43,6 +43,7 @@ pages=$((NBUF * 150))
 
 # 1: the FOLL_PIN total rose by exactly the buffers' pages, none of them attributed by VmPin.
 $P census --json >/tmp/census.json 2>&1
+$P census >/tmp/census.txt 2>&1
 now=$(sed -n 's/.*"follPinOutstandingPages":\([0-9]*\).*/\1/p' /tmp/census.json)
 unattr=$(sed -n 's/.*"unattributedPinPages":\([0-9]*\).*/\1/p' /tmp/census.json)
 if [ -n "$now" ] && [ $((now - before)) -eq $pages ] && [ "${unattr:-0}" -ge $pages ]; then
@@ -110,5 +111,5 @@ fi
 kill $vpid 2>/dev/null
 wait $vpid 2>/dev/null
 echo "# census: the text report while the buffers were queued:"
-[ -s /tmp/census.json ] && $P census 2>&1 | head -n 12 | sed 's/^/#   /'
+head -n 16 /tmp/census.txt | sed 's/^/#   /'
 [ $failed -eq 0 ]
