@@ -4,23 +4,30 @@
  *
  * A misc device that exposes get_user_pages_fast(), pin_user_pages_fast()
  * and pin_user_pages_remote() to user space, and reports what /proc cannot
- * show: a page's refcount and whether it is DMA-pinned. The ABI lives in
- * include/pinctl/pinctl_ioctl.h.
+ * show: a page's refcount and whether it is DMA-pinned. The ABI, and who may
+ * do what, lives in include/pinctl/pinctl_ioctl.h.
  *
- * Every pin belongs to the open file that took it: UNPIN, close() and the
- * death of the process release it. Pins are charged to the pinning mm's
- * pinned_vm against RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, as
- * drivers/infiniband/core/umem.c does, and each open file is bounded in the
- * pages and handles it may hold.
+ * Every caller is hostile. Every pin belongs to the open file that took it
+ * (shared by every holder of that file): UNPIN and the last close release
+ * it. A PIN's region is built privately and becomes visible to UNPIN only
+ * after its handle has been copied out; nothing touches it after that.
+ * Pins are charged to the pinning user's locked_vm against RLIMIT_MEMLOCK,
+ * as io_uring charges registered buffers, and to the pinned mm's pinned_vm.
+ * Each open file, the module as a whole and each page's reference count are
+ * bounded, so that no sequence of calls reaches a refcount WARN. Another
+ * process is reached only through its /proc/PID/mem, whose open ran the
+ * kernel's own ptrace check. PFNs follow /proc/PID/pagemap's rule.
  *
- * Models: mm/gup_test.c (BENCH) and drivers/infiniband/core/umem.c
- * (accounting).
+ * Models: mm/gup_test.c (BENCH), io_uring/rsrc.c (accounting),
+ * drivers/infiniband/core/umem.c (runs) and fs/proc/task_mmu.c (PFNs).
  */
 
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/capability.h>
 #include <linux/cred.h>
+#include <linux/err.h>
+#include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/hugetlb.h>
 #include <linux/ktime.h>
@@ -29,13 +36,12 @@
 #include <linux/mmap_lock.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
-#include <linux/pid.h>
-#include <linux/sched/coredump.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
-#include <linux/sched/task.h>
+#include <linux/sched/user.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
+#include <linux/user_namespace.h>
 #include <linux/version.h>
 #include <linux/xarray.h>
 
@@ -48,6 +54,15 @@
 #define PINCTL_MAX_PAGES_CAP	BIT(22)
 #define PINCTL_MAX_HANDLES_CAP	BIT(16)
 #define PINCTL_QUERY_MAX	BIT(20)
+/*
+ * Module-wide pages pinned or in flight. A small page gains
+ * GUP_PIN_COUNTING_BIAS (1024) references per pin, so 2^20 pages add at
+ * most 2^30 references to any one page: the module alone cannot take a
+ * refcount near 2^31, where try_grab_folio() WARNs.
+ */
+#define PINCTL_MAX_TOTAL_CAP	BIT(20)
+/* The highest max_page_refcount: half of the 2^31 where GUP WARNs. */
+#define PINCTL_MAX_REFCOUNT_CAP	BIT(30)
 /* Pages per GUP call of a BENCH: bounds the time between signal checks. */
 #define PINCTL_BENCH_CHUNK	BIT(16)
 /* Pages per QUERY batch: one small buffer, copied out without any lock. */
@@ -62,6 +77,26 @@ static unsigned int max_handles_per_fd = 1024;
 module_param(max_handles_per_fd, uint, 0644);
 MODULE_PARM_DESC(max_handles_per_fd,
 		 "PIN handles one open file may hold (read at open; default 1024, at most 65536)");
+
+static unsigned long max_pages_total = PINCTL_MAX_TOTAL_CAP;
+module_param(max_pages_total, ulong, 0644);
+MODULE_PARM_DESC(max_pages_total,
+		 "Pages all files together may hold pinned or in flight (default and most 1M)");
+
+static unsigned int max_page_refcount = PINCTL_MAX_REFCOUNT_CAP;
+module_param(max_page_refcount, uint, 0644);
+MODULE_PARM_DESC(max_page_refcount,
+		 "A PIN whose pages exceed this reference count fails with EOVERFLOW (default and most 2^30)");
+
+/* Pages pinned or in flight through every file: against max_pages_total. */
+static atomic_long_t pinctl_total_pages = ATOMIC_LONG_INIT(0);
+
+/*
+ * The file operations of /proc/PID/mem, learnt at load from
+ * /proc/self/mem: how a REMOTE descriptor is recognised. NULL when /proc
+ * could not be opened then; REMOTE is refused (-EOPNOTSUPP).
+ */
+static const struct file_operations *pinctl_proc_mem_fops;
 
 /*
  * Pages per GUP call of a PIN, gathered in an 8 KiB scratch array and folded
@@ -100,22 +135,38 @@ struct pinctl_run_block {
 	((PAGE_SIZE - sizeof(struct pinctl_run_block)) / sizeof(struct pinctl_run))
 
 /**
+ * struct pinctl_charge - what a PIN (or a running BENCH) is charged to.
+ * @user: the pinning user, whose locked_vm was charged against
+ *        RLIMIT_MEMLOCK (get_uid()); NULL when the caller had CAP_IPC_LOCK.
+ * @mm: the pinned address space, whose pinned_vm (VmPin) was raised
+ *      (mmgrab()ed): released against it even after its process is gone.
+ * @nr: pages charged, also reserved in pinctl_total_pages.
+ */
+struct pinctl_charge {
+	struct user_struct *user;
+	struct mm_struct *mm;
+	unsigned long nr;
+};
+
+/**
  * struct pinctl_region - the pages of one PIN, held until UNPIN or close.
  * @first: the first block of runs, in address order; NULL while empty.
  * @last: the block runs are appended to.
  * @held: pages referenced by the runs.
- * @nr_pages: pages requested and charged; equals @held once pinned.
- * @charged_mm: the mm whose pinned_vm was charged (mmgrab()ed); released
- *              against it even after that process is gone.
+ * @nr_pages: pages requested; equals @held once pinned.
+ * @charge: what the pages are charged to.
  * @get: the pages hold FOLL_GET references (put_page()), not pins.
  * @node: for releasing many regions outside the file's lock.
+ *
+ * A region is built by one PIN call alone and only then stored in the
+ * file's xarray; from then on it belongs to whoever erases it from there.
  */
 struct pinctl_region {
 	struct pinctl_run_block *first;
 	struct pinctl_run_block *last;
 	unsigned long held;
 	unsigned long nr_pages;
-	struct mm_struct *charged_mm;
+	struct pinctl_charge charge;
 	bool get;
 	struct list_head node;
 };
@@ -123,12 +174,15 @@ struct pinctl_region {
 /**
  * struct pinctl_file - the state of one open /dev/pinctl.
  * @lock: guards @pins, @nr_pages and @nr_handles.
- * @pins: handle -> struct pinctl_region.
+ * @pins: handle -> struct pinctl_region; a handle being handed out is
+ *        reserved (a NULL entry) until its region is complete.
  * @next_handle: cursor for cyclic handle allocation.
  * @nr_pages: pages held or reserved by this file.
  * @nr_handles: handles held or reserved by this file.
  * @max_pages: bound on @nr_pages, fixed at open.
  * @max_handles: bound on @nr_handles, fixed at open.
+ * @show_pfn: the opener had CAP_SYS_ADMIN in the initial user namespace
+ *            (fs/proc/task_mmu.c's rule for pagemap), fixed at open.
  */
 struct pinctl_file {
 	struct mutex lock;	/* guards pins, nr_pages, nr_handles */
@@ -138,6 +192,7 @@ struct pinctl_file {
 	unsigned long nr_handles;
 	unsigned long max_pages;
 	unsigned long max_handles;
+	bool show_pfn;
 };
 
 static bool pinctl_reserved_zero(const __u64 *reserved, size_t n)
@@ -173,84 +228,48 @@ static int pinctl_check_range(u64 addr, u64 nr_pages, u64 max)
 }
 
 /**
- * pinctl_ptrace_check() - may current reach @task's memory?
- * @task: the target.
- *
- * ptrace_may_access() is not exported to modules, so this repeats the
- * credential part of __ptrace_may_access() for PTRACE_MODE_*_REALCREDS:
- * same thread group; or the caller's real uid/gid equal the target's real,
- * effective and saved ids; or CAP_SYS_PTRACE in the target's user
- * namespace. A non-dumpable target also needs CAP_SYS_PTRACE in its mm's
- * user namespace. LSM ptrace hooks (Yama, AppArmor, SELinux) are not
- * consulted: the device is root-only (0600) unless an administrator opens
- * it up.
- *
- * Return: 0 if allowed, else -EPERM.
- */
-static int pinctl_ptrace_check(struct task_struct *task)
-{
-	const struct cred *cred = current_cred(), *tcred;
-	struct mm_struct *mm;
-	bool ok;
-
-	if (same_thread_group(task, current))
-		return 0;
-
-	rcu_read_lock();
-	tcred = __task_cred(task);
-	ok = (uid_eq(cred->uid, tcred->euid) &&
-	      uid_eq(cred->uid, tcred->suid) &&
-	      uid_eq(cred->uid, tcred->uid) &&
-	      gid_eq(cred->gid, tcred->egid) &&
-	      gid_eq(cred->gid, tcred->sgid) &&
-	      gid_eq(cred->gid, tcred->gid)) ||
-	     ns_capable(tcred->user_ns, CAP_SYS_PTRACE);
-	rcu_read_unlock();
-	if (!ok)
-		return -EPERM;
-
-	/* Dumpability after credentials: pairs with commit_creds(). */
-	smp_rmb();
-	task_lock(task);
-	mm = task->mm;
-	if (mm && get_dumpable(mm) != SUID_DUMP_USER &&
-	    !ns_capable(mm->user_ns, CAP_SYS_PTRACE))
-		ok = false;
-	task_unlock(task);
-	return ok ? 0 : -EPERM;
-}
-
-/**
- * pinctl_get_remote_mm() - the mm of @nr, if current may reach it.
- * @nr: a pid in the caller's pid namespace.
+ * pinctl_get_remote_mm() - the address space a /proc/PID/mem descriptor
+ * was opened on.
+ * @mem_fd: a descriptor of the caller's.
  * @mmp: out: the mm, with a mmget() reference for the caller to mmput().
  *
- * Return: 0; -EINVAL for a pid below 1; -ESRCH if there is no such process
- * or it has no mm; -EPERM without ptrace rights on it.
+ * ptrace_may_access() and mm_access() are not exported to modules; the
+ * open of /proc/PID/mem ran mm_access(PTRACE_MODE_ATTACH) itself, with the
+ * LSM and Yama hooks and under the target's exec_update_lock, and keeps the
+ * mm it found in ->private_data (mmgrab()ed). An exec after the open gives
+ * the task a new mm and leaves this one without users: mmget_not_zero()
+ * then fails, as /proc/PID/mem's own reads do.
+ *
+ * Return: 0; -EBADF if @mem_fd is not open; -EINVAL if it is not a
+ * /proc/PID/mem file; -ESRCH if that address space is gone (or was a
+ * kernel thread's); -EOPNOTSUPP if the module could not learn the file's
+ * operations at load.
  */
-static int pinctl_get_remote_mm(pid_t nr, struct mm_struct **mmp)
+static int pinctl_get_remote_mm(int mem_fd, struct mm_struct **mmp)
 {
-	struct task_struct *task;
-	struct pid *pid;
-	int ret;
+	struct mm_struct *mm;
+	struct file *file;
+	int ret = 0;
 
-	if (nr <= 0)
-		return -EINVAL;
-	pid = find_get_pid(nr);
-	if (!pid)
-		return -ESRCH;
-	task = get_pid_task(pid, PIDTYPE_PID);
-	put_pid(pid);
-	if (!task)
-		return -ESRCH;
-
-	ret = pinctl_ptrace_check(task);
-	if (!ret) {
-		*mmp = get_task_mm(task);
-		if (!*mmp)
-			ret = -ESRCH;
+	if (!pinctl_proc_mem_fops)
+		return -EOPNOTSUPP;
+	if (mem_fd < 0)
+		return -EBADF;
+	file = fget(mem_fd);
+	if (!file)
+		return -EBADF;
+	if (file->f_op != pinctl_proc_mem_fops) {
+		ret = -EINVAL;
+		goto out_fput;
 	}
-	put_task_struct(task);
+	mm = file->private_data;
+	if (!mm || !mmget_not_zero(mm)) {
+		ret = -ESRCH;
+		goto out_fput;
+	}
+	*mmp = mm;
+out_fput:
+	fput(file);
 	return ret;
 }
 
@@ -307,6 +326,155 @@ static unsigned int pinctl_gup_flags(u32 flags)
 	return gup_flags;
 }
 
+#if LINUX_VERSION_CODE < KERNEL_VERSION(6, 6, 0)
+/*
+ * Before 6.6 GUP reached hugetlb pages through follow_hugetlb_page(), which
+ * WARNs (and fails -ENOMEM) when try_grab_folio() refuses a FOLL_LONGTERM
+ * pin of a page that is not long-term pinnable: hugetlb pages are
+ * allocated movable, so with movablecore= (or memory hot-plugged as
+ * movable, or CMA) they can sit in ZONE_MOVABLE, where
+ * is_longterm_pinnable_page() says no. Seen on Debian's 6.1.192. 6.6
+ * dropped follow_hugetlb_page() (commit 4849807114b8); the kernels between
+ * are treated as 6.1.
+ */
+#define PINCTL_HUGETLB_LONGTERM_CHECK 1
+
+/* Does [start, start + nr pages) meet a hugetlb VMA? mmap lock held. */
+static bool pinctl_range_has_hugetlb(struct mm_struct *mm,
+				     unsigned long start, unsigned long nr)
+{
+	unsigned long end = start + (nr << PAGE_SHIFT);
+	struct vm_area_struct *vma;
+
+	for (vma = find_vma(mm, start); vma && vma->vm_start < end;
+	     vma = find_vma(mm, vma->vm_end))
+		if (is_vm_hugetlb_page(vma))
+			return true;
+	return false;
+}
+
+/*
+ * Can this hugetlb page be pinned long-term? is_longterm_pinnable_page()
+ * reads the pageblock's migratetype under CONFIG_CMA through
+ * get_pfnblock_flags_mask(), which is not exported: there every hugetlb
+ * page is taken as not pinnable.
+ */
+static bool pinctl_hugetlb_pinnable(struct page *page)
+{
+#ifdef CONFIG_CMA
+	return false;
+#else
+	return is_longterm_pinnable_page(page);
+#endif
+}
+
+/**
+ * pinctl_pin_hugetlb_checked() - a FOLL_LONGTERM pin of a range with
+ * hugetlb pages in it, refused up front where 6.1 would WARN.
+ * @mm: the mm, mmap_write_lock()ed: no fault, MADV_DONTNEED or mremap can
+ *      change its page tables meanwhile.
+ * @remote: @mm is not current's.
+ * @start: page-aligned start.
+ * @nr: pages, 1..PINCTL_GUP_CHUNK.
+ * @gup_flags: FOLL_* with FOLL_LONGTERM.
+ * @pages: out: up to @nr entries.
+ *
+ * A short-term pin first faults in and unshares the pages exactly as the
+ * long-term pin would (no WARN: try_grab_folio() refuses a page only for
+ * FOLL_LONGTERM), and holds the hugetlb ones so they cannot migrate. If
+ * each is long-term pinnable the long-term pin then finds those very pages.
+ *
+ * Return: the pages now pinned long-term, or a negative errno with none
+ * held: -EOPNOTSUPP for a hugetlb page in ZONE_MOVABLE or CMA.
+ */
+static long pinctl_pin_hugetlb_checked(struct mm_struct *mm, bool remote,
+				       unsigned long start, unsigned long nr,
+				       unsigned int gup_flags,
+				       struct page **pages)
+{
+	unsigned long i, held = 0;
+	struct page **tmp;
+	bool refuse = false;
+	long ret;
+
+	tmp = kmalloc_array(nr, sizeof(*tmp), GFP_KERNEL);
+	if (!tmp)
+		return -ENOMEM;
+	ret = pinctl_gup_locked(mm, remote, start, nr,
+				gup_flags & ~FOLL_LONGTERM, tmp, false);
+	if (ret <= 0)
+		goto out_free;
+	for (i = 0; i < ret; i++) {
+		if (!PageHuge(tmp[i])) {
+			unpin_user_page(tmp[i]);
+			continue;
+		}
+		if (!pinctl_hugetlb_pinnable(tmp[i]))
+			refuse = true;
+		tmp[held++] = tmp[i];
+	}
+	if (refuse)
+		ret = -EOPNOTSUPP;
+	else
+		ret = pinctl_gup_locked(mm, remote, start, ret, gup_flags,
+					pages, false);
+	unpin_user_pages(tmp, held);
+out_free:
+	kfree(tmp);
+	return ret;
+}
+
+/**
+ * pinctl_pin_longterm_pre66() - a FOLL_LONGTERM pin before 6.6: the fast
+ * path where it needs no fallback, else the locked path, checked where
+ * the range meets a hugetlb VMA.
+ * @mm: the mm to pin in; current->mm unless @remote.
+ * @remote: @mm is another process's.
+ * @start: page-aligned start.
+ * @nr: pages, at least 1.
+ * @flags: PINCTL_PIN_* bits with LONGTERM, without GET.
+ * @pages: out: up to @nr entries.
+ *
+ * pin_user_pages_fast() cannot be used as it is: its slow-path fallback
+ * would reach follow_hugetlb_page() without the check, so FAST takes what
+ * pin_user_pages_fast_only() gets (it refuses unpinnable pages without a
+ * WARN) and leaves the rest to the locked path.
+ *
+ * Return: the pages now held (1..@nr), 0, or a negative errno.
+ */
+static long pinctl_pin_longterm_pre66(struct mm_struct *mm, bool remote,
+				      unsigned long start, unsigned long nr,
+				      u32 flags, struct page **pages)
+{
+	unsigned int gup_flags = pinctl_gup_flags(flags);
+	long ret;
+
+	if (flags & PINCTL_PIN_FAST) {
+		ret = pin_user_pages_fast_only(start,
+					       min_t(unsigned long, nr, INT_MAX),
+					       gup_flags, pages);
+		if (ret > 0)
+			return ret;
+	}
+	if (mmap_read_lock_killable(mm))
+		return -EINTR;
+	if (!pinctl_range_has_hugetlb(mm, start, nr)) {
+		ret = pinctl_gup_locked(mm, remote, start, nr, gup_flags,
+					pages, false);
+		mmap_read_unlock(mm);
+		return ret;
+	}
+	mmap_read_unlock(mm);
+	if (mmap_write_lock_killable(mm))
+		return -EINTR;
+	ret = pinctl_pin_hugetlb_checked(mm, remote, start,
+					 min(nr, PINCTL_GUP_CHUNK), gup_flags,
+					 pages);
+	mmap_write_unlock(mm);
+	return ret;
+}
+#endif
+
 /**
  * pinctl_gup_call() - one GUP call: pin (or get) up to @nr pages.
  * @mm: the mm to pin in; current->mm unless @remote.
@@ -326,6 +494,13 @@ static long pinctl_gup_call(struct mm_struct *mm, bool remote,
 	bool get = flags & PINCTL_PIN_GET;
 	long ret;
 
+#ifdef PINCTL_HUGETLB_LONGTERM_CHECK
+	if ((flags & PINCTL_PIN_LONGTERM) && !get) {
+		ret = pinctl_pin_longterm_pre66(mm, remote, start, nr, flags,
+						pages);
+		return ret ?: -EFAULT;
+	}
+#endif
 	if (flags & PINCTL_PIN_FAST) {
 		ret = get ? get_user_pages_fast(start, nr, gup_flags, pages) :
 			    pin_user_pages_fast(start, nr, gup_flags, pages);
@@ -337,6 +512,74 @@ static long pinctl_gup_call(struct mm_struct *mm, bool remote,
 		mmap_read_unlock(mm);
 	}
 	return ret ?: -EFAULT;
+}
+
+/**
+ * pinctl_refs_ok() - are the pages GUP just returned within the per-page
+ * reference bound?
+ * @pages: @nr pages this call holds.
+ * @nr: entries.
+ *
+ * A small page gains 1024 references per pin and overflows past 2^31, and
+ * GUP WARNs before that (try_grab_folio()). The module-wide page bound
+ * keeps the module's own share under 2^30; this check refuses to add to a
+ * page whose count is already high (max_page_refcount, which root may
+ * lower to test it).
+ *
+ * Return: true if every page's folio is at or below the bound.
+ */
+static bool pinctl_refs_ok(struct page **pages, unsigned long nr)
+{
+	unsigned int limit = min_t(unsigned int, READ_ONCE(max_page_refcount),
+				   PINCTL_MAX_REFCOUNT_CAP);
+	unsigned long i;
+
+	for (i = 0; i < nr; i++)
+		if ((unsigned int)folio_ref_count(page_folio(pages[i])) > limit)
+			return false;
+	return true;
+}
+
+/**
+ * pinctl_stack_gap() - does a range reach unmapped addresses just below a
+ * stack (VM_GROWSDOWN) VMA?
+ * @mm: the mm the range is in.
+ * @start: page-aligned start.
+ * @nr: pages.
+ *
+ * From 6.5 GUP no longer grows stacks: asked for an address up to 64 KiB
+ * below one it fails, and logs "GUP no longer grows the stack" with a
+ * stack dump (hourly; gup_vma_lookup()). 6.1 grew the stack instead. The
+ * module refuses such a range itself, on every kernel, as
+ * access_remote_vm() avoids the message. A VMA mapped there after this
+ * check (by the caller's own threads) can still reach it.
+ *
+ * Return: true if GUP would look below a stack for some page of the range.
+ */
+static bool pinctl_stack_gap(struct mm_struct *mm, unsigned long start,
+			     unsigned long nr)
+{
+	unsigned long end = start + (nr << PAGE_SHIFT), pos = start, top;
+	struct vm_area_struct *vma;
+	bool hit = false;
+
+	if (mmap_read_lock_killable(mm))
+		return false;	/* GUP will fail with -EINTR itself */
+	while (pos < end) {
+		vma = find_vma(mm, pos);
+		if (!vma)
+			break;
+		/* The highest page of the range in the hole below @vma. */
+		top = min(end, vma->vm_start) - PAGE_SIZE;
+		if (vma->vm_start > pos && (vma->vm_flags & VM_GROWSDOWN) &&
+		    vma->vm_start - top <= 65536) {
+			hit = true;
+			break;
+		}
+		pos = vma->vm_end;
+	}
+	mmap_read_unlock(mm);
+	return hit;
 }
 
 /**
@@ -364,13 +607,17 @@ static int pinctl_gup(struct mm_struct *mm, unsigned long addr,
 		if (ret < 0)
 			break;
 		done += ret;
+		if (!pinctl_refs_ok(pages + done - ret, ret)) {
+			ret = -EOVERFLOW;
+			break;
+		}
 		if (done < nr && fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
 		}
 		cond_resched();
 	}
-	if (done == nr)
+	if (ret >= 0)
 		return 0;
 	pinctl_put_pages(pages, done, flags & PINCTL_PIN_GET);
 	return ret;
@@ -501,7 +748,8 @@ static int pinctl_region_add(struct pinctl_region *r, struct page **pages,
  * pages are folded into @r's runs.
  *
  * Return: 0 with all @r->nr_pages pages held, or a negative errno with none
- * held: a partial pin is undone here.
+ * held: a partial pin is undone here. -EOVERFLOW when a page's reference
+ * count passed max_page_refcount.
  */
 static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
 			     bool remote, unsigned long addr, u32 flags)
@@ -510,6 +758,8 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
 	struct page **scratch;
 	long ret = 0;
 
+	if (pinctl_stack_gap(mm, addr, nr))
+		return -EFAULT;
 	scratch = kvmalloc_array(min(nr, PINCTL_GUP_CHUNK), sizeof(*scratch),
 				 GFP_KERNEL);
 	if (!scratch)
@@ -521,6 +771,11 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
 				      flags, scratch);
 		if (ret < 0)
 			break;
+		if (!pinctl_refs_ok(scratch, ret)) {
+			pinctl_put_pages(scratch, ret, r->get);
+			ret = -EOVERFLOW;
+			break;
+		}
 		ret = pinctl_region_add(r, scratch, ret);
 		if (ret)
 			break;
@@ -537,29 +792,64 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
 }
 
 /**
- * pinctl_charge() - charge @nr pages to @mm->pinned_vm, as RDMA does.
- * @mm: current's mm.
+ * pinctl_charge() - charge @nr pages to the calling user and to @mm.
+ * @ch: out: the charge, for pinctl_uncharge().
+ * @mm: the address space the pages are pinned in.
  * @nr: pages.
  *
- * Return: 0, or -ENOMEM beyond RLIMIT_MEMLOCK without CAP_IPC_LOCK.
+ * The pages are reserved in the module-wide total first (in-flight pins
+ * count), then charged to current's user_struct locked_vm against
+ * RLIMIT_MEMLOCK unless current has CAP_IPC_LOCK, as io_uring's
+ * __io_account_mem() does: the user, not the process, so no fork, exec,
+ * exit or descriptor passing hands anyone a fresh budget. Last, @mm's
+ * pinned_vm grows (VmPin), without a limit; @mm is mmgrab()ed so the
+ * release finds it.
+ *
+ * Return: 0, -ENOSPC beyond max_pages_total, or -ENOMEM beyond
+ * RLIMIT_MEMLOCK.
  */
-static int pinctl_charge(struct mm_struct *mm, unsigned long nr)
+static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
+			 unsigned long nr)
 {
-	unsigned long limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
-	s64 pinned;
+	unsigned long total_limit = clamp(READ_ONCE(max_pages_total), 1UL,
+					  PINCTL_MAX_TOTAL_CAP);
+	unsigned long limit, cur, new;
+	struct user_struct *user = NULL;
 
-	pinned = atomic64_add_return(nr, &mm->pinned_vm);
-	if (pinned < 0 ||
-	    ((u64)pinned > limit && !capable(CAP_IPC_LOCK))) {
-		atomic64_sub(nr, &mm->pinned_vm);
-		return -ENOMEM;
+	if (atomic_long_add_return(nr, &pinctl_total_pages) > total_limit) {
+		atomic_long_sub(nr, &pinctl_total_pages);
+		return -ENOSPC;
 	}
+	if (!capable(CAP_IPC_LOCK)) {
+		user = get_uid(current_user());
+		limit = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+		cur = atomic_long_read(&user->locked_vm);
+		do {
+			if (check_add_overflow(cur, nr, &new) || new > limit) {
+				free_uid(user);
+				atomic_long_sub(nr, &pinctl_total_pages);
+				return -ENOMEM;
+			}
+		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
+	}
+	atomic64_add(nr, &mm->pinned_vm);
+	mmgrab(mm);
+	ch->user = user;
+	ch->mm = mm;
+	ch->nr = nr;
 	return 0;
 }
 
-static void pinctl_uncharge(struct mm_struct *mm, unsigned long nr)
+/* Returns a charge to the user, mm and module total it was taken from. */
+static void pinctl_uncharge(struct pinctl_charge *ch)
 {
-	atomic64_sub(nr, &mm->pinned_vm);
+	if (ch->user) {
+		atomic_long_sub(ch->nr, &ch->user->locked_vm);
+		free_uid(ch->user);
+	}
+	atomic64_sub(ch->nr, &ch->mm->pinned_vm);
+	mmdrop(ch->mm);
+	atomic_long_sub(ch->nr, &pinctl_total_pages);
 }
 
 /*
@@ -599,8 +889,7 @@ static void pinctl_unreserve(struct pinctl_file *pf, unsigned long nr,
 static void pinctl_region_free(struct pinctl_region *r)
 {
 	pinctl_region_put(r);
-	pinctl_uncharge(r->charged_mm, r->nr_pages);
-	mmdrop(r->charged_mm);
+	pinctl_uncharge(&r->charge);
 	kfree(r);
 }
 
@@ -652,17 +941,33 @@ static int pinctl_check_pin_flags(u32 flags)
 	return 0;
 }
 
+/**
+ * pinctl_ioctl_version() - PINCTL_IOC_VERSION.
+ * @pf: the file; its bounds and PFN visibility are reported.
+ * @argp: user struct pinctl_version.
+ *
+ * Return: 0, or -EFAULT.
+ */
 static long pinctl_ioctl_version(struct pinctl_file *pf, void __user *argp)
 {
 	struct pinctl_version v = {
 		.abi_version = PINCTL_ABI_VERSION,
-		.features = PINCTL_FEAT_PIN | PINCTL_FEAT_REMOTE |
-			    PINCTL_FEAT_QUERY | PINCTL_FEAT_BENCH |
-			    PINCTL_FEAT_ACCOUNTING,
+		.features = PINCTL_FEAT_PIN | PINCTL_FEAT_QUERY |
+			    PINCTL_FEAT_BENCH | PINCTL_FEAT_ACCOUNTING |
+			    PINCTL_FEAT_BOUNDED,
 		.max_pages_per_fd = pf->max_pages,
 		.max_handles_per_fd = pf->max_handles,
+		.max_pages_total = clamp(READ_ONCE(max_pages_total), 1UL,
+					 PINCTL_MAX_TOTAL_CAP),
+		.max_page_refcount = min_t(unsigned int,
+					   READ_ONCE(max_page_refcount),
+					   PINCTL_MAX_REFCOUNT_CAP),
 	};
 
+	if (pinctl_proc_mem_fops)
+		v.features |= PINCTL_FEAT_REMOTE | PINCTL_FEAT_MEM_FD;
+	if (pf->show_pfn)
+		v.features |= PINCTL_FEAT_PFNS;
 	return copy_to_user(argp, &v, sizeof(v)) ? -EFAULT : 0;
 }
 
@@ -671,12 +976,18 @@ static long pinctl_ioctl_version(struct pinctl_file *pf, void __user *argp)
  * @pf: the file.
  * @argp: user struct pinctl_pin.
  *
+ * The region is built here alone. Its handle is reserved (a NULL entry,
+ * which lookups and UNPIN do not see), the answer is copied out from local
+ * values, and only then is the region stored under that handle: from that
+ * moment another thread may UNPIN and free it, so nothing here touches it
+ * again.
+ *
  * Return: 0 with a new handle in the user struct; else a negative errno and
  * nothing held.
  */
 static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 {
-	struct mm_struct *mm = current->mm, *target = NULL;
+	struct mm_struct *target = NULL;
 	struct pinctl_region *r;
 	struct pinctl_pin p;
 	u32 handle;
@@ -689,13 +1000,19 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 		return ret;
 	if (!pinctl_reserved_zero(p.reserved, ARRAY_SIZE(p.reserved)))
 		return -EINVAL;
-	if (!(p.flags & PINCTL_PIN_REMOTE) && p.pid)
+	if (!(p.flags & PINCTL_PIN_REMOTE) && p.mem_fd)
 		return -EINVAL;
 	ret = pinctl_check_range(p.addr, p.nr_pages, U64_MAX);
 	if (ret)
 		return ret;
-	if (!mm)
+	if (!current->mm)
 		return -EINVAL;
+	/* Held references that block migration need privilege. */
+	if ((!(p.flags & PINCTL_PIN_LONGTERM) || (p.flags & PINCTL_PIN_GET)) &&
+	    !capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	if (p.pfns && !pf->show_pfn)
+		return -EPERM;
 
 	/* Beyond the file's budget (at most PINCTL_MAX_PAGES_CAP): ENOSPC. */
 	ret = pinctl_reserve(pf, p.nr_pages, 1);
@@ -703,7 +1020,7 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 		return ret;
 
 	if (p.flags & PINCTL_PIN_REMOTE) {
-		ret = pinctl_get_remote_mm(p.pid, &target);
+		ret = pinctl_get_remote_mm(p.mem_fd, &target);
 		if (ret)
 			goto out_unreserve;
 	}
@@ -716,13 +1033,12 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 	r->nr_pages = p.nr_pages;
 	r->get = p.flags & PINCTL_PIN_GET;
 
-	ret = pinctl_charge(mm, r->nr_pages);
+	ret = pinctl_charge(&r->charge, target ?: current->mm, r->nr_pages);
 	if (ret)
 		goto out_free_region;
-	mmgrab(mm);
-	r->charged_mm = mm;
 
-	ret = pinctl_region_pin(r, target ?: mm, target, p.addr, p.flags);
+	ret = pinctl_region_pin(r, target ?: current->mm, target, p.addr,
+				p.flags);
 	if (ret)
 		goto out_uncharge;
 	if (target) {
@@ -737,32 +1053,34 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 	}
 
 	mutex_lock(&pf->lock);
-	ret = xa_alloc_cyclic(&pf->pins, &handle, r, xa_limit_32b,
+	ret = xa_alloc_cyclic(&pf->pins, &handle, NULL, xa_limit_32b,
 			      &pf->next_handle, GFP_KERNEL);
 	mutex_unlock(&pf->lock);
 	if (ret < 0)
 		goto out_unpin;
 
 	p.handle = handle;
-	p.pinned = r->nr_pages;
+	p.pinned = p.nr_pages;
 	if (copy_to_user(argp, &p, sizeof(p))) {
-		/* Nobody learnt the handle; unless a guess freed it, do. */
-		mutex_lock(&pf->lock);
-		r = xa_erase(&pf->pins, handle);
-		mutex_unlock(&pf->lock);
-		if (r) {
-			pinctl_region_free(r);
-			pinctl_unreserve(pf, p.nr_pages, 1);
-		}
-		return -EFAULT;
+		ret = -EFAULT;
+		goto out_release_handle;
 	}
+
+	mutex_lock(&pf->lock);
+	ret = xa_err(xa_store(&pf->pins, handle, r, GFP_KERNEL));
+	mutex_unlock(&pf->lock);
+	if (ret)
+		goto out_release_handle;
 	return 0;
 
+out_release_handle:
+	mutex_lock(&pf->lock);
+	xa_release(&pf->pins, handle);
+	mutex_unlock(&pf->lock);
 out_unpin:
 	pinctl_region_put(r);
 out_uncharge:
-	pinctl_uncharge(mm, r->nr_pages);
-	mmdrop(mm);
+	pinctl_uncharge(&r->charge);
 out_free_region:
 	kfree(r);
 out_put_target:
@@ -793,6 +1111,18 @@ static unsigned long pinctl_release_list(struct list_head *list)
 	return pages;
 }
 
+/**
+ * pinctl_ioctl_unpin() - PINCTL_IOC_UNPIN.
+ * @pf: the file.
+ * @argp: user struct pinctl_unpin.
+ *
+ * The regions are taken out of the file under its lock and released
+ * outside it.
+ *
+ * Return: 0 with the pages released in the user struct; -ENOENT for a
+ * handle this file does not hold (or is still handing out); -EINVAL;
+ * -EFAULT.
+ */
 static long pinctl_ioctl_unpin(struct pinctl_file *pf, void __user *argp)
 {
 	struct pinctl_region *r;
@@ -815,9 +1145,16 @@ static long pinctl_ioctl_unpin(struct pinctl_file *pf, void __user *argp)
 			list_add_tail(&r->node, &list);
 		}
 	} else if (u.handle <= U32_MAX) {
-		r = xa_erase(&pf->pins, u.handle);
-		if (r)
+		/*
+		 * A handle still being handed out is a NULL entry: xa_load()
+		 * does not see it, and erasing it would free the index for a
+		 * second PIN while the first still means to store there.
+		 */
+		r = xa_load(&pf->pins, u.handle);
+		if (r) {
+			xa_erase(&pf->pins, u.handle);
 			list_add_tail(&r->node, &list);
+		}
 	}
 	list_for_each_entry(r, &list, node) {
 		pf->nr_pages -= r->nr_pages;
@@ -837,13 +1174,14 @@ static long pinctl_ioctl_unpin(struct pinctl_file *pf, void __user *argp)
  * @held: references this query holds on the folio (a batch may hold
  *        several pages of one large folio).
  * @out: the answer.
+ * @show_pfn: report the PFN; else 0 and PINCTL_PAGE_PFN_HIDDEN.
  */
 static void pinctl_describe(struct page *page, unsigned int held,
-			    struct pinctl_page *out)
+			    struct pinctl_page *out, bool show_pfn)
 {
 	struct folio *folio = page_folio(page);
 
-	out->pfn = page_to_pfn(page);
+	out->pfn = show_pfn ? page_to_pfn(page) : 0;
 	out->refcount = folio_ref_count(folio) - held;
 	/*
 	 * page_mapcount() is gone in 6.12; folio_mapcount() is inline (and
@@ -856,6 +1194,8 @@ static void pinctl_describe(struct page *page, unsigned int held,
 	out->mapcount = page_mapcount(page);
 #endif
 	out->flags = PINCTL_PAGE_PRESENT;
+	if (!show_pfn)
+		out->flags |= PINCTL_PAGE_PFN_HIDDEN;
 	if (folio_maybe_dma_pinned(folio))
 		out->flags |= PINCTL_PAGE_DMA_PINNED;
 	if (folio_test_large(folio))
@@ -871,7 +1211,7 @@ static void pinctl_describe(struct page *page, unsigned int held,
  * exactly the references still held on that folio.
  */
 static void pinctl_describe_batch(struct page **pages, long got,
-				  struct pinctl_page *out)
+				  struct pinctl_page *out, bool show_pfn)
 {
 	long j, k;
 
@@ -882,7 +1222,7 @@ static void pinctl_describe_batch(struct page **pages, long got,
 		for (k = j; k < got; k++)
 			if (page_folio(pages[k]) == folio)
 				held++;
-		pinctl_describe(pages[j], held, &out[j]);
+		pinctl_describe(pages[j], held, &out[j], show_pfn);
 		put_page(pages[j]);
 	}
 }
@@ -893,7 +1233,8 @@ static void pinctl_describe_batch(struct page **pages, long got,
  * take, which is reported absent.
  */
 static void pinctl_query_local(unsigned long addr, unsigned long nr,
-			       struct page **pages, struct pinctl_page *out)
+			       struct page **pages, struct pinctl_page *out,
+			       bool show_pfn)
 {
 	unsigned long i = 0;
 	int got;
@@ -901,7 +1242,7 @@ static void pinctl_query_local(unsigned long addr, unsigned long nr,
 	while (i < nr) {
 		got = get_user_pages_fast_only(addr + (i << PAGE_SHIFT),
 					       nr - i, 0, pages);
-		pinctl_describe_batch(pages, got, out + i);
+		pinctl_describe_batch(pages, got, out + i, show_pfn);
 		i += max(got, 0);
 		if (i < nr)
 			i++;	/* out[i] stays zero: absent */
@@ -919,7 +1260,7 @@ static void pinctl_query_local(unsigned long addr, unsigned long nr,
  */
 static void pinctl_query_remote(struct mm_struct *mm, unsigned long addr,
 				unsigned long nr, struct page **pages,
-				struct pinctl_page *out)
+				struct pinctl_page *out, bool show_pfn)
 {
 	struct vm_area_struct *vma;
 	unsigned long i = 0, n, vend;
@@ -949,13 +1290,24 @@ static void pinctl_query_remote(struct mm_struct *mm, unsigned long addr,
 		}
 		got = pinctl_gup_locked(mm, true, start, n, FOLL_NOFAULT,
 					pages, true);
-		pinctl_describe_batch(pages, got, out + i);
+		pinctl_describe_batch(pages, got, out + i, show_pfn);
 		i += max(got, 0L);
 		if (got < (long)n)
 			i++;	/* out[i] stays zero: absent */
 	}
 }
 
+/**
+ * pinctl_ioctl_query() - PINCTL_IOC_QUERY.
+ * @pf: the file; whether it is shown PFNs.
+ * @argp: user struct pinctl_query.
+ *
+ * Reports each page of the range in batches, faulting nothing in, in the
+ * caller's mm or (REMOTE) the one its /proc/PID/mem descriptor names.
+ *
+ * Return: 0 with the answers written; -EINVAL, -EFAULT, -EBADF, -ESRCH,
+ * -EINTR, -ENOMEM.
+ */
 static long pinctl_ioctl_query(struct pinctl_file *pf, void __user *argp)
 {
 	struct pinctl_page __user *dst;
@@ -971,7 +1323,7 @@ static long pinctl_ioctl_query(struct pinctl_file *pf, void __user *argp)
 	if ((q.flags & ~PINCTL_PIN_REMOTE) ||
 	    !pinctl_reserved_zero(q.reserved, ARRAY_SIZE(q.reserved)))
 		return -EINVAL;
-	if (!(q.flags & PINCTL_PIN_REMOTE) && q.pid)
+	if (!(q.flags & PINCTL_PIN_REMOTE) && q.mem_fd)
 		return -EINVAL;
 	ret = pinctl_check_range(q.addr, q.nr_pages, PINCTL_QUERY_MAX);
 	if (ret)
@@ -980,7 +1332,7 @@ static long pinctl_ioctl_query(struct pinctl_file *pf, void __user *argp)
 		return -EINVAL;
 
 	if (q.flags & PINCTL_PIN_REMOTE) {
-		ret = pinctl_get_remote_mm(q.pid, &mm);
+		ret = pinctl_get_remote_mm(q.mem_fd, &mm);
 		if (ret)
 			return ret;
 	}
@@ -1004,10 +1356,12 @@ static long pinctl_ioctl_query(struct pinctl_file *pf, void __user *argp)
 				ret = -EINTR;
 				goto out_free;
 			}
-			pinctl_query_remote(mm, addr, n, pages, out);
+			pinctl_query_remote(mm, addr, n, pages, out,
+					    pf->show_pfn);
 			mmap_read_unlock(mm);
 		} else {
-			pinctl_query_local(addr, n, pages, out);
+			pinctl_query_local(addr, n, pages, out,
+					   pf->show_pfn);
 		}
 		/* No lock held here: the copy may fault on our own mm. */
 		if (copy_to_user(dst + done, out, n * sizeof(*out))) {
@@ -1036,14 +1390,16 @@ out_free:
  * @argp: user struct pinctl_bench.
  *
  * Pins (or gets) the range and releases it @iterations times, timing the
- * two halves with ktime_get(). The range is charged to pinned_vm for the
- * duration, like a PIN.
+ * two halves with ktime_get(). Nothing outlives the call, so any caller may
+ * run it with any flag; for its duration the range is charged, reserved and
+ * bounded like a PIN.
  *
  * Return: 0 with the totals in the user struct, or a negative errno.
  */
 static long pinctl_ioctl_bench(struct pinctl_file *pf, void __user *argp)
 {
 	struct mm_struct *mm = current->mm;
+	struct pinctl_charge charge;
 	struct pinctl_bench b;
 	struct page **pages;
 	ktime_t t0, t1;
@@ -1068,9 +1424,13 @@ static long pinctl_ioctl_bench(struct pinctl_file *pf, void __user *argp)
 	ret = pinctl_reserve(pf, b.nr_pages, 0);
 	if (ret)
 		return ret;
-	ret = pinctl_charge(mm, b.nr_pages);
+	ret = pinctl_charge(&charge, mm, b.nr_pages);
 	if (ret)
 		goto out_unreserve;
+	if (pinctl_stack_gap(mm, b.addr, b.nr_pages)) {
+		ret = -EFAULT;
+		goto out_uncharge;
+	}
 	pages = pinctl_alloc_pages(b.nr_pages);
 	if (!pages) {
 		ret = -ENOMEM;
@@ -1099,7 +1459,7 @@ static long pinctl_ioctl_bench(struct pinctl_file *pf, void __user *argp)
 
 	kvfree(pages);
 out_uncharge:
-	pinctl_uncharge(mm, b.nr_pages);
+	pinctl_uncharge(&charge);
 out_unreserve:
 	pinctl_unreserve(pf, b.nr_pages, 0);
 	if (ret)
@@ -1131,6 +1491,10 @@ static long pinctl_ioctl(struct file *file, unsigned int cmd,
 	}
 }
 
+/*
+ * A new open file: its bounds are fixed now, and whether it is shown PFNs
+ * is decided by its opener's credentials (file->f_cred), as pagemap does.
+ */
 static int pinctl_open(struct inode *inode, struct file *file)
 {
 	struct pinctl_file *pf;
@@ -1144,11 +1508,15 @@ static int pinctl_open(struct inode *inode, struct file *file)
 			      PINCTL_MAX_PAGES_CAP);
 	pf->max_handles = clamp_t(unsigned long, READ_ONCE(max_handles_per_fd),
 				  1, PINCTL_MAX_HANDLES_CAP);
+	pf->show_pfn = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
 	file->private_data = pf;
 	return nonseekable_open(inode, file);
 }
 
-/* The last close of the file, or the exit of its last holder: unpin all. */
+/*
+ * The last close of the file, by whichever holder: unpin all. No ioctl can
+ * be running, so no handle is half handed out.
+ */
 static int pinctl_release(struct inode *inode, struct file *file)
 {
 	struct pinctl_file *pf = file->private_data;
@@ -1180,9 +1548,35 @@ static struct miscdevice pinctl_misc = {
 	.mode = 0600,
 };
 
-module_misc_device(pinctl_misc);
+/*
+ * Learns the file operations of /proc/PID/mem from the loader's own
+ * /proc/self/mem (opening it checks nothing that can fail for oneself),
+ * then registers the device. Without /proc, REMOTE is unavailable.
+ */
+static int __init pinctl_init(void)
+{
+	struct file *file;
+
+	file = filp_open("/proc/self/mem", O_RDONLY, 0);
+	if (IS_ERR(file)) {
+		pr_warn("cannot open /proc/self/mem (%ld): remote pins disabled\n",
+			PTR_ERR(file));
+	} else {
+		pinctl_proc_mem_fops = file->f_op;
+		filp_close(file, NULL);
+	}
+	return misc_register(&pinctl_misc);
+}
+
+static void __exit pinctl_exit(void)
+{
+	misc_deregister(&pinctl_misc);
+}
+
+module_init(pinctl_init);
+module_exit(pinctl_exit);
 
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("pinctl");
 MODULE_DESCRIPTION("Pin user pages with the kernel's GUP and report refcounts");
-MODULE_VERSION("1");
+MODULE_VERSION("2");

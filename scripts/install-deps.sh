@@ -5,6 +5,9 @@
 # decompression test), prometheus (promtool, which validates `pinctl census --openmetrics`
 # in the tests; about 96 MB installed, no service needed). Idempotent; runs apt-get only when
 # something is missing.
+# The fuzzers and sanitizer runs (scripts/fuzz.sh, scripts/sanitize.sh) need nothing from Debian:
+# the swift.org toolchain ships clang, lld and compiler-rt's libFuzzer, ASan and TSan; this
+# checks that they are there.
 set -euo pipefail
 
 need=()
@@ -18,6 +21,19 @@ if ! command -v swift >/dev/null; then
     echo "install-deps: no Swift toolchain on PATH: install Swift 6.x (https://www.swift.org/install/linux/) first" >&2
     exit 1
 fi
+toolchain=$(dirname "$(command -v swiftc)")/..
+for rt in fuzzer asan tsan; do
+    if ! ls "$toolchain"/lib/clang/*/lib/linux/libclang_rt.$rt-"$(uname -m)".a >/dev/null 2>&1; then
+        echo "install-deps: the Swift toolchain in $toolchain lacks compiler-rt's $rt runtime (libclang_rt.$rt): install the swift.org toolchain, which ships it" >&2
+        exit 1
+    fi
+done
+for tool in clang ld.lld; do
+    if [ ! -x "$toolchain/bin/$tool" ]; then
+        echo "install-deps: the Swift toolchain in $toolchain lacks $tool (scripts/fuzz.sh needs it): install the swift.org toolchain" >&2
+        exit 1
+    fi
+done
 if [ ${#need[@]} -gt 0 ]; then
     if [ "$(id -u)" != 0 ]; then
         echo "install-deps: missing ${need[*]}: run as root or install them with apt-get" >&2

@@ -4,7 +4,10 @@
 # Builds pinctl and its test holder, checks the Swift format, runs the unit tests on
 # captured /proc text and the live tests against this machine's kernel (as root: the
 # live tests need /proc/kpageflags and CAP_SYS_ADMIN; without root they are skipped
-# with the reason printed), then the KernelHelper VM suite (scripts/vm-test.sh).
+# with the reason printed; the row tests compare with the kernel's page-types, built by
+# scripts/build-page-types.sh), the same tests under AddressSanitizer and ThreadSanitizer
+# (scripts/sanitize.sh), every parser's libFuzzer target for FUZZ_SECONDS each
+# (scripts/fuzz.sh, default 30), then the KernelHelper VM suite (scripts/vm-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,12 +16,33 @@ scripts/install-deps.sh
 echo "== swift build"
 swift build --build-tests
 
+# The kernel's tools/mm/page-types, the baseline StreamingInspectTests compares rows with
+# (from Debian's linux-source-6.12; the test is skipped, saying so, when it cannot be built).
+echo "== page-types"
+if [ "$(id -u)" = 0 ]; then
+    # As root it must build: a comparison skipped in CI would prove nothing.
+    scripts/build-page-types.sh
+else
+    echo "page-types: skipped: building it may install linux-source-6.12; run scripts/test.sh as root"
+fi
+
 echo "== swift format lint"
 swift format lint --strict -r Sources Tests Package.swift
 
 echo "== swift test"
 # Serially: live suites share the machine (zram swap, compaction, hugetlb reservations).
 swift test --skip-build --no-parallel
+
+# Each in its own scratch path (.build-asan, .build-tsan, .build-fuzz); each prints its time.
+start=$SECONDS
+echo "== scripts/sanitize.sh (AddressSanitizer, ThreadSanitizer)"
+scripts/sanitize.sh address thread
+echo "== scripts/sanitize.sh: $((SECONDS - start)) s"
+
+start=$SECONDS
+echo "== scripts/fuzz.sh (${FUZZ_SECONDS:-30} s per target)"
+scripts/fuzz.sh
+echo "== scripts/fuzz.sh: $((SECONDS - start)) s"
 
 # The KernelHelper module and pinctl against it, in QEMU on Debian's 6.1 and 6.12 kernels
 # (the host kernel cannot load modules). Installs QEMU, the kernels and headers when missing.

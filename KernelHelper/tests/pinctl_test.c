@@ -7,21 +7,26 @@
  * totals line, exit status 0 only when nothing failed.
  *
  *   pinctl_test [PATH/TO/pinctl.ko]
+ *   pinctl_test --as-nobody PROGRAM [ARGS...]   (runs PROGRAM as nobody)
  *
  * The .ko path lets the last test unload and reload the module. An ext2/3/4
  * file system mounted at $PINCTL_TEST_EXT_DIR (default /mnt/ext) enables the
  * file-backed tests that need a file system with writeback; tmpfs has none.
- * PINCTL_FUZZ_SEED fixes the fuzzer's seed.
+ * PINCTL_FUZZ_SEED fixes the fuzzer's seed; PINCTL_TEST_ONLY=a,b runs only
+ * the tests named (the others are reported as skipped).
  *
  * Built statically by scripts/vm-test.sh: gcc -static -I KernelHelper/include.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <inttypes.h>
 #include <limits.h>
+#include <pthread.h>
 #include <linux/capability.h>
+#include <linux/loop.h>
 #include <linux/magic.h>
 #include <sched.h>
 #include <signal.h>
@@ -33,9 +38,12 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
+#include <sys/socket.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
+#include <sys/swap.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/utsname.h>
@@ -129,12 +137,23 @@ static int xioctl(int fd, unsigned long cmd, void *arg)
 	return ioctl(fd, cmd, arg) ? -errno : 0;
 }
 
-static int do_pin(int fd, void *addr, uint64_t n, uint32_t flags, int pid,
+/* A descriptor of /proc/PID/mem (0: self), how REMOTE names a target. */
+static int mem_open(pid_t pid)
+{
+	char path[64];
+	int fd;
+
+	snprintf(path, sizeof(path), "/proc/%d/mem", pid ? pid : getpid());
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	return fd < 0 ? -errno : fd;
+}
+
+static int do_pin(int fd, void *addr, uint64_t n, uint32_t flags, int mem_fd,
 		  uint64_t *pfns, uint64_t *handle)
 {
 	struct pinctl_pin p = {
 		.addr = (uintptr_t)addr, .nr_pages = n, .flags = flags,
-		.pid = pid, .pfns = (uintptr_t)pfns,
+		.mem_fd = mem_fd, .pfns = (uintptr_t)pfns,
 	};
 	int ret = xioctl(fd, PINCTL_IOC_PIN, &p);
 
@@ -170,14 +189,17 @@ static int do_unpin_all(int fd, uint64_t *unpinned)
 
 static void lru_drain(void);
 
-/* Drains this CPU's LRU batches first: see lru_drain(). */
+/*
+ * Drains this CPU's LRU batches first: see lru_drain(). @mem_fd: a
+ * /proc/PID/mem descriptor for a REMOTE query, 0 for our own memory.
+ */
 static int do_query(int fd, void *addr, uint64_t n, struct pinctl_page *out,
-		    int pid)
+		    int mem_fd)
 {
 	struct pinctl_query q = {
 		.addr = (uintptr_t)addr, .nr_pages = n,
-		.pages = (uintptr_t)out, .pid = pid,
-		.flags = pid ? PINCTL_PIN_REMOTE : 0,
+		.pages = (uintptr_t)out, .mem_fd = mem_fd,
+		.flags = mem_fd ? PINCTL_PIN_REMOTE : 0,
 	};
 
 	lru_drain();
@@ -185,11 +207,11 @@ static int do_query(int fd, void *addr, uint64_t n, struct pinctl_page *out,
 }
 
 /* One page's state; refcount -1 when the query itself failed. */
-static struct pinctl_page query1(int fd, void *addr, int pid)
+static struct pinctl_page query1(int fd, void *addr, int mem_fd)
 {
 	struct pinctl_page pg = { 0 };
 
-	if (do_query(fd, addr, 1, &pg, pid)) {
+	if (do_query(fd, addr, 1, &pg, mem_fd)) {
 		diag("QUERY %p failed: %s", addr, strerror(errno));
 		pg.refcount = UINT32_MAX;
 	}
@@ -346,11 +368,16 @@ static long meminfo_kb(const char *key)
 	return v;
 }
 
-/* Drops to nobody, keeping the open fds; loses every capability. */
+/*
+ * Drops to nobody, keeping the open fds; loses every capability. Dumpable
+ * again afterwards, like a process nobody started: the kernel clears it on
+ * the uid change, which would make even its own /proc/self/mem root's.
+ */
 static int become_nobody(void)
 {
 	if (setgroups(0, NULL) || setresgid(NOBODY, NOBODY, NOBODY) ||
-	    setresuid(NOBODY, NOBODY, NOBODY))
+	    setresuid(NOBODY, NOBODY, NOBODY) ||
+	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
 		return -errno;
 	return 0;
 }
@@ -436,8 +463,13 @@ static int test_version_fields(void)
 	CHECK(v.reserved0 == 0);
 	CHECK(v.features == (PINCTL_FEAT_PIN | PINCTL_FEAT_REMOTE |
 			     PINCTL_FEAT_QUERY | PINCTL_FEAT_BENCH |
-			     PINCTL_FEAT_ACCOUNTING));
+			     PINCTL_FEAT_ACCOUNTING | PINCTL_FEAT_MEM_FD |
+			     PINCTL_FEAT_PFNS | PINCTL_FEAT_BOUNDED));
 	CHECK(v.max_pages_per_fd >= 1 && v.max_handles_per_fd >= 1);
+	CHECKF(v.max_pages_total == 1 << 20 && v.max_page_refcount == 1U << 30,
+	       "max_pages_total %llu max_page_refcount %llu",
+	       (unsigned long long)v.max_pages_total,
+	       (unsigned long long)v.max_page_refcount);
 	for (size_t i = 0; i < ARRAY_SIZE(v.reserved); i++)
 		CHECK(v.reserved[i] == 0);
 	CHECK(xioctl(fd, PINCTL_IOC_VERSION, NULL) == -EFAULT);
@@ -498,16 +530,16 @@ static int test_pin_unpin_anon_flag_matrix(void)
 	uint32_t base[8];
 	uint64_t h, un;
 	char *p = map_small(n), *ro;
-	int fd = dev_open();
+	int fd = dev_open(), self = mem_open(0);
 
-	CHECK(p && fd >= 0);
+	CHECK(p && fd >= 0 && self > 0);
 	CHECK(baseline(fd, p, n, base) == 0);
 	for (size_t i = 0; i < ARRAY_SIZE(combos); i++) {
 		uint32_t f = combos[i];
 		bool get = f & PINCTL_PIN_GET;
-		int pid = (f & PINCTL_PIN_REMOTE) ? getpid() : 0;
+		int mfd = (f & PINCTL_PIN_REMOTE) ? self : 0;
 
-		CHECKF(do_pin(fd, p, n, f, pid, NULL, &h) == 0,
+		CHECKF(do_pin(fd, p, n, f, mfd, NULL, &h) == 0,
 		       "flags %#x: %s", f, strerror(errno));
 		/* Charged to this mm, GET references too, REMOTE or not. */
 		CHECKF(vmpin_kb() == (long)(n * psz / 1024), "flags %#x: VmPin %ld kB",
@@ -538,16 +570,14 @@ static int test_pin_unpin_anon_flag_matrix(void)
 static int test_invalid_flag_combinations_einval(void)
 {
 	char *p = map_small(1);
-	int fd = dev_open();
+	int fd = dev_open(), self = mem_open(0);
 
-	CHECK(p && fd >= 0);
+	CHECK(p && fd >= 0 && self > 0);
 	CHECK(do_pin(fd, p, 1, PINCTL_PIN_GET | PINCTL_PIN_LONGTERM, 0, NULL,
 		     NULL) == -EINVAL);
-	CHECK(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_FAST, getpid(),
+	CHECK(do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_FAST, self,
 		     NULL, NULL) == -EINVAL);
-	CHECK(do_pin(fd, p, 1, PINCTL_PIN_REMOTE, 0, NULL, NULL) == -EINVAL);
-	CHECK(do_pin(fd, p, 1, PINCTL_PIN_REMOTE, -5, NULL, NULL) == -EINVAL);
-	CHECK(do_pin(fd, p, 1, 0, getpid(), NULL, NULL) == -EINVAL);
+	CHECK(do_pin(fd, p, 1, 0, self, NULL, NULL) == -EINVAL);
 	CHECK(vmpin_kb() == 0);
 	close(fd);
 	return PASS;
@@ -674,18 +704,20 @@ static int test_query_remote_does_not_fault(void)
 	struct remote_child rc;
 	struct pinctl_page pg[4];
 	long free_before;
-	int fd = dev_open(), ret = PASS;
+	int fd = dev_open(), ret = PASS, mfd;
 
 	CHECK(fd >= 0);
 	write_long_file("/proc/sys/vm/nr_hugepages", 1);
 	CHECK(spawn_remote_child(&rc, true) == 0);
+	mfd = mem_open(rc.pid);
+	CHECK(mfd > 0);
 	/*
 	 * A remote walk marks pages accessed; on the first walks that can
 	 * queue an activation whose LRU-batch reference the answer includes.
 	 * The third walk finds the pages active.
 	 */
 	for (int i = 0; i < 3; i++)
-		CHECK(do_query(fd, rc.touched, 4, pg, rc.pid) == 0);
+		CHECK(do_query(fd, rc.touched, 4, pg, mfd) == 0);
 	for (int i = 0; i < 4 && ret == PASS; i++)
 		if (!(pg[i].flags & PINCTL_PAGE_PRESENT) ||
 		    pg[i].refcount != 1 ||
@@ -695,7 +727,7 @@ static int test_query_remote_does_not_fault(void)
 			     pg[i].flags, pg[i].refcount);
 			ret = FAIL;
 		}
-	CHECK(do_query(fd, rc.untouched, 4, pg, rc.pid) == 0);
+	CHECK(do_query(fd, rc.untouched, 4, pg, mfd) == 0);
 	for (int i = 0; i < 4 && ret == PASS; i++)
 		if (pg[i].flags ||
 		    pm_present(pagemap_entry(rc.pid, rc.untouched + i * psz))) {
@@ -705,7 +737,7 @@ static int test_query_remote_does_not_fault(void)
 		}
 	if (rc.huge && ret == PASS) {
 		free_before = meminfo_kb("HugePages_Free");
-		CHECK(do_query(fd, rc.huge, 4, pg, rc.pid) == 0);
+		CHECK(do_query(fd, rc.huge, 4, pg, mfd) == 0);
 		if (pg[0].flags ||
 		    meminfo_kb("HugePages_Free") != free_before) {
 			diag("hugetlb: flags %#x, HugePages_Free %ld -> %ld",
@@ -803,15 +835,16 @@ static int test_sigkill_releases_pins(void)
 	pid = fork();
 	CHECK(pid >= 0);
 	if (!pid) {
-		int fd = dev_open();
+		int fd = dev_open(), pmem = mem_open(getppid());
 
 		/* Its own mapping of the shared pages; our private ones. */
-		if (fd < 0 ||
+		if (fd < 0 || pmem <= 0 ||
 		    do_pin(fd, shared, n, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE,
 			   0, NULL, NULL) ||
 		    do_pin(fd, mine, n, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
-			   getppid(), NULL, NULL))
+			   pmem, NULL, NULL))
 			_exit(1);
+		close(pmem);
 		if (write(sync_pipe[1], "x", 1) != 1)
 			_exit(1);
 		for (;;)
@@ -821,7 +854,13 @@ static int test_sigkill_releases_pins(void)
 	CHECK(read(sync_pipe[0], &c, 1) == 1);
 
 	/* The child's pin, seen in the child (REMOTE) and here. */
-	CHECK(do_query(qfd, shared, n, pg, pid) == 0);
+	{
+		int cmem = mem_open(pid);
+
+		CHECK(cmem > 0);
+		CHECK(do_query(qfd, shared, n, pg, cmem) == 0);
+		close(cmem);
+	}
 	for (size_t i = 0; i < n; i++)
 		CHECKF((pg[i].flags & PINCTL_PAGE_DMA_PINNED) &&
 		       pg[i].refcount >= sbase[i] + 1 + PIN_BIAS,
@@ -852,16 +891,21 @@ static int test_rlimit_memlock_enforced(void)
 	CHECK(become_nobody() == 0);
 	CHECK(getuid() == NOBODY && geteuid() == NOBODY);
 	CHECK(vmpin_kb() == 0);
-	CHECK(do_pin(fd, p, 16, PINCTL_PIN_WRITE, 0, NULL, &h) == 0);
+	CHECK(do_pin(fd, p, 16, PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM, 0,
+		     NULL, &h) == 0);
 	CHECK(vmpin_kb() == (long)(16 * psz / 1024));
-	CHECK(do_pin(fd, p + 16 * psz, 1, 0, 0, NULL, NULL) == -ENOMEM);
-	CHECK(do_pin(fd, p, 1, PINCTL_PIN_GET, 0, NULL, NULL) == -ENOMEM);
+	CHECK(do_pin(fd, p + 16 * psz, 1, PINCTL_PIN_LONGTERM, 0, NULL, NULL) ==
+	      -ENOMEM);
+	CHECK(do_pin(fd, p, 1, PINCTL_PIN_LONGTERM | PINCTL_PIN_FAST, 0, NULL,
+		     NULL) == -ENOMEM);
 	CHECK(vmpin_kb() == (long)(16 * psz / 1024));
 	CHECK(do_unpin(fd, h, NULL) == 0);
 	CHECK(vmpin_kb() == 0);
-	CHECK(do_pin(fd, p, 17, PINCTL_PIN_FAST, 0, NULL, NULL) == -ENOMEM);
+	CHECK(do_pin(fd, p, 17, PINCTL_PIN_FAST | PINCTL_PIN_LONGTERM, 0, NULL,
+		     NULL) == -ENOMEM);
 	CHECK(vmpin_kb() == 0);
-	CHECK(do_pin(fd, p + 16 * psz, 16, PINCTL_PIN_FAST, 0, NULL, &h) == 0);
+	CHECK(do_pin(fd, p + 16 * psz, 16,
+		     PINCTL_PIN_FAST | PINCTL_PIN_LONGTERM, 0, NULL, &h) == 0);
 	CHECK(vmpin_kb() == (long)(16 * psz / 1024));
 	close(fd);
 	CHECK(vmpin_kb() == 0);
@@ -877,54 +921,112 @@ static int test_cap_ipc_lock_bypasses_limit(void)
 
 	CHECK(p && fd >= 0);
 	CHECK(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
+	/* With CAP_IPC_LOCK nothing is charged to the user: over the limit. */
 	CHECK(do_pin(fd, p, 32, PINCTL_PIN_LONGTERM, 0, NULL, NULL) == 0);
 	CHECK(vmpin_kb() == (long)(32 * psz / 1024));
 	CHECK(drop_effective_cap(CAP_IPC_LOCK) == 0);
-	CHECK(do_pin(fd, p + 32 * psz, 1, 0, 0, NULL, NULL) == -ENOMEM);
-	CHECK(vmpin_kb() == (long)(32 * psz / 1024));
+	/* Without it the user's own budget applies, from what it holds. */
+	CHECK(do_pin(fd, p + 32 * psz, 16, PINCTL_PIN_LONGTERM, 0, NULL,
+		     NULL) == 0);
+	CHECK(do_pin(fd, p + 48 * psz, 1, PINCTL_PIN_LONGTERM, 0, NULL,
+		     NULL) == -ENOMEM);
+	CHECK(vmpin_kb() == (long)(48 * psz / 1024));
 	close(fd);
 	CHECK(vmpin_kb() == 0);
 	return PASS;
 }
 
-static int test_remote_needs_ptrace_rights(void)
+/*
+ * Remote pins name their target by a descriptor of its /proc/PID/mem. A
+ * plain user cannot open root's; the descriptor must be that file (EINVAL
+ * for any other, EBADF for none); a descriptor opened with the rights works
+ * for whoever holds it, as /proc/PID/mem reads do.
+ */
+static int test_remote_named_by_proc_mem_fd(void)
 {
 	char *p = map_small(2);
-	int fd = dev_open(), status;
+	int fd = dev_open(), pmem = mem_open(0), status, qfd;
 	pid_t parent = getpid(), pid;
 
-	CHECK(p && fd >= 0);
+	CHECK(p && fd >= 0 && pmem > 0);
 	pid = fork();
 	CHECK(pid >= 0);
 	if (!pid) {
 		struct pinctl_page pg;
 		char *mine = map_small(1);
-		int r1, r2, r3, r4;
+		int r, self, maps, pfd[2];
 
 		if (become_nobody())
 			_exit(10);
-		r1 = do_pin(fd, p, 1, PINCTL_PIN_REMOTE, parent, NULL, NULL);
-		r2 = do_query(fd, p, 1, &pg, parent);
-		r3 = do_pin(fd, mine, 1, PINCTL_PIN_REMOTE, getpid(), NULL,
-			    NULL);
-		r4 = do_pin(fd, mine, 1, PINCTL_PIN_REMOTE, 0x3ffffff, NULL,
-			    NULL);
-		if (r1 != -EPERM && r1 != -EACCES)
+		r = mem_open(parent);
+		if (r != -EACCES && r != -EPERM)
 			_exit(11);
-		if (r2 != -EPERM && r2 != -EACCES)
+		/* O_PATH runs no open(), so no ptrace check: never a target. */
+		{
+			char path[64];
+			int opath;
+
+			snprintf(path, sizeof(path), "/proc/%d/mem", parent);
+			opath = open(path, O_PATH | O_CLOEXEC);
+			if (opath >= 0 &&
+			    do_pin(fd, p, 1,
+				   PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+				   opath, NULL, NULL) != -EBADF)
+				_exit(17);
+		}
+		self = mem_open(0);
+		if (self <= 0 ||
+		    do_pin(fd, mine, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+			   self, NULL, NULL) ||
+		    do_query(fd, mine, 1, &pg, self) ||
+		    !(pg.flags & PINCTL_PAGE_DMA_PINNED))
 			_exit(12);
-		if (r3)
+		maps = open("/proc/self/maps", O_RDONLY | O_CLOEXEC);
+		if (maps < 0 || pipe(pfd))
 			_exit(13);
-		if (r4 != -ESRCH)
+		if (do_pin(fd, mine, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+			   maps, NULL, NULL) != -EINVAL ||
+		    do_pin(fd, mine, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+			   pfd[0], NULL, NULL) != -EINVAL ||
+		    do_pin(fd, mine, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+			   fd, NULL, NULL) != -EINVAL ||
+		    do_query(fd, mine, 1, &pg, maps) != -EINVAL)
 			_exit(14);
+		close(maps);
+		if (do_pin(fd, mine, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+			   maps, NULL, NULL) != -EBADF ||
+		    do_pin(fd, mine, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+			   -1, NULL, NULL) != -EBADF ||
+		    do_query(fd, mine, 1, &pg, -7) != -EBADF)
+			_exit(15);
+		/* Root's descriptor, inherited: the capability it is. */
+		if (do_pin(fd, p, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+			   pmem, NULL, NULL))
+			_exit(16);
 		_exit(0);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid);
 	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
-	       "child status %#x (10 setuid, 11 PIN, 12 QUERY, 13 own pid, 14 ESRCH)",
+	       "child status %#x (10 setuid, 11 open of root's mem, 12 own mem, 13 setup, 14 EINVAL, 15 EBADF, 16 inherited, 17 O_PATH)",
 	       status);
-	CHECK(query1(fd, p, 0).refcount == 1);
+	/* A kernel thread has no mm: 6.1 opens its mem file (ESRCH at PIN). */
+	{
+		int kmem = mem_open(2);
+
+		if (kmem > 0)
+			CHECK(do_pin(fd, p, 1,
+				     PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+				     kmem, NULL, NULL) == -ESRCH);
+		else
+			CHECKF(kmem == -ESRCH, "open /proc/2/mem: %s",
+			       strerror(-kmem));
+	}
+	/* The child's pin of our page is held by the shared file. */
+	CHECK(query1(fd, p, 0).refcount == 1 + PIN_BIAS);
 	close(fd);
+	qfd = dev_open();
+	CHECK(qfd >= 0 && query1(qfd, p, 0).refcount == 1);
+	close(qfd);
 	return PASS;
 }
 
@@ -965,7 +1067,6 @@ static int test_unknown_flags_einval(void)
 		struct pinctl_query q = {
 			.addr = (uintptr_t)p, .nr_pages = 1,
 			.pages = (uintptr_t)&pg, .flags = 1U << bit,
-			.pid = getpid(),
 		};
 
 		if (1U << bit == PINCTL_PIN_REMOTE)
@@ -1087,7 +1188,7 @@ static int test_partial_pin_undone(void)
 	}
 	CHECK(do_pin(fd, p, n, PINCTL_PIN_GET, 0, NULL, NULL) == -EFAULT);
 	CHECK(do_pin(fd, p, n, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
-		     getpid(), NULL, NULL) == -EFAULT);
+		     mem_open(0), NULL, NULL) == -EFAULT);
 	CHECK(expect_pages(fd, p, 12, base, 0, false) == PASS);
 	CHECK(vmpin_kb() == 0);
 	close(fd);
@@ -1589,9 +1690,1025 @@ static int test_bench_sane(void)
 	return PASS;
 }
 
+/* --- hardening: a plain user at a 0666 device ------------------------------ */
+
+static void dev_mode_0666(void)
+{
+	chmod(dev_path, 0666);
+}
+
+static void dev_mode_0600(void)
+{
+	chmod(dev_path, 0600);
+}
+
+static bool cap_sys_admin(void)
+{
+	struct __user_cap_header_struct hdr = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct data[2];
+
+	return !syscall(SYS_capget, &hdr, data) &&
+	       (data[0].effective & (1U << CAP_SYS_ADMIN));
+}
+
+/*
+ * Finding 7: a pin held without FOLL_LONGTERM, or a FOLL_GET reference,
+ * blocks CMA and offlining for as long as it is held: a plain user may not
+ * hold one. BENCH holds nothing past the call and stays open.
+ */
+static int test_user_short_term_and_get_need_cap_sys_admin(void)
+{
+	static const uint32_t refused[] = {
+		0, PINCTL_PIN_WRITE, PINCTL_PIN_FAST,
+		PINCTL_PIN_FAST | PINCTL_PIN_WRITE, PINCTL_PIN_GET,
+		PINCTL_PIN_GET | PINCTL_PIN_FAST,
+		PINCTL_PIN_GET | PINCTL_PIN_WRITE,
+	};
+	static const uint32_t allowed[] = {
+		PINCTL_PIN_LONGTERM, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE,
+		PINCTL_PIN_LONGTERM | PINCTL_PIN_FAST | PINCTL_PIN_WRITE,
+	};
+	char *p = map_small(4);
+	int fd = dev_open();
+	uint64_t h;
+
+	CHECK(getuid() == NOBODY && !cap_sys_admin());
+	CHECKF(fd >= 0, "open %s as nobody: %s", dev_path, strerror(errno));
+	CHECK(p);
+	for (size_t i = 0; i < ARRAY_SIZE(refused); i++)
+		CHECKF(do_pin(fd, p, 4, refused[i], 0, NULL, NULL) == -EPERM,
+		       "flags %#x", refused[i]);
+	CHECK(vmpin_kb() == 0);
+	for (size_t i = 0; i < ARRAY_SIZE(allowed); i++) {
+		CHECKF(do_pin(fd, p, 4, allowed[i], 0, NULL, &h) == 0,
+		       "flags %#x: %s", allowed[i], strerror(errno));
+		CHECK(vmpin_kb() == (long)(4 * psz / 1024));
+		CHECK(do_unpin(fd, h, NULL) == 0);
+	}
+	for (uint32_t f = 0; f <= (PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM |
+				   PINCTL_PIN_FAST | PINCTL_PIN_GET); f++) {
+		struct pinctl_bench b = {
+			.addr = (uintptr_t)p, .nr_pages = 4, .flags = f,
+			.iterations = 2,
+		};
+
+		if ((f & PINCTL_PIN_GET) && (f & PINCTL_PIN_LONGTERM))
+			continue;
+		CHECKF(xioctl(fd, PINCTL_IOC_BENCH, &b) == 0, "BENCH %#x: %s",
+		       f, strerror(errno));
+	}
+	CHECK(vmpin_kb() == 0);
+	close(fd);
+	return PASS;
+}
+
+/*
+ * Finding 4: PFNs only for a file opened with CAP_SYS_ADMIN in the initial
+ * user namespace, as /proc/PID/pagemap decides by its opener.
+ */
+static int test_user_pfns_hidden_as_pagemap_does(void)
+{
+	struct pinctl_version v;
+	struct pinctl_page pg;
+	uint64_t pfns[2] = { 0 }, h;
+	char *p = map_small(2);
+	int fd = dev_open();
+
+	CHECK(getuid() == NOBODY && fd >= 0 && p);
+	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
+	CHECKF(!(v.features & PINCTL_FEAT_PFNS), "features %#llx",
+	       (unsigned long long)v.features);
+	pg = query1(fd, p, 0);
+	CHECKF(pg.flags == (PINCTL_PAGE_PRESENT | PINCTL_PAGE_ANON |
+			    PINCTL_PAGE_PFN_HIDDEN) && pg.pfn == 0 &&
+	       pg.refcount == 1, "flags %#x pfn %#llx refcount %u", pg.flags,
+	       (unsigned long long)pg.pfn, pg.refcount);
+	/* The kernel's own rule gives the same answer. */
+	CHECK(pm_present(pagemap_entry(0, p)) &&
+	      pm_pfn(pagemap_entry(0, p)) == 0);
+	CHECK(do_pin(fd, p, 2, PINCTL_PIN_LONGTERM, 0, pfns, NULL) == -EPERM);
+	CHECK(pfns[0] == 0 && pfns[1] == 0 && vmpin_kb() == 0);
+	CHECK(do_pin(fd, p, 2, PINCTL_PIN_LONGTERM, 0, NULL, &h) == 0);
+	pg = query1(fd, p, 0);
+	CHECK((pg.flags & PINCTL_PAGE_DMA_PINNED) && pg.pfn == 0);
+	close(fd);
+	return PASS;
+}
+
+/* Sends (@fd >= 0) or receives one descriptor over a unix socket. */
+static int send_fd(int sock, int fd)
+{
+	char c = 'f', cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec io = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &io, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm = CMSG_FIRSTHDR(&m);
+
+	cm->cmsg_level = SOL_SOCKET;
+	cm->cmsg_type = SCM_RIGHTS;
+	cm->cmsg_len = CMSG_LEN(sizeof(int));
+	memcpy(CMSG_DATA(cm), &fd, sizeof(int));
+	return sendmsg(sock, &m, 0) == 1 ? 0 : -errno;
+}
+
+static int recv_fd(int sock)
+{
+	char c, cbuf[CMSG_SPACE(sizeof(int))] = { 0 };
+	struct iovec io = { &c, 1 };
+	struct msghdr m = {
+		.msg_iov = &io, .msg_iovlen = 1,
+		.msg_control = cbuf, .msg_controllen = sizeof(cbuf),
+	};
+	struct cmsghdr *cm;
+	int fd;
+
+	if (recvmsg(sock, &m, MSG_CMSG_CLOEXEC) != 1)
+		return -errno;
+	cm = CMSG_FIRSTHDR(&m);
+	if (!cm || cm->cmsg_type != SCM_RIGHTS)
+		return -EPROTO;
+	memcpy(&fd, CMSG_DATA(cm), sizeof(int));
+	return fd;
+}
+
+/*
+ * Finding 4, the opener decides: root's descriptor shows PFNs to nobody,
+ * nobody's hides them from root (passed over SCM_RIGHTS).
+ */
+static int test_pfn_visibility_follows_the_opener(void)
+{
+	struct pinctl_page pg;
+	char *p = map_small(1);
+	int rootfd = dev_open(), sv[2], userfd, status;
+	uint64_t pfn = pm_pfn(pagemap_entry(0, p));
+	pid_t pid;
+
+	CHECK(p && rootfd >= 0 && pfn);
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		struct pinctl_page cpg;
+		int ufd;
+
+		if (become_nobody())
+			_exit(10);
+		cpg = query1(rootfd, p, 0);
+		if (cpg.pfn != pfn || (cpg.flags & PINCTL_PAGE_PFN_HIDDEN))
+			_exit(11);
+		ufd = dev_open();
+		if (ufd < 0 || send_fd(sv[1], ufd))
+			_exit(12);
+		_exit(0);
+	}
+	userfd = recv_fd(sv[0]);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "child status %#x (11 root's fd hid the PFN, 12 open/send)",
+	       status);
+	CHECK(userfd >= 0);
+	pg = query1(userfd, p, 0);
+	CHECKF(pg.pfn == 0 && (pg.flags & PINCTL_PAGE_PFN_HIDDEN),
+	       "root through nobody's fd: pfn %#llx flags %#x",
+	       (unsigned long long)pg.pfn, pg.flags);
+	CHECK(do_pin(userfd, p, 1, PINCTL_PIN_LONGTERM, 0, &pfn, NULL) ==
+	      -EPERM);
+	pg = query1(rootfd, p, 0);
+	CHECK(pg.pfn == pfn && !(pg.flags & PINCTL_PAGE_PFN_HIDDEN));
+	close(userfd);
+	close(rootfd);
+	return PASS;
+}
+
+/* --- finding 1: PIN against UNPIN of guessed handles ------------------------ */
+
+struct race_ctx {
+	int fd;
+	char *mem;
+	volatile int stop;
+	volatile uint64_t last;	/* the newest handle a PIN returned */
+	long pins, bad, unpinned;
+	uint64_t worst;
+};
+
+static void *race_pinner(void *arg)
+{
+	struct race_ctx *c = arg;
+
+	for (int i = 0; i < 4000 && !c->stop; i++) {
+		struct pinctl_pin p = {
+			.addr = (uintptr_t)c->mem + (i % 8) * psz,
+			.nr_pages = 1, .flags = PINCTL_PIN_LONGTERM,
+		};
+
+		if (ioctl(c->fd, PINCTL_IOC_PIN, &p))
+			continue;
+		__atomic_add_fetch(&c->pins, 1, __ATOMIC_RELAXED);
+		c->last = p.handle;
+		if (p.pinned != 1 || !p.handle || p.handle > UINT32_MAX) {
+			__atomic_add_fetch(&c->bad, 1, __ATOMIC_RELAXED);
+			c->worst = p.pinned != 1 ? p.pinned : p.handle;
+		}
+		/* Keep handles flowing: the file holds at most 1024. */
+		if (i % 2) {
+			struct pinctl_unpin u = { .handle = p.handle };
+
+			ioctl(c->fd, PINCTL_IOC_UNPIN, &u);
+		}
+	}
+	return NULL;
+}
+
+static void *race_guesser(void *arg)
+{
+	struct race_ctx *c = arg;
+	unsigned int i = 0;
+
+	while (!c->stop) {
+		/* The handle PIN just handed out, or those it is about to. */
+		struct pinctl_unpin u = { .handle = c->last + i++ % 4 };
+
+		if (!ioctl(c->fd, PINCTL_IOC_UNPIN, &u)) {
+			__atomic_add_fetch(&c->unpinned, 1, __ATOMIC_RELAXED);
+			if (u.unpinned != 1) {
+				__atomic_add_fetch(&c->bad, 1,
+						   __ATOMIC_RELAXED);
+				c->worst = u.unpinned;
+			}
+		}
+	}
+	return NULL;
+}
+
+static void all_cpus(void)
+{
+	cpu_set_t set;
+
+	CPU_ZERO(&set);
+	for (int i = 0; i < CPU_SETSIZE && i < 64; i++)
+		CPU_SET(i, &set);
+	sched_setaffinity(0, sizeof(set), &set);
+}
+
+/*
+ * Handles are predictable; a PIN's region used to be read after it was
+ * published, so a guessed UNPIN could free it first (slub_debug poison in
+ * `pinned`). Two pinners against two guessers on one file, as nobody.
+ */
+static int test_user_pin_unpin_race_never_reads_freed_region(void)
+{
+	struct race_ctx c = { .fd = dev_open(), .mem = map_small(8) };
+	pthread_t t[4];
+
+	CHECK(getuid() == NOBODY && c.fd >= 0 && c.mem);
+	all_cpus();
+	for (int i = 0; i < 4; i++)
+		CHECK(pthread_create(&t[i], NULL,
+				     i < 2 ? race_pinner : race_guesser,
+				     &c) == 0);
+	pthread_join(t[0], NULL);
+	pthread_join(t[1], NULL);
+	c.stop = 1;
+	pthread_join(t[2], NULL);
+	pthread_join(t[3], NULL);
+	diag("%ld pins, %ld taken by a guessed UNPIN, %ld bad answers",
+	     c.pins, c.unpinned, c.bad);
+	CHECKF(c.bad == 0, "a PIN or UNPIN answered %#llx",
+	       (unsigned long long)c.worst);
+	CHECK(c.pins > 0 && c.unpinned > 0);
+	CHECK(do_unpin_all(c.fd, NULL) == 0 && vmpin_kb() == 0);
+	close(c.fd);
+	return PASS;
+}
+
+/* --- findings 2 and 3: the target named by its /proc/PID/mem ---------------- */
+
+#define FIXED_ADDR ((char *)0x200000000UL)
+
+/* Maps one written page at FIXED_ADDR; 0 or -errno. */
+static int map_fixed_page(void)
+{
+	char *p = mmap(FIXED_ADDR, psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED_NOREPLACE, -1,
+		       0);
+
+	if (p != FIXED_ADDR)
+		return p == MAP_FAILED ? -errno : -EEXIST;
+	p[0] = 1;
+	return 0;
+}
+
+static long saved_ptrace_scope = -1;
+
+static void save_ptrace_scope(void)
+{
+	saved_ptrace_scope =
+		read_long_file("/proc/sys/kernel/yama/ptrace_scope");
+	dev_mode_0666();
+}
+
+static void restore_ptrace_scope(void)
+{
+	if (saved_ptrace_scope >= 0)
+		write_long_file("/proc/sys/kernel/yama/ptrace_scope",
+				saved_ptrace_scope);
+	dev_mode_0600();
+}
+
+/*
+ * Forks a plain user that tries a remote QUERY and a WRITE|LONGTERM PIN of
+ * FIXED_ADDR in @target. Returns 0 if both worked, 1 if the target's
+ * /proc/PID/mem could not be opened, 2 for anything else.
+ */
+static int user_remote_attempt(pid_t target)
+{
+	int status;
+	pid_t pid = fork();
+
+	if (pid < 0)
+		return 2;
+	if (!pid) {
+		struct pinctl_page pg;
+		int fd, mfd;
+
+		if (become_nobody())
+			_exit(2);
+		fd = dev_open();
+		mfd = mem_open(target);
+		if (mfd == -EACCES || mfd == -EPERM)
+			_exit(1);
+		if (fd < 0 || mfd < 0)
+			_exit(2);
+		if (do_query(fd, FIXED_ADDR, 1, &pg, mfd) ||
+		    !(pg.flags & PINCTL_PAGE_PRESENT) ||
+		    do_pin(fd, FIXED_ADDR, 1,
+			   PINCTL_PIN_REMOTE | PINCTL_PIN_WRITE |
+			   PINCTL_PIN_LONGTERM, mfd, NULL, NULL))
+			_exit(2);
+		_exit(0);
+	}
+	if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+		return 2;
+	return WEXITSTATUS(status);
+}
+
+/*
+ * Finding 3: with kernel.yama.ptrace_scope=2 a same-uid remote QUERY and
+ * WRITE|LONGTERM PIN are refused (the /proc/PID/mem open is), at 0 they
+ * work.
+ */
+static int test_user_yama_ptrace_scope_refuses_remote(void)
+{
+	int pfd[2], r0, r2;
+	pid_t target;
+	char c;
+
+	SKIP_IF(saved_ptrace_scope < 0, "no Yama here (/proc/sys/kernel/yama)");
+	CHECK(pipe(pfd) == 0);
+	target = fork();
+	CHECK(target >= 0);
+	if (!target) {
+		if (become_nobody() || map_fixed_page() ||
+		    write(pfd[1], "x", 1) != 1)
+			_exit(1);
+		for (;;)
+			pause();
+	}
+	CHECK(read(pfd[0], &c, 1) == 1);
+	CHECK(write_long_file("/proc/sys/kernel/yama/ptrace_scope", 0) == 0);
+	r0 = user_remote_attempt(target);
+	CHECK(write_long_file("/proc/sys/kernel/yama/ptrace_scope", 2) == 0);
+	r2 = user_remote_attempt(target);
+	reap(target);
+	diag("same-uid remote QUERY and WRITE|LONGTERM PIN: ptrace_scope 0: %s, 2: %s",
+	     r0 ? "refused" : "allowed", r2 == 1 ? "refused" : "allowed");
+	CHECKF(r0 == 0, "ptrace_scope 0: attempt %d", r0);
+	CHECKF(r2 == 1, "ptrace_scope 2: attempt %d (1 = refused)", r2);
+	return PASS;
+}
+
+/* argv[1] "--exec-target": the image an exec test's child turns into. */
+static int exec_target_main(int ready_fd)
+{
+	if (map_fixed_page())
+		return 1;
+	if (write(ready_fd, "e", 1) != 1)
+		return 1;
+	for (;;)
+		pause();
+}
+
+/*
+ * Finding 2: a /proc/PID/mem descriptor holds the address space it was
+ * opened on; after the target execs, the module refuses it (ESRCH) rather
+ * than reach the new image, and a new open is checked against the new
+ * credentials.
+ */
+static int test_exec_after_open_leaves_descriptor_dead(void)
+{
+	struct pinctl_page pg;
+	int fd = dev_open(), ready[2], go[2], mfd, mfd2;
+	char c, arg[16];
+	uint64_t h;
+	pid_t pid;
+
+	CHECK(fd >= 0 && pipe(ready) == 0 && pipe(go) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		char *av[] = { "pinctl_test", "--exec-target", arg, NULL };
+
+		snprintf(arg, sizeof(arg), "%d", ready[1]);
+		if (map_fixed_page() || write(ready[1], "o", 1) != 1 ||
+		    read(go[0], &c, 1) != 1)
+			_exit(1);
+		execv("/proc/self/exe", av);
+		_exit(2);
+	}
+	CHECK(read(ready[0], &c, 1) == 1 && c == 'o');
+	mfd = mem_open(pid);
+	CHECK(mfd > 0);
+	CHECK(do_pin(fd, FIXED_ADDR, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+		     mfd, NULL, &h) == 0);
+	CHECK(do_unpin(fd, h, NULL) == 0);
+	CHECK(write(go[1], "g", 1) == 1);
+	CHECK(read(ready[0], &c, 1) == 1 && c == 'e');
+	CHECK(do_pin(fd, FIXED_ADDR, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+		     mfd, NULL, NULL) == -ESRCH);
+	CHECK(do_query(fd, FIXED_ADDR, 1, &pg, mfd) == -ESRCH);
+	mfd2 = mem_open(pid);
+	CHECK(mfd2 > 0);
+	CHECK(do_query(fd, FIXED_ADDR, 1, &pg, mfd2) == 0 &&
+	      (pg.flags & PINCTL_PAGE_PRESENT));
+	CHECK(do_pin(fd, FIXED_ADDR, 1, PINCTL_PIN_REMOTE | PINCTL_PIN_LONGTERM,
+		     mfd2, NULL, NULL) == 0);
+	reap(pid);
+	/* The pin outlives the process; the mm it was charged to is gone. */
+	CHECK(do_unpin_all(fd, NULL) == 0);
+	close(fd);
+	return PASS;
+}
+
+#define SUID_PATH "/tmp/pinctl-suid-target"
+
+struct suid_stats {
+	long opened, pinned_old, esrch, refused;
+};
+
+/*
+ * argv[1] "--suid-target": runs setuid root after a plain user's exec. Maps
+ * FIXED_ADDR afresh and watches it: exit 3 if it is ever pinned.
+ */
+static int suid_target_main(void)
+{
+	struct pinctl_page pg;
+	int fd = dev_open();
+
+	if (geteuid() != 0 || fd < 0 || map_fixed_page())
+		return 1;
+	for (int i = 0; i < 300; i++) {
+		if (do_query(fd, FIXED_ADDR, 1, &pg, 0))
+			return 1;
+		if (pg.flags & PINCTL_PAGE_DMA_PINNED)
+			return 3;
+		usleep(200);
+	}
+	return 0;
+}
+
+static int make_suid_copy(void)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open("/proc/self/exe", O_RDONLY | O_CLOEXEC), out;
+
+	unlink(SUID_PATH);
+	out = open(SUID_PATH, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (in < 0 || out < 0)
+		return -errno;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			return -EIO;
+	close(in);
+	if (fchown(out, 0, 0) || fchmod(out, 04755))
+		return -errno;
+	close(out);
+	return 0;
+}
+
+/*
+ * Finding 2, the race itself: a plain user keeps opening the /proc/PID/mem
+ * of its own child and pinning FIXED_ADDR while the child execs a setuid
+ * root program that maps the same address. Every open either found the old
+ * image (its pins land there, or ESRCH once it is gone) or is refused; the
+ * setuid image must never see its page pinned.
+ */
+static int test_user_setuid_exec_never_pinned(void)
+{
+	struct suid_stats *st = mmap(NULL, sizeof(*st), PROT_READ | PROT_WRITE,
+				     MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	int rounds = 0, pinned_new = 0, r;
+
+	CHECK(st != MAP_FAILED);
+	r = make_suid_copy();
+	SKIP_IF(r, "cannot make a setuid copy at %s: %s", SUID_PATH,
+		strerror(-r));
+	all_cpus();
+	for (rounds = 0; rounds < 24; rounds++) {
+		int pfd[2], status;
+		pid_t user, child;
+		char c;
+
+		CHECK(pipe(pfd) == 0);
+		user = fork();
+		CHECK(user >= 0);
+		if (!user) {
+			int fd;
+
+			if (become_nobody())
+				_exit(10);
+			fd = dev_open();
+			if (fd < 0)
+				_exit(11);
+			child = fork();
+			if (!child) {
+				char *av[] = { "pinctl_test", "--suid-target",
+					       NULL };
+
+				if (map_fixed_page() ||
+				    write(pfd[1], "c", 1) != 1)
+					_exit(12);
+				/* Let the attacker open our mem first. */
+				usleep((rounds % 4) * 300);
+				execv(SUID_PATH, av);
+				_exit(13);
+			}
+			if (read(pfd[0], &c, 1) != 1)
+				_exit(14);
+			while (waitpid(child, &status, WNOHANG) == 0) {
+				int mfd = mem_open(child);
+
+				if (mfd < 0) {
+					__atomic_add_fetch(&st->refused, 1,
+							   __ATOMIC_RELAXED);
+					continue;
+				}
+				__atomic_add_fetch(&st->opened, 1,
+						   __ATOMIC_RELAXED);
+				r = do_pin(fd, FIXED_ADDR, 1,
+					   PINCTL_PIN_REMOTE |
+					   PINCTL_PIN_WRITE |
+					   PINCTL_PIN_LONGTERM, mfd, NULL, NULL);
+				if (!r)
+					__atomic_add_fetch(&st->pinned_old, 1,
+							   __ATOMIC_RELAXED);
+				else if (r == -ESRCH)
+					__atomic_add_fetch(&st->esrch, 1,
+							   __ATOMIC_RELAXED);
+				close(mfd);
+				do_unpin_all(fd, NULL);
+			}
+			_exit(WIFEXITED(status) ? WEXITSTATUS(status) : 20);
+		}
+		close(pfd[1]);
+		CHECK(waitpid(user, &status, 0) == user);
+		close(pfd[0]);
+		if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
+			pinned_new++;
+		else
+			CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			       "round %d: status %#x", rounds, status);
+	}
+	unlink(SUID_PATH);
+	diag("%d setuid execs raced: %ld opens of the old image (%ld pinned it, %ld ESRCH after exec), %ld opens refused; setuid image pinned %d times",
+	     rounds, st->opened, st->pinned_old, st->esrch, st->refused,
+	     pinned_new);
+	CHECK(pinned_new == 0);
+	CHECK(st->refused > 0);
+	return PASS;
+}
+
+/* --- finding 5: RLIMIT_MEMLOCK per user -------------------------------------- */
+
+/* argv[1] "--pin-inherited FD": an exec'ed holder tries to pin 1 page. */
+static int pin_inherited_main(const char *fdarg)
+{
+	char *p = map_small(1);
+	int r = do_pin(atoi(fdarg), p, 1, PINCTL_PIN_LONGTERM, 0, NULL, NULL);
+
+	return r == -ENOMEM ? 0 : r == 0 ? 1 : 2;
+}
+
+/*
+ * Twelve short-lived children pin into one shared fd, an exec'ed holder
+ * and a process the fd was passed to over SCM_RIGHTS try more: one user
+ * never holds more than RLIMIT_MEMLOCK, and VmPin shows each holder's pins
+ * while its process lives.
+ */
+static int test_user_memlock_charged_per_user(void)
+{
+	const size_t limit = 8;
+	struct rlimit rl = { limit * psz, limit * psz };
+	char *p = map_small(64);
+	int fd, ok = 0, enomem = 0, status, sv[2], inh;
+	char arg[16];
+	pid_t pid;
+
+	CHECK(p);
+	CHECK(setrlimit(RLIMIT_MEMLOCK, &rl) == 0);
+	CHECK(become_nobody() == 0);
+	fd = dev_open();
+	CHECK(fd >= 0);
+	for (int i = 0; i < 12; i++) {
+		pid = fork();
+		CHECK(pid >= 0);
+		if (!pid) {
+			int r = do_pin(fd, p + i * 4 * psz, 4,
+				       PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE,
+				       0, NULL, NULL);
+
+			if (!r && vmpin_kb() != (long)(4 * psz / 1024))
+				_exit(3);
+			_exit(r == 0 ? 0 : r == -ENOMEM ? 1 : 2);
+		}
+		CHECK(waitpid(pid, &status, 0) == pid && WIFEXITED(status));
+		CHECKF(WEXITSTATUS(status) <= 1, "child %d: status %d", i,
+		       WEXITSTATUS(status));
+		ok += WEXITSTATUS(status) == 0;
+		enomem += WEXITSTATUS(status) == 1;
+	}
+	diag("12 children x 4 pages into one fd at a %zu-page limit: %d pinned, %d ENOMEM",
+	     limit, ok, enomem);
+	CHECK(ok == 2 && enomem == 10);
+	/* The pins are the children's: their mms are gone, ours is clean. */
+	CHECK(vmpin_kb() == 0);
+	CHECK(do_pin(fd, p + 60 * psz, 1, PINCTL_PIN_LONGTERM, 0, NULL,
+		     NULL) == -ENOMEM);
+
+	/* exec keeps the uid: no fresh budget. */
+	inh = dup(fd);	/* without O_CLOEXEC */
+	CHECK(inh >= 0);
+	snprintf(arg, sizeof(arg), "%d", inh);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		char *av[] = { "pinctl_test", "--pin-inherited", arg, NULL };
+
+		execv("/proc/self/exe", av);
+		_exit(9);
+	}
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "exec'ed holder: status %#x (1: pinned over the limit)",
+	       status);
+	close(inh);
+
+	/* A process given the fd over SCM_RIGHTS: the same user's budget. */
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	pid = fork();
+	CHECK(pid >= 0);
+	if (!pid) {
+		char *q = map_small(16), c;
+		int got;
+
+		close(fd);
+		got = recv_fd(sv[1]);
+		if (got < 0)
+			_exit(10);
+		if (do_pin(got, q, 1, PINCTL_PIN_LONGTERM, 0, NULL, NULL) !=
+		    -ENOMEM)
+			_exit(11);
+		if (write(sv[1], "1", 1) != 1 || read(sv[1], &c, 1) != 1)
+			_exit(12);
+		/* Now the fd's pins are gone: the whole limit, no more. */
+		if (do_pin(got, q, limit, PINCTL_PIN_LONGTERM, 0, NULL,
+			   NULL) ||
+		    vmpin_kb() != (long)(limit * psz / 1024) ||
+		    do_pin(got, q + limit * psz, 1, PINCTL_PIN_LONGTERM, 0,
+			   NULL, NULL) != -ENOMEM)
+			_exit(13);
+		if (do_unpin_all(got, NULL) || vmpin_kb() != 0)
+			_exit(14);
+		_exit(0);
+	}
+	CHECK(send_fd(sv[0], fd) == 0);
+	{
+		char c;
+
+		CHECK(read(sv[0], &c, 1) == 1);
+	}
+	CHECK(do_unpin_all(fd, NULL) == 0);
+	CHECK(write(sv[0], "2", 1) == 1);
+	CHECK(waitpid(pid, &status, 0) == pid);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "SCM_RIGHTS holder: status %#x (11 over the limit, 13 limit wrong, 14 VmPin)",
+	       status);
+	/* Everything returned: the full budget is ours again. */
+	CHECK(do_pin(fd, p, limit, PINCTL_PIN_LONGTERM, 0, NULL, NULL) == 0);
+	CHECK(vmpin_kb() == (long)(limit * psz / 1024));
+	close(fd);
+	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/* --- finding 6: bounds on a page's refcount and on the module's pins -------- */
+
+static long saved_max_refcount = -1, saved_max_total = -1;
+
+static void save_bounds(void)
+{
+	saved_max_refcount = read_long_file(PARAM_DIR "max_page_refcount");
+	saved_max_total = read_long_file(PARAM_DIR "max_pages_total");
+	save_limits();
+}
+
+static void restore_bounds(void)
+{
+	if (saved_max_refcount > 0)
+		write_long_file(PARAM_DIR "max_page_refcount",
+				saved_max_refcount);
+	if (saved_max_total > 0)
+		write_long_file(PARAM_DIR "max_pages_total", saved_max_total);
+	restore_limits();
+}
+
+/* One memfd page mapped at @n consecutive addresses. */
+static char *map_one_page_n_times(size_t n, int *mfdp)
+{
+	int mfd = memfd_create("pinctl-refs", MFD_CLOEXEC);
+	char *base;
+
+	if (mfd < 0 || ftruncate(mfd, psz))
+		return NULL;
+	base = mmap(NULL, n * psz, PROT_NONE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (base == MAP_FAILED)
+		return NULL;
+	for (size_t i = 0; i < n; i++)
+		if (mmap(base + i * psz, psz, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED, mfd, 0) != base + i * psz)
+			return NULL;
+	base[0] = 1;
+	for (size_t i = 0; i < n; i++)
+		(void)*(volatile char *)(base + i * psz);
+	*mfdp = mfd;
+	return base;
+}
+
+/*
+ * With max_page_refcount lowered to 2^16, one page mapped 16 times takes
+ * three 16-page pins (16 x 1024 each) and the fourth is refused with
+ * EOVERFLOW, holding nothing; BENCH too. max_pages_total bounds all files
+ * together, in-flight BENCH included.
+ */
+static int test_refcount_and_total_bounds_refuse_cleanly(void)
+{
+	const size_t n = 16;
+	struct pinctl_page pg;
+	uint32_t base, before;
+	int fd = dev_open(), fd2 = dev_open(), mfd, pins = 0, r;
+	char *p = map_one_page_n_times(n, &mfd), *q = map_small(64);
+
+	CHECK(fd >= 0 && fd2 >= 0 && p && q);
+	CHECK(write_long_file(PARAM_DIR "max_page_refcount", 1 << 16) == 0);
+	base = query1(fd, p, 0).refcount;
+	for (;;) {
+		before = query1(fd, p, 0).refcount;
+		r = do_pin(fd, p, n, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE, 0,
+			   NULL, NULL);
+		if (r)
+			break;
+		pins++;
+		CHECK(pins < 10);
+	}
+	pg = query1(fd, p, 0);
+	diag("refcount %u after %d pins of 16 mappings, then %s", pg.refcount,
+	     pins, strerror(-r));
+	CHECK(r == -EOVERFLOW);
+	CHECK(pins == (int)((65536 - base) / (n * PIN_BIAS)));
+	CHECK(pg.refcount == before);
+	{
+		struct pinctl_bench b = { .addr = (uintptr_t)p, .nr_pages = n,
+					  .iterations = 1,
+					  .flags = PINCTL_PIN_LONGTERM };
+
+		CHECK(xioctl(fd, PINCTL_IOC_BENCH, &b) == -EOVERFLOW);
+	}
+	CHECK(query1(fd, p, 0).refcount == before);
+	CHECK(do_unpin_all(fd, NULL) == 0);
+	CHECK(query1(fd, p, 0).refcount == base);
+	CHECK(write_long_file(PARAM_DIR "max_page_refcount", 1U << 30) == 0);
+
+	CHECK(write_long_file(PARAM_DIR "max_pages_total", 40) == 0);
+	CHECK(do_pin(fd, q, 41, PINCTL_PIN_LONGTERM, 0, NULL, NULL) ==
+	      -ENOSPC);
+	CHECK(do_pin(fd, q, 30, PINCTL_PIN_LONGTERM, 0, NULL, NULL) == 0);
+	CHECK(do_pin(fd2, q + 30 * psz, 20, PINCTL_PIN_LONGTERM, 0, NULL,
+		     NULL) == -ENOSPC);
+	{
+		struct pinctl_bench b = { .addr = (uintptr_t)q, .nr_pages = 20,
+					  .iterations = 1 };
+
+		CHECK(xioctl(fd2, PINCTL_IOC_BENCH, &b) == -ENOSPC);
+		b.nr_pages = 10;
+		CHECK(xioctl(fd2, PINCTL_IOC_BENCH, &b) == 0);
+	}
+	CHECK(do_pin(fd2, q + 30 * psz, 10, PINCTL_PIN_LONGTERM, 0, NULL,
+		     NULL) == 0);
+	CHECK(vmpin_kb() == (long)(40 * psz / 1024));
+	close(fd);
+	CHECK(do_pin(fd2, q, 30, PINCTL_PIN_LONGTERM, 0, NULL, NULL) == 0);
+	close(fd2);
+	CHECK(vmpin_kb() == 0);
+	return PASS;
+}
+
+/*
+ * With the default bounds, pinning one page through 4096 mappings until
+ * refused (what took a page's refcount to the WARN in try_grab_folio):
+ * the module stops below 2^31 with ENOSPC or EOVERFLOW.
+ */
+static int test_default_bounds_stop_refcount_before_overflow(void)
+{
+	const size_t n = 4096;
+	struct pinctl_page pg;
+	int fds[2] = { dev_open(), dev_open() }, mfd, pins = 0, r = 0;
+	char *p = map_one_page_n_times(n, &mfd);
+
+	CHECK(fds[0] >= 0 && fds[1] >= 0 && p);
+	for (int f = 0; f < 2; f++) {
+		while (!(r = do_pin(fds[f], p, n, PINCTL_PIN_LONGTERM, 0, NULL,
+				    NULL)))
+			pins++;
+		if (r != -ENOSPC || f == 1)
+			break;
+	}
+	pg = query1(fds[0], p, 0);
+	diag("one page via %zu mappings: %d pins, refcount %u (%#x), then %s",
+	     n, pins, pg.refcount, pg.refcount, strerror(-r));
+	CHECK(r == -ENOSPC || r == -EOVERFLOW);
+	CHECK(pg.refcount < (1U << 31) && pg.refcount > (1U << 29));
+	close(fds[0]);
+	close(fds[1]);
+	fds[0] = dev_open();
+	CHECK(query1(fds[0], p, 0).refcount == n + 1);
+	close(fds[0]);
+	return PASS;
+}
+
+/* --- finding 8: long-term pins of hugetlb pages in ZONE_MOVABLE -------------- */
+
+#define MEM_SYS "/sys/devices/system/memory/"
+
+static int movable_block = -1;
+
+/* Offlines a memory block and onlines it as ZONE_MOVABLE; its number. */
+static int make_movable_block(void)
+{
+	char path[128];
+	int last = -1;
+
+	for (int i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path), MEM_SYS "memory%d", i);
+		if (!access(path, F_OK))
+			last = i;
+	}
+	for (int i = last; i >= 0 && i > last - 8; i--) {
+		int fd;
+
+		snprintf(path, sizeof(path), MEM_SYS "memory%d/state", i);
+		fd = open(path, O_WRONLY | O_CLOEXEC);
+		if (fd < 0)
+			continue;
+		if (write(fd, "offline", 7) != 7) {
+			close(fd);
+			continue;
+		}
+		if (write(fd, "online_movable", 14) == 14) {
+			close(fd);
+			return i;
+		}
+		(void)!write(fd, "online", 6);
+		close(fd);
+	}
+	return -1;
+}
+
+static void save_hugepages_movable(void)
+{
+	save_hugepages();
+	unlink("/tmp/pinctl-movable-block");
+}
+
+/* The test's process reports the block it onlined through a file. */
+static void restore_hugepages_movable(void)
+{
+	char path[128];
+	int fd;
+
+	restore_hugepages();
+	movable_block = read_long_file("/tmp/pinctl-movable-block");
+	unlink("/tmp/pinctl-movable-block");
+	if (movable_block < 0)
+		return;
+	snprintf(path, sizeof(path), MEM_SYS "memory%d/state", movable_block);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	if (write(fd, "offline", 7) == 7)
+		(void)!write(fd, "online_kernel", 13);
+	close(fd);
+}
+
+/*
+ * Before 6.6 follow_hugetlb_page() WARNs on a FOLL_LONGTERM pin of a
+ * hugetlb page that is not long-term pinnable: the module refuses it
+ * (EOPNOTSUPP) before GUP sees it, fast and not, local and remote; a
+ * short-term pin still works. Later kernels migrate the page (or refuse);
+ * either way nothing WARNs (test_dmesg_clean).
+ */
+static int test_hugetlb_in_zone_movable_longterm_refused_before_6_6(void)
+{
+	static const uint32_t lt[] = {
+		PINCTL_PIN_LONGTERM, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE,
+		PINCTL_PIN_LONGTERM | PINCTL_PIN_FAST,
+		PINCTL_PIN_LONGTERM | PINCTL_PIN_REMOTE,
+	};
+	unsigned long bs, lo, hi;
+	struct pinctl_page pg;
+	int fd = dev_open(), self = mem_open(0), r;
+	uint64_t h;
+	char *p, buf[32] = { 0 };
+
+	CHECK(fd >= 0 && self > 0);
+	{
+		int bfd = open(MEM_SYS "block_size_bytes", O_RDONLY);
+
+		SKIP_IF(bfd < 0, "no memory hot-plug here (%s)", MEM_SYS);
+		CHECK(read(bfd, buf, sizeof(buf) - 1) > 0);
+		close(bfd);
+		bs = strtoul(buf, NULL, 16);
+	}
+	movable_block = make_movable_block();
+	/* The runner's cleanup needs the number: tell it through a file. */
+	SKIP_IF(movable_block < 0,
+		"no memory block could be onlined as ZONE_MOVABLE");
+	{
+		int nfd = open("/tmp/pinctl-movable-block",
+			       O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (nfd >= 0) {
+			dprintf(nfd, "%d\n", movable_block);
+			close(nfd);
+		}
+	}
+	lo = movable_block * bs / psz;
+	hi = lo + bs / psz;
+	write_long_file("/proc/sys/vm/nr_hugepages",
+			read_long_file("/proc/sys/vm/nr_hugepages") + 4);
+	p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	SKIP_IF(p == MAP_FAILED, "no hugetlb page (%s)", strerror(errno));
+	memset(p, 1, HPAGE);
+	pg = query1(fd, p, 0);
+	diag("memory%d onlined movable: pfns %#lx-%#lx; hugetlb page at pfn %#llx",
+	     movable_block, lo, hi, (unsigned long long)pg.pfn);
+	SKIP_IF(pg.pfn < lo || pg.pfn >= hi,
+		"the hugetlb page was not allocated in the movable block");
+	for (size_t i = 0; i < ARRAY_SIZE(lt); i++) {
+		r = do_pin(fd, p, 4, lt[i],
+			   (lt[i] & PINCTL_PIN_REMOTE) ? self : 0, NULL, &h);
+		if (!kernel_at_least(6, 6)) {
+			diag("%d.%d: LONGTERM flags %#x of a hugetlb page in ZONE_MOVABLE: %s",
+			     kver_major, kver_minor, lt[i],
+			     r ? strerror(-r) : "pinned");
+			CHECKF(r == -EOPNOTSUPP, "flags %#x: %s (want EOPNOTSUPP)",
+			       lt[i], strerror(-r));
+			pg = query1(fd, p, 0);
+			CHECK(!(pg.flags & PINCTL_PAGE_DMA_PINNED));
+		} else {
+			diag("%d.%d: LONGTERM flags %#x of a hugetlb page in ZONE_MOVABLE: %s",
+			     kver_major, kver_minor, lt[i],
+			     r ? strerror(-r) : "pinned");
+			if (!r)
+				CHECK(do_unpin(fd, h, NULL) == 0);
+		}
+	}
+	/* Short-term (root): no FOLL_LONGTERM, no question. */
+	CHECK(do_pin(fd, p, 4, PINCTL_PIN_WRITE, 0, NULL, &h) == 0);
+	CHECK(do_unpin(fd, h, NULL) == 0);
+	munmap(p, HPAGE);
+	close(fd);
+	return PASS;
+}
+
 /* --- fuzz ---------------------------------------------------------------- */
 
-static uint64_t rng_state;
+static __thread uint64_t rng_state;
 
 static uint64_t rnd(void)
 {
@@ -1607,45 +2724,59 @@ static uint64_t pick(const uint64_t *v, size_t n)
 	return v[rnd() % n];
 }
 
-static int test_fuzz_ioctls(void)
-{
-	const size_t npages = 64;
-	const int max_iter = 60000, max_sec = 20;
-	uint32_t base[64];
-	char *buf = map_small(npages), *ro, *hole, *argbuf;
+/* Counters shared by every process and thread of a fuzz phase. */
+struct fuzz_shared {
+	long ioctls, ok, errs[160], cmd_ok[5];
+	long forks, execs, targets, chaos;
+	long target_ioctls;
+	int stop;
+};
+
+static struct fuzz_shared *fz;
+
+#define FUZZ_BUF_PAGES	512	/* one 2 MiB-aligned THP-able range */
+
+/* One worker process's world, shared by its ioctl and chaos threads. */
+struct fuzz_proc {
+	int fds[4];		/* /dev/pinctl: closed, reopened, dup2()ed */
+	int self_mem;		/* /proc/self/mem */
+	int target_mem;		/* /proc/TARGET/mem, replaced as targets die */
+	pid_t target;
+	char *buf, *ro, *hole, *spare;
 	uint64_t seed;
-	const char *env = getenv("PINCTL_FUZZ_SEED");
-	struct timespec t0, t;
-	int fds[4], iter, counts[8] = { 0 }, cmd_ok[5] = { 0 };
-	long errs[160] = { 0 };
+};
 
-	CHECK(buf);
-	ro = mmap(NULL, 4 * psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		  0);
-	hole = mmap(NULL, 4 * psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1,
-		    0);
-	/* Two pages: the argument may straddle into the PROT_NONE second. */
-	argbuf = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
-		      MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-	CHECK(ro != MAP_FAILED && hole != MAP_FAILED && argbuf != MAP_FAILED);
-	CHECK(mprotect(argbuf + psz, psz, PROT_NONE) == 0);
-	munmap(hole + psz, psz);	/* a real hole inside */
-	CHECK(baseline(dev_open(), buf, npages, base) == 0);
+static const unsigned long fuzz_cmds[] = {
+	PINCTL_IOC_VERSION, PINCTL_IOC_PIN, PINCTL_IOC_UNPIN,
+	PINCTL_IOC_QUERY, PINCTL_IOC_BENCH,
+};
 
-	seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^
-		     ((uint64_t)getpid() << 32);
-	rng_state = seed | 1;
-	diag("fuzz seed %#llx (PINCTL_FUZZ_SEED)", (unsigned long long)seed);
-
-	for (int i = 0; i < 4; i++) {
-		fds[i] = dev_open();
-		CHECK(fds[i] >= 0);
+static int fuzz_mem_fd(struct fuzz_proc *fp)
+{
+	switch (rnd() % 8) {
+	case 0: case 1: case 2: return __atomic_load_n(&fp->target_mem,
+						       __ATOMIC_RELAXED);
+	case 3: case 4: return fp->self_mem;
+	case 5: return fp->fds[rnd() % 4];	/* not a mem file */
+	case 6: return -1;
+	default: return (int)(rnd() % 64);
 	}
+}
 
+/*
+ * One random ioctl: mostly well-formed commands with hostile fields, the
+ * rest random numbers in our magic and others; the argument at a random
+ * offset of @argbuf (two pages, the second PROT_NONE) or a bad pointer.
+ */
+static void fuzz_one(struct fuzz_proc *fp, char *argbuf)
+{
 	uint64_t addrs[] = {
-		(uintptr_t)buf, (uintptr_t)buf + psz, (uintptr_t)buf + 17 * psz,
-		(uintptr_t)buf + (npages - 1) * psz, (uintptr_t)buf + 3,
-		(uintptr_t)ro, (uintptr_t)hole, (uintptr_t)hole + psz,
+		(uintptr_t)fp->buf, (uintptr_t)fp->buf + psz,
+		(uintptr_t)fp->buf + 17 * psz,
+		(uintptr_t)fp->buf + 100 * psz,
+		(uintptr_t)fp->buf + (FUZZ_BUF_PAGES - 1) * psz,
+		(uintptr_t)fp->buf + 3, (uintptr_t)fp->ro,
+		(uintptr_t)fp->hole, (uintptr_t)fp->hole + psz,
 		(uintptr_t)argbuf + psz, 0, 4096, 0x10000,
 		0x7ffffffff000ULL, 0x800000000000ULL, 0xffff800000000000ULL,
 		0xffff888000000000ULL, 0xffffffff81000000ULL,
@@ -1656,167 +2787,718 @@ static int test_fuzz_ioctls(void)
 		(1 << 20) + 1, 1ULL << 32, 1ULL << 52, UINT64_MAX,
 	};
 	uint64_t ptrs[] = {
-		0, 8, (uintptr_t)argbuf + psz - 8, (uintptr_t)hole,
-		(uintptr_t)ro, 0xffff888000000000ULL, (uintptr_t)buf,
-		(uintptr_t)buf + 32 * psz,
+		0, 8, (uintptr_t)argbuf + psz - 8, (uintptr_t)fp->hole,
+		(uintptr_t)fp->ro, 0xffff888000000000ULL,
+		(uintptr_t)fp->buf + 200 * psz, (uintptr_t)fp->buf + 300 * psz,
 	};
-	const unsigned long cmds[] = {
-		PINCTL_IOC_VERSION, PINCTL_IOC_PIN, PINCTL_IOC_UNPIN,
-		PINCTL_IOC_QUERY, PINCTL_IOC_BENCH,
-	};
+	unsigned long cmd;
+	uint64_t f[12] = { 0 };
+	size_t off;
+	void *arg;
+	int fd = fp->fds[rnd() % 4], r, kind = rnd() % 100;
 
-	clock_gettime(CLOCK_MONOTONIC, &t0);
-	for (iter = 0; iter < max_iter; iter++) {
-		unsigned long cmd;
-		uint64_t *w;
-		size_t off;
-		void *arg;
-		int fd = fds[rnd() % 4], r, kind = rnd() % 100;
+	off = (rnd() % 2) ? psz - 8 * (rnd() % 20) : 8 * (rnd() % 64);
+	if (off > (size_t)psz - 8)
+		off = psz - 8;
+	arg = argbuf + off;
 
-		if ((iter & 63) == 0) {
-			clock_gettime(CLOCK_MONOTONIC, &t);
-			if (t.tv_sec - t0.tv_sec >= max_sec)
-				break;
+	if (kind < 75)
+		cmd = fuzz_cmds[rnd() % ARRAY_SIZE(fuzz_cmds)];
+	else if (kind < 88)
+		cmd = _IOC(rnd() % 4, PINCTL_IOC_MAGIC, rnd() % 8,
+			   rnd() % 256);
+	else if (kind < 96)
+		cmd = _IOC(rnd() % 4, 'x', rnd() % 256, rnd() % 256);
+	else
+		cmd = 0x5401 + rnd() % 16;	/* TCGETS and friends */
+
+	switch (_IOC_NR(cmd)) {
+	case 1: {	/* pin */
+		struct pinctl_pin *p = (void *)f;
+
+		p->addr = rnd() % 2 ? (uintptr_t)fp->buf +
+				      (rnd() % FUZZ_BUF_PAGES) * psz :
+				      pick(addrs, ARRAY_SIZE(addrs));
+		p->nr_pages = rnd() % 4 ? rnd() % 40 :
+			      pick(nrs, ARRAY_SIZE(nrs));
+		p->pfns = rnd() % 2 ? 0 : pick(ptrs, ARRAY_SIZE(ptrs));
+		p->flags = rnd() % 8 ? rnd() % 32 : (uint32_t)rnd();
+		if (rnd() % 3 == 0)
+			p->flags |= PINCTL_PIN_LONGTERM;
+		if (p->flags & PINCTL_PIN_REMOTE || rnd() % 16 == 0)
+			p->mem_fd = fuzz_mem_fd(fp);
+		if (rnd() % 20 == 0)
+			p->reserved[rnd() % 4] = rnd();
+		if (rnd() % 2) {
+			/* Well-formed: real pins for the chaos to work on. */
+			static const uint32_t ok[] = {
+				PINCTL_PIN_LONGTERM,
+				PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE,
+				PINCTL_PIN_LONGTERM | PINCTL_PIN_FAST,
+				PINCTL_PIN_LONGTERM | PINCTL_PIN_REMOTE,
+				PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE |
+				PINCTL_PIN_REMOTE,
+				PINCTL_PIN_GET, PINCTL_PIN_WRITE,
+			};
+			uint64_t at = rnd() % FUZZ_BUF_PAGES;
+
+			p->addr = (uintptr_t)fp->buf + at * psz;
+			p->nr_pages = 1 + rnd() % (FUZZ_BUF_PAGES - at < 64 ?
+						   FUZZ_BUF_PAGES - at : 64);
+			p->flags = ok[rnd() % ARRAY_SIZE(ok)];
+			p->mem_fd = p->flags & PINCTL_PIN_REMOTE ?
+				    fuzz_mem_fd(fp) : 0;
+			p->pfns = rnd() % 4 ? 0 : (uintptr_t)fp->buf +
+						  300 * psz;
+			memset(p->reserved, 0, sizeof(p->reserved));
 		}
-		/* The argument sits at a random offset, often near the guard. */
-		off = (rnd() % 2) ? psz - 8 * (rnd() % 20) : 8 * (rnd() % 64);
-		if (off > (size_t)psz - 8)
-			off = psz - 8;
-		arg = argbuf + off;
-		w = (uint64_t *)argbuf;
-		for (size_t i = 0; i < (size_t)psz / 8; i++)
-			w[i] = 0;
+		break;
+	}
+	case 2: {	/* unpin: guessed handles */
+		struct pinctl_unpin *u = (void *)f;
 
-		if (kind < 70) {
-			cmd = cmds[rnd() % ARRAY_SIZE(cmds)];
-		} else if (kind < 85) {
-			/* Our magic, random number, size and direction. */
-			cmd = _IOC(rnd() % 4, PINCTL_IOC_MAGIC, rnd() % 8,
-				   rnd() % 256);
-		} else if (kind < 95) {
-			cmd = _IOC(rnd() % 4, 'x', rnd() % 256, rnd() % 256);
-		} else {
-			cmd = 0x5401 + rnd() % 16; /* TCGETS and friends */
-		}
+		u->handle = rnd() % 4 ? rnd() % 256 : rnd();
+		u->flags = rnd() % 8 ? 0 : (rnd() % 4 ? 1 : rnd());
+		if (u->flags == PINCTL_UNPIN_ALL && rnd() % 2)
+			u->handle = 0;
+		if (rnd() % 20 == 0)
+			u->reserved0 = rnd();
+		break;
+	}
+	case 3: {	/* query */
+		struct pinctl_query *q = (void *)f;
 
-		/* Fill the struct fields with interesting values. */
-		uint64_t f[12];
+		q->addr = rnd() % 2 ? (uintptr_t)fp->buf +
+				      (rnd() % FUZZ_BUF_PAGES) * psz :
+				      pick(addrs, ARRAY_SIZE(addrs));
+		q->nr_pages = rnd() % 4 ? rnd() % 80 :
+			      pick(nrs, ARRAY_SIZE(nrs));
+		q->pages = rnd() % 4 ? (uintptr_t)fp->buf + 400 * psz :
+			   pick(ptrs, ARRAY_SIZE(ptrs));
+		q->flags = rnd() % 8 ? rnd() % 2 * PINCTL_PIN_REMOTE :
+			   (uint32_t)rnd();
+		if (q->flags & PINCTL_PIN_REMOTE)
+			q->mem_fd = fuzz_mem_fd(fp);
+		if (rnd() % 20 == 0)
+			q->reserved[rnd() % 4] = rnd();
+		break;
+	}
+	case 4: {	/* bench */
+		struct pinctl_bench *b = (void *)f;
 
+		b->addr = pick(addrs, ARRAY_SIZE(addrs));
+		b->nr_pages = rnd() % 4 ? rnd() % 20 :
+			      pick(nrs, ARRAY_SIZE(nrs));
+		b->flags = rnd() % 8 ? rnd() % 32 : (uint32_t)rnd();
+		b->iterations = rnd() % 8 ? rnd() % 4 : (uint32_t)rnd() % 64;
+		if (rnd() % 20 == 0)
+			b->reserved[rnd() % 4] = rnd();
+		break;
+	}
+	default:
 		for (int i = 0; i < 12; i++)
-			f[i] = 0;
-		switch (_IOC_NR(cmd)) {
-		case 1: {	/* pin */
-			struct pinctl_pin *p = (void *)f;
-			p->addr = pick(addrs, ARRAY_SIZE(addrs));
-			p->nr_pages = rnd() % 4 ? rnd() % 20 :
-				      pick(nrs, ARRAY_SIZE(nrs));
-			p->pfns = rnd() % 2 ? 0 : pick(ptrs, ARRAY_SIZE(ptrs));
-			p->flags = rnd() % 8 ? rnd() % 32 : (uint32_t)rnd();
-			if (p->flags & PINCTL_PIN_REMOTE || rnd() % 16 == 0) {
-				static const int pids[] = { 0, -1, 1, 2 };
+			f[i] = rnd();
+		break;
+	}
+	memcpy(arg, f, psz - off < sizeof(f) ? psz - off : sizeof(f));
 
-				switch (rnd() % 4) {
-				case 0: p->pid = getpid(); break;
-				case 1: p->pid = getppid(); break;
-				case 2: p->pid = pids[rnd() % 4]; break;
-				default: p->pid = (int)rnd(); break;
-				}
+	switch (rnd() % 20) {
+	case 0: arg = NULL; break;
+	case 1: arg = fp->hole; break;
+	case 2: arg = (void *)0xffff888000000000UL; break;
+	case 3: arg = fp->ro; break;
+	default: break;
+	}
+
+	r = ioctl(fd, cmd, arg);
+	if (!fz)
+		return;
+	if (!r) {
+		__atomic_add_fetch(&fz->ok, 1, __ATOMIC_RELAXED);
+		for (size_t i = 0; i < ARRAY_SIZE(fuzz_cmds); i++)
+			if (cmd == fuzz_cmds[i])
+				__atomic_add_fetch(&fz->cmd_ok[i], 1,
+						   __ATOMIC_RELAXED);
+	} else if (errno < 160) {
+		__atomic_add_fetch(&fz->errs[errno], 1, __ATOMIC_RELAXED);
+	}
+	if (__atomic_add_fetch(&fz->ioctls, 1, __ATOMIC_RELAXED) >=
+	    fz->target_ioctls)
+		fz->stop = 1;
+}
+
+static char *fuzz_argbuf(void)
+{
+	char *a = mmap(NULL, 2 * psz, PROT_READ | PROT_WRITE,
+		       MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+	if (a == MAP_FAILED || mprotect(a + psz, psz, PROT_NONE))
+		return NULL;
+	return a;
+}
+
+static void *fuzz_ioctl_thread(void *arg)
+{
+	struct fuzz_proc *fp = arg;
+	char *argbuf = fuzz_argbuf();
+
+	rng_state = fp->seed ^ ((uint64_t)gettid() << 17) ^ 0x9e3779b97f4a7c15ULL;
+	while (argbuf && !fz->stop)
+		fuzz_one(fp, argbuf);
+	return NULL;
+}
+
+/*
+ * A remote target: a forked copy of the worker (its buf COW-shared). It
+ * keeps no /dev/pinctl file open, so killing it only takes its memory away.
+ */
+static pid_t fuzz_spawn_target(void)
+{
+	pid_t pid = fork();
+
+	if (!pid) {
+		for (int fd = 3; fd < 1024; fd++)
+			close(fd);
+		for (;;)
+			pause();
+	}
+	return pid;
+}
+
+static void fuzz_new_target(struct fuzz_proc *fp)
+{
+	pid_t old = fp->target, t = fuzz_spawn_target();
+	int mfd = t > 0 ? mem_open(t) : -1, oldfd;
+
+	/* Killed while the ioctl threads may be pinning in it. */
+	if (old > 0) {
+		kill(old, SIGKILL);
+		waitpid(old, NULL, 0);
+	}
+	fp->target = t;
+	oldfd = __atomic_exchange_n(&fp->target_mem, mfd > 0 ? mfd : -1,
+				    __ATOMIC_RELAXED);
+	if (oldfd > 0)
+		close(oldfd);
+	__atomic_add_fetch(&fz->targets, 1, __ATOMIC_RELAXED);
+}
+
+/*
+ * The chaos thread: changes the memory and the files under the ioctl
+ * threads' feet: munmap/mremap/MADV_DONTNEED/PAGEOUT/COLLAPSE of pinned
+ * ranges, fork and exec of holders of the files, remote targets killed
+ * mid-pin, files closed, reopened and dup2()ed.
+ */
+static void *fuzz_chaos_thread(void *arg)
+{
+	struct fuzz_proc *fp = arg;
+	char *argbuf = fuzz_argbuf();
+
+	rng_state = fp->seed ^ 0x5bd1e995ULL;
+	while (argbuf && !fz->stop) {
+		size_t pg = rnd() % FUZZ_BUF_PAGES, n = 1 + rnd() % 32;
+		char *at = fp->buf + pg * psz;
+		pid_t pid;
+
+		if (pg + n > FUZZ_BUF_PAGES)
+			n = FUZZ_BUF_PAGES - pg;
+		switch (rnd() % 12) {
+		case 0:
+			munmap(at, n * psz);
+			mmap(at, n * psz, PROT_READ | PROT_WRITE,
+			     MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+			break;
+		case 1:
+			if (mremap(at, psz, psz, MREMAP_MAYMOVE | MREMAP_FIXED,
+				   fp->spare) == fp->spare)
+				mremap(fp->spare, psz, psz,
+				       MREMAP_MAYMOVE | MREMAP_FIXED, at);
+			break;
+		case 2:
+			madvise(at, n * psz, MADV_DONTNEED);
+			break;
+		case 3:
+			madvise(at, n * psz, MADV_PAGEOUT);
+			break;
+		case 4:
+			madvise(fp->buf, FUZZ_BUF_PAGES * psz, MADV_COLLAPSE);
+			break;
+		case 5:
+			for (size_t i = 0; i < n; i++)
+				at[i * psz] = 1;
+			break;
+		case 6:
+			pid = fork();
+			if (!pid) {
+				rng_state ^= getpid();
+				for (int i = 0; i < 200; i++)
+					fuzz_one(fp, argbuf);
+				_exit(0);
 			}
-			if (rnd() % 20 == 0)
-				p->reserved[rnd() % 4] = rnd();
+			if (pid > 0) {
+				__atomic_add_fetch(&fz->forks, 1,
+						   __ATOMIC_RELAXED);
+				waitpid(pid, NULL, 0);
+			}
+			break;
+		case 7:
+			pid = fork();
+			if (!pid) {
+				char fdarg[16], seed[32];
+				char *av[] = { "pinctl_test", "--fuzz-exec",
+					       fdarg, seed, NULL };
+
+				/* Not close-on-exec: the new image holds it. */
+				dup2(fp->fds[rnd() % 4], 100);
+				snprintf(fdarg, sizeof(fdarg), "100");
+				snprintf(seed, sizeof(seed), "%llu",
+					 (unsigned long long)rnd());
+				execv("/proc/self/exe", av);
+				_exit(1);
+			}
+			if (pid > 0) {
+				__atomic_add_fetch(&fz->execs, 1,
+						   __ATOMIC_RELAXED);
+				waitpid(pid, NULL, 0);
+			}
+			break;
+		case 8:
+			fuzz_new_target(fp);
+			break;
+		case 9: {
+			int i = rnd() % 4, nfd = dev_open();
+
+			if (nfd >= 0) {
+				dup2(nfd, fp->fds[i]);
+				close(nfd);
+			}
 			break;
 		}
-		case 2: {	/* unpin */
-			struct pinctl_unpin *u = (void *)f;
-			u->handle = rnd() % 4 ? rnd() % 64 : rnd();
-			u->flags = rnd() % 4 ? 0 : (rnd() % 4 ? 1 : rnd());
-			if (u->flags == PINCTL_UNPIN_ALL && rnd() % 2)
-				u->handle = 0;
-			if (rnd() % 20 == 0)
-				u->reserved0 = rnd();
-			break;
-		}
-		case 3: {	/* query */
-			struct pinctl_query *q = (void *)f;
-			q->addr = pick(addrs, ARRAY_SIZE(addrs));
-			q->nr_pages = rnd() % 4 ? rnd() % 80 :
-				      pick(nrs, ARRAY_SIZE(nrs));
-			q->pages = rnd() % 4 ? (uintptr_t)buf + 40 * psz :
-				   pick(ptrs, ARRAY_SIZE(ptrs));
-			q->flags = rnd() % 8 ? rnd() % 2 * PINCTL_PIN_REMOTE :
-				   (uint32_t)rnd();
-			if (q->flags & PINCTL_PIN_REMOTE)
-				q->pid = rnd() % 2 ? getpid() :
-					 (rnd() % 2 ? 1 : (int)rnd());
-			if (rnd() % 20 == 0)
-				q->reserved[rnd() % 4] = rnd();
-			break;
-		}
-		case 4: {	/* bench */
-			struct pinctl_bench *b = (void *)f;
-			b->addr = pick(addrs, ARRAY_SIZE(addrs));
-			b->nr_pages = rnd() % 4 ? rnd() % 20 :
-				      pick(nrs, ARRAY_SIZE(nrs));
-			b->flags = rnd() % 8 ? rnd() % 32 : (uint32_t)rnd();
-			b->iterations = rnd() % 8 ? rnd() % 4 :
-					(uint32_t)rnd() % 64;
-			if (rnd() % 20 == 0)
-				b->reserved[rnd() % 4] = rnd();
+		case 10: {
+			int i = rnd() % 4, j = rnd() % 4;
+
+			if (i != j)
+				dup3(fp->fds[i], fp->fds[j], O_CLOEXEC);
 			break;
 		}
 		default:
-			for (int i = 0; i < 12; i++)
-				f[i] = rnd();
+			usleep(200);
 			break;
 		}
-		memcpy(arg, f, psz - off < sizeof(f) ? psz - off : sizeof(f));
+		__atomic_add_fetch(&fz->chaos, 1, __ATOMIC_RELAXED);
+	}
+	return NULL;
+}
 
-		switch (rnd() % 20) {
-		case 0: arg = NULL; break;
-		case 1: arg = hole; break;
-		case 2: arg = (void *)0xffff888000000000UL; break;
-		case 3: arg = ro; break;
-		default: break;
+/* argv[1] "--fuzz-exec FD SEED": an exec'ed holder of a /dev/pinctl file. */
+static int fuzz_exec_main(const char *fdarg, const char *seed)
+{
+	struct fuzz_proc fp = { .self_mem = mem_open(0), .target_mem = -1 };
+	char *argbuf = fuzz_argbuf();
+
+	fp.buf = map_aligned(FUZZ_BUF_PAGES * psz,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	fp.ro = mmap(NULL, 4 * psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0);
+	fp.hole = fp.ro;
+	for (int i = 0; i < 4; i++)
+		fp.fds[i] = atoi(fdarg);
+	rng_state = strtoull(seed, NULL, 0) | 1;
+	if (!fp.buf || !argbuf)
+		return 1;
+	memset(fp.buf, 1, 64 * psz);
+	for (int i = 0; i < 200; i++)
+		fuzz_one(&fp, argbuf);
+	return 0;
+}
+
+/* One worker process: 3 ioctl threads and the chaos thread. */
+static void fuzz_worker(uint64_t seed, bool user)
+{
+	struct fuzz_proc fp = { .seed = seed, .target_mem = -1 };
+	pthread_t t[4];
+
+	if (user && become_nobody())
+		_exit(10);
+	fp.buf = map_aligned(FUZZ_BUF_PAGES * psz,
+			     MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	fp.ro = mmap(NULL, 4 * psz, PROT_READ, MAP_PRIVATE | MAP_ANONYMOUS,
+		     -1, 0);
+	fp.hole = mmap(NULL, 4 * psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+		       -1, 0);
+	fp.spare = mmap(NULL, psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			-1, 0);
+	if (!fp.buf || fp.ro == MAP_FAILED || fp.hole == MAP_FAILED ||
+	    fp.spare == MAP_FAILED)
+		_exit(11);
+	munmap(fp.hole + psz, psz);
+	madvise(fp.buf, FUZZ_BUF_PAGES * psz, MADV_HUGEPAGE);
+	memset(fp.buf, 7, FUZZ_BUF_PAGES * psz);
+	fp.self_mem = mem_open(0);
+	for (int i = 0; i < 4; i++) {
+		fp.fds[i] = dev_open();
+		if (fp.fds[i] < 0)
+			_exit(12);
+	}
+	fuzz_new_target(&fp);
+	for (int i = 0; i < 4; i++)
+		if (pthread_create(&t[i], NULL, i < 3 ? fuzz_ioctl_thread :
+				   fuzz_chaos_thread, &fp))
+			_exit(13);
+	for (int i = 0; i < 4; i++)
+		pthread_join(t[i], NULL);
+	if (fp.target > 0) {
+		kill(fp.target, SIGKILL);
+		waitpid(fp.target, NULL, 0);
+	}
+	_exit(0);
+}
+
+static long vmstat_value(const char *key)
+{
+	char line[256];
+	size_t klen = strlen(key);
+	long v = -1;
+	FILE *f = fopen("/proc/vmstat", "re");
+
+	if (!f)
+		return -1;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, klen) && line[klen] == ' ') {
+			v = strtol(line + klen + 1, NULL, 10);
+			break;
 		}
+	fclose(f);
+	return v;
+}
 
-		r = ioctl(fd, cmd, arg);
-		counts[r == 0 ? 0 : 1]++;
-		for (size_t i = 0; i < ARRAY_SIZE(cmds); i++)
-			if (!r && cmd == cmds[i])
-				cmd_ok[i]++;
-		if (r && errno < 160)
-			errs[errno]++;
+static const char *const bad_kmsg[] = {
+	"BUG", "WARNING:", "Oops", "general protection fault",
+	"Call Trace", "UBSAN", "KASAN", "Bad page", "refcount_t:",
+	"list_add corruption", "list_del corruption", "Poison overwritten",
+	"Object padding overwritten", "Redzone overwritten",
+	"no longer grows the stack",
+};
 
-		/* Now and then drop a file with whatever it holds. */
-		if (rnd() % 500 == 0) {
-			int i = rnd() % 4;
+/* Kernel log records since @kfd was opened that look like trouble. */
+static int kmsg_bad_lines(int kfd)
+{
+	char rec[8192];
+	int bad = 0;
+	ssize_t n;
 
-			close(fds[i]);
-			fds[i] = dev_open();
-			CHECK(fds[i] >= 0);
+	while ((n = read(kfd, rec, sizeof(rec) - 1)) != 0) {
+		char *msg;
+
+		if (n < 0) {
+			if (errno == EPIPE)
+				continue;
+			break;
 		}
+		rec[n] = 0;
+		msg = strchr(rec, ';');
+		msg = msg ? msg + 1 : rec;
+		msg = strtok(msg, "\n");
+		for (size_t i = 0; msg && i < ARRAY_SIZE(bad_kmsg); i++)
+			if (strstr(msg, bad_kmsg[i])) {
+				bad++;
+				diag("  suspicious: %s", msg);
+				break;
+			}
+	}
+	return bad;
+}
+
+/* Every process's VmPin; the number of processes with a non-zero one. */
+static int vmpin_nonzero_processes(void)
+{
+	DIR *d = opendir("/proc");
+	struct dirent *e;
+	int bad = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d))) {
+		long kb;
+
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		kb = status_kb(atoi(e->d_name), "VmPin");
+		if (kb > 0) {
+			diag("  pid %s: VmPin %ld kB", e->d_name, kb);
+			bad++;
+		}
+	}
+	closedir(d);
+	return bad;
+}
+
+static int reload_module(void)
+{
+	int kfd;
+
+	if (syscall(SYS_delete_module, "pinctl", O_NONBLOCK))
+		return -errno;
+	if (!ko_path)
+		return -ENOENT;
+	kfd = open(ko_path, O_RDONLY | O_CLOEXEC);
+	if (kfd < 0)
+		return -errno;
+	if (syscall(SYS_finit_module, kfd, "", 0)) {
+		close(kfd);
+		return -errno;
+	}
+	close(kfd);
+	for (int i = 0; i < 100 && access(dev_path, F_OK); i++)
+		usleep(10000);
+	return 0;
+}
+
+#define SWAP_IMG "/tmp/pinctl-swap.img"
+#define SWAP_BYTES (32UL << 20)
+
+/*
+ * A swap device for the fuzz, so that MADV_PAGEOUT of (pinned) ranges really
+ * writes pages out: a loop device over a file, with a version 1 swap header
+ * (what mkswap writes). Its path in @dev; 0 or -errno.
+ */
+static int fuzz_swap_on(char *dev, size_t len)
+{
+	char *hdr = calloc(1, psz);
+	uint32_t *info = (uint32_t *)(hdr + 1024);
+	int ctl, nr, img = -1, loop = -1, ret = 0;
+
+	if (!hdr)
+		return -ENOMEM;
+	ctl = open("/dev/loop-control", O_RDWR | O_CLOEXEC);
+	nr = ctl < 0 ? -1 : ioctl(ctl, LOOP_CTL_GET_FREE);
+	if (ctl >= 0)
+		close(ctl);
+	if (nr < 0) {
+		ret = -errno;
+		goto out;
+	}
+	snprintf(dev, len, "/dev/loop%d", nr);
+	img = open(SWAP_IMG, O_RDWR | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+	info[0] = 1;				/* version */
+	info[1] = SWAP_BYTES / psz - 1;		/* last_page */
+	memcpy(hdr + psz - 10, "SWAPSPACE2", 10);
+	if (img < 0 || ftruncate(img, SWAP_BYTES) ||
+	    pwrite(img, hdr, psz, 0) != psz) {
+		ret = -errno;
+		goto out;
+	}
+	for (int i = 0; i < 100 && loop < 0; i++) {
+		loop = open(dev, O_RDWR | O_CLOEXEC);
+		if (loop < 0)
+			usleep(10000);
+	}
+	if (loop < 0 || ioctl(loop, LOOP_SET_FD, img) || swapon(dev, 0))
+		ret = -errno;
+out:
+	if (loop >= 0)
+		close(loop);
+	if (img >= 0)
+		close(img);
+	free(hdr);
+	return ret;
+}
+
+static void fuzz_swap_off(const char *dev)
+{
+	int loop;
+
+	swapoff(dev);
+	loop = open(dev, O_RDWR | O_CLOEXEC);
+	if (loop >= 0) {
+		ioctl(loop, LOOP_CLR_FD, 0);
+		close(loop);
+	}
+	unlink(SWAP_IMG);
+}
+
+/*
+ * A fuzz phase: 3 processes x (3 ioctl threads + 1 chaos thread), as
+ * nobody or root, until @target ioctls or @max_sec; panic_on_warn=1
+ * meanwhile. Then: the kernel's pin counters balanced, Mlocked and
+ * Unevictable at their baseline, no VmPin anywhere, no suspicious kernel
+ * log line, and the module unloads and loads again.
+ */
+static int fuzz_phase(const char *name, bool user, long target, int max_sec,
+		      long *ran)
+{
+	long mlocked = meminfo_kb("Mlocked"), unevict = meminfo_kb("Unevictable");
+	long panic_on_warn = read_long_file("/proc/sys/kernel/panic_on_warn");
+	int kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	const char *env = getenv("PINCTL_FUZZ_SEED");
+	struct timespec t0, t;
+	char swapdev[32] = "";
+	long swapped = 0;
+	pid_t w[3];
+	uint64_t seed;
+	long acq, rel;
+	int r;
+
+	CHECK(fz && kfd >= 0);
+	r = fuzz_swap_on(swapdev, sizeof(swapdev));
+	if (r) {
+		diag("%s: no swap device (%s): MADV_PAGEOUT moves nothing",
+		     name, strerror(-r));
+		swapdev[0] = 0;
+	}
+	lseek(kfd, 0, SEEK_END);
+	memset(fz, 0, sizeof(*fz));
+	fz->target_ioctls = target;
+	seed = env ? strtoull(env, NULL, 0) : (uint64_t)time(NULL) ^
+		     ((uint64_t)getpid() << 32);
+	diag("%s: seed %#llx (PINCTL_FUZZ_SEED)", name,
+	     (unsigned long long)seed);
+	if (user)
+		dev_mode_0666();
+	CHECK(write_long_file("/proc/sys/kernel/panic_on_warn", 1) == 0);
+	all_cpus();
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (int i = 0; i < 3; i++) {
+		w[i] = fork();
+		CHECK(w[i] >= 0);
+		if (!w[i])
+			fuzz_worker(seed + i * 0x1000193, user);
+	}
+	for (int left = 3; left > 0;) {
+		pid_t pid = waitpid(-1, NULL, WNOHANG);
+
+		if (pid > 0) {
+			for (int i = 0; i < 3; i++)
+				if (pid == w[i])
+					left--;
+			continue;
+		}
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec >= max_sec)
+			fz->stop = 1;
+		if (swapdev[0] && meminfo_kb("SwapTotal") -
+				  meminfo_kb("SwapFree") > swapped)
+			swapped = meminfo_kb("SwapTotal") -
+				  meminfo_kb("SwapFree");
+		usleep(20000);
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t);
-	diag("fuzz: %d ioctls in %lds: %d ok, %d failed (EINVAL %ld, EFAULT %ld, ENOTTY %ld, ENOENT %ld, ENOSPC %ld, ESRCH %ld, EPERM %ld, ENOMEM %ld)",
-	     iter, (long)(t.tv_sec - t0.tv_sec), counts[0], counts[1],
-	     errs[EINVAL], errs[EFAULT], errs[ENOTTY], errs[ENOENT],
-	     errs[ENOSPC], errs[ESRCH], errs[EPERM], errs[ENOMEM]);
-	diag("fuzz: succeeded: VERSION %d, PIN %d, UNPIN %d, QUERY %d, BENCH %d",
-	     cmd_ok[0], cmd_ok[1], cmd_ok[2], cmd_ok[3], cmd_ok[4]);
-	CHECK(iter >= 1000);
-	CHECK(cmd_ok[1] > 0 && cmd_ok[2] > 0 && cmd_ok[3] > 0);
-	CHECK(counts[0] > 0 && counts[1] > 0);
-
-	for (int i = 0; i < 4; i++)
-		close(fds[i]);
-	CHECKF(vmpin_kb() == 0, "VmPin %ld kB after closing", vmpin_kb());
-	{
-		int fd = dev_open();
-
-		CHECK(fd >= 0);
-		CHECK(expect_pages(fd, buf, npages, base, 0, false) == PASS);
-		close(fd);
+	write_long_file("/proc/sys/kernel/panic_on_warn", panic_on_warn);
+	if (swapdev[0]) {
+		diag("%s: up to %ld kB swapped out by MADV_PAGEOUT", name,
+		     swapped);
+		fuzz_swap_off(swapdev);
 	}
+	if (user)
+		dev_mode_0600();
+	*ran += fz->ioctls;
+	diag("%s: %ld ioctls in %lds (%ld ok; EINVAL %ld, EFAULT %ld, ENOTTY %ld, ENOENT %ld, ENOSPC %ld, ESRCH %ld, EPERM %ld, EBADF %ld, ENOMEM %ld, EOVERFLOW %ld)",
+	     name, fz->ioctls, (long)(t.tv_sec - t0.tv_sec), fz->ok,
+	     fz->errs[EINVAL], fz->errs[EFAULT], fz->errs[ENOTTY],
+	     fz->errs[ENOENT], fz->errs[ENOSPC], fz->errs[ESRCH],
+	     fz->errs[EPERM], fz->errs[EBADF], fz->errs[ENOMEM],
+	     fz->errs[EOVERFLOW]);
+	diag("%s: succeeded: VERSION %ld, PIN %ld, UNPIN %ld, QUERY %ld, BENCH %ld; %ld forks, %ld execs, %ld targets killed mid-pin, %ld chaos steps",
+	     name, fz->cmd_ok[0], fz->cmd_ok[1], fz->cmd_ok[2], fz->cmd_ok[3],
+	     fz->cmd_ok[4], fz->forks, fz->execs, fz->targets, fz->chaos);
+	CHECK(fz->cmd_ok[1] > 0 && fz->cmd_ok[2] > 0 && fz->cmd_ok[3] > 0);
+	CHECK(fz->forks > 0 && fz->execs > 0 && fz->targets > 3);
+
+	CHECK(write_long_file("/proc/sys/vm/stat_refresh", 1) == 0);
+	acq = vmstat_value("nr_foll_pin_acquired");
+	rel = vmstat_value("nr_foll_pin_released");
+	diag("%s: nr_foll_pin_acquired %ld, released %ld; Mlocked %ld -> %ld kB, Unevictable %ld -> %ld kB",
+	     name, acq, rel, mlocked, meminfo_kb("Mlocked"), unevict,
+	     meminfo_kb("Unevictable"));
+	CHECK(acq >= 0 && acq == rel);
+	CHECK(meminfo_kb("Mlocked") == mlocked);
+	CHECK(meminfo_kb("Unevictable") == unevict);
+	CHECK(vmpin_nonzero_processes() == 0);
+	r = kmsg_bad_lines(kfd);
+	close(kfd);
+	CHECKF(r == 0, "%d suspicious kernel log lines", r);
+	r = reload_module();
+	CHECKF(r == 0, "rmmod and insmod after %s: %s", name, strerror(-r));
+	return PASS;
+}
+
+/* The start of this process's [stack] VMA, or 0. */
+static uintptr_t stack_vma_start(void)
+{
+	char line[512];
+	uintptr_t lo = 0;
+	FILE *f = fopen("/proc/self/maps", "re");
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (strstr(line, "[stack]")) {
+			lo = strtoull(line, NULL, 16);
+			break;
+		}
+	fclose(f);
+	return lo;
+}
+
+/*
+ * From 6.5 GUP asked for an address just below a stack logs "GUP no longer
+ * grows the stack" with a stack dump; 6.1 grew the stack. The module refuses
+ * such a range (EFAULT) on both, before GUP, and the stack stays as it was.
+ */
+static int test_below_stack_refused_without_stack_dump(void)
+{
+	static const uint32_t flags[] = {
+		PINCTL_PIN_LONGTERM, PINCTL_PIN_LONGTERM | PINCTL_PIN_FAST,
+		PINCTL_PIN_LONGTERM | PINCTL_PIN_REMOTE,
+	};
+	int fd = dev_open(), self = mem_open(0), kfd, bad;
+	uintptr_t s0 = stack_vma_start();
+	char *below = (char *)(s0 - psz);
+
+	CHECK(fd >= 0 && self > 0 && s0);
+	kfd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+	CHECK(kfd >= 0);
+	lseek(kfd, 0, SEEK_END);
+	for (size_t i = 0; i < ARRAY_SIZE(flags); i++) {
+		int mfd = (flags[i] & PINCTL_PIN_REMOTE) ? self : 0;
+
+		CHECKF(do_pin(fd, below, 1, flags[i], mfd, NULL, NULL) == -EFAULT,
+		       "flags %#x", flags[i]);
+		/* Reaching up into the stack from below it, too. */
+		CHECKF(do_pin(fd, below - psz, 4, flags[i], mfd, NULL, NULL) ==
+		       -EFAULT, "flags %#x, into the stack", flags[i]);
+	}
+	{
+		struct pinctl_bench b = { .addr = (uintptr_t)below,
+					  .nr_pages = 1, .iterations = 1 };
+
+		CHECK(xioctl(fd, PINCTL_IOC_BENCH, &b) == -EFAULT);
+	}
+	CHECKF(stack_vma_start() == s0, "[stack] grew from %#lx to %#lx",
+	       (unsigned long)s0, (unsigned long)stack_vma_start());
+	bad = kmsg_bad_lines(kfd);
+	close(kfd);
+	CHECKF(bad == 0, "%d suspicious kernel log lines", bad);
+	CHECK(vmpin_kb() == 0);
+	close(fd);
+	return PASS;
+}
+
+/*
+ * >= 100k ioctls per kernel: a plain user at a 0666 device, then root
+ * (GET and short-term pins, PFNs).
+ */
+static int test_fuzz_processes_threads_fork_exec_remote(void)
+{
+	long ran = 0;
+
+	fz = mmap(NULL, sizeof(*fz), PROT_READ | PROT_WRITE,
+		  MAP_SHARED | MAP_ANONYMOUS, -1, 0);
+	CHECK(fz != MAP_FAILED);
+	CHECK(fuzz_phase("fuzz as nobody", true, 200000, 100, &ran) == PASS);
+	CHECK(fuzz_phase("fuzz as root", false, 100000, 60, &ran) == PASS);
+	diag("fuzz: %ld ioctls on this kernel", ran);
+	CHECKF(ran >= 100000, "only %ld ioctls", ran);
 	return PASS;
 }
 
@@ -2022,9 +3704,12 @@ struct test {
 	unsigned int timeout;
 	void (*setup)(void);	/* in the runner, before the fork */
 	void (*cleanup)(void);	/* in the runner, after the test */
+	bool user;		/* runs as nobody, the device at 0666 */
 };
 
-#define T(name, t) { #name, test_##name, t, NULL, NULL }
+#define T(name, t) { #name, test_##name, t, NULL, NULL, false }
+/* A plain user's test: /dev/pinctl chmod 0666, the test process nobody. */
+#define TU(name, t) { #name, test_##name, t, dev_mode_0666, dev_mode_0600, true }
 
 static const struct test tests[] = {
 	T(version_fields, 10),
@@ -2035,24 +3720,24 @@ static const struct test tests[] = {
 	T(pfns_match_pagemap, 10),
 	T(query_does_not_fault, 10),
 	{ "query_remote_does_not_fault", test_query_remote_does_not_fault, 20,
-	  save_hugepages, restore_hugepages },
+	  save_hugepages, restore_hugepages, false },
 	T(unpin_handles_and_all, 10),
 	T(close_releases_pins, 10),
 	T(sigkill_releases_pins, 20),
 	T(rlimit_memlock_enforced, 10),
 	T(cap_ipc_lock_bypasses_limit, 10),
-	T(remote_needs_ptrace_rights, 10),
+	T(remote_named_by_proc_mem_fd, 10),
 	T(unknown_command_enotty, 10),
 	T(unknown_flags_einval, 10),
 	T(reserved_nonzero_einval, 10),
 	T(bad_ranges_einval, 10),
 	T(partial_pin_undone, 10),
 	{ "per_fd_limits_enforced", test_per_fd_limits_enforced, 10,
-	  save_limits, restore_limits },
+	  save_limits, restore_limits, false },
 	T(thp_pin, 30),
 	T(reordered_thp_subpages_released_exactly, 30),
 	{ "hugetlb_pin", test_hugetlb_pin, 30, save_hugepages,
-	  restore_hugepages },
+	  restore_hugepages, false },
 	T(shmem_memfd_pin, 10),
 	T(tmpfs_file_pin, 10),
 	T(ext_file_pin, 20),
@@ -2060,7 +3745,29 @@ static const struct test tests[] = {
 	T(pinned_page_refuses_soft_offline, 30),
 	T(pinned_page_refuses_collapse, 60),
 	T(bench_sane, 60),
-	T(fuzz_ioctls, 90),
+	TU(user_short_term_and_get_need_cap_sys_admin, 20),
+	TU(user_pfns_hidden_as_pagemap_does, 10),
+	{ "pfn_visibility_follows_the_opener",
+	  test_pfn_visibility_follows_the_opener, 10, dev_mode_0666,
+	  dev_mode_0600, false },
+	TU(user_pin_unpin_race_never_reads_freed_region, 60),
+	{ "user_yama_ptrace_scope_refuses_remote",
+	  test_user_yama_ptrace_scope_refuses_remote, 20, save_ptrace_scope,
+	  restore_ptrace_scope, false },
+	T(exec_after_open_leaves_descriptor_dead, 20),
+	{ "user_setuid_exec_never_pinned", test_user_setuid_exec_never_pinned,
+	  60, dev_mode_0666, dev_mode_0600, false },
+	{ "user_memlock_charged_per_user", test_user_memlock_charged_per_user,
+	  30, dev_mode_0666, dev_mode_0600, false },
+	{ "refcount_and_total_bounds_refuse_cleanly",
+	  test_refcount_and_total_bounds_refuse_cleanly, 20, save_bounds,
+	  restore_bounds, false },
+	T(default_bounds_stop_refcount_before_overflow, 120),
+	{ "hugetlb_in_zone_movable_longterm_refused_before_6_6",
+	  test_hugetlb_in_zone_movable_longterm_refused_before_6_6, 60,
+	  save_hugepages_movable, restore_hugepages_movable, false },
+	T(below_stack_refused_without_stack_dump, 10),
+	T(fuzz_processes_threads_fork_exec_remote, 300),
 	T(dmesg_clean, 10),
 	T(module_unload_and_reload, 30),
 };
@@ -2073,13 +3780,47 @@ static void parse_kernel_version(void)
 		sscanf(u.release, "%d.%d", &kver_major, &kver_minor);
 }
 
+/* Is @name in the comma-separated @list? */
+static bool selected(const char *list, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = list; p && *p; p = strchr(p, ',')) {
+		if (*p == ',')
+			p++;
+		if (!strncmp(p, name, n) && (p[n] == ',' || p[n] == 0))
+			return true;
+	}
+	return false;
+}
+
 int main(int argc, char **argv)
 {
+	const char *only = getenv("PINCTL_TEST_ONLY");
 	int passed = 0, failed = 0, skipped = 0;
 	struct utsname u;
 
 	setvbuf(stdout, NULL, _IOLBF, 0);
 	psz = sysconf(_SC_PAGESIZE);
+	/* The images some tests exec. */
+	if (argc > 2 && !strcmp(argv[1], "--exec-target"))
+		return exec_target_main(atoi(argv[2]));
+	if (argc > 1 && !strcmp(argv[1], "--suid-target"))
+		return suid_target_main();
+	if (argc > 2 && !strcmp(argv[1], "--pin-inherited"))
+		return pin_inherited_main(argv[2]);
+	if (argc > 3 && !strcmp(argv[1], "--fuzz-exec"))
+		return fuzz_exec_main(argv[2], argv[3]);
+	/* For scripts/vm/guest-pinctl-cli.sh: run a command as nobody. */
+	if (argc > 2 && !strcmp(argv[1], "--as-nobody")) {
+		if (become_nobody()) {
+			perror("pinctl_test --as-nobody");
+			return 125;
+		}
+		execv(argv[2], argv + 2);
+		perror(argv[2]);
+		return 127;
+	}
 	{
 		/* One CPU's LRU batches to drain: see lru_drain(). */
 		cpu_set_t set;
@@ -2116,6 +3857,12 @@ int main(int argc, char **argv)
 		pid_t pid;
 
 		skip_reason[0] = 0;
+		if (only && !selected(only, t->name)) {
+			printf("ok %zu %s # SKIP not in PINCTL_TEST_ONLY\n", i + 1,
+			       t->name);
+			skipped++;
+			continue;
+		}
 		if (t->setup)
 			t->setup();
 		fflush(stdout);
@@ -2124,6 +3871,10 @@ int main(int argc, char **argv)
 		if (pid == 0) {
 			setpgid(0, 0);
 			alarm(t->timeout);
+			if (t->user && become_nobody()) {
+				diag("cannot become nobody: %s", strerror(errno));
+				_exit(FAIL);
+			}
 			_exit(t->fn());
 		}
 		if (pid < 0 || waitpid(pid, &status, 0) != pid) {

@@ -18,6 +18,9 @@ _Static_assert(sizeof(struct pinctl_unpin) == 48, "pinctl_unpin is 48 bytes");
 _Static_assert(sizeof(struct pinctl_page) == 24, "pinctl_page is 24 bytes");
 _Static_assert(sizeof(struct pinctl_query) == 64, "pinctl_query is 64 bytes");
 _Static_assert(sizeof(struct pinctl_bench) == 72, "pinctl_bench is 72 bytes");
+_Static_assert(PINCTL_ABI_VERSION == 2, "the Swift client speaks ABI 2 (mem_fd)");
+_Static_assert(__builtin_offsetof(struct pinctl_pin, mem_fd) == 28, "pinctl_pin.mem_fd at 28");
+_Static_assert(__builtin_offsetof(struct pinctl_query, mem_fd) == 24, "pinctl_query.mem_fd at 24");
 
 const unsigned long CPINCTL_IOC_VERSION = PINCTL_IOC_VERSION;
 const unsigned long CPINCTL_IOC_PIN = PINCTL_IOC_PIN;

@@ -2,6 +2,7 @@
 #include "cpinctl_pin.h"
 
 #ifdef __linux__
+#include <fcntl.h>
 #include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/syscall.h>
@@ -74,4 +75,11 @@ int cpinctl_name_this_thread(const char *name)
 {
 	return pthread_setname_np(pthread_self(), name);
 }
+
+int cpinctl_name_thread(pthread_t thread, const char *name)
+{
+	return pthread_setname_np(thread, name);
+}
+const int CPINCTL_O_PATH = O_PATH;
+const int CPINCTL_O_TMPFILE = O_TMPFILE;
 #endif

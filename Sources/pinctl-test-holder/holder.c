@@ -18,6 +18,10 @@
  *       prints "zombie PID"),
  *       exec (exec:MICROSECONDS:PATH: that long after "ready", execs PATH with no
  *       arguments, replacing the address space mid-inspect),
+ *       thpsplit (as thp, then the middle 1 MiB of the first huge page made read-only:
+ *       three VMAs over one PTE-mapped huge page),
+ *       sparse (anon, one page written in every 64: a large range of page tables with
+ *       little memory behind it),
  *       hostilecomm (sets its comm to HOSTILE_COMM with prctl(PR_SET_NAME); SIZE is
  *       ignored).
  * SIZE: bytes with an optional K, M or G suffix.
@@ -34,6 +38,7 @@
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -149,7 +154,10 @@ int main(int argc, char **argv)
 			} else if (!IS("untouched")) {
 				write_pages(p, len);
 			}
-			if (IS("mlock") && mlock(p, len))
+			/* The system call, not libc's mlock(): AddressSanitizer's mlock
+			 * interceptor returns 0 without locking, and the sanitizer runs
+			 * of the tests (scripts/test.sh) build this holder with it. */
+			if (IS("mlock") && syscall(SYS_mlock, p, len))
 				die("mlock", spec);
 			if (IS("pageout") && madvise(p, len, MADV_PAGEOUT))
 				die("madvise(MADV_PAGEOUT)", spec);
@@ -167,11 +175,18 @@ int main(int argc, char **argv)
 			if (p == MAP_FAILED)
 				die("mmap(MAP_HUGETLB)", spec);
 			write_pages(p, len);
-		} else if (IS("thp")) {
+		} else if (IS("thp") || IS("thpsplit")) {
 			p = map_anon(len, huge);
 			if (madvise(p, len, MADV_HUGEPAGE))
 				die("madvise(MADV_HUGEPAGE)", spec);
 			write_pages(p, len);
+			if (IS("thpsplit") && mprotect(p + huge / 4, huge / 2, PROT_READ))
+				die("mprotect", spec);
+		} else if (IS("sparse")) {
+			p = map_anon(len, 0);
+			madvise(p, len, MADV_NOHUGEPAGE);
+			for (size_t off = 0; off < len; off += 64 * page)
+				p[off] = 1;
 		} else if (IS("memfd")) {
 			int fd = memfd_create("pinctl-test-holder", 0);
 			if (fd < 0 || ftruncate(fd, (off_t)len))

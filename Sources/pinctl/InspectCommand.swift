@@ -28,26 +28,35 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "Print the report as JSON (always with page rows).")
     var json = false
 
+    @Flag(
+        name: .long,
+        help:
+            "Print one JSON object per line: a \"vma\" record per VMA, a \"page\" record per row, then a \"summary\" (or \"error\") record."
+    )
+    var jsonLines = false
+
     @Flag(name: .long, help: "Do not use PAGEMAP_SCAN even where the kernel has it.")
     var noScan = false
 
+    func validate() throws {
+        if json && jsonLines { throw ValidationError("--json and --json-lines are two formats: give one") }
+    }
+
     func run() throws {
+        var writer: (any InspectWriter)? = nil
         do {
             let process = try ProcessRef.parse(pid)
             let t = try InspectTarget.parse(target)
-            let options = InspectOptions(rows: pages || json || noCollapse, collapse: !noCollapse, useScan: !noScan)
-            let report = try Inspector(process: process).inspect(t, options: options)
-            if json {
-                print(try renderJSON(report))
-            } else {
-                print(
-                    TextRendering.render(
-                        report,
-                        showPages: pages || noCollapse
-                            || {
-                                if case .address = t { return true }; return false
-                            }()), terminator: "")
-            }
+            let options = InspectOptions(rows: pages || json || jsonLines || noCollapse, collapse: !noCollapse, useScan: !noScan)
+            var isAddress = false
+            if case .address = t { isAddress = true }
+            let format: InspectFormat = json ? .json : jsonLines ? .jsonLines : .text(showPages: pages || noCollapse || isAddress)
+            // Rows stream to stdout as they are walked (write(2) on fd 1: stdio holds nothing).
+            flushOutput()
+            let w = format.writer()
+            writer = w
+            let report = try Inspector(process: process).inspect(t, options: options, sink: w)
+            try w.finish(report)
             if report.exitStatus != ExitStatus.ok {
                 printError(
                     "pinctl: report incomplete: \(report.pfnHidden ? "PFNs hidden (needs CAP_SYS_ADMIN: run as root)" : "page flags unreadable (/proc/kpageflags needs root)")"
@@ -55,7 +64,7 @@ struct Inspect: ParsableCommand {
                 throw ExitCode(report.exitStatus)
             }
         } catch let e as PinctlError {
-            throw fail(e)
+            throw fail(e, onStdout: writer?.fail(e) ?? false)
         }
     }
 }

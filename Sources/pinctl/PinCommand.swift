@@ -15,7 +15,12 @@ struct Pin: ParsableCommand {
             Methods: populate (faults in, pins nothing), mlock (resident, unevictable, movable), \
             iouring (long-term FOLL_PIN by registered buffers), uffd (userfaultfd-populated), \
             auto (the strongest the range and kernel allow).
-            Holds until SIGINT/SIGTERM, or for --for; releases everything on every way out.
+            A literal +, @ or \\ in PATH is written \\+, \\@, \\\\ (quote it for the shell: 'file:/tmp/a\\+b'); \
+            PATH may be a symlink, but only a regular file is opened; a shm: object that exists must \
+            be a regular file the caller owns (links are never followed).
+            Holds until SIGINT/SIGTERM/SIGHUP, or for --for (exit 0); any other terminating signal \
+            (SIGPIPE, SIGQUIT, SIGUSR1...) also releases everything, and exits 128+N.
+            Refuses, with the numbers, a range larger than MemAvailable or the memory cgroup's headroom.
             """)
 
     @Argument(help: "What to map and pin.")
@@ -51,7 +56,11 @@ struct Pin: ParsableCommand {
     @Option(name: .customLong("for"), help: "Hold for this long (90s, 5m, 1h; 0 releases at once), then release.")
     var holdFor: String?
 
-    @Option(name: .long, help: "Write the holder's pid here once the pin is in place; removed on release.")
+    @Option(
+        name: .long,
+        help:
+            "Write the holder's pid to this new file once the pin is in place (never over an existing file or through a link); removed on release."
+    )
     var pidfile: String?
 
     @Flag(name: .long, help: "Print the report as JSON.")
@@ -90,6 +99,8 @@ struct Pin: ParsableCommand {
                 print(json ? try renderJSON(verdicts) : TextRendering.render(verdicts), terminator: json ? "\n" : "")
                 return
             }
+            // The pidfile's directory and name are checked before anything is pinned.
+            let pidfileSlot = try pidfile.map { (p) throws(PinctlError) in try Pidfile.prepare(p) }
             let helper = try KernelHelper.open()
             var options = PinOptions(method: choice, write: write, onFault: onFault)
             options.kmodLoaded = helper != nil
@@ -99,39 +110,43 @@ struct Pin: ParsableCommand {
             defer { session.release() }
             var report = try session.pin()
             if verify { report.verify = try session.verify() }
-            try holdAndReport(report)
+            try holdAndReport(report, pidfile: pidfileSlot)
         } catch let e as PinctlError {
             throw fail(e)
         }
     }
 
     /// Prints the report, writes the pidfile, holds until a signal or --for; the caller's
-    /// defers then release everything.
-    func holdAndReport(_ report: PinReport) throws(PinctlError) {
+    /// defers then release everything. A hold that a signal other than SIGINT, SIGTERM or
+    /// SIGHUP ended (SIGPIPE from a closed stdout, SIGQUIT, SIGALRM...) exits 128 + the signal.
+    func holdAndReport(_ report: PinReport, pidfile: Pidfile?) throws {
         print(json ? ((try? renderJSON(report)) ?? "{}") : TextRendering.render(report), terminator: json ? "\n" : "")
         flushOutput()
-        let written = try pidfile.map { (p) throws(PinctlError) in try Pidfile.write(p) }
-        defer { written?.remove() }
+        try pidfile?.write()
+        defer { pidfile?.remove() }
         let seconds = holdFor.flatMap(NumberParsing.parseDuration)
-        if seconds != 0 {
+        if seconds != 0 && !TerminationSignals.pending() {
             printError("holding pid \(getpid()) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
         }
         let sig = TerminationSignals.wait(seconds: seconds)
-        printError("released \(report.range) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
+        printError("released \(TerminalEscaping.escape(report.range)) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
+        let status = TerminationSignals.exitStatus(afterHoldEndedBy: sig)
+        if status != ExitStatus.ok { throw ExitCode(status) }
     }
 
     /// `--pid`: the kernel helper pins another process's range.
-    func runRemote(_ pidText: String) throws(PinctlError) {
+    func runRemote(_ pidText: String) throws {
         guard let helper = try KernelHelper.open() else {
-            throw .refused("--pid needs the KernelHelper module: load it (pinctl module load) so /dev/pinctl exists")
+            throw PinctlError.refused("--pid needs the KernelHelper module: load it (pinctl module load) so /dev/pinctl exists")
         }
+        let pidfileSlot = try pidfile.map { (p) throws(PinctlError) in try Pidfile.prepare(p) }
         let process = try ProcessRef.parse(pidText)
         let target = try InspectTarget.parse(range)
         let session = try RemotePinSession(process: process, target: target, write: write, longterm: longterm, helper: helper)
         defer { session.release() }
         var report = try session.pin()
         if verify { report.verify = try session.verify() }
-        try holdAndReport(report)
+        try holdAndReport(report, pidfile: pidfileSlot)
     }
 
     static func parseMethod(_ text: String) throws(PinctlError) -> PinMethodChoice {

@@ -19,33 +19,43 @@ struct Pinctl: ParsableCommand {
             command = try parseAsRoot(arguments)
         } catch {
             // Parsing failed, so no command says whether it has --json: the words decide.
-            report(error, json: arguments.prefix(while: { $0 != "--" }).contains("--json"))
+            let words = arguments.prefix(while: { $0 != "--" })
+            report(error, json: words.contains("--json") ? .json : words.contains("--json-lines") ? .jsonLines : nil)
         }
         do {
             try command.run()
         } catch {
-            report(error, json: (command as? JSONOutput)?.json ?? false)
+            let c = command as? JSONOutput
+            report(error, json: c?.json == true ? .json : c?.jsonLines == true ? .jsonLines : nil)
         }
         Self.exit()
     }
 
-    static func report(_ error: Error, json: Bool) -> Never {
+    /// The JSON form errors take on stdout: an object (`--json`) or a `"type":"error"`
+    /// record (`--json-lines`).
+    enum JSONErrorForm {
+        case json, jsonLines
+    }
+
+    static func report(_ error: Error, json: JSONErrorForm?) -> Never {
         if let failure = error as? CommandFailure {
             let e = failure.error
             printError("pinctl: " + TerminalEscaping.escape(e.description))
-            if json { printJSON(ErrorReport(e)) }
+            if let json, !failure.onStdout { printJSON(ErrorReport(e), json) }
             exit(withError: ExitCode(e.exitStatus))
         }
         let status = exitCode(for: error).rawValue
         // Help, --version and ExitCode (a report already printed) are not failures to render.
-        if json && status != 0 && !(error is ExitCode) {
-            printJSON(ErrorReport(error: message(for: error), exitStatus: status))
+        if let json, status != 0 && !(error is ExitCode) {
+            printJSON(ErrorReport(error: message(for: error), exitStatus: status), json)
         }
         exit(withError: error)
     }
 
-    static func printJSON(_ r: ErrorReport) {
-        print((try? renderJSON(r)) ?? #"{"error":"pinctl: the error could not be encoded","exitStatus":1}"#)
+    static func printJSON(_ r: ErrorReport, _ form: JSONErrorForm) {
+        let text = (try? renderJSON(r)) ?? #"{"error":"pinctl: the error could not be encoded","exitStatus":1}"#
+        // The same members, one line, with the record type first (JSON lines).
+        print(form == .json ? text : #"{"type":"error","# + text.dropFirst())
         flushOutput()
     }
 }
@@ -53,6 +63,12 @@ struct Pinctl: ParsableCommand {
 /// A subcommand with a --json flag: its errors are JSON on stdout too.
 protocol JSONOutput {
     var json: Bool { get }
+    /// `--json-lines` (inspect only).
+    var jsonLines: Bool { get }
+}
+
+extension JSONOutput {
+    var jsonLines: Bool { false }
 }
 
 extension Inspect: JSONOutput {}
@@ -65,10 +81,12 @@ extension CensusCommand: JSONOutput {}
 /// A PinctlError on its way to `Pinctl.report`, which prints it.
 struct CommandFailure: Error {
     let error: PinctlError
+    /// The command already wrote the error to stdout (a streamed report's end).
+    var onStdout = false
 }
 
-/// Hands a PinctlError to `Pinctl.report` (one escaped line on stderr, JSON under --json,
-/// its exit status).
-func fail(_ error: PinctlError) -> CommandFailure {
-    CommandFailure(error: error)
+/// Hands a PinctlError to `Pinctl.report` (one escaped line on stderr, JSON under --json
+/// unless `onStdout` says the command wrote it there already, its exit status).
+func fail(_ error: PinctlError, onStdout: Bool = false) -> CommandFailure {
+    CommandFailure(error: error, onStdout: onStdout)
 }

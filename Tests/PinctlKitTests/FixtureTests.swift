@@ -106,12 +106,39 @@ import Testing
 
     @Test(arguments: kernels) func capturedTHPCollapsesToOneRowPerHugePage(_ kernel: String) throws {
         let thp = try Self.capture(kernel).pages().filter { $0.kind == "thp" }
-        var b = PageRowBuilder(collapse: true)
+        var b = PageRowBuilder(collapse: true, capacity: thp.count + 1)
+        defer { b.deallocate() }
         for p in thp {
             b.add(va: p.va, entry: p.entry.raw, flags: p.flags?.rawValue, inherited: false, mapcount: p.count, cgroup: nil)
         }
         let rows = b.finish()
         #expect(rows.count == 2)
-        #expect(rows.allSatisfy { $0.count == 512 && $0.compound && $0.flags.contains("compound_head") })
+        #expect(rows.allSatisfy { $0.count == 512 && $0.compound && $0.flags & KPageFlags.compoundHead.rawValue != 0 })
+    }
+
+    /// Each capture names kpageflags bits as its kernel does (bit 34 mappedtodisk on 6.1,
+    /// owner_2 on 6.18), in pinctl's names and in proc-capture's notes alike; anon pages read
+    /// anon_exclusive on both.
+    @Test(arguments: kernels) func kpageflagNamesFollowTheCapturedKernel(_ kernel: String) throws {
+        let c = Self.capture(kernel)
+        let release = try c.text("uname.txt").trimmingCharacters(in: .whitespacesAndNewlines)
+        let names = KPageFlagNames(kernelRelease: release)
+        #expect(names.table[34] == (kernel == "linux-6.1" ? "mappedtodisk" : "owner_2"))
+        let anon = try c.pages().filter { $0.kind == "anon" }
+        #expect(!anon.isEmpty)
+        for p in anon {
+            let n = try #require(p.flags).names(using: names)
+            #expect(n.contains("anon_exclusive") && !n.contains("mappedtodisk") && !n.contains("owner_2"))
+        }
+        // proc-capture's notes name bits without the anon overload: "kpageflags 0x... on N pages: a,b".
+        var checked = 0
+        for line in try c.text("kernel-config-notes.txt").split(separator: "\n") where line.hasPrefix("  kpageflags 0x") {
+            let f = line.split(separator: " ")
+            let raw = try #require(UInt64(f[1].dropFirst(2), radix: 16))
+            let plain = (0..<64).filter { raw & (1 << UInt64($0)) != 0 }.map { names.table[$0] }
+            #expect(String(f[5]) == plain.joined(separator: ","), "\(kernel): \(line)")
+            checked += 1
+        }
+        #expect(checked > 0)
     }
 }

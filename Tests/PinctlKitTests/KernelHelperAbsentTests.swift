@@ -32,6 +32,23 @@ struct KernelHelperAbsentTests {
         #expect(wrongMethod.status == ExitStatus.usage)
     }
 
+    /// ABI 2 names a remote target by a descriptor of its /proc/PID/mem: the client opens it
+    /// (the kernel's ptrace check) and maps a vanished pid to processNotFound, not a bare errno.
+    @Test func remoteTargetIsOpenedAsProcPidMem() throws {
+        let own = try KernelHelper.openProcessMemory(pid: getpid())
+        #expect(own.path == "/proc/\(getpid())/mem" && own.raw >= 0)
+        do {
+            _ = try KernelHelper.openProcessMemory(pid: 0x3fff_fffe)
+            Issue.record("pid 0x3ffffffe opened")
+        } catch {
+            guard case .processNotFound(let pid) = error else {
+                Issue.record("want processNotFound, got \(error)")
+                return
+            }
+            #expect(pid == 0x3fff_fffe)
+        }
+    }
+
     @Test func autoDoesNotChooseKmodAndDryRunSaysWhy() throws {
         let dry = try pinctl(["pin", "--dry-run", "--json", "anon:4M"])
         let verdicts = try #require(try JSONSerialization.jsonObject(with: Data(dry.stdout.utf8)) as? [[String: Any]])

@@ -118,21 +118,39 @@ import Testing
         #expect(f.names == ["compound_head", "thp", "bit45"])
     }
 
-    @Test func bit34IsAnonExclusiveOnAnonPagesAndMappedToDiskOtherwise() {
-        #expect(KPageFlags(rawValue: (1 << 12) | (1 << 34)).names == ["anon", "anon_exclusive"])
-        #expect(KPageFlags(rawValue: (1 << 11) | (1 << 34)).names == ["mmap", "mappedtodisk"])
+    /// include/linux/kernel-page-flags.h and tools/{vm,mm}/page-types.c: KPF_MAPPEDTODISK
+    /// (6.1) became KPF_OWNER_2 (6.12); KPF_UNCACHED (39) went, KPF_ARCH_3 (42) came.
+    @Test func bit34IsAnonExclusiveOnAnonPagesAndNamedAsEachKernelNamesIt() {
+        let old = KPageFlagNames(kernelRelease: "6.1.0-56-amd64")
+        let new = KPageFlagNames(kernelRelease: "6.12.48+deb12-amd64")
+        let host = KPageFlagNames(kernelRelease: "6.18.44-fc-v769")
+        for names in [old, new, host] {
+            #expect(KPageFlags(rawValue: (1 << 12) | (1 << 34)).names(using: names) == ["anon", "anon_exclusive"])
+        }
+        #expect(KPageFlags(rawValue: (1 << 11) | (1 << 34)).names(using: old) == ["mmap", "mappedtodisk"])
+        #expect(KPageFlags(rawValue: (1 << 11) | (1 << 34)).names(using: new) == ["mmap", "owner_2"])
+        #expect(KPageFlags(rawValue: (1 << 11) | (1 << 34)).names(using: host) == ["mmap", "owner_2"])
+        #expect(KPageFlags(rawValue: 1 << 39).names(using: old) == ["uncached"])
+        #expect(KPageFlags(rawValue: 1 << 39).names(using: new) == ["bit39"])
+        #expect(KPageFlags(rawValue: 1 << 42).names(using: new) == ["arch_3"])
+        #expect(KPageFlags(rawValue: 1 << 42).names(using: old) == ["bit42"])
+        for name in ["mappedtodisk", "owner_2", "anon_exclusive"] { #expect(KPageFlags.bit(named: name) == 34) }
     }
 
     @Test func everyStableBitHasItsKernelName() {
         let all = KPageFlags(rawValue: 0x7ff_ffff | (0x3ff << 32))
-        #expect(all.names.count == 27 + 10)
-        #expect(!all.names.contains { $0.hasPrefix("bit") })
+        let old = KPageFlagNames(kernelRelease: "6.1.0-56-amd64")
+        #expect(all.names(using: old).count == 27 + 10)
+        #expect(!all.names(using: old).contains { $0.hasPrefix("bit") })
+        let new = KPageFlags(rawValue: 0x7ff_ffff | (0x37f << 32) | (1 << 42)).names(using: KPageFlagNames(kernelRelease: "6.12.0"))
+        #expect(new.count == 27 + 10 && !new.contains { $0.hasPrefix("bit") })
     }
 }
 
 @Suite struct PageRowBuilderTests {
     @Test func compoundPagesCollapseToOneRowAndAbsentRunsToAnother() {
-        var b = PageRowBuilder(collapse: true)
+        var b = PageRowBuilder(collapse: true, capacity: 1024)
+        defer { b.deallocate() }
         let head = KPageFlags([.compoundHead, .thp, .anon]).rawValue
         let tail = KPageFlags([.compoundTail, .thp, .anon]).rawValue
         let present: UInt64 = 1 << 63
@@ -150,7 +168,8 @@ import Testing
     }
 
     @Test func withoutCollapseEveryPageIsARow() {
-        var b = PageRowBuilder(collapse: false)
+        var b = PageRowBuilder(collapse: false, capacity: 8)
+        defer { b.deallocate() }
         for i in 0..<4 as Range<UInt64> { b.add(va: i * 4096, entry: 0, flags: nil, inherited: false, mapcount: nil, cgroup: nil) }
         #expect(b.finish().count == 4)
     }

@@ -76,6 +76,22 @@ func pinJSON(_ args: [String], as launcher: [String] = []) throws -> (CommandRes
     .serialized, .enabled(if: isRoot, "live pin tests need root (CAP_IPC_LOCK, kpageflags, compaction, zram)"),
     .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
 struct PinTests {
+    /// Without CAP_SYS_ADMIN pagemap reads PFN 0 for every present page: the physical runs
+    /// are unknown, and the report says so instead of counting every page as its own run
+    /// (or blaming the shared zero page).
+    @Test func physicalRunsAreUnknownWhenPagemapHidesPFNs() throws {
+        let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        let json = try pinctl(["pin", "--method", "populate", "--write", "--for", "0", "--json", "anon:1M"], as: nobody)
+        #expect(json.status == 0, "\(json.stderr)")
+        #expect(json.stdout.contains("\"pfnHidden\":true"), "\(json.stdout)")
+        #expect(json.stdout.contains("\"pfnRuns\":null"), "\(json.stdout)")
+        let text = try pinctl(["pin", "--method", "populate", "--write", "--for", "0", "anon:1M"], as: nobody)
+        #expect(text.stdout.contains("PFNs hidden: needs CAP_SYS_ADMIN"), "\(text.stdout)")
+        let root = try pinctl(["pin", "--method", "populate", "--write", "--for", "0", "--json", "anon:1M"])
+        #expect(root.stdout.contains("\"pfnHidden\":false"), "\(root.stdout)")
+        #expect(!root.stdout.contains("\"pfnRuns\":null"), "\(root.stdout)")
+    }
+
     static let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     static func limited(_ bytes: UInt64) -> [String] { ["/usr/bin/prlimit", "--memlock=\(bytes):\(bytes)"] + nobody }
 

@@ -176,8 +176,13 @@ static void read_sysfs(const char *path, char *dst, size_t len)
 		close(fd);
 }
 
-/* Names of the bits, for the notes (include/uapi/linux/kernel-page-flags.h). */
-static const char *const kpf_name[64] = {
+/*
+ * Names of the bits, for the notes (include/uapi/linux/kernel-page-flags.h and the
+ * developer bits of include/linux/kernel-page-flags.h), as 6.1 names them; 6.12 renamed
+ * bit 34 (PG_mappedtodisk became PG_owner_2), dropped 39 (uncached) and named 42
+ * (arch_3): kpf_names_for_release() adjusts the table before the notes are written.
+ */
+static const char *kpf_name[64] = {
 	[0] = "locked", [1] = "error", [2] = "referenced", [3] = "uptodate",
 	[4] = "dirty", [5] = "lru", [6] = "active", [7] = "slab",
 	[8] = "writeback", [9] = "reclaim", [10] = "buddy", [11] = "mmap",
@@ -190,6 +195,20 @@ static const char *const kpf_name[64] = {
 	[37] = "owner_private", [38] = "arch", [39] = "uncached",
 	[40] = "softdirty", [41] = "arch_2", [42] = "arch_3",
 };
+
+/* Bit names of the running kernel: `release` is uname's ("6.18.44-..."). */
+static void kpf_names_for_release(const char *release)
+{
+	int major = 0, minor = 0;
+
+	if (sscanf(release, "%d.%d", &major, &minor) == 2 &&
+	    (major > 6 || (major == 6 && minor >= 12))) {
+		kpf_name[34] = "owner_2";
+		kpf_name[39] = NULL;
+	} else {
+		kpf_name[42] = NULL;
+	}
+}
 
 static const char *const pm_name[64] = {
 	[55] = "soft-dirty", [56] = "exclusive", [57] = "uffd-wp",
@@ -368,6 +387,7 @@ int main(int argc, char **argv)
 		fd = create_out("uname.txt");
 		used = 0;
 		out(fd, &used, "%s\n", u.release);
+		kpf_names_for_release(u.release);
 		write_all(fd, buf, used);
 		close(fd);
 	}

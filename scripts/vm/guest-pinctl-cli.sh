@@ -5,13 +5,15 @@
 # verifies (MADV_COLLAPSE and MADV_SOFT_OFFLINE refused for a long-term pin, soft-offline moves
 # an mlocked page: this kernel has CONFIG_MEMORY_FAILURE), reads refcount and DMA-pinned state
 # through inspect, pins another process's range with --pid, and is refused unloading while a
-# holder has /dev/pinctl open, loads the module DKMS installed and runs module bench. JSON is checked with grep: keys are sorted and output compact.
+# holder has /dev/pinctl open, loads the module DKMS installed and runs module bench, and, as a
+# plain user at a 0666 device, pins long-term, is refused a short-term pin and another user's
+# process. JSON is checked with grep: keys are sorted and output compact.
 cd /pinctl || exit 125
 P=./pinctl
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..11"
+echo "1..15"
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { # NAME CONDITION-COMMAND...
@@ -30,7 +32,7 @@ wait_pidfile() {
 # 1: unload and load through pinctl's own finit_module/delete_module.
 [ -e /sys/module/pinctl ] || insmod pinctl.ko
 { $P module unload && $P module load /pinctl/pinctl.ko && $P module status --json; } >/tmp/out 2>&1
-check "pinctl module unload, load and status" has '"abiVersion":1'
+check "pinctl module unload, load and status" has '"abiVersion":2'
 
 # 2: a long-term kmod pin holds: collapse and soft-offline refused, every page held.
 $P pin --method kmod --verify --for 0 --json anon:8M >/tmp/out 2>&1
@@ -96,7 +98,7 @@ check "module unloads once every holder has exited" has 'unloaded pinctl'
 check "pinctl module load without a path loads the DKMS-installed module" sh -c \
 	"grep -q '\"installedAt\":\"/lib/modules/$(uname -r)/updates/dkms/pinctl.ko' /tmp/out &&
 	 grep -q '^loaded /lib/modules/$(uname -r)/updates/dkms/pinctl.ko' /tmp/out &&
-	 grep -q '\"abiVersion\":1' /tmp/out && grep -q '\"loaded\":true' /tmp/out"
+	 grep -q '\"abiVersion\":2' /tmp/out && grep -q '\"loaded\":true' /tmp/out"
 grep '^loaded' /tmp/out | sed 's/^/# /'
 
 # 11: module bench: BENCH's in-kernel times beside the ioctls', for PIN and GET, fast and not.
@@ -107,6 +109,53 @@ check "module bench reports the kernel's pin time beside the ioctls'" sh -c \
 	 [ "$(grep -Ec "\"kernelPinMs\":(0\.0*[1-9]|[1-9])" /tmp/out)" -eq 2 ] &&
 	 [ "$(grep -Ec "\"ioctlPinMs\":(0\.0*[1-9]|[1-9])" /tmp/out)" -eq 2 ] &&
 	 grep -q "\"pages\":16384" /tmp/out'
+
+# 12-14: a plain user at a 0666 device (pinctl_test --as-nobody runs a command as nobody):
+# a long-term kmod pin works; one without FOLL_LONGTERM needs CAP_SYS_ADMIN; another user's
+# process cannot be reached (its /proc/PID/mem does not open).
+[ -e /sys/module/pinctl ] || insmod pinctl.ko
+chmod 0666 /dev/pinctl
+NB="./pinctl_test --as-nobody"
+$NB ./pinctl pin --method kmod --for 0 --json anon:4M >/tmp/out 2>&1
+check "a plain user takes a long-term kmod pin at a 0666 device" sh -c \
+	'grep -q "\"method\":\"kmod\"" /tmp/out && grep -q "\"pinnedPages\":1024" /tmp/out'
+$NB ./pinctl pin --method kmod --no-longterm --for 0 anon:4M >/tmp/out 2>&1
+rc=$?
+check "a plain user's short-term kmod pin is refused: CAP_SYS_ADMIN (exit 4)" sh -c \
+	"[ $rc -eq 4 ] && grep -q CAP_SYS_ADMIN /tmp/out && [ \$(wc -l </tmp/out) -eq 1 ]"
+$NB ./pinctl pin --pid $$ --for 0 '[stack]' >/tmp/out 2>&1
+rc=$?
+check "a plain user cannot pin root's process: its /proc/PID/mem does not open (exit 4)" sh -c \
+	"[ $rc -eq 4 ] && grep -q 'ptrace attach rights' /tmp/out"
+
+# 15: Yama's ptrace_scope=2 refuses the module's remote QUERY (the /proc/PID/mem open) but not
+# pagemap: a plain user's inspect of their own other process still reports, saying why the
+# refcount and DMA-pinned state are missing, instead of failing.
+if [ -w /proc/sys/kernel/yama/ptrace_scope ]; then
+	scope=$(cat /proc/sys/kernel/yama/ptrace_scope)
+	rm -f /tmp/nb.pid
+	$NB ./pinctl pin --method populate --pidfile /tmp/nb.pid --json anon:4M >/tmp/nb.json 2>&1 &
+	nbjob=$!
+	if wait_pidfile /tmp/nb.pid; then
+		nbpid=$(cat /tmp/nb.pid)
+		start=$(sed -n 's/.*"start":"\(0x[0-9a-f]*\)".*/\1/p' /tmp/nb.json)
+		echo 2 >/proc/sys/kernel/yama/ptrace_scope
+		$NB ./pinctl inspect --json "$nbpid" "$start+64K" >/tmp/out 2>&1
+		rc=$?
+		echo "$scope" >/proc/sys/kernel/yama/ptrace_scope
+		kill "$nbpid" 2>/dev/null
+		check "inspect under Yama scope 2: report without the module's state, and a note saying why" sh -c \
+			"{ [ $rc -eq 0 ] || [ $rc -eq 6 ] || [ $rc -eq 7 ]; } && grep -q 'DMA-pinned state omitted' /tmp/out && grep -q '\"pages\"' /tmp/out"
+	else
+		notok "inspect under Yama scope 2: report without the module's state, and a note saying why" "holder did not start: $(head -c 300 /tmp/nb.json)"
+	fi
+	kill "$nbjob" 2>/dev/null
+	wait "$nbjob"
+else
+	n=$((n + 1))
+	echo "ok $n inspect under Yama scope 2 # SKIP this kernel has no Yama"
+fi
+chmod 0600 /dev/pinctl
 
 echo "# $((n - failed)) passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]

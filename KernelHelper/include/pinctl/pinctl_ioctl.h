@@ -7,8 +7,29 @@
  * 32- and 64-bit, carries user pointers as __u64, and ends in reserved fields
  * that must be zero (-EINVAL otherwise), so the ABI can grow without a new
  * command. Unknown flag bits are rejected with -EINVAL, unknown commands with
- * -ENOTTY. Pins belong to the open file: closing it, or the process dying,
- * releases every one.
+ * -ENOTTY.
+ *
+ * Pins belong to the open file, not to a process: every holder of the file
+ * (a descriptor inherited over fork(), dup()ed, or passed over a unix socket
+ * with SCM_RIGHTS) shares its handles and may UNPIN any of them. The last
+ * close of the file releases every pin it holds.
+ *
+ * Who may do what (the device is created 0600; an administrator may widen
+ * its mode, and nothing below relies on it being closed):
+ *  - Everyone who can open the device: VERSION, QUERY of their own memory,
+ *    BENCH, and FOLL_LONGTERM pins (PINCTL_PIN_LONGTERM without
+ *    PINCTL_PIN_GET), charged to their RLIMIT_MEMLOCK.
+ *  - Holding a short-term pin (no PINCTL_PIN_LONGTERM) or a FOLL_GET
+ *    reference (PINCTL_PIN_GET) past the ioctl needs CAP_SYS_ADMIN: such
+ *    references block CMA, memory offlining and compaction for as long as
+ *    they are held, which is what FOLL_LONGTERM exists to prevent. -EPERM.
+ *  - PFNs (PIN's @pfns, QUERY's pfn) follow /proc/PID/pagemap: only for a
+ *    file opened by a task with CAP_SYS_ADMIN in the initial user namespace.
+ *  - Another process's memory is named by a descriptor of its
+ *    /proc/PID/mem (PINCTL_PIN_REMOTE with @mem_fd): opening that file runs
+ *    the kernel's own PTRACE_MODE_ATTACH check (LSMs and Yama included) and
+ *    the file holds the address space it was opened on, so an exec after
+ *    the open cannot substitute another.
  */
 #ifndef PINCTL_IOCTL_H
 #define PINCTL_IOCTL_H
@@ -16,15 +37,18 @@
 #include <linux/ioctl.h>
 #include <linux/types.h>
 
-#define PINCTL_ABI_VERSION 1
+#define PINCTL_ABI_VERSION 2
 #define PINCTL_IOC_MAGIC 0xB7
 
 /* Features in struct pinctl_version.features. */
 #define PINCTL_FEAT_PIN (1ULL << 0)	/* PIN and UNPIN */
-#define PINCTL_FEAT_REMOTE (1ULL << 1)	/* PIN and QUERY of another pid */
+#define PINCTL_FEAT_REMOTE (1ULL << 1)	/* PIN and QUERY of another process */
 #define PINCTL_FEAT_QUERY (1ULL << 2)	/* QUERY */
 #define PINCTL_FEAT_BENCH (1ULL << 3)	/* BENCH */
-#define PINCTL_FEAT_ACCOUNTING (1ULL << 4) /* pins charged to pinned_vm */
+#define PINCTL_FEAT_ACCOUNTING (1ULL << 4) /* pins charged, see pinctl_pin */
+#define PINCTL_FEAT_MEM_FD (1ULL << 5)	/* REMOTE names a /proc/PID/mem fd */
+#define PINCTL_FEAT_PFNS (1ULL << 6)	/* this file is shown PFNs */
+#define PINCTL_FEAT_BOUNDED (1ULL << 7)	/* module-wide and per-page bounds */
 
 /**
  * struct pinctl_version - PINCTL_IOC_VERSION: what this module speaks.
@@ -33,7 +57,14 @@
  * @features: PINCTL_FEAT_* bits.
  * @max_pages_per_fd: the most pages one open file may hold pinned.
  * @max_handles_per_fd: the most PIN handles one open file may hold.
+ * @max_pages_total: the most pages all files together may hold pinned or
+ *                   have in flight (PIN and BENCH), module-wide.
+ * @max_page_refcount: a PIN (or BENCH) whose pages reach a reference count
+ *                     above this fails with -EOVERFLOW and holds nothing.
  * @reserved: zero.
+ *
+ * PINCTL_FEAT_PFNS is set only for a file whose opener had CAP_SYS_ADMIN in
+ * the initial user namespace (see struct pinctl_pin, @pfns).
  */
 struct pinctl_version {
 	__u32 abi_version;
@@ -41,7 +72,9 @@ struct pinctl_version {
 	__u64 features;
 	__u64 max_pages_per_fd;
 	__u64 max_handles_per_fd;
-	__u64 reserved[4];
+	__u64 max_pages_total;
+	__u64 max_page_refcount;
+	__u64 reserved[2];
 };
 
 /* Flags of struct pinctl_pin.flags (and pinctl_bench.flags). */
@@ -49,7 +82,7 @@ struct pinctl_version {
 #define PINCTL_PIN_LONGTERM (1U << 1)	/* FOLL_LONGTERM */
 #define PINCTL_PIN_FAST (1U << 2)	/* the *_fast variant (current mm only) */
 #define PINCTL_PIN_GET (1U << 3)	/* get_user_pages (FOLL_GET), not pin */
-#define PINCTL_PIN_REMOTE (1U << 4)	/* pin in the mm of .pid */
+#define PINCTL_PIN_REMOTE (1U << 4)	/* pin in the mm of .mem_fd */
 #define PINCTL_PIN_FLAGS_ALL (PINCTL_PIN_WRITE | PINCTL_PIN_LONGTERM | \
 			      PINCTL_PIN_FAST | PINCTL_PIN_GET | PINCTL_PIN_REMOTE)
 
@@ -59,24 +92,47 @@ struct pinctl_version {
  *        must not overflow.
  * @nr_pages: pages to pin, at least 1.
  * @pfns: optional user pointer to __u64[nr_pages] that receives the PFNs;
- *        0 for none.
+ *        0 for none. Non-zero fails with -EPERM unless the file was opened
+ *        by a task with CAP_SYS_ADMIN in the initial user namespace (the
+ *        rule of /proc/PID/pagemap; PINCTL_FEAT_PFNS says which).
  * @flags: PINCTL_PIN_* bits.
- * @pid: with PINCTL_PIN_REMOTE, the target process; needs
- *       PTRACE_MODE_ATTACH_REALCREDS rights on it. Else zero.
- * @handle: out: names the pin for UNPIN.
+ * @mem_fd: with PINCTL_PIN_REMOTE, an open descriptor of the target's
+ *          /proc/PID/mem (O_RDONLY is enough); the pin is taken in the
+ *          address space that file was opened on, which must still be in
+ *          use (-ESRCH once that process exited or exec()ed). -EBADF if it
+ *          is not open, -EINVAL if it is another file. Else zero.
+ * @handle: out: names the pin for UNPIN; shared by every holder of the file.
  * @pinned: out: pages pinned (== @nr_pages; a partial pin is undone and
  *          fails).
  * @reserved: zero.
  *
- * Pins are charged to the pinning process's mm->pinned_vm against
- * RLIMIT_MEMLOCK unless the caller has CAP_IPC_LOCK, as RDMA does.
+ * Privilege: without PINCTL_PIN_LONGTERM, or with PINCTL_PIN_GET, the pin
+ * outlives the call and blocks migration; that needs CAP_SYS_ADMIN
+ * (-EPERM otherwise).
+ *
+ * Accounting, as io_uring charges registered buffers: the pages are charged
+ * to the calling user's locked_vm against RLIMIT_MEMLOCK unless the caller
+ * has CAP_IPC_LOCK (-ENOMEM beyond it), so that no sequence of fork, exec
+ * or descriptor passing lets one user hold more than its limit; they are
+ * also added to the pinned address space's pinned_vm (VmPin), without a
+ * limit. Both charges are returned to what they were taken from at UNPIN
+ * or the last close, whoever holds the file then.
+ *
+ * Bounds: the file's max_pages_per_fd and max_handles_per_fd and the
+ * module's max_pages_total (-ENOSPC), and the per-page reference bound
+ * max_page_refcount (-EOVERFLOW), so that no sequence of calls can take a
+ * page's reference count near overflow.
+ *
+ * Before 6.6 (follow_hugetlb_page()), a PINCTL_PIN_LONGTERM pin of a
+ * hugetlb page that cannot be pinned long-term (ZONE_MOVABLE, CMA) makes
+ * the kernel WARN; such a pin fails with -EOPNOTSUPP before GUP sees it.
  */
 struct pinctl_pin {
 	__u64 addr;
 	__u64 nr_pages;
 	__u64 pfns;
 	__u32 flags;
-	__s32 pid;
+	__s32 mem_fd;
 	__u64 handle;
 	__u64 pinned;
 	__u64 reserved[4];
@@ -86,7 +142,8 @@ struct pinctl_pin {
 
 /**
  * struct pinctl_unpin - PINCTL_IOC_UNPIN: release one pin, or all.
- * @handle: from PINCTL_IOC_PIN; 0 with PINCTL_UNPIN_ALL.
+ * @handle: from PINCTL_IOC_PIN by any holder of this file; 0 with
+ *          PINCTL_UNPIN_ALL (every pin of the file, whoever took it).
  * @flags: PINCTL_UNPIN_* bits.
  * @reserved0: zero.
  * @unpinned: out: pages released.
@@ -105,10 +162,13 @@ struct pinctl_unpin {
 #define PINCTL_PAGE_DMA_PINNED (1U << 1) /* folio_maybe_dma_pinned() */
 #define PINCTL_PAGE_COMPOUND (1U << 2)	 /* part of a large folio */
 #define PINCTL_PAGE_ANON (1U << 3)
+#define PINCTL_PAGE_PFN_HIDDEN (1U << 4) /* present; pfn withheld (0) */
 
 /**
  * struct pinctl_page - one page in a PINCTL_IOC_QUERY answer.
- * @pfn: the page frame number; 0 when not present.
+ * @pfn: the page frame number; 0 when not present, and 0 with
+ *       PINCTL_PAGE_PFN_HIDDEN for a file not opened with CAP_SYS_ADMIN in
+ *       the initial user namespace (the rule of /proc/PID/pagemap).
  * @refcount: page_ref_count() of the page (folio) less the query's own
  *            reference.
  * @mapcount: page_mapcount() (folio_mapcount() for large folios on 6.12).
@@ -129,8 +189,8 @@ struct pinctl_page {
  * @addr: page-aligned user address.
  * @nr_pages: pages to report, at least 1 and at most 1 << 20 per call.
  * @pages: user pointer to struct pinctl_page[nr_pages].
- * @pid: with PINCTL_PIN_REMOTE in @flags, the target process (ptrace read
- *       rights needed); else zero.
+ * @mem_fd: with PINCTL_PIN_REMOTE in @flags, a descriptor of the target's
+ *          /proc/PID/mem, as for struct pinctl_pin; else zero.
  * @flags: 0 or PINCTL_PIN_REMOTE.
  * @reserved: zero.
  */
@@ -138,7 +198,7 @@ struct pinctl_query {
 	__u64 addr;
 	__u64 nr_pages;
 	__u64 pages;
-	__s32 pid;
+	__s32 mem_fd;
 	__u32 flags;
 	__u64 reserved[4];
 };
@@ -153,6 +213,10 @@ struct pinctl_query {
  * @get_ns: out: total ns spent pinning (or getting).
  * @put_ns: out: total ns spent unpinning (or putting).
  * @reserved: zero.
+ *
+ * Nothing outlives the call, so BENCH is open to every caller, with every
+ * flag but REMOTE; while it runs the pages are charged and bounded as a
+ * PIN's (PFNs are never reported).
  */
 struct pinctl_bench {
 	__u64 addr;
@@ -164,10 +228,40 @@ struct pinctl_bench {
 	__u64 reserved[4];
 };
 
+/*
+ * PINCTL_IOC_VERSION - the ABI version, features and bounds of this file.
+ * Anyone who can open the device. Errors: -EFAULT.
+ */
 #define PINCTL_IOC_VERSION _IOR(PINCTL_IOC_MAGIC, 0, struct pinctl_version)
+
+/*
+ * PINCTL_IOC_PIN - pin (or get) a range and hold it until UNPIN or the last
+ * close of the file: see struct pinctl_pin for who may, what is charged and
+ * the bounds. Errors: -EINVAL, -EFAULT, -EPERM, -EBADF, -ESRCH, -ENOMEM,
+ * -ENOSPC, -EOVERFLOW, -EOPNOTSUPP, -EINTR.
+ */
 #define PINCTL_IOC_PIN _IOWR(PINCTL_IOC_MAGIC, 1, struct pinctl_pin)
+
+/*
+ * PINCTL_IOC_UNPIN - release one handle of this file, or all of them, and
+ * return their charges. Any holder of the file. Errors: -EINVAL, -ENOENT,
+ * -EFAULT.
+ */
 #define PINCTL_IOC_UNPIN _IOWR(PINCTL_IOC_MAGIC, 2, struct pinctl_unpin)
+
+/*
+ * PINCTL_IOC_QUERY - refcount, mapcount and pin state of a range, never
+ * faulting; PFNs by pagemap's rule. Anyone, for their own memory or a
+ * /proc/PID/mem descriptor's. Errors: -EINVAL, -EFAULT, -EBADF, -ESRCH,
+ * -ENOMEM, -EINTR.
+ */
 #define PINCTL_IOC_QUERY _IOWR(PINCTL_IOC_MAGIC, 3, struct pinctl_query)
+
+/*
+ * PINCTL_IOC_BENCH - pin and release a range in the kernel, timed. Anyone;
+ * nothing outlives the call. Errors: as PIN's but -EPERM, -EBADF and
+ * -ESRCH (no PFNs, no REMOTE).
+ */
 #define PINCTL_IOC_BENCH _IOWR(PINCTL_IOC_MAGIC, 4, struct pinctl_bench)
 
 #endif /* PINCTL_IOCTL_H */

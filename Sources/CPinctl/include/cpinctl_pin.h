@@ -8,6 +8,7 @@
 #define CPINCTL_PIN_H
 
 #ifdef __linux__
+#include <pthread.h>
 #include <linux/io_uring.h>
 #include <linux/types.h>
 #include <linux/userfaultfd.h>
@@ -51,6 +52,14 @@ int cpinctl_memfd_create(const char *name, unsigned int flags);
 int cpinctl_eventfd_cloexec_nonblock(unsigned int initval);
 /** pthread_setname_np(pthread_self(), name): a GNU extension Swift's Glibc hides. */
 int cpinctl_name_this_thread(const char *name);
+/** pthread_setname_np(thread, name), from the thread that created it. */
+int cpinctl_name_thread(pthread_t thread, const char *name);
+
+/* ---- files pin opens (RegularFile, ShmObject, Pidfile): GNU flags Swift's Glibc hides ---- */
+/** O_PATH: resolve a path to a descriptor without opening the file (no FIFO wait, no device open). */
+extern const int CPINCTL_O_PATH;
+/** O_TMPFILE: a nameless file in a directory, linked in once written. */
+extern const int CPINCTL_O_TMPFILE;
 
 #endif /* __linux__ */
 #endif /* CPINCTL_PIN_H */

@@ -119,6 +119,33 @@ public struct PageRow: Codable, Sendable {
     public var refcount: UInt32? = nil
     public var dmaPinned: Bool? = nil
 
+    /// The row's strings from its facts, with the given kernel's flag names.
+    public init(_ f: PageRowFacts, names: KPageFlagNames) {
+        let pm = PagemapEntry(raw: f.entry)
+        let pfn = f.pfn
+        address = hex(f.va)
+        count = Int(f.count)
+        present = pm.present
+        swapped = pm.swapped
+        self.pfn = pfn
+        physAddress = pfn.map { hex($0 << PagemapReader.pageShift) }
+        swapType = pm.swapType
+        swapOffset = pm.swapOffset
+        exclusive = pm.exclusive
+        softDirty = pm.softDirty
+        uffdWP = pm.uffdWP
+        fileOrShared = pm.fileOrSharedAnon
+        guardRegion = pm.guardRegion
+        flags = f.hasFlags ? KPageFlags(rawValue: f.flags).names(using: names) : []
+        kpageflags = f.hasFlags ? hex(f.flags) : nil
+        mapcount = f.hasMapcount ? f.mapcount : nil
+        memcg = f.hasCgroup ? f.cgroup : nil
+        compound = f.compound
+        pagemap = hex(f.entry)
+        refcount = f.hasKernelState ? f.refcount : nil
+        dmaPinned = f.hasKernelState ? f.dmaPinned : nil
+    }
+
     enum CodingKeys: String, CodingKey {
         case address, count, present, swapped, pfn, physAddress, swapType, swapOffset, exclusive, softDirty
         case uffdWP, fileOrShared, guardRegion, flags, kpageflags, mapcount, memcg, compound, pagemap

@@ -28,33 +28,93 @@ public final class Inspector {
         self.tables = tables
     }
 
-    public func inspect(_ target: InspectTarget, options: InspectOptions = InspectOptions()) throws(PinctlError) -> InspectReport {
+    /// The report, with every row in `pages` when `options.rows` (for small ranges and
+    /// tests); `sink` streams the rows instead and `pages` stays empty.
+    public func inspect(_ target: InspectTarget, options: InspectOptions = InspectOptions(), sink: (any InspectSink)? = nil)
+        throws(PinctlError) -> InspectReport
+    {
         let directory = try ProcessDirectory(process)
         // pagemap first: it holds the address space it was opened on, so a live one after
-        // smaps was read proves smaps was read whole (a seq_file read stops short, silently,
-        // when the process exits or execs meanwhile).
+        // smaps (or maps) was read proves it was read whole (a seq_file read stops short,
+        // silently, when the process exits or execs meanwhile).
         let pagemap = try PagemapReader(directory: directory)
-        let smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
-        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
-        let vmas = smaps.map(\.vma)
-        let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
         var opts = options
         if case .address = target { opts.rows = true }
+        // Streamed rows start from /proc/PID/maps, which costs nothing per page: smaps walks
+        // the page tables of every VMA of the process (tens of ms for a large one) and would
+        // hold back the first row. Its counters, the per-VMA facts, are read after the walk.
+        let smapsAfterRows = sink != nil && opts.rows
+        var smaps: [SmapsEntry] = []
+        let vmas: [VMA]
+        if smapsAfterRows {
+            vmas = try ProcMaps.parse(bytes: directory.readBytes("maps"))
+        } else {
+            smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
+            vmas = smaps.map(\.vma)
+        }
+        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
+        let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
+        var touched: [Int] = []
+        for s in segments where touched.last != s.vmaIndex { touched.append(s.vmaIndex) }
+        var vmaReports = smapsAfterRows ? [] : touched.map { VMAReport(smaps[$0]) }
+        let kernel = Self.kernelRelease()
+
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
+        var helperUsed = false
+        // A remote QUERY needs ptrace attach rights (the module opens nothing itself: the
+        // target is named by its /proc/PID/mem, whose open runs the kernel's check, Yama
+        // included), which a reader of pagemap may lack: the rows then go without the
+        // kernel's state, and a note says why, rather than failing the whole report.
+        var helperRefused: String? = nil
+        if opts.rows, let helper = try KernelHelper.open() {
+            let pid = process.isSelf ? nil : process.pid
+            walker.kernelQuery = { (start, pages) throws(PinctlError) in
+                if helperRefused != nil { return [] }
+                do throws(PinctlError) {
+                    return try Self.kernelState(helper, start: start, pages: pages, pid: pid)
+                } catch {
+                    guard case .permissionDenied(let why) = error else { throw error }
+                    helperRefused = why
+                    return []
+                }
+            }
+            helperUsed = true
+        }
+        if let sink {
+            try sink.begin(InspectHead(pid: process.pid, target: target.description, kernel: kernel, vmas: vmaReports))
+            if opts.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
+        }
         for seg in segments {
-            let entry = smaps[seg.vmaIndex]
             let hugePages: UInt64
-            if entry.vmFlags.contains("ht"), let kps = entry["KernelPageSize"], kps > PagemapReader.pageSize {
+            if !smapsAfterRows, smaps[seg.vmaIndex].vmFlags.contains("ht"), let kps = smaps[seg.vmaIndex]["KernelPageSize"],
+                kps > PagemapReader.pageSize
+            {
                 hugePages = kps >> PagemapReader.pageShift
             } else {
-                hugePages = 512  // a PMD-mapped THP on x86-64
+                // A PMD-mapped THP on x86-64. Without smaps (streamed rows) a hugetlb VMA is
+                // walked in 2 MiB blocks too: every x86-64 huge page size is a multiple, so
+                // its rows are the same (a 1 GiB page's blocks past the head are tails).
+                hugePages = 512
             }
             try walker.walk(seg, hugePages: hugePages)
         }
-        var touched: [Int] = []
-        for s in segments where touched.last != s.vmaIndex { touched.append(s.vmaIndex) }
+        if smapsAfterRows {
+            let all = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
+            guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
+            // The VMAs now over the walked segments (mappings may have changed meanwhile);
+            // both lists are in address order.
+            var k = 0
+            for e in all {
+                while k < segments.count && segments[k].end <= e.vma.start { k += 1 }
+                if k < segments.count && e.vma.overlaps(segments[k].start, segments[k].end) { vmaReports.append(VMAReport(e)) }
+            }
+        }
 
         var notes: [String] = []
+        if let why = helperRefused {
+            helperUsed = false
+            notes.append("refcount and DMA-pinned state omitted: /dev/pinctl's QUERY was refused: \(why)")
+        }
         if walker.scanUsed && !opts.rows {
             notes.append(
                 "PAGEMAP_SCAN: populated regions cover \(walker.pagesRead) of \(walker.summary.pages) pages; the holes were skipped")
@@ -74,34 +134,22 @@ public final class Inspector {
         if walker.pfnHidden {
             notes.append("PFNs hidden: pagemap shows PFN 0 unless opened with CAP_SYS_ADMIN; run as root")
         }
-        var rows = opts.rows ? walker.finishRows() : []
-        var helperUsed = false
-        if opts.rows, let helper = try KernelHelper.open() {
-            try Self.addKernelState(&rows, segments: segments, helper: helper, process: process)
-            helperUsed = true
-        }
+        let names = KPageFlagNames.running
         return InspectReport(
-            pid: process.pid, target: target.description, kernel: Self.kernelRelease(),
-            vmas: touched.map { VMAReport(smaps[$0]) },
-            pages: rows,
+            pid: process.pid, target: target.description, kernel: kernel,
+            vmas: vmaReports,
+            pages: sink == nil ? walker.rows.map { PageRow($0, names: names) } : [],
             summary: summary, pfnHidden: walker.pfnHidden,
             pageTablesUnavailable: tables.unavailable.map { "\($0.file): \($0.reason)" },
             kernelHelper: helperUsed, notes: notes)
     }
 
-    /// Refcount and pin state of each row's first page, from /dev/pinctl's QUERY.
-    static func addKernelState(_ rows: inout [PageRow], segments: [Segment], helper: KernelHelper, process: ProcessRef) throws(PinctlError)
+    /// Refcount and pin state of a chunk's pages, from /dev/pinctl's QUERY (one entry per
+    /// page; each row takes its first page's).
+    static func kernelState(_ helper: KernelHelper, start: UInt64, pages: UInt64, pid: Int32?) throws(PinctlError)
+        -> [KernelPageState]
     {
-        var state: [UInt64: KernelPageState] = [:]
-        for seg in segments {
-            let pages = try helper.query(addr: seg.start, pages: seg.pages, pid: process.isSelf ? nil : process.pid)
-            for (i, p) in pages.enumerated() { state[seg.start + UInt64(i) << PagemapReader.pageShift] = p }
-        }
-        for i in rows.indices {
-            guard let va = NumberParsing.parseUInt64(Substring(rows[i].address)), let s = state[va], s.pfn != nil else { continue }
-            rows[i].refcount = s.refcount
-            rows[i].dmaPinned = s.dmaPinned
-        }
+        try helper.query(addr: start, pages: pages, pid: pid)
     }
 
     public static func kernelRelease() -> String {

@@ -7,6 +7,8 @@ final class PageWalker {
     /// new page faults, large enough that syscalls are noise. A multiple of 512 so chunks
     /// start on 2 MiB boundaries and a PMD-mapped huge page never straddles two.
     static let chunkPages = 16384
+    /// The first chunk of a streamed walk.
+    static let firstChunkPages = 512
 
     let pagemap: PagemapReader
     let tables: PhysicalPageReader
@@ -26,6 +28,12 @@ final class PageWalker {
     private var bitCounts = [UInt64](repeating: 0, count: 64)
     private var anonExclusive: UInt64 = 0
     private var rowBuilder: PageRowBuilder
+    /// Receives the rows closed in each chunk (streaming); nil collects them in `rows`.
+    var rowSink: ((UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) -> Void)?
+    /// Rows kept when there is no sink.
+    private(set) var rows: [PageRowFacts] = []
+    /// The KernelHelper's view of a chunk's pages (refcount, DMA pin), when it is loaded.
+    var kernelQuery: ((_ start: UInt64, _ pages: UInt64) throws(PinctlError) -> [KernelPageState])?
     private(set) var pfnHidden = false
     private(set) var pagesRead: UInt64 = 0
     private(set) var scanUsed = false
@@ -49,7 +57,7 @@ final class PageWalker {
         counts = .allocate(capacity: n)
         cgroups = .allocate(capacity: n)
         valid = .allocate(capacity: n)
-        rowBuilder = PageRowBuilder(collapse: options.collapse)
+        rowBuilder = PageRowBuilder(collapse: options.collapse, capacity: n + 2)
     }
 
     deinit {
@@ -58,6 +66,7 @@ final class PageWalker {
         counts.deallocate()
         cgroups.deallocate()
         valid.deallocate()
+        rowBuilder.deallocate()
     }
 
     /// `hugePages`: pages per huge page in this VMA (512 for THP, KernelPageSize/4K for hugetlb).
@@ -66,16 +75,15 @@ final class PageWalker {
         currentHugePages = hugePages
         var regions: [PagemapReader.Region]? = nil
         // PAGEMAP_SCAN answers EFAULT for any range reaching above user space (vsyscall).
-        if options.useScan && seg.start < PagemapReader.userSpaceEnd {
-            do {
-                regions = try pagemap.scanPopulated(start: seg.start, end: min(seg.end, PagemapReader.userSpaceEnd))
-            } catch {
-                if try !pagemap.addressSpaceAlive() { throw directory.addressSpaceGone(while: "its page tables were read") }
-                throw error
-            }
-            if regions != nil { scanUsed = true }
+        // Rows read every entry: PAGEMAP_SCAN only finds the PMD-mapped blocks whose tails'
+        // flags are read once, at the head (collapse). It is asked per chunk, so the first
+        // row does not wait for a scan of the whole segment (tens of ms for 16 GiB).
+        let scanPerChunk = options.rows
+        if options.useScan && !scanPerChunk && seg.start < PagemapReader.userSpaceEnd {
+            regions = try scan(start: seg.start, end: min(seg.end, PagemapReader.userSpaceEnd))
         }
-        let huge = (regions ?? []).filter(\.huge)
+        let scanChunks = scanPerChunk && options.useScan && options.collapse && Self.tailsMirrorHead && hugePages > 1
+        var huge = (regions ?? []).filter(\.huge)
         // Summary-only walks read just the populated regions; rows need every entry.
         let pieces: [(UInt64, UInt64)]
         if let regions, !options.rows {
@@ -87,9 +95,16 @@ final class PageWalker {
         for (start, end) in pieces {
             var va = start
             while va < end {
-                let chunk = UInt64(Self.chunkPages)
+                // The first streamed chunk is one 2 MiB block, so the first row is on stdout
+                // after ~512 pages' reads rather than 16Ki pages' (4K pages: 3 preads each).
+                let chunk = UInt64(rowSink != nil && pagesRead == 0 ? Self.firstChunkPages : Self.chunkPages)
                 let toBoundary = chunk - (va >> PagemapReader.pageShift) % chunk
                 let want = Int(min(toBoundary, (end - va) >> PagemapReader.pageShift))
+                if scanChunks && va < PagemapReader.userSpaceEnd {
+                    let chunkEnd = min(va &+ (UInt64(want) << PagemapReader.pageShift), PagemapReader.userSpaceEnd)
+                    huge = (try scan(start: va, end: chunkEnd) ?? []).filter(\.huge)
+                    hugeCursor = 0
+                }
                 var got = 0
                 if headEntriesSuffice, hugePages > 1,
                     let derived = try readHeadsOnly(start: va, pages: want, huge: huge, hugePages: hugePages)
@@ -108,11 +123,43 @@ final class PageWalker {
                     for k in got..<want { entries[k] = 0 }
                 }
                 readTables(base: va, n: want, huge: huge, hugeCursor: &hugeCursor, hugePages: hugePages)
-                accumulate(base: va, n: want)
+                let kernel = options.rows ? try kernelQuery?(va, UInt64(want)) : nil
+                accumulate(base: va, n: want, kernel: kernel)
+                if options.rows { try drainRows() }
                 pagesRead += UInt64(want)
                 va += UInt64(want) << PagemapReader.pageShift
             }
         }
+        // A row never spans two VMAs (nor two segments of a target).
+        if options.rows {
+            rowBuilder.close()
+            try drainRows()
+        }
+    }
+
+    /// PAGEMAP_SCAN's populated regions of [start, end); nil where the kernel lacks it.
+    private func scan(start: UInt64, end: UInt64) throws(PinctlError) -> [PagemapReader.Region]? {
+        let regions: [PagemapReader.Region]?
+        do {
+            regions = try pagemap.scanPopulated(start: start, end: end)
+        } catch {
+            if try !pagemap.addressSpaceAlive() { throw directory.addressSpaceGone(while: "its page tables were read") }
+            throw error
+        }
+        if regions != nil { scanUsed = true }
+        return regions
+    }
+
+    /// Hands the rows closed so far to the sink (or keeps them), and reuses the buffer.
+    private func drainRows() throws(PinctlError) {
+        let closed = rowBuilder.closedRows
+        guard !closed.isEmpty else { return }
+        if let rowSink {
+            try rowSink(closed)
+        } else {
+            rows.append(contentsOf: closed)
+        }
+        rowBuilder.drained()
     }
 
     /// Since 6.15 the kernel fills a PMD-mapped huge page's pagemap entries from one flags
@@ -225,7 +272,7 @@ final class PageWalker {
 
     /// Counters for one chunk, kept in locals: stored properties of a class pay an
     /// exclusivity check on every access, which costs more than the work per page.
-    private func accumulate(base: UInt64, n: Int) {
+    private func accumulate(base: UInt64, n: Int, kernel: [KernelPageState]?) {
         let mask = PagemapEntry.pfnMask
         let pageSize = PagemapReader.pageSize
         var s = summary
@@ -236,6 +283,8 @@ final class PageWalker {
         let headBit = KPageFlags.compoundHead.rawValue, tailBit = KPageFlags.compoundTail.rawValue
         let anonBit = KPageFlags.anon.rawValue, bit34 = KPageFlags.mappedToDisk.rawValue
         let rows = options.rows
+        var builder = rowBuilder
+        defer { rowBuilder = builder }
         bitCounts.withUnsafeMutableBufferPointer { bits in
             func countFlags(_ f: UInt64, times: UInt64) {
                 var b = f
@@ -326,10 +375,11 @@ final class PageWalker {
                 }
                 countEntryBits(e, times: 1)
                 if rows {
-                    rowBuilder.add(
+                    builder.add(
                         va: va, entry: e, flags: pageFlags, inherited: v & Self.inheritedFlags != 0,
                         mapcount: v & Self.hasCount != 0 ? counts[k] : nil,
-                        cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil)
+                        cgroup: v & Self.hasCgroup != 0 ? cgroups[k] : nil,
+                        kernel: kernel.flatMap { k < $0.count ? $0[k] : nil })
                 }
                 k += 1
             }
@@ -341,9 +391,6 @@ final class PageWalker {
         self.runLength = runLength
         pfnHidden = hidden
     }
-
-    /// The rows, closed; call once after the last walk.
-    func finishRows() -> [PageRow] { rowBuilder.finish() }
 
     /// Fills the derived totals; call once after the last walk.
     func finishSummary() -> PageSummary {

@@ -33,10 +33,18 @@ public struct KernelHelperVersion: Codable, Sendable {
     public var features: [String]
     public var maxPagesPerFd: UInt64
     public var maxHandlesPerFd: UInt64
+    /// Pages all open files together may hold pinned (module-wide).
+    public var maxPagesTotal: UInt64
+    /// A pin whose pages exceed this reference count is refused (EOVERFLOW).
+    public var maxPageRefcount: UInt64
+    /// This descriptor is shown PFNs: its opener had CAP_SYS_ADMIN (pagemap's rule).
+    public var showsPFNs: Bool
 }
 
 /// A client of /dev/pinctl, the optional KernelHelper module. Pins belong to this object's
-/// file descriptor: dropping it (or the process dying) releases every one.
+/// open file, shared by every holder of it (fork, SCM_RIGHTS): dropping the last descriptor
+/// (or the process dying) releases every one. Another process is named by a descriptor of
+/// its /proc/PID/mem, whose open runs the kernel's ptrace attach check (LSMs and Yama too).
 public final class KernelHelper {
     public static let devicePath = "/dev/pinctl"
     let fd: FileDescriptor
@@ -50,12 +58,30 @@ public final class KernelHelper {
         let e = lastError("open", path)
         switch e.errno {
         case ENOENT, ENODEV, ENXIO: return nil
-        case EACCES, EPERM: throw .permissionDenied("\(path): \(e.errnoName): the device is mode 0600 root: run as root")
+        case EACCES, EPERM:
+            throw .permissionDenied(
+                "\(path): \(e.errnoName): the device is mode 0600 root: run as root (or have the administrator widen its mode)")
         default: throw .system(e)
         }
     }
 
     func fail(_ call: String, _ object: String) -> SyscallError { lastError("ioctl(\(call))", object) }
+
+    private var abiChecked = false
+
+    /// PIN, QUERY and BENCH only with a module of this client's ABI: ABI 1 read the field that
+    /// now carries a /proc/PID/mem descriptor as a pid, so an old module would pin in whichever
+    /// process that number names.
+    func requireABI() throws(PinctlError) {
+        if abiChecked { return }
+        let v = try version()
+        guard v.abiVersion == UInt32(PINCTL_ABI_VERSION) else {
+            throw .refused(
+                "the loaded pinctl module speaks ABI \(v.abiVersion) and this pinctl ABI \(PINCTL_ABI_VERSION): unload it (pinctl module unload) and load the module built from this source (make -C KernelHelper, or DKMS)"
+            )
+        }
+        abiChecked = true
+    }
 
     public func version() throws(PinctlError) -> KernelHelperVersion {
         var v = pinctl_version()
@@ -63,12 +89,36 @@ public final class KernelHelper {
         let names: [(UInt64, String)] = [
             (UInt64(PINCTL_FEAT_PIN), "pin"), (UInt64(PINCTL_FEAT_REMOTE), "remote"), (UInt64(PINCTL_FEAT_QUERY), "query"),
             (UInt64(PINCTL_FEAT_BENCH), "bench"), (UInt64(PINCTL_FEAT_ACCOUNTING), "accounting"),
+            (UInt64(PINCTL_FEAT_MEM_FD), "mem-fd"), (UInt64(PINCTL_FEAT_PFNS), "pfns"), (UInt64(PINCTL_FEAT_BOUNDED), "bounded"),
         ]
         var features = names.filter { v.features & $0.0 != 0 }.map(\.1)
         let known = names.reduce(0) { $0 | $1.0 }
         if v.features & ~known != 0 { features.append("unknown:\(hex(v.features & ~known))") }
         return KernelHelperVersion(
-            abiVersion: v.abi_version, features: features, maxPagesPerFd: v.max_pages_per_fd, maxHandlesPerFd: v.max_handles_per_fd)
+            abiVersion: v.abi_version, features: features, maxPagesPerFd: v.max_pages_per_fd, maxHandlesPerFd: v.max_handles_per_fd,
+            maxPagesTotal: v.max_pages_total, maxPageRefcount: v.max_page_refcount,
+            showsPFNs: v.features & UInt64(PINCTL_FEAT_PFNS) != 0)
+    }
+
+    /// Opens /proc/PID/mem read-only: how the module is told which process to reach. The open
+    /// runs the kernel's PTRACE_MODE_ATTACH check, and the descriptor keeps the address space it
+    /// found, so an exec of the target after the open cannot put another one in its place.
+    public static func openProcessMemory(pid: Int32) throws(PinctlError) -> FileDescriptor {
+        let path = "/proc/\(pid)/mem"
+        while true {
+            let raw = Glibc.open(path, O_RDONLY | O_CLOEXEC)
+            if raw >= 0 { return FileDescriptor(raw: raw, path: path) }
+            if errno == EINTR { continue }
+            let e = lastError("open", path)
+            switch e.errno {
+            case ENOENT, ESRCH: throw .processNotFound(pid: pid)
+            case EACCES, EPERM:
+                throw .permissionDenied(
+                    "process \(pid): \(path) cannot be opened (\(e.errnoName)): reaching its memory needs ptrace attach rights on it (same user and kernel.yama.ptrace_scope allowing it, or CAP_SYS_PTRACE)"
+                )
+            default: throw .system(e)
+            }
+        }
     }
 
     /// Pins [addr, addr + pages*4K) of this process (or of `pid` with `.remote`); returns the
@@ -76,12 +126,22 @@ public final class KernelHelper {
     public func pin(addr: UInt64, pages: UInt64, flags: KernelPinFlags, pid: Int32 = 0, wantPFNs: Bool = false) throws(PinctlError)
         -> (handle: UInt64, pfns: [UInt64])
     {
+        let mem = flags.contains(.remote) ? try Self.openProcessMemory(pid: pid) : nil
+        return try pin(addr: addr, pages: pages, flags: flags, memory: mem, pid: pid, wantPFNs: wantPFNs)
+    }
+
+    /// Pins a range of the process whose /proc/PID/mem `memory` is (with `.remote`), or of this
+    /// process; `pid` only names it in errors.
+    public func pin(
+        addr: UInt64, pages: UInt64, flags: KernelPinFlags, memory: FileDescriptor?, pid: Int32 = 0, wantPFNs: Bool = false
+    ) throws(PinctlError) -> (handle: UInt64, pfns: [UInt64]) {
+        try requireABI()
         var pfns = [UInt64](repeating: 0, count: wantPFNs ? Int(pages) : 0)
         var p = pinctl_pin()
         p.addr = addr
         p.nr_pages = pages
         p.flags = flags.rawValue
-        p.pid = pid
+        p.mem_fd = memory?.raw ?? 0
         let rc = pfns.withUnsafeMutableBufferPointer { buf -> Int32 in
             p.pfns = wantPFNs ? UInt64(UInt(bitPattern: buf.baseAddress)) : 0
             return cpinctl_kmod_pin(fd.raw, &p)
@@ -91,18 +151,31 @@ public final class KernelHelper {
             switch e.errno {
             case ENOMEM where !ProcessLimits.memlockAllows(pages << PagemapReader.pageShift):
                 throw .refused(ProcessLimits.memlockAdvice("a kernel-helper pin", bytes: pages << PagemapReader.pageShift))
-            case EPERM,
-                EACCES where flags.contains(.remote):
+            case EPERM where wantPFNs:
                 throw .permissionDenied(
-                    "pinning in process \(pid) needs ptrace attach rights on it (\(e.errnoName)): run as its user or as root")
+                    "the kernel helper shows PFNs only to a descriptor opened with CAP_SYS_ADMIN, as /proc/PID/pagemap does (EPERM): run as root"
+                )
+            case EPERM:
+                throw .permissionDenied(
+                    "holding a pin without FOLL_LONGTERM, or a FOLL_GET reference, blocks migration and needs CAP_SYS_ADMIN (EPERM): pin long-term (drop --no-longterm and --get) or run as root"
+                )
             case ESRCH:
                 throw .processNotFound(pid: pid)
+            case EOVERFLOW:
+                throw .refused(
+                    "\(hex(addr))+\(pages) pages: a page's reference count is at the kernel helper's bound (EOVERFLOW): it is pinned too often already"
+                )
+            case EOPNOTSUPP:
+                throw .refused(
+                    "\(hex(addr))+\(pages) pages: this kernel (before 6.6) cannot pin a hugetlb page in ZONE_MOVABLE or CMA long-term (EOPNOTSUPP): use --no-longterm as root, or hugetlb pages outside ZONE_MOVABLE"
+                )
             case EFAULT:
                 throw .refused(
                     "\(hex(addr))+\(pages) pages: the kernel refused (EFAULT): part of the range is unmapped, read-only for a WRITE pin, or a file mapping that cannot be long-term pinned for write"
                 )
             case ENOSPC:
-                throw .refused("the per-fd limit of the kernel helper is reached (ENOSPC): release pins or pin less")
+                throw .refused(
+                    "the kernel helper's per-fd or module-wide page limit is reached (ENOSPC): release pins or pin less")
             default:
                 throw .system(e)
             }
@@ -130,8 +203,11 @@ public final class KernelHelper {
     public static let maxQueryPages: UInt64 = 1 << 20
 
     /// Per-page refcount, mapcount and pin state of [addr, addr + pages*4K) in this process
-    /// (or `pid`), without faulting anything in.
+    /// (or `pid`), without faulting anything in. PFNs are nil unless this descriptor is shown them.
     public func query(addr: UInt64, pages: UInt64, pid: Int32? = nil) throws(PinctlError) -> [KernelPageState] {
+        try requireABI()
+        let mem: FileDescriptor?
+        if let pid { mem = try Self.openProcessMemory(pid: pid) } else { mem = nil }
         var out: [KernelPageState] = []
         out.reserveCapacity(Int(pages))
         var done: UInt64 = 0
@@ -141,8 +217,8 @@ public final class KernelHelper {
             var q = pinctl_query()
             q.addr = addr + (done << PagemapReader.pageShift)
             q.nr_pages = n
-            if let pid {
-                q.pid = pid
+            if let mem {
+                q.mem_fd = mem.raw
                 q.flags = UInt32(PINCTL_PIN_REMOTE)
             }
             let rc = buf.withUnsafeMutableBufferPointer { b -> Int32 in
@@ -152,16 +228,14 @@ public final class KernelHelper {
             guard rc == 0 else {
                 let e = fail("PINCTL_IOC_QUERY", "\(hex(q.addr))+\(n) pages")
                 if e.errno == ESRCH, let pid { throw .processNotFound(pid: pid) }
-                if e.errno == EPERM || e.errno == EACCES {
-                    throw .permissionDenied("querying process \(pid ?? 0) needs ptrace read rights")
-                }
                 throw .system(e)
             }
             for p in buf {
                 let present = p.flags & UInt32(PINCTL_PAGE_PRESENT) != 0
+                let hidden = p.flags & UInt32(PINCTL_PAGE_PFN_HIDDEN) != 0
                 out.append(
                     KernelPageState(
-                        pfn: present ? p.pfn : nil, refcount: p.refcount, mapcount: p.mapcount,
+                        pfn: present && !hidden ? p.pfn : nil, refcount: p.refcount, mapcount: p.mapcount,
                         dmaPinned: p.flags & UInt32(PINCTL_PAGE_DMA_PINNED) != 0,
                         compound: p.flags & UInt32(PINCTL_PAGE_COMPOUND) != 0, order: p.order))
             }
@@ -174,6 +248,7 @@ public final class KernelHelper {
     public func bench(addr: UInt64, pages: UInt64, flags: KernelPinFlags, iterations: UInt32) throws(PinctlError) -> (
         getNs: UInt64, putNs: UInt64
     ) {
+        try requireABI()
         var b = pinctl_bench()
         b.addr = addr
         b.nr_pages = pages

@@ -91,10 +91,13 @@ public enum ModuleControl {
     }
 
     /// The program that decompresses a module file, by its suffix; nil for a plain .ko.
+    /// Compared in bytes, as the kernel and kmod read the name: on Characters, a scalar that
+    /// joins the "." into its grapheme (U+0600 before ".ko.gz") hid the suffix.
     static func decompressor(for file: String) -> String? {
-        if file.hasSuffix(".ko.xz") { return "xz" }
-        if file.hasSuffix(".ko.zst") { return "zstd" }
-        if file.hasSuffix(".ko.gz") { return "gzip" }
+        for (suffix, tool) in [(".ko.xz", "xz"), (".ko.zst", "zstd"), (".ko.gz", "gzip")]
+        where file.utf8.reversed().starts(with: suffix.utf8.reversed()) {
+            return tool
+        }
         return nil
     }
 

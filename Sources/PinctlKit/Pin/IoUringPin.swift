@@ -29,12 +29,21 @@ public final class IoUringPin: Pinner {
         }
         try PopulatePin.populate(range, write: true, progress: progress)
         var params = io_uring_params()
-        let fd = cpinctl_io_uring_setup(1, &params)
-        guard fd >= 0 else {
-            let e = lastError("io_uring_setup", "1 entry")
+        // The ring's own memory is charged too (6.18): a killed holder's may still be on its way back.
+        var fd: Int32 = -1
+        let setupFailed = ChargeRetry.run(transient: [ENOMEM, EAGAIN]) {
+            fd = cpinctl_io_uring_setup(1, &params)
+            return fd >= 0 ? nil : errno
+        }
+        if let setupFailed {
+            let e = SyscallError(call: "io_uring_setup", object: "1 entry", errno: setupFailed)
             switch e.errno {
             case ENOSYS: throw .refused("io_uring is not built into this kernel (ENOSYS): use --method mlock")
             case EPERM: throw .refused("io_uring_setup refused (EPERM): kernel.io_uring_disabled is set: clear it or use --method mlock")
+            case ENOMEM, EAGAIN:
+                throw .refused(
+                    "\(range.spec): io_uring_setup refused (\(e.errnoName)): the user's RLIMIT_MEMLOCK budget (which the ring's memory is charged to) is used up: raise it (`ulimit -l`), grant CAP_IPC_LOCK, or use --method mlock"
+                )
             default: throw .system(e)
             }
         }
@@ -46,9 +55,15 @@ public final class IoUringPin: Pinner {
             iovs.append(iovec(iov_base: UnsafeMutableRawPointer(bitPattern: UInt(range.base + off)), iov_len: Int(len)))
             off += len
         }
-        let rc = iovs.withUnsafeBufferPointer { cpinctl_io_uring_register_buffers(fd, $0.baseAddress, UInt32($0.count)) }
-        if rc != 0 {
-            let e = lastError("io_uring_register(IORING_REGISTER_BUFFERS)", "\(range.spec)")
+        // ENOMEM is the RLIMIT_MEMLOCK charge: retried briefly, as a killed holder's comes back late.
+        // (Not when the range alone is over the limit: no charge coming back would fit it.)
+        let transient: Set<Int32> = ProcessLimits.memlockAllows(range.length) ? [ENOMEM, EAGAIN] : []
+        let failed = ChargeRetry.run(transient: transient) {
+            let rc = iovs.withUnsafeBufferPointer { cpinctl_io_uring_register_buffers(fd, $0.baseAddress, UInt32($0.count)) }
+            return rc == 0 ? nil : errno
+        }
+        if let failed {
+            let e = SyscallError(call: "io_uring_register(IORING_REGISTER_BUFFERS)", object: "\(range.spec)", errno: failed)
             release()
             switch e.errno {
             case ENOMEM where !ProcessLimits.memlockAllows(range.length):

@@ -16,8 +16,8 @@ public final class MappedRange {
     public let backing: Backing
     /// The mapping is writable (anon, shmem, or a file opened for --write).
     public let writable: Bool
-    /// The shm object this process created, to unlink on release.
-    private let createdShm: String?
+    /// The shm object of a shm: range; removed on release if pinctl created it.
+    private let shm: ShmObject?
     private var mapped = true
 
     public var pages: UInt64 { length >> PagemapReader.pageShift }
@@ -39,7 +39,7 @@ public final class MappedRange {
         length = m.length
         backing = m.backing
         writable = m.writable
-        createdShm = m.createdShm
+        shm = m.shm
     }
 
     struct Mapping {
@@ -47,7 +47,7 @@ public final class MappedRange {
         var length: UInt64
         var backing: Backing
         var writable: Bool
-        var createdShm: String?
+        var shm: ShmObject? = nil
     }
 
     static func map(_ spec: PinRangeSpec, write: Bool) throws -> Mapping {
@@ -56,7 +56,11 @@ public final class MappedRange {
         case .anon(let size, let thp, let hugetlb, let noTHP):
             if hugetlb {
                 let result = Result { () throws(SyscallError) in
-                    try MemorySyscalls.mmap(length: size, prot: rw, flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x40000 /* MAP_HUGETLB */)
+                    // MAP_HUGE_2MB (21 << MAP_HUGE_SHIFT): the 2 MiB pages the size was rounded to,
+                    // whatever the default huge page size (1 GiB with default_hugepagesz=1G).
+                    try MemorySyscalls.mmap(
+                        length: size, prot: rw,
+                        flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x40000 /* MAP_HUGETLB */ | (21 << 26) /* MAP_HUGE_2MB */)
                 }
                 if case .failure(let e) = result, e.errno == ENOMEM {
                     throw PinctlError.invalidInput(
@@ -67,58 +71,43 @@ public final class MappedRange {
                 return Mapping(base: base, length: size, backing: .hugetlb, writable: true)
             }
             if thp {
-                let base = try mapAligned(size, align: PinRangeSpec.hugeSize)
-                try MemorySyscalls.madvise(base, size, CPINCTL_MADV_HUGEPAGE, name: "MADV_HUGEPAGE")
+                let base: UInt64
+                do {
+                    base = try mapAligned(size, align: PinRangeSpec.hugeSize)
+                } catch {
+                    throw mapFailure(error, spec, length: size, fileBacked: false)
+                }
+                try advise(base, size, CPINCTL_MADV_HUGEPAGE, "MADV_HUGEPAGE")
                 return Mapping(base: base, length: size, backing: .thp, writable: true)
             }
-            let base = try MemorySyscalls.mmap(length: size, prot: rw, flags: MAP_PRIVATE | MAP_ANONYMOUS)
-            if noTHP { try MemorySyscalls.madvise(base, size, CPINCTL_MADV_NOHUGEPAGE, name: "MADV_NOHUGEPAGE") }
+            let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_PRIVATE | MAP_ANONYMOUS)
+            if noTHP { try advise(base, size, CPINCTL_MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE") }
             return Mapping(base: base, length: size, backing: .anonymous, writable: true)
         case .memfd(let size):
             let fd = cpinctl_memfd_create("pinctl", 1 /* MFD_CLOEXEC */)
             guard fd >= 0 else { throw lastError("memfd_create", "pinctl") }
             defer { close(fd) }
-            guard ftruncate(fd, off_t(Int64(size))) == 0 else { throw lastError("ftruncate", "memfd to \(size)") }
-            let base = try MemorySyscalls.mmap(length: size, prot: rw, flags: MAP_SHARED, fd: fd)
+            try truncate(fd, to: size, spec)
+            let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_SHARED, fd: fd)
             return Mapping(base: base, length: size, backing: .shmem, writable: true)
         case .shm(let name, let size):
-            let path = "/dev/shm/\(name)"
-            var created: String? = nil
-            var fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)
-            if fd >= 0 {
-                created = path
-            } else if errno == EEXIST {
-                fd = open(path, O_RDWR | O_CLOEXEC)
+            let object = try ShmObject.open(name: name, spec: spec.description)
+            do {
+                var st = stat()
+                guard fstat(object.fd.raw, &st) == 0 else { throw lastError("fstat", object.path) }
+                if UInt64(st.st_size) < size { try truncate(object.fd.raw, to: size, spec) }
+                let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_SHARED, fd: object.fd.raw)
+                return Mapping(base: base, length: size, backing: .shmem, writable: true, shm: object)
+            } catch {
+                object.removeIfCreated()
+                throw error
             }
-            guard fd >= 0 else { throw lastError("open", path) }
-            defer { close(fd) }
-            var st = stat()
-            guard fstat(fd, &st) == 0 else { throw lastError("fstat", path) }
-            if UInt64(st.st_size) < size {
-                guard ftruncate(fd, off_t(Int64(size))) == 0 else { throw lastError("ftruncate", "\(path) to \(size)") }
-            }
-            let mapped = Result { () throws(SyscallError) in try MemorySyscalls.mmap(length: size, prot: rw, flags: MAP_SHARED, fd: fd) }
-            if case .failure = mapped, let created { unlink(created) }
-            return Mapping(base: try mapped.get(), length: size, backing: .shmem, writable: true, createdShm: created)
         case .file(let path, let offset, let len):
-            let fd = open(path, (write ? O_RDWR : O_RDONLY) | O_CLOEXEC)
-            guard fd >= 0 else {
-                let e = lastError("open", path)
-                if e.errno == ENOENT { throw PinctlError.invalidInput("\(path): no such file: give an existing file to pin") }
-                if e.errno == EACCES {
-                    throw PinctlError.permissionDenied(
-                        "\(path): EACCES opening it\(write ? " for --write: pin it read-only (drop --write) or fix its permissions" : ": fix its permissions or run as its owner")"
-                    )
-                }
-                throw e
+            let opened = try RegularFile.open(path, writable: write, purpose: "file: pins")
+            let fileSize = UInt64(opened.stat.st_size)
+            guard fileSize > 0 else {
+                throw PinctlError.invalidInput("\(path): the file is empty: file: pins a file's page cache, and it has none")
             }
-            defer { close(fd) }
-            var st = stat()
-            guard fstat(fd, &st) == 0 else { throw lastError("fstat", path) }
-            guard st.st_mode & S_IFMT == S_IFREG else {
-                throw PinctlError.invalidInput("\(path): not a regular file: file: pins a regular file's page cache")
-            }
-            let fileSize = UInt64(st.st_size)
             let fileEnd = roundUp(fileSize, to: PagemapReader.pageSize) ?? fileSize
             guard offset < fileSize else {
                 throw PinctlError.invalidInput(
@@ -129,14 +118,78 @@ public final class MappedRange {
                 throw PinctlError.invalidInput(
                     "\(path): \(hex(offset))+\(humanBytes(want)) runs past the end of the file (\(fileSize) bytes): shorten +LEN")
             }
-            let base = try MemorySyscalls.mmap(length: want, prot: write ? rw : PROT_READ, flags: MAP_SHARED, fd: fd, offset: offset)
+            let base = try mmapOrRefuse(
+                spec, length: want, prot: write ? rw : PROT_READ, flags: MAP_SHARED, fd: opened.fd.raw, offset: offset)
             return Mapping(base: base, length: want, backing: .file, writable: write)
+        }
+    }
+
+    /// madvise(2) on a fresh mapping, which is unmapped if the advice fails.
+    static func advise(_ base: UInt64, _ size: UInt64, _ advice: Int32, _ name: String) throws(SyscallError) {
+        do {
+            try MemorySyscalls.madvise(base, size, advice, name: name)
+        } catch {
+            MemorySyscalls.munmap(base, size)
+            throw error
+        }
+    }
+
+    /// ftruncate(2) of a memfd or shm object to the range's size.
+    static func truncate(_ fd: Int32, to size: UInt64, _ spec: PinRangeSpec) throws -> Void {
+        guard let length = off_t(exactly: size) else { throw PinctlError.invalidInput("\(spec): the size does not fit in off_t") }
+        while ftruncate(fd, length) != 0 {
+            let e = lastError("ftruncate", "\(spec) to \(size) bytes")
+            switch e.errno {
+            case EINTR: continue
+            case EFBIG, EINVAL:
+                throw PinctlError.invalidInput("\(spec): tmpfs refuses a size of \(humanBytes(size)) (\(e.errnoName)): give a smaller size")
+            case ENOSPC, ENOMEM:
+                throw PinctlError.refused(
+                    "\(spec): tmpfs has no room for \(humanBytes(size)) (\(e.errnoName)): free memory or give a smaller size")
+            case EPERM: throw PinctlError.permissionDenied("\(spec): the object is sealed or not writable (EPERM): choose another name")
+            default: throw e
+            }
+        }
+    }
+
+    /// mmap(2), with the kernel's refusals told as such: ENOMEM is more memory (or address
+    /// space) than the kernel will commit; ENODEV a file system whose files cannot be mapped.
+    static func mmapOrRefuse(
+        _ spec: PinRangeSpec, length: UInt64, prot: Int32, flags: Int32, fd: Int32 = -1, offset: UInt64 = 0
+    ) throws -> UInt64 {
+        do {
+            return try MemorySyscalls.mmap(length: length, prot: prot, flags: flags, fd: fd, offset: offset)
+        } catch {
+            throw mapFailure(error, spec, length: length, fileBacked: fd >= 0)
+        }
+    }
+
+    static func mapFailure(_ error: SyscallError, _ spec: PinRangeSpec, length: UInt64, fileBacked: Bool) -> Error {
+        switch error.errno {
+        case ENOMEM:
+            let m = MemoryHeadroom.memInfo()
+            let numbers = m.map { " (MemTotal \(humanBytes($0.total)), MemAvailable \(humanBytes($0.available)))" } ?? ""
+            return PinctlError.refused(
+                "\(spec): the kernel refused to map \(humanBytes(length)) (ENOMEM): more than it will commit\(numbers): give a smaller size"
+            )
+        case ENODEV where fileBacked:
+            return PinctlError.invalidInput(
+                "\(spec): this file system's files cannot be mapped (ENODEV; /sys and /proc files cannot): pin a file on a disk or tmpfs file system"
+            )
+        case EACCES where fileBacked:
+            return PinctlError.permissionDenied(
+                "\(spec): mmap refused (EACCES): the file is not open for the access asked (drop --write) or its file system forbids mapping"
+            )
+        default:
+            return error
         }
     }
 
     /// Maps `size` bytes aligned to `align` by over-allocating and trimming.
     static func mapAligned(_ size: UInt64, align: UInt64) throws(SyscallError) -> UInt64 {
-        let raw = try MemorySyscalls.mmap(length: size + align, prot: PROT_READ | PROT_WRITE, flags: MAP_PRIVATE | MAP_ANONYMOUS)
+        let padded = size.addingReportingOverflow(align)
+        guard !padded.overflow else { throw SyscallError(call: "mmap", object: "length \(hex(size)) + \(hex(align))", errno: EOVERFLOW) }
+        let raw = try MemorySyscalls.mmap(length: padded.partialValue, prot: PROT_READ | PROT_WRITE, flags: MAP_PRIVATE | MAP_ANONYMOUS)
         let aligned = (raw + align - 1) & ~(align - 1)
         if aligned > raw { MemorySyscalls.munmap(raw, aligned - raw) }
         MemorySyscalls.munmap(aligned + size, raw + align - aligned)
@@ -148,7 +201,7 @@ public final class MappedRange {
         guard mapped else { return }
         mapped = false
         MemorySyscalls.munmap(base, length)
-        if let createdShm { unlink(createdShm) }
+        shm?.removeIfCreated()
     }
 
     deinit { unmap() }

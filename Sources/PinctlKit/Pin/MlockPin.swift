@@ -12,8 +12,21 @@ public final class MlockPin: Pinner {
     public func pin(_ range: MappedRange, write: Bool, progress: PinProgress) throws(PinctlError) {
         // Fault in first, for write if asked, so mlock2 only has to lock resident pages.
         try PopulatePin.populate(range, write: write, progress: progress)
-        do {
-            try MemorySyscalls.mlock2(range.base, range.length, onFault: onFault)
+        do throws(SyscallError) {
+            // EAGAIN/ENOMEM may be a charge still on its way back: retried briefly.
+            var last: SyscallError?
+            let transient: Set<Int32> = ProcessLimits.memlockAllows(range.length) ? [ENOMEM, EAGAIN] : []
+            _ = ChargeRetry.run(transient: transient) {
+                do throws(SyscallError) {
+                    try MemorySyscalls.mlock2(range.base, range.length, onFault: onFault)
+                    last = nil
+                    return nil
+                } catch {
+                    last = error
+                    return error.errno
+                }
+            }
+            if let last { throw last }
         } catch {
             MemorySyscalls.munlock(range.base, range.length)
             switch error.errno {

@@ -17,20 +17,25 @@ public struct PfnSnapshot: Sendable {
 
     /// Resident pages and physical runs of a range, streamed through one reused buffer
     /// (for the report, which needs the counts and not the entries).
-    public static func count(base: UInt64, pages: UInt64) throws(PinctlError) -> (present: UInt64, runs: UInt64) {
+    /// `runs` is nil when pagemap hid the PFNs (a present page reads PFN 0, which no user
+    /// page has: frame 0 is firmware's): without CAP_SYS_ADMIN the runs are unknown.
+    public static func count(base: UInt64, pages: UInt64) throws(PinctlError) -> (present: UInt64, runs: UInt64?) {
         var present: UInt64 = 0
+        var hidden = false
         var runs = PhysicalRuns()
         try forEachChunk(base: base, pages: pages, process: .current) { chunk in
             for e in chunk {
                 if e >> 63 == 1 {
                     present += 1
-                    runs.add(pfn: e & PagemapEntry.pfnMask)
+                    let pfn = e & PagemapEntry.pfnMask
+                    if pfn == 0 { hidden = true }
+                    runs.add(pfn: pfn)
                 } else {
                     runs.gap()
                 }
             }
         }
-        return (present, runs.count)
+        return (present, hidden ? nil : runs.count)
     }
 
     /// Reads the range's entries in preads of at most `chunkPages` into one reused buffer.

@@ -14,19 +14,32 @@ public enum PinPreflight {
         if case .file(let path, _, _) = spec, write, access(path, W_OK) != 0 {
             common.append("\(path) is not writable by this user: --write needs it writable")
         }
+        if case .shm(let name, _) = spec, let why = ShmObject.existingProblem(name: name) { common.append(why) }
         if backing == .hugetlb, let free = freeHugePages(), free * PinRangeSpec.hugeSize < bytes {
             common.append("only \(free) free 2 MiB hugetlb pages for \(humanBytes(bytes)): raise vm.nr_hugepages")
         }
+        let memInfo = MemoryHeadroom.memInfo()
+        let cgroups = MemoryHeadroom.cgroupLimits()
+        func memory(_ m: PinMethod, uffdZeroFill: Bool = false) -> [String] {
+            let need = newMemory(spec, method: m, write: write, uffdZeroFill: uffdZeroFill)
+            guard need > 0, let why = MemoryHeadroom.shortfall(need, what: "\(spec) by \(m.rawValue)", memInfo: memInfo, cgroups: cgroups)
+            else {
+                return []
+            }
+            return [why]
+        }
+        let populate = common + memory(.populate)
         out.append(
-            MethodVerdict(method: "populate", works: common.isEmpty, reasons: common.isEmpty ? ["faults pages in; pins nothing"] : common))
+            MethodVerdict(
+                method: "populate", works: populate.isEmpty, reasons: populate.isEmpty ? ["faults pages in; pins nothing"] : populate))
 
-        var mlock = common
+        var mlock = common + memory(.mlock)
         if !ProcessLimits.memlockAllows(bytes) { mlock.append(ProcessLimits.memlockAdvice("mlock", bytes: bytes)) }
         out.append(
             MethodVerdict(method: "mlock", works: mlock.isEmpty, reasons: mlock.isEmpty ? ["resident and unevictable, but movable"] : mlock)
         )
 
-        var uring = common
+        var uring = common + memory(.iouring)
         if backing == .file { uring.append("io_uring cannot long-term pin file-backed page cache (EOPNOTSUPP on 6.1, EFAULT on 6.18)") }
         if !ProcessLimits.memlockAllows(bytes) { uring.append(ProcessLimits.memlockAdvice("io_uring buffer registration", bytes: bytes)) }
         if let why = IoUringPin.unavailableReason() { uring.append(why) }
@@ -35,7 +48,7 @@ public enum PinPreflight {
             MethodVerdict(
                 method: "iouring", works: uring.isEmpty, reasons: uring.isEmpty ? ["long-term FOLL_PIN: pages stay in place"] : uring))
 
-        var uffd = common
+        var uffd = common + memory(.uffd, uffdZeroFill: true)
         if backing == .file {
             uffd.append("userfaultfd cannot populate a regular file's page cache (MISSING mode is anon, shmem and hugetlb only)")
         }
@@ -45,7 +58,7 @@ public enum PinPreflight {
                 method: "uffd", works: uffd.isEmpty,
                 reasons: uffd.isEmpty ? ["populated by UFFDIO_ZEROPAGE/COPY; faults served by pinctl"] : uffd))
 
-        var kmod = common
+        var kmod = common + memory(.kmod)
         let helper = (try? KernelHelper.open()) ?? nil
         if helper == nil { kmod.append("/dev/pinctl is not there: load the KernelHelper module (pinctl module load)") }
         if backing == .file && write {
@@ -65,6 +78,35 @@ public enum PinPreflight {
         return out
     }
 
+    /// Bytes of memory pinning `spec` by `method` faults in that are not there yet: none for
+    /// read faults of private anonymous memory (they map the zero page), none for hugetlb
+    /// (its own reserved pool: mmap refuses when short), none for file: unless the method
+    /// locks the page cache (mlock, kmod), the unallocated part of an existing shm object.
+    static func newMemory(_ spec: PinRangeSpec, method: PinMethod, write: Bool, uffdZeroFill: Bool) -> UInt64 {
+        switch spec {
+        case .anon(let size, _, let hugetlb, _):
+            if hugetlb { return 0 }
+            let readOnlyFaults = !write && (method == .populate || (method == .uffd && uffdZeroFill))
+            return readOnlyFaults ? 0 : size
+        case .memfd(let size): return size
+        case .shm(let name, let size):
+            var st = stat()
+            guard lstat("\(ShmObject.directory)/\(name)", &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid() else {
+                return size
+            }
+            let allocated = UInt64(st.st_blocks).multipliedReportingOverflow(by: 512).partialValue
+            return size > allocated ? size - allocated : 0
+        case .file(let path, let offset, let len):
+            // Page cache is reclaimable until locked: only methods that hold pages need it all
+            // resident at once (MemAvailable already counts what of it is cached).
+            guard method == .mlock || method == .kmod else { return 0 }
+            var st = stat()
+            guard stat(path, &st) == 0 else { return 0 }
+            let size = roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
+            return len ?? (size > offset ? size - offset : 0)
+        }
+    }
+
     static func describe(_ spec: PinRangeSpec) throws(PinctlError) -> (MappedRange.Backing, UInt64) {
         switch spec {
         case .anon(let s, let thp, let hugetlb, _): return (hugetlb ? .hugetlb : thp ? .thp : .anonymous, s)
@@ -73,6 +115,9 @@ public enum PinPreflight {
             var st = stat()
             guard stat(path, &st) == 0 else {
                 throw .invalidInput("\(path): \(SyscallError.name(of: errno)): give an existing file to pin")
+            }
+            guard st.st_mode & S_IFMT == S_IFREG else {
+                throw .invalidInput("\(path) is \(RegularFile.typeName(st.st_mode)), not a regular file: file: pins a regular file's bytes")
             }
             let size = roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
             return (.file, len ?? (size > offset ? size - offset : 0))

@@ -15,7 +15,8 @@ public struct PinReport: Codable, Sendable {
     public var residentPages: UInt64
     /// Pages held by a pin or lock: 0 for populate.
     public var pinnedPages: UInt64
-    /// Runs of physically contiguous pages; null when every page maps the shared zero page.
+    /// Runs of physically contiguous pages; null when every page maps the shared zero page,
+    /// or when the PFNs were hidden (`pfnHidden`).
     public var pfnRuns: UInt64?
     public var totalMs: Double
     public var pagesPerSecond: Double
@@ -23,10 +24,13 @@ public struct PinReport: Codable, Sendable {
     public var vmLck: UInt64?
     public var vmPin: UInt64?
     public var verify: VerifyReport?
+    /// pagemap (or /dev/pinctl) showed no PFNs: the caller lacks CAP_SYS_ADMIN, so the
+    /// physical runs are unknown.
+    public var pfnHidden: Bool = false
 
     enum CodingKeys: String, CodingKey {
         case pid, method, chosenBecause, detail, range, start, end, backing, bytes, pages, residentPages, pinnedPages
-        case pfnRuns, totalMs, pagesPerSecond, vmLck, vmPin, verify
+        case pfnRuns, pfnHidden, totalMs, pagesPerSecond, vmLck, vmPin, verify
     }
 
     /// `pfnRuns` is written as null rather than left out, like every contract field.
@@ -45,6 +49,7 @@ public struct PinReport: Codable, Sendable {
         try c.encode(residentPages, forKey: .residentPages)
         try c.encode(pinnedPages, forKey: .pinnedPages)
         try c.encode(pfnRuns, forKey: .pfnRuns)
+        try c.encode(pfnHidden, forKey: .pfnHidden)
         try c.encode(totalMs, forKey: .totalMs)
         try c.encode(pagesPerSecond, forKey: .pagesPerSecond)
         try c.encodeIfPresent(vmLck, forKey: .vmLck)

@@ -31,20 +31,37 @@ public final class PinSession {
     public let chosenBecause: String?
     let options: PinOptions
     private var released = false
+    /// The memory cgroup's pin lock, from the memory check until the pages are charged.
+    private var admission: CgroupPinLock?
 
-    /// Maps the range and picks the method; nothing is pinned yet.
+    /// Picks the method, checks that the range fits in memory, then maps it; nothing is
+    /// pinned yet, and nothing is created when a check fails.
     public init(spec: PinRangeSpec, options: PinOptions, makePinner: (PinMethod) throws(PinctlError) -> Pinner) throws(PinctlError) {
         self.options = options
-        range = try MappedRange(spec, write: options.write)
+        let (backing, bytes) = try PinPreflight.describe(spec)
         switch options.method {
         case .method(let m):
             pinner = try makePinner(m)
             chosenBecause = nil
         case .auto:
-            let (m, why) = Self.choose(backing: range.backing, bytes: range.length, write: options.write, kmodLoaded: options.kmodLoaded)
+            let (m, why) = Self.choose(backing: backing, bytes: bytes, write: options.write, kmodLoaded: options.kmodLoaded)
             pinner = try makePinner(m)
             chosenBecause = why
         }
+        let zeroFill = (pinner as? UffdPin).map { $0.fill == .zero } ?? false
+        let need = PinPreflight.newMemory(spec, method: pinner.method, write: options.write, uffdZeroFill: zeroFill)
+        if need > 0 {
+            // Held until pin() has charged the pages, so concurrent pins see each other's.
+            let cgroups = MemoryHeadroom.cgroupLimits()
+            if let tight = cgroups.min(by: { $0.headroom < $1.headroom }) {
+                admission = try CgroupPinLock.acquire(tight.directory, what: spec.description)
+            }
+            let again = admission == nil ? cgroups : MemoryHeadroom.cgroupLimits()
+            if let why = MemoryHeadroom.shortfall(need, what: "\(spec) by \(pinner.method.rawValue)", cgroups: again) {
+                throw .refused(why)
+            }
+        }
+        range = try MappedRange(spec, write: options.write)
     }
 
     /// The strongest method the range and kernel allow, and why.
@@ -75,6 +92,7 @@ public final class PinSession {
             TerminationSignals.pending()
         }
         let t0 = MonotonicClock.now()
+        defer { admission = nil }
         do {
             try pinner.pin(range, write: options.write, progress: progress)
         } catch {
@@ -85,11 +103,13 @@ public final class PinSession {
         // A zero-page fill has one PFN for every page: nothing to count, so nothing is read.
         let zeroPage = (pinner as? UffdPin)?.mapsSharedZeroPage ?? false
         let (resident, runs): (UInt64, UInt64?)
+        var pfnHidden = false
         if zeroPage {
             (resident, runs) = (range.pages, nil)
         } else {
             let c = try PfnSnapshot.count(base: range.base, pages: range.pages)
             (resident, runs) = (c.present, c.runs)
+            pfnHidden = c.present > 0 && c.runs == nil
         }
         let status = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "")
         return PinReport(
@@ -98,7 +118,7 @@ public final class PinSession {
             backing: range.backing.rawValue, bytes: range.length, pages: range.pages, residentPages: resident,
             pinnedPages: pinner.holdsPages ? resident : 0, pfnRuns: runs,
             totalMs: elapsed * 1000, pagesPerSecond: elapsed > 0 ? Double(range.pages) / elapsed : 0,
-            vmLck: status.vmLck, vmPin: status.vmPin, verify: nil)
+            vmLck: status.vmLck, vmPin: status.vmPin, verify: nil, pfnHidden: pfnHidden)
     }
 
     public func verify() throws(PinctlError) -> VerifyReport {

@@ -45,7 +45,8 @@ public final class PinProgress {
         var off: UInt64 = 0
         while off < total {
             if shouldStop() {
-                throw .interrupted("\(label) interrupted by a signal after \(humanBytes(off)) of \(humanBytes(total)): released")
+                let by = TerminationSignals.pendingSignal().map(TerminationSignals.name) ?? "a signal"
+                throw .interrupted("\(label) interrupted by \(by) after \(humanBytes(off)) of \(humanBytes(total)): released")
             }
             let len = min(step, total - off)
             try body(off, len)

@@ -3,7 +3,9 @@
 #endif
 
 /// `pin --pid PID RANGE`: the kernel helper pins a range of another process
-/// (pin_user_pages_remote; the module checks ptrace attach rights). The pins belong to this
+/// (pin_user_pages_remote), named by a descriptor of its /proc/PID/mem opened once here: the
+/// open checks ptrace attach rights, and the pins land in the address space it found even if
+/// the target execs meanwhile (the module then refuses: ESRCH). The pins belong to this
 /// process's /dev/pinctl descriptor and go when it closes.
 public final class RemotePinSession {
     public let process: ProcessRef
@@ -11,11 +13,13 @@ public final class RemotePinSession {
     let segments: [Segment]
     let vmas: [VMA]
     let flags: KernelPinFlags
+    let memory: FileDescriptor
     private var pinned: [UInt64] = []
 
     public init(process: ProcessRef, target: InspectTarget, write: Bool, longterm: Bool, helper: KernelHelper) throws(PinctlError) {
         self.process = process
         self.helper = helper
+        memory = try KernelHelper.openProcessMemory(pid: process.pid)
         vmas = try ProcMaps.parse(process.readText("maps"))
         segments = try TargetResolver.segments(for: target, in: vmas, process: process)
         var f: KernelPinFlags = [.remote]
@@ -28,9 +32,12 @@ public final class RemotePinSession {
         let t0 = MonotonicClock.now()
         var pages: UInt64 = 0
         var runs: UInt64 = 0
+        // PFNs only where the module shows them (CAP_SYS_ADMIN, as pagemap): else no run count.
+        let wantPFNs = (try? helper.version().showsPFNs) ?? false
         do {
             for seg in segments {
-                let (h, pfns) = try helper.pin(addr: seg.start, pages: seg.pages, flags: flags, pid: process.pid, wantPFNs: true)
+                let (h, pfns) = try helper.pin(
+                    addr: seg.start, pages: seg.pages, flags: flags, memory: memory, pid: process.pid, wantPFNs: wantPFNs)
                 pinned.append(h)
                 pages += seg.pages
                 var segRuns = PhysicalRuns()
@@ -51,8 +58,9 @@ public final class RemotePinSession {
                 "pin_user_pages_remote(\(names.isEmpty ? "0" : names.joined(separator: "|"))) in process \(process.pid) by /dev/pinctl; \(pinned.count) handle\(pinned.count == 1 ? "" : "s")",
             range: "pid \(process.pid) \(hex(first.start))-\(hex(last.end))", start: hex(first.start), end: hex(last.end),
             backing: vmas[first.vmaIndex].path.isEmpty ? "anonymous" : vmas[first.vmaIndex].path, bytes: pages << PagemapReader.pageShift,
-            pages: pages, residentPages: pages, pinnedPages: pages, pfnRuns: runs, totalMs: elapsed * 1000,
-            pagesPerSecond: elapsed > 0 ? Double(pages) / elapsed : 0, vmLck: status.vmLck, vmPin: status.vmPin, verify: nil)
+            pages: pages, residentPages: pages, pinnedPages: pages, pfnRuns: wantPFNs ? runs : nil, totalMs: elapsed * 1000,
+            pagesPerSecond: elapsed > 0 ? Double(pages) / elapsed : 0, vmLck: status.vmLck, vmPin: status.vmPin, verify: nil,
+            pfnHidden: !wantPFNs)
     }
 
     /// Compaction, then the target's PFNs compared with before (probes that need madvise in

@@ -51,6 +51,9 @@ final class UffdFaultHandler: @unchecked Sendable {
             Unmanaged<UffdFaultHandler>.fromOpaque(context).release()
             throw SyscallError(call: "pthread_create", object: "uffd fault handler", errno: rc)
         }
+        // Named here as well as by the thread itself, so that the name is there as soon as
+        // start returns (tests and `ps -L` look for it while the pin is held).
+        _ = cpinctl_name_thread(t, "pinctl-uffd")
         thread = t
     }
 

@@ -137,22 +137,9 @@ public final class UffdPin: Pinner {
     /// Opens the --fill-from file, or nil for the other fills.
     static func openFillFile(_ fill: UffdFill) throws(PinctlError) -> (fd: FileDescriptor, size: UInt64)? {
         guard case .file(let path) = fill else { return nil }
-        let fd: FileDescriptor
-        do throws(SyscallError) {
-            fd = try FileDescriptor.openReadOnly(path)
-        } catch {
-            switch error.errno {
-            case ENOENT: throw .invalidInput("\(path): no such file: --fill-from needs an existing file")
-            case EACCES: throw .permissionDenied("\(path): EACCES opening it for --fill-from: fix its permissions or run as its owner")
-            default: throw .system(error)
-            }
-        }
-        var st = stat()
-        guard fstat(fd.raw, &st) == 0 else { throw .system(lastError("fstat", path)) }
-        guard st.st_mode & S_IFMT == S_IFREG else {
-            throw .invalidInput("\(path): not a regular file: --fill-from copies a regular file's bytes")
-        }
-        return (fd, UInt64(st.st_size))
+        // Never a FIFO or device: RegularFile checks the type before opening anything.
+        let opened = try RegularFile.open(path, writable: false, purpose: "--fill-from copies")
+        return (opened.fd, UInt64(opened.stat.st_size))
     }
 
     /// userfaultfd(2), then with UFFD_USER_MODE_ONLY (allowed to anyone since 5.11), then

@@ -34,7 +34,8 @@ public struct KPageFlags: OptionSet, Sendable, Hashable, CustomStringConvertible
     // Developer bits (kernel-internal page flags, exposed only for debugging).
     public static let reserved = KPageFlags(bit: 32)
     public static let mlocked = KPageFlags(bit: 33)
-    /// PG_mappedtodisk; on an anon page the same bit is PG_anon_exclusive.
+    /// PG_mappedtodisk (PG_owner_2 from 6.12); on an anon page the same bit is
+    /// PG_anon_exclusive.
     public static let mappedToDisk = KPageFlags(bit: 34)
     public static let `private` = KPageFlags(bit: 35)
     public static let private2 = KPageFlags(bit: 36)
@@ -46,39 +47,33 @@ public struct KPageFlags: OptionSet, Sendable, Hashable, CustomStringConvertible
 
     init(bit: Int) { rawValue = 1 << UInt64(bit) }
 
-    /// Kernel names by bit, as tools/mm/page-types.c prints them in long form.
-    public static let names: [Int: String] = [
-        0: "locked", 1: "error", 2: "referenced", 3: "uptodate", 4: "dirty", 5: "lru",
-        6: "active", 7: "slab", 8: "writeback", 9: "reclaim", 10: "buddy", 11: "mmap",
-        12: "anon", 13: "swapcache", 14: "swapbacked", 15: "compound_head", 16: "compound_tail",
-        17: "huge", 18: "unevictable", 19: "hwpoison", 20: "nopage", 21: "ksm", 22: "thp",
-        23: "offline", 24: "zero_page", 25: "idle", 26: "pgtable",
-        32: "reserved", 33: "mlocked", 34: "mappedtodisk", 35: "private", 36: "private_2",
-        37: "owner_private", 38: "arch", 39: "uncached", 40: "softdirty", 41: "arch_2",
-    ]
+    /// Names by bit for the running kernel (see `KPageFlagNames`).
+    public static var names: [Int: String] { KPageFlagNames.running.byBit }
 
-    /// Every set bit by name, in bit order. Bit 34 reads "anon_exclusive" on anon pages.
-    public var names: [String] {
+    /// Every set bit by the running kernel's name, in bit order. Bit 34 reads
+    /// "anon_exclusive" on anon pages.
+    public var names: [String] { names(using: .running) }
+
+    /// Every set bit by the names of the given kernel, in bit order.
+    public func names(using table: KPageFlagNames) -> [String] {
         var out: [String] = []
         var bits = rawValue
         while bits != 0 {
             let bit = bits.trailingZeroBitCount
             bits &= bits - 1
-            if bit == 34 && contains(.anon) {
-                out.append("anon_exclusive")
-            } else {
-                out.append(Self.names[bit] ?? "bit\(bit)")
-            }
+            out.append(table.name(bit: bit, anon: contains(.anon)))
         }
         return out
     }
 
     public var description: String { names.joined(separator: ",") }
 
-    /// A flag name back to its bit ("anon_exclusive" is bit 34).
+    /// A flag name back to its bit ("anon_exclusive", "mappedtodisk" and "owner_2" are
+    /// bit 34 whichever kernel runs).
     public static func bit(named name: String) -> Int? {
-        if name == "anon_exclusive" { return 34 }
+        if name == "anon_exclusive" || name == "mappedtodisk" || name == "owner_2" { return 34 }
+        if name == "uncached" { return 39 }
         if name.hasPrefix("bit"), let n = Int(name.dropFirst(3)), n >= 0, n < 64 { return n }
-        return names.first(where: { $0.value == name })?.key
+        return KPageFlagNames.running.byBit.first(where: { $0.value == name })?.key
     }
 }

@@ -40,7 +40,15 @@ public enum ProcMaps {
     /// Parses the whole file; a malformed line is an error naming it (the kernel never
     /// writes one, so it means the input is not a maps file).
     public static func parse(_ text: String) throws(PinctlError) -> [VMA] {
-        let t = ProcText(text)
+        try parse(ProcText(text))
+    }
+
+    /// The file's bytes as read, so paths that are not UTF-8 keep their bytes (VMA.rawPath).
+    public static func parse(bytes: [UInt8]) throws(PinctlError) -> [VMA] {
+        try parse(ProcText(bytes: bytes))
+    }
+
+    static func parse(_ t: ProcText) throws(PinctlError) -> [VMA] {
         var vmas: [VMA] = []
         try t.forEachLine { (r) throws(PinctlError) in
             guard let vma = parseLine(t, r) else {

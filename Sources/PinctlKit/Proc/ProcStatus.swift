@@ -12,7 +12,10 @@ public struct ProcStatus: Equatable, Sendable, Codable {
     /// Parses the text; fields a kernel does not print stay nil.
     public static func parse(_ text: String) -> ProcStatus {
         var s = ProcStatus(name: "")
-        for line in text.split(separator: "\n") {
+        // Lines end at every newline byte, as in ProcText: split on Characters, "\r\n" is one
+        // grapheme and would join a line to the next.
+        for bytes in text.utf8.split(separator: UInt8(ascii: "\n")) {
+            let line = Substring(bytes)
             guard let colon = line.firstIndex(of: ":") else { continue }
             let key = line[..<colon]
             let value = line[line.index(after: colon)...]

@@ -6,7 +6,7 @@ extension TextRendering {
         out += "\n"
         out += "    range \(r.start)-\(r.end) \(esc(r.backing)), \(r.pages) pages (\(humanBytes(r.bytes)))\n"
         out +=
-            "    resident \(r.residentPages), pinned \(r.pinnedPages), physical runs \(r.pfnRuns.map { "\($0)" } ?? "- (every page maps the shared zero page)")\n"
+            "    resident \(r.residentPages), pinned \(r.pinnedPages), physical runs \(r.pfnRuns.map { "\($0)" } ?? (r.pfnHidden ? "- (PFNs hidden: needs CAP_SYS_ADMIN)" : "- (every page maps the shared zero page)"))\n"
         let rate = r.pagesPerSecond >= 1 ? "\(Int(r.pagesPerSecond)) pages/s" : "-"
         out += "    took \(formatMs(r.totalMs)) (\(rate))\n"
         out += "    VmLck \(r.vmLck.map(humanBytes) ?? "-")  VmPin \(r.vmPin.map(humanBytes) ?? "-")\n"

@@ -1,15 +1,6 @@
-/// Text forms of the reports, for people at a terminal.
+/// Text forms of the reports, for people at a terminal (`inspect` streams through
+/// InspectTextWriter, which uses the VMA and summary blocks here).
 public enum TextRendering {
-    public static func render(_ r: InspectReport, showPages: Bool) -> String {
-        var out = "pid \(r.pid)  target \(esc(r.target))  kernel \(esc(r.kernel))\n"
-        for v in r.vmas { out += vmaBlock(v) }
-        out += summaryBlock(r.summary, pfnHidden: r.pfnHidden)
-        if showPages && !r.pages.isEmpty { out += pagesBlock(r.pages) }
-        for u in r.pageTablesUnavailable { out += "unavailable: \(esc(u))\n" }
-        for n in r.notes { out += "note: \(esc(n))\n" }
-        return out
-    }
-
     static func vmaBlock(_ v: VMAReport) -> String {
         var out =
             "vma \(v.start.dropFirst(2))-\(v.end.dropFirst(2)) \(esc(v.perms)) \(v.offset.dropFirst(2)) \(esc(v.dev)) \(v.inode) \(v.displayPath)  \(humanBytes(v.size))\n"
@@ -41,39 +32,6 @@ public enum TextRendering {
                 (KPageFlags.bit(named: $0.key) ?? 99, $0.key) < (KPageFlags.bit(named: $1.key) ?? 99, $1.key)
             }
             out += "    flags " + ordered.map { "\($0.key)=\($0.value)" }.joined(separator: " ") + "\n"
-        }
-        return out
-    }
-
-    static func pagesBlock(_ rows: [PageRow]) -> String {
-        var out = "pages:\n"
-        out +=
-            pad("address", 18) + pad("pages", 7) + pad("state", 10) + pad("pfn", 12) + pad("mapcount", 9) + pad("memcg", 8)
-            + "pagemap / flags\n"
-        for p in rows {
-            let state: String
-            if p.present {
-                state = "present"
-            } else if p.swapped {
-                state = "swapped"
-            } else if p.guardRegion {
-                state = "guard"
-            } else {
-                state = "absent"
-            }
-            var where_ = p.pfn.map(hex) ?? (p.present ? "hidden" : "-")
-            if let t = p.swapType, let o = p.swapOffset { where_ = "swap \(t):\(hex(o))" }
-            var bits: [String] = []
-            if p.exclusive { bits.append("excl") }
-            if p.fileOrShared { bits.append("file/shared") }
-            if p.softDirty { bits.append("soft-dirty") }
-            if p.uffdWP { bits.append("uffd-wp") }
-            var flagText = p.flags.isEmpty ? "" : " " + p.flags.joined(separator: ",")
-            if let refs = p.refcount { flagText += " refcount=\(refs)\(p.dmaPinned == true ? " dma-pinned" : "")" }
-            out +=
-                pad(p.address, 18) + pad("\(p.count)", 7) + pad(state, 10) + pad(where_, 12)
-                + pad(p.mapcount.map { "\($0)" } ?? "-", 9) + pad(p.memcg.map { "\($0)" } ?? "-", 8)
-                + "[\(bits.joined(separator: " "))]" + flagText + "\n"
         }
         return out
     }

@@ -19,22 +19,3 @@ public func printError(_ line: String, newline: Bool = true) {
 public func flushOutput() {
     fflush(nil)
 }
-
-/// The `--pidfile` of a holder: written once the pin is in place, removed on release.
-public struct Pidfile {
-    public let path: String
-
-    public static func write(_ path: String) throws(PinctlError) -> Pidfile {
-        let fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0o644)
-        guard fd >= 0 else {
-            throw .invalidInput("--pidfile \(path): \(SyscallError.name(of: errno)): give a writable path")
-        }
-        defer { close(fd) }
-        let text = Array("\(getpid())\n".utf8)
-        let n = text.withUnsafeBytes { Glibc.write(fd, $0.baseAddress, $0.count) }
-        guard n == text.count else { throw .system(lastError("write", path)) }
-        return Pidfile(path: path)
-    }
-
-    public func remove() { unlink(path) }
-}

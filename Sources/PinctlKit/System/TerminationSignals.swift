@@ -2,15 +2,29 @@
     import Glibc
 #endif
 
-/// SIGINT, SIGTERM and SIGHUP, blocked before any pin is taken and any thread started, so
-/// they are taken synchronously: checked between pinning steps, waited for while holding.
+/// Every signal whose default action ends the process and that can be sent to it from
+/// outside: blocked before any pin is taken, any file created and any thread started, so
+/// they are taken synchronously: checked between pinning steps, waited for while holding,
+/// and followed by the release of everything. SIGKILL and SIGSTOP cannot be blocked (the
+/// kernel still drops pins, locks and mappings on SIGKILL; only a created shm object and the
+/// pidfile stay). The fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT) are
+/// left alone: the kernel delivers a real fault even when blocked, and blocking them would
+/// only hide the crash report.
 public enum TerminationSignals {
+    /// The classic ones, then SIGRTMIN...SIGRTMAX (glibc keeps the two below SIGRTMIN for itself).
+    public static var all: [Int32] {
+        [
+            SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2, SIGSTKFLT, SIGPOLL, SIGXCPU,
+            SIGXFSZ, SIGVTALRM, SIGPROF, SIGPWR, SIGSYS,
+        ] + Array(realtimeRange)
+    }
+
+    static var realtimeRange: ClosedRange<Int32> { __libc_current_sigrtmin()...__libc_current_sigrtmax() }
+
     static func set() -> sigset_t {
         var s = sigset_t()
         sigemptyset(&s)
-        sigaddset(&s, SIGINT)
-        sigaddset(&s, SIGTERM)
-        sigaddset(&s, SIGHUP)
+        for sig in all { sigaddset(&s, sig) }
         return s
     }
 
@@ -19,40 +33,69 @@ public enum TerminationSignals {
         pthread_sigmask(SIG_BLOCK, &s, nil)
     }
 
-    /// A termination signal is waiting.
-    public static func pending() -> Bool {
+    /// The first termination signal waiting, if any.
+    public static func pendingSignal() -> Int32? {
         var p = sigset_t()
         sigpending(&p)
-        return sigismember(&p, SIGINT) == 1 || sigismember(&p, SIGTERM) == 1 || sigismember(&p, SIGHUP) == 1
+        return all.first { sigismember(&p, $0) == 1 }
     }
 
+    /// A termination signal is waiting.
+    public static func pending() -> Bool { pendingSignal() != nil }
+
     /// Waits for a termination signal; nil when `seconds` passed first (nil: wait forever).
+    /// When stdout is a pipe or socket whose reader has gone (`pinctl pin ... | head -1`),
+    /// that counts as SIGPIPE even if nothing more is written: checked every quarter second.
     public static func wait(seconds: Double?) -> Int32? {
         var s = set()
         let deadline = seconds.map { MonotonicClock.now() + $0 }
+        let watchStdout = stdoutIsPipeOrSocket()
         while true {
-            var info = siginfo_t()
-            var sig: Int32
+            var slice = watchStdout ? 0.25 : 3600.0
             if let deadline {
                 let left = deadline - MonotonicClock.now()
                 if left <= 0 { return nil }
-                var ts = timespec(tv_sec: Int(left), tv_nsec: Int((left - Double(Int(left))) * 1e9))
-                sig = sigtimedwait(&s, &info, &ts)
-            } else {
-                sig = sigwaitinfo(&s, &info)
+                slice = min(slice, left)
             }
+            if watchStdout && stdoutReaderGone() { return SIGPIPE }
+            var info = siginfo_t()
+            var ts = timespec(tv_sec: Int(slice), tv_nsec: Int((slice - Double(Int(slice))) * 1e9))
+            let sig = sigtimedwait(&s, &info, &ts)
             if sig > 0 { return sig }
-            if errno == EAGAIN { return nil }
-            // EINTR: a stop/continue or another signal; keep waiting.
+            // EAGAIN: the slice ended; EINTR: a stop/continue or another signal. Keep waiting.
         }
     }
 
+    static func stdoutIsPipeOrSocket() -> Bool {
+        var st = stat()
+        guard fstat(1, &st) == 0 else { return false }
+        return st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK
+    }
+
+    /// poll(2) reports POLLERR on a pipe's write end once every reader has closed it.
+    static func stdoutReaderGone() -> Bool {
+        var p = pollfd(fd: 1, events: 0, revents: 0)
+        return poll(&p, 1, 0) == 1 && p.revents & Int16(POLLERR | POLLHUP) != 0
+    }
+
+    /// The signals a hold is meant to end by: the exit status stays 0 for them.
+    public static func endsHoldNormally(_ sig: Int32) -> Bool { sig == SIGINT || sig == SIGTERM || sig == SIGHUP }
+
+    /// The exit status after a hold that `sig` ended: 0 for SIGINT, SIGTERM and SIGHUP,
+    /// else 128 + the signal, as a shell reports a process the signal killed.
+    public static func exitStatus(afterHoldEndedBy sig: Int32?) -> Int32 {
+        guard let sig, !endsHoldNormally(sig) else { return ExitStatus.ok }
+        return 128 + sig
+    }
+
     public static func name(_ sig: Int32) -> String {
-        switch sig {
-        case SIGINT: return "SIGINT"
-        case SIGTERM: return "SIGTERM"
-        case SIGHUP: return "SIGHUP"
-        default: return "signal \(sig)"
-        }
+        let names: [Int32: String] = [
+            SIGHUP: "SIGHUP", SIGINT: "SIGINT", SIGQUIT: "SIGQUIT", SIGPIPE: "SIGPIPE", SIGALRM: "SIGALRM", SIGTERM: "SIGTERM",
+            SIGUSR1: "SIGUSR1", SIGUSR2: "SIGUSR2", SIGSTKFLT: "SIGSTKFLT", SIGPOLL: "SIGIO", SIGXCPU: "SIGXCPU", SIGXFSZ: "SIGXFSZ",
+            SIGVTALRM: "SIGVTALRM", SIGPROF: "SIGPROF", SIGPWR: "SIGPWR", SIGSYS: "SIGSYS",
+        ]
+        if let n = names[sig] { return n }
+        if realtimeRange.contains(sig) { return "SIGRTMIN+\(sig - realtimeRange.lowerBound)" }
+        return "signal \(sig)"
     }
 }

@@ -1,0 +1,82 @@
+/// `pinctl inspect --json-lines`: one JSON object per line, for `jq -c` and log pipelines on
+/// huge ranges. A `{"type":"page",...}` record per row (the `pages` members of the JSON
+/// contract), then a `{"type":"vma",...}` record per VMA (the `vmas` members; with rows
+/// their smaps counters are read after the walk, without rows they come first), then one
+/// `{"type":"summary",...}` record: `pid`, `target`, `kernel`, the summary's members, and
+/// `pfnHidden`, `pageTablesUnavailable`, `kernelHelper`, `notes`. A failure, before or after
+/// output started, ends the stream with `{"type":"error","error":...,"exitStatus":N}` (and
+/// `pid`), so the last line always says how the report ended.
+public final class InspectJSONLinesWriter: InspectWriter {
+    private var out: OutputBuffer
+    private let rendering = PageRowRendering()
+    private var head: InspectHead?
+    private var vmasWritten = false
+
+    public init(fd: Int32 = 1) { out = OutputBuffer(fd: fd) }
+
+    deinit { out.deallocate() }
+
+    public func begin(_ h: InspectHead) throws(PinctlError) {
+        head = h
+        try writeVMAs(h.vmas)
+        try out.flush()
+    }
+
+    public func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) {
+        var o = out
+        defer { out = o }
+        for r in rows {
+            try o.reserve(PageRowRendering.maxRowBytes)
+            rendering.json(r, type: true, into: &o)
+            o.byte(0x0a)
+        }
+        try o.flush()
+    }
+
+    public func finish(_ r: InspectReport) throws(PinctlError) {
+        if !vmasWritten { try writeVMAs(r.vmas) }
+        try record { (w) throws(PinctlError) in
+            try w.key("type")
+            try w.string("summary")
+            try w.headMembers(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel, vmas: []))
+            try w.summaryMembers(r.summary)
+            try w.reportTailMembers(r)
+        }
+        try out.flush()
+    }
+
+    public func fail(_ error: PinctlError) -> Bool {
+        do throws(PinctlError) {
+            try record { (w) throws(PinctlError) in
+                try w.key("type")
+                try w.string("error")
+                try w.errorMembers(error)
+            }
+            try out.flush()
+        } catch {}
+        return true
+    }
+
+    private func writeVMAs(_ vmas: [VMAReport]) throws(PinctlError) {
+        guard !vmas.isEmpty else { return }
+        vmasWritten = true
+        for v in vmas {
+            try record { (w) throws(PinctlError) in
+                try w.key("type")
+                try w.string("vma")
+                try w.vmaMembers(v)
+            }
+        }
+    }
+
+    /// One object on one line.
+    private func record(_ body: (inout JSONWriter) throws(PinctlError) -> Void) throws(PinctlError) {
+        var w = JSONWriter(out)
+        defer { out = w.out }
+        try w.beginObject()
+        try body(&w)
+        try w.endObject()
+        try w.out.reserve(1)
+        w.out.byte(0x0a)
+    }
+}

@@ -1,0 +1,95 @@
+/// `pinctl inspect --json`, streamed: one JSON document whose `pid`, `target` and `kernel`
+/// come first, then `pages` a chunk at a time, then `vmas` (their smaps counters are read
+/// after the walk, so the first row does not wait for smaps' page-table walk), `summary`,
+/// `pfnHidden`, `pageTablesUnavailable`, `kernelHelper` and `notes` (key order is free in
+/// JSON; the keys and types are the contract's).
+///
+/// A failure after output started (the process exits mid-walk) closes `pages` and ends the
+/// document with the ErrorReport members instead of a summary: `"error"`, `"exitStatus"`
+/// (and `"pid"`), so the document still parses and a consumer tells a failed report from a
+/// full one the same way it tells an error object (`.error` present, no `summary`).
+public final class InspectJSONWriter: InspectWriter {
+    private var w: JSONWriter
+    private let rendering = PageRowRendering()
+    private var started = false
+    private var rowsOpen = false
+    private var firstRow = true
+    private var vmasWritten = false
+
+    public init(fd: Int32 = 1) { w = JSONWriter(OutputBuffer(fd: fd)) }
+
+    deinit { w.out.deallocate() }
+
+    public func begin(_ h: InspectHead) throws(PinctlError) {
+        started = true
+        try w.beginObject()
+        try w.headMembers(h)
+        if !h.vmas.isEmpty { try writeVMAs(h.vmas) }
+        try w.key("pages")
+        try w.beginArray()
+        rowsOpen = true
+        try w.out.flush()
+    }
+
+    public func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) {
+        var o = w.out
+        defer { w.out = o }
+        var first = firstRow
+        for r in rows {
+            try o.reserve(PageRowRendering.maxRowBytes)
+            if !first { o.byte(0x2c) }
+            first = false
+            rendering.json(r, type: false, into: &o)
+        }
+        firstRow = first
+        try o.flush()
+    }
+
+    public func finish(_ r: InspectReport) throws(PinctlError) {
+        if !rowsOpen { try begin(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel, vmas: r.vmas)) }
+        try closeRows()
+        if !vmasWritten { try writeVMAs(r.vmas) }
+        try w.key("summary")
+        try w.beginObject()
+        try w.summaryMembers(r.summary)
+        try w.endObject()
+        try w.reportTailMembers(r)
+        try w.endObject()
+        try w.out.reserve(1)
+        w.out.byte(0x0a)
+        try w.out.flush()
+    }
+
+    public func fail(_ error: PinctlError) -> Bool {
+        guard started else { return false }
+        do throws(PinctlError) {
+            try closeRows()
+            // The head wrote `pid` already: one key once.
+            try w.errorMembers(error, withPid: false)
+            try w.endObject()
+            try w.out.reserve(1)
+            w.out.byte(0x0a)
+            try w.out.flush()
+        } catch {}
+        return true
+    }
+
+    private func writeVMAs(_ vmas: [VMAReport]) throws(PinctlError) {
+        vmasWritten = true
+        try w.key("vmas")
+        try w.beginArray()
+        for v in vmas {
+            try w.beginObject()
+            try w.vmaMembers(v)
+            try w.endObject()
+        }
+        try w.endArray()
+    }
+
+    /// Ends `pages` (its rows were written around JSONWriter, which only needs the bracket).
+    private func closeRows() throws(PinctlError) {
+        guard rowsOpen else { return }
+        rowsOpen = false
+        try w.endArray()
+    }
+}

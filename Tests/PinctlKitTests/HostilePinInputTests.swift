@@ -1,0 +1,613 @@
+import Foundation
+import Testing
+
+@testable import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Issue 8's command-line table, row by row, against the built pinctl: each hostile input
+/// exits with its documented status and one line on stderr naming the input, and leaves
+/// nothing behind: no /dev/shm object, no pidfile, no pin (the kernel's FOLL_PIN counters
+/// balance once the process has exited).
+@Suite(
+    .serialized, .enabled(if: isRoot, "hostile-input tests need root (planting files as another user, cgroups, CAP_IPC_LOCK)"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+struct HostilePinInputTests {
+    static let nobody = ["/usr/bin/setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+
+    /// One row of the table: the arguments after `pin`, who runs it, and what must happen.
+    struct Row: CustomTestStringConvertible, Sendable {
+        var issueRow: Int
+        var args: [String]
+        var status: Int32
+        /// What the one stderr line must contain (the input it names).
+        var names: String
+        var asNobody = false
+        var testDescription: String { "row \(issueRow): pin \(args.joined(separator: " "))" }
+    }
+
+    /// Files the rows refer to, made fresh in a directory of their own.
+    static let scratch = "/tmp/pinctl-hostile-\(getpid())"
+
+    static let rows: [Row] = [
+        // 1: sizes at 2^63 and above, and offset+length overflows, for every kind of range.
+        Row(issueRow: 1, args: ["anon:8388608T"], status: ExitStatus.invalidInput, names: "anon:8388608T"),
+        Row(issueRow: 1, args: ["memfd:8388608T"], status: ExitStatus.invalidInput, names: "memfd:8388608T"),
+        Row(issueRow: 1, args: ["anon:8388608T,thp"], status: ExitStatus.invalidInput, names: "anon:8388608T,thp"),
+        Row(issueRow: 1, args: ["anon:8388608T,hugetlb"], status: ExitStatus.invalidInput, names: "anon:8388608T,hugetlb"),
+        Row(
+            issueRow: 1, args: ["shm:pinctl-hostile-big:8388608T"], status: ExitStatus.invalidInput,
+            names: "shm:pinctl-hostile-big:8388608T"),
+        Row(issueRow: 1, args: ["--dry-run", "anon:8388608T"], status: ExitStatus.invalidInput, names: "8388608T is too large"),
+        Row(issueRow: 1, args: ["anon:0xffffffffffffffff"], status: ExitStatus.invalidInput, names: "0xffffffffffffffff"),
+        Row(issueRow: 1, args: ["anon:99999999999999999999"], status: ExitStatus.invalidInput, names: "99999999999999999999"),
+        Row(
+            issueRow: 1, args: ["file:\(scratch)/data@0x7ffffffffffff000+8K"], status: ExitStatus.invalidInput, names: "@0x7ffffffffffff000"
+        ),
+        Row(issueRow: 1, args: ["file:\(scratch)/data+8388608T"], status: ExitStatus.invalidInput, names: "+8388608T"),
+        // 2: a link another user planted in /dev/shm (targeted test below checks the target).
+        Row(issueRow: 2, args: ["shm:pinctl-hostile-link:1M"], status: ExitStatus.invalidInput, names: "/dev/shm/pinctl-hostile-link"),
+        Row(
+            issueRow: 2, args: ["shm:pinctl-hostile-theirs:1M"], status: ExitStatus.permissionDenied,
+            names: "/dev/shm/pinctl-hostile-theirs"),
+        // 3: a pidfile that is a link or an existing file.
+        Row(
+            issueRow: 3, args: ["--pidfile", "\(scratch)/pid-link", "anon:4K"], status: ExitStatus.invalidInput,
+            names: "\(scratch)/pid-link"),
+        Row(
+            issueRow: 3, args: ["--pidfile", "\(scratch)/pid-existing", "anon:4K"], status: ExitStatus.invalidInput,
+            names: "\(scratch)/pid-existing"),
+        // 4: FIFOs and devices are refused without being opened.
+        Row(issueRow: 4, args: ["file:\(scratch)/fifo"], status: ExitStatus.invalidInput, names: "\(scratch)/fifo"),
+        Row(
+            issueRow: 4, args: ["--method", "uffd", "--fill-from", "\(scratch)/fifo", "anon:4K"], status: ExitStatus.invalidInput,
+            names: "\(scratch)/fifo"),
+        Row(issueRow: 4, args: ["file:/dev/null"], status: ExitStatus.invalidInput, names: "/dev/null"),
+        Row(
+            issueRow: 4, args: ["--method", "uffd", "--fill-from", "/dev/zero", "anon:4K"], status: ExitStatus.invalidInput,
+            names: "/dev/zero"),
+        Row(issueRow: 4, args: ["--dry-run", "file:\(scratch)/fifo"], status: ExitStatus.invalidInput, names: "\(scratch)/fifo"),
+        // 9: what the kernel refuses, told with the fix.
+        Row(issueRow: 9, args: ["--write", "anon:64T"], status: ExitStatus.refused, names: "anon:64 TiB"),
+        Row(issueRow: 9, args: ["--method", "populate", "anon:64T"], status: ExitStatus.refused, names: "anon:64 TiB"),
+        // 10: locking more page cache than the machine has (a sparse 15 TiB file).
+        Row(
+            issueRow: 10, args: ["--method", "mlock", "file:\(scratch)/sparse"], status: ExitStatus.refused,
+            names: "\(scratch)/sparse@0x0 by mlock"),
+        Row(issueRow: 9, args: ["shm:\(String(repeating: "n", count: 256)):4K"], status: ExitStatus.invalidInput, names: "255 bytes"),
+        Row(
+            issueRow: 9, args: ["shm:pinctl-hostile-dir:4K"], status: ExitStatus.invalidInput,
+            names: "/dev/shm/pinctl-hostile-dir is a directory"),
+        Row(
+            issueRow: 9, args: ["shm:pinctl-hostile-fifo:4K"], status: ExitStatus.invalidInput,
+            names: "/dev/shm/pinctl-hostile-fifo is a FIFO"),
+        Row(
+            issueRow: 9, args: ["shm:pinctl-hostile-roots:4K"], status: ExitStatus.permissionDenied, names: "/dev/shm/pinctl-hostile-roots",
+            asNobody: true),
+        Row(
+            issueRow: 9, args: ["file:/sys/kernel/mm/transparent_hugepage/enabled"], status: ExitStatus.invalidInput,
+            names: "/sys/kernel/mm"),
+        Row(issueRow: 9, args: ["file:/etc/shadow"], status: ExitStatus.permissionDenied, names: "/etc/shadow", asNobody: true),
+        // 11: a pidfile in a directory that is not there is refused before pinning.
+        Row(
+            issueRow: 11, args: ["--pidfile", "/nonexistent/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput,
+            names: "/nonexistent/pinctl.pid"),
+        Row(issueRow: 11, args: ["--pidfile", "/proc/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput, names: "/proc/pinctl.pid"),
+        // 13: a path with + or @ is read only as written: unescaped, they must be a length or offset.
+        Row(issueRow: 13, args: ["file:\(scratch)/v+one"], status: ExitStatus.invalidInput, names: "+one"),
+        Row(issueRow: 13, args: ["file:\(scratch)/v\\x"], status: ExitStatus.invalidInput, names: "\\x"),
+        Row(issueRow: 13, args: ["file:\(scratch)/v@1+2+3"], status: ExitStatus.invalidInput, names: "v@1+2+3"),
+        // More found while fixing: shm names, durations, empty files.
+        Row(issueRow: 0, args: ["shm::4K"], status: ExitStatus.invalidInput, names: "shm::4K"),
+        Row(issueRow: 0, args: ["shm:..:4K"], status: ExitStatus.invalidInput, names: "shm:..:4K"),
+        Row(issueRow: 0, args: ["shm:a/b:4K"], status: ExitStatus.invalidInput, names: "shm:a/b:4K"),
+        Row(
+            issueRow: 0, args: ["shm:a\nb\u{1b}[2J:4K"], status: ExitStatus.invalidInput,
+            names: "shm name 'a\\x0ab\\x1b[2J' has control characters"),
+        Row(issueRow: 0, args: ["file:\(scratch)/empty"], status: ExitStatus.invalidInput, names: "\(scratch)/empty"),
+        Row(issueRow: 0, args: ["--pidfile", "\(scratch)/", "anon:4K"], status: ExitStatus.invalidInput, names: "\(scratch)/"),
+        Row(
+            issueRow: 0, args: ["--pidfile", "\(scratch)/nobody-cannot-write/p", "anon:4K"], status: ExitStatus.permissionDenied,
+            names: "nobody-cannot-write", asNobody: true),
+    ]
+
+    /// Makes the files the rows name; removes them on deinit.
+    final class Plants {
+        init() throws {
+            let s = HostilePinInputTests.scratch
+            try FileManager.default.createDirectory(atPath: s, withIntermediateDirectories: true)
+            // Sticky and world-writable, as /tmp: rows run as nobody may write their pidfile here.
+            chmod(s, 0o1777)
+            try Data(repeating: 1, count: 8192).write(to: URL(fileURLWithPath: "\(s)/data"))
+            try Data().write(to: URL(fileURLWithPath: "\(s)/empty"))
+            let sparse = open("\(s)/sparse", O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
+            if sparse >= 0 {
+                _ = ftruncate(sparse, 15 << 40)
+                close(sparse)
+            }
+            try Data("keep\n".utf8).write(to: URL(fileURLWithPath: "\(s)/pid-existing"))
+            try Data("victim\n".utf8).write(to: URL(fileURLWithPath: "\(s)/victim"))
+            symlink("\(s)/victim", "\(s)/pid-link")
+            mkfifo("\(s)/fifo", 0o644)
+            try FileManager.default.createDirectory(atPath: "\(s)/nobody-cannot-write", withIntermediateDirectories: true)
+            chmod("\(s)/nobody-cannot-write", 0o755)
+            // /dev/shm: another user's link and object, a directory, a FIFO, root's own 0600 object.
+            _ = try HostilePinInputTests.asNobody(["/bin/ln", "-s", "\(s)/victim", "/dev/shm/pinctl-hostile-link"])
+            _ = try HostilePinInputTests.asNobody(["/usr/bin/touch", "/dev/shm/pinctl-hostile-theirs"])
+            mkdir("/dev/shm/pinctl-hostile-dir", 0o700)
+            mkfifo("/dev/shm/pinctl-hostile-fifo", 0o600)
+            let fd = open("/dev/shm/pinctl-hostile-roots", O_CREAT | O_WRONLY | O_CLOEXEC, 0o600)
+            if fd >= 0 { close(fd) }
+        }
+
+        static let shmNames = [
+            "pinctl-hostile-link", "pinctl-hostile-theirs", "pinctl-hostile-dir", "pinctl-hostile-fifo", "pinctl-hostile-roots",
+        ]
+
+        deinit {
+            for n in Self.shmNames { _ = try? FileManager.default.removeItem(atPath: "/dev/shm/\(n)") }
+            _ = try? FileManager.default.removeItem(atPath: HostilePinInputTests.scratch)
+        }
+    }
+
+    static func asNobody(_ argv: [String]) throws -> CommandResult { try run(nobody + argv) }
+
+    @Test(arguments: rows)
+    func hostileInputIsRefusedWithOneLineAndLeavesNothing(_ row: Row) throws {
+        let plants = try Plants()
+        defer { withExtendedLifetime(plants) {} }
+        let shmBefore = Set(ShmListing.names())
+        let pidfile = "\(Self.scratch)/row.pid"
+        let extra = row.args.contains("--pidfile") || row.args.contains("--dry-run") ? [] : ["--pidfile", pidfile]
+        let r = try Bounded.run((row.asNobody ? Self.nobody : []) + [builtBinary("pinctl"), "pin", "--for", "0"] + extra + row.args)
+        #expect(!r.timedOut, "pinctl blocked: killed after \(Bounded.limit) s")
+        #expect(r.status == row.status, "exit \(r.status), stderr: \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1, "want exactly one line on stderr, got: \(r.stderr)")
+        #expect(r.stderr.contains(row.names), "stderr should name '\(row.names)': \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error"))
+        #expect(r.stdout.isEmpty, "nothing is reported (nothing was pinned): \(r.stdout)")
+        // Other suites run beside this one and make their own objects: look at this row's.
+        let left = Set(ShmListing.names()).subtracting(shmBefore).filter { n in row.args.contains { $0.hasPrefix("shm:\(n):") } }
+        #expect(left.isEmpty, "left in /dev/shm: \(left)")
+        #expect(access(pidfile, F_OK) != 0, "the pidfile is not left behind")
+        try PinCounters.expectBalanced()
+    }
+
+    /// Row 2: root never follows a link another user planted, nor grows or writes the target.
+    @Test func plantedShmLinkIsNeverFollowed() throws {
+        let plants = try Plants()
+        defer { withExtendedLifetime(plants) {} }
+        let victim = "\(Self.scratch)/victim"
+        for args in [["shm:pinctl-hostile-link:1M"], ["--method", "uffd", "--fill", "0x41", "shm:pinctl-hostile-link:1M"]] {
+            let r = try Bounded.run([builtBinary("pinctl"), "pin", "--for", "0"] + args)
+            #expect(r.status == ExitStatus.invalidInput, "\(r.stderr)")
+            #expect(r.stderr.contains("symbolic link"))
+            #expect(try String(contentsOfFile: victim, encoding: .utf8) == "victim\n", "the link's target is untouched")
+        }
+        var st = stat()
+        #expect(lstat("/dev/shm/pinctl-hostile-link", &st) == 0 && st.st_mode & S_IFMT == S_IFLNK, "the planted link is left as it was")
+        let dry = try Bounded.run([builtBinary("pinctl"), "pin", "--dry-run", "shm:pinctl-hostile-link:1M"])
+        #expect(dry.status == 0 && dry.stdout.contains("mlock     no") && dry.stdout.contains("symbolic link"), "\(dry.stdout)")
+    }
+
+    /// Row 2: an object pinctl created is removed on release; one the caller owned stays.
+    @Test func shmObjectIsRemovedOnlyWhenPinctlCreatedIt() throws {
+        let name = "pinctl-hostile-own-\(getpid())"
+        let (created, _) = try pinJSON(["--method", "iouring", "shm:\(name):2M"])
+        #expect(created.status == 0, "\(created.stderr)")
+        #expect(access("/dev/shm/\(name)", F_OK) != 0)
+        let fd = open("/dev/shm/\(name)", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        try #require(fd >= 0)
+        close(fd)
+        defer { unlink("/dev/shm/\(name)") }
+        let (existing, _) = try pinJSON(["--method", "iouring", "shm:\(name):2M"])
+        #expect(existing.status == 0, "\(existing.stderr)")
+        var st = stat()
+        #expect(stat("/dev/shm/\(name)", &st) == 0 && st.st_size == 2 << 20, "the caller's own object stays, grown to the size")
+    }
+
+    /// Row 3: the pidfile is never written through a link or over a file, and what is not
+    /// pinctl's is never removed.
+    @Test func pidfileNeverFollowsALinkNorReplacesAFile() throws {
+        let plants = try Plants()
+        defer { withExtendedLifetime(plants) {} }
+        for (path, content) in [("pid-link", "victim\n"), ("pid-existing", "keep\n")] {
+            let r = try Bounded.run([builtBinary("pinctl"), "pin", "--for", "0", "--pidfile", "\(Self.scratch)/\(path)", "anon:4K"])
+            #expect(r.status == ExitStatus.invalidInput && r.stderr.contains("already exists"), "\(r.stderr)")
+            #expect(try String(contentsOfFile: "\(Self.scratch)/\(path)", encoding: .utf8) == content)
+        }
+        #expect(try String(contentsOfFile: "\(Self.scratch)/victim", encoding: .utf8) == "victim\n")
+        var st = stat()
+        #expect(lstat("\(Self.scratch)/pid-link", &st) == 0 && st.st_mode & S_IFMT == S_IFLNK)
+    }
+
+    /// Row 3: a pidfile replaced during the hold by someone else's file is not removed.
+    @Test func pidfileReplacedDuringTheHoldIsLeftAlone() throws {
+        let h = try PinHolder(["--method", "mlock", "anon:4K"])
+        #expect(try String(contentsOfFile: h.pidfile, encoding: .utf8) == "\(h.pid)\n")
+        unlink(h.pidfile)
+        try Data("someone else's\n".utf8).write(to: URL(fileURLWithPath: h.pidfile))
+        #expect(h.stop(SIGTERM) == 0)
+        #expect(try String(contentsOfFile: h.pidfile, encoding: .utf8) == "someone else's\n")
+    }
+
+    /// Row 4: a FIFO is refused at once: the test fails (killed after a bound), not hangs.
+    @Test func fifoIsRefusedWithoutBlocking() throws {
+        let plants = try Plants()
+        defer { withExtendedLifetime(plants) {} }
+        for args in [["file:\(Self.scratch)/fifo"], ["--method", "uffd", "--fill-from", "\(Self.scratch)/fifo", "anon:4K"]] {
+            let r = try Bounded.run([builtBinary("pinctl"), "pin", "--for", "0"] + args)
+            #expect(!r.timedOut, "pinctl blocked on the FIFO")
+            #expect(r.status == ExitStatus.invalidInput && r.stderr.contains("is a FIFO"), "\(r.stderr)")
+        }
+    }
+
+    /// Row 6: every catchable terminating signal during a hold releases everything: the shm
+    /// object, the pidfile and the pins; SIGINT/SIGTERM/SIGHUP exit 0, the others 128+N.
+    @Test(arguments: TerminationSignals.all)
+    func signalDuringHoldReleasesEverything(_ sig: Int32) throws {
+        let name = "pinctl-hostile-sig-\(getpid())-\(sig)"
+        let h = try PinHolder(["--method", "iouring", "shm:\(name):4M"])
+        #expect(statusField(h.pid, "VmPin") == 4 << 20)
+        #expect(access("/dev/shm/\(name)", F_OK) == 0)
+        let status = h.stop(sig)
+        let err = String(decoding: h.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(h.process.terminationReason == .exit, "\(TerminationSignals.name(sig)) killed pinctl instead of ending the hold")
+        #expect(status == (TerminationSignals.endsHoldNormally(sig) ? 0 : 128 + sig), "\(TerminationSignals.name(sig)): \(err)")
+        #expect(err.contains("released") && err.contains(TerminationSignals.name(sig)), "\(err)")
+        #expect(access("/dev/shm/\(name)", F_OK) != 0, "the shm object is removed")
+        #expect(access(h.pidfile, F_OK) != 0, "the pidfile is removed")
+        try PinCounters.expectBalanced()
+    }
+
+    /// Row 6: `pinctl pin ... | head -1`: the reader going away ends the hold as SIGPIPE does,
+    /// with a message and exit 141, and everything is released.
+    @Test func closedStdoutEndsTheHoldAndCleansUp() throws {
+        let name = "pinctl-hostile-pipe-\(getpid())"
+        let pidfile = "/tmp/pinctl-hostile-pipe-\(getpid()).pid"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
+        p.arguments = ["pin", "--method", "iouring", "--pidfile", pidfile, "shm:\(name):4M"]
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        try p.run()
+        // What `head -1` does: read the first line, then close.
+        var first = Data()
+        while !first.contains(UInt8(ascii: "\n")) {
+            let d = out.fileHandleForReading.availableData
+            if d.isEmpty { break }
+            first += d
+        }
+        while access(pidfile, F_OK) != 0 && p.isRunning { usleep(10_000) }
+        try out.fileHandleForReading.close()
+        let deadline = Date().addingTimeInterval(Bounded.limit)
+        while p.isRunning && Date() < deadline { usleep(10_000) }
+        if p.isRunning { kill(p.processIdentifier, SIGKILL) }
+        p.waitUntilExit()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(String(decoding: first, as: UTF8.self).hasPrefix("pinned shm:"))
+        #expect(p.terminationReason == .exit && p.terminationStatus == 128 + SIGPIPE, "\(e)")
+        #expect(e.contains("released") && e.contains("SIGPIPE"), "\(e)")
+        #expect(access("/dev/shm/\(name)", F_OK) != 0)
+        #expect(access(pidfile, F_OK) != 0)
+        try PinCounters.expectBalanced()
+    }
+
+    /// Row 6: a signal that arrives while pinning releases what was taken (the shm object
+    /// pinctl created, the pins) and exits 130, naming the signal.
+    @Test(arguments: [SIGQUIT, SIGUSR1, SIGALRM, SIGPIPE])
+    func signalWhilePinningReleasesAndExits130(_ sig: Int32) throws {
+        let name = "pinctl-hostile-pinning-\(getpid())-\(sig)"
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
+        // 4 GiB of shmem takes seconds to fault in and lock.
+        p.arguments = ["pin", "--method", "mlock", "--write", "shm:\(name):4G"]
+        let err = Pipe()
+        p.standardError = err
+        p.standardOutput = Pipe()
+        try p.run()
+        while access("/dev/shm/\(name)", F_OK) != 0 && p.isRunning { usleep(5_000) }
+        usleep(200_000)
+        kill(p.processIdentifier, sig)
+        p.waitUntilExit()
+        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(p.terminationReason == .exit)
+        #expect(p.terminationStatus == ExitStatus.interrupted, "\(e)")
+        #expect(e.contains("interrupted by \(TerminationSignals.name(sig))") && e.contains("released"), "\(e)")
+        #expect(access("/dev/shm/\(name)", F_OK) != 0, "the shm object pinctl created is removed")
+        try PinCounters.expectBalanced()
+    }
+
+    /// Row 10: a range over the memory cgroup's headroom is refused with the numbers before
+    /// anything is mapped (and --dry-run says the same); concurrent pins in one cgroup are
+    /// admitted one at a time, so none is OOM-killed.
+    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    func memoryCgroupLimitIsCheckedBeforePinning() throws {
+        let cg = try #require(
+            TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+        defer { cg.remove() }
+        let over = try run(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--for", "0", "anon:512M"])
+        #expect(over.status == ExitStatus.refused, "\(over.stderr)")
+        #expect(over.stderr.contains("memory cgroup \(cg.directory)") && over.stderr.contains("limit 256 MiB"), "\(over.stderr)")
+        #expect(over.stderr.split(separator: "\n").count == 1)
+        let dry = try run(cg.launcher + [builtBinary("pinctl"), "pin", "--dry-run", "--write", "anon:512M"])
+        #expect(dry.status == 0)
+        #expect(dry.stdout.contains("mlock     no") && dry.stdout.contains("limit 256 MiB"), "\(dry.stdout)")
+        let fits = try run(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--for", "0", "--method", "mlock", "anon:64M"])
+        #expect(fits.status == 0, "\(fits.stderr)")
+
+        // Eight 64 MiB pins held at once in 256 MiB: at most three fit beside pinctl itself;
+        // the rest are refused (8), none killed.
+        // Started from here, not by a shell's `wait`: children of the test runner inherit
+        // a signal mask with SIGCHLD blocked, on which dash's wait never wakes.
+        let pins = try (0..<8).map { _ in
+            let p = Process()
+            p.executableURL = URL(fileURLWithPath: cg.launcher[0])
+            p.arguments =
+                Array(cg.launcher.dropFirst()) + [builtBinary("pinctl"), "pin", "--write", "--for", "5", "--method", "iouring", "anon:64M"]
+            p.standardOutput = FileHandle.nullDevice
+            p.standardError = FileHandle.nullDevice
+            try p.run()
+            return p
+        }
+        for p in pins { p.waitUntilExit() }
+        let statuses = pins.map { $0.terminationReason == .exit ? $0.terminationStatus : 128 + $0.terminationStatus }
+        #expect(statuses.allSatisfy { $0 == 0 || $0 == ExitStatus.refused }, "an exit other than 0 or 8 (137: OOM-killed): \(statuses)")
+        #expect(statuses.filter { $0 == 0 }.count <= 4 && statuses.contains(ExitStatus.refused), "\(statuses)")
+        try PinCounters.expectBalanced()
+    }
+
+    /// Row 10: a pin waits for the cgroup's pin lock (another pin checking and charging, or a
+    /// user holding the flock) before it maps anything, and a signal ends the wait.
+    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    func pinWaitsForTheCgroupPinLockAndASignalEndsTheWait() throws {
+        let cg = try #require(
+            TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+        defer { cg.remove() }
+        let lock = open(cg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try #require(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        defer { close(lock) }
+
+        let waiting = try PinHolderStart(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--method", "mlock", "anon:16M"])
+        usleep(300_000)
+        #expect(waiting.process.isRunning && access(waiting.pidfile, F_OK) != 0, "nothing is pinned while the lock is held")
+        kill(waiting.process.processIdentifier, SIGTERM)
+        waiting.process.waitUntilExit()
+        let e = String(decoding: waiting.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(waiting.process.terminationStatus == ExitStatus.interrupted && e.contains("waiting for other pins"), "\(e)")
+
+        let next = try PinHolderStart(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--method", "mlock", "anon:16M"])
+        usleep(300_000)
+        #expect(access(next.pidfile, F_OK) != 0)
+        flock(lock, LOCK_UN)
+        let deadline = Date().addingTimeInterval(Bounded.limit)
+        while access(next.pidfile, F_OK) != 0 && next.process.isRunning && Date() < deadline { usleep(10_000) }
+        #expect(access(next.pidfile, F_OK) == 0, "the pin goes ahead once the lock is free")
+        kill(next.process.processIdentifier, SIGTERM)
+        next.process.waitUntilExit()
+        #expect(next.process.terminationStatus == 0)
+    }
+
+    /// Row 10: anyone who can open the cgroup's directory can hold its flock, so the wait is
+    /// bounded: past it the pin goes ahead (after its memory check) with a warning, and a
+    /// hostile lock holder delays pins but never refuses them.
+    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    func aCgroupLockHeldByAnotherUserDelaysButNeverRefusesAPin() throws {
+        let cg = try #require(
+            TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")
+        defer { cg.remove() }
+        let lock = open(cg.directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        try #require(lock >= 0 && flock(lock, LOCK_EX) == 0)
+        defer { close(lock) }
+        let r = try Bounded.run(cg.launcher + [builtBinary("pinctl"), "pin", "--write", "--method", "mlock", "--for", "0", "anon:16M"])
+        #expect(r.status == 0 && !r.timedOut, "\(r.stderr)")
+        #expect(r.stderr.contains("for \(Int(CgroupPinLock.maxWait)) s") && r.stderr.contains("pinning without it"), "\(r.stderr)")
+        try PinCounters.expectBalanced()
+    }
+
+    /// Row 12: right after a holder is SIGKILLed, a limited user's re-pin gets the charge back
+    /// (retried briefly) instead of being refused while the kernel returns it.
+    @Test func repinRightAfterSIGKILLOfAHolderSucceeds() throws {
+        let limit = ["/usr/bin/prlimit", "--memlock=\(6 << 20):\(6 << 20)"] + Self.nobody
+        for _ in 0..<8 {
+            let first = try PinHolder(["--method", "iouring", "anon:4M"], launcher: limit)
+            first.stop(SIGKILL)
+            let again = try pinctl(["pin", "--method", "iouring", "--for", "0", "anon:4M"], as: limit)
+            #expect(again.status == 0, "refused right after SIGKILL: \(again.stderr)")
+        }
+        try PinCounters.expectBalanced()
+    }
+
+    /// Row 13: a file whose name has + and @ is named by escaping them.
+    @Test func escapedPlusAndAtNameTheFile() throws {
+        let dir = "/tmp/pinctl-hostile-esc-\(getpid())"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        try Data(repeating: 2, count: 3 * 4096).write(to: URL(fileURLWithPath: "\(dir)/v+1@x\\y"))
+        let (r, j) = try pinJSON(["--method", "mlock", "file:\(dir)/v\\+1\\@x\\\\y@4K+4K"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(j?["pages"] as? Int == 1)
+        #expect((j?["range"] as? String)?.contains("v\\+1\\@x\\\\y") == true, "the report spells the path as it is typed")
+        #expect(try PinRangeSpec.parse("file:/a\\+1") == .file(path: "/a+1", offset: 0, length: nil))
+        #expect(try PinRangeSpec.parse("file:/a@8K+1") == .file(path: "/a", offset: 8192, length: 4096))
+    }
+
+    /// --for takes only sane durations; nothing is mapped for a bad one.
+    @Test(arguments: ["-1s", "1e400", "nan", "inf", "1x", "", "367d", "1..2s"])
+    func badDurationIsAUsageError(_ text: String) throws {
+        let r = try pinctl(["pin", "--for", text, "anon:4K"])
+        #expect(r.status == ExitStatus.usage, "--for '\(text)': \(r.status) \(r.stderr)")
+        #expect(!r.stderr.contains("Fatal error"))
+    }
+}
+
+/// A `pinctl pin` started with a --pidfile, not waited for (PinHolder waits for the pidfile).
+final class PinHolderStart {
+    let process = Process()
+    let pidfile = "/tmp/pinctl-hostile-\(getpid())-\(UUID().uuidString.prefix(8)).pid"
+    let err = Pipe()
+
+    init(_ argv: [String]) throws {
+        process.executableURL = URL(fileURLWithPath: argv[0])
+        let pin = argv.firstIndex(of: "pin")! + 1
+        process.arguments = Array(argv[1..<pin]) + ["--pidfile", pidfile] + Array(argv[pin...])
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = err
+        try process.run()
+    }
+
+    deinit {
+        if process.isRunning {
+            kill(process.processIdentifier, SIGKILL)
+            process.waitUntilExit()
+        }
+        unlink(pidfile)
+    }
+}
+
+/// A command run with a time limit: a blocked pinctl is killed and reported, not waited for.
+enum Bounded {
+    static let limit = 20.0
+
+    struct Result {
+        var status: Int32
+        var stdout: String
+        var stderr: String
+        var timedOut: Bool
+    }
+
+    static func run(_ argv: [String]) throws -> Result {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: argv[0])
+        p.arguments = Array(argv.dropFirst())
+        let out = Pipe(), err = Pipe()
+        p.standardOutput = out
+        p.standardError = err
+        p.standardInput = FileHandle.nullDevice
+        try p.run()
+        let deadline = Date().addingTimeInterval(limit)
+        var timedOut = false
+        while p.isRunning {
+            if Date() > deadline {
+                timedOut = true
+                kill(p.processIdentifier, SIGKILL)
+                break
+            }
+            usleep(5_000)
+        }
+        p.waitUntilExit()
+        return Result(
+            status: p.terminationStatus, stdout: String(decoding: out.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self),
+            stderr: String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self), timedOut: timedOut)
+    }
+}
+
+enum ShmListing {
+    static func names() -> [String] { (try? FileManager.default.contentsOfDirectory(atPath: "/dev/shm")) ?? [] }
+}
+
+/// The kernel's machine-wide FOLL_PIN counters (/proc/vmstat, after vm/stat_refresh folds in
+/// the per-CPU deltas). Once every pinctl has exited they balance; io_uring rings are torn
+/// down asynchronously, so the check waits a few seconds for that.
+enum PinCounters {
+    static func read() -> (acquired: UInt64, released: UInt64)? {
+        let fd = open("/proc/sys/vm/stat_refresh", O_WRONLY | O_CLOEXEC)
+        if fd >= 0 {
+            _ = "1\n".withCString { write(fd, $0, 2) }
+            close(fd)
+        }
+        guard let text = try? readProcText("/proc/vmstat") else { return nil }
+        var a: UInt64?, r: UInt64?
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            if f.count == 2 && f[0] == "nr_foll_pin_acquired" { a = UInt64(f[1]) }
+            if f.count == 2 && f[0] == "nr_foll_pin_released" { r = UInt64(f[1]) }
+        }
+        guard let a, let r else { return nil }
+        return (a, r)
+    }
+
+    /// Processes holding VmPin now, to name them when the counters do not balance.
+    static func holders() -> [String] {
+        let pids = (try? FileManager.default.contentsOfDirectory(atPath: "/proc"))?.compactMap { Int32($0) } ?? []
+        return pids.compactMap { pid in
+            guard let pin = statusField(pid, "VmPin"), pin > 0 else { return nil }
+            let comm = (try? readProcText("/proc/\(pid)/comm"))?.trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            return "\(pid) \(comm) VmPin \(pin)"
+        }
+    }
+
+    static func expectBalanced(sourceLocation: SourceLocation = #_sourceLocation) throws {
+        let deadline = Date().addingTimeInterval(10)
+        var last = read()
+        while let c = last, c.acquired != c.released, Date() < deadline {
+            usleep(50_000)
+            last = read()
+        }
+        let c = try #require(last, "no nr_foll_pin_* in /proc/vmstat", sourceLocation: sourceLocation)
+        #expect(
+            c.acquired == c.released,
+            "FOLL_PIN pins outstanding: acquired \(c.acquired), released \(c.released) (other pinners now: \(holders()))",
+            sourceLocation: sourceLocation)
+    }
+}
+
+/// A memory cgroup made for one test below this process's own (v1 memory, or v2 with the
+/// memory controller), with a limit; processes enter it through `launcher`.
+struct TestCgroup {
+    let directory: String
+    let v2: Bool
+
+    /// A child memory cgroup can be made here (and is removed again at once).
+    static let available: Bool = {
+        guard isRoot, let cg = make(limit: 1 << 30) else { return false }
+        cg.remove()
+        return true
+    }()
+
+    static func make(limit: UInt64) -> TestCgroup? {
+        guard let text = try? readProcText("/proc/self/cgroup") else { return nil }
+        var parent: String?
+        var v2 = false
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: ":", maxSplits: 2, omittingEmptySubsequences: false)
+            guard f.count == 3 else { continue }
+            if f[1].split(separator: ",").contains("memory") {
+                parent = "/sys/fs/cgroup/memory\(f[2])"
+            }
+        }
+        if parent == nil, let line = text.split(separator: "\n").first(where: { $0.hasPrefix("0::") }) {
+            let dir = "/sys/fs/cgroup\(line.dropFirst(3))"
+            // v2 takes no processes in a cgroup that has children with controllers: use a
+            // sibling under the parent, which must delegate memory.
+            let up = String(dir[..<(dir.lastIndex(of: "/") ?? dir.endIndex)])
+            if let c = try? readProcText("\(up)/cgroup.subtree_control"), c.contains("memory") {
+                parent = up
+                v2 = true
+            }
+        }
+        guard let parent else { return nil }
+        let dir = "\(parent)/pinctl-test-\(getpid())"
+        guard mkdir(dir, 0o755) == 0 || errno == EEXIST else { return nil }
+        let file = v2 ? "memory.max" : "memory.limit_in_bytes"
+        guard (try? "\(limit)\n".write(toFile: "\(dir)/\(file)", atomically: false, encoding: .utf8)) != nil else {
+            rmdir(dir)
+            return nil
+        }
+        return TestCgroup(directory: dir, v2: v2)
+    }
+
+    /// `sh -c 'echo $$ > cgroup.procs; exec "$@"'`: the command runs inside the cgroup.
+    var launcher: [String] { ["/bin/sh", "-c", "echo $$ > \(directory)/cgroup.procs && exec \"$@\"", "sh"] }
+
+    func remove() {
+        for _ in 0..<100 {
+            if rmdir(directory) == 0 || errno == ENOENT { return }
+            usleep(50_000)
+        }
+    }
+}
