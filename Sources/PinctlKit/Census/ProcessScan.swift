@@ -53,25 +53,30 @@ public struct ProcessScan {
         return scan
     }
 
+    /// The entry's name, in place (no copy of the dirent).
+    static func name(_ entry: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(entry).advanced(by: MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
+            .assumingMemoryBound(to: CChar.self)
+    }
+
     /// The pid of a /proc entry that names a process (plain decimal digits), else nil.
     static func pid(of entry: UnsafeMutablePointer<dirent>) -> Int32? {
-        guard let v = decimal(entry), v > 0 else { return nil }
+        guard let v = decimal(name(entry)), v > 0 else { return nil }
         return v
     }
 
-    /// The entry's name as a decimal number (fd names, pids), else nil.
-    static func decimal(_ entry: UnsafeMutablePointer<dirent>) -> Int32? {
-        withUnsafeBytes(of: entry.pointee.d_name) { name -> Int32? in
-            var v: Int32 = 0
-            var n = 0
-            for c in name {
-                if c == 0 { break }
-                guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), n < 8 else { return nil }
-                v = v * 10 + Int32(c - UInt8(ascii: "0"))
-                n += 1
-            }
-            return n > 0 ? v : nil
+    /// A name of plain decimal digits as a number (fd names, pids), else nil.
+    static func decimal(_ name: UnsafePointer<CChar>) -> Int32? {
+        var v: Int32 = 0
+        var n = 0
+        while true {
+            let c = UInt8(bitPattern: name[n])
+            if c == 0 { break }
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), n < 8 else { return nil }
+            v = v * 10 + Int32(c - UInt8(ascii: "0"))
+            n += 1
         }
+        return n > 0 ? v : nil
     }
 
     static func scanProcess(
@@ -158,21 +163,15 @@ public struct ProcessScan {
                 if errno != 0 { throw ProcFileReader.skip(errno) }
                 return
             }
-            guard let fd = decimal(entry) else { continue }
-            let n = withUnsafeBytes(of: entry.pointee.d_name) { name -> Int in
-                name.withMemoryRebound(to: CChar.self) { cname in
-                    target.withUnsafeMutableBufferPointer { readlinkat(fdDirFd, cname.baseAddress!, $0.baseAddress!, $0.count) }
-                }
-            }
+            let name = Self.name(entry)
+            guard let fd = decimal(name) else { continue }
+            let n = target.withUnsafeMutableBufferPointer { readlinkat(fdDirFd, name, $0.baseAddress!, $0.count) }
             guard n > 0 else { continue }  // the fd was closed meanwhile
             if n == 21 && target.starts(with: ioUringTarget) {
                 rings.append(fd)
             } else if target[0] == UInt8(ascii: "/") {
                 var st = stat()
-                let rc = withUnsafeBytes(of: entry.pointee.d_name) { name in
-                    name.withMemoryRebound(to: CChar.self) { fstatat(fdDirFd, $0.baseAddress!, &st, 0) }
-                }
-                guard rc == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
+                guard fstatat(fdDirFd, name, &st, 0) == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
                 let dev = UInt64(st.st_rdev)
                 let major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff))
                 let minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))
