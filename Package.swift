@@ -8,7 +8,8 @@ let package = Package(
         .library(name: "PinctlKit", targets: ["PinctlKit"]),
     ],
     dependencies: [
-        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2")
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
     ],
     targets: [
         // What Swift cannot call: syscall(), ioctl(), request-number macros and the
@@ -20,7 +21,11 @@ let package = Package(
         // All of pinctl's logic: /proc readers, decoders, the inspector and the renderers.
         .target(
             name: "PinctlKit",
-            dependencies: ["CPinctl"]
+            dependencies: [
+                "CPinctl",
+                // The census's --openmetrics exposition.
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
         ),
         // The command line: parses, calls PinctlKit, renders.
         .executableTarget(

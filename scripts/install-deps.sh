@@ -2,7 +2,9 @@
 # scripts/install-deps.sh - installs, from Debian's packages, what building and testing
 # pinctl needs beyond the Swift toolchain: gcc and make (benchmarks, the C reader),
 # util-linux (setpriv, mkswap, swapon for the live tests), xz-utils (the module-load
-# decompression test). Idempotent; runs apt-get only when something is missing.
+# decompression test), prometheus (promtool, which validates `pinctl census --openmetrics`
+# in the tests; about 96 MB installed, no service needed). Idempotent; runs apt-get only when
+# something is missing.
 # The fuzzers and sanitizer runs (scripts/fuzz.sh, scripts/sanitize.sh) need nothing from Debian:
 # the swift.org toolchain ships clang, lld and compiler-rt's libFuzzer, ASan and TSan; this
 # checks that they are there.
@@ -14,6 +16,7 @@ command -v make >/dev/null || need+=(make)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v mkswap >/dev/null || need+=(util-linux)
 command -v xz >/dev/null || need+=(xz-utils)
+command -v promtool >/dev/null || need+=(prometheus)
 if ! command -v swift >/dev/null; then
     echo "install-deps: no Swift toolchain on PATH: install Swift 6.x (https://www.swift.org/install/linux/) first" >&2
     exit 1
@@ -38,5 +41,5 @@ if [ ${#need[@]} -gt 0 ]; then
     fi
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq "${need[@]}"
+    apt-get install -y -qq --no-install-recommends "${need[@]}"
 fi

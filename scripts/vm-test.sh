@@ -200,6 +200,8 @@ echo "$prog: building the test program (gcc -static)" >&2
 gcc -static -O2 -Wall -Wextra -Werror -I"$repo/KernelHelper/include" \
 	-o "$work/pinctl_test" "$repo/KernelHelper/tests/pinctl_test.c" ||
 	die "the test program does not build"
+gcc -static -O2 -Wall -Wextra -Werror -o "$work/v4l2-userptr" "$repo/scripts/vm/v4l2-userptr.c" ||
+	die "scripts/vm/v4l2-userptr.c does not build"
 
 # Copies a kernel module and what it depends on (per modules.dep) into DIR, uncompressed, and
 # appends them to DIR/../modules.order in load order. Missing modules are skipped: the suite
@@ -267,10 +269,13 @@ for s in "${series[@]}"; do
 	cp "$repo/scripts/vm/guest-pinctl.sh" "$p/guest.sh"
 	cp "$pinctl_bin" "$p/pinctl"
 	cp "$repo/scripts/vm/guest-pinctl-cli.sh" "$p/guest-cli.sh"
+	cp "$repo/scripts/vm/guest-census.sh" "$work/v4l2-userptr" "$p/"
 	: >"$p/modules.order"
-	for m in loop crc32c_generic ext4; do
+	for m in loop crc32c_generic ext4 vivid; do
 		add_module "$rel" "$m" "$p/modules"
 	done
+	# vivid itself is loaded by guest-census.sh, with its parameters; its dependencies at boot.
+	sed -i '/^vivid\.ko$/d' "$p/modules.order"
 done
 
 # --- VMs ----------------------------------------------------------------------------------

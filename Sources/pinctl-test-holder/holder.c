@@ -21,7 +21,9 @@
  *       thpsplit (as thp, then the middle 1 MiB of the first huge page made read-only:
  *       three VMAs over one PTE-mapped huge page),
  *       sparse (anon, one page written in every 64: a large range of page tables with
- *       little memory behind it).
+ *       little memory behind it),
+ *       hostilecomm (sets its comm to HOSTILE_COMM with prctl(PR_SET_NAME); SIZE is
+ *       ignored).
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -34,6 +36,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/types.h>
@@ -41,6 +44,8 @@
 
 /* The name the hostile kind gives its file. */
 #define HOSTILE_NAME "evil\x1b" "[31mred\x07" "bell\n" "line\xff" ".bin"
+/* The comm the hostilecomm kind takes: ESC, BEL and a byte that is not UTF-8 (14 bytes). */
+#define HOSTILE_COMM "ev\x1b" "[31m\x07" "x\xff" "comm"
 
 #ifndef MADV_PAGEOUT
 #define MADV_PAGEOUT 21
@@ -230,6 +235,10 @@ int main(int argc, char **argv)
 			for (size_t off = 0; off < len; off += page)
 				sink += p[off];
 			(void)sink;
+		} else if (IS("hostilecomm")) {
+			if (prctl(PR_SET_NAME, HOSTILE_COMM, 0, 0, 0))
+				die("prctl(PR_SET_NAME)", spec);
+			continue;
 		} else if (IS("zombie")) {
 			pid_t child = fork();
 			if (child < 0)

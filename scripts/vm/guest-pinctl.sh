@@ -44,6 +44,12 @@ if [ -x ./pinctl ]; then
 	sh ./guest-cli.sh || rc=1
 fi
 
+# The census against a real driver pinner (vivid V4L2 USERPTR buffers): a third TAP document.
+if [ -x ./pinctl ] && [ -f ./guest-census.sh ]; then
+	[ -e /sys/module/pinctl ] || insmod pinctl.ko
+	sh ./guest-census.sh || rc=1
+fi
+
 # Figures only: BENCH's in-kernel pin/unpin of 1 GiB next to the PIN/UNPIN ioctls (4K and
 # THP), by `pinctl module bench`.
 if [ -x ./pinctl ]; then

@@ -1,0 +1,82 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What to take a census of.
+public struct CensusOptions: Sendable {
+    /// Also ask the KernelHelper about every present page (`--deep`).
+    public var deep: Bool
+    /// Fold the per-CPU vmstat deltas in first (write /proc/sys/vm/stat_refresh).
+    public var refreshVmstat: Bool
+
+    public init(deep: Bool = false, refreshVmstat: Bool = true) {
+        self.deep = deep
+        self.refreshVmstat = refreshVmstat
+    }
+}
+
+/// `pinctl census`: the machine's totals, then a row per process that pins or locks memory,
+/// then how much of the outstanding FOLL_PIN total the rows account for.
+public enum Census {
+    public static func take(_ options: CensusOptions = CensusOptions()) throws(PinctlError) -> CensusReport {
+        let t0 = MonotonicClock.now()
+        var missing: [String] = []
+        if options.refreshVmstat, let e = VmstatReader.refresh() {
+            missing.append("vmstat: \(e.description): the FOLL_PIN totals may lag by the per-CPU deltas (run as root)")
+        }
+        let follPin: FollPinCounters?
+        do {
+            follPin = try VmstatReader.read()
+        } catch {
+            throw .system(error)
+        }
+        if follPin == nil { missing.append("vmstat: no nr_foll_pin_acquired/released (kernel before 5.7): no machine-wide pin total") }
+        let meminfo: MeminfoTotals
+        let movable: [MovableZone]
+        do {
+            meminfo = try MeminfoReader.read()
+            movable = try ZoneinfoReader.read()
+        } catch {
+            throw .system(error)
+        }
+        if meminfo.cmaTotalBytes == nil { missing.append("CMA: the kernel has no CMA (no CmaTotal in /proc/meminfo)") }
+
+        let scan = try ProcessScan.run(classifier: DeviceClassifier.live())
+        missing.append(contentsOf: RdmaSource.missingLines())
+
+        var deep: DeepCensus?
+        if options.deep {
+            if let helper = try KernelHelper.open() {
+                let (d, scanMissing) = DeepWalker.walk(pids: scan.liveUserPids, helper: helper)
+                deep = d
+                if let scanMissing { missing.append("PAGEMAP_SCAN: \(scanMissing): --deep asks about every page of each VMA") }
+            } else {
+                deep = DeepCensus(
+                    available: false, note: DeepCensus.moduleMissingNote, ranges: [], pagesQueried: 0, processesWalked: 0,
+                    processesSkipped: 0)
+            }
+        }
+
+        let outstanding = follPin?.outstanding
+        let rowPages = scan.rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages }
+        let attributed = outstanding.map { min($0, rowPages) } ?? rowPages
+        let totals = CensusTotals(
+            follPin: follPin, follPinOutstandingPages: outstanding, attributedPinPages: attributed,
+            unattributedPinPages: outstanding.map { $0 - attributed }, mlockedBytes: meminfo.mlockedBytes,
+            unevictableBytes: meminfo.unevictableBytes, hugetlbInUseBytes: meminfo.hugetlbInUseBytes,
+            hugetlbTotalBytes: meminfo.hugetlbTotalBytes, cmaTotalBytes: meminfo.cmaTotalBytes, cmaFreeBytes: meminfo.cmaFreeBytes,
+            movableZones: movable)
+        return CensusReport(
+            kernel: kernelRelease(), totals: totals, rows: scan.rows, processesScanned: scan.scanned,
+            processesVanished: scan.vanished, processesUnreadable: scan.unreadable, missingSources: missing, deep: deep,
+            scanSeconds: MonotonicClock.now() - t0)
+    }
+
+    static func kernelRelease() -> String {
+        var u = utsname()
+        guard uname(&u) == 0 else { return "" }
+        return withUnsafeBytes(of: u.release) { b in
+            String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,98 @@
+/// A VMA with VM_LOCKED (smaps VmFlags `lo`): mlock(2), mlockall, MAP_LOCKED.
+public struct LockedVMA: Codable, Sendable, Equatable {
+    public var start: UInt64
+    public var end: UInt64
+    /// smaps `Locked:`: the resident part, in bytes.
+    public var lockedBytes: UInt64?
+    public var path: String
+
+    public var size: UInt64 { end &- start }
+}
+
+/// An open fd of a device through which the kernel can pin the process's memory.
+public struct DeviceFd: Codable, Sendable, Equatable {
+    public var fd: Int32
+    public var kind: PinningDeviceKind
+    /// The fd's link target (the device node's path when it was opened).
+    public var path: String
+    public var major: UInt32
+    public var minor: UInt32
+}
+
+/// One process that pins or locks memory, or holds a device that can pin it.
+public struct CensusRow: Codable, Sendable, Equatable {
+    public var pid: Int32
+    /// As the kernel has it (not escaped: text output escapes it). Bytes that are not UTF-8
+    /// read as U+FFFD here, and `commBytes` then holds the exact bytes in hex.
+    public var comm: String
+    public var commBytes: String?
+    /// The cgroup v2 path (`0::` line of /proc/PID/cgroup), or the first hierarchy's.
+    public var cgroup: String
+    /// /proc/PID/status VmPin (mm->pinned_vm: io_uring buffers, RDMA umem) in bytes.
+    public var vmPinBytes: UInt64
+    /// /proc/PID/status VmLck (mm->locked_vm: mlock, VFIO type1) in bytes.
+    public var vmLckBytes: UInt64
+    public var lockedVMAs: [LockedVMA]
+    /// io_uring instances with registered buffers (or whose buffer table the kernel withheld).
+    public var ioUringRings: [IoUringRing]
+    public var deviceFds: [DeviceFd]
+
+    /// comm for a terminal or a label: control characters and non-UTF-8 bytes escaped.
+    public var displayComm: String {
+        guard let hexBytes = commBytes?.utf8 else { return TerminalEscaping.escape(comm) }
+        var bytes: [UInt8] = []
+        var it = hexBytes.makeIterator()
+        while let hi = it.next(), let lo = it.next() {
+            guard let h = NumberParsing.digitValue(hi), let l = NumberParsing.digitValue(lo) else { break }
+            bytes.append(UInt8(h << 4 | l))
+        }
+        return TerminalEscaping.escape(bytes: bytes)
+    }
+
+    public var ioUringBytes: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.registeredBytes } }
+    public var ioUringPinPages: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.pinnedPages } }
+
+    /// FOLL_PIN pages this row accounts for: its io_uring buffers' pages, or VmPin when that
+    /// is larger (VmPin also counts RDMA memory regions; it charges a compound page whole).
+    public var attributedPinPages: UInt64 { max(ioUringPinPages, vmPinBytes >> PagemapReader.pageShift) }
+
+    /// The sort key: bytes locked plus bytes pinned (the larger of VmPin and io_uring's).
+    public var bytes: UInt64 { vmLckBytes &+ max(vmPinBytes, ioUringBytes) }
+}
+
+/// The machine-wide numbers, from /proc/vmstat, /proc/meminfo and /proc/zoneinfo.
+public struct CensusTotals: Codable, Sendable, Equatable {
+    /// nr_foll_pin_acquired / nr_foll_pin_released; nil on kernels without them.
+    public var follPin: FollPinCounters?
+    /// acquired - released: page references pinned with FOLL_PIN now.
+    public var follPinOutstandingPages: UInt64?
+    /// What the rows account for (io_uring buffer pages, VmPin), capped at the outstanding total.
+    public var attributedPinPages: UInt64
+    /// Outstanding pins no row accounts for (drivers that charge nothing: V4L2, DRM, pinctl's module).
+    public var unattributedPinPages: UInt64?
+    public var mlockedBytes: UInt64?
+    public var unevictableBytes: UInt64?
+    public var hugetlbInUseBytes: UInt64?
+    public var hugetlbTotalBytes: UInt64?
+    public var cmaTotalBytes: UInt64?
+    public var cmaFreeBytes: UInt64?
+    public var movableZones: [MovableZone]
+}
+
+/// `pinctl census`: who pins and locks memory on this machine.
+public struct CensusReport: Codable, Sendable, Equatable {
+    public var kernel: String
+    public var totals: CensusTotals
+    /// Sorted by `bytes`, largest first.
+    public var rows: [CensusRow]
+    public var processesScanned: Int
+    /// Processes that exited between being listed and being read: skipped.
+    public var processesVanished: Int
+    /// Processes whose files could not be read (permissions): skipped.
+    public var processesUnreadable: Int
+    /// One line per source that is missing on this kernel or machine; the census went on.
+    public var missingSources: [String]
+    /// What --deep found, or why it could not run.
+    public var deep: DeepCensus?
+    public var scanSeconds: Double
+}

@@ -1,0 +1,108 @@
+/// A run of pages of one process that the kernel says are DMA-pinned
+/// (folio_maybe_dma_pinned, through the KernelHelper's QUERY).
+public struct DeepPinnedRange: Codable, Sendable, Equatable {
+    public var pid: Int32
+    public var start: UInt64
+    public var pages: UInt64
+    /// The VMA's path ("" for anonymous memory).
+    public var path: String
+}
+
+/// What `--deep` found: every present page of every process asked whether it is pinned.
+public struct DeepCensus: Codable, Sendable, Equatable {
+    /// false when /dev/pinctl is not there: `note` says what --deep would add and how.
+    public var available: Bool
+    public var note: String?
+    public var ranges: [DeepPinnedRange]
+    public var pagesQueried: UInt64
+    public var processesWalked: Int
+    /// Processes whose pages could not be asked about (exited, no rights): skipped.
+    public var processesSkipped: Int
+    /// VMAs the module would not answer about (the process was walked on without them).
+    public var vmasSkipped: Int = 0
+
+    public var pinnedPages: UInt64 { ranges.reduce(0) { $0 &+ $1.pages } }
+
+    public static let moduleMissingNote =
+        "--deep: /dev/pinctl is not loaded: with it, every present page of every process is asked whether it is DMA-pinned, so pins of drivers that report nothing (V4L2, DRM, ...) are attributed to a process and address range; load it with `pinctl module load`"
+}
+
+/// Walks each process's present pages (PAGEMAP_SCAN where the kernel has it, else each
+/// VMA whole) and asks the module which are DMA-pinned, a chunk at a time.
+public enum DeepWalker {
+    /// Pages per QUERY: bounds the memory of a walk whatever the process's size.
+    static let chunkPages: UInt64 = 65536
+
+    public static func walk(pids: [Int32], helper: KernelHelper) -> (DeepCensus, scanMissing: String?) {
+        var deep = DeepCensus(available: true, note: nil, ranges: [], pagesQueried: 0, processesWalked: 0, processesSkipped: 0)
+        var scanMissing: String?
+        for pid in pids {
+            do {
+                try walkProcess(pid: pid, helper: helper, into: &deep, scanMissing: &scanMissing)
+                deep.processesWalked += 1
+            } catch {
+                deep.processesSkipped += 1
+            }
+        }
+        return (deep, scanMissing)
+    }
+
+    static func walkProcess(pid: Int32, helper: KernelHelper, into deep: inout DeepCensus, scanMissing: inout String?)
+        throws(PinctlError)
+    {
+        let directory = try ProcessDirectory(ProcessRef(pid: pid))
+        let pagemap = try PagemapReader(directory: directory)
+        let maps = try ProcMaps.parse(directory.readText("maps"))
+        for vma in maps where vma.end <= PagemapReader.userSpaceEnd {
+            do {
+                try walkVMA(vma, pid: pid, pagemap: pagemap, helper: helper, into: &deep, scanMissing: &scanMissing)
+            } catch {
+                // A process that is gone skips the process; anything else skips the VMA.
+                if case .processNotFound = error { throw error }
+                if case .noAddressSpace = error { throw error }
+                deep.vmasSkipped += 1
+            }
+        }
+    }
+
+    static func walkVMA(
+        _ vma: VMA, pid: Int32, pagemap: PagemapReader, helper: KernelHelper, into deep: inout DeepCensus,
+        scanMissing: inout String?
+    ) throws(PinctlError) {
+        var regions: [(UInt64, UInt64)] = []
+        if let found = try pagemap.scanPopulated(start: vma.start, end: vma.end) {
+            regions = found.filter(\.present).map { ($0.start, $0.end) }
+        } else {
+            scanMissing = pagemap.scanUnsupportedReason ?? "PAGEMAP_SCAN is not available"
+            regions = [(vma.start, vma.end)]
+        }
+        for (start, end) in regions {
+            var addr = start
+            while addr < end {
+                let pages = min(chunkPages, (end - addr) >> PagemapReader.pageShift)
+                let states = try helper.query(addr: addr, pages: pages, pid: pid)
+                deep.pagesQueried &+= pages
+                var i = 0
+                while i < states.count {
+                    guard states[i].dmaPinned else {
+                        i += 1
+                        continue
+                    }
+                    var j = i
+                    while j < states.count && states[j].dmaPinned { j += 1 }
+                    let runStart = addr + UInt64(i) << PagemapReader.pageShift
+                    if var last = deep.ranges.last, last.pid == pid,
+                        last.start + last.pages << PagemapReader.pageShift == runStart
+                    {
+                        last.pages += UInt64(j - i)
+                        deep.ranges[deep.ranges.count - 1] = last
+                    } else {
+                        deep.ranges.append(DeepPinnedRange(pid: pid, start: runStart, pages: UInt64(j - i), path: vma.path))
+                    }
+                    i = j
+                }
+                addr += pages << PagemapReader.pageShift
+            }
+        }
+    }
+}

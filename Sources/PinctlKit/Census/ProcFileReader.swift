@@ -1,0 +1,43 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads small /proc files relative to a directory fd into one reused buffer, telling a
+/// process that went away (skip it, count it) from one that may not be read.
+struct ProcFileReader {
+    var buffer = [UInt8](repeating: 0, count: 16384)
+    /// readlinkat's buffer for fd link targets (PATH_MAX), reused for every fd.
+    var linkTarget = [UInt8](repeating: 0, count: 4096)
+
+    static func skip(_ err: Int32) -> ProcessScan.Skip {
+        err == ENOENT || err == ESRCH ? .vanished : .unreadable
+    }
+
+    static func open(at dirFd: Int32, _ name: String) throws(ProcessScan.Skip) -> Int32 {
+        while true {
+            let fd = openat(dirFd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
+            if fd >= 0 { return fd }
+            if errno == EINTR { continue }
+            throw skip(errno)
+        }
+    }
+
+    /// The file's bytes; the buffer grows for large ones (smaps, fdinfo of a ring with
+    /// thousands of buffers) and stays grown.
+    mutating func read(at dirFd: Int32, _ name: String) throws(ProcessScan.Skip) -> [UInt8] {
+        let fd = try Self.open(at: dirFd, name)
+        defer { _ = Glibc.close(fd) }
+        var done = 0
+        while true {
+            if done == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
+            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
+            if n > 0 {
+                done += n
+                continue
+            }
+            if n == 0 { return Array(buffer[0..<done]) }
+            if errno == EINTR { continue }
+            throw Self.skip(errno)
+        }
+    }
+}

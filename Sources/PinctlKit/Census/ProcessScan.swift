@@ -1,0 +1,201 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Reads every process of /proc once for the census: VmPin and VmLck from status, each fd's
+/// link target (io_uring instances, devices by major number), then, for processes that pin
+/// or lock, their io_uring fdinfo, locked VMAs, comm and cgroup. Every file of a process is
+/// opened relative to its /proc/PID directory fd, so a reused pid cannot stand in for it;
+/// nothing is opened but /proc files (a device is named by fstatat, never opened).
+public struct ProcessScan {
+    public var rows: [CensusRow] = []
+    public var scanned = 0
+    public var vanished = 0
+    public var unreadable = 0
+    /// Processes with an address space (not kernel threads or zombies): what --deep walks.
+    public var liveUserPids: [Int32] = []
+
+    /// A per-process failure: the process is skipped and counted.
+    enum Skip: Error {
+        case vanished
+        case unreadable
+    }
+
+    public static func run(classifier: DeviceClassifier, procRoot: String = "/proc") throws(PinctlError) -> ProcessScan {
+        var scan = ProcessScan()
+        let rootFd = Glibc.open(procRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard rootFd >= 0 else { throw .system(lastError("open", procRoot)) }
+        guard let dir = fdopendir(rootFd) else {
+            let e = lastError("fdopendir", procRoot)
+            _ = Glibc.close(rootFd)
+            throw .system(e)
+        }
+        defer { closedir(dir) }
+        var reader = ProcFileReader()
+        let selfPid = getpid()
+        while let entry = readdir(dir) {
+            guard let pid = Self.pid(of: entry), pid != selfPid else { continue }
+            scan.scanned += 1
+            do throws(Skip) {
+                if let row = try Self.scanProcess(
+                    pid: pid, rootFd: rootFd, classifier: classifier, reader: &reader, live: &scan.liveUserPids)
+                {
+                    scan.rows.append(row)
+                }
+            } catch {
+                switch error {
+                case .vanished: scan.vanished += 1
+                case .unreadable: scan.unreadable += 1
+                }
+            }
+        }
+        scan.rows.sort { ($0.bytes, $1.pid) > ($1.bytes, $0.pid) }
+        return scan
+    }
+
+    /// The entry's name, in place (no copy of the dirent).
+    static func name(_ entry: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
+        UnsafeRawPointer(entry).advanced(by: MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
+            .assumingMemoryBound(to: CChar.self)
+    }
+
+    /// The pid of a /proc entry that names a process (plain decimal digits), else nil.
+    static func pid(of entry: UnsafeMutablePointer<dirent>) -> Int32? {
+        guard let v = decimal(name(entry)), v > 0 else { return nil }
+        return v
+    }
+
+    /// A name of plain decimal digits as a number (fd names, pids), else nil.
+    static func decimal(_ name: UnsafePointer<CChar>) -> Int32? {
+        var v: Int32 = 0
+        var n = 0
+        while true {
+            let c = UInt8(bitPattern: name[n])
+            if c == 0 { break }
+            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), n < 8 else { return nil }
+            v = v * 10 + Int32(c - UInt8(ascii: "0"))
+            n += 1
+        }
+        return n > 0 ? v : nil
+    }
+
+    static func scanProcess(
+        pid: Int32, rootFd: Int32, classifier: DeviceClassifier, reader: inout ProcFileReader, live: inout [Int32]
+    ) throws(Skip) -> CensusRow? {
+        let dirFd = try Self.openDirectory(at: rootFd, "\(pid)")
+        defer { _ = Glibc.close(dirFd) }
+        let status = try reader.read(at: dirFd, "status")
+        guard let (vmPin, vmLck) = Self.pinAndLock(status) else {
+            return nil  // no address space: a kernel thread or a zombie
+        }
+        live.append(pid)
+        var ringFds: [Int32] = []
+        var devices: [DeviceFd] = []
+        try Self.scanFds(dirFd: dirFd, classifier: classifier, target: &reader.linkTarget, rings: &ringFds, devices: &devices)
+        var rings: [IoUringRing] = []
+        for fd in ringFds {
+            let ring = IoUringFdinfo.parse(try reader.read(at: dirFd, "fdinfo/\(fd)"), fd: fd)
+            if ring.userBufs != 0 || !ring.buffers.isEmpty { rings.append(ring) }
+        }
+        guard vmPin > 0 || vmLck > 0 || !rings.isEmpty || !devices.isEmpty else { return nil }
+        var locked: [LockedVMA] = []
+        if vmLck > 0 {
+            let smaps = try reader.read(at: dirFd, "smaps")
+            guard let entries = try? ProcSmaps.parse(bytes: smaps, wantFields: { _ in true }) else { throw .unreadable }
+            for e in entries where e.vmFlags.contains("lo") {
+                locked.append(LockedVMA(start: e.vma.start, end: e.vma.end, lockedBytes: e["Locked"], path: e.vma.path))
+            }
+        }
+        var comm = try reader.read(at: dirFd, "comm")
+        if comm.last == ProcText.newline { comm.removeLast() }
+        let cgroup = Self.cgroupPath(try reader.read(at: dirFd, "cgroup"))
+        return CensusRow(
+            pid: pid, comm: String(decoding: comm, as: UTF8.self),
+            commBytes: String(validating: comm, as: UTF8.self) == nil ? comm.map { TerminalEscaping.hexByte($0) }.joined() : nil,
+            cgroup: cgroup, vmPinBytes: vmPin, vmLckBytes: vmLck,
+            lockedVMAs: locked, ioUringRings: rings, deviceFds: devices)
+    }
+
+    static func openDirectory(at dirFd: Int32, _ name: String) throws(Skip) -> Int32 {
+        while true {
+            let fd = openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
+            if fd >= 0 { return fd }
+            if errno == EINTR { continue }
+            throw ProcFileReader.skip(errno)
+        }
+    }
+
+    /// VmPin and VmLck in bytes; nil when status has no Vm lines (no address space).
+    static func pinAndLock(_ status: [UInt8]) -> (UInt64, UInt64)? {
+        let t = ProcText(bytes: status)
+        var pin: UInt64?
+        var lck: UInt64?
+        try? t.forEachLine { line in
+            guard pin == nil || lck == nil, line.count > 6, t.bytes[line.lowerBound] == UInt8(ascii: "V") else { return }
+            var rest = line
+            guard let key = t.nextField(&rest) else { return }
+            if t.equals(key, "VmPin:") {
+                pin = ProcSmaps.value(t, rest)
+            } else if t.equals(key, "VmLck:") {
+                lck = ProcSmaps.value(t, rest)
+            }
+        }
+        guard let pin, let lck else { return nil }
+        return (pin, lck)
+    }
+
+    /// Each fd's link target: io_uring instances by name, character devices by fstatat
+    /// through the fd link (which stats the open file without opening anything).
+    static func scanFds(
+        dirFd: Int32, classifier: DeviceClassifier, target: inout [UInt8], rings: inout [Int32], devices: inout [DeviceFd]
+    ) throws(Skip) {
+        let fdDirFd = try openDirectory(at: dirFd, "fd")
+        guard let dir = fdopendir(fdDirFd) else {
+            let e = errno
+            _ = Glibc.close(fdDirFd)
+            throw ProcFileReader.skip(e)
+        }
+        defer { closedir(dir) }
+        while true {
+            errno = 0
+            guard let entry = readdir(dir) else {
+                // readdir of a process that exited meanwhile ends with ENOENT or ESRCH.
+                if errno != 0 { throw ProcFileReader.skip(errno) }
+                return
+            }
+            let name = Self.name(entry)
+            guard let fd = decimal(name) else { continue }
+            let n = target.withUnsafeMutableBufferPointer { readlinkat(fdDirFd, name, $0.baseAddress!, $0.count) }
+            guard n > 0 else { continue }  // the fd was closed meanwhile
+            if n == 21 && target.starts(with: ioUringTarget) {
+                rings.append(fd)
+            } else if target[0] == UInt8(ascii: "/") {
+                var st = stat()
+                guard fstatat(fdDirFd, name, &st, 0) == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
+                let dev = UInt64(st.st_rdev)
+                let major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff))
+                let minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))
+                if let kind = classifier.classify(major: major, minor: minor) {
+                    devices.append(
+                        DeviceFd(fd: fd, kind: kind, path: String(decoding: target[0..<n], as: UTF8.self), major: major, minor: minor))
+                }
+            }
+        }
+    }
+
+    static let ioUringTarget = Array("anon_inode:[io_uring]".utf8)
+
+    /// "0::/system.slice/x.service" (cgroup v2) or the first line's path (v1 only).
+    static func cgroupPath(_ bytes: [UInt8]) -> String {
+        var first: String?
+        for line in bytes.split(separator: ProcText.newline) {
+            guard let c1 = line.firstIndex(of: ProcText.colon),
+                let c2 = line[(c1 + 1)...].firstIndex(of: ProcText.colon)
+            else { continue }
+            let path = String(decoding: line[(c2 + 1)...], as: UTF8.self)
+            if line[line.startIndex..<c1].elementsEqual("0".utf8) && c2 == c1 + 1 { return path }
+            if first == nil { first = path }
+        }
+        return first ?? ""
+    }
+}

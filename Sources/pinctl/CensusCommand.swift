@@ -1,0 +1,93 @@
+import ArgumentParser
+import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+struct CensusCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "census",
+        abstract: "Who pins and locks memory on this machine: system totals, then a row per process.",
+        discussion: """
+            Totals from /proc/vmstat (outstanding FOLL_PIN pins), /proc/meminfo and /proc/zoneinfo; a row \
+            per process with VmPin or VmLck, io_uring registered buffers, or an open device that can pin \
+            memory (vfio, iommufd, RDMA uverbs, V4L2, DRM, /dev/pinctl), sorted by bytes; and how much of \
+            the outstanding pins the rows account for. Run as root to see every process.
+            """)
+
+    @Flag(name: .long, help: "Print the census as JSON.")
+    var json = false
+
+    @Flag(name: .long, help: "Print the census in the Prometheus text format (node_exporter's textfile collector).")
+    var openmetrics = false
+
+    @Option(
+        name: .long,
+        help: "Write the output to FILE atomically (a temporary file in the same directory, fsync, rename) instead of stdout.")
+    var output: String?
+
+    @Option(name: .long, help: "Refresh on the terminal every INTERVAL (2s, 500ms, 1m) until Ctrl-C, with pin/unpin rates.")
+    var watch: String?
+
+    @Option(name: .long, help: "With --watch: stop after N refreshes (needed when stdout is not a terminal).")
+    var count: Int?
+
+    @Flag(name: .long, help: "Ask /dev/pinctl about every present page of every process: DMA-pinned pages by process and range.")
+    var deep = false
+
+    func validate() throws {
+        if json && openmetrics { throw ValidationError("--json and --openmetrics exclude each other: pick one format") }
+        if let watch {
+            guard let s = NumberParsing.parseDuration(watch), s > 0 else {
+                throw ValidationError("--watch '\(watch)' is not an interval: write e.g. 2s, 500ms or 1m")
+            }
+            if json || openmetrics || output != nil {
+                throw ValidationError("--watch redraws a terminal: drop --json, --openmetrics and --output (or run without --watch)")
+            }
+        }
+        if let count {
+            guard watch != nil else { throw ValidationError("--count goes with --watch: add --watch INTERVAL") }
+            guard count >= 1 else { throw ValidationError("--count \(count): give 1 or more refreshes") }
+        }
+        if let output, output.isEmpty { throw ValidationError("--output needs a file path") }
+    }
+
+    func run() throws {
+        do {
+            let options = CensusOptions(deep: deep)
+            if let watch {
+                try runWatch(interval: NumberParsing.parseDuration(watch) ?? 1, options: options)
+                return
+            }
+            let report = try Census.take(options)
+            let text: String
+            if json {
+                text = try renderJSON(report) + "\n"
+            } else if openmetrics {
+                text = OpenMetricsRendering.render(report)
+            } else {
+                text = CensusTextRendering.render(report)
+            }
+            if let output {
+                try AtomicFileWriter.write(Array(text.utf8), to: output)
+            } else {
+                print(text, terminator: "")
+            }
+        } catch let e as PinctlError {
+            throw fail(e)
+        }
+    }
+
+    func runWatch(interval: Double, options: CensusOptions) throws(PinctlError) {
+        let terminal = isatty(1) == 1
+        if !terminal && count == nil {
+            throw .invalidInput("--watch redraws a terminal, and stdout is not one: add --count N to print N censuses in a row")
+        }
+        _ = try CensusWatch.run(interval: interval, count: count, options: options) { report, rates in
+            // Home and clear on a terminal (top's redraw); plain reports one after another otherwise.
+            print((terminal ? "\u{1b}[H\u{1b}[2J" : "") + CensusTextRendering.render(report, rates: rates), terminator: "")
+            flushOutput()
+        }
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+import Testing
+
+@testable import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// `pinctl census` from the command line: formats, --output, --watch.
+@Suite(
+    .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps: it needs root"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+struct CensusCLITests {
+    func tempDir() throws -> String {
+        let dir = NSTemporaryDirectory() + "pinctl-census-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
+        return dir
+    }
+
+    @Test(.enabled(if: promtool != nil, "promtool is missing: scripts/install-deps.sh installs Debian's prometheus package"))
+    func openMetricsOutputPassesPromtool() throws {
+        // A row of every kind the host can make: io_uring, mlock, a hostile comm.
+        let pin = try PinHolder(["--method", "iouring", "--for", "60s", "anon:4M,nothp"])
+        defer { pin.stop() }
+        let h = try Holder(["hostilecomm:1", "mlock:64K"])
+        defer { h.stop() }
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/pinctl.prom"
+        let r = try pinctl(["census", "--openmetrics", "--output", file])
+        #expect(r.status == 0 && r.stdout.isEmpty)
+        let metrics = try String(contentsOfFile: file, encoding: .utf8)
+        #expect(metrics.contains("pinctl_process_io_uring_registered_bytes{pid=\"\(pin.pid)\""))
+        #expect(metrics.contains("pinctl_process_locked_bytes{pid=\"\(h.pid)\""))
+        let check = try run([promtool!, "check", "metrics"], stdinFile: file)
+        #expect(check.status == 0, "promtool: \(check.stdout) \(check.stderr)")
+        // Lint findings (other than the counters' own) would print; none expected.
+        #expect(check.stdout.isEmpty && check.stderr.isEmpty, "promtool: \(check.stdout) \(check.stderr)")
+    }
+
+    @Test func outputReplacesTheFileAtomicallyAndLeavesNoTemporary() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/pinctl.prom"
+        // A symlink at the target is replaced, never followed.
+        let victim = dir + "/victim"
+        try "keep".write(toFile: victim, atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: victim)
+        let r = try pinctl(["census", "--json", "--output", file])
+        #expect(r.status == 0)
+        #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
+        let attrs = try FileManager.default.attributesOfItem(atPath: file)
+        #expect(attrs[.type] as? FileAttributeType == .typeRegular)
+        #expect((attrs[.posixPermissions] as? Int) == 0o644)
+        #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) is [String: Any])
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["pinctl.prom", "victim"])
+    }
+
+    @Test func outputIntoAMissingDirectoryIsRefusedWithTheFix() throws {
+        let r = try pinctl(["census", "--output", "/nonexistent-pinctl-dir/x.prom"])
+        #expect(r.status == ExitStatus.invalidInput)
+        #expect(r.stderr.contains("does not exist"))
+    }
+
+    @Test func watchRefusesAPipeWithoutACount() throws {
+        let r = try pinctl(["census", "--watch", "1s"])
+        #expect(r.status == ExitStatus.invalidInput)
+        #expect(r.stderr.contains("--count"))
+    }
+
+    @Test func watchWithACountPrintsThatManyCensusesWithRates() throws {
+        let r = try pinctl(["census", "--watch", "100ms", "--count", "3"])
+        #expect(r.status == 0)
+        #expect(r.stdout.components(separatedBy: "census  kernel").count - 1 == 3)
+        // Rates from the second census on.
+        #expect(r.stdout.components(separatedBy: "unpin ").count - 1 == 2)
+        #expect(!r.stdout.contains("\u{1b}["))
+    }
+
+    @Test func watchEndsCleanlyOnSIGINT() throws {
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
+        p.arguments = ["census", "--watch", "200ms", "--count", "1000"]
+        let out = Pipe()
+        p.standardOutput = out
+        p.standardError = FileHandle.nullDevice
+        try p.run()
+        let handle = out.fileHandleForReading
+        var seen = ""
+        while !seen.contains("census  kernel") {
+            let d = handle.availableData
+            if d.isEmpty { break }
+            seen += String(decoding: d, as: UTF8.self)
+        }
+        kill(p.processIdentifier, SIGINT)
+        _ = handle.readDataToEndOfFile()
+        p.waitUntilExit()
+        #expect(p.terminationReason == .exit && p.terminationStatus == 0)
+    }
+
+    @Test func usageErrorsExit64() throws {
+        for args in [
+            ["--json", "--openmetrics"], ["--count", "2"], ["--watch", "0"], ["--watch", "soon"], ["--watch", "1s", "--json"],
+            ["--watch", "1s", "--count", "0"],
+        ] {
+            let r = try pinctl(["census"] + args)
+            #expect(r.status == ExitStatus.usage, "\(args): \(r.status) \(r.stderr)")
+        }
+    }
+
+    @Test func deepWithoutTheModuleSaysWhatItWouldAddInOneLine() throws {
+        try #require(!FileManager.default.fileExists(atPath: "/dev/pinctl"), "the module is loaded here")
+        let r = try pinctl(["census", "--deep"])
+        #expect(r.status == 0)
+        let lines = r.stdout.split(separator: "\n").filter { $0.contains("--deep") }
+        #expect(lines.count == 1 && lines[0].contains("pinctl module load"))
+    }
+}
+
+/// Runs a command with a file as its stdin.
+func run(_ argv: [String], stdinFile: String) throws -> CommandResult {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: argv[0])
+    p.arguments = Array(argv.dropFirst())
+    p.standardInput = try FileHandle(forReadingFrom: URL(fileURLWithPath: stdinFile))
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    let o = out.fileHandleForReading.readDataToEndOfFile()
+    let e = err.fileHandleForReading.readDataToEndOfFile()
+    p.waitUntilExit()
+    return CommandResult(
+        status: p.terminationStatus, stdout: String(decoding: o, as: UTF8.self), stderr: String(decoding: e, as: UTF8.self))
+}

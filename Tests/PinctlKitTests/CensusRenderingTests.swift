@@ -1,0 +1,84 @@
+import Foundation
+import Testing
+
+@testable import PinctlKit
+
+/// The census renderers on a report built by hand: what the OpenMetrics text holds when a
+/// source is missing, how hostile strings come out, and that text output is summary first.
+@Suite struct CensusRenderingTests {
+    static func report(cma: UInt64?, cgroup: String) -> CensusReport {
+        let row = CensusRow(
+            pid: 42, comm: "q\"uote", commBytes: nil, cgroup: cgroup, vmPinBytes: 8192, vmLckBytes: 0, lockedVMAs: [],
+            ioUringRings: [IoUringRing(fd: 5, userBufs: 1, buffers: [IoUringBuffer(address: 0x7000_0000_0000, length: 8192)])],
+            deviceFds: [DeviceFd(fd: 9, kind: .v4l2, path: "/dev/video0", major: 81, minor: 0)])
+        let totals = CensusTotals(
+            follPin: FollPinCounters(acquired: 10, released: 4), follPinOutstandingPages: 6, attributedPinPages: 2,
+            unattributedPinPages: 4, mlockedBytes: 0, unevictableBytes: 0, hugetlbInUseBytes: 0, hugetlbTotalBytes: 0,
+            cmaTotalBytes: cma, cmaFreeBytes: cma, movableZones: [MovableZone(node: 1, presentPages: 3, freePages: 1)])
+        return CensusReport(
+            kernel: "6.18", totals: totals, rows: [row], processesScanned: 3, processesVanished: 1, processesUnreadable: 0,
+            missingSources: cma == nil ? ["CMA: none"] : [], deep: nil, scanSeconds: 0.01)
+    }
+
+    /// "# TYPE name type" lines, and every sample's metric name.
+    static func families(_ text: String) -> (typed: [String: String], helped: Set<String>, samples: Set<String>) {
+        var typed: [String: String] = [:]
+        var helped: Set<String> = []
+        var samples: Set<String> = []
+        for line in text.split(separator: "\n") {
+            let f = line.split(separator: " ", maxSplits: 3)
+            if line.hasPrefix("# TYPE ") {
+                typed[String(f[2])] = String(f[3])
+            } else if line.hasPrefix("# HELP ") {
+                helped.insert(String(f[2]))
+            } else {
+                samples.insert(String(line.prefix { $0 != "{" && $0 != " " }))
+            }
+        }
+        return (typed, helped, samples)
+    }
+
+    @Test func everyOpenMetricsFamilyHasHelpTypeAndAUnit() {
+        let text = OpenMetricsRendering.render(Self.report(cma: 1 << 20, cgroup: "/"))
+        let (typed, helped, samples) = Self.families(text)
+        #expect(Set(typed.keys) == samples)
+        #expect(helped == samples)
+        let units = ["_bytes", "_pages", "_seconds", "_pages_total", "_buffers", "_vmas", "_fds", "_processes", "_sources"]
+        for name in samples {
+            #expect(units.contains { name.hasSuffix($0) }, "\(name) names no unit")
+            #expect(typed[name] == (name.hasSuffix("_total") ? "counter" : "gauge"))
+        }
+        #expect(text.contains("pinctl_cma_total_bytes 1048576"))
+        #expect(text.contains(#"pinctl_movable_zone_present_bytes{node="1"} 12288"#))
+        #expect(text.contains(#"pinctl_process_device_fds{pid="42",comm="q\"uote",cgroup="/",kind="v4l2"} 1"#))
+        #expect(text.contains("pinctl_foll_pin_acquired_pages_total 10"))
+    }
+
+    @Test func aMissingSourceHasNoSeriesRatherThanAZero() {
+        let text = OpenMetricsRendering.render(Self.report(cma: nil, cgroup: "/"))
+        #expect(!text.contains("pinctl_cma_total_bytes"))
+        #expect(text.contains("pinctl_census_missing_sources 1"))
+    }
+
+    @Test func hostileCgroupReachesTheLabelEscapedTwice() {
+        // A newline and ESC: terminal-escaped first (\x0a, \x1b), then the format escapes
+        // the backslashes that produced.
+        let text = OpenMetricsRendering.render(Self.report(cma: nil, cgroup: "/a\nb\u{1b}c"))
+        #expect(!text.utf8.contains(0x1b))
+        #expect(text.contains(#"cgroup="/a\\x0ab\\x1bc""#))
+        #expect(text.split(separator: "\n").allSatisfy { $0.hasPrefix("#") || $0.hasPrefix("pinctl_") })
+    }
+
+    @Test func textOutputIsSummaryFirstThenRowsThenMissingSources() {
+        let text = CensusTextRendering.render(Self.report(cma: nil, cgroup: "/"))
+        let lines = text.split(separator: "\n").map(String.init)
+        #expect(lines[0].hasPrefix("census  kernel 6.18  3 processes, 1 rows, 1 exited mid-scan"))
+        #expect(lines[1].hasPrefix("FOLL_PIN outstanding  6 pages"))
+        #expect(lines[2].contains("attributed 2 pages") && lines[2].contains("unattributed 4 pages"))
+        let header = lines.firstIndex { $0.hasPrefix("PID ") }!
+        #expect(lines[header + 1].hasPrefix("42 ") && lines[header + 1].contains("v4l2"))
+        #expect(lines.contains("    io_uring fd 5: 1 buffers, 8 KiB, 2 pages pinned"))
+        #expect(lines.contains("    device fd 9: v4l2 /dev/video0 (81:0)"))
+        #expect(lines.last == "missing: CMA: none")
+    }
+}
