@@ -6,8 +6,9 @@
 #   SANITIZE_FILTER=UffdPin scripts/sanitize.sh thread   only the matching tests
 #
 # Each sanitizer has its own scratch path (.build-asan, .build-tsan), so the normal .build is
-# untouched. The tests start the sanitized pinctl and pinctl-test-holder (PINCTL_BUILD_DIR),
-# so the command line's own paths (signals, the uffd fault-handler thread, exit statuses) run
+# untouched. The tests start the sanitized pinctl (PINCTL_BUILD_DIR) against the plain
+# pinctl-test-holder (a sanitized one's shadow reservations make whole-process walks of it
+# take minutes, and it is not what is under test), so the command line's own paths (signals, the uffd fault-handler thread, exit statuses) run
 # instrumented too. Every report, from the test runner or any process it starts, is written
 # under the scratch path's sanitizer-reports/ and fails the run, even when the process that
 # hit it exited as the test expected. Suppressions, each with its reason, are in
@@ -21,6 +22,9 @@ kinds=("$@")
 [ ${#kinds[@]} -eq 0 ] && kinds=(address thread)
 filter=()
 [ -n "${SANITIZE_FILTER:-}" ] && filter=(--filter "$SANITIZE_FILTER")
+
+# The tests' holder process is the plain one (TestSupport.builtBinary): build it.
+swift build --product pinctl-test-holder >/dev/null
 
 failed=()
 for kind in "${kinds[@]}"; do

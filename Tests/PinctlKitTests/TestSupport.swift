@@ -11,9 +11,14 @@ let isRoot = geteuid() == 0
 /// The package root, found from this file's path (Tests/PinctlKitTests/TestSupport.swift).
 let repoRoot: URL = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Where `swift build` put the executables: $PINCTL_BUILD_DIR, else .build/debug.
+/// Where `swift build` put the executables: $PINCTL_BUILD_DIR, else .build/debug. The
+/// holder always comes from .build/debug: it is the process being inspected, not the code
+/// under test, and a sanitized one carries terabytes of shadow reservations that turn a
+/// whole-process walk into minutes of reading empty pagemap entries.
 func builtBinary(_ name: String) -> String {
-    if let dir = ProcessInfo.processInfo.environment["PINCTL_BUILD_DIR"] { return dir + "/" + name }
+    if name != "pinctl-test-holder", let dir = ProcessInfo.processInfo.environment["PINCTL_BUILD_DIR"] {
+        return dir + "/" + name
+    }
     return repoRoot.appendingPathComponent(".build/debug/\(name)").path
 }
 
