@@ -2869,6 +2869,85 @@ static int test_user_share_bounds_one_user_not_others(void)
 }
 
 /*
+ * The uids of a user namespace count against the user who owns it (its
+ * outermost namespace below the initial one), as subordinate uids do
+ * under newuidmap: else one user could run as many uids, each with a share
+ * of its own, and take the whole total again. nobody holds its share of
+ * 10; a namespace nobody created, root writing its uid_map (0 -> 100000,
+ * as newuidmap would from /etc/subuid), runs as uid 100000 and its 1-page
+ * PIN is refused ENOSPC with 30 pages of the total free.
+ */
+static int test_user_share_counts_namespace_uids_against_owner(void)
+{
+	int fd = dev_open(), go[2], ready[2], nready[2], ngo[2], status, ns;
+	char *p = map_small(16), c = 0, path[64];
+	pid_t a, n;
+	bool skip;
+
+	CHECK(fd >= 0 && p && pipe(go) == 0 && pipe(ready) == 0 &&
+	      pipe(nready) == 0 && pipe(ngo) == 0);
+	CHECK(write_long_file(PARAM_DIR "max_pages_total", 40) == 0);
+	CHECK(write_long_file(PARAM_DIR "max_pages_per_user", 10) == 0);
+	a = fork();
+	CHECK(a >= 0);
+	if (a == 0) {
+		int fa = dev_open();
+
+		if (fa < 0 || become_unlimited_user(NOBODY))
+			_exit(10);
+		if (do_pin(fa, p, 10, PINCTL_PIN_LONGTERM, 0, NULL, NULL))
+			_exit(11);
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(14);
+		_exit(0);
+	}
+	CHECK(read(ready[0], &c, 1) == 1);
+	n = fork();
+	CHECK(n >= 0);
+	if (n == 0) {
+		int fn = dev_open();
+
+		if (fn < 0 || become_unlimited_user(NOBODY))
+			_exit(10);
+		c = unshare(CLONE_NEWUSER) ? 'S' : 'u';
+		if (write(nready[1], &c, 1) != 1 || c == 'S')
+			_exit(20);
+		if (read(ngo[0], &c, 1) != 1 || setresuid(0, 0, 0) ||
+		    getuid() != 0)
+			_exit(12);
+		_exit(do_pin(fn, p + 10 * psz, 1, PINCTL_PIN_LONGTERM, 0,
+			     NULL, NULL) == -ENOSPC ? 0 : 13);
+	}
+	CHECK(read(nready[0], &c, 1) == 1);
+	skip = c == 'S';
+	if (!skip) {
+		int mfd;
+
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)n);
+		mfd = open(path, O_WRONLY | O_CLOEXEC);
+		CHECK(mfd >= 0);
+		CHECKF(write(mfd, "0 100000 1\n", 11) == 11, "%s: %s", path,
+		       strerror(errno));
+		close(mfd);
+		CHECK(write(ngo[1], &c, 1) == 1);
+	}
+	CHECK(waitpid(n, &ns, 0) == n);
+	CHECK(write(go[1], &c, 1) == 1);
+	CHECK(waitpid(a, &status, 0) == a);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "nobody holding its share: exit %d",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	SKIP_IF(skip, "nobody cannot create a user namespace here");
+	CHECKF(WIFEXITED(ns) && WEXITSTATUS(ns) == 0,
+	       "uid 100000 in nobody's namespace: exit %d (12 setresuid, "
+	       "13 its PIN was not refused ENOSPC at nobody's share)",
+	       WIFEXITED(ns) ? WEXITSTATUS(ns) : -1);
+	CHECK(vmpin_kb() == 0);
+	close(fd);
+	return PASS;
+}
+
+/*
  * BENCH runs up to 2^32 iterations, hours of them; a signal the caller
  * handles ends it with EINTR, not only SIGKILL (a program catching SIGINT
  * or SIGTERM, as pinctl does, would otherwise wait for the whole bench).
@@ -4152,6 +4231,9 @@ static const struct test tests[] = {
 	{ "user_share_bounds_one_user_not_others",
 	  test_user_share_bounds_one_user_not_others, 30, save_share,
 	  restore_share, false },
+	{ "user_share_counts_namespace_uids_against_owner",
+	  test_user_share_counts_namespace_uids_against_owner, 30,
+	  save_share, restore_share, false },
 	T(bench_ends_on_a_caught_signal, 20),
 	T(default_bounds_stop_refcount_before_overflow, 120),
 	{ "hugetlb_in_zone_movable_longterm_refused_before_6_6",
