@@ -14,7 +14,9 @@
  * Pins are charged to the pinning user's locked_vm against RLIMIT_MEMLOCK,
  * as io_uring charges registered buffers, and to the pinned mm's pinned_vm.
  * Each open file, the module as a whole and each page's reference count are
- * bounded, so that no sequence of calls reaches a refcount WARN. Another
+ * bounded, so that no sequence of calls reaches a refcount WARN; each user
+ * (its namespaces' uids included) may hold only a share of the module-wide
+ * bound, so that no one user can deny it to the others. Another
  * process is reached only through its /proc/PID/mem, whose open ran the
  * kernel's own ptrace check. PFNs follow /proc/PID/pagemap's rule.
  *
