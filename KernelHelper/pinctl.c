@@ -14,7 +14,9 @@
  * Pins are charged to the pinning user's locked_vm against RLIMIT_MEMLOCK,
  * as io_uring charges registered buffers, and to the pinned mm's pinned_vm.
  * Each open file, the module as a whole and each page's reference count are
- * bounded, so that no sequence of calls reaches a refcount WARN. Another
+ * bounded, so that no sequence of calls reaches a refcount WARN; each user
+ * (its namespaces' uids included) may hold only a share of the module-wide
+ * bound, so that no one user can deny it to the others. Another
  * process is reached only through its /proc/PID/mem, whose open ran the
  * kernel's own ptrace check. PFNs follow /proc/PID/pagemap's rule.
  *
@@ -83,6 +85,15 @@ module_param(max_pages_total, ulong, 0644);
 MODULE_PARM_DESC(max_pages_total,
 		 "Pages all files together may hold pinned or in flight (default and most 1M)");
 
+/*
+ * 0: a quarter of max_pages_total. Read at each PIN and BENCH, at most
+ * max_pages_total.
+ */
+static unsigned long max_pages_per_user;
+module_param(max_pages_per_user, ulong, 0644);
+MODULE_PARM_DESC(max_pages_per_user,
+		 "Pages one user may hold pinned or in flight, its namespaces' uids included (0, the default: a quarter of max_pages_total; at most max_pages_total; CAP_SYS_ADMIN exempt)");
+
 static unsigned int max_page_refcount = PINCTL_MAX_REFCOUNT_CAP;
 module_param(max_page_refcount, uint, 0644);
 MODULE_PARM_DESC(max_page_refcount,
@@ -90,6 +101,14 @@ MODULE_PARM_DESC(max_page_refcount,
 
 /* Pages pinned or in flight through every file: against max_pages_total. */
 static atomic_long_t pinctl_total_pages = ATOMIC_LONG_INIT(0);
+
+/*
+ * Pages each user holds pinned or in flight, against max_pages_per_user:
+ * an xarray of value entries indexed by the user's uid in the initial
+ * namespace (see pinctl_share_uid()); an entry exists while non-zero.
+ */
+static DEFINE_MUTEX(pinctl_users_lock);
+static DEFINE_XARRAY(pinctl_users);
 
 /*
  * The file operations of /proc/PID/mem, learnt at load from
@@ -141,11 +160,16 @@ struct pinctl_run_block {
  * @mm: the pinned address space, whose pinned_vm (VmPin) was raised
  *      (mmgrab()ed): released against it even after its process is gone.
  * @nr: pages charged, also reserved in pinctl_total_pages.
+ * @share_uid: the uid (initial namespace) whose share in pinctl_users holds
+ *             @nr too, when @shared.
+ * @shared: false when the caller had CAP_SYS_ADMIN (no share taken).
  */
 struct pinctl_charge {
 	struct user_struct *user;
 	struct mm_struct *mm;
 	unsigned long nr;
+	uid_t share_uid;
+	bool shared;
 };
 
 /**
@@ -802,6 +826,83 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
 	return ret;
 }
 
+/* The effective max_pages_total. */
+static unsigned long pinctl_total_limit(void)
+{
+	return clamp(READ_ONCE(max_pages_total), 1UL, PINCTL_MAX_TOTAL_CAP);
+}
+
+/* The effective max_pages_per_user: 0 is a quarter of the total. */
+static unsigned long pinctl_user_limit(void)
+{
+	unsigned long total = pinctl_total_limit();
+	unsigned long share = READ_ONCE(max_pages_per_user);
+
+	if (!share)
+		return max(total / 4, 1UL);
+	return min(share, total);
+}
+
+/**
+ * pinctl_share_uid() - the user whose share current's pins count against.
+ *
+ * In the initial user namespace, current's uid. In any other, the owner of
+ * the outermost namespace below the initial one (the child of
+ * init_user_ns that current's namespace descends from), as the kernel
+ * charges RLIMIT_MEMLOCK of shm through ucounts: the uids a user maps from
+ * its subordinate range (newuidmap) all count against that user, not one
+ * fresh share each.
+ *
+ * Return: a uid in the initial user namespace.
+ */
+static uid_t pinctl_share_uid(void)
+{
+	struct user_namespace *ns = current_user_ns();
+
+	if (ns == &init_user_ns)
+		return from_kuid(&init_user_ns, current_uid());
+	while (ns->parent != &init_user_ns)
+		ns = ns->parent;
+	return from_kuid(&init_user_ns, ns->owner);
+}
+
+/* Takes @nr pages of @uid's share; -ENOSPC beyond max_pages_per_user. */
+static int pinctl_share_take(uid_t uid, unsigned long nr)
+{
+	unsigned long limit = pinctl_user_limit(), cur;
+	void *old;
+	int ret = 0;
+
+	mutex_lock(&pinctl_users_lock);
+	old = xa_load(&pinctl_users, uid);
+	cur = old ? xa_to_value(old) : 0;
+	if (nr > limit || cur > limit - nr)
+		ret = -ENOSPC;
+	else
+		ret = xa_err(xa_store(&pinctl_users, uid,
+				      xa_mk_value(cur + nr), GFP_KERNEL));
+	mutex_unlock(&pinctl_users_lock);
+	return ret;
+}
+
+/* Returns @nr pages to @uid's share; its entry goes when it is empty. */
+static void pinctl_share_put(uid_t uid, unsigned long nr)
+{
+	unsigned long cur;
+	void *old;
+
+	mutex_lock(&pinctl_users_lock);
+	old = xa_load(&pinctl_users, uid);
+	cur = old ? xa_to_value(old) : 0;
+	if (WARN_ON_ONCE(cur < nr))
+		cur = nr;
+	if (cur == nr)
+		xa_erase(&pinctl_users, uid);
+	else	/* replaces an existing entry: allocates nothing */
+		xa_store(&pinctl_users, uid, xa_mk_value(cur - nr), GFP_KERNEL);
+	mutex_unlock(&pinctl_users_lock);
+}
+
 /**
  * pinctl_charge() - charge @nr pages to the calling user and to @mm.
  * @ch: out: the charge, for pinctl_uncharge().
@@ -811,7 +912,12 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
  * The pages are charged to current's user_struct locked_vm against
  * RLIMIT_MEMLOCK unless current has CAP_IPC_LOCK, as io_uring's
  * __io_account_mem() does: the user, not the process, so no fork, exec,
- * exit or descriptor passing hands anyone a fresh budget. Only then are
+ * exit or descriptor passing hands anyone a fresh budget. Then, unless
+ * current has CAP_SYS_ADMIN, they are taken from the user's share of the
+ * module-wide total, max_pages_per_user, counted per pinctl_share_uid()
+ * (CAP_IPC_LOCK or an unlimited RLIMIT_MEMLOCK does not lift it): no one
+ * user, however many uids of its namespaces it runs as, can hold the whole
+ * total and leave every other user, root included, -ENOSPC. Only then are
  * they reserved in the module-wide total (in-flight pins count): a request
  * the user cannot afford never touches the total, which everyone shares.
  * (Reserved first, a plain user with no budget at all hammering PINs of
@@ -821,15 +927,17 @@ static int pinctl_region_pin(struct pinctl_region *r, struct mm_struct *mm,
  * release finds it.
  *
  * Return: 0, -ENOMEM beyond RLIMIT_MEMLOCK, or -ENOSPC beyond
- * max_pages_total.
+ * max_pages_per_user or max_pages_total.
  */
 static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
 			 unsigned long nr)
 {
-	unsigned long total_limit = clamp(READ_ONCE(max_pages_total), 1UL,
-					  PINCTL_MAX_TOTAL_CAP);
+	unsigned long total_limit = pinctl_total_limit();
 	unsigned long limit, cur, new;
 	struct user_struct *user = NULL;
+	bool shared = !capable(CAP_SYS_ADMIN);
+	uid_t share_uid = 0;
+	int ret;
 
 	if (!capable(CAP_IPC_LOCK)) {
 		user = get_uid(current_user());
@@ -842,29 +950,46 @@ static int pinctl_charge(struct pinctl_charge *ch, struct mm_struct *mm,
 			}
 		} while (!atomic_long_try_cmpxchg(&user->locked_vm, &cur, new));
 	}
+	if (shared) {
+		share_uid = pinctl_share_uid();
+		ret = pinctl_share_take(share_uid, nr);
+		if (ret)
+			goto out_user;
+	}
 	if (atomic_long_add_return(nr, &pinctl_total_pages) > total_limit) {
 		atomic_long_sub(nr, &pinctl_total_pages);
-		if (user) {
-			atomic_long_sub(nr, &user->locked_vm);
-			free_uid(user);
-		}
-		return -ENOSPC;
+		ret = -ENOSPC;
+		goto out_share;
 	}
 	atomic64_add(nr, &mm->pinned_vm);
 	mmgrab(mm);
 	ch->user = user;
 	ch->mm = mm;
 	ch->nr = nr;
+	ch->share_uid = share_uid;
+	ch->shared = shared;
 	return 0;
+
+out_share:
+	if (shared)
+		pinctl_share_put(share_uid, nr);
+out_user:
+	if (user) {
+		atomic_long_sub(nr, &user->locked_vm);
+		free_uid(user);
+	}
+	return ret;
 }
 
-/* Returns a charge to the user, mm and module total it was taken from. */
+/* Returns a charge to the user, share, mm and module total it was taken from. */
 static void pinctl_uncharge(struct pinctl_charge *ch)
 {
 	if (ch->user) {
 		atomic_long_sub(ch->nr, &ch->user->locked_vm);
 		free_uid(ch->user);
 	}
+	if (ch->shared)
+		pinctl_share_put(ch->share_uid, ch->nr);
 	atomic64_sub(ch->nr, &ch->mm->pinned_vm);
 	mmdrop(ch->mm);
 	atomic_long_sub(ch->nr, &pinctl_total_pages);
@@ -972,11 +1097,11 @@ static long pinctl_ioctl_version(struct pinctl_file *pf, void __user *argp)
 		.abi_version = PINCTL_ABI_VERSION,
 		.features = PINCTL_FEAT_PIN | PINCTL_FEAT_QUERY |
 			    PINCTL_FEAT_BENCH | PINCTL_FEAT_ACCOUNTING |
-			    PINCTL_FEAT_BOUNDED,
+			    PINCTL_FEAT_BOUNDED | PINCTL_FEAT_USER_SHARE,
 		.max_pages_per_fd = pf->max_pages,
 		.max_handles_per_fd = pf->max_handles,
-		.max_pages_total = clamp(READ_ONCE(max_pages_total), 1UL,
-					 PINCTL_MAX_TOTAL_CAP),
+		.max_pages_total = pinctl_total_limit(),
+		.max_pages_per_user = pinctl_user_limit(),
 		.max_page_refcount = min_t(unsigned int,
 					   READ_ONCE(max_page_refcount),
 					   PINCTL_MAX_REFCOUNT_CAP),
@@ -1594,6 +1719,7 @@ static int __init pinctl_init(void)
 static void __exit pinctl_exit(void)
 {
 	misc_deregister(&pinctl_misc);
+	xa_destroy(&pinctl_users);
 }
 
 module_init(pinctl_init);

@@ -475,12 +475,15 @@ static int test_version_fields(void)
 	CHECK(v.features == (PINCTL_FEAT_PIN | PINCTL_FEAT_REMOTE |
 			     PINCTL_FEAT_QUERY | PINCTL_FEAT_BENCH |
 			     PINCTL_FEAT_ACCOUNTING | PINCTL_FEAT_MEM_FD |
-			     PINCTL_FEAT_PFNS | PINCTL_FEAT_BOUNDED));
+			     PINCTL_FEAT_PFNS | PINCTL_FEAT_BOUNDED |
+			     PINCTL_FEAT_USER_SHARE));
 	CHECK(v.max_pages_per_fd >= 1 && v.max_handles_per_fd >= 1);
-	CHECKF(v.max_pages_total == 1 << 20 && v.max_page_refcount == 1U << 30,
-	       "max_pages_total %llu max_page_refcount %llu",
+	CHECKF(v.max_pages_total == 1 << 20 && v.max_page_refcount == 1U << 30 &&
+	       v.max_pages_per_user == 1 << 18,
+	       "max_pages_total %llu max_page_refcount %llu max_pages_per_user %llu",
 	       (unsigned long long)v.max_pages_total,
-	       (unsigned long long)v.max_page_refcount);
+	       (unsigned long long)v.max_page_refcount,
+	       (unsigned long long)v.max_pages_per_user);
 	for (size_t i = 0; i < ARRAY_SIZE(v.reserved); i++)
 		CHECK(v.reserved[i] == 0);
 	CHECK(xioctl(fd, PINCTL_IOC_VERSION, NULL) == -EFAULT);
@@ -2752,6 +2755,199 @@ static int test_user_refused_pins_never_crowd_out_others(void)
 }
 
 /*
+ * One user may hold at most max_pages_per_user of the module-wide total,
+ * whatever its RLIMIT_MEMLOCK: a user with an unlimited one (as RDMA hosts
+ * set) once could take the whole total, and every other user, root
+ * included, got ENOSPC. Here the total is 40 pages and the share 10:
+ * nobody, unlimited, holds its 10 and is refused the 11th, on another file
+ * too; uid 65533 still pins 10, root (CAP_SYS_ADMIN, exempt) the remaining
+ * 20; once nobody unpins, its share is whole again.
+ */
+static long saved_share_total = -1, saved_share_user = -1;
+
+static void save_share(void)
+{
+	saved_share_total = read_long_file(PARAM_DIR "max_pages_total");
+	saved_share_user = read_long_file(PARAM_DIR "max_pages_per_user");
+	dev_mode_0666();
+}
+
+static void restore_share(void)
+{
+	if (saved_share_total > 0)
+		write_long_file(PARAM_DIR "max_pages_total", saved_share_total);
+	if (saved_share_user >= 0)
+		write_long_file(PARAM_DIR "max_pages_per_user",
+				saved_share_user);
+	dev_mode_0600();
+}
+
+/* In a child: unlimited RLIMIT_MEMLOCK, then uid and gid @id, no caps. */
+static int become_unlimited_user(uid_t id)
+{
+	struct rlimit rl = { RLIM_INFINITY, RLIM_INFINITY };
+
+	if (setrlimit(RLIMIT_MEMLOCK, &rl) || setgroups(0, NULL) ||
+	    setresgid(id, id, id) || setresuid(id, id, id) ||
+	    prctl(PR_SET_DUMPABLE, 1, 0, 0, 0))
+		return -errno;
+	return 0;
+}
+
+static int test_user_share_bounds_one_user_not_others(void)
+{
+	struct pinctl_version v;
+	int fd = dev_open(), go[2], ready[2], status, r;
+	char *p = map_small(64), c = 0;
+	pid_t a, b;
+	uint64_t h;
+
+	CHECK(fd >= 0 && p && pipe(go) == 0 && pipe(ready) == 0);
+	CHECK(write_long_file(PARAM_DIR "max_pages_total", 40) == 0);
+	CHECK(write_long_file(PARAM_DIR "max_pages_per_user", 10) == 0);
+	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
+	CHECK(v.features & PINCTL_FEAT_USER_SHARE);
+	CHECKF(v.max_pages_per_user == 10 && v.max_pages_total == 40,
+	       "max_pages_per_user %llu max_pages_total %llu",
+	       (unsigned long long)v.max_pages_per_user,
+	       (unsigned long long)v.max_pages_total);
+	a = fork();
+	CHECK(a >= 0);
+	if (a == 0) {
+		int fa = dev_open(), fb = dev_open();
+		uint64_t ha;
+
+		if (fa < 0 || fb < 0 || become_unlimited_user(NOBODY))
+			_exit(10);
+		if (do_pin(fa, p, 10, PINCTL_PIN_LONGTERM, 0, NULL, &ha))
+			_exit(11);
+		if (do_pin(fa, p + 10 * psz, 1, PINCTL_PIN_LONGTERM, 0, NULL,
+			   NULL) != -ENOSPC)
+			_exit(12);
+		/* The share is the user's, not the file's. */
+		if (do_pin(fb, p + 10 * psz, 1, PINCTL_PIN_LONGTERM, 0, NULL,
+			   NULL) != -ENOSPC)
+			_exit(13);
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(14);
+		/* Released, the share is whole again. */
+		if (do_unpin(fa, ha, NULL) ||
+		    do_pin(fb, p, 10, PINCTL_PIN_LONGTERM, 0, NULL, NULL))
+			_exit(15);
+		_exit(0);
+	}
+	CHECK(read(ready[0], &c, 1) == 1);
+	b = fork();
+	CHECK(b >= 0);
+	if (b == 0) {
+		int fb = dev_open();
+
+		if (fb < 0 || become_unlimited_user(65533))
+			_exit(10);
+		_exit(do_pin(fb, p + 20 * psz, 10, PINCTL_PIN_LONGTERM, 0,
+			     NULL, NULL) ? 11 : 0);
+	}
+	CHECK(waitpid(b, &status, 0) == b);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "uid 65533 beside a user at its share: status %#x", status);
+	/* Root is exempt from the share, not from the total (10 held). */
+	r = do_pin(fd, p + 30 * psz, 30, PINCTL_PIN_LONGTERM, 0, NULL, &h);
+	CHECKF(r == 0, "root's 30-page PIN: %s", strerror(-r));
+	CHECK(do_pin(fd, p + 60 * psz, 1, PINCTL_PIN_LONGTERM, 0, NULL,
+		     NULL) == -ENOSPC);
+	CHECK(do_unpin(fd, h, NULL) == 0);
+	CHECK(write(go[1], &c, 1) == 1);
+	CHECK(waitpid(a, &status, 0) == a);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "nobody at its share: exit %d (10 setup, 11 first 10 pages, "
+	       "12 11th page not ENOSPC, 13 other file not ENOSPC, 15 "
+	       "share not returned)",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	CHECK(vmpin_kb() == 0);
+	close(fd);
+	return PASS;
+}
+
+/*
+ * The uids of a user namespace count against the user who owns it (its
+ * outermost namespace below the initial one), as subordinate uids do
+ * under newuidmap: else one user could run as many uids, each with a share
+ * of its own, and take the whole total again. nobody holds its share of
+ * 10; a namespace nobody created, root writing its uid_map (0 -> 100000,
+ * as newuidmap would from /etc/subuid), runs as uid 100000 and its 1-page
+ * PIN is refused ENOSPC with 30 pages of the total free.
+ */
+static int test_user_share_counts_namespace_uids_against_owner(void)
+{
+	int fd = dev_open(), go[2], ready[2], nready[2], ngo[2], status, ns;
+	char *p = map_small(16), c = 0, path[64];
+	pid_t a, n;
+	bool skip;
+
+	CHECK(fd >= 0 && p && pipe(go) == 0 && pipe(ready) == 0 &&
+	      pipe(nready) == 0 && pipe(ngo) == 0);
+	CHECK(write_long_file(PARAM_DIR "max_pages_total", 40) == 0);
+	CHECK(write_long_file(PARAM_DIR "max_pages_per_user", 10) == 0);
+	a = fork();
+	CHECK(a >= 0);
+	if (a == 0) {
+		int fa = dev_open();
+
+		if (fa < 0 || become_unlimited_user(NOBODY))
+			_exit(10);
+		if (do_pin(fa, p, 10, PINCTL_PIN_LONGTERM, 0, NULL, NULL))
+			_exit(11);
+		if (write(ready[1], &c, 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(14);
+		_exit(0);
+	}
+	CHECK(read(ready[0], &c, 1) == 1);
+	n = fork();
+	CHECK(n >= 0);
+	if (n == 0) {
+		int fn = dev_open();
+
+		if (fn < 0 || become_unlimited_user(NOBODY))
+			_exit(10);
+		c = unshare(CLONE_NEWUSER) ? 'S' : 'u';
+		if (write(nready[1], &c, 1) != 1 || c == 'S')
+			_exit(20);
+		if (read(ngo[0], &c, 1) != 1 || setresuid(0, 0, 0) ||
+		    getuid() != 0)
+			_exit(12);
+		_exit(do_pin(fn, p + 10 * psz, 1, PINCTL_PIN_LONGTERM, 0,
+			     NULL, NULL) == -ENOSPC ? 0 : 13);
+	}
+	CHECK(read(nready[0], &c, 1) == 1);
+	skip = c == 'S';
+	if (!skip) {
+		int mfd;
+
+		snprintf(path, sizeof(path), "/proc/%d/uid_map", (int)n);
+		mfd = open(path, O_WRONLY | O_CLOEXEC);
+		CHECK(mfd >= 0);
+		CHECKF(write(mfd, "0 100000 1\n", 11) == 11, "%s: %s", path,
+		       strerror(errno));
+		close(mfd);
+		CHECK(write(ngo[1], &c, 1) == 1);
+	}
+	CHECK(waitpid(n, &ns, 0) == n);
+	CHECK(write(go[1], &c, 1) == 1);
+	CHECK(waitpid(a, &status, 0) == a);
+	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	       "nobody holding its share: exit %d",
+	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	SKIP_IF(skip, "nobody cannot create a user namespace here");
+	CHECKF(WIFEXITED(ns) && WEXITSTATUS(ns) == 0,
+	       "uid 100000 in nobody's namespace: exit %d (12 setresuid, "
+	       "13 its PIN was not refused ENOSPC at nobody's share)",
+	       WIFEXITED(ns) ? WEXITSTATUS(ns) : -1);
+	CHECK(vmpin_kb() == 0);
+	close(fd);
+	return PASS;
+}
+
+/*
  * BENCH runs up to 2^32 iterations, hours of them; a signal the caller
  * handles ends it with EINTR, not only SIGKILL (a program catching SIGINT
  * or SIGTERM, as pinctl does, would otherwise wait for the whole bench).
@@ -4032,6 +4228,12 @@ static const struct test tests[] = {
 	{ "user_refused_pins_never_crowd_out_others",
 	  test_user_refused_pins_never_crowd_out_others, 60, dev_mode_0666,
 	  dev_mode_0600, false },
+	{ "user_share_bounds_one_user_not_others",
+	  test_user_share_bounds_one_user_not_others, 30, save_share,
+	  restore_share, false },
+	{ "user_share_counts_namespace_uids_against_owner",
+	  test_user_share_counts_namespace_uids_against_owner, 30,
+	  save_share, restore_share, false },
 	T(bench_ends_on_a_caught_signal, 20),
 	T(default_bounds_stop_refcount_before_overflow, 120),
 	{ "hugetlb_in_zone_movable_longterm_refused_before_6_6",

@@ -49,6 +49,7 @@
 #define PINCTL_FEAT_MEM_FD (1ULL << 5)	/* REMOTE names a /proc/PID/mem fd */
 #define PINCTL_FEAT_PFNS (1ULL << 6)	/* this file is shown PFNs */
 #define PINCTL_FEAT_BOUNDED (1ULL << 7)	/* module-wide and per-page bounds */
+#define PINCTL_FEAT_USER_SHARE (1ULL << 8) /* max_pages_per_user, see below */
 
 /**
  * struct pinctl_version - PINCTL_IOC_VERSION: what this module speaks.
@@ -61,6 +62,17 @@
  *                   have in flight (PIN and BENCH), module-wide.
  * @max_page_refcount: a PIN (or BENCH) whose pages reach a reference count
  *                     above this fails with -EOVERFLOW and holds nothing.
+ * @max_pages_per_user: (PINCTL_FEAT_USER_SHARE) the most pages of
+ *                      @max_pages_total one user may hold pinned or have
+ *                      in flight (-ENOSPC beyond), however many files,
+ *                      processes, CAP_IPC_LOCK or RLIMIT_MEMLOCK it has. A
+ *                      user is its uid in the initial user namespace; in
+ *                      any other, the owner of the outermost namespace
+ *                      below the initial one, so every uid of a
+ *                      subordinate range counts against the user who owns
+ *                      it. A caller with CAP_SYS_ADMIN (in the initial
+ *                      namespace) is exempt, bounded by @max_pages_total
+ *                      alone. Zero from a module without the feature.
  * @reserved: zero.
  *
  * PINCTL_FEAT_PFNS is set only for a file whose opener had CAP_SYS_ADMIN in
@@ -74,7 +86,8 @@ struct pinctl_version {
 	__u64 max_handles_per_fd;
 	__u64 max_pages_total;
 	__u64 max_page_refcount;
-	__u64 reserved[2];
+	__u64 max_pages_per_user;
+	__u64 reserved[1];
 };
 
 /* Flags of struct pinctl_pin.flags (and pinctl_bench.flags). */
@@ -121,8 +134,9 @@ struct pinctl_version {
  * limit. Both charges are returned to what they were taken from at UNPIN
  * or the last close, whoever holds the file then.
  *
- * Bounds: the file's max_pages_per_fd and max_handles_per_fd and the
- * module's max_pages_total (-ENOSPC), and the per-page reference bound
+ * Bounds: the file's max_pages_per_fd and max_handles_per_fd, the calling
+ * user's share max_pages_per_user (unless it has CAP_SYS_ADMIN; see struct
+ * pinctl_version) and the module's max_pages_total (-ENOSPC), and the per-page reference bound
  * max_page_refcount (-EOVERFLOW), so that no sequence of calls can take a
  * page's reference count near overflow.
  *

@@ -37,6 +37,9 @@ public struct KernelHelperVersion: Codable, Sendable {
     public var maxPagesTotal: UInt64
     /// A pin whose pages exceed this reference count is refused (EOVERFLOW).
     public var maxPageRefcount: UInt64
+    /// One user's share of maxPagesTotal (ENOSPC beyond it; CAP_SYS_ADMIN exempt); 0 from a
+    /// module without the "user-share" feature.
+    public var maxPagesPerUser: UInt64
     /// This descriptor is shown PFNs: its opener had CAP_SYS_ADMIN (pagemap's rule).
     public var showsPFNs: Bool
 }
@@ -90,13 +93,14 @@ public final class KernelHelper {
             (UInt64(PINCTL_FEAT_PIN), "pin"), (UInt64(PINCTL_FEAT_REMOTE), "remote"), (UInt64(PINCTL_FEAT_QUERY), "query"),
             (UInt64(PINCTL_FEAT_BENCH), "bench"), (UInt64(PINCTL_FEAT_ACCOUNTING), "accounting"),
             (UInt64(PINCTL_FEAT_MEM_FD), "mem-fd"), (UInt64(PINCTL_FEAT_PFNS), "pfns"), (UInt64(PINCTL_FEAT_BOUNDED), "bounded"),
+            (UInt64(PINCTL_FEAT_USER_SHARE), "user-share"),
         ]
         var features = names.filter { v.features & $0.0 != 0 }.map(\.1)
         let known = names.reduce(0) { $0 | $1.0 }
         if v.features & ~known != 0 { features.append("unknown:\(hex(v.features & ~known))") }
         return KernelHelperVersion(
             abiVersion: v.abi_version, features: features, maxPagesPerFd: v.max_pages_per_fd, maxHandlesPerFd: v.max_handles_per_fd,
-            maxPagesTotal: v.max_pages_total, maxPageRefcount: v.max_page_refcount,
+            maxPagesTotal: v.max_pages_total, maxPageRefcount: v.max_page_refcount, maxPagesPerUser: v.max_pages_per_user,
             showsPFNs: v.features & UInt64(PINCTL_FEAT_PFNS) != 0)
     }
 
@@ -177,7 +181,8 @@ public final class KernelHelper {
                 )
             case ENOSPC:
                 throw .refused(
-                    "the kernel helper's per-fd or module-wide page limit is reached (ENOSPC): release pins or pin less")
+                    "the kernel helper's per-fd, per-user (max_pages_per_user) or module-wide page limit is reached (ENOSPC): release pins, pin less, or have root raise /sys/module/pinctl/parameters/max_pages_per_user"
+                )
             default:
                 throw .system(e)
             }
