@@ -58,7 +58,8 @@ public enum ExitStatus {
     public static let pageFlagsUnavailable: Int32 = 7
     /// The kernel refused to pin the range (mapping type, RLIMIT_MEMLOCK, permissions).
     public static let refused: Int32 = 8
-    /// SIGINT/SIGTERM arrived before the pin was in place (128 + SIGINT, as shells report it).
+    /// A termination signal arrived before the pin was in place (128 + SIGINT, as shells
+    /// report it); a signal other than INT, TERM or HUP that ends a hold exits 128 + its number.
     public static let interrupted: Int32 = 130
     public static let usage: Int32 = 64
 }
