@@ -260,15 +260,11 @@ static double now_ms(void)
 	return ts.tv_sec * 1e3 + ts.tv_nsec / 1e6;
 }
 
-static int time_command(char **argv)
+/* Starts argv with its stdout on /dev/null; returns its pid. */
+static pid_t spawn_quiet(char **argv)
 {
-	struct rusage ru;
-	double t0, t1;
-	int status, code;
-	pid_t pid;
+	pid_t pid = fork();
 
-	t0 = now_ms();
-	pid = fork();
 	if (pid < 0)
 		die("fork");
 	if (pid == 0) {
@@ -280,6 +276,18 @@ static int time_command(char **argv)
 		fprintf(stderr, "pin-floor: exec %s: %s\n", argv[0], strerror(errno));
 		_exit(127);
 	}
+	return pid;
+}
+
+static int time_command(char **argv)
+{
+	struct rusage ru;
+	double t0, t1;
+	int status, code;
+	pid_t pid;
+
+	t0 = now_ms();
+	pid = spawn_quiet(argv);
 	while (wait4(pid, &status, 0, &ru) < 0)
 		if (errno != EINTR)
 			die("wait4");
@@ -319,18 +327,7 @@ static int wait_for_file(char **argv, const char *file)
 	if (inotify_add_watch(in, dir, IN_CREATE | IN_MOVED_TO) < 0)
 		die("inotify_add_watch");
 	t0 = now_ms();
-	pid = fork();
-	if (pid < 0)
-		die("fork");
-	if (pid == 0) {
-		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
-
-		if (null < 0 || dup2(null, 1) < 0)
-			_exit(127);
-		execvp(argv[0], argv);
-		fprintf(stderr, "pin-floor: exec %s: %s\n", argv[0], strerror(errno));
-		_exit(127);
-	}
+	pid = spawn_quiet(argv);
 	pfd.fd = in;
 	pfd.events = POLLIN;
 	while (!seen) {
