@@ -152,7 +152,7 @@ struct HostileInspectInputTests {
     static let hostileEscaped = "evil\\x1b[31mred\\x07bell\\x0aline\\xff.bin"
 
     @Test func hostileMappingPathIsEscapedInTextAndValidInJSON() throws {
-        let dir = try #require(mkdtemp(strdup("/tmp/pinctl-hostile-XXXXXX")).map { String(cString: $0) })
+        let dir = try #require(makeTemporaryDirectory("/tmp/pinctl-hostile-XXXXXX"))
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let h = try Holder(["hostile:64K:\(dir)"])
         defer { h.stop() }
@@ -193,7 +193,7 @@ struct HostileInspectInputTests {
     }
 
     @Test func pinReportAndDryRunEscapeTheFileName() throws {
-        let dir = try #require(mkdtemp(strdup("/tmp/pinctl-hostile-XXXXXX")).map { String(cString: $0) })
+        let dir = try #require(makeTemporaryDirectory("/tmp/pinctl-hostile-XXXXXX"))
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/v\u{1b}[31mred\u{07}\u{9b}"
         #expect(FileManager.default.createFile(atPath: path, contents: Data(repeating: 1, count: 65536)))

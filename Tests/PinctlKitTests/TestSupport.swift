@@ -22,6 +22,11 @@ func builtBinary(_ name: String) -> String {
     return repoRoot.appendingPathComponent(".build/debug/\(name)").path
 }
 
+/// The tests run a sanitized pinctl (scripts/sanitize.sh sets these): its runtime's shadow
+/// memory and quarantine say nothing about pinctl's own memory use, so bounds on memory skip.
+let underSanitizer =
+    ProcessInfo.processInfo.environment["ASAN_OPTIONS"] != nil || ProcessInfo.processInfo.environment["TSAN_OPTIONS"] != nil
+
 let binariesBuilt =
     FileManager.default.isExecutableFile(atPath: builtBinary("pinctl"))
     && FileManager.default.isExecutableFile(atPath: builtBinary("pinctl-test-holder"))
@@ -201,3 +206,11 @@ func expectNoRawControls(_ text: String, sourceLocation: SourceLocation = #_sour
 }
 
 func hexString(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
+
+/// mkdtemp(3) on a copy of `template` (freed here: a strdup()ed template leaked under LSan).
+func makeTemporaryDirectory(_ template: String) -> String? {
+    var bytes = Array(template.utf8CString)
+    return bytes.withUnsafeMutableBufferPointer { buf in
+        mkdtemp(buf.baseAddress!).map { String(cString: $0) }
+    }
+}
