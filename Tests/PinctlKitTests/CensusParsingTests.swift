@@ -38,6 +38,8 @@ import Testing
     @Test func meminfoTotalsMatchTheCapturedFile() throws {
         let text = try Self.text("meminfo.txt")
         let m = MeminfoReader.parse(Array(text.utf8))
+        #expect(m.memTotalBytes == Self.field(text, "MemTotal") && m.memTotalBytes != nil)
+        #expect(m.memAvailableBytes == Self.field(text, "MemAvailable") && m.memAvailableBytes != nil)
         #expect(m.mlockedBytes == Self.field(text, "Mlocked"))
         #expect(m.unevictableBytes == Self.field(text, "Unevictable"))
         #expect(m.hugePagesTotal == Self.field(text, "HugePages_Total"))

@@ -1,5 +1,8 @@
 /// The lines of /proc/meminfo that say how much memory cannot move or be reclaimed.
 public struct MeminfoTotals: Codable, Sendable, Equatable {
+    /// MemTotal and MemAvailable (what pin's memory check compares a range with).
+    public var memTotalBytes: UInt64?
+    public var memAvailableBytes: UInt64?
     public var mlockedBytes: UInt64?
     public var unevictableBytes: UInt64?
     /// HugePages_Total and HugePages_Free, in pages of `hugepageSizeBytes` (the default size).
@@ -36,7 +39,11 @@ public enum MeminfoReader {
             guard let key = t.nextField(&rest), key.count > 1, t.bytes[key.upperBound - 1] == ProcText.colon else { return }
             let name = key.lowerBound..<(key.upperBound - 1)
             let value = ProcSmaps.value(t, rest)
-            if t.equals(name, "Mlocked") {
+            if t.equals(name, "MemTotal") {
+                m.memTotalBytes = value
+            } else if t.equals(name, "MemAvailable") {
+                m.memAvailableBytes = value
+            } else if t.equals(name, "Mlocked") {
                 m.mlockedBytes = value
             } else if t.equals(name, "Unevictable") {
                 m.unevictableBytes = value

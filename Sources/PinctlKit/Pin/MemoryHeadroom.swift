@@ -31,17 +31,9 @@ public enum MemoryHeadroom {
 
     /// /proc/meminfo's MemTotal and MemAvailable.
     public static func memInfo(_ text: String? = nil) -> MemInfo? {
-        guard let t = text ?? (try? readProcText("/proc/meminfo")) else { return nil }
-        var total: UInt64?, available: UInt64?
-        for line in t.split(separator: "\n") {
-            let f = line.split(separator: " ", omittingEmptySubsequences: true)
-            guard f.count >= 2, let kb = NumberParsing.parseUInt64(f[1]) else { continue }
-            let (bytes, overflow) = kb.multipliedReportingOverflow(by: 1024)
-            if overflow { continue }
-            if f[0] == "MemTotal:" { total = bytes }
-            if f[0] == "MemAvailable:" { available = bytes }
-        }
-        guard let total, let available else { return nil }
+        guard let t = text ?? (try? readProcText(MeminfoReader.path)) else { return nil }
+        let m = MeminfoReader.parse(Array(t.utf8))
+        guard let total = m.memTotalBytes, let available = m.memAvailableBytes else { return nil }
         return MemInfo(total: total, available: available)
     }
 
