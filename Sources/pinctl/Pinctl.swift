@@ -7,7 +7,7 @@ struct Pinctl: ParsableCommand {
         commandName: "pinctl",
         abstract: "Show where a process's memory lives physically, and pin it so that it stays put.",
         version: "0.1.0",
-        subcommands: [Inspect.self, Maps.self, Pin.self, Module.self, CensusCommand.self]
+        subcommands: [Inspect.self, Maps.self, Pin.self, Module.self, CensusCommand.self, Phys.self]
     )
 
     /// ArgumentParser's main, with every error leaving through `report`: one line on stderr,
@@ -77,6 +77,7 @@ extension Pin: JSONOutput {}
 extension Module.Status: JSONOutput {}
 extension Module.Bench: JSONOutput {}
 extension CensusCommand: JSONOutput {}
+extension Phys: JSONOutput {}
 
 /// A PinctlError on its way to `Pinctl.report`, which prints it.
 struct CommandFailure: Error {

@@ -1,0 +1,26 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--cgroup PATH|@INODE`: a memory cgroup as kpagecgroup names it, by the inode number of
+/// its directory (page-types -c). PATH must be a directory; nothing is opened.
+public enum CgroupFilter {
+    public static func inode(_ text: String) throws(PinctlError) -> UInt64 {
+        if text.hasPrefix("@") {
+            guard let n = NumberParsing.parseUInt64(text.dropFirst()), !text.contains(" "), n > 0 else {
+                throw .invalidInput("--cgroup '\(TerminalEscaping.escape(text))': give a cgroup directory or @INODE (a number above 0)")
+            }
+            return n
+        }
+        guard !text.isEmpty else { throw .invalidInput("--cgroup: empty path; give a cgroup directory such as /sys/fs/cgroup/system.slice") }
+        var st = stat()
+        guard stat(text, &st) == 0 else {
+            let e = lastError("stat", text)
+            throw .invalidInput("--cgroup \(TerminalEscaping.escape(text)): \(e.errnoName): give an existing cgroup directory such as /sys/fs/cgroup/system.slice")
+        }
+        guard st.st_mode & S_IFMT == S_IFDIR else {
+            throw .invalidInput("--cgroup \(TerminalEscaping.escape(text)): not a directory; give a cgroup directory such as /sys/fs/cgroup/system.slice")
+        }
+        return UInt64(st.st_ino)
+    }
+}
