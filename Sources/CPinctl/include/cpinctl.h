@@ -63,6 +63,12 @@ long cpinctl_pagemap_scan(int fd, struct cpinctl_pm_scan_arg *arg);
 
 #endif /* __linux__ */
 
+/**
+ * cpinctl_fs_magic - statfs(2)'s f_type of the file system holding @path (Swift's Glibc
+ * module lacks <sys/vfs.h>). Returns -1 with errno set on failure.
+ */
+long long cpinctl_fs_magic(const char *path);
+
 /** strerrorname_np(): "EACCES" for EACCES; NULL when unknown. */
 const char *cpinctl_errno_name(int err);
 

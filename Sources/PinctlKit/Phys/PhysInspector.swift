@@ -50,14 +50,16 @@ public final class PhysInspector {
             return ([FrameRange(start: 0, count: top, label: "all")], notes)
         case .frames(let start, let count):
             guard start < top else {
-                throw .invalidInput("phys target \(target): PFN \(hex(start)) is past the last frame (\(hex(top - 1)), from /proc/zoneinfo)")
+                throw .invalidInput(
+                    "phys target \(target): PFN \(hex(start)) is past the last frame (\(hex(top - 1)), from /proc/zoneinfo)")
             }
             let end = min(start + count, top)
             if end < start + count { notes.append("the range was cut at the end of memory, PFN \(hex(top))") }
             return ([FrameRange(start: start, count: end - start, label: "frames")], notes)
         case .block(let n):
             guard let blocks else {
-                throw .invalidInput("phys target \(target): this kernel has no memory blocks (/sys/devices/system/memory: CONFIG_MEMORY_HOTPLUG)")
+                throw .invalidInput(
+                    "phys target \(target): this kernel has no memory blocks (/sys/devices/system/memory: CONFIG_MEMORY_HOTPLUG)")
             }
             guard blocks.block(n) != nil else {
                 throw .invalidInput(
@@ -80,7 +82,11 @@ public final class PhysInspector {
             if matching.count > 1 || spanning.contains(where: { $0.present < $0.spanned }) {
                 notes.append("a zone's span (start_pfn, spanned) includes holes, and after memory hotplug frames of other zones")
             }
-            return (spanning.map { FrameRange(start: $0.startPFN, count: $0.spanned, label: "node \($0.node) \(TerminalEscaping.escape($0.zone))") }, notes)
+            return (
+                spanning.map {
+                    FrameRange(start: $0.startPFN, count: $0.spanned, label: "node \($0.node) \(TerminalEscaping.escape($0.zone))")
+                }, notes
+            )
         case .node(let n):
             let mine = zones.filter { $0.node == n && $0.spanned > 0 }
             guard let lo = mine.map(\.startPFN).min(), let hi = mine.map(\.endPFN).max() else {
@@ -98,7 +104,7 @@ public final class PhysInspector {
         try sink.begin(PhysHead(target: target.description, kernel: kernel, ranges: ranges))
         let walker = FrameWalker(
             tables: tables, filter: options.flags, cgroup: options.cgroup, unmovableOnly: options.unmovableOnly, rows: options.rows,
-            collapse: options.collapse, blockPages: blocks?.blockPages ?? 1 << 15, needMapcount: true)
+            collapse: options.collapse, blockPages: blocks?.blockPages ?? 1 << 15, needMapcount: false)
         if options.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
         let lo = ranges.map(\.start).min() ?? 0
         let hi = ranges.map(\.end).max() ?? 0
@@ -118,7 +124,8 @@ public final class PhysInspector {
                 framesMapped: t.framesMapped, mappings: t.mappings, usedPagemapScan: t.scanUsed)
             if t.pfnHidden { notes.append("some pagemap entries hid their PFN (run as root with CAP_SYS_ADMIN): their owners are missing") }
             notes.append(
-                "owners: frames mapped by no process are kernel memory, page cache nobody maps, or free; a process that maps a frame only through a device (VM_PFNMAP) is not seen")
+                "owners: frames mapped by no process are kernel memory, page cache nobody maps, or free; a process that maps a frame only through a device (VM_PFNMAP) is not seen"
+            )
         }
 
         var blockReports: [BlockReport] = []
@@ -135,7 +142,8 @@ public final class PhysInspector {
         if !tables.hasCount { notes.append("no mapcounts: /proc/kpagecount unreadable") }
         if !walker.kernelStateUsed {
             notes.append(
-                "pinned frames are not told apart without the KernelHelper module (kpagecount is the mapcount, not the refcount): pinned user pages read as movable")
+                "pinned frames are not told apart without the KernelHelper module (kpagecount is the mapcount, not the refcount): pinned user pages read as movable"
+            )
         }
         return PhysReport(
             target: target.description, kernel: kernel, ranges: ranges, flags: options.flags?.text ?? [], cgroup: options.cgroup,

@@ -28,7 +28,9 @@ public enum PhysTarget: Sendable, Equatable, CustomStringConvertible {
             return .block(n)
         }
         if let rest = text.dropPrefix("node:") {
-            guard let n = NumberParsing.parseUInt64(rest), !rest.contains(" "), let n32 = UInt32(exactly: n) else { throw bad("not a node number") }
+            guard let n = NumberParsing.parseUInt64(rest), !rest.contains(" "), let n32 = UInt32(exactly: n) else {
+                throw bad("not a node number")
+            }
             return .node(n32)
         }
         if let rest = text.dropPrefix("zone:") {

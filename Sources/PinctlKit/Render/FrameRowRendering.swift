@@ -9,7 +9,8 @@ public final class FrameRowRendering {
     public static let maxRowBytes = 3072
 
     public static let textHeader: StaticString = "frames:\npfn               frames  mapcount memcg   flags\n"
-    public static let ownersHeader: StaticString = "owners:\npid      comm             address           pfn               pages    mapping\n"
+    public static let ownersHeader: StaticString =
+        "owners:\npid      comm             address           pfn               pages    mapping\n"
 
     /// pfn, frames, mapcount, memcg, flag names, then `holds=` and the module's state.
     @inline(__always)

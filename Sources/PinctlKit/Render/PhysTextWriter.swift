@@ -99,7 +99,9 @@ public final class PhysTextWriter: PhysWriter {
             s += "kpageflags            frames        MB  flags\n"
             for c in sum.combinations {
                 s += TextRendering.pad(c.kpageflags, 22) + TextRendering.pad("\(c.pages)", 11)
-                s += TextRendering.pad("\((c.pages &* PagemapReader.pageSize) >> 20)", 6) + (c.names.isEmpty ? "-" : c.names.joined(separator: ",")) + "\n"
+                s +=
+                    TextRendering.pad("\((c.pages &* PagemapReader.pageSize) >> 20)", 6)
+                    + (c.names.isEmpty ? "-" : c.names.joined(separator: ",")) + "\n"
             }
         }
         if let o = r.owners {

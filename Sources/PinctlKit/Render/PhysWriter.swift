@@ -68,7 +68,9 @@ struct PhysTail: Encodable {
         try w.uint(blockBytes)
         try put("blocks", blocks, &w)
         try put("summary", summary, &w)
-        if let owners { try put("ownerTotals", owners, &w) } else {
+        if let owners {
+            try put("ownerTotals", owners, &w)
+        } else {
             try w.key("ownerTotals")
             try w.null()
         }
