@@ -61,7 +61,10 @@ struct Phys: ParsableCommand {
     @Flag(name: .long, help: "List the processes that map the selected frames, and where.")
     var owners = false
 
-    @Flag(name: .long, help: "Print the report as JSON (always with frame rows).")
+    @Flag(name: .long, help: "No frame rows in --json and --json-lines: the blocks, summary and flag combinations only.")
+    var summary = false
+
+    @Flag(name: .long, help: "Print the report as JSON (with frame rows unless --summary).")
     var json = false
 
     @Flag(
@@ -76,6 +79,9 @@ struct Phys: ParsableCommand {
     func validate() throws {
         if json && jsonLines { throw ValidationError("--json and --json-lines are two formats: give one") }
         if noScan && !owners { throw ValidationError("--no-scan only changes --owners: give --owners too") }
+        if summary && (pages || noCollapse) {
+            throw ValidationError("--summary leaves the frame rows out: give it or --pages/--no-collapse, not both")
+        }
     }
 
     func run() throws {
@@ -85,7 +91,7 @@ struct Phys: ParsableCommand {
             let expression = flags.isEmpty ? nil : try FlagExpression.parse(flags)
             let inode = try cgroup.map { (c) throws(PinctlError) in try CgroupFilter.inode(c) }
             let options = PhysOptions(
-                rows: pages || noCollapse || json || jsonLines, collapse: !noCollapse, flags: expression, cgroup: inode,
+                rows: pages || noCollapse || ((json || jsonLines) && !summary), collapse: !noCollapse, flags: expression, cgroup: inode,
                 unmovableOnly: unmovable, owners: owners, useScan: !noScan)
             let inspector = try PhysInspector()
             let format: PhysFormat = json ? .json : jsonLines ? .jsonLines : .text(showFrames: pages || noCollapse)

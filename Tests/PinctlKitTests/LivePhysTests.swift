@@ -135,7 +135,7 @@ struct LivePhysTests {
             return out
         }
         func pinctlSummary(_ target: String) throws -> [UInt64: UInt64] {
-            let s = Self.summary(try Self.records(["phys", "--json-lines", target]))
+            let s = Self.summary(try Self.records(["phys", "--json-lines", "--summary", target]))
             var out: [UInt64: UInt64] = [:]
             for c in s["combinations"] as? [[String: Any]] ?? [] {
                 guard let w = c["pageTypesFlags"] as? String, let n = (c["pages"] as? NSNumber)?.uint64Value else { continue }
@@ -154,12 +154,19 @@ struct LivePhysTests {
         let mine = try pinctlSummary("0-16384")
         #expect(mine[.max] == 16384 && low[.max] == 16384)
         #expect(drift(low, mine) <= 2 * 164, "combinations differ by \(drift(low, mine)) frames of 16384")
-        // Every frame: the same total, and combinations within 1% of it.
-        let all = try pageTypesSummary([])
+        // Every frame: the same total; the combinations move while memory is walked (on
+        // this machine a few percent of frames change flags within seconds), so pinctl,
+        // read between two page-types runs, must sit between them: its distance to each is
+        // at most twice page-types' distance to itself, plus 1% of memory.
+        let before = try pageTypesSummary([])
         let allMine = try pinctlSummary("all")
-        #expect(all[.max] == allMine[.max], "page-types walked \(all[.max] ?? 0) frames, pinctl \(allMine[.max] ?? 0)")
-        let total = all[.max] ?? 1
-        #expect(drift(all, allMine) <= 2 * total / 100, "combinations differ by \(drift(all, allMine)) frames of \(total)")
+        let after = try pageTypesSummary([])
+        #expect(before[.max] == allMine[.max], "page-types walked \(before[.max] ?? 0) frames, pinctl \(allMine[.max] ?? 0)")
+        let total = before[.max] ?? 1
+        let itself = drift(before, after)
+        let mine2 = drift(before, allMine) + drift(allMine, after)
+        print("phys all: page-types moved \(itself) frames between its runs; pinctl is \(mine2) from the two (of \(total))")
+        #expect(mine2 <= 2 * itself + total / 100, "pinctl differs from page-types by \(mine2) frames, page-types from itself by \(itself)")
     }
 
     /// --flags selects what page-types -b selects: counted on low memory, where the frames

@@ -46,14 +46,19 @@ final class FrameWalker {
     private var bitCounts = [UInt64](repeating: 0, count: 64)
     private var holdCounts = [UInt64](repeating: 0, count: FrameHolds.all.count)
     private var combos: [UInt64: UInt64] = [:]
-    private var blocks: [UInt64: (selected: UInt64, unmovable: UInt64, holds: [UInt64])] = [:]
+    /// Per memory block of [firstBlock, firstBlock + blockCount): selected, unmovable, then
+    /// a count per hold bit (`FrameHolds.all` is in bit order), `stride` counters each.
+    private var blockCounts: [UInt64] = []
+    private var firstBlock: UInt64 = 0
+    private var blockCount: UInt64 = 0
+    private static let stride = 2 + FrameHolds.all.count
     /// Where the kernel's table ended, when a range reached past it.
     private(set) var tableEnd: UInt64?
     private(set) var kernelStateUsed = false
 
     init(
         tables: PhysicalPageReader, filter: FlagExpression?, cgroup: UInt64?, unmovableOnly: Bool, rows: Bool, collapse: Bool,
-        blockPages: UInt64, needMapcount: Bool
+        blockPages: UInt64, needMapcount: Bool, span: (start: UInt64, end: UInt64)
     ) {
         self.tables = tables
         self.filter = filter
@@ -62,6 +67,9 @@ final class FrameWalker {
         self.wantRows = rows
         self.collapse = collapse
         self.blockPages = max(blockPages, 1)
+        firstBlock = span.start / self.blockPages
+        blockCount = span.end > span.start ? (span.end - 1) / self.blockPages - firstBlock + 1 : 0
+        blockCounts = [UInt64](repeating: 0, count: Int(blockCount) * Self.stride)
         readCount = tables.hasCount && (rows || needMapcount)
         readCgroup = tables.hasCgroup && (rows || cgroup != nil)
         flagsBuf = .allocate(capacity: Self.batch)
@@ -106,19 +114,22 @@ final class FrameWalker {
                         s.dmaPinned, s.pfn != nil)
                 }
             } else {
-                // The hot loop: extend the open run while neighbours are identical.
+                // The hot loop, on locals (class properties cost exclusivity checks): the
+                // length of each stretch of identical neighbours, then one call per stretch.
+                let fb = flagsBuf, cb = countBuf, gb = cgroupBuf
+                let withCount = readCount, withCgroup = readCgroup
+                let perFrame = wantRows && !collapse
                 var i = 0
                 while i < m {
-                    let f = flagsBuf[i]
-                    let c = readCount ? countBuf[i] : 0
-                    let g = readCgroup ? cgroupBuf[i] : 0
-                    if runOpen && !runKernel && f == runFlags && c == runMapcount && g == runCgroup && (collapse || !wantRows) {
-                        runLen &+= 1
-                    } else {
-                        close()
-                        open(pfn + UInt64(i), f, c, g, 0, false, false)
+                    let f = fb[i]
+                    let c = withCount ? cb[i] : 0
+                    let g = withCgroup ? gb[i] : 0
+                    var j = i + 1
+                    if !perFrame {
+                        while j < m && fb[j] == f && (!withCount || cb[j] == c) && (!withCgroup || gb[j] == g) { j += 1 }
                     }
-                    i += 1
+                    stretch(pfn + UInt64(i), UInt64(j - i), f, c, g)
+                    i = j
                 }
             }
             if m < n {
@@ -130,6 +141,17 @@ final class FrameWalker {
         }
         close()
         try drain()
+    }
+
+    /// `n` identical frames from `pfn` (no module state).
+    private func stretch(_ pfn: UInt64, _ n: UInt64, _ f: UInt64, _ c: UInt64, _ g: UInt64) {
+        if runOpen && !runKernel && f == runFlags && c == runMapcount && g == runCgroup && (collapse || !wantRows) {
+            runLen &+= n
+            return
+        }
+        close()
+        open(pfn, f, c, g, 0, false, false)
+        runLen = n
     }
 
     @inline(__always)
@@ -175,7 +197,11 @@ final class FrameWalker {
             bitCounts[bits.trailingZeroBitCount] &+= n
             bits &= bits &- 1
         }
-        for (k, h) in FrameHolds.all.enumerated() where holds.contains(h.0) { holdCounts[k] &+= n }
+        var hb = holds.rawValue
+        while hb != 0 {
+            holdCounts[hb.trailingZeroBitCount] &+= n
+            hb &= hb &- 1
+        }
         combos[runFlags, default: 0] &+= n
         // Per memory block, splitting the run at block boundaries.
         var p = runStart
@@ -183,13 +209,18 @@ final class FrameWalker {
         while p < end {
             let b = p / blockPages
             let upto = min(end, (b + 1) * blockPages)
-            var t = blocks[b] ?? (0, 0, [UInt64](repeating: 0, count: FrameHolds.all.count))
-            t.selected &+= upto - p
-            if isUnmovable {
-                t.unmovable &+= upto - p
-                for (k, h) in FrameHolds.all.enumerated() where holds.contains(h.0) { t.holds[k] &+= upto - p }
+            if b >= firstBlock && b - firstBlock < blockCount {
+                let base = Int(b - firstBlock) * Self.stride
+                blockCounts[base] &+= upto - p
+                if isUnmovable {
+                    blockCounts[base + 1] &+= upto - p
+                    var hb = holds.rawValue
+                    while hb != 0 {
+                        blockCounts[base + 2 + hb.trailingZeroBitCount] &+= upto - p
+                        hb &= hb &- 1
+                    }
+                }
             }
-            blocks[b] = t
             p = upto
         }
         selection?.set(runStart, n)
@@ -234,10 +265,14 @@ final class FrameWalker {
     /// Per memory block tallies, by block index.
     func blockTallies() -> [UInt64: (selected: UInt64, unmovable: UInt64, holds: [String: UInt64])] {
         var out: [UInt64: (selected: UInt64, unmovable: UInt64, holds: [String: UInt64])] = [:]
-        for (b, t) in blocks {
+        for k in 0..<Int(blockCount) {
+            let base = k * Self.stride
+            guard blockCounts[base] > 0 else { continue }
             var h: [String: UInt64] = [:]
-            for (k, n) in t.holds.enumerated() where n > 0 { h[FrameHolds.all[k].1] = n }
-            out[b] = (t.selected, t.unmovable, h)
+            for (i, name) in FrameHolds.all.map(\.1).enumerated() where blockCounts[base + 2 + i] > 0 {
+                h[name] = blockCounts[base + 2 + i]
+            }
+            out[firstBlock + UInt64(k)] = (blockCounts[base], blockCounts[base + 1], h)
         }
         return out
     }

@@ -102,12 +102,12 @@ public final class PhysInspector {
         var (ranges, notes) = try resolve(target)
         let kernel = Inspector.kernelRelease()
         try sink.begin(PhysHead(target: target.description, kernel: kernel, ranges: ranges))
-        let walker = FrameWalker(
-            tables: tables, filter: options.flags, cgroup: options.cgroup, unmovableOnly: options.unmovableOnly, rows: options.rows,
-            collapse: options.collapse, blockPages: blocks?.blockPages ?? 1 << 15, needMapcount: false)
-        if options.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
         let lo = ranges.map(\.start).min() ?? 0
         let hi = ranges.map(\.end).max() ?? 0
+        let walker = FrameWalker(
+            tables: tables, filter: options.flags, cgroup: options.cgroup, unmovableOnly: options.unmovableOnly, rows: options.rows,
+            collapse: options.collapse, blockPages: blocks?.blockPages ?? 1 << 15, needMapcount: false, span: (lo, hi))
+        if options.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
         if options.owners { walker.selection = PFNBitmap(base: lo, count: hi - lo) }
         for r in ranges { try walker.walk(start: r.start, count: r.count) }
         if let end = walker.tableEnd { notes.append("/proc/kpageflags ends at PFN \(hex(end)): frames past it were not read") }
