@@ -1948,6 +1948,33 @@ static u32 pinctl_frame_mapcount(struct page *page, struct folio *folio)
 #endif
 }
 
+#ifdef MAX_PAGE_ORDER
+#define PINCTL_MAX_ORDER	MAX_PAGE_ORDER
+#else
+#define PINCTL_MAX_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * Is the frame in the buddy allocator, at the head of a free block or
+ * inside one? As is_free_buddy_page() (not exported), which kpageflags
+ * asks for every page with no references, but without the zone lock: a
+ * snapshot like the rest of the answer. A free block's first page is
+ * PageBuddy with its order in ->private; blocks are aligned to their size
+ * and never cross a memory section.
+ */
+static bool pinctl_free_buddy(unsigned long pfn)
+{
+	unsigned int order;
+
+	for (order = 0; order <= PINCTL_MAX_ORDER; order++) {
+		struct page *head = pfn_to_page(pfn & ~((1UL << order) - 1));
+
+		if (PageBuddy(head) && READ_ONCE(head->private) >= order)
+			return true;
+	}
+	return false;
+}
+
 /**
  * pinctl_describe_frame() - fill one QUERY_FRAMES answer.
  * @pfn: below pinctl_frames_limit().
@@ -1984,7 +2011,8 @@ static void pinctl_describe_frame(unsigned long pfn, struct pinctl_frame *out)
 		out->flags |= PINCTL_FRAME_RESERVED;
 	if (slab)
 		out->flags |= PINCTL_FRAME_SLAB;
-	if (PageBuddy(page))
+	if (PageBuddy(page) ||
+	    (!out->refcount && pinctl_free_buddy(pfn)))
 		out->flags |= PINCTL_FRAME_BUDDY;
 	if (PageOffline(page))
 		out->flags |= PINCTL_FRAME_OFFLINE;

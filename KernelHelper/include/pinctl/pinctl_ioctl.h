@@ -396,7 +396,8 @@ struct pinctl_list {
 #define PINCTL_FRAME_SLAB (1U << 6)
 #define PINCTL_FRAME_RESERVED (1U << 7)	/* PG_reserved */
 #define PINCTL_FRAME_HUGETLB (1U << 8)
-#define PINCTL_FRAME_BUDDY (1U << 9)	/* free, first page of a free block */
+#define PINCTL_FRAME_BUDDY (1U << 9)	/* free: in a block of the buddy
+					 * allocator, as kpageflags' BUDDY */
 #define PINCTL_FRAME_OFFLINE (1U << 10) /* PageOffline(): logically offline
 					 * (balloon), memmap present */
 
@@ -405,9 +406,9 @@ struct pinctl_list {
  * @pfn: the frame's number.
  * @refcount: the folio's reference count (its head page's), as read; a
  *            small page pinned once reads at least 1024 + 1.
- * @mapcount: the page's own mapcount, as /proc/kpagecount reads it (0 for
- *            slab and other typed pages); on 6.11+ plus the folio's
- *            whole-folio mappings for a large folio, as kpagecount.
+ * @mapcount: the page's mapcount as /proc/kpagecount reads it: its own
+ *            mappings plus its folio's whole-folio (PMD) mappings; 0 for
+ *            slab, free and other typed pages.
  * @flags: PINCTL_FRAME_* bits.
  * @order: the folio's order (0 for a small page).
  */
