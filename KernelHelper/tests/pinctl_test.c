@@ -476,7 +476,8 @@ static int test_version_fields(void)
 			     PINCTL_FEAT_QUERY | PINCTL_FEAT_BENCH |
 			     PINCTL_FEAT_ACCOUNTING | PINCTL_FEAT_MEM_FD |
 			     PINCTL_FEAT_PFNS | PINCTL_FEAT_BOUNDED |
-			     PINCTL_FEAT_USER_SHARE));
+			     PINCTL_FEAT_USER_SHARE | PINCTL_FEAT_LIST |
+			     PINCTL_FEAT_FRAMES));
 	CHECK(v.max_pages_per_fd >= 1 && v.max_handles_per_fd >= 1);
 	CHECKF(v.max_pages_total == 1 << 20 && v.max_page_refcount == 1U << 30 &&
 	       v.max_pages_per_user == 1 << 18,
