@@ -9,14 +9,15 @@
 # plain user at a 0666 device, pins long-term, is refused a short-term pin and another user's
 # process; and inspects --pages of a 64 GiB PROT_NONE reservation with the module's state;
 # takes a census of kmod pins (the module's LIST): per open file and owner, a pin whose target
-# exited, and a plain user's view, which holds only its own.
+# exited, and a plain user's view, which holds only its own; module status reports the pins
+# held and where frame queries end.
 # JSON is checked with grep: keys are sorted and output compact.
 cd /pinctl || exit 125
 P=./pinctl
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..20"
+echo "1..21"
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { # NAME CONDITION-COMMAND...
@@ -207,11 +208,21 @@ if wait_pidfile /tmp/k.pid; then
 		 grep -q 'pins held through /dev/pinctl' /tmp/census.txt &&
 		 grep -q \"opened by pid $kpid (pinctl) uid 0: 1 pins, 1024 pages\" /tmp/census.txt &&
 		 grep -q 'pinctl_kmod_file_pinned_pages{.*pid=\"$kpid\".*} 1024' /tmp/census.prom"
+	# 19: module status: the same pins (LIST), and QUERY_FRAMES's bound where /proc/kpagecount ends.
+	$P module status --json >/tmp/status.json 2>&1
+	fb=$(sed -n 's/.*"framesBelowPFN":\([0-9]*\).*/\1/p' /tmp/status.json)
+	last=$(dd if=/proc/kpagecount bs=8 skip=$((${fb:-1} - 1)) count=1 2>/dev/null | wc -c)
+	past=$(dd if=/proc/kpagecount bs=8 skip=${fb:-0} count=1 2>/dev/null | wc -c)
+	cp /tmp/status.json /tmp/out
+	check "module status: 1 pin of 1024 pages held, frame queries end where /proc/kpagecount does" sh -c \
+		"grep -q '\"held\":{\"complete\":true,\"files\":1,\"pages\":1024,\"pins\":1}' /tmp/status.json &&
+		 [ '${fb:-0}' -gt 0 ] && [ $last -eq 8 ] && [ $past -eq 0 ]"
 else
 	notok "census lists the kmod holder's file, owner and pin (text, JSON, OpenMetrics)" "holder did not start: $(head -c 300 /tmp/k.json)"
+	notok "module status: 1 pin of 1024 pages held, frame queries end where /proc/kpagecount does" "holder did not start"
 fi
 
-# 19: a remote kmod pin outlives its target: the census says the target exited and attributes
+# 20: a remote kmod pin outlives its target: the census says the target exited and attributes
 # the pages itself (no row's VmPin holds them any more).
 sleep 600 &
 spid=$!
@@ -232,7 +243,7 @@ fi
 kill "$rjob" 2>/dev/null
 wait "$rjob" 2>/dev/null
 
-# 20: a plain user's census (device 0666) lists its own kmod pins and none of root's holder.
+# 21: a plain user's census (device 0666) lists its own kmod pins and none of root's holder.
 chmod 0666 /dev/pinctl
 rm -f /tmp/nk.pid
 $NB ./pinctl pin --method kmod --pidfile /tmp/nk.pid --json anon:4M >/tmp/nk.json 2>&1 &
