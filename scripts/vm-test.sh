@@ -269,7 +269,7 @@ for s in "${series[@]}"; do
 	cp "$repo/scripts/vm/guest-pinctl.sh" "$p/guest.sh"
 	cp "$pinctl_bin" "$p/pinctl"
 	cp "$repo/scripts/vm/guest-pinctl-cli.sh" "$p/guest-cli.sh"
-	cp "$repo/scripts/vm/guest-census.sh" "$work/v4l2-userptr" "$p/"
+	cp "$repo/scripts/vm/guest-census.sh" "$repo/scripts/vm/guest-phys.sh" "$work/v4l2-userptr" "$p/"
 	: >"$p/modules.order"
 	for m in loop crc32c_generic ext4 vivid; do
 		add_module "$rel" "$m" "$p/modules"

@@ -61,6 +61,13 @@ if [ -x ./pinctl ]; then
 	done
 fi
 
+# pinctl phys against the module's frame queries and a memory block offline (a fourth TAP
+# document); last, as it leaves the top memory block in ZONE_MOVABLE.
+if [ -x ./pinctl ] && [ -f ./guest-phys.sh ]; then
+	[ -e /sys/module/pinctl ] || insmod pinctl.ko
+	sh ./guest-phys.sh || rc=1
+fi
+
 umount "$ext" 2>/dev/null
 [ -z "${loopdev:-}" ] || losetup -d "$loopdev" 2>/dev/null
 if [ -e /sys/module/pinctl ]; then

@@ -19,7 +19,7 @@ final class FrameWalker {
     var selection: PFNBitmap?
     var rowSink: ((UnsafeBufferPointer<FrameRow>) throws(PinctlError) -> Void)?
     /// The module's per-frame state (refcount, DMA-pinned) for [pfn, pfn+n), when loaded.
-    var frameQuery: ((UInt64, Int) throws(PinctlError) -> [KernelPageState])?
+    var frameQuery: ((UInt64, Int) throws(PinctlError) -> [KernelFrameState])?
 
     private let flagsBuf: UnsafeMutablePointer<UInt64>
     private let countBuf: UnsafeMutablePointer<UInt64>
@@ -111,7 +111,7 @@ final class FrameWalker {
                     let s = states[i]
                     add(
                         pfn + UInt64(i), flagsBuf[i], readCount ? countBuf[i] : 0, readCgroup ? cgroupBuf[i] : 0, s.refcount,
-                        s.dmaPinned, s.pfn != nil)
+                        s.dmaPinned, s.present)
                 }
             } else {
                 // The hot loop, on locals (class properties cost exclusivity checks): the

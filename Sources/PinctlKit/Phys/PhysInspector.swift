@@ -97,17 +97,45 @@ public final class PhysInspector {
         }
     }
 
+    /// The module, when it is loaded and answers QUERY_FRAMES; nil (with a note when it is
+    /// loaded but cannot) otherwise.
+    static func openHelper() -> (KernelHelper?, String?) {
+        do {
+            guard let h = try KernelHelper.open() else { return (nil, nil) }
+            _ = try h.frameLimit()
+            return (h, nil)
+        } catch {
+            return (nil, "no refcounts or DMA-pinned state from the kernel helper: \(error.description)")
+        }
+    }
+
     /// Walks the target into `sink` (rows, then owners) and returns the rest of the report.
     public func run(_ target: PhysTarget, options: PhysOptions, sink: any PhysSink) throws(PinctlError) -> PhysReport {
         var (ranges, notes) = try resolve(target)
+        let (helper, helperNote) = Self.openHelper()
         let kernel = Inspector.kernelRelease()
         try sink.begin(PhysHead(target: target.description, kernel: kernel, ranges: ranges))
         let lo = ranges.map(\.start).min() ?? 0
         let hi = ranges.map(\.end).max() ?? 0
         let walker = FrameWalker(
             tables: tables, filter: options.flags, cgroup: options.cgroup, unmovableOnly: options.unmovableOnly, rows: options.rows,
-            collapse: options.collapse, blockPages: blocks?.blockPages ?? 1 << 15, needMapcount: false, span: (lo, hi))
+            collapse: options.collapse, blockPages: blocks?.blockPages ?? 1 << 15, needMapcount: helper != nil, span: (lo, hi))
         if options.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
+        // The module's refcount and DMA-pinned state per frame. A refusal (not root) costs
+        // the report that state, with a note, not the report.
+        var helperRefused: String? = helperNote
+        if let helper {
+            walker.frameQuery = { (pfn, n) throws(PinctlError) in
+                if helperRefused != nil { return [] }
+                do throws(PinctlError) {
+                    return try helper.queryFrames(firstPFN: pfn, count: n)
+                } catch {
+                    guard case .permissionDenied(let why) = error else { throw error }
+                    helperRefused = "no refcounts or DMA-pinned state from the kernel helper: \(why)"
+                    return []
+                }
+            }
+        }
         if options.owners { walker.selection = PFNBitmap(base: lo, count: hi - lo) }
         for r in ranges { try walker.walk(start: r.start, count: r.count) }
         if let end = walker.tableEnd { notes.append("/proc/kpageflags ends at PFN \(hex(end)): frames past it were not read") }
@@ -140,6 +168,7 @@ public final class PhysInspector {
             }
         }
         if !tables.hasCount { notes.append("no mapcounts: /proc/kpagecount unreadable") }
+        if let why = helperRefused { notes.append(why) }
         if !walker.kernelStateUsed {
             notes.append(
                 "pinned frames are not told apart without the KernelHelper module (kpagecount is the mapcount, not the refcount): pinned user pages read as movable"
