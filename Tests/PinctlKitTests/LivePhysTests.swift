@@ -196,6 +196,33 @@ struct LivePhysTests {
         }
     }
 
+    /// inspect --flags lists the pages page-types -p PID -b lists, over a holder's anon,
+    /// mlocked and THP regions.
+    @Test func inspectFlagsListsThePagesPageTypesDashBLists() throws {
+        let h = try Holder(["anon:1M", "mlock:1M", "thp:4M"])
+        defer { h.stop() }
+        for kind in ["anon", "mlock", "thp"] {
+            let (start, size) = h.region(kind)
+            for expr in [["mlocked"], ["anon,~mlocked"], ["thp"], ["compound_tail"], ["=anon"]] {
+                let first = start / 4096
+                var argv = [try PageTypes.binary(), "-p", "\(h.pid)", "-a", "\(first),\(first + size / 4096)", "-L", "-N", "-r"]
+                for e in expr { argv += ["-b", e] }
+                let r = try run(argv)
+                try #require(r.status == 0, "page-types: \(r.stderr)")
+                let want = Set(r.stdout.split(separator: "\n").dropFirst().compactMap { UInt64($0.split(separator: "\t")[0], radix: 16) })
+                let mine = try Self.records(
+                    ["inspect", "--json-lines", "\(h.pid)", "\(hexString(start))+\(size)"] + expr.flatMap { ["--flags", $0] })
+                let got = Set(
+                    mine.filter { $0["type"] as? String == "page" }.compactMap {
+                        ($0["address"] as? String).flatMap { UInt64($0.dropFirst(2), radix: 16) }.map { $0 / 4096 }
+                    })
+                #expect(got == want, "\(kind) --flags \(expr): pinctl \(got.count) pages, page-types \(want.count)")
+                if kind == "mlock" && expr == ["mlocked"] { #expect(want.count == 256, "page-types lists \(want.count) mlocked pages") }
+                if kind == "thp" && expr == ["thp"] { #expect(want.count == 1024, "page-types lists \(want.count) thp pages") }
+            }
+        }
+    }
+
     @Test func ownersFindTheHolderAtItsAddressesAndNoOtherProcess() throws {
         let h = try Holder(["mlock:2M"])
         defer { h.stop() }
