@@ -1891,7 +1891,8 @@ static long pinctl_ioctl_list(struct pinctl_file *pf, void __user *argp)
 	while (written < l.count && !end) {
 		n = min_t(unsigned int, l.count - written, PINCTL_LIST_BATCH);
 		got = pinctl_list_fill(&ctx, &fid, &h, buf, n, &end);
-		if (got && copy_to_user(dst + written, buf, got * sizeof(*buf))) {
+		if (got &&
+		    copy_to_user(dst + written, buf, got * sizeof(*buf))) {
 			ret = -EFAULT;
 			goto out_free;
 		}

@@ -4703,6 +4703,60 @@ static int test_frames_of_offline_block_read_nopage(void)
 	return PASS;
 }
 
+/*
+ * A hugetlb page's frames, head and tail: HUGETLB, COMPOUND, order 9, as
+ * kpageflags has them (HUGE, COMPOUND_HEAD/TAIL), mapcount as kpagecount;
+ * pinned (the whole folio), then not.
+ */
+static int test_frames_of_a_hugetlb_page(void)
+{
+	struct pinctl_frame f[2];
+	uint64_t pfn, h;
+	char *p;
+	int fd = dev_open();
+
+	CHECK(fd >= 0);
+	write_long_file("/proc/sys/vm/nr_hugepages", 2);
+	SKIP_IF(meminfo_kb("HugePages_Total") < 1,
+		"could not reserve a 2 MiB hugetlb page");
+	p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	CHECK(p != MAP_FAILED);
+	memset(p, 3, HPAGE);
+	pfn = pm_pfn(pagemap_entry(0, p));
+	CHECK(pfn && pfn % (HPAGE / psz) == 0);
+	CHECK(do_frames(fd, pfn, 2, f, NULL) == 0);
+	diag("hugetlb head %#x/%u refcount %u mapcount %u, tail %#x/%u mapcount %u",
+	     f[0].flags, f[0].order, f[0].refcount, f[0].mapcount, f[1].flags,
+	     f[1].order, f[1].mapcount);
+	for (int i = 0; i < 2; i++) {
+		uint64_t k = kpage_read("/proc/kpageflags", pfn + i);
+
+		CHECKF((f[i].flags & PINCTL_FRAME_HUGETLB) &&
+		       (f[i].flags & PINCTL_FRAME_COMPOUND) &&
+		       f[i].order == 9 && !!(f[i].flags & PINCTL_FRAME_TAIL) == i &&
+		       !(f[i].flags & PINCTL_FRAME_DMA_PINNED),
+		       "frame %d: flags %#x order %u", i, f[i].flags, f[i].order);
+		CHECKF((k >> KPF_HUGE & 1) && (k >> (i ? KPF_TAIL : KPF_HEAD) & 1),
+		       "kpageflags %#llx", (unsigned long long)k);
+		CHECKF(f[i].mapcount == kpage_read("/proc/kpagecount", pfn + i),
+		       "frame %d: mapcount %u, kpagecount %llu", i, f[i].mapcount,
+		       (unsigned long long)kpage_read("/proc/kpagecount", pfn + i));
+	}
+	/* Short-term (root): no long-term question before 6.6. */
+	CHECK(do_pin(fd, p + 5 * psz, 1, PINCTL_PIN_WRITE, 0, NULL, &h) == 0);
+	CHECK(do_frames(fd, pfn, 2, f, NULL) == 0);
+	CHECKF((f[0].flags & PINCTL_FRAME_DMA_PINNED) &&
+	       (f[1].flags & PINCTL_FRAME_DMA_PINNED),
+	       "pinned: %#x %#x", f[0].flags, f[1].flags);
+	CHECK(do_unpin(fd, h, NULL) == 0);
+	CHECK(do_frames(fd, pfn, 1, f, NULL) == 0);
+	CHECK(!(f[0].flags & PINCTL_FRAME_DMA_PINNED));
+	munmap(p, HPAGE);
+	close(fd);
+	return PASS;
+}
+
 static int test_frames_bad_input_einval(void)
 {
 	struct pinctl_frame *f = calloc(4, sizeof(*f));
@@ -5167,6 +5221,8 @@ static const struct test tests[] = {
 	T(list_races_pin_unpin_close, 30),
 	T(frames_of_a_pinned_page, 20),
 	T(frames_agree_with_kpageflags, 60),
+	{ "frames_of_a_hugetlb_page", test_frames_of_a_hugetlb_page, 30,
+	  save_hugepages, restore_hugepages, false },
 	T(frames_bad_input_einval, 10),
 	T(frames_of_offline_block_read_nopage, 30),
 	TU(user_frames_need_cap_sys_admin, 10),

@@ -95,15 +95,24 @@ extension KernelHelper {
     /// Refcount, mapcount, order and state of `count` frames from `firstPFN` (holes and
     /// offline memory read `.noPage`). Needs a descriptor opened with CAP_SYS_ADMIN, as
     /// /proc/kpageflags; a range past the last frame (`frameLimit()`) is invalid input. The
-    /// answer grows with `count`: callers ask for what they will keep.
+    /// answer grows with `count`: a walk over all of memory asks a chunk at a time, with
+    /// `queryFrames(firstPFN:count:into:)`.
     public func queryFrames(firstPFN: UInt64, count: Int) throws(PinctlError) -> [KernelFrameState] {
+        var out: [KernelFrameState] = []
+        try queryFrames(firstPFN: firstPFN, count: count, into: &out)
+        return out
+    }
+
+    /// As `queryFrames(firstPFN:count:)`, into `out` (emptied first, its storage reused): a
+    /// chunked walk holds one chunk's answers, not the range's.
+    public func queryFrames(firstPFN: UInt64, count: Int, into out: inout [KernelFrameState]) throws(PinctlError) {
         try requireABI()
         try requireFeature(UInt64(PINCTL_FEAT_FRAMES), "frames", "QUERY_FRAMES (frame state by PFN)")
         guard count >= 1 else { throw .invalidInput("a frame query needs at least one frame (count \(count))") }
         guard firstPFN.addingReportingOverflow(UInt64(count)).overflow == false else {
             throw .invalidInput("PFN \(hex(firstPFN))+\(count) wraps past 2^64: ask for a smaller range")
         }
-        var out: [KernelFrameState] = []
+        out.removeAll(keepingCapacity: true)
         out.reserveCapacity(count)
         var buf = [pinctl_frame](repeating: pinctl_frame(), count: min(count, Self.maxFramesPerQuery))
         var done = 0
@@ -127,7 +136,6 @@ extension KernelHelper {
             }
             done += n
         }
-        return out
     }
 
     /// A QUERY_FRAMES failure as the error the caller can act on.
