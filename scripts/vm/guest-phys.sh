@@ -1,9 +1,8 @@
 #!/bin/sh
 # guest-phys.sh: `pinctl phys` against the loaded KernelHelper module inside a
 # scripts/vm-test.sh guest (busybox sh, root, payload in /pinctl): a TAP document of its own.
-# Frame state by PFN comes from the module's QUERY_FRAMES (refcount, DMA-pinned). The top
-# memory block, once pinctl finds nothing unmovable in it, is offlined and onlined as
-# ZONE_MOVABLE; a short-term kmod pin (no FOLL_LONGTERM, so nothing migrates it out of
+# Frame state by PFN comes from the module's QUERY_FRAMES (refcount, DMA-pinned). The highest
+# memory block pinctl finds nothing unmovable in is offlined and onlined as ZONE_MOVABLE; a short-term kmod pin (no FOLL_LONGTERM, so nothing migrates it out of
 # ZONE_MOVABLE first) then lands in it: phys reports the block's pinned frames, offlining it
 # fails exactly there, phys --owners names the pinning process, and once the pin is released
 # the block offlines.
@@ -33,27 +32,39 @@ wait_pidfile() {
 unmovable() { grep -o '"unmovable":[0-9]*' /tmp/out | tail -n 1 | cut -d: -f2; }
 
 [ -e /sys/module/pinctl ] || insmod pinctl.ko
-top=$(ls -d $mem/memory[0-9]* | sed 's/.*memory//' | sort -n | tail -n 1)
-echo "# guest-phys: top memory block $top, $(cat $mem/memory$top/state), zones $(cat $mem/memory$top/valid_zones)"
+last=$(ls -d $mem/memory[0-9]* | sed 's/.*memory//' | sort -n | tail -n 1)
 
 # 1: frame state from the module: every frame of the block has it.
 $P phys --json-lines --no-collapse 0+4096 >/tmp/out 2>&1
 check "phys reads refcount and DMA-pinned state by PFN from the module" sh -c \
 	'grep -q "\"kernelHelper\":true" /tmp/out && ! grep "\"type\":\"frame\"" /tmp/out | grep -q "\"refcount\":null"'
 
-# 2: a block pinctl finds nothing unmovable in goes offline, and comes back in ZONE_MOVABLE.
-$P phys --json --summary "block:$top" >/tmp/out 2>&1
-u=$(unmovable)
-if [ "${u:-x}" = 0 ]; then
+# 2: the highest block pinctl finds nothing unmovable in goes offline, and comes back in
+# ZONE_MOVABLE (any offline block may be onlined movable). The guest's top blocks hold the
+# initramfs (reserved), so the search goes down from the top.
+top=
+b=$last
+while [ "$b" -gt 0 ]; do
+	if grep -q online $mem/memory$b/state 2>/dev/null; then
+		$P phys --json --summary "block:$b" >/tmp/out 2>&1
+		if [ "$(unmovable)" = 0 ]; then
+			top=$b
+			break
+		fi
+	fi
+	b=$((b - 1))
+done
+if [ -n "$top" ]; then
+	echo "# guest-phys: block $top has no unmovable frame by pinctl; $(cat $mem/memory$top/valid_zones)"
 	{ echo offline >$mem/memory$top/state && echo online_movable >$mem/memory$top/state; } >/tmp/out 2>&1
 	check "a block phys finds no unmovable frame in offlines, then onlines as Movable" sh -c \
 		"grep -q online $mem/memory$top/state && grep -q Movable $mem/memory$top/valid_zones"
 else
 	notok "a block phys finds no unmovable frame in offlines, then onlines as Movable" \
-		"block $top has ${u:-?} unmovable frames: $(head -c 600 /tmp/out)"
+		"no online block without unmovable frames: $(head -c 600 /tmp/out)"
 fi
 movable=no
-grep -q Movable $mem/memory$top/valid_zones && grep -q online $mem/memory$top/state && movable=yes
+[ -n "$top" ] && grep -q Movable $mem/memory$top/valid_zones && grep -q online $mem/memory$top/state && movable=yes
 
 # 3: a short-term pin of 96 MiB lands (partly) in the movable block: phys reports pinned,
 # unmovable frames there, with their refcount.

@@ -62,7 +62,7 @@ if [ -x ./pinctl ]; then
 fi
 
 # pinctl phys against the module's frame queries and a memory block offline (a fourth TAP
-# document); last, as it leaves the top memory block in ZONE_MOVABLE.
+# document); last, as it leaves a memory block in ZONE_MOVABLE.
 if [ -x ./pinctl ] && [ -f ./guest-phys.sh ]; then
 	[ -e /sys/module/pinctl ] || insmod pinctl.ko
 	sh ./guest-phys.sh || rc=1
