@@ -141,6 +141,9 @@ import Testing
         #expect(holds(Self.lru | Self.bit(11), ref: 2, map: 1) == [])
         #expect(holds(Self.bit(17) | Self.compound) == [.hugetlb])
         #expect(holds(Self.bit(20)) == [])
+        // No flags in ZONE_MOVABLE: a free page on a per-CPU list, not a kernel allocation.
+        #expect(FrameHolds.of(flags: 0, mapcount: nil, refcount: nil, dmaPinned: false, movableZone: true) == [])
+        #expect(FrameHolds.of(flags: Self.lru | Self.anon, mapcount: 1, refcount: 1025, dmaPinned: true, movableZone: true) == [.pinned])
     }
 }
 

@@ -41,9 +41,13 @@ public struct FrameHolds: OptionSet, Sendable, Hashable {
     public var isUnmovable: Bool { !intersection(.unmovable).isEmpty }
 
     /// The holds of a frame with raw kpageflags `flags`, kpagecount `mapcount` (nil unread)
-    /// and the module's state (nil without it).
+    /// and the module's state (nil without it). `movableZone`: the frame is in ZONE_MOVABLE,
+    /// where the allocator puts only movable memory, so a frame with no LRU there is free on
+    /// a per-CPU list or in transit, not a kernel allocation.
     @inline(__always)
-    public static func of(flags f: UInt64, mapcount: UInt64?, refcount: UInt32?, dmaPinned: Bool) -> FrameHolds {
+    public static func of(flags f: UInt64, mapcount: UInt64?, refcount: UInt32?, dmaPinned: Bool, movableZone: Bool = false)
+        -> FrameHolds
+    {
         @inline(__always) func has(_ k: KPageFlags) -> Bool { f & k.rawValue != 0 }
         // A hole in the memory map, or a free page: nothing to move.
         if has(.nopage) || has(.buddy) || has(.hwpoison) { return [] }
@@ -58,7 +62,7 @@ public struct FrameHolds: OptionSet, Sendable, Hashable {
         let userOrCache: UInt64 =
             KPageFlags.lru.rawValue | KPageFlags.anon.rawValue | KPageFlags.mmap.rawValue | KPageFlags.swapcache.rawValue
             | KPageFlags.swapbacked.rawValue | KPageFlags.zeroPage.rawValue | KPageFlags.ksm.rawValue
-        if h.intersection([.reserved, .slab, .pageTable, .offline, .hugetlb]).isEmpty && f & userOrCache == 0 {
+        if !movableZone && h.intersection([.reserved, .slab, .pageTable, .offline, .hugetlb]).isEmpty && f & userOrCache == 0 {
             h.insert(.kernel)
         }
         // The references a small page's mappings and page cache explain: one per mapping,

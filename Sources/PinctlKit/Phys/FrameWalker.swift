@@ -15,6 +15,9 @@ final class FrameWalker {
     let readCount: Bool
     let readCgroup: Bool
     let blockPages: UInt64
+    /// Blocks onlined to ZONE_MOVABLE (by index): runs break at every block boundary so that
+    /// a run's holds can follow its block's zone.
+    var movableBlocks: Set<UInt64> = []
     /// Frames selected, for --owners.
     var selection: PFNBitmap?
     var rowSink: ((UnsafeBufferPointer<FrameRow>) throws(PinctlError) -> Void)?
@@ -145,6 +148,17 @@ final class FrameWalker {
 
     /// `n` identical frames from `pfn` (no module state).
     private func stretch(_ pfn: UInt64, _ n: UInt64, _ f: UInt64, _ c: UInt64, _ g: UInt64) {
+        if !movableBlocks.isEmpty {
+            // Split at block boundaries: each part is its own run from the boundary on.
+            let boundary = (pfn / blockPages + 1) * blockPages
+            if pfn + n > boundary {
+                stretch(pfn, boundary - pfn, f, c, g)
+                close()
+                stretch(boundary, pfn + n - boundary, f, c, g)
+                return
+            }
+            if pfn % blockPages == 0 { close() }
+        }
         if runOpen && !runKernel && f == runFlags && c == runMapcount && g == runCgroup && (collapse || !wantRows) {
             runLen &+= n
             return
@@ -156,6 +170,7 @@ final class FrameWalker {
 
     @inline(__always)
     private func add(_ pfn: UInt64, _ f: UInt64, _ c: UInt64, _ g: UInt64, _ ref: UInt32, _ pinned: Bool, _ known: Bool) {
+        if !movableBlocks.isEmpty && pfn % blockPages == 0 { close() }
         if runOpen && f == runFlags && c == runMapcount && g == runCgroup && runKernel == known && ref == runRef
             && pinned == runPinned && (collapse || !wantRows)
         {
@@ -187,7 +202,8 @@ final class FrameWalker {
         if let filter, !filter.matches(PageTypesFlags.expand(runFlags)) { return }
         if let cgroup, runCgroup != cgroup { return }
         let holds = FrameHolds.of(
-            flags: runFlags, mapcount: readCount ? runMapcount : nil, refcount: runKernel ? runRef : nil, dmaPinned: runPinned)
+            flags: runFlags, mapcount: readCount ? runMapcount : nil, refcount: runKernel ? runRef : nil, dmaPinned: runPinned,
+            movableZone: !movableBlocks.isEmpty && movableBlocks.contains(runStart / blockPages))
         let isUnmovable = holds.isUnmovable
         if unmovableOnly && !isUnmovable { return }
         selected &+= n

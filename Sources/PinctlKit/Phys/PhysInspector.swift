@@ -121,6 +121,10 @@ public final class PhysInspector {
             tables: tables, filter: options.flags, cgroup: options.cgroup, unmovableOnly: options.unmovableOnly, rows: options.rows,
             collapse: options.collapse, blockPages: blocks?.blockPages ?? 1 << 15, needMapcount: helper != nil, span: (lo, hi))
         if options.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
+        // The blocks onlined to ZONE_MOVABLE, read once before the walk (their facts are
+        // read again for the report after it).
+        let blockFacts = ranges.flatMap { blocks?.blocks(start: $0.start, count: $0.count) ?? [] }
+        walker.movableBlocks = Set(blockFacts.filter { $0.state == "online" && $0.validZones == ["Movable"] }.map(\.index))
         // The module's refcount and DMA-pinned state per frame. A refusal (not root) costs
         // the report that state, with a note, not the report.
         var helperRefused: String? = helperNote
