@@ -43,7 +43,9 @@ import Testing
         let (typed, helped, samples) = Self.families(text)
         #expect(Set(typed.keys) == samples)
         #expect(helped == samples)
-        let units = ["_bytes", "_pages", "_seconds", "_pages_total", "_buffers", "_vmas", "_fds", "_processes", "_sources"]
+        let units = [
+            "_bytes", "_pages", "_seconds", "_pages_total", "_buffers", "_vmas", "_fds", "_processes", "_sources", "_regions", "_devices",
+        ]
         for name in samples {
             #expect(units.contains { name.hasSuffix($0) }, "\(name) names no unit")
             #expect(typed[name] == (name.hasSuffix("_total") ? "counter" : "gauge"))

@@ -42,7 +42,10 @@ public enum Census {
         if meminfo.cmaTotalBytes == nil { missing.append("CMA: the kernel has no CMA (no CmaTotal in /proc/meminfo)") }
 
         let scan = try ProcessScan.run(classifier: DeviceClassifier.live())
-        missing.append(contentsOf: RdmaSource.missingLines())
+        var rows = scan.rows
+        let rdmaReading = RdmaSource.read()
+        missing.append(contentsOf: rdmaReading.missing)
+        let rdmaOthers = RdmaAttribution.attach(rdmaReading.regions, to: &rows)
 
         var deep: DeepCensus?
         if options.deep {
@@ -58,7 +61,8 @@ public enum Census {
         }
 
         let outstanding = follPin?.outstanding
-        let rowPages = scan.rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages }
+        // User MRs of pids with no row are pins the dump attributes all the same.
+        let rowPages = rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages } &+ rdmaOthers.reduce(0) { $0 &+ $1.pinnedPages }
         let attributed = outstanding.map { min($0, rowPages) } ?? rowPages
         let totals = CensusTotals(
             follPin: follPin, follPinOutstandingPages: outstanding, attributedPinPages: attributed,
@@ -67,9 +71,10 @@ public enum Census {
             hugetlbTotalBytes: meminfo.hugetlbTotalBytes, cmaTotalBytes: meminfo.cmaTotalBytes, cmaFreeBytes: meminfo.cmaFreeBytes,
             movableZones: movable)
         return CensusReport(
-            kernel: kernelRelease(), totals: totals, rows: scan.rows, processesScanned: scan.scanned,
+            kernel: kernelRelease(), totals: totals, rows: rows, processesScanned: scan.scanned,
             processesVanished: scan.vanished, processesUnreadable: scan.unreadable, missingSources: missing, deep: deep,
-            scanSeconds: MonotonicClock.now() - t0)
+            scanSeconds: MonotonicClock.now() - t0,
+            rdma: rdmaReading.devices.map { RdmaCensus(devices: $0, otherRegions: rdmaOthers, regionCount: rdmaReading.regions.count) })
     }
 
     static func kernelRelease() -> String {
