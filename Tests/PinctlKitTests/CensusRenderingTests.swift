@@ -9,7 +9,9 @@ import Testing
     static func report(cma: UInt64?, cgroup: String) -> CensusReport {
         let row = CensusRow(
             pid: 42, comm: "q\"uote", commBytes: nil, cgroup: cgroup, vmPinBytes: 8192, vmLckBytes: 0, lockedVMAs: [],
-            ioUringRings: [IoUringRing(fd: 5, userBufs: 1, buffers: [IoUringBuffer(address: 0x7000_0000_0000, length: 8192)])],
+            ioUringRings: [
+                IoUringRing(fd: 5, userBufs: 1, buffers: [IoUringBuffer(address: 0x7000_0000_0000, length: 8192, pinnedPages: 2)])
+            ],
             deviceFds: [DeviceFd(fd: 9, kind: .v4l2, path: "/dev/video0", major: 81, minor: 0)])
         let totals = CensusTotals(
             follPin: FollPinCounters(acquired: 10, released: 4), follPinOutstandingPages: 6, attributedPinPages: 2,

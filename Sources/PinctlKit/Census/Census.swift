@@ -46,6 +46,8 @@ public enum Census {
         let rdmaReading = RdmaSource.read()
         missing.append(contentsOf: rdmaReading.missing)
         let rdmaOthers = RdmaAttribution.attach(rdmaReading.regions, to: &rows)
+        let release = kernelRelease()
+        IoUringPinCounts.fill(&rows, kernelRelease: release)
 
         var deep: DeepCensus?
         if options.deep {
@@ -71,7 +73,7 @@ public enum Census {
             hugetlbTotalBytes: meminfo.hugetlbTotalBytes, cmaTotalBytes: meminfo.cmaTotalBytes, cmaFreeBytes: meminfo.cmaFreeBytes,
             movableZones: movable)
         return CensusReport(
-            kernel: kernelRelease(), totals: totals, rows: rows, processesScanned: scan.scanned,
+            kernel: release, totals: totals, rows: rows, processesScanned: scan.scanned,
             processesVanished: scan.vanished, processesUnreadable: scan.unreadable, missingSources: missing, deep: deep,
             scanSeconds: MonotonicClock.now() - t0,
             rdma: rdmaReading.devices.map { RdmaCensus(devices: $0, otherRegions: rdmaOthers, regionCount: rdmaReading.regions.count) })

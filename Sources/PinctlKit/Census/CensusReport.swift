@@ -57,10 +57,14 @@ public struct CensusRow: Codable, Sendable, Equatable {
     public var rdmaBytes: UInt64 { rdmaMemoryRegions.reduce(0) { $0 &+ $1.length } }
     public var rdmaPinPages: UInt64 { rdmaMemoryRegions.reduce(0) { $0 &+ $1.pinnedPages } }
 
-    /// FOLL_PIN pages this row accounts for: its io_uring buffers' and RDMA memory regions'
-    /// pages, or VmPin when that is larger (VmPin counts both; it charges a compound page whole).
+    /// FOLL_PIN pages this row accounts for: its io_uring buffers' pins and RDMA memory
+    /// regions' pages, plus whatever VmPin holds beyond the pages those charge it (other
+    /// drivers that charge pinned_vm). VmPin is memory, not pins: io_uring charges a buffer's
+    /// pages even when 6.10+ keeps one pin per large folio.
     public var attributedPinPages: UInt64 {
-        max(ioUringPinPages &+ rdmaPinPages, vmPinBytes >> PagemapReader.pageShift)
+        let charged = ioUringRings.reduce(0) { $0 &+ $1.buffers.reduce(0) { $0 &+ $1.pagesSpanned } } &+ rdmaPinPages
+        let vmPinPages = vmPinBytes >> PagemapReader.pageShift
+        return ioUringPinPages &+ rdmaPinPages &+ (vmPinPages > charged ? vmPinPages - charged : 0)
     }
 
     /// The sort key: bytes locked plus bytes pinned (the larger of VmPin and io_uring's and RDMA's).

@@ -56,7 +56,7 @@ public enum CensusTextRendering {
             for ring in row.ioUringRings {
                 let count = ring.userBufs.map { "\($0) buffers" } ?? "buffer table withheld (ring busy)"
                 out +=
-                    "    io_uring fd \(ring.fd): \(count), \(humanBytes(ring.registeredBytes)), \(ring.pinnedPages) pages pinned\n"
+                    "    io_uring fd \(ring.fd): \(count), \(humanBytes(ring.registeredBytes)), \(ring.pinnedPagesExact ? "" : "at most ")\(ring.pinnedPages) pages pinned\(ring.pinnedPagesExact ? "" : " (large folios not read: one pin each from 6.10)")\n"
                 for b in ring.buffers.prefix(detailLimit) {
                     out += "        \(hex(b.address))+\(humanBytes(b.length))\n"
                 }

@@ -86,6 +86,15 @@ public enum OpenMetricsRendering {
         perRow("pinctl_process_io_uring_registered_buffers", "io_uring registered buffers (fdinfo UserBufs).") { row in
             row.ioUringRings.reduce(0) { $0 &+ UInt64($1.buffers.count) }
         }
+        family { reg in
+            for row in r.rows where !row.ioUringRings.isEmpty {
+                let exact = row.ioUringRings.allSatisfy(\.pinnedPagesExact)
+                gauge(
+                    "pinctl_process_io_uring_pinned_pages",
+                    "FOLL_PIN references io_uring holds for the registered buffers (one per large folio from 6.10); bound=upper when the folios could not be read.",
+                    row.ioUringPinPages, labels(row) + [("bound", exact ? "exact" : "upper")])(reg)
+            }
+        }
         perRow("pinctl_process_rdma_mr_bytes", "Bytes of the process's RDMA memory regions (RDMA netlink RES_MRLEN).") {
             $0.rdmaBytes
         }
