@@ -128,12 +128,13 @@ public enum OpenMetricsRendering {
             family { reg in
                 var byOwner: [String: UInt64] = [:]
                 for mr in rdma.otherRegions {
-                    byOwner[mr.kernelOwner.map { "kernel:" + $0 } ?? "exited", default: 0] &+= mr.length
+                    let owner = mr.kernelOwner.map { "kernel:" + $0 } ?? mr.pid.map { "pid:\($0)" } ?? "exited"
+                    byOwner[owner, default: 0] &+= mr.length
                 }
                 for (owner, bytes) in byOwner.sorted(by: { $0.key < $1.key }) {
                     gauge(
                         "pinctl_rdma_unowned_mr_bytes",
-                        "Bytes of RDMA memory regions in no process row: kernel MRs by module, and MRs whose owner exited.",
+                        "Bytes of RDMA memory regions in no process row: kernel MRs by module, MRs of pids the scan did not list, MRs whose owner exited.",
                         bytes, [("owner", TerminalEscaping.escape(owner))])(reg)
                 }
             }
