@@ -6,6 +6,7 @@
 # PAGEMAP_SCAN and PINCTL_IOC_QUERY calls in C, 65536 pages per QUERY), as a ratio.
 #
 #   sudo scripts/bench-deep.sh     # BENCH_MIB=8192 BENCH_ROUNDS=5 BENCH_KERNEL=6.12
+#   BENCH_BASELINE=/path/to/old/pinctl sudo scripts/bench-deep.sh   # also times that binary
 #
 # Target (issue 10): --deep over 8 GiB within 1.2x of the QUERY calls' own time. The guest
 # gets BENCH_MIB + 1536 MiB of RAM; use a smaller BENCH_MIB when the host has less free.
@@ -33,6 +34,7 @@ make -C "$work/src" KVER="$rel" >"$work/build.log" 2>&1 || { cat "$work/build.lo
 p=$work/payload/pinctl
 gcc -static -O2 -Wall -Wextra -Werror -IKernelHelper/include -o "$p/deep-floor" scripts/bench/deep-floor.c
 cp "$(swift build -c release --show-bin-path)/pinctl" "$work/src/pinctl.ko" scripts/vm/guest-bench-deep.sh "$p/"
+if [[ -n ${BENCH_BASELINE:-} ]]; then cp "$BENCH_BASELINE" "$p/pinctl-baseline"; fi
 
 echo "booting $rel with $((MIB + 1536)) MiB (TCG) ..."
 scripts/vm-run.sh --kernel "$rel" --payload "$work/payload" --timeout 3000 --memory $((MIB + 1536)) --cpus 2 \
