@@ -62,9 +62,16 @@ public enum Census {
             }
         }
 
+        // After the scan, so that the census's own /dev/pinctl descriptor is in no row.
+        let (kmodPins, kmodMissing) = KernelHelperPins.read(rowPIDs: Set(scan.rows.map(\.pid)))
+        if let kmodMissing { missing.append(kmodMissing) }
+
         let outstanding = follPin?.outstanding
-        // User MRs of pids with no row are pins the dump attributes all the same.
-        let rowPages = rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages } &+ rdmaOthers.reduce(0) { $0 &+ $1.pinnedPages }
+        // User MRs of pids with no row, and /dev/pinctl pins whose target is no row, are pins
+        // attributed all the same.
+        let rowPages =
+            rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages } &+ rdmaOthers.reduce(0) { $0 &+ $1.pinnedPages }
+            &+ (kmodPins?.follPinPagesOutsideRows ?? 0)
         let attributed = outstanding.map { min($0, rowPages) } ?? rowPages
         let totals = CensusTotals(
             follPin: follPin, follPinOutstandingPages: outstanding, attributedPinPages: attributed,
@@ -76,7 +83,8 @@ public enum Census {
             kernel: release, totals: totals, rows: rows, processesScanned: scan.scanned,
             processesVanished: scan.vanished, processesUnreadable: scan.unreadable, missingSources: missing, deep: deep,
             scanSeconds: MonotonicClock.now() - t0,
-            rdma: rdmaReading.devices.map { RdmaCensus(devices: $0, otherRegions: rdmaOthers, regionCount: rdmaReading.regions.count) })
+            rdma: rdmaReading.devices.map { RdmaCensus(devices: $0, otherRegions: rdmaOthers, regionCount: rdmaReading.regions.count) },
+            kernelHelperPins: kmodPins)
     }
 
     static func kernelRelease() -> String {

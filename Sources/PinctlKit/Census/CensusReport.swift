@@ -77,7 +77,8 @@ public struct CensusTotals: Codable, Sendable, Equatable {
     public var follPin: FollPinCounters?
     /// acquired - released: page references pinned with FOLL_PIN now.
     public var follPinOutstandingPages: UInt64?
-    /// What the rows account for (io_uring buffer pages, RDMA memory regions, VmPin), capped at the outstanding total.
+    /// What the rows account for (io_uring buffer pins, RDMA memory regions, VmPin, and
+    /// /dev/pinctl pins whose target is no row), capped at the outstanding total.
     public var attributedPinPages: UInt64
     /// Outstanding pins no row accounts for (drivers that charge nothing: V4L2, DRM, pinctl's module).
     public var unattributedPinPages: UInt64?
@@ -108,4 +109,6 @@ public struct CensusReport: Codable, Sendable, Equatable {
     public var scanSeconds: Double
     /// The RDMA devices and the memory regions no row holds; nil without RDMA netlink.
     public var rdma: RdmaCensus? = nil
+    /// Pins held through /dev/pinctl per open file and owner; nil without the module.
+    public var kernelHelperPins: KernelHelperPins? = nil
 }
