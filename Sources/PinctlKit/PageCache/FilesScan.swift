@@ -45,13 +45,27 @@ public struct FilesScan {
                         try sink.file(f)
                     case .failure(let e):
                         totals.failed += 1
-                        try sink.failed(path, "\(e.call) failed (\(e.errnoName): \(String(cString: strerror(e.errno))))")
+                        try sink.failed(path, Self.failure(e))
                     }
                 }
             }
         }
         try sink.finish(totals)
         return totals.failed > 0 ? ExitStatus.incomplete : ExitStatus.ok
+    }
+
+    /// One line for a probe that failed on a file.
+    static func failure(_ e: SyscallError) -> String {
+        switch (e.call, e.errno) {
+        case ("cachestat", EPERM), ("mincore", EPERM):
+            // mm/filemap.c can_do_cachestat() (6.14+), mm/mincore.c can_do_mincore(): the
+            // page cache of a file is told only to its owner or to who may write it.
+            return "\(e.call) refused (EPERM): the kernel tells a file's page cache only to its owner or to who may write it; run as root"
+        case ("cachestat", EOPNOTSUPP):
+            return "cachestat refused (EOPNOTSUPP): hugetlbfs files have no page cache to count"
+        default:
+            return "\(e.call) failed (\(e.errnoName): \(String(cString: strerror(e.errno))))"
+        }
     }
 
     func examine(fd: Int32, stat st: stat, path: [UInt8], probe: PageCacheProbeMethod, mappers: FileMappers) throws(SyscallError)
