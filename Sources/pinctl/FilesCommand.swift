@@ -21,20 +21,7 @@ struct Files: ParsableCommand {
     @Argument(help: "Files and directories.")
     var paths: [String]
 
-    @Option(name: [.customShort("i"), .long], help: "Leave out files and directories whose name matches PATTERN (repeatable).")
-    var ignore: [String] = []
-
-    @Option(name: [.customShort("I"), .long], help: "Count only files whose name matches PATTERN (repeatable).")
-    var include: [String] = []
-
-    @Option(name: [.customShort("m"), .long], help: "Skip files larger than SIZE (K, M, G).")
-    var maxSize: String?
-
-    @Flag(name: [.customShort("f"), .long], help: "Follow symbolic links (off: links are never opened or entered).")
-    var follow = false
-
-    @Flag(name: [.customShort("F"), .long], help: "Do not enter directories on another file system than their argument.")
-    var oneFileSystem = false
+    @OptionGroup var tree: TreeOptions
 
     @Flag(name: [.customShort("e"), .long], help: "Evict the files' clean page cache (POSIX_FADV_DONTNEED); report what stayed and why.")
     var evict = false
@@ -49,9 +36,6 @@ struct Files: ParsableCommand {
     var json = false
 
     func validate() throws {
-        if let maxSize, NumberParsing.parseSize(Substring(maxSize)) == nil {
-            throw ValidationError("-m '\(maxSize)' is not a size: write e.g. 4096, 64K, 100M or 1G")
-        }
         if json && summary {
             throw ValidationError("--summary is for the text report: --json always has the totals (under \"total\")")
         }
@@ -59,12 +43,7 @@ struct Files: ParsableCommand {
 
     func run() throws {
         do {
-            var options = TreeWalkOptions()
-            options.patterns = FileNamePatterns(ignore: ignore, include: include)
-            options.maxFileSize = maxSize.flatMap { NumberParsing.parseSize(Substring($0)) }
-            options.followSymlinks = follow
-            options.oneFileSystem = oneFileSystem
-            var scan = FilesScan(walk: options)
+            var scan = FilesScan(walk: tree.walkOptions)
             scan.evict = evict
             let status: Int32
             if json {
