@@ -31,17 +31,55 @@ public struct FilesTextWriter: FilesSink {
             try out.string(
                 "\(stayed)   CACHED     PAGES  PERCENT    DIRTY  WRITEBACK   EVICTED    RECENT        SIZE  FILE\n")
         }
-        let c = Self.column
-        let pct = f.pages == 0 ? "-" : Self.percent(f.state.cached, of: f.pages)
-        var line = evict ? c(String(f.eviction?.cachedBefore ?? 0), 9) : ""
-        line += c(String(f.state.cached), 9) + c(String(f.pages), 10) + c(pct, 9)
-        line += c(Self.count(f.state.dirty), 9) + c(Self.count(f.state.writeback), 11)
-        line += c(Self.count(f.state.evicted), 10) + c(Self.count(f.state.recentlyEvicted), 10)
-        line += c(humanBytes(f.size), 12) + "  " + TerminalEscaping.escape(bytes: f.path)
-        if let e = f.eviction, e.stayed > 0 {
-            line += "  (\(e.stayed) stayed: " + e.reasons.joined(separator: "; ") + ")"
+        // Straight into the buffer: a String per column cost 15 us a row (10,000 files: 0.15 s).
+        try out.reserve(160)
+        if evict { right(f.eviction?.cachedBefore ?? 0, 9) }
+        right(f.state.cached, 9)
+        right(f.pages, 10)
+        if f.pages == 0 {
+            right(nil, 9)
+        } else {
+            let tenths = f.state.cached.multipliedFullWidth(by: 1000).low / f.pages
+            let start = out.position
+            out.decimal(tenths / 10)
+            out.byte(0x2e)
+            out.decimal(tenths % 10)
+            out.byte(0x25)
+            shiftRight(from: start, to: 9)
         }
-        try out.string(line + "\n")
+        right(f.state.dirty, 9)
+        right(f.state.writeback, 11)
+        right(f.state.evicted, 10)
+        right(f.state.recentlyEvicted, 10)
+        try out.string(Self.column(humanBytes(f.size), 12) + "  ")
+        if f.path.allSatisfy({ $0 > 0x20 && $0 < 0x7f && $0 != 0x5c }) {
+            try f.path.withUnsafeBufferPointer { (b) throws(PinctlError) in try out.bytes(b) }
+        } else {
+            try out.string(TerminalEscaping.escape(bytes: f.path))
+        }
+        if let e = f.eviction, e.stayed > 0 {
+            try out.string("  (\(e.stayed) stayed: " + e.reasons.joined(separator: "; ") + ")")
+        }
+        try out.reserve(1)
+        out.byte(0x0a)
+    }
+
+    /// A count right-aligned in `width` columns ("-" for nil).
+    private mutating func right(_ v: UInt64?, _ width: Int) {
+        let start = out.position
+        if let v { out.decimal(v) } else { out.byte(0x2d) }
+        shiftRight(from: start, to: width)
+    }
+
+    /// Moves the bytes written since `start` right so that they end at `start + width`,
+    /// spaces before them (a field wider than `width` stays as it is).
+    private mutating func shiftRight(from start: Int, to width: Int) {
+        let used = out.position - start
+        guard used < width else { return }
+        let shift = width - used
+        for k in stride(from: used - 1, through: 0, by: -1) { out.base[start + shift + k] = out.base[start + k] }
+        for k in 0..<shift { out.base[start + k] = 0x20 }
+        out.count += shift
     }
 
     static func percent(_ part: UInt64, of whole: UInt64) -> String {
