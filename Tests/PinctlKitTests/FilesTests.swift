@@ -117,6 +117,15 @@ func cachedByPath(_ files: [[String: Any]]) -> [String: UInt64] {
     return out
 }
 
+/// Tells the swapping thread to stop, and says when it has.
+final class SwapperControl: @unchecked Sendable {
+    private let lock = NSLock()
+    private var flag = false
+    let finished = DispatchSemaphore(value: 0)
+    var stopped: Bool { lock.withLock { flag } }
+    func stop() { lock.withLock { flag = true } }
+}
+
 /// A sink that keeps everything, for library-level runs.
 struct CollectingSink: FilesSink {
     var files: [FileResidency] = []
@@ -364,4 +373,51 @@ struct FilesTests {
         #expect((total["skipped"] as? [String: Any])?["special"] as? UInt64 == 1)
         #expect(files.contains { $0["skipped"] as? String == "special" })
     }
+
+    /// A name swapped between a regular file and a FIFO (and a directory and a link to /etc)
+    /// while the walk runs: no run blocks (the FIFO is never opened, or opened O_NONBLOCK and
+    /// seen by fstat), each ends 0 or 9, and nothing under /etc is counted.
+    @Test func namesSwappedDuringTheWalkNeverBlockOrLeadOutside() throws {
+        let tree = try CacheTree()
+        try tree.write("file.src", pages: 2)
+        #expect(mkfifo(tree.path("fifo.src"), 0o600) == 0)
+        #expect(mkdir(tree.path("dir.src"), 0o755) == 0)
+        try tree.write("dir.src/inside", pages: 1)
+        #expect(symlink("/etc", tree.path("link.src")) == 0)
+        let stop = SwapperControl()
+        let root = tree.root
+        let swapper = Thread {
+            defer { stop.finished.signal() }
+            var i = 0
+            while !stop.stopped {
+                // rename(2) swaps the name atomically; link(2) of a FIFO or file keeps the source.
+                if i % 2 == 0 {
+                    _ = link(root + "/file.src", root + "/x.tmp")
+                    _ = rename(root + "/x.tmp", root + "/x")
+                    _ = rename(root + "/link.src", root + "/y.tmp")
+                    _ = symlink("/etc", root + "/link.src")
+                    _ = rename(root + "/y.tmp", root + "/y")
+                } else {
+                    _ = link(root + "/fifo.src", root + "/x.tmp")
+                    _ = rename(root + "/x.tmp", root + "/x")
+                    _ = unlink(root + "/y")
+                    _ = mkdir(root + "/y.d", 0o755)
+                    _ = rename(root + "/y.d", root + "/y")
+                }
+                i += 1
+            }
+        }
+        swapper.start()
+        defer { stop.stop() }
+        for _ in 0..<30 {
+            let r = try pinctl(["files", "-q", tree.root], limit: 30)
+            #expect(!r.timedOut, "pinctl files blocked on a swapped name")
+            #expect(r.status == 0 || r.status == ExitStatus.incomplete, "\(r.status): \(r.stderr)")
+            #expect(!r.stdout.contains("/etc/") && !r.stdout.contains("y/passwd"), "\(r.stdout)")
+            if r.timedOut { break }
+        }
+        stop.stop()
+        stop.finished.wait()
+    }
+
 }
