@@ -13,7 +13,7 @@ struct Files: ParsableCommand {
             never opened. Hard-linked files count once. Patterns (-i, -I) are fnmatch patterns on the \
             last name of a path, as vmtouch's: -i leaves out files and directories, -I keeps only the \
             files that match (directories are still entered).
-            Exit status: 0; 2 for bad options; 9 when the report is printed but some paths could not \
+            Exit status: 0; 64 for bad options (2 for a bad pattern); 9 when the report is printed but some paths could not \
             be examined (each named on stderr). Paths skipped by a rule (links, FIFOs, devices, -m, \
             -F) get a line on stderr (not with --quiet) and do not change the status.
             """)

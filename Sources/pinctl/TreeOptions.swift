@@ -3,13 +3,17 @@ import PinctlKit
 
 /// The tree walk's options, shared by `files` and `pin file:DIR` (vmtouch's -i, -I, -m, -f, -F).
 struct TreeOptions: ParsableArguments {
-    @Option(name: [.customShort("i"), .long], help: "Leave out files and directories whose name matches PATTERN (repeatable).")
+    @Option(
+        name: [.customShort("i"), .long],
+        help: ArgumentHelp("Leave out files and directories whose name matches PATTERN (repeatable).", valueName: "pattern"))
     var ignore: [String] = []
 
-    @Option(name: [.customShort("I"), .long], help: "Take only files whose name matches PATTERN (repeatable).")
+    @Option(
+        name: [.customShort("I"), .long],
+        help: ArgumentHelp("Take only files whose name matches PATTERN (repeatable).", valueName: "pattern"))
     var include: [String] = []
 
-    @Option(name: [.customShort("m"), .long], help: "Skip files larger than SIZE (K, M, G).")
+    @Option(name: [.customShort("m"), .long], help: ArgumentHelp("Skip files larger than SIZE (K, M, G).", valueName: "size"))
     var maxSize: String?
 
     @Flag(name: [.customShort("f"), .long], help: "Follow symbolic links (off: links are never opened or entered).")
