@@ -420,4 +420,38 @@ struct FilesTests {
         stop.finished.wait()
     }
 
+    /// The report streams: 15,000 files with 200-byte names (about 4.6 MB of JSON, 4.3 MB of
+    /// text) take at most 3 MiB more max RSS than a tree of one file, in either format.
+    /// Measured by GNU time, whose child starts from time's own small address space
+    /// (posix_spawn from this test process would count the test's RSS: exec records the old
+    /// address space's high-water mark).
+    @Test(
+        .enabled(if: !underSanitizer, "a sanitizer's shadow memory and quarantine are in the RSS: the bound is pinctl's own"),
+        .enabled(
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "GNU time measures max RSS: run scripts/install-deps.sh"))
+    func aLargeTreeIsReportedInBoundedMemory() throws {
+        let tree = try CacheTree()
+        let long = String(repeating: "n", count: 190)
+        for d in 0..<3 {
+            #expect(mkdir(tree.path("d\(d)"), 0o755) == 0)
+            for i in 0..<5000 {
+                let fd = open(tree.path("d\(d)/\(long)\(i)"), O_WRONLY | O_CREAT | O_CLOEXEC, 0o644)
+                if fd >= 0 { close(fd) }
+            }
+        }
+        let small = try CacheTree()
+        try small.write("one", pages: 1)
+        func maxRSS(_ args: [String]) throws -> UInt64? {
+            let r = try run(["/usr/bin/time", "-f", "maxrss %M", builtBinary("pinctl"), "files"] + args, limit: 120)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            let line = r.stderr.split(separator: "\n").last { $0.hasPrefix("maxrss ") }
+            return line.flatMap { UInt64($0.dropFirst(7)) }.map { $0 << 10 }
+        }
+        for format in ["--json", "--quiet"] {
+            let base = try #require(try maxRSS([format, small.root]))
+            let big = try #require(try maxRSS([format, tree.root]))
+            #expect(big < base + (3 << 20), "\(format): max RSS \(big >> 10) KiB for 15,000 files, \(base >> 10) KiB for one")
+        }
+    }
+
 }
