@@ -57,6 +57,18 @@ public final class TreePin {
         guard plan.files > 0 else {
             throw .invalidInput("file:\(PinRangeSpec.escapePath(root)): the tree has no regular file with bytes to lock")
         }
+        // One mapping per file: past vm.max_map_count, mmap fails with ENOMEM halfway.
+        if let text = try? readProcText("/proc/sys/vm/max_map_count"),
+            let limit = UInt64(text.split(separator: "\n").first ?? ""),
+            let maps = try? readProcText("/proc/self/maps")
+        {
+            let inUse = UInt64(maps.utf8.lazy.filter { $0 == 0x0a }.count)
+            if plan.files + inUse + 64 > limit {
+                throw .refused(
+                    "locking \(what) takes one mapping per file, and vm.max_map_count is \(limit) (\(inUse) in use): raise it with `sysctl vm.max_map_count=\(plan.files + inUse + 65536)` or pin a smaller tree (-I, -i, -m)"
+                )
+            }
+        }
         if !ProcessLimits.memlockAllows(plan.bytes) {
             throw .refused(ProcessLimits.memlockAdvice("locking \(what)", bytes: plan.bytes))
         }
