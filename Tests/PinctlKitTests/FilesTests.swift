@@ -454,4 +454,25 @@ struct FilesTests {
         }
     }
 
+    /// A file named on the command line: -I and -i match its last name (as vmtouch's do), and
+    /// a symlink argument is skipped without -f and followed with it.
+    @Test func argumentsAreMatchedByLastNameAndLinksFollowedOnlyWithF() throws {
+        let tree = try CacheTree()
+        try tree.write("data.db", pages: 3)
+        tree.read("data.db", pages: 0..<3)
+        #expect(symlink(tree.path("data.db"), tree.path("link")) == 0)
+        for options in [["-I", "*.db"], ["-I", "data*"], ["-i", "*.db"], ["-I", "*.log"]] {
+            let (r, _, total) = try filesJSON(options + [tree.path("data.db")])
+            let vm = try vmtouchTotals(options + [tree.path("data.db")])
+            #expect(r.status == 0)
+            #expect(total["files"] as? UInt64 == vm?.files, "\(options): \(total) vs \(String(describing: vm))")
+        }
+        let plain = try pinctl(["files", tree.path("link")])
+        #expect(plain.status == 0 && plain.stderr.contains("a symbolic link, not followed"), "\(plain.stderr)")
+        #expect(plain.stdout.contains("total: 0 files"), "\(plain.stdout)")
+        let (f, files, _) = try filesJSON(["-f", tree.path("link")])
+        #expect(f.status == 0, "\(f.stderr)")
+        #expect(files.first?["cached"] as? UInt64 == 3, "\(files)")
+    }
+
 }

@@ -121,15 +121,23 @@ public struct TreeWalker {
         // A C copy (withCString would widen the typed throws to any Error).
         guard let c = strdup(argument) else { throw .system(SyscallError(call: "strdup", object: "a path", errno: ENOMEM)) }
         defer { free(c) }
-        try visitEntry(dir: AT_FDCWD, name: c, type: type, path: &path, depth: 0, rootDev: rootDev, visit: visit)
+        // -I matches the last name, as for names inside directories; with -f the argument was
+        // stat'ed through its links, so it is opened through them too.
+        try name.withUnsafeBufferPointer { (b) throws(PinctlError) in
+            let match = UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self)
+            try visitEntry(
+                dir: AT_FDCWD, name: c, matchName: match, type: type, follow: options.followSymlinks, path: &path, depth: 0,
+                rootDev: rootDev, visit: visit)
+        }
     }
 
     /// One directory entry, whatever its type: `type` is S_IF* from the entry or fstatat.
     private mutating func visitEntry(
-        dir: Int32, name: UnsafePointer<CChar>, type: mode_t, path: inout [UInt8], depth: Int, rootDev: UInt64, visit: Visit
+        dir: Int32, name: UnsafePointer<CChar>, matchName: UnsafePointer<CChar>, type: mode_t, follow: Bool, path: inout [UInt8],
+        depth: Int, rootDev: UInt64, visit: Visit
     ) throws(PinctlError) {
         var type = type
-        var follow = false
+        var follow = follow
         if type == S_IFLNK {
             guard options.followSymlinks else {
                 try visit(.skipped(path: path, reason: .symlink))
@@ -148,7 +156,7 @@ public struct TreeWalker {
         case S_IFDIR:
             try walkDirectory(dir: dir, name: name, follow: follow, path: &path, depth: depth, rootDev: rootDev, visit: visit)
         case S_IFREG:
-            guard options.patterns.includes(name) else { return }
+            guard options.patterns.includes(matchName) else { return }
             try visitFile(dir: dir, name: name, follow: follow, path: path, visit: visit)
         default:
             try visit(.skipped(path: path, reason: .special(RegularFile.typeName(type))))
@@ -284,7 +292,9 @@ public struct TreeWalker {
             }
             // Names stay C strings: String(cString:) would replace bytes that are not UTF-8,
             // and openat would then look up another name.
-            try visitEntry(dir: dfd, name: cname, type: type, path: &path, depth: depth + 1, rootDev: rootDev, visit: visit)
+            try visitEntry(
+                dir: dfd, name: cname, matchName: cname, type: type, follow: false, path: &path, depth: depth + 1, rootDev: rootDev,
+                visit: visit)
         }
     }
 
