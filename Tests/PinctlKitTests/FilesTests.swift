@@ -215,6 +215,9 @@ struct FilesTests {
         tree.read("a", pages: 50..<120)
         try tree.write("b", pages: 128)
         try tree.write("c", pages: 0)
+        // 1.5 GiB, sparse: six pages 256 MiB apart, two past the first 1 GiB mincore chunk.
+        try tree.write("big", pages: 6, sparseSize: 3 << 29)
+        for i in 0..<6 { tree.read("big", pages: (i << 16)..<((i << 16) + 1)) }
         for _ in 0..<5 {
             var scan = FilesScan(walk: TreeWalkOptions())
             scan.method = .mincore
@@ -229,6 +232,9 @@ struct FilesTests {
             #expect(fincore == 70)
             #expect(viaMincore.cached(tree.path("b")) == 0, "mincore's mapping faulted pages in")
             #expect(viaMincore.cached(tree.path("c")) == 0)
+            #expect(viaMincore.cached(tree.path("big")) == 6, "the mincore chunks past 1 GiB")
+            #expect(viaCachestat.cached(tree.path("big")) == 6)
+            #expect(try fincorePages(tree.path("big")) == 6)
             #expect(viaMincore.totals?.method == .mincore)
             #expect(viaMincore.totals?.dirty == nil, "mincore has no dirty count; the totals must not claim 0")
             #expect(viaCachestat.totals?.dirty == 0)
