@@ -58,6 +58,11 @@ extension TextRendering {
             out +=
                 "    ABI \(v.abiVersion), features \(v.features.joined(separator: " ")), per fd at most \(v.maxPagesPerFd) pages in \(v.maxHandlesPerFd) pins\n"
         }
+        if let h = s.held {
+            out +=
+                "    held: \(h.pins) pins, \(h.pages) pages (\(humanBytes(h.pages << PagemapReader.pageShift))) in \(h.files) open files\(h.complete ? "" : " of this user (run as root for every user's)")\n"
+        }
+        if let f = s.framesBelowPFN { out += "    frame queries: PFN 0 to \(hex(f)) (exclusive)\n" }
         if let p = s.installedAt {
             out += "    installed at \(esc(p))\n"
         } else if !s.loaded {
