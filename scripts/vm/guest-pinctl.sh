@@ -50,6 +50,12 @@ if [ -x ./pinctl ] && [ -f ./guest-census.sh ]; then
 	sh ./guest-census.sh || rc=1
 fi
 
+# The census against RDMA memory regions (rdma_rxe, ibv_reg_mr): a fourth TAP document.
+if [ -x ./pinctl ] && [ -f ./guest-census-rdma.sh ]; then
+	[ -e /sys/module/pinctl ] || insmod pinctl.ko
+	sh ./guest-census-rdma.sh || rc=1
+fi
+
 # Figures only: BENCH's in-kernel pin/unpin of 1 GiB next to the PIN/UNPIN ioctls (4K and
 # THP), by `pinctl module bench`.
 if [ -x ./pinctl ]; then
