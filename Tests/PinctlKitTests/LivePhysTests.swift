@@ -59,14 +59,19 @@ struct LivePhysTests {
         return out
     }
 
-    /// pinctl phys --no-collapse --json-lines: PFN -> (memcg, mapcount, kpageflags).
-    static func pinctlFrames(_ target: String, _ extra: [String] = []) throws -> [UInt64: (UInt64, UInt64, UInt64)] {
+    /// pinctl phys --json-lines: PFN -> (memcg, mapcount, kpageflags), from rows of runs
+    /// (`perFrame`: --no-collapse). Runs keep the test process small: its RSS is inherited by
+    /// the children other suites measure (exec after vfork counts the parent's high-water mark).
+    static func pinctlFrames(_ target: String, _ extra: [String] = [], perFrame: Bool = true) throws -> [UInt64: (UInt64, UInt64, UInt64)] {
         var out: [UInt64: (UInt64, UInt64, UInt64)] = [:]
-        for r in try records(["phys", "--no-collapse", "--json-lines", target] + extra) where r["type"] as? String == "frame" {
+        for r in try records(["phys", "--json-lines", target] + (perFrame ? ["--no-collapse"] : []) + extra)
+        where r["type"] as? String == "frame" {
             guard let pfn = (r["pfn"] as? NSNumber)?.uint64Value, let k = r["kpageflags"] as? String,
-                let flags = UInt64(k.dropFirst(2), radix: 16)
+                let flags = UInt64(k.dropFirst(2), radix: 16), let n = (r["count"] as? NSNumber)?.uint64Value
             else { continue }
-            out[pfn] = ((r["memcg"] as? NSNumber)?.uint64Value ?? .max, (r["mapcount"] as? NSNumber)?.uint64Value ?? .max, flags)
+            for p in pfn..<(pfn + n) {
+                out[p] = ((r["memcg"] as? NSNumber)?.uint64Value ?? .max, (r["mapcount"] as? NSNumber)?.uint64Value ?? .max, flags)
+            }
         }
         return out
     }
@@ -176,7 +181,7 @@ struct LivePhysTests {
             ["buddy"], ["reserved"], ["=buddy"], ["lru,active"], ["~reserved"], ["slab", "~lru"], ["reserved,~buddy"], ["compound"], ["="],
         ] {
             let baseline = try Self.pageTypesFrames(0, 16384, bits: expr)
-            let mine = try Self.pinctlFrames("0-16384", expr.flatMap { ["--flags", $0] })
+            let mine = try Self.pinctlFrames("0-16384", expr.flatMap { ["--flags", $0] }, perFrame: false)
             let diff = Set(baseline.keys).symmetricDifference(mine.keys)
             #expect(diff.count <= 164, "--flags \(expr): \(diff.count) frames differ (pinctl \(mine.count), page-types \(baseline.count))")
         }
@@ -186,7 +191,8 @@ struct LivePhysTests {
         let lo = pfns.first!, hi = pfns.last! + 1
         for expr in [["mlocked"], ["mlocked,~lru"], ["mlocked,lru=mlocked"], ["anon", "unevictable"]] {
             let baseline = try Self.pageTypesFrames(lo, min(hi, lo + 65536), bits: expr)
-            let mine = try Self.pinctlFrames("\(hexString(lo))-\(hexString(min(hi, lo + 65536)))", expr.flatMap { ["--flags", $0] })
+            let mine = try Self.pinctlFrames(
+                "\(hexString(lo))-\(hexString(min(hi, lo + 65536)))", expr.flatMap { ["--flags", $0] }, perFrame: false)
             let holderIn = pfns.filter { $0 < lo + 65536 }
             for p in holderIn {
                 #expect(
@@ -289,6 +295,12 @@ struct LivePhysTests {
     }
 
     @Test func cgroupFilterSelectsOnlyThatCgroupsFrames() throws {
+        defer {
+            let hwm = (try? String(contentsOfFile: "/proc/self/status", encoding: .utf8))?.split(separator: "\n").first {
+                $0.hasPrefix("VmHWM")
+            }
+            print("LivePhysTests: test process \(hwm ?? "")")
+        }
         // This test process's memory cgroup (v1's memory controller where it is mounted,
         // else v2's): the holder is its child, so its pages are charged there.
         let lines = try String(contentsOfFile: "/proc/self/cgroup", encoding: .utf8).split(separator: "\n")
@@ -304,10 +316,10 @@ struct LivePhysTests {
         defer { h.stop() }
         let pfns = Self.mlockedFrames(h).values.sorted()
         let lo = pfns.first!, hi = min(pfns.last! + 1, lo + 65536)
-        let mine = try Self.pinctlFrames("\(hexString(lo))-\(hexString(hi))", ["--cgroup", dir])
+        let mine = try Self.pinctlFrames("\(hexString(lo))-\(hexString(hi))", ["--cgroup", dir], perFrame: false)
         #expect(mine.values.allSatisfy { $0.0 == UInt64(st.st_ino) })
         for p in pfns where p < hi { #expect(mine[p] != nil, "holder frame \(hexString(p)) not in its cgroup's selection") }
-        let other = try Self.pinctlFrames("\(hexString(lo))-\(hexString(hi))", ["--cgroup", "@1"])
+        let other = try Self.pinctlFrames("\(hexString(lo))-\(hexString(hi))", ["--cgroup", "@1"], perFrame: false)
         for p in pfns where p < hi { #expect(other[p] == nil) }
         // A directory that is not a cgroup is refused.
         expectOneLineError(try pinctl(["phys", "--cgroup", "/tmp", "0x1000"]), status: 2, mentions: "not a cgroup directory")
