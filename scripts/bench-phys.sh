@@ -11,7 +11,8 @@
 #   summary   `page-types -r` (kpageflags only, the flag-combination summary) against
 #             `pinctl phys all` (the same reads plus zoneinfo and the memory blocks' sysfs
 #             files). Target: at most 1.0x.
-#   list      `page-types -r -l` (ranges) against `pinctl phys --pages all`.
+#   list      `page-types -r -l -M -C` (ranges with mapcount and cgroup) against
+#             `pinctl phys --pages all` (the same three tables, a row per run).
 #   owners    `pinctl phys --owners --flags mlocked all`: every process's pagemap walked
 #             (PAGEMAP_SCAN) against the selection; figures only (no C floor yet).
 # Prints figures only: the exit status is 0 unless something broke.
@@ -73,6 +74,14 @@ bench() {
 }
 
 bench summary "$PT" -r -- "$PINCTL" phys all
-bench list "$PT" -r -l -N -- "$PINCTL" phys --pages all
-bench owners true -- "$PINCTL" phys --owners --flags mlocked all
+bench list "$PT" -r -l -N -M -C -- "$PINCTL" phys --pages all
+# --owners: figures only (no C floor of the pagemap walk yet).
+o=()
+for ((i = 0; i < ROUNDS; i++)); do
+	timed "$PINCTL" phys --owners --flags mlocked all
+	[[ $RC -eq 0 ]] || die "phys --owners: exit $RC: $(head -c 300 "$TMP/err")"
+	o+=("$ELAPSED_US")
+done
+read -r mo mino <<<"$(median_min "${o[@]}")"
+printf '  %-44s %10s %10s\n' "owners: pinctl phys --owners --flags mlocked all" "$(ms "$mo")" "$(ms "$mino")"
 /usr/bin/time -f "  max RSS of pinctl phys --pages all: %M KiB" "$PINCTL" phys --pages all >/dev/null
