@@ -9,7 +9,7 @@
 #
 # Options:
 #   --kernel SERIES    6.1 or 6.12; repeatable. Default: both.
-#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 480.
+#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 900 (the suites take 200-300 s each on an idle 2-core host; TCG under load takes twice that).
 #   --serial           run the VMs one after the other (default: in parallel when there are
 #                      two or more CPUs; the output is printed per kernel either way).
 #   --keep DIR         build in DIR and keep it (payloads, build logs, console logs).
@@ -53,7 +53,7 @@ die() {
 }
 
 series=()
-timeout_s=480
+timeout_s=900
 parallel=auto
 keep=
 install=1
