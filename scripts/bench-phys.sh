@@ -59,7 +59,7 @@ PT=$(scripts/build-page-types.sh --quiet) || die "page-types is not to be had (s
 
 ms() { awk -v u="$1" 'BEGIN { printf "%.1f", u / 1000 }'; }
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg); $(awk '/MemTotal/ { printf "%.1f GiB", $2 / 1048576 }' /proc/meminfo)"
-printf '  %-44s %10s %10s %7s\n' case "median ms" "min ms" ratio
+printf '  %-52s %10s %10s %7s\n' case "median ms" "min ms" ratio
 
 # bench LABEL BASELINE-CMD -- PINCTL-CMD
 bench() {
@@ -81,8 +81,8 @@ bench() {
 	local ma mb
 	read -r ma mina <<<"$(median_min "${a[@]}")"
 	read -r mb minb <<<"$(median_min "${b[@]}")"
-	printf '  %-44s %10s %10s\n' "$label: ${base[0]##*/} ${base[*]:1}" "$(ms "$ma")" "$(ms "$mina")"
-	printf '  %-44s %10s %10s %6sx\n' "$label: pinctl ${mine[*]:1}" "$(ms "$mb")" "$(ms "$minb")" \
+	printf '  %-52s %10s %10s\n' "$label: ${base[0]##*/} ${base[*]:1}" "$(ms "$ma")" "$(ms "$mina")"
+	printf '  %-52s %10s %10s %6sx\n' "$label: pinctl ${mine[*]:1}" "$(ms "$mb")" "$(ms "$minb")" \
 		"$(awk -v a="$ma" -v b="$mb" 'BEGIN { printf "%.2f", b / a }')"
 }
 
