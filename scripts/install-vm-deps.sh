@@ -103,7 +103,8 @@ candidate_image() {
 	fi
 }
 
-base_pkgs=(qemu-system-x86 busybox-static cpio)
+# qemu-utils and debootstrap: scripts/vm-deb-test.sh's overlay disks and root file system.
+base_pkgs=(qemu-system-x86 qemu-utils busybox-static cpio debootstrap)
 missing_base=()
 for p in "${base_pkgs[@]}"; do
 	is_installed "$p" || missing_base+=("$p")

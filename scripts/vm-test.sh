@@ -190,7 +190,9 @@ trap 'exit 143' TERM
 # --- builds -------------------------------------------------------------------------------
 
 echo "$prog: building pinctl (release, fully static)" >&2
-if ! (cd "$repo" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product pinctl) >"$work/swift-build.log" 2>&1; then
+# -Xswiftc -static-stdlib rather than --static-swift-stdlib: the same build as
+# scripts/build-debs.sh's `swift package` (which lacks that option), so neither rebuilds the other's.
+if ! (cd "$repo" && swift build -c release -Xswiftc -static-executable -Xswiftc -static-stdlib --product pinctl) >"$work/swift-build.log" 2>&1; then
 	tail -n 30 "$work/swift-build.log" >&2
 	die "pinctl does not build"
 fi
