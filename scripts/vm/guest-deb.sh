@@ -6,6 +6,8 @@
 # Prints TAP (kselftest style): each test runs in its own process under a time limit, in the
 # order below, each building on the state the previous ones left (installed, loaded, removed).
 # Exit status 0 only when no test failed.
+# The image's runner starts it with sh: bash from here on (arrays, export -f).
+[ -n "${BASH_VERSION:-}" ] || exec bash "$0" "$@"
 set -u
 
 P=/payload
@@ -34,7 +36,7 @@ wait_for() {
 }
 
 t_install() {
-	apt-get install -y --no-download "$P"/pinctl_*.deb "$P"/pinctl-dkms_*.deb >/tmp/apt-install.log 2>&1 ||
+	apt-get install -y "$P"/pinctl_*.deb "$P"/pinctl-dkms_*.deb >/tmp/apt-install.log 2>&1 ||
 		{ tail -n 40 /tmp/apt-install.log; fail "apt-get install of both packages failed"; }
 	grep -E 'Building|Installing|DKMS|dkms' /tmp/apt-install.log | tail -n 8
 	dpkg-query -W -f='${Package} ${Version} ${db:Status-Status}\n' pinctl pinctl-dkms
