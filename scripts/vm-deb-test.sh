@@ -14,7 +14,7 @@
 # Options:
 #   --kernel SERIES    6.1 or 6.12; repeatable. Default: 6.12.
 #   --debs DIR         take pinctl_*.deb and pinctl-dkms_*.deb from DIR instead of building.
-#   --timeout SECONDS  wall-clock limit of each VM. Default: 1500.
+#   --timeout SECONDS  wall-clock limit of each VM. Default: 2700.
 #   --keep DIR         work in DIR and keep it (overlay disks, console logs, TAP).
 #   -v, --verbose      stream the guest's console to stderr.
 #
@@ -41,7 +41,7 @@ die() {
 
 series=()
 debs=
-timeout_s=1500
+timeout_s=2700
 keep=
 verbose=0
 while [ $# -gt 0 ]; do
