@@ -36,8 +36,10 @@
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/mmap_lock.h>
+#include <linux/memory_hotplug.h>
 #include <linux/module.h>
 #include <linux/mutex.h>
+#include <linux/pid.h>
 #include <linux/sched/mm.h>
 #include <linux/sched/signal.h>
 #include <linux/sched/user.h>
@@ -70,6 +72,12 @@
 #define PINCTL_BENCH_CHUNK	BIT(16)
 /* Pages per QUERY batch: one small buffer, copied out without any lock. */
 #define PINCTL_QUERY_BATCH	64
+/* LIST records per batch, gathered under the locks and copied out after. */
+#define PINCTL_LIST_BATCH	32
+/* Files and pins LIST looks at per hold of the locks, shown or not. */
+#define PINCTL_LIST_BUDGET	1024
+/* Frames per QUERY_FRAMES batch. */
+#define PINCTL_FRAMES_BATCH	128
 
 static unsigned long max_pages_per_fd = 1UL << 20;
 module_param(max_pages_per_fd, ulong, 0644);
@@ -110,6 +118,17 @@ static atomic_long_t pinctl_total_pages = ATOMIC_LONG_INIT(0);
  */
 static DEFINE_MUTEX(pinctl_users_lock);
 static DEFINE_XARRAY(pinctl_users);
+
+/*
+ * Every open file, by its file_id (LIST): stored at open, erased at the
+ * last close before anything of the file is freed, both under
+ * pinctl_files_lock, which LIST holds while it reads a file (and that
+ * file's lock while it reads its pins). Lock order: pinctl_files_lock,
+ * then a file's lock.
+ */
+static DEFINE_MUTEX(pinctl_files_lock);
+static DEFINE_XARRAY_ALLOC1(pinctl_files);
+static u32 pinctl_next_file_id;
 
 /*
  * The file operations of /proc/PID/mem, learnt at load from
@@ -182,9 +201,17 @@ struct pinctl_charge {
  * @charge: what the pages are charged to.
  * @get: the pages hold FOLL_GET references (put_page()), not pins.
  * @node: for releasing many regions outside the file's lock.
+ * @addr: the first address pinned (LIST).
+ * @flags: the PINCTL_PIN_* flags of the PIN (LIST).
+ * @uid: the pinning user (current_uid()), whose records LIST shows it.
+ * @pinner: the pinning process's tgid pid (get_pid()).
+ * @target: the tgid pid of the process whose memory is pinned: the pinner,
+ *          or for REMOTE the mm's owner at pin time; NULL if unknown.
  *
  * A region is built by one PIN call alone and only then stored in the
  * file's xarray; from then on it belongs to whoever erases it from there.
+ * LIST reads it only under the file's lock while it is stored, and only
+ * the fields fixed before it was stored.
  */
 struct pinctl_region {
 	struct pinctl_run_block *first;
@@ -194,6 +221,11 @@ struct pinctl_region {
 	struct pinctl_charge charge;
 	bool get;
 	struct list_head node;
+	u64 addr;
+	u32 flags;
+	kuid_t uid;
+	struct pid *pinner;
+	struct pid *target;
 };
 
 /**
@@ -208,6 +240,10 @@ struct pinctl_region {
  * @max_handles: bound on @nr_handles, fixed at open.
  * @show_pfn: the opener had CAP_SYS_ADMIN in the initial user namespace
  *            (fs/proc/task_mmu.c's rule for pagemap), fixed at open.
+ * @id: the file's index in pinctl_files (LIST's file_id).
+ * @opener: the opening process's tgid pid (get_pid()).
+ * @opener_uid: the opener's real uid (file->f_cred).
+ * @comm: the opener's comm at open.
  */
 struct pinctl_file {
 	struct mutex lock;	/* guards pins, nr_pages, nr_handles */
@@ -218,6 +254,10 @@ struct pinctl_file {
 	unsigned long max_pages;
 	unsigned long max_handles;
 	bool show_pfn;
+	u32 id;
+	struct pid *opener;
+	kuid_t opener_uid;
+	char comm[TASK_COMM_LEN];
 };
 
 static bool pinctl_reserved_zero(const __u64 *reserved, size_t n)
@@ -1034,7 +1074,28 @@ static void pinctl_region_free(struct pinctl_region *r)
 {
 	pinctl_region_put(r);
 	pinctl_uncharge(&r->charge);
+	put_pid(r->pinner);
+	put_pid(r->target);
 	kfree(r);
+}
+
+/*
+ * The tgid pid of @mm's owner (mm->owner, kept by the memory cgroup code),
+ * or NULL where the kernel keeps none. The task_struct is RCU-freed.
+ */
+static struct pid *pinctl_mm_owner(struct mm_struct *mm)
+{
+	struct pid *pid = NULL;
+#ifdef CONFIG_MEMCG
+	struct task_struct *owner;
+
+	rcu_read_lock();
+	owner = rcu_dereference(mm->owner);
+	if (owner)
+		pid = get_task_pid(owner, PIDTYPE_TGID);
+	rcu_read_unlock();
+#endif
+	return pid;
 }
 
 /* BENCH's page array, as mm/gup_test.c allocates it. */
@@ -1098,7 +1159,8 @@ static long pinctl_ioctl_version(struct pinctl_file *pf, void __user *argp)
 		.abi_version = PINCTL_ABI_VERSION,
 		.features = PINCTL_FEAT_PIN | PINCTL_FEAT_QUERY |
 			    PINCTL_FEAT_BENCH | PINCTL_FEAT_ACCOUNTING |
-			    PINCTL_FEAT_BOUNDED | PINCTL_FEAT_USER_SHARE,
+			    PINCTL_FEAT_BOUNDED | PINCTL_FEAT_USER_SHARE |
+			    PINCTL_FEAT_LIST | PINCTL_FEAT_FRAMES,
 		.max_pages_per_fd = pf->max_pages,
 		.max_handles_per_fd = pf->max_handles,
 		.max_pages_total = pinctl_total_limit(),
@@ -1180,6 +1242,12 @@ static long pinctl_ioctl_pin(struct pinctl_file *pf, void __user *argp)
 	}
 	r->nr_pages = p.nr_pages;
 	r->get = p.flags & PINCTL_PIN_GET;
+	r->addr = p.addr;
+	r->flags = p.flags;
+	r->uid = current_uid();
+	r->pinner = get_pid(task_tgid(current));
+	r->target = target ? pinctl_mm_owner(target) :
+			     get_pid(task_tgid(current));
 
 	ret = pinctl_charge(&r->charge, target ?: current->mm, r->nr_pages);
 	if (ret)
@@ -1230,6 +1298,8 @@ out_unpin:
 out_uncharge:
 	pinctl_uncharge(&r->charge);
 out_free_region:
+	put_pid(r->pinner);
+	put_pid(r->target);
 	kfree(r);
 out_put_target:
 	if (target)
@@ -1619,6 +1689,410 @@ out_unreserve:
 	return copy_to_user(argp, &b, sizeof(b)) ? -EFAULT : 0;
 }
 
+/**
+ * struct pinctl_list_ctx - who is asking, for one LIST call.
+ * @self: the file LIST was called on.
+ * @uid: the caller's real uid.
+ * @admin: the caller has CAP_SYS_ADMIN: every record, every address.
+ */
+struct pinctl_list_ctx {
+	struct pinctl_file *self;
+	kuid_t uid;
+	bool admin;
+};
+
+/* A file's own fields of a LIST record (file or pin). */
+static void pinctl_list_file_fields(const struct pinctl_list_ctx *ctx,
+				    const struct pinctl_file *pf,
+				    struct pinctl_list_entry *e)
+{
+	memset(e, 0, sizeof(*e));
+	e->file_id = pf->id;
+	e->opener_tgid = pid_vnr(pf->opener);
+	e->opener_uid = from_kuid(&init_user_ns, pf->opener_uid);
+	memcpy(e->opener_comm, pf->comm, sizeof(e->opener_comm));
+	e->opener_comm[sizeof(e->opener_comm) - 1] = 0;
+	if (pf == ctx->self)
+		e->flags |= PINCTL_LIST_SELF;
+}
+
+/* A pin's LIST record; @pf's lock held, so @r is not freed meanwhile. */
+static void pinctl_list_pin(const struct pinctl_list_ctx *ctx,
+			    const struct pinctl_file *pf,
+			    const struct pinctl_region *r, unsigned long handle,
+			    struct pinctl_list_entry *e)
+{
+	pinctl_list_file_fields(ctx, pf, e);
+	e->handle = handle;
+	e->nr_pages = r->nr_pages;
+	e->pin_flags = r->flags;
+	e->charged_uid = from_kuid(&init_user_ns, r->uid);
+	e->pinner_tgid = pid_vnr(r->pinner);
+	if (ctx->admin || uid_eq(r->uid, ctx->uid))
+		e->addr = r->addr;
+	else
+		e->flags |= PINCTL_LIST_ADDR_HIDDEN;
+	if (r->charge.user)
+		e->flags |= PINCTL_LIST_MEMLOCK;
+	rcu_read_lock();
+	if (r->target && pid_task(r->target, PIDTYPE_TGID))
+		e->target_tgid = pid_vnr(r->target);
+	else if (r->target)
+		e->flags |= PINCTL_LIST_TARGET_EXITED;
+	rcu_read_unlock();
+}
+
+/**
+ * pinctl_list_one_file() - LIST records of one file, from a cursor.
+ * @ctx: the caller.
+ * @pf: the file, its lock held.
+ * @h: in/out: the next record: 0 the file record, else the lowest handle.
+ * @buf: room for @n records.
+ * @n: at least 1.
+ * @budget: in/out: records still to be looked at in this lock hold.
+ * @done: out: true when the file has no record left after @h.
+ *
+ * Return: the records written to @buf.
+ */
+static unsigned int pinctl_list_one_file(const struct pinctl_list_ctx *ctx,
+					 struct pinctl_file *pf, u64 *h,
+					 struct pinctl_list_entry *buf,
+					 unsigned int n, unsigned int *budget,
+					 bool *done)
+{
+	bool mine = ctx->admin || uid_eq(pf->opener_uid, ctx->uid);
+	struct pinctl_region *r;
+	unsigned long idx;
+	unsigned int got = 0;
+
+	if (*h == 0) {
+		if (mine) {
+			pinctl_list_file_fields(ctx, pf, &buf[got]);
+			buf[got].flags |= PINCTL_LIST_FILE;
+			buf[got].nr_pages = pf->nr_pages;
+			buf[got].nr_handles = pf->nr_handles;
+			got++;
+		}
+		*h = 1;
+		(*budget)--;
+	}
+	while (got < n && *budget) {
+		idx = *h;
+		/* Reserved (half handed out) handles are not found. */
+		r = xa_find(&pf->pins, &idx, U32_MAX, XA_PRESENT);
+		if (!r) {
+			*done = true;
+			break;
+		}
+		(*budget)--;
+		*h = (u64)idx + 1;
+		if (!mine && !uid_eq(r->uid, ctx->uid))
+			continue;
+		pinctl_list_pin(ctx, pf, r, idx, &buf[got++]);
+	}
+	return got;
+}
+
+/**
+ * pinctl_list_fill() - one batch of LIST records, under the locks.
+ * @ctx: the caller.
+ * @fid: in/out: the cursor's file_id.
+ * @h: in/out: the cursor's handle (0: the file record).
+ * @buf: room for @n records.
+ * @n: at least 1.
+ * @end: out: true when nothing follows the cursor.
+ *
+ * Looks at no more than PINCTL_LIST_BUDGET files and pins, so that the
+ * global lock is held for a bounded time however many records a caller
+ * does not see.
+ *
+ * Return: the records written to @buf; the cursor is just after them.
+ */
+static unsigned int pinctl_list_fill(const struct pinctl_list_ctx *ctx,
+				     u64 *fid, u64 *h,
+				     struct pinctl_list_entry *buf,
+				     unsigned int n, bool *end)
+{
+	unsigned int budget = PINCTL_LIST_BUDGET, got = 0;
+	struct pinctl_file *pf;
+	unsigned long idx;
+	bool done;
+
+	mutex_lock(&pinctl_files_lock);
+	while (got < n && budget) {
+		idx = *fid;
+		pf = xa_find(&pinctl_files, &idx, U32_MAX, XA_PRESENT);
+		if (!pf) {
+			*end = true;
+			break;
+		}
+		if (idx != *fid) {
+			*fid = idx;
+			*h = 0;
+		}
+		done = false;
+		mutex_lock(&pf->lock);
+		got += pinctl_list_one_file(ctx, pf, h, buf + got, n - got,
+					    &budget, &done);
+		mutex_unlock(&pf->lock);
+		if (!done)
+			break;
+		if (idx == U32_MAX) {
+			*end = true;
+			break;
+		}
+		*fid = idx + 1;
+		*h = 0;
+	}
+	mutex_unlock(&pinctl_files_lock);
+	return got;
+}
+
+/**
+ * pinctl_ioctl_list() - PINCTL_IOC_LIST.
+ * @pf: the file called on (flagged PINCTL_LIST_SELF in the answer).
+ * @argp: user struct pinctl_list.
+ *
+ * Records are gathered in batches under pinctl_files_lock and each file's
+ * lock (which UNPIN and the last close take before freeing anything) and
+ * copied out with no lock held, so a fault on the user buffer (or a
+ * userfaultfd behind it) stalls no one else.
+ *
+ * Return: 0 with the records, count and cursor in the user struct;
+ * -EINVAL, -EFAULT, -EINTR, -ENOMEM.
+ */
+static long pinctl_ioctl_list(struct pinctl_file *pf, void __user *argp)
+{
+	struct pinctl_list_ctx ctx = {
+		.self = pf,
+		.uid = current_uid(),
+		.admin = capable(CAP_SYS_ADMIN),
+	};
+	struct pinctl_list_entry __user *dst;
+	struct pinctl_list_entry *buf;
+	struct pinctl_list l;
+	unsigned int written = 0, got, n;
+	bool end = false;
+	u64 fid, h;
+	long ret = 0;
+
+	if (copy_from_user(&l, argp, sizeof(l)))
+		return -EFAULT;
+	if (l.flags || l.reserved0 || l.out_flags ||
+	    !pinctl_reserved_zero(l.reserved, ARRAY_SIZE(l.reserved)))
+		return -EINVAL;
+	if (!l.count || l.count > PINCTL_LIST_MAX ||
+	    l.cursor_file > U32_MAX || l.cursor_handle > (u64)U32_MAX + 1)
+		return -EINVAL;
+	buf = kmalloc_array(PINCTL_LIST_BATCH, sizeof(*buf), GFP_KERNEL);
+	if (!buf)
+		return -ENOMEM;
+	dst = u64_to_user_ptr(l.entries);
+	fid = l.cursor_file;
+	h = l.cursor_handle;
+	while (written < l.count && !end) {
+		n = min_t(unsigned int, l.count - written, PINCTL_LIST_BATCH);
+		got = pinctl_list_fill(&ctx, &fid, &h, buf, n, &end);
+		if (got &&
+		    copy_to_user(dst + written, buf, got * sizeof(*buf))) {
+			ret = -EFAULT;
+			goto out_free;
+		}
+		written += got;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out_free;
+		}
+		cond_resched();
+	}
+	l.count = written;
+	l.cursor_file = fid;
+	l.cursor_handle = h;
+	l.out_flags = end ? PINCTL_LIST_END : 0;
+	if (copy_to_user(argp, &l, sizeof(l)))
+		ret = -EFAULT;
+out_free:
+	kfree(buf);
+	return ret;
+}
+
+/*
+ * The frames QUERY_FRAMES may be asked about: below max_pfn rounded up to
+ * a memory section, as fs/proc/page.c's get_max_dump_pfn(). max_pfn is
+ * not exported; high_memory is, and on 64-bit it is the direct map's end,
+ * __va(max_pfn << PAGE_SHIFT), which memory hot-add moves with max_pfn.
+ */
+static unsigned long pinctl_frames_limit(void)
+{
+	unsigned long end = PHYS_PFN(__pa(high_memory - 1)) + 1;
+
+	return round_up(end, PAGES_PER_SECTION);
+}
+
+/*
+ * The page's mapcount as /proc/kpagecount reads it: 0 for slab and other
+ * typed pages (their _mapcount holds the type); 6.11+ as
+ * folio_precise_page_mapcount() (mm/internal.h, not for modules).
+ */
+static u32 pinctl_frame_mapcount(struct page *page, struct folio *folio)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+	int mapcount = atomic_read(&page->_mapcount) + 1;
+
+	if (page_mapcount_is_type(mapcount))
+		mapcount = 0;
+	if (folio_test_large(folio))
+		mapcount += folio_entire_mapcount(folio);
+	return max(mapcount, 0);
+#else
+	if (PageSlab(page) || page_has_type(page))
+		return 0;
+	return max(page_mapcount(page), 0);
+#endif
+}
+
+#ifdef MAX_PAGE_ORDER
+#define PINCTL_MAX_ORDER	MAX_PAGE_ORDER
+#else
+#define PINCTL_MAX_ORDER	(MAX_ORDER - 1)
+#endif
+
+/*
+ * Is the frame in the buddy allocator, at the head of a free block or
+ * inside one? As is_free_buddy_page() (not exported), which kpageflags
+ * asks for every page with no references, but without the zone lock: a
+ * snapshot like the rest of the answer. A free block's first page is
+ * PageBuddy with its order in ->private; blocks are aligned to their size
+ * and never cross a memory section.
+ */
+static bool pinctl_free_buddy(unsigned long pfn)
+{
+	unsigned int order;
+
+	for (order = 0; order <= PINCTL_MAX_ORDER; order++) {
+		struct page *head = pfn_to_page(pfn & ~((1UL << order) - 1));
+
+		if (PageBuddy(head) && READ_ONCE(head->private) >= order)
+			return true;
+	}
+	return false;
+}
+
+/**
+ * pinctl_describe_frame() - fill one QUERY_FRAMES answer.
+ * @pfn: below pinctl_frames_limit().
+ * @out: the answer, zeroed.
+ *
+ * Reads the fields without a reference, as fs/proc/page.c does: the
+ * memmap of an online section is never freed under us (short of memory
+ * hot-remove, as for kpageflags), so a racing free or split gives a stale
+ * answer, never a fault. Slab and typed pages (buddy, offline, page
+ * tables) overlay the fields mapcount, mapping and pincount are read from,
+ * so only their type is reported for them; a hugetlb head is typed too on
+ * 6.9+, and is read as a mapped folio.
+ */
+static void pinctl_describe_frame(unsigned long pfn, struct pinctl_frame *out)
+{
+	struct page *page = pfn_to_online_page(pfn);
+	struct folio *folio;
+	unsigned long pflags, fflags;
+	bool huge, slab, typed;
+
+	out->pfn = pfn;
+	if (!page) {
+		out->flags = PINCTL_FRAME_NOPAGE;
+		return;
+	}
+	folio = page_folio(page);
+	pflags = READ_ONCE(page->flags);
+	fflags = READ_ONCE(folio->flags);
+	huge = PageHuge(page);
+	slab = PageSlab(page);
+	typed = !huge && (slab || page_has_type(page));
+	out->refcount = folio_ref_count(folio);
+	if (pflags & BIT(PG_reserved))
+		out->flags |= PINCTL_FRAME_RESERVED;
+	if (slab)
+		out->flags |= PINCTL_FRAME_SLAB;
+	if (PageBuddy(page) ||
+	    (!out->refcount && pinctl_free_buddy(pfn)))
+		out->flags |= PINCTL_FRAME_BUDDY;
+	if (PageOffline(page))
+		out->flags |= PINCTL_FRAME_OFFLINE;
+	if (folio_test_large(folio)) {
+		out->flags |= PINCTL_FRAME_COMPOUND;
+		out->order = folio_order(folio);
+		if (page != &folio->page)
+			out->flags |= PINCTL_FRAME_TAIL;
+	}
+	if (typed)
+		return;
+	if (huge)
+		out->flags |= PINCTL_FRAME_HUGETLB;
+	if (fflags & BIT(PG_lru))
+		out->flags |= PINCTL_FRAME_LRU;
+	if ((unsigned long)READ_ONCE(folio->mapping) & PAGE_MAPPING_ANON)
+		out->flags |= PINCTL_FRAME_ANON;
+	if (folio_maybe_dma_pinned(folio))
+		out->flags |= PINCTL_FRAME_DMA_PINNED;
+	out->mapcount = pinctl_frame_mapcount(page, folio);
+}
+
+/**
+ * pinctl_ioctl_frames() - PINCTL_IOC_QUERY_FRAMES.
+ * @pf: the file; it must have been opened with CAP_SYS_ADMIN.
+ * @argp: user struct pinctl_frames.
+ *
+ * Return: 0 with the answers written and max_pfn set; -EPERM, -EINVAL,
+ * -EFAULT, -EINTR, -ENOMEM.
+ */
+static long pinctl_ioctl_frames(struct pinctl_file *pf, void __user *argp)
+{
+	unsigned long limit = pinctl_frames_limit(), done, n, i;
+	struct pinctl_frame __user *dst;
+	struct pinctl_frame *out;
+	struct pinctl_frames q;
+	u64 end;
+	long ret = 0;
+
+	if (copy_from_user(&q, argp, sizeof(q)))
+		return -EFAULT;
+	if (q.flags || q.reserved0 || q.max_pfn ||
+	    !pinctl_reserved_zero(q.reserved, ARRAY_SIZE(q.reserved)))
+		return -EINVAL;
+	if (!pf->show_pfn)
+		return -EPERM;
+	if (!q.nr_frames || q.nr_frames > PINCTL_QUERY_MAX ||
+	    check_add_overflow(q.first_pfn, q.nr_frames, &end) || end > limit)
+		return -EINVAL;
+	out = kmalloc_array(PINCTL_FRAMES_BATCH, sizeof(*out), GFP_KERNEL);
+	if (!out)
+		return -ENOMEM;
+	dst = u64_to_user_ptr(q.frames);
+	for (done = 0; done < q.nr_frames; done += n) {
+		n = min_t(unsigned long, q.nr_frames - done,
+			  PINCTL_FRAMES_BATCH);
+		memset(out, 0, n * sizeof(*out));
+		for (i = 0; i < n; i++)
+			pinctl_describe_frame(q.first_pfn + done + i, &out[i]);
+		if (copy_to_user(dst + done, out, n * sizeof(*out))) {
+			ret = -EFAULT;
+			goto out_free;
+		}
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			goto out_free;
+		}
+		cond_resched();
+	}
+	q.max_pfn = limit;
+	if (copy_to_user(argp, &q, sizeof(q)))
+		ret = -EFAULT;
+out_free:
+	kfree(out);
+	return ret;
+}
+
 static long pinctl_ioctl(struct file *file, unsigned int cmd,
 			 unsigned long arg)
 {
@@ -1636,6 +2110,10 @@ static long pinctl_ioctl(struct file *file, unsigned int cmd,
 		return pinctl_ioctl_query(pf, argp);
 	case PINCTL_IOC_BENCH:
 		return pinctl_ioctl_bench(pf, argp);
+	case PINCTL_IOC_LIST:
+		return pinctl_ioctl_list(pf, argp);
+	case PINCTL_IOC_QUERY_FRAMES:
+		return pinctl_ioctl_frames(pf, argp);
 	default:
 		return -ENOTTY;
 	}
@@ -1644,10 +2122,12 @@ static long pinctl_ioctl(struct file *file, unsigned int cmd,
 /*
  * A new open file: its bounds are fixed now, and whether it is shown PFNs
  * is decided by its opener's credentials (file->f_cred), as pagemap does.
+ * It is listed (LIST) from here until its last close.
  */
 static int pinctl_open(struct inode *inode, struct file *file)
 {
 	struct pinctl_file *pf;
+	int ret;
 
 	pf = kzalloc(sizeof(*pf), GFP_KERNEL_ACCOUNT);
 	if (!pf)
@@ -1659,7 +2139,19 @@ static int pinctl_open(struct inode *inode, struct file *file)
 	pf->max_handles = clamp_t(unsigned long, READ_ONCE(max_handles_per_fd),
 				  1, PINCTL_MAX_HANDLES_CAP);
 	pf->show_pfn = file_ns_capable(file, &init_user_ns, CAP_SYS_ADMIN);
+	pf->opener = get_pid(task_tgid(current));
+	pf->opener_uid = file->f_cred->uid;
+	get_task_comm(pf->comm, current);
 	file->private_data = pf;
+	mutex_lock(&pinctl_files_lock);
+	ret = xa_alloc_cyclic(&pinctl_files, &pf->id, pf, xa_limit_32b,
+			      &pinctl_next_file_id, GFP_KERNEL);
+	mutex_unlock(&pinctl_files_lock);
+	if (ret < 0) {
+		put_pid(pf->opener);
+		kfree(pf);
+		return ret;
+	}
 	return nonseekable_open(inode, file);
 }
 
@@ -1673,12 +2165,17 @@ static int pinctl_release(struct inode *inode, struct file *file)
 	struct pinctl_region *r;
 	unsigned long idx;
 
+	/* LIST reads the file only under pinctl_files_lock. */
+	mutex_lock(&pinctl_files_lock);
+	xa_erase(&pinctl_files, pf->id);
+	mutex_unlock(&pinctl_files_lock);
 	xa_for_each(&pf->pins, idx, r) {
 		pinctl_region_free(r);
 		cond_resched();
 	}
 	xa_destroy(&pf->pins);
 	mutex_destroy(&pf->lock);
+	put_pid(pf->opener);
 	kfree(pf);
 	return 0;
 }
@@ -1722,6 +2219,7 @@ static void __exit pinctl_exit(void)
 {
 	misc_deregister(&pinctl_misc);
 	xa_destroy(&pinctl_users);
+	xa_destroy(&pinctl_files);
 }
 
 module_init(pinctl_init);

@@ -477,7 +477,8 @@ static int test_version_fields(void)
 			     PINCTL_FEAT_QUERY | PINCTL_FEAT_BENCH |
 			     PINCTL_FEAT_ACCOUNTING | PINCTL_FEAT_MEM_FD |
 			     PINCTL_FEAT_PFNS | PINCTL_FEAT_BOUNDED |
-			     PINCTL_FEAT_USER_SHARE));
+			     PINCTL_FEAT_USER_SHARE | PINCTL_FEAT_LIST |
+			     PINCTL_FEAT_FRAMES));
 	CHECK(v.max_pages_per_fd >= 1 && v.max_handles_per_fd >= 1);
 	CHECKF(v.max_pages_total == 1 << 20 && v.max_page_refcount == 1U << 30 &&
 	       v.max_pages_per_user == 1 << 18,
@@ -3189,7 +3190,7 @@ static uint64_t pick(const uint64_t *v, size_t n)
 
 /* Counters shared by every process and thread of a fuzz phase. */
 struct fuzz_shared {
-	long ioctls, ok, errs[160], cmd_ok[5];
+	long ioctls, ok, errs[160], cmd_ok[7];
 	long forks, execs, targets, chaos;
 	long target_ioctls;
 	int stop;
@@ -3211,7 +3212,8 @@ struct fuzz_proc {
 
 static const unsigned long fuzz_cmds[] = {
 	PINCTL_IOC_VERSION, PINCTL_IOC_PIN, PINCTL_IOC_UNPIN,
-	PINCTL_IOC_QUERY, PINCTL_IOC_BENCH,
+	PINCTL_IOC_QUERY, PINCTL_IOC_BENCH, PINCTL_IOC_LIST,
+	PINCTL_IOC_QUERY_FRAMES,
 };
 
 static int fuzz_mem_fd(struct fuzz_proc *fp)
@@ -3356,6 +3358,46 @@ static void fuzz_one(struct fuzz_proc *fp, char *argbuf)
 		b->iterations = rnd() % 8 ? rnd() % 4 : (uint32_t)rnd() % 64;
 		if (rnd() % 20 == 0)
 			b->reserved[rnd() % 4] = rnd();
+		break;
+	}
+	case 5: {	/* list: mostly well-formed walks of one piece */
+		struct pinctl_list *l = (void *)f;
+		uint32_t counts[] = { 0, 1, 2, 16, PINCTL_LIST_MAX,
+				      PINCTL_LIST_MAX + 1, UINT32_MAX };
+
+		l->entries = rnd() % 4 ? (uintptr_t)fp->buf + 400 * psz :
+			     pick(ptrs, ARRAY_SIZE(ptrs));
+		l->count = rnd() % 4 ? 1 + rnd() % 64 :
+			   counts[rnd() % ARRAY_SIZE(counts)];
+		l->cursor_file = rnd() % 2 ? 0 : rnd() % 8 ? rnd() % 64 : rnd();
+		l->cursor_handle = rnd() % 2 ? 0 : rnd() % 8 ? rnd() % 64 :
+				   rnd();
+		if (rnd() % 16 == 0)
+			l->flags = rnd();
+		if (rnd() % 20 == 0)
+			l->reserved[rnd() % 3] = rnd();
+		if (rnd() % 20 == 0)
+			l->out_flags = rnd();
+		break;
+	}
+	case 6: {	/* query_frames: real frames, the end, and beyond */
+		struct pinctl_frames *q = (void *)f;
+		uint64_t pfns[] = { 0, 1, 0x9f, 0xa0, 0x100, 0x1000, 0x7fff0,
+				    0x80000, 0x8000000, 1ULL << 52,
+				    UINT64_MAX - 2, UINT64_MAX };
+
+		q->first_pfn = rnd() % 2 ? rnd() % 0x80000 :
+			       pick(pfns, ARRAY_SIZE(pfns));
+		q->nr_frames = rnd() % 4 ? 1 + rnd() % 96 :
+			       pick(nrs, ARRAY_SIZE(nrs));
+		q->frames = rnd() % 4 ? (uintptr_t)fp->buf + 400 * psz :
+			    pick(ptrs, ARRAY_SIZE(ptrs));
+		if (rnd() % 16 == 0)
+			q->flags = rnd();
+		if (rnd() % 20 == 0)
+			q->reserved[rnd() % 3] = rnd();
+		if (rnd() % 20 == 0)
+			q->max_pfn = rnd();
 		break;
 	}
 	default:
@@ -3861,10 +3903,15 @@ static int fuzz_phase(const char *name, bool user, long target, int max_sec,
 	     fz->errs[ENOENT], fz->errs[ENOSPC], fz->errs[ESRCH],
 	     fz->errs[EPERM], fz->errs[EBADF], fz->errs[ENOMEM],
 	     fz->errs[EOVERFLOW]);
-	diag("%s: succeeded: VERSION %ld, PIN %ld, UNPIN %ld, QUERY %ld, BENCH %ld; %ld forks, %ld execs, %ld targets killed mid-pin, %ld chaos steps",
+	diag("%s: succeeded: VERSION %ld, PIN %ld, UNPIN %ld, QUERY %ld, BENCH %ld, LIST %ld, QUERY_FRAMES %ld; %ld forks, %ld execs, %ld targets killed mid-pin, %ld chaos steps",
 	     name, fz->cmd_ok[0], fz->cmd_ok[1], fz->cmd_ok[2], fz->cmd_ok[3],
-	     fz->cmd_ok[4], fz->forks, fz->execs, fz->targets, fz->chaos);
+	     fz->cmd_ok[4], fz->cmd_ok[5], fz->cmd_ok[6], fz->forks, fz->execs,
+	     fz->targets, fz->chaos);
 	CHECK(fz->cmd_ok[1] > 0 && fz->cmd_ok[2] > 0 && fz->cmd_ok[3] > 0);
+	CHECK(fz->cmd_ok[5] > 0);
+	/* QUERY_FRAMES answers only root's descriptors. */
+	CHECKF(user ? fz->cmd_ok[6] == 0 : fz->cmd_ok[6] > 0,
+	       "QUERY_FRAMES succeeded %ld times", fz->cmd_ok[6]);
 	CHECK(fz->forks > 0 && fz->execs > 0 && fz->targets > 3);
 
 	CHECK(write_long_file("/proc/sys/vm/stat_refresh", 1) == 0);
@@ -3882,6 +3929,933 @@ static int fuzz_phase(const char *name, bool user, long target, int max_sec,
 	CHECKF(r == 0, "%d suspicious kernel log lines", r);
 	r = reload_module();
 	CHECKF(r == 0, "rmmod and insmod after %s: %s", name, strerror(-r));
+	return PASS;
+}
+
+/* --- LIST: who holds pins through /dev/pinctl -------------------------------- */
+
+/*
+ * Every LIST record visible to this caller, gathered @batch at a time
+ * through the cursor. 0 with *@out (malloc()ed) and *@n, or -errno.
+ */
+static int list_all(int fd, unsigned int batch, struct pinctl_list_entry **out,
+		    size_t *n)
+{
+	struct pinctl_list l = { .count = batch };
+	struct pinctl_list_entry *e = NULL;
+	size_t cap = 0, have = 0;
+	int calls = 0;
+
+	for (;;) {
+		if (have + batch > cap) {
+			cap = (have + batch) * 2;
+			e = realloc(e, cap * sizeof(*e));
+			if (!e)
+				return -ENOMEM;
+		}
+		l.entries = (uintptr_t)(e + have);
+		l.count = batch;
+		if (ioctl(fd, PINCTL_IOC_LIST, &l)) {
+			int err = -errno;
+
+			free(e);
+			return err;
+		}
+		if (l.count > batch) {
+			free(e);
+			return -EPROTO;
+		}
+		have += l.count;
+		if (l.out_flags & PINCTL_LIST_END)
+			break;
+		if (++calls > 100000) {	/* the cursor does not advance */
+			free(e);
+			return -ELOOP;
+		}
+	}
+	*out = e;
+	*n = have;
+	return 0;
+}
+
+static const struct pinctl_list_entry *
+list_find(const struct pinctl_list_entry *e, size_t n, uint64_t file_id,
+	  uint64_t handle)
+{
+	for (size_t i = 0; i < n; i++)
+		if (e[i].file_id == file_id && e[i].handle == handle)
+			return &e[i];
+	return NULL;
+}
+
+/* The file record this caller's @fd is (PINCTL_LIST_SELF), or NULL. */
+static const struct pinctl_list_entry *
+list_self(const struct pinctl_list_entry *e, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if ((e[i].flags & PINCTL_LIST_SELF) &&
+		    (e[i].flags & PINCTL_LIST_FILE))
+			return &e[i];
+	return NULL;
+}
+
+/* The records are in (file_id, handle) order, each pin after its file. */
+static int list_ordered(const struct pinctl_list_entry *e, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		if (e[i].file_id < e[i - 1].file_id ||
+		    (e[i].file_id == e[i - 1].file_id &&
+		     e[i].handle <= e[i - 1].handle)) {
+			diag("record %zu (file %llu handle %llu) after file %llu handle %llu",
+			     i, (unsigned long long)e[i].file_id,
+			     (unsigned long long)e[i].handle,
+			     (unsigned long long)e[i - 1].file_id,
+			     (unsigned long long)e[i - 1].handle);
+			return -1;
+		}
+	}
+	return 0;
+}
+
+static int child_pin_and_wait(int ready_w, char *mem)
+{
+	int fd = dev_open();
+	uint64_t h;
+	char c = 'r';
+
+	if (fd < 0 || do_pin(fd, mem, 3, PINCTL_PIN_LONGTERM, 0, NULL, &h))
+		_exit(1);
+	if (write(ready_w, &c, 1) != 1)
+		_exit(2);
+	pause();
+	_exit(0);
+}
+
+/*
+ * Root sees every open file with its opener and every pin with its
+ * address, flags, target and charge: our own file (local, GET and remote
+ * pins) and a child's, whose file disappears when the child exits. The
+ * cursor gives the same records one at a time as all at once.
+ */
+static int test_list_shows_files_pins_and_owners(void)
+{
+	struct pinctl_list_entry *e = NULL, *e1 = NULL;
+	const struct pinctl_list_entry *self, *r;
+	char *p = map_small(8), *cm = map_small(4);
+	uint64_t h_local, h_get, h_remote;
+	struct pinctl_version v;
+	size_t n, n1;
+	int fd = dev_open(), pfd[2], mem_fd;
+	char comm[16] = "", c;
+	pid_t child;
+
+	CHECK(p && cm && fd >= 0 && pipe(pfd) == 0);
+	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
+	CHECKF(v.features & PINCTL_FEAT_LIST, "features %#llx",
+	       (unsigned long long)v.features);
+	prctl(PR_GET_NAME, comm);
+	child = fork();
+	CHECK(child >= 0);
+	if (!child)
+		child_pin_and_wait(pfd[1], cm);
+	CHECK(read(pfd[0], &c, 1) == 1);
+	mem_fd = mem_open(child);
+	CHECK(mem_fd >= 0);
+
+	CHECK(do_pin(fd, p, 4, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE, 0, NULL,
+		     &h_local) == 0);
+	CHECK(do_pin(fd, p + 6 * psz, 1, PINCTL_PIN_GET, 0, NULL, &h_get) == 0);
+	CHECK(do_pin(fd, cm + psz, 2, PINCTL_PIN_LONGTERM | PINCTL_PIN_REMOTE,
+		     mem_fd, NULL, &h_remote) == 0);
+
+	CHECK(list_all(fd, PINCTL_LIST_MAX, &e, &n) == 0);
+	CHECK(list_ordered(e, n) == 0);
+	self = list_self(e, n);
+	CHECK(self);
+	CHECKF(self->opener_tgid == getpid() && self->opener_uid == 0 &&
+	       !strncmp(self->opener_comm, comm, 16) &&
+	       self->nr_handles == 3 && self->nr_pages == 7 &&
+	       self->handle == 0 && self->addr == 0,
+	       "self: tgid %d uid %u comm '%.16s' handles %u pages %llu",
+	       self->opener_tgid, self->opener_uid, self->opener_comm,
+	       self->nr_handles, (unsigned long long)self->nr_pages);
+
+	r = list_find(e, n, self->file_id, h_local);
+	CHECK(r && !(r->flags & PINCTL_LIST_FILE));
+	CHECKF(r->addr == (uintptr_t)p && r->nr_pages == 4 &&
+	       r->pin_flags == (PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE) &&
+	       r->target_tgid == getpid() && r->pinner_tgid == getpid() &&
+	       r->charged_uid == 0 && r->opener_tgid == getpid() &&
+	       !(r->flags & (PINCTL_LIST_ADDR_HIDDEN |
+			     PINCTL_LIST_TARGET_EXITED)),
+	       "local pin: addr %#llx pages %llu flags %#x/%#x target %d",
+	       (unsigned long long)r->addr, (unsigned long long)r->nr_pages,
+	       r->pin_flags, r->flags, r->target_tgid);
+	r = list_find(e, n, self->file_id, h_get);
+	CHECK(r && r->addr == (uintptr_t)(p + 6 * psz) && r->nr_pages == 1 &&
+	      r->pin_flags == PINCTL_PIN_GET);
+	r = list_find(e, n, self->file_id, h_remote);
+	CHECKF(r && r->addr == (uintptr_t)(cm + psz) && r->nr_pages == 2 &&
+	       r->target_tgid == child && r->pinner_tgid == getpid(),
+	       "remote pin: target %d (child %d)", r ? r->target_tgid : -1,
+	       child);
+
+	/* The child's own file and pin. */
+	r = NULL;
+	for (size_t i = 0; i < n; i++)
+		if ((e[i].flags & PINCTL_LIST_FILE) && e[i].opener_tgid == child)
+			r = &e[i];
+	CHECK(r && !(r->flags & PINCTL_LIST_SELF) && r->nr_handles == 1 &&
+	      r->nr_pages == 3);
+	{
+		const struct pinctl_list_entry *cp = list_find(e, n, r->file_id, 1);
+
+		CHECKF(cp && cp->addr == (uintptr_t)cm && cp->nr_pages == 3 &&
+		       cp->target_tgid == child && cp->pinner_tgid == child,
+		       "child pin %p", (void *)cp);
+	}
+
+	/* One record per call walks the same records. */
+	CHECK(list_all(fd, 1, &e1, &n1) == 0);
+	CHECKF(n1 == n && !memcmp(e, e1, n * sizeof(*e)),
+	       "%zu records one at a time, %zu at once", n1, n);
+	free(e1);
+
+	/* UNPIN and the child's exit take their records away. */
+	CHECK(do_unpin(fd, h_local, NULL) == 0);
+	kill(child, SIGKILL);
+	CHECK(waitpid(child, NULL, 0) == child);
+	free(e);
+	CHECK(list_all(fd, 7, &e, &n) == 0);
+	self = list_self(e, n);
+	CHECK(self && self->nr_handles == 2 && self->nr_pages == 3);
+	CHECK(!list_find(e, n, self->file_id, h_local));
+	for (size_t i = 0; i < n; i++)
+		CHECKF(e[i].opener_tgid != child, "the dead child's file is listed");
+	/* The remote pin outlives its target, which LIST says. */
+	r = list_find(e, n, self->file_id, h_remote);
+	CHECKF(r && (r->flags & PINCTL_LIST_TARGET_EXITED) &&
+	       r->target_tgid == 0, "remote pin after the target's exit: %p flags %#x",
+	       (void *)r, r ? r->flags : 0);
+	free(e);
+	CHECK(do_unpin_all(fd, NULL) == 0);
+	close(mem_fd);
+	close(fd);
+	return PASS;
+}
+
+/* LIST's struct and cursor are checked like every other ioctl's. */
+static int test_list_bad_input_einval(void)
+{
+	struct pinctl_list_entry buf[4];
+	char *none = mmap(NULL, psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	int fd = dev_open();
+	struct pinctl_list ok = { .entries = (uintptr_t)buf, .count = 4 };
+	struct pinctl_list l;
+
+	CHECK(fd >= 0 && none != MAP_FAILED);
+	l = ok;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == 0 && l.count >= 1);
+	l = ok, l.count = 0;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	l = ok, l.count = PINCTL_LIST_MAX + 1;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	l = ok, l.count = UINT32_MAX;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	for (int b = 0; b < 32; b++) {
+		l = ok, l.flags = 1U << b;
+		CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+		l = ok, l.out_flags = 1U << b;
+		CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	}
+	l = ok, l.reserved0 = 1;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	for (int i = 0; i < 3; i++) {
+		l = ok, l.reserved[i] = 1ULL << 63;
+		CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	}
+	l = ok, l.cursor_file = 1ULL << 32;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	l = ok, l.cursor_handle = (1ULL << 32) + 1;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	l = ok, l.cursor_handle = UINT64_MAX;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EINVAL);
+	/* The end of the id space is a valid, empty place to start. */
+	l = ok, l.cursor_file = UINT32_MAX, l.cursor_handle = 1ULL << 32;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == 0 && l.count == 0 &&
+	      (l.out_flags & PINCTL_LIST_END));
+	/* Bad buffers: our own file's record is there to be written. */
+	l = ok, l.entries = 0;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EFAULT);
+	l = ok, l.entries = (uintptr_t)none;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EFAULT);
+	l = ok, l.entries = 0xffff888000000000ULL;
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, &l) == -EFAULT);
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, none) == -EFAULT);
+	CHECK(xioctl(fd, PINCTL_IOC_LIST, NULL) == -EFAULT);
+	close(fd);
+	return PASS;
+}
+
+/*
+ * Without CAP_SYS_ADMIN, as /proc keeps another user's layout: nobody sees
+ * its own files and the pins charged to it, never root's file or pins;
+ * addresses only of its own pins. Root's file, which nobody pins into
+ * (inherited across fork), shows nobody its pin but not the file; root's
+ * pin in nobody's file (passed over SCM_RIGHTS) shows without its address.
+ */
+static int test_user_list_shows_only_own_uid(void)
+{
+	struct pinctl_list_entry *e;
+	const struct pinctl_list_entry *r;
+	char *p = map_small(8);
+	int root_fd = dev_open(), sv[2], st;
+	uint64_t h_root;
+	size_t n;
+	pid_t child;
+
+	CHECK(p && root_fd >= 0 && cap_sys_admin());
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	CHECK(do_pin(root_fd, p, 2, PINCTL_PIN_LONGTERM, 0, NULL, &h_root) == 0);
+	child = fork();
+	CHECK(child >= 0);
+	if (!child) {
+		int own, got = 0;
+		uint64_t h_in_root, h_own;
+		char c;
+
+		if (become_nobody())
+			_exit(20);
+		own = dev_open();
+		if (own < 0 || send_fd(sv[1], own))
+			_exit(21);
+		if (do_pin(root_fd, p + 4 * psz, 1, PINCTL_PIN_LONGTERM, 0,
+			   NULL, &h_in_root) ||
+		    do_pin(own, p + 5 * psz, 2, PINCTL_PIN_LONGTERM, 0, NULL,
+			   &h_own))
+			_exit(22);
+		/* Wait for root's pin in our file. */
+		if (read(sv[1], &c, 1) != 1)
+			_exit(23);
+		if (list_all(own, 3, &e, &n))
+			_exit(24);
+		for (size_t i = 0; i < n; i++) {
+			diag("nobody sees: file %llu handle %llu flags %#x opener %d uid %u charged %u addr %#llx",
+			     (unsigned long long)e[i].file_id,
+			     (unsigned long long)e[i].handle, e[i].flags,
+			     e[i].opener_tgid, e[i].opener_uid,
+			     e[i].charged_uid, (unsigned long long)e[i].addr);
+			if ((e[i].flags & PINCTL_LIST_FILE) &&
+			    e[i].opener_uid != NOBODY)
+				_exit(30);	/* root's file */
+			if (!(e[i].flags & PINCTL_LIST_FILE) &&
+			    e[i].charged_uid != NOBODY &&
+			    e[i].opener_uid != NOBODY)
+				_exit(31);	/* root's pin in root's file */
+			if (e[i].charged_uid == 0 && e[i].opener_uid == NOBODY &&
+			    !(e[i].flags & PINCTL_LIST_FILE)) {
+				if (!(e[i].flags & PINCTL_LIST_ADDR_HIDDEN) ||
+				    e[i].addr)
+					_exit(32);
+				got |= 1;
+			}
+			if (e[i].handle == h_in_root &&
+			    e[i].charged_uid == NOBODY && e[i].opener_uid == 0) {
+				if (e[i].addr != (uintptr_t)(p + 4 * psz))
+					_exit(33);
+				got |= 2;
+			}
+			if (e[i].handle == h_own &&
+			    e[i].opener_uid == NOBODY &&
+			    e[i].charged_uid == NOBODY) {
+				if (e[i].addr != (uintptr_t)(p + 5 * psz) ||
+				    (e[i].flags & PINCTL_LIST_ADDR_HIDDEN))
+					_exit(34);
+				got |= 4;
+			}
+			if ((e[i].flags & PINCTL_LIST_FILE) &&
+			    (e[i].flags & PINCTL_LIST_SELF))
+				got |= 8;
+		}
+		_exit(got == 15 ? 0 : 40 + got);
+	}
+	{
+		int theirs = recv_fd(sv[0]);
+		uint64_t h;
+		char c = 'g';
+
+		CHECK(theirs >= 0);
+		CHECK(do_pin(theirs, p + 7 * psz, 1, PINCTL_PIN_LONGTERM, 0,
+			     NULL, &h) == 0);
+		CHECK(write(sv[0], &c, 1) == 1);
+		CHECK(waitpid(child, &st, 0) == child);
+		CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+		       "nobody's view: status %#x (30 root's file, 31 root's pin, 32 address shown, 33/34 own address wrong, 40+ missing records)",
+		       st);
+		/* Root sees it all, nobody's addresses too. */
+		CHECK(list_all(root_fd, 64, &e, &n) == 0);
+		r = list_find(e, n, list_self(e, n)->file_id, h_root);
+		CHECK(r && r->addr == (uintptr_t)p);
+		for (size_t i = 0; i < n; i++)
+			CHECK(!(e[i].flags & PINCTL_LIST_ADDR_HIDDEN));
+		free(e);
+		close(theirs);
+	}
+	CHECK(do_unpin_all(root_fd, NULL) == 0);
+	close(root_fd);
+	return PASS;
+}
+
+struct list_race {
+	volatile int stop;
+	char *mem;
+	size_t pages;
+	long lists, records, pins, closes, bad;
+	char comm[16];
+};
+
+/* Pins, unpins, closes and reopens, as fast as it can. */
+static void *list_race_churn(void *arg)
+{
+	struct list_race *c = arg;
+	int fd = dev_open();
+
+	for (unsigned int i = 0; fd >= 0 && !c->stop; i++) {
+		uint64_t h;
+		size_t at = (i * 7) % (c->pages - 4);
+
+		if (!do_pin(fd, c->mem + at * psz, 1 + i % 4,
+			    PINCTL_PIN_LONGTERM, 0, NULL, &h))
+			__atomic_add_fetch(&c->pins, 1, __ATOMIC_RELAXED);
+		if (i % 3 == 0)
+			do_unpin(fd, h, NULL);
+		if (i % 16 == 15) {
+			close(fd);	/* frees what the file still holds */
+			fd = dev_open();
+			__atomic_add_fetch(&c->closes, 1, __ATOMIC_RELAXED);
+		}
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/* Lists and checks every record against what the churn can have made. */
+static void *list_race_lister(void *arg)
+{
+	struct list_race *c = arg;
+	uintptr_t lo = (uintptr_t)c->mem, hi = lo + c->pages * psz;
+	struct pinctl_list_entry e[16];
+	int fd = dev_open();
+
+	rng_state = ((uint64_t)gettid() << 17) ^ 0x9e3779b97f4a7c15ULL;
+
+	while (fd >= 0 && !c->stop) {
+		struct pinctl_list l = {
+			.entries = (uintptr_t)e, .count = 1 + rnd() % 16,
+		};
+
+		do {
+			if (ioctl(fd, PINCTL_IOC_LIST, &l)) {
+				__atomic_add_fetch(&c->bad, 1, __ATOMIC_RELAXED);
+				break;
+			}
+			for (unsigned int i = 0; i < l.count; i++) {
+				const struct pinctl_list_entry *x = &e[i];
+				bool file = x->flags & PINCTL_LIST_FILE;
+
+				if (x->opener_tgid != getpid() ||
+				    strncmp(x->opener_comm, c->comm, 16) ||
+				    (file ? x->handle || x->addr ||
+					    x->nr_pages > 4 * 1024 :
+					    x->addr < lo ||
+					    x->addr + x->nr_pages * psz > hi ||
+					    x->nr_pages < 1 ||
+					    x->nr_pages > 4 ||
+					    x->pin_flags != PINCTL_PIN_LONGTERM ||
+					    x->target_tgid != getpid() ||
+					    x->handle > UINT32_MAX) ||
+				    x->reserved[0] || x->reserved[1]) {
+					if (__atomic_add_fetch(&c->bad, 1,
+							       __ATOMIC_RELAXED) < 4)
+						diag("bad record: file %llu handle %#llx addr %#llx pages %#llx flags %#x/%#x tgid %d",
+						     (unsigned long long)x->file_id,
+						     (unsigned long long)x->handle,
+						     (unsigned long long)x->addr,
+						     (unsigned long long)x->nr_pages,
+						     x->flags, x->pin_flags,
+						     x->opener_tgid);
+				}
+			}
+			__atomic_add_fetch(&c->records, l.count,
+					   __ATOMIC_RELAXED);
+			l.count = 1 + rnd() % 16;
+		} while (!(l.out_flags & PINCTL_LIST_END) && !c->stop);
+		__atomic_add_fetch(&c->lists, 1, __ATOMIC_RELAXED);
+	}
+	if (fd >= 0)
+		close(fd);
+	return NULL;
+}
+
+/*
+ * LIST reads regions and files that UNPIN and close free: four threads
+ * churn while two list, under slub_debug=FZPU, so a record read from a
+ * freed region or file shows 0x6b poison (or the allocator complains in
+ * the log, which dmesg_clean reads).
+ */
+static int test_list_races_pin_unpin_close(void)
+{
+	struct list_race c = { .pages = 64 };
+	pthread_t t[6];
+	long acq, rel;
+
+	c.mem = map_small(c.pages);
+	CHECK(c.mem);
+	prctl(PR_GET_NAME, c.comm);
+	all_cpus();
+	for (int i = 0; i < 6; i++)
+		CHECK(pthread_create(&t[i], NULL, i < 4 ? list_race_churn :
+				     list_race_lister, &c) == 0);
+	sleep(6);
+	c.stop = 1;
+	for (int i = 0; i < 6; i++)
+		pthread_join(t[i], NULL);
+	diag("%ld listings (%ld records) against %ld pins and %ld closes; %ld bad",
+	     c.lists, c.records, c.pins, c.closes, c.bad);
+	CHECK(c.bad == 0);
+	CHECK(c.lists > 10 && c.pins > 100 && c.closes > 10);
+	CHECK(write_long_file("/proc/sys/vm/stat_refresh", 1) == 0);
+	acq = vmstat_value("nr_foll_pin_acquired");
+	rel = vmstat_value("nr_foll_pin_released");
+	CHECKF(acq == rel, "nr_foll_pin_acquired %ld, released %ld", acq, rel);
+	return PASS;
+}
+
+/* --- QUERY_FRAMES: frames by number ------------------------------------------ */
+
+/* QUERY_FRAMES of [pfn, pfn + n) into @out; 0 or -errno. */
+static int do_frames(int fd, uint64_t pfn, uint64_t n, struct pinctl_frame *out,
+		     uint64_t *max_pfn)
+{
+	struct pinctl_frames q = {
+		.first_pfn = pfn, .nr_frames = n, .frames = (uintptr_t)out,
+	};
+	int ret = xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q);
+
+	if (!ret && max_pfn)
+		*max_pfn = q.max_pfn;
+	return ret;
+}
+
+/* The frames /proc/kpagecount reads: its end-of-file, found by probing. */
+static uint64_t kpagecount_end(void)
+{
+	int fd = open("/proc/kpagecount", O_RDONLY | O_CLOEXEC);
+	uint64_t lo = 0, hi = 1ULL << 40, v;
+
+	if (fd < 0)
+		return 0;
+	while (lo < hi) {	/* the first pfn that reads nothing */
+		uint64_t mid = lo + (hi - lo) / 2;
+
+		if (pread(fd, &v, 8, mid * 8) == 8)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	close(fd);
+	return lo;
+}
+
+static uint64_t kpage_read(const char *file, uint64_t pfn)
+{
+	int fd = open(file, O_RDONLY | O_CLOEXEC);
+	uint64_t v = UINT64_MAX;
+
+	if (fd >= 0 && pread(fd, &v, 8, pfn * 8) != 8)
+		v = UINT64_MAX;
+	if (fd >= 0)
+		close(fd);
+	return v;
+}
+
+#define KPF_LRU		5
+#define KPF_SLAB	7
+#define KPF_BUDDY	10
+#define KPF_ANON	12
+#define KPF_HEAD	15
+#define KPF_TAIL	16
+#define KPF_HUGE	17
+#define KPF_NOPAGE	20
+#define KPF_RESERVED	32
+
+/*
+ * A pinned page's frame, found through pagemap, reads DMA-pinned with a
+ * refcount past the pin bias, anon, mapped once, as kpagecount says; after
+ * UNPIN it reads unpinned. A THP subpage's frame reads compound, tail and
+ * order 9, pinned with its folio.
+ */
+static int test_frames_of_a_pinned_page(void)
+{
+	struct pinctl_frame f[2];
+	struct pinctl_version v;
+	char *p = map_small(1), *t;
+	uint64_t pfn, h, maxp;
+	int fd = dev_open();
+
+	CHECK(p && fd >= 0);
+	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
+	CHECKF(v.features & PINCTL_FEAT_FRAMES, "features %#llx",
+	       (unsigned long long)v.features);
+	pfn = pm_pfn(pagemap_entry(0, p));
+	CHECK(pm_present(pagemap_entry(0, p)) && pfn);
+	CHECK(do_pin(fd, p, 1, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE, 0, NULL,
+		     &h) == 0);
+	CHECK(do_frames(fd, pfn, 1, f, &maxp) == 0);
+	diag("pinned pfn %#llx: refcount %u mapcount %u flags %#x order %u (max_pfn %#llx)",
+	     (unsigned long long)pfn, f[0].refcount, f[0].mapcount, f[0].flags,
+	     f[0].order, (unsigned long long)maxp);
+	CHECKF(f[0].pfn == pfn && f[0].refcount >= PIN_BIAS + 1 &&
+	       (f[0].flags & PINCTL_FRAME_DMA_PINNED) &&
+	       (f[0].flags & PINCTL_FRAME_ANON) &&
+	       !(f[0].flags & (PINCTL_FRAME_NOPAGE | PINCTL_FRAME_SLAB |
+			       PINCTL_FRAME_COMPOUND | PINCTL_FRAME_BUDDY)) &&
+	       f[0].mapcount == 1 && f[0].order == 0,
+	       "refcount %u flags %#x mapcount %u", f[0].refcount, f[0].flags,
+	       f[0].mapcount);
+	CHECK(f[0].mapcount == kpage_read("/proc/kpagecount", pfn));
+	CHECK(kpage_read("/proc/kpageflags", pfn) >> KPF_ANON & 1);
+	CHECK(do_unpin(fd, h, NULL) == 0);
+	CHECK(do_frames(fd, pfn, 1, f, NULL) == 0);
+	CHECKF(!(f[0].flags & PINCTL_FRAME_DMA_PINNED) &&
+	       f[0].refcount < PIN_BIAS, "after UNPIN: refcount %u flags %#x",
+	       f[0].refcount, f[0].flags);
+
+	t = map_aligned(HPAGE, MAP_PRIVATE | MAP_ANONYMOUS, -1);
+	CHECK(t);
+	madvise(t, HPAGE, MADV_HUGEPAGE);
+	memset(t, 3, HPAGE);
+	pfn = pm_pfn(pagemap_entry(0, t + 5 * psz));
+	CHECK(do_pin(fd, t + 5 * psz, 1, PINCTL_PIN_LONGTERM, 0, NULL, &h) ==
+	      0);
+	CHECK(do_frames(fd, pfn - 5, 2, f, NULL) == 0);
+	if (f[0].flags & PINCTL_FRAME_COMPOUND) {
+		diag("THP head %#x/%u, subpage %#x/%u", f[0].flags, f[0].order,
+		     f[1].flags, f[1].order);
+		CHECK(!(f[0].flags & PINCTL_FRAME_TAIL) && f[0].order == 9 &&
+		      (f[1].flags & PINCTL_FRAME_TAIL) && f[1].order == 9);
+		CHECK((f[0].flags & PINCTL_FRAME_DMA_PINNED) &&
+		      (f[1].flags & PINCTL_FRAME_DMA_PINNED));
+		CHECK(kpage_read("/proc/kpageflags", pfn - 5) >> KPF_HEAD & 1);
+	} else {
+		diag("no THP here: the compound half is not checked");
+	}
+	CHECK(do_unpin_all(fd, NULL) == 0);
+	close(fd);
+	return PASS;
+}
+
+/*
+ * Every frame of the machine, against /proc/kpageflags and kpagecount
+ * read right after: holes (NOPAGE) and reserved frames agree exactly (they
+ * do not change), slab, buddy, LRU, anon, compound and mapcount on all but
+ * the frames that changed in between. max_pfn is kpagecount's end.
+ */
+static int test_frames_agree_with_kpageflags(void)
+{
+	const uint64_t chunk = 1 << 16;
+	struct pinctl_frame *f = calloc(chunk, sizeof(*f));
+	uint64_t *kf = calloc(chunk, 8), *kc = calloc(chunk, 8);
+	uint64_t maxp = 0, end = kpagecount_end(), frames = 0, differ = 0;
+	uint64_t nopage = 0, reserved = 0, pinned = 0, slab = 0;
+	uint64_t field_differ[7] = { 0 };
+	int fd = dev_open(), ffd = open("/proc/kpageflags", O_RDONLY),
+	    cfd = open("/proc/kpagecount", O_RDONLY);
+
+	CHECK(f && kf && kc && fd >= 0 && ffd >= 0 && cfd >= 0);
+	CHECK(do_frames(fd, 0, 1, f, &maxp) == 0);
+	CHECKF(maxp == end, "max_pfn %#llx, /proc/kpagecount ends at %#llx",
+	       (unsigned long long)maxp, (unsigned long long)end);
+	for (uint64_t pfn = 0; pfn < maxp; pfn += chunk) {
+		uint64_t n = maxp - pfn < chunk ? maxp - pfn : chunk;
+
+		CHECK(do_frames(fd, pfn, n, f, NULL) == 0);
+		CHECK(pread(ffd, kf, n * 8, pfn * 8) == (ssize_t)(n * 8));
+		CHECK(pread(cfd, kc, n * 8, pfn * 8) == (ssize_t)(n * 8));
+		for (uint64_t i = 0; i < n; i++) {
+			uint32_t fl = f[i].flags;
+			uint64_t k = kf[i];
+			bool nop = k >> KPF_NOPAGE & 1;
+
+			frames++;
+			CHECKF(f[i].pfn == pfn + i, "pfn %#llx at %#llx",
+			       (unsigned long long)f[i].pfn,
+			       (unsigned long long)(pfn + i));
+			CHECKF(!!(fl & PINCTL_FRAME_NOPAGE) == nop,
+			       "pfn %#llx: flags %#x, kpageflags %#llx",
+			       (unsigned long long)(pfn + i), fl,
+			       (unsigned long long)k);
+			if (nop) {
+				CHECK(fl == PINCTL_FRAME_NOPAGE &&
+				      !f[i].refcount && !f[i].mapcount);
+				nopage++;
+				continue;
+			}
+			CHECKF(!!(fl & PINCTL_FRAME_RESERVED) ==
+			       (k >> KPF_RESERVED & 1),
+			       "pfn %#llx: flags %#x, kpageflags %#llx",
+			       (unsigned long long)(pfn + i), fl,
+			       (unsigned long long)k);
+			reserved += !!(fl & PINCTL_FRAME_RESERVED);
+			pinned += !!(fl & PINCTL_FRAME_DMA_PINNED);
+			slab += !!(fl & PINCTL_FRAME_SLAB);
+			{
+				bool d[7] = {
+					!!(fl & PINCTL_FRAME_SLAB) != (k >> KPF_SLAB & 1),
+					!!(fl & PINCTL_FRAME_BUDDY) != (k >> KPF_BUDDY & 1),
+					!!(fl & PINCTL_FRAME_LRU) != (k >> KPF_LRU & 1),
+					!!(fl & PINCTL_FRAME_ANON) != (k >> KPF_ANON & 1),
+					!!(fl & PINCTL_FRAME_HUGETLB) != (k >> KPF_HUGE & 1),
+					!!(fl & PINCTL_FRAME_TAIL) != (k >> KPF_TAIL & 1),
+					f[i].mapcount != kc[i],
+				};
+				bool any = false;
+
+				for (int j = 0; j < 7; j++) {
+					field_differ[j] += d[j];
+					any |= d[j];
+				}
+				differ += any;
+			}
+		}
+	}
+	diag("%llu frames: %llu without a memmap, %llu reserved, %llu slab, %llu DMA-pinned; %llu changed between the two reads",
+	     (unsigned long long)frames, (unsigned long long)nopage,
+	     (unsigned long long)reserved, (unsigned long long)slab,
+	     (unsigned long long)pinned, (unsigned long long)differ);
+	diag("differ by field: slab %llu, buddy %llu, lru %llu, anon %llu, hugetlb %llu, tail %llu, mapcount %llu",
+	     (unsigned long long)field_differ[0],
+	     (unsigned long long)field_differ[1],
+	     (unsigned long long)field_differ[2],
+	     (unsigned long long)field_differ[3],
+	     (unsigned long long)field_differ[4],
+	     (unsigned long long)field_differ[5],
+	     (unsigned long long)field_differ[6]);
+	CHECK(frames == maxp && slab > 0 && reserved > 0);
+	/* Frames churn between the two reads; the tools' own noise level. */
+	CHECKF(differ * 100 < frames, "%llu of %llu frames differ",
+	       (unsigned long long)differ, (unsigned long long)frames);
+	close(fd);
+	return PASS;
+}
+
+/*
+ * An offlined memory block's frames have no online memmap: QUERY_FRAMES
+ * answers NOPAGE for each (as kpageflags does), and their state again once
+ * the block is back online.
+ */
+static int test_frames_of_offline_block_read_nopage(void)
+{
+	long bsz = 0;
+	char path[128], line[64];
+	struct pinctl_frame *f;
+	uint64_t first, n;
+	int fd = dev_open(), sfd = -1, block = -1, last = -1;
+	FILE *bf = fopen(MEM_SYS "block_size_bytes", "re");
+
+	CHECK(fd >= 0);
+	SKIP_IF(!bf || !fgets(line, sizeof(line), bf), "no memory blocks");
+	fclose(bf);
+	bsz = strtol(line, NULL, 16);
+	CHECK(bsz > 0);
+	for (int i = 0; i < 4096; i++) {
+		snprintf(path, sizeof(path), MEM_SYS "memory%d", i);
+		if (!access(path, F_OK))
+			last = i;
+	}
+	for (int i = last; i >= 0 && i > last - 8 && block < 0; i--) {
+		snprintf(path, sizeof(path), MEM_SYS "memory%d/state", i);
+		sfd = open(path, O_WRONLY | O_CLOEXEC);
+		if (sfd >= 0 && write(sfd, "offline", 7) == 7)
+			block = i;
+		else if (sfd >= 0)
+			close(sfd);
+	}
+	SKIP_IF(block < 0, "no memory block of the last 8 would go offline");
+	n = bsz / psz;
+	first = (uint64_t)block * n;
+	f = calloc(n, sizeof(*f));
+	CHECK(f);
+	CHECK(do_frames(fd, first, n, f, NULL) == 0);
+	for (uint64_t i = 0; i < n; i++)
+		CHECKF(f[i].flags == PINCTL_FRAME_NOPAGE && !f[i].refcount,
+		       "offline pfn %#llx: flags %#x refcount %u",
+		       (unsigned long long)(first + i), f[i].flags,
+		       f[i].refcount);
+	CHECK(kpage_read("/proc/kpageflags", first) >> KPF_NOPAGE & 1);
+	diag("memory block %d (pfn %#llx+%#llx) offline: every frame NOPAGE",
+	     block, (unsigned long long)first, (unsigned long long)n);
+	CHECK(write(sfd, "online", 6) == 6);
+	close(sfd);
+	CHECK(do_frames(fd, first, n, f, NULL) == 0);
+	for (uint64_t i = 0; i < n; i++)
+		CHECK(!(f[i].flags & PINCTL_FRAME_NOPAGE));
+	close(fd);
+	return PASS;
+}
+
+/*
+ * A hugetlb page's frames, head and tail: HUGETLB, COMPOUND, order 9, as
+ * kpageflags has them (HUGE, COMPOUND_HEAD/TAIL), mapcount as kpagecount;
+ * pinned (the whole folio), then not.
+ */
+static int test_frames_of_a_hugetlb_page(void)
+{
+	struct pinctl_frame f[2];
+	uint64_t pfn, h;
+	char *p;
+	int fd = dev_open();
+
+	CHECK(fd >= 0);
+	write_long_file("/proc/sys/vm/nr_hugepages", 2);
+	SKIP_IF(meminfo_kb("HugePages_Total") < 1,
+		"could not reserve a 2 MiB hugetlb page");
+	p = mmap(NULL, HPAGE, PROT_READ | PROT_WRITE,
+		 MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+	CHECK(p != MAP_FAILED);
+	memset(p, 3, HPAGE);
+	pfn = pm_pfn(pagemap_entry(0, p));
+	CHECK(pfn && pfn % (HPAGE / psz) == 0);
+	CHECK(do_frames(fd, pfn, 2, f, NULL) == 0);
+	diag("hugetlb head %#x/%u refcount %u mapcount %u, tail %#x/%u mapcount %u",
+	     f[0].flags, f[0].order, f[0].refcount, f[0].mapcount, f[1].flags,
+	     f[1].order, f[1].mapcount);
+	for (int i = 0; i < 2; i++) {
+		uint64_t k = kpage_read("/proc/kpageflags", pfn + i);
+
+		CHECKF((f[i].flags & PINCTL_FRAME_HUGETLB) &&
+		       (f[i].flags & PINCTL_FRAME_COMPOUND) &&
+		       f[i].order == 9 && !!(f[i].flags & PINCTL_FRAME_TAIL) == i &&
+		       !(f[i].flags & PINCTL_FRAME_DMA_PINNED),
+		       "frame %d: flags %#x order %u", i, f[i].flags, f[i].order);
+		CHECKF((k >> KPF_HUGE & 1) && (k >> (i ? KPF_TAIL : KPF_HEAD) & 1),
+		       "kpageflags %#llx", (unsigned long long)k);
+		CHECKF(f[i].mapcount == kpage_read("/proc/kpagecount", pfn + i),
+		       "frame %d: mapcount %u, kpagecount %llu", i, f[i].mapcount,
+		       (unsigned long long)kpage_read("/proc/kpagecount", pfn + i));
+	}
+	/* Short-term (root): no long-term question before 6.6. */
+	CHECK(do_pin(fd, p + 5 * psz, 1, PINCTL_PIN_WRITE, 0, NULL, &h) == 0);
+	CHECK(do_frames(fd, pfn, 2, f, NULL) == 0);
+	CHECKF((f[0].flags & PINCTL_FRAME_DMA_PINNED) &&
+	       (f[1].flags & PINCTL_FRAME_DMA_PINNED),
+	       "pinned: %#x %#x", f[0].flags, f[1].flags);
+	CHECK(do_unpin(fd, h, NULL) == 0);
+	CHECK(do_frames(fd, pfn, 1, f, NULL) == 0);
+	CHECK(!(f[0].flags & PINCTL_FRAME_DMA_PINNED));
+	munmap(p, HPAGE);
+	close(fd);
+	return PASS;
+}
+
+static int test_frames_bad_input_einval(void)
+{
+	struct pinctl_frame *f = calloc(4, sizeof(*f));
+	char *none = mmap(NULL, psz, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS,
+			  -1, 0);
+	struct pinctl_frames ok = { .nr_frames = 4 }, q;
+	uint64_t maxp;
+	int fd = dev_open();
+
+	CHECK(f && fd >= 0 && none != MAP_FAILED);
+	ok.frames = (uintptr_t)f;
+	CHECK(do_frames(fd, 0, 1, f, &maxp) == 0 && maxp > 4);
+	q = ok;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == 0 && q.max_pfn == maxp);
+	q = ok, q.nr_frames = 0;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	q = ok, q.nr_frames = (1 << 20) + 1;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	q = ok, q.nr_frames = UINT64_MAX;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	q = ok, q.first_pfn = UINT64_MAX - 1;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	q = ok, q.first_pfn = maxp - 3;	/* one past the end */
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	q = ok, q.first_pfn = maxp - 4;	/* the last four */
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == 0);
+	q = ok, q.first_pfn = maxp;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	q = ok, q.first_pfn = 1ULL << 52;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	for (int b = 0; b < 32; b++) {
+		q = ok, q.flags = 1U << b;
+		CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	}
+	q = ok, q.reserved0 = 1;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	q = ok, q.max_pfn = 1;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	for (int i = 0; i < 3; i++) {
+		q = ok, q.reserved[i] = 1;
+		CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EINVAL);
+	}
+	q = ok, q.frames = 0;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EFAULT);
+	q = ok, q.frames = (uintptr_t)none;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EFAULT);
+	q = ok, q.frames = 0xffff888000000000ULL;
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, &q) == -EFAULT);
+	CHECK(xioctl(fd, PINCTL_IOC_QUERY_FRAMES, NULL) == -EFAULT);
+	close(fd);
+	return PASS;
+}
+
+/*
+ * /proc/kpageflags' rule: nobody's own descriptor is refused (EPERM)
+ * even with the device at 0666, and the refusal says nothing more; LIST
+ * and VERSION still work for it.
+ */
+static int test_user_frames_need_cap_sys_admin(void)
+{
+	struct pinctl_frame f[1];
+	struct pinctl_version v;
+	int fd = dev_open();
+
+	CHECK(getuid() == NOBODY && fd >= 0);
+	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
+	CHECK(v.features & PINCTL_FEAT_FRAMES);
+	CHECK(do_frames(fd, 0, 1, f, NULL) == -EPERM);
+	CHECK(do_frames(fd, 1ULL << 60, 1, f, NULL) == -EPERM);
+	CHECK(open("/proc/kpageflags", O_RDONLY) < 0 && errno == EACCES);
+	close(fd);
+	return PASS;
+}
+
+/*
+ * As pagemap and kpageflags, the opener decides: root's descriptor,
+ * inherited by a child that became nobody, answers QUERY_FRAMES.
+ */
+static int test_frames_follow_the_opener(void)
+{
+	int fd = dev_open(), st;
+	pid_t child;
+
+	CHECK(fd >= 0);
+	child = fork();
+	CHECK(child >= 0);
+	if (!child) {
+		struct pinctl_frame f[1];
+
+		if (become_nobody())
+			_exit(20);
+		_exit(do_frames(fd, 0, 1, f, NULL) ? 21 : 0);
+	}
+	CHECK(waitpid(child, &st, 0) == child);
+	CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 0, "status %#x", st);
+	close(fd);
 	return PASS;
 }
 
@@ -4243,6 +5217,19 @@ static const struct test tests[] = {
 	  test_hugetlb_in_zone_movable_longterm_refused_before_6_6, 60,
 	  save_hugepages_movable, restore_hugepages_movable, false },
 	T(below_stack_refused_without_stack_dump, 10),
+	T(list_shows_files_pins_and_owners, 20),
+	T(list_bad_input_einval, 10),
+	{ "user_list_shows_only_own_uid", test_user_list_shows_only_own_uid,
+	  20, dev_mode_0666, dev_mode_0600, false },
+	T(list_races_pin_unpin_close, 30),
+	T(frames_of_a_pinned_page, 20),
+	T(frames_agree_with_kpageflags, 60),
+	{ "frames_of_a_hugetlb_page", test_frames_of_a_hugetlb_page, 30,
+	  save_hugepages, restore_hugepages, false },
+	T(frames_bad_input_einval, 10),
+	T(frames_of_offline_block_read_nopage, 30),
+	TU(user_frames_need_cap_sys_admin, 10),
+	T(frames_follow_the_opener, 10),
 	T(fuzz_processes_threads_fork_exec_remote, 300),
 	T(dmesg_clean, 10),
 	T(module_unload_and_reload, 30),

@@ -18,6 +18,10 @@ _Static_assert(sizeof(struct pinctl_unpin) == 48, "pinctl_unpin is 48 bytes");
 _Static_assert(sizeof(struct pinctl_page) == 24, "pinctl_page is 24 bytes");
 _Static_assert(sizeof(struct pinctl_query) == 64, "pinctl_query is 64 bytes");
 _Static_assert(sizeof(struct pinctl_bench) == 72, "pinctl_bench is 72 bytes");
+_Static_assert(sizeof(struct pinctl_list_entry) == 96, "pinctl_list_entry is 96 bytes");
+_Static_assert(sizeof(struct pinctl_list) == 64, "pinctl_list is 64 bytes");
+_Static_assert(sizeof(struct pinctl_frame) == 24, "pinctl_frame is 24 bytes");
+_Static_assert(sizeof(struct pinctl_frames) == 64, "pinctl_frames is 64 bytes");
 _Static_assert(PINCTL_ABI_VERSION == 2, "the Swift client speaks ABI 2 (mem_fd)");
 _Static_assert(__builtin_offsetof(struct pinctl_pin, mem_fd) == 28, "pinctl_pin.mem_fd at 28");
 _Static_assert(__builtin_offsetof(struct pinctl_query, mem_fd) == 24, "pinctl_query.mem_fd at 24");
@@ -30,12 +34,16 @@ const unsigned long CPINCTL_IOC_PIN = PINCTL_IOC_PIN;
 const unsigned long CPINCTL_IOC_UNPIN = PINCTL_IOC_UNPIN;
 const unsigned long CPINCTL_IOC_QUERY = PINCTL_IOC_QUERY;
 const unsigned long CPINCTL_IOC_BENCH = PINCTL_IOC_BENCH;
+const unsigned long CPINCTL_IOC_LIST = PINCTL_IOC_LIST;
+const unsigned long CPINCTL_IOC_QUERY_FRAMES = PINCTL_IOC_QUERY_FRAMES;
 
 int cpinctl_kmod_version(int fd, struct pinctl_version *v) { return ioctl(fd, PINCTL_IOC_VERSION, v); }
 int cpinctl_kmod_pin(int fd, struct pinctl_pin *p) { return ioctl(fd, PINCTL_IOC_PIN, p); }
 int cpinctl_kmod_unpin(int fd, struct pinctl_unpin *u) { return ioctl(fd, PINCTL_IOC_UNPIN, u); }
 int cpinctl_kmod_query(int fd, struct pinctl_query *q) { return ioctl(fd, PINCTL_IOC_QUERY, q); }
 int cpinctl_kmod_bench(int fd, struct pinctl_bench *b) { return ioctl(fd, PINCTL_IOC_BENCH, b); }
+int cpinctl_kmod_list(int fd, struct pinctl_list *l) { return ioctl(fd, PINCTL_IOC_LIST, l); }
+int cpinctl_kmod_query_frames(int fd, struct pinctl_frames *q) { return ioctl(fd, PINCTL_IOC_QUERY_FRAMES, q); }
 int cpinctl_kmod_raw(int fd, unsigned long request, void *arg) { return ioctl(fd, request, arg); }
 
 int cpinctl_finit_module(int fd, const char *params, int flags)

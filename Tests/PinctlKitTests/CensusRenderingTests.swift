@@ -81,4 +81,41 @@ import Testing
         #expect(lines.contains("    device fd 9: v4l2 /dev/video0 (81:0)"))
         #expect(lines.last == "missing: CMA: none")
     }
+
+    static func kmodPins() -> KernelHelperPins {
+        let mine = KernelHeldPin(
+            handle: 2, address: 0x7f00_0000_0000, pages: 4, flags: ["write", "longterm"], targetPID: 77, targetExited: false,
+            chargedUID: 0, chargedToMemlock: false, pinnerPID: 77)
+        let orphan = KernelHeldPin(
+            handle: 5, address: nil, pages: 2, flags: ["longterm", "remote"], targetPID: nil, targetExited: true, chargedUID: 1000,
+            chargedToMemlock: true, pinnerPID: nil)
+        let file = KernelHelperFile(
+            fileID: 3, openerPID: 77, openerUID: 0, openerComm: "hold\u{1b}er", heldPages: 6, handles: 2, isThisDescriptor: false,
+            pins: [mine, orphan])
+        return KernelHelperPins(files: [file], complete: true, follPinPages: 6, follPinPagesOutsideRows: 2)
+    }
+
+    @Test func kernelHelperPinsAreListedPerFileWithOwnerTargetAndHiddenAddress() throws {
+        var r = Self.report(cma: 1 << 20, cgroup: "/")
+        r.kernelHelperPins = Self.kmodPins()
+        let lines = CensusTextRendering.render(r).split(separator: "\n").map(String.init)
+        let head = try #require(lines.firstIndex { $0.hasPrefix("pins held through /dev/pinctl:") })
+        #expect(lines[head].contains("1 open files, 6 FOLL_PIN pages (2 of them for no row"))
+        #expect(lines[head + 1] == "    file 3 opened by pid 77 (hold\\x1ber) uid 0: 2 pins, 6 pages (24 KiB)")
+        #expect(lines[head + 2] == "        handle 2 0x7f0000000000+4 pages write,longterm target pid 77 uid 0")
+        #expect(lines[head + 3] == "        handle 5 (address hidden)+2 pages longterm,remote target exited uid 1000")
+        let metrics = OpenMetricsRendering.render(r)
+        #expect(metrics.contains(#"pinctl_kmod_file_pinned_pages{file="3",pid="77",comm="hold\\x1ber",uid="0"} 6"#))
+        let (typed, helped, samples) = Self.families(metrics)
+        #expect(Set(typed.keys) == samples && helped == samples)
+        let json = String(decoding: try JSONEncoder().encode(r), as: UTF8.self)
+        #expect(json.contains(#""follPinPagesOutsideRows":2"#) && json.contains(#""targetExited":true"#))
+        if let promtool {
+            let file = NSTemporaryDirectory() + "pinctl-kmod-\(getpid()).prom"
+            try metrics.write(toFile: file, atomically: false, encoding: .utf8)
+            defer { try? FileManager.default.removeItem(atPath: file) }
+            let check = try run([promtool, "check", "metrics"], stdinFile: file)
+            #expect(check.status == 0 && check.stdout.isEmpty && check.stderr.isEmpty, "promtool: \(check.stdout) \(check.stderr)")
+        }
+    }
 }

@@ -280,11 +280,13 @@ struct StreamingInspectTests {
     /// do not wait for its page-table walk), then one summary record; each line a JSON
     /// object; the same rows as --json.
     @Test func jsonLinesArePageThenVMAThenSummaryRecords() throws {
-        let h = try Holder(["anon:64K", "untouched:64K"])
+        // One region of 16 written pages: two regions mapped one after the other are not
+        // always adjacent (the second can land in a hole elsewhere, and the span between them
+        // then holds the holder's libraries: CI once counted their pages too).
+        let h = try Holder(["anon:64K"])
         defer { h.stop() }
-        let a = h.region("anon"), u = h.region("untouched")
-        let lo = min(a.start, u.start), hi = max(a.start + a.size, u.start + u.size)
-        let target = "\(hexString(lo))-\(hexString(hi))"
+        let a = h.region("anon")
+        let target = "\(hexString(a.start))-\(hexString(a.start + a.size))"
         let out = try pinctl(["inspect", "--json-lines", "\(h.pid)", target])
         #expect(out.status == 0, "\(out.stderr)")
         let records = try out.stdout.split(separator: "\n").map {
@@ -298,7 +300,8 @@ struct StreamingInspectTests {
         let vmaRecords = records.filter { $0["type"] as? String == "vma" }
         #expect(vmaRecords.allSatisfy { ($0["start"] as? String)?.hasPrefix("0x") == true && $0["smaps"] is [String: Any] })
         let summary = try #require(records.last)
-        #expect(summary["pid"] as? Int == Int(h.pid) && summary["present"] as? Int == 16)
+        #expect(summary["pid"] as? Int == Int(h.pid))
+        #expect(summary["present"] as? Int == 16, "summary \(summary), VMAs \(vmaRecords)")
         #expect(summary["flagCounts"] is [String: Any] && summary["notes"] is [String])
         let doc = try pinctl(["inspect", "--json", "\(h.pid)", target])
         let json = try #require(try JSONSerialization.jsonObject(with: Data(doc.stdout.utf8)) as? [String: Any])

@@ -7,14 +7,17 @@
 # through inspect, pins another process's range with --pid, and is refused unloading while a
 # holder has /dev/pinctl open, loads the module DKMS installed and runs module bench, and, as a
 # plain user at a 0666 device, pins long-term, is refused a short-term pin and another user's
-# process; and inspects --pages of a 64 GiB PROT_NONE reservation with the module's state.
+# process; and inspects --pages of a 64 GiB PROT_NONE reservation with the module's state;
+# takes a census of kmod pins (the module's LIST): per open file and owner, a pin whose target
+# exited, and a plain user's view, which holds only its own; module status reports the pins
+# held and where frame queries end.
 # JSON is checked with grep: keys are sorted and output compact.
 cd /pinctl || exit 125
 P=./pinctl
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..17"
+echo "1..21"
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { # NAME CONDITION-COMMAND...
@@ -185,6 +188,78 @@ $NB ./pinctl inspect --pages --json self '[stack]' >/tmp/out 2>/tmp/err
 rc=$?
 check "a plain user's inspect --pages at a 0600 device: a report without refcounts, a note" sh -c \
 	"[ $rc -eq 6 ] && grep -q '\"kernelHelper\":false' /tmp/out && grep -q 'no refcounts' /tmp/out"
+
+# 18: the census lists pins held through /dev/pinctl per open file and owner (the module's
+# LIST): the holder's file, its pin of 1024 pages in its own memory, attributed through its
+# row's VmPin; in text, JSON and OpenMetrics.
+[ -e /sys/module/pinctl ] || insmod pinctl.ko
+rm -f /tmp/k.pid
+$P pin --method kmod --pidfile /tmp/k.pid --json anon:4M >/tmp/k.json 2>&1 &
+kjob=$!
+if wait_pidfile /tmp/k.pid; then
+	kpid=$(cat /tmp/k.pid)
+	$P census --json >/tmp/out 2>&1
+	$P census >/tmp/census.txt 2>&1
+	$P census --openmetrics >/tmp/census.prom 2>&1
+	check "census lists the kmod holder's file, owner and pin (text, JSON, OpenMetrics)" sh -c \
+		"grep -q '\"openerPID\":$kpid,\"openerUID\":0' /tmp/out &&
+		 grep -q '\"pages\":1024,\"pinnerPID\":$kpid,\"targetExited\":false,\"targetPID\":$kpid}' /tmp/out &&
+		 grep -q '\"follPinPagesOutsideRows\":0' /tmp/out &&
+		 grep -q 'pins held through /dev/pinctl' /tmp/census.txt &&
+		 grep -q \"opened by pid $kpid (pinctl) uid 0: 1 pins, 1024 pages\" /tmp/census.txt &&
+		 grep -q 'pinctl_kmod_file_pinned_pages{.*pid=\"$kpid\".*} 1024' /tmp/census.prom"
+	# 19: module status: the same pins (LIST), and QUERY_FRAMES's bound where /proc/kpagecount ends.
+	$P module status --json >/tmp/status.json 2>&1
+	fb=$(sed -n 's/.*"framesBelowPFN":\([0-9]*\).*/\1/p' /tmp/status.json)
+	last=$(dd if=/proc/kpagecount bs=8 skip=$((${fb:-1} - 1)) count=1 2>/dev/null | wc -c)
+	past=$(dd if=/proc/kpagecount bs=8 skip=${fb:-0} count=1 2>/dev/null | wc -c)
+	cp /tmp/status.json /tmp/out
+	check "module status: 1 pin of 1024 pages held, frame queries end where /proc/kpagecount does" sh -c \
+		"grep -q '\"held\":{\"complete\":true,\"files\":1,\"pages\":1024,\"pins\":1}' /tmp/status.json &&
+		 [ '${fb:-0}' -gt 0 ] && [ $last -eq 8 ] && [ $past -eq 0 ]"
+else
+	notok "census lists the kmod holder's file, owner and pin (text, JSON, OpenMetrics)" "holder did not start: $(head -c 300 /tmp/k.json)"
+	notok "module status: 1 pin of 1024 pages held, frame queries end where /proc/kpagecount does" "holder did not start"
+fi
+
+# 20: a remote kmod pin outlives its target: the census says the target exited and attributes
+# the pages itself (no row's VmPin holds them any more).
+sleep 600 &
+spid=$!
+rm -f /tmp/r.pid
+$P pin --method kmod --pid "$spid" --pidfile /tmp/r.pid --json '[stack]' >/tmp/r.json 2>&1 &
+rjob=$!
+if wait_pidfile /tmp/r.pid; then
+	kill "$spid"
+	wait "$spid" 2>/dev/null
+	$P census --json >/tmp/out 2>&1
+	outside=$(sed -n 's/.*"follPinPagesOutsideRows":\([0-9]*\).*/\1/p' /tmp/out)
+	check "census: a remote kmod pin whose target exited is attributed, target exited" sh -c \
+		"grep -q '\"pinnerPID\":$(cat /tmp/r.pid),\"targetExited\":true' /tmp/out && [ '${outside:-0}' -ge 1 ]"
+else
+	kill "$spid" 2>/dev/null
+	notok "census: a remote kmod pin whose target exited is attributed, target exited" "holder did not start: $(head -c 300 /tmp/r.json)"
+fi
+kill "$rjob" 2>/dev/null
+wait "$rjob" 2>/dev/null
+
+# 21: a plain user's census (device 0666) lists its own kmod pins and none of root's holder.
+chmod 0666 /dev/pinctl
+rm -f /tmp/nk.pid
+$NB ./pinctl pin --method kmod --pidfile /tmp/nk.pid --json anon:4M >/tmp/nk.json 2>&1 &
+nkjob=$!
+if wait_pidfile /tmp/nk.pid; then
+	nkpid=$(cat /tmp/nk.pid)
+	$NB ./pinctl census --json >/tmp/out 2>&1
+	check "a plain user's census lists its own kmod pins, not root's" sh -c \
+		"grep -q '\"openerPID\":$nkpid,\"openerUID\":65534' /tmp/out &&
+		 ! grep -q '\"openerUID\":0' /tmp/out && grep -q '\"complete\":false' /tmp/out"
+else
+	notok "a plain user's census lists its own kmod pins, not root's" "holder did not start: $(head -c 300 /tmp/nk.json)"
+fi
+kill "$nkjob" "$kjob" 2>/dev/null
+wait "$nkjob" "$kjob" 2>/dev/null
+chmod 0600 /dev/pinctl
 
 echo "# $((n - failed)) passed, $failed failed, 0 skipped"
 [ "$failed" -eq 0 ]

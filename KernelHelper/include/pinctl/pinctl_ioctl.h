@@ -50,6 +50,8 @@
 #define PINCTL_FEAT_PFNS (1ULL << 6)	/* this file is shown PFNs */
 #define PINCTL_FEAT_BOUNDED (1ULL << 7)	/* module-wide and per-page bounds */
 #define PINCTL_FEAT_USER_SHARE (1ULL << 8) /* max_pages_per_user, see below */
+#define PINCTL_FEAT_LIST (1ULL << 9)	/* LIST */
+#define PINCTL_FEAT_FRAMES (1ULL << 10)	/* QUERY_FRAMES */
 
 /**
  * struct pinctl_version - PINCTL_IOC_VERSION: what this module speaks.
@@ -283,5 +285,191 @@ struct pinctl_bench {
  * -ESRCH (no PFNs, no REMOTE).
  */
 #define PINCTL_IOC_BENCH _IOWR(PINCTL_IOC_MAGIC, 4, struct pinctl_bench)
+
+/* Flags of struct pinctl_list_entry.flags. */
+#define PINCTL_LIST_FILE (1U << 0)	/* a file record, not a pin */
+#define PINCTL_LIST_ADDR_HIDDEN (1U << 1) /* @addr withheld (0) */
+#define PINCTL_LIST_MEMLOCK (1U << 2)	/* charged to RLIMIT_MEMLOCK */
+#define PINCTL_LIST_SELF (1U << 3)	/* the file LIST was called on */
+#define PINCTL_LIST_TARGET_EXITED (1U << 4) /* the target process is gone */
+
+/**
+ * struct pinctl_list_entry - one record of a PINCTL_IOC_LIST answer: an
+ * open file of /dev/pinctl (PINCTL_LIST_FILE), or one pin it holds.
+ * @file_id: names the open file while it is open (1, 2, ...; reused only
+ *           after 2^32 opens); a file's pins follow its file record.
+ * @handle: the pin's handle (as PIN returned it); 0 in a file record.
+ * @addr: the pin's first user address, in its target's address space; 0
+ *        with PINCTL_LIST_ADDR_HIDDEN (see struct pinctl_list), and 0 in a
+ *        file record.
+ * @nr_pages: the pin's pages; in a file record, the pages the file holds
+ *            or has in flight.
+ * @flags: PINCTL_LIST_* bits.
+ * @pin_flags: the PINCTL_PIN_* flags the pin was taken with (WRITE,
+ *             LONGTERM, FAST, GET, REMOTE); 0 in a file record.
+ * @opener_tgid: the process that opened the file, in the caller's pid
+ *               namespace; 0 when it is not visible there.
+ * @opener_uid: the opener's uid in the initial user namespace.
+ * @target_tgid: the process whose memory is pinned: the pinning process,
+ *               or for REMOTE the owner of the address space (mm->owner)
+ *               at pin time; in the caller's pid namespace, 0 when not
+ *               visible there, unknown (no CONFIG_MEMCG), or gone
+ *               (PINCTL_LIST_TARGET_EXITED). 0 in a file record.
+ * @charged_uid: the uid (initial namespace) of the user who took the pin,
+ *               whose RLIMIT_MEMLOCK it is charged to with
+ *               PINCTL_LIST_MEMLOCK. 0 in a file record.
+ * @pinner_tgid: the process that took the pin (in the caller's pid
+ *               namespace; 0 when not visible there). 0 in a file record.
+ * @nr_handles: in a file record, the handles the file holds; else 0.
+ * @opener_comm: the opener's comm at open, NUL-terminated.
+ * @reserved: zero.
+ */
+struct pinctl_list_entry {
+	__u64 file_id;
+	__u64 handle;
+	__u64 addr;
+	__u64 nr_pages;
+	__u32 flags;
+	__u32 pin_flags;
+	__s32 opener_tgid;
+	__u32 opener_uid;
+	__s32 target_tgid;
+	__u32 charged_uid;
+	__s32 pinner_tgid;
+	__u32 nr_handles;
+	char opener_comm[16];
+	__u64 reserved[2];
+};
+
+/* The most entries one LIST call writes. */
+#define PINCTL_LIST_MAX 4096
+
+/* Flags of struct pinctl_list.out_flags. */
+#define PINCTL_LIST_END (1U << 0)	/* nothing follows the cursor */
+
+/**
+ * struct pinctl_list - PINCTL_IOC_LIST: the open files of /dev/pinctl and
+ * the pins each holds, in order of @file_id and then handle, a bounded
+ * piece per call.
+ * @entries: user pointer to struct pinctl_list_entry[@count].
+ * @count: in: room in @entries, 1..PINCTL_LIST_MAX; out: records written.
+ * @flags: zero (no flags defined yet).
+ * @cursor_file: in/out: where the listing goes on; 0 and @cursor_handle 0
+ *               to start. The call writes records from (@cursor_file,
+ *               @cursor_handle) on and leaves the cursor just after the
+ *               last one it wrote; call again with it until out_flags has
+ *               PINCTL_LIST_END.
+ * @cursor_handle: in/out: see @cursor_file (0 is the file record).
+ * @out_flags: out: PINCTL_LIST_END when the listing is complete.
+ * @reserved0: zero.
+ * @reserved: zero.
+ *
+ * Every record is a consistent view of its file or pin; the listing as a
+ * whole is not a snapshot: a pin taken or released between two calls may
+ * be missing or listed. Nothing is held between calls.
+ *
+ * Privilege, as /proc hides another user's memory layout: a caller with
+ * CAP_SYS_ADMIN (initial user namespace) sees every file and every pin.
+ * Any other caller sees the files opened by its uid (its real uid, the
+ * user pins are charged to) and the pins charged to its uid in any file,
+ * and no other record; of those pins, addresses only of the ones charged
+ * to its uid (a pin another user took in the caller's file, which it may
+ * UNPIN but whose layout is that user's, has PINCTL_LIST_ADDR_HIDDEN).
+ * Process ids are translated to the caller's pid namespace.
+ */
+struct pinctl_list {
+	__u64 entries;
+	__u32 count;
+	__u32 flags;
+	__u64 cursor_file;
+	__u64 cursor_handle;
+	__u32 out_flags;
+	__u32 reserved0;
+	__u64 reserved[3];
+};
+
+/* Flags of struct pinctl_frame.flags. */
+#define PINCTL_FRAME_NOPAGE (1U << 0)	/* no online memmap: hole, offline,
+					 * ZONE_DEVICE; nothing else is set */
+#define PINCTL_FRAME_DMA_PINNED (1U << 1) /* folio_maybe_dma_pinned() */
+#define PINCTL_FRAME_COMPOUND (1U << 2)	/* part of a large folio */
+#define PINCTL_FRAME_TAIL (1U << 3)	/* not the folio's first page */
+#define PINCTL_FRAME_ANON (1U << 4)
+#define PINCTL_FRAME_LRU (1U << 5)
+#define PINCTL_FRAME_SLAB (1U << 6)
+#define PINCTL_FRAME_RESERVED (1U << 7)	/* PG_reserved */
+#define PINCTL_FRAME_HUGETLB (1U << 8)
+#define PINCTL_FRAME_BUDDY (1U << 9)	/* free: in a block of the buddy
+					 * allocator, as kpageflags' BUDDY */
+#define PINCTL_FRAME_OFFLINE (1U << 10) /* PageOffline(): logically offline
+					 * (balloon), memmap present */
+
+/**
+ * struct pinctl_frame - one page frame in a PINCTL_IOC_QUERY_FRAMES answer.
+ * @pfn: the frame's number.
+ * @refcount: the folio's reference count (its head page's), as read; a
+ *            small page pinned once reads at least 1024 + 1.
+ * @mapcount: the page's mapcount as /proc/kpagecount reads it: its own
+ *            mappings plus its folio's whole-folio (PMD) mappings; 0 for
+ *            slab, free and other typed pages.
+ * @flags: PINCTL_FRAME_* bits.
+ * @order: the folio's order (0 for a small page).
+ */
+struct pinctl_frame {
+	__u64 pfn;
+	__u32 refcount;
+	__u32 mapcount;
+	__u32 flags;
+	__u32 order;
+};
+
+/**
+ * struct pinctl_frames - PINCTL_IOC_QUERY_FRAMES: refcount, mapcount and
+ * pin state of page frames by number, whoever maps them or none.
+ * @first_pfn: the first frame.
+ * @nr_frames: frames to report, 1..1 << 20.
+ * @frames: user pointer to struct pinctl_frame[@nr_frames].
+ * @flags: zero (no flags defined yet).
+ * @reserved0: zero.
+ * @max_pfn: out: the frames that may be asked about are below this one
+ *           (the kernel's max_pfn rounded up to a memory section, as
+ *           /proc/kpageflags bounds its reads).
+ * @reserved: zero.
+ *
+ * Any frame number below @max_pfn is safe to ask about: holes, offline
+ * and device memory read PINCTL_FRAME_NOPAGE. The fields are read without
+ * taking a reference, as /proc/kpagecount and /proc/kpageflags read them:
+ * a frame being freed or split meanwhile may read as either state, never
+ * fault. -EINVAL when [@first_pfn, @first_pfn + @nr_frames) passes
+ * @max_pfn or wraps.
+ *
+ * Privilege: the file must have been opened by a task with CAP_SYS_ADMIN
+ * in the initial user namespace (-EPERM), as /proc/kpageflags is checked
+ * at open (mode 0400 root): frame numbers and their state are what a
+ * rowhammer attack needs.
+ */
+struct pinctl_frames {
+	__u64 first_pfn;
+	__u64 nr_frames;
+	__u64 frames;
+	__u32 flags;
+	__u32 reserved0;
+	__u64 max_pfn;
+	__u64 reserved[3];
+};
+
+/*
+ * PINCTL_IOC_LIST - the open files of the module and their pins, bounded,
+ * with a cursor: see struct pinctl_list for who sees what. Anyone.
+ * Errors: -EINVAL, -EFAULT, -EINTR, -ENOMEM.
+ */
+#define PINCTL_IOC_LIST _IOWR(PINCTL_IOC_MAGIC, 5, struct pinctl_list)
+
+/*
+ * PINCTL_IOC_QUERY_FRAMES - refcount, mapcount and pin state by frame
+ * number. A file opened with CAP_SYS_ADMIN. Errors: -EPERM, -EINVAL,
+ * -EFAULT, -EINTR, -ENOMEM.
+ */
+#define PINCTL_IOC_QUERY_FRAMES _IOWR(PINCTL_IOC_MAGIC, 6, struct pinctl_frames)
 
 #endif /* PINCTL_IOCTL_H */

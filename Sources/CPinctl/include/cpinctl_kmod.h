@@ -22,12 +22,16 @@ extern const unsigned long CPINCTL_IOC_PIN;
 extern const unsigned long CPINCTL_IOC_UNPIN;
 extern const unsigned long CPINCTL_IOC_QUERY;
 extern const unsigned long CPINCTL_IOC_BENCH;
+extern const unsigned long CPINCTL_IOC_LIST;
+extern const unsigned long CPINCTL_IOC_QUERY_FRAMES;
 
 int cpinctl_kmod_version(int fd, struct pinctl_version *v);
 int cpinctl_kmod_pin(int fd, struct pinctl_pin *p);
 int cpinctl_kmod_unpin(int fd, struct pinctl_unpin *u);
 int cpinctl_kmod_query(int fd, struct pinctl_query *q);
 int cpinctl_kmod_bench(int fd, struct pinctl_bench *b);
+int cpinctl_kmod_list(int fd, struct pinctl_list *l);
+int cpinctl_kmod_query_frames(int fd, struct pinctl_frames *q);
 /** Any request number, for tests of the module's refusals. */
 int cpinctl_kmod_raw(int fd, unsigned long request, void *arg);
 

@@ -57,8 +57,12 @@ public enum Census {
             }
         }
 
+        // After the scan, so that the census's own /dev/pinctl descriptor is in no row.
+        let (kmodPins, kmodMissing) = KernelHelperPins.read(rowPIDs: Set(scan.rows.map(\.pid)))
+        if let kmodMissing { missing.append(kmodMissing) }
+
         let outstanding = follPin?.outstanding
-        let rowPages = scan.rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages }
+        let rowPages = scan.rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages } &+ (kmodPins?.follPinPagesOutsideRows ?? 0)
         let attributed = outstanding.map { min($0, rowPages) } ?? rowPages
         let totals = CensusTotals(
             follPin: follPin, follPinOutstandingPages: outstanding, attributedPinPages: attributed,
@@ -69,7 +73,7 @@ public enum Census {
         return CensusReport(
             kernel: kernelRelease(), totals: totals, rows: scan.rows, processesScanned: scan.scanned,
             processesVanished: scan.vanished, processesUnreadable: scan.unreadable, missingSources: missing, deep: deep,
-            scanSeconds: MonotonicClock.now() - t0)
+            scanSeconds: MonotonicClock.now() - t0, kernelHelperPins: kmodPins)
     }
 
     static func kernelRelease() -> String {

@@ -66,7 +66,8 @@ public struct CensusTotals: Codable, Sendable, Equatable {
     public var follPin: FollPinCounters?
     /// acquired - released: page references pinned with FOLL_PIN now.
     public var follPinOutstandingPages: UInt64?
-    /// What the rows account for (io_uring buffer pages, VmPin), capped at the outstanding total.
+    /// What the rows account for (io_uring buffer pages, VmPin, and /dev/pinctl pins whose
+    /// target is no row), capped at the outstanding total.
     public var attributedPinPages: UInt64
     /// Outstanding pins no row accounts for (drivers that charge nothing: V4L2, DRM, pinctl's module).
     public var unattributedPinPages: UInt64?
@@ -95,4 +96,6 @@ public struct CensusReport: Codable, Sendable, Equatable {
     /// What --deep found, or why it could not run.
     public var deep: DeepCensus?
     public var scanSeconds: Double
+    /// Pins held through /dev/pinctl per open file and owner; nil without the module.
+    public var kernelHelperPins: KernelHelperPins? = nil
 }

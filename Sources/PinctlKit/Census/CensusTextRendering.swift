@@ -8,6 +8,7 @@ public enum CensusTextRendering {
     public static func render(_ r: CensusReport, rates: PinRates? = nil) -> String {
         var out = summary(r, rates: rates)
         out += table(r.rows)
+        if let kmod = r.kernelHelperPins { out += kernelHelperBlock(kmod) }
         if let deep = r.deep { out += deepBlock(deep) }
         for m in r.missingSources { out += "missing: \(esc(m))\n" }
         return out
@@ -23,7 +24,7 @@ public enum CensusTextRendering {
             out +=
                 "FOLL_PIN outstanding  \(outstanding) pages (\(humanBytes(outstanding << PagemapReader.pageShift)))  acquired \(pin.acquired)  released \(pin.released)\n"
             out +=
-                "    attributed \(t.attributedPinPages) pages to the rows (io_uring buffers, VmPin)  unattributed \(t.unattributedPinPages ?? 0) pages\n"
+                "    attributed \(t.attributedPinPages) pages to the rows (io_uring buffers, VmPin, /dev/pinctl)  unattributed \(t.unattributedPinPages ?? 0) pages\n"
         } else {
             out += "FOLL_PIN outstanding  unknown (no vmstat counters)\n"
         }
@@ -69,6 +70,28 @@ public enum CensusTextRendering {
             for d in row.deviceFds {
                 out += "    device fd \(d.fd): \(d.kind.rawValue) \(esc(d.path)) (\(d.major):\(d.minor))\n"
             }
+        }
+        return out
+    }
+
+    static func kernelHelperBlock(_ k: KernelHelperPins) -> String {
+        guard !k.files.isEmpty else { return "" }
+        var out =
+            "pins held through /dev/pinctl: \(k.files.count) open files, \(k.follPinPages) FOLL_PIN pages (\(k.follPinPagesOutsideRows) of them for no row: target exited)\n"
+        for f in k.files {
+            let opener = f.openerPID.map { "pid \($0)" } ?? "pid ?"
+            out += "    file \(f.fileID) opened by \(opener) (\(esc(f.openerComm))) uid \(f.openerUID)"
+            if let handles = f.handles, let pages = f.heldPages {
+                out += ": \(handles) pins, \(pages) pages (\(humanBytes(pages << PagemapReader.pageShift)))"
+            }
+            out += "\n"
+            for p in f.pins.prefix(detailLimit) {
+                let at = p.address.map(hex) ?? "(address hidden)"
+                let target = p.targetPID.map { "pid \($0)" } ?? (p.targetExited ? "exited" : "not visible")
+                out +=
+                    "        handle \(p.handle) \(at)+\(p.pages) pages \(p.flags.joined(separator: ",")) target \(target) uid \(p.chargedUID)\n"
+            }
+            if f.pins.count > detailLimit { out += "        ... \(f.pins.count - detailLimit) more\n" }
         }
         return out
     }

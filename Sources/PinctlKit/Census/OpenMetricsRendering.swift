@@ -104,6 +104,20 @@ public enum OpenMetricsRendering {
                 }
             }
         }
+        if let kmod = r.kernelHelperPins {
+            family { reg in
+                for f in kmod.files {
+                    gauge(
+                        "pinctl_kmod_file_pinned_pages",
+                        "Pages pinned through one open file of /dev/pinctl (the module's LIST), by file and opener.",
+                        f.pins.reduce(0) { $0 &+ $1.pages },
+                        [
+                            ("file", "\(f.fileID)"), ("pid", f.openerPID.map { "\($0)" } ?? ""),
+                            ("comm", TerminalEscaping.escape(f.openerComm)), ("uid", "\(f.openerUID)"),
+                        ])(reg)
+                }
+            }
+        }
         if let deep = r.deep, deep.available {
             family { reg in
                 var byPid: [Int32: UInt64] = [:]

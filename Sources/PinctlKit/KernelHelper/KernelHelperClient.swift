@@ -97,7 +97,8 @@ public final class KernelHelper {
             (UInt64(PINCTL_FEAT_PIN), "pin"), (UInt64(PINCTL_FEAT_REMOTE), "remote"), (UInt64(PINCTL_FEAT_QUERY), "query"),
             (UInt64(PINCTL_FEAT_BENCH), "bench"), (UInt64(PINCTL_FEAT_ACCOUNTING), "accounting"),
             (UInt64(PINCTL_FEAT_MEM_FD), "mem-fd"), (UInt64(PINCTL_FEAT_PFNS), "pfns"), (UInt64(PINCTL_FEAT_BOUNDED), "bounded"),
-            (UInt64(PINCTL_FEAT_USER_SHARE), "user-share"),
+            (UInt64(PINCTL_FEAT_USER_SHARE), "user-share"), (UInt64(PINCTL_FEAT_LIST), "list"),
+            (UInt64(PINCTL_FEAT_FRAMES), "frames"),
         ]
         var features = names.filter { v.features & $0.0 != 0 }.map(\.1)
         let known = names.reduce(0) { $0 | $1.0 }

@@ -18,14 +18,41 @@ public enum ModuleControl {
         public var kernel: String
         /// Where DKMS (or `make install`) put a module for the running kernel, if anywhere.
         public var installedAt: String?
+        /// What the module's LIST shows this caller (all of it as root); nil without LIST.
+        public var held: HeldPins? = nil
+        /// QUERY_FRAMES answers for frames below this PFN; nil without the feature or when
+        /// this descriptor may not ask (not opened with CAP_SYS_ADMIN).
+        public var framesBelowPFN: UInt64? = nil
+    }
+
+    /// The pins the module holds, as far as the caller may see them.
+    public struct HeldPins: Codable, Sendable, Equatable {
+        /// Open files of /dev/pinctl that hold pins.
+        public var files: Int
+        public var pins: Int
+        public var pages: UInt64
+        /// Listed with CAP_SYS_ADMIN: every file of every user.
+        public var complete: Bool
     }
 
     public static func status() throws(PinctlError) -> Status {
         let loaded = access("/sys/module/\(name)", F_OK) == 0
         let helper = try KernelHelper.open()
+        let version = try helper?.version()
+        var held: HeldPins?
+        var framesBelow: UInt64?
+        if let helper, let version {
+            if version.features.contains("list"), let l = try? helper.listPins() {
+                let withPins = l.files.filter { !$0.pins.isEmpty }
+                held = HeldPins(
+                    files: withPins.count, pins: withPins.reduce(0) { $0 + $1.pins.count },
+                    pages: withPins.reduce(0) { $0 &+ $1.pins.reduce(0) { $0 &+ $1.pages } }, complete: l.complete)
+            }
+            if version.features.contains("frames"), version.showsPFNs { framesBelow = try? helper.frameLimit() }
+        }
         return Status(
-            loaded: loaded, device: helper != nil, version: try helper?.version(), kernel: Inspector.kernelRelease(),
-            installedAt: installedPath())
+            loaded: loaded, device: helper != nil, version: version, kernel: Inspector.kernelRelease(),
+            installedAt: installedPath(), held: held, framesBelowPFN: framesBelow)
     }
 
     /// DKMS installs to /lib/modules/<release>/updates/dkms; `make modules_install` to extra.

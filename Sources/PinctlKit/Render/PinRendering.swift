@@ -48,6 +48,11 @@ extension TextRendering {
             out +=
                 "    version \(v.moduleVersion ?? "unknown (older than 0.1.0)"), ABI \(v.abiVersion), features \(v.features.joined(separator: " ")), per fd at most \(v.maxPagesPerFd) pages in \(v.maxHandlesPerFd) pins\n"
         }
+        if let h = s.held {
+            out +=
+                "    held: \(h.pins) pins, \(h.pages) pages (\(humanBytes(h.pages << PagemapReader.pageShift))) in \(h.files) open files\(h.complete ? "" : " of this user (run as root for every user's)")\n"
+        }
+        if let f = s.framesBelowPFN { out += "    frame queries: PFN 0 to \(hex(f)) (exclusive)\n" }
         if let p = s.installedAt {
             out += "    installed at \(esc(p))\n"
         } else if !s.loaded {
