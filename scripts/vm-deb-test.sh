@@ -139,6 +139,12 @@ mkfs.ext4 -q -L PINCTLPAYLOAD -d "$payload" "$work/payload.img" 256M
 
 # --- VMs ----------------------------------------------------------------------------------
 
+# Generous job timeouts: on a loaded host a TCG guest's udev coldplug can take longer than
+# systemd's default 90 s, and then the runner's wait for the payload disk fails and the guest
+# idles until --timeout (seen with the host at load 10).
+cmdline="root=/dev/vda rw console=ttyS0 panic=-1 net.ifnames=0 systemd.show_status=0"
+cmdline="$cmdline systemd.default_timeout_start_sec=1200 udev.event_timeout=900"
+
 run_vm() {
 	local s=$1 rel=$2 k=$work/$2 rc=0 t0 status
 	mkdir -p "$k"
@@ -150,7 +156,7 @@ run_vm() {
 		-accel tcg -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none -nic none \
 		-kernel "$image/vmlinuz-$rel" -initrd "$image/initrd.img-$rel" \
-		-append "root=/dev/vda rw console=ttyS0 panic=-1 net.ifnames=0 systemd.show_status=0" \
+		-append "$cmdline" \
 		-drive "file=$k/overlay.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$work/payload.img,if=virtio,format=raw,readonly=on" \
 		-chardev "file,id=con,path=$k/console.log" -serial chardev:con \
