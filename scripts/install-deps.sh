@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # scripts/install-deps.sh - installs, from Debian's packages, what building and testing
 # pinctl needs beyond the Swift toolchain: gcc and make (benchmarks, the C reader),
-# util-linux (setpriv, mkswap, swapon for the live tests), xz-utils (the module-load
+# util-linux (setpriv, mkswap, swapon for the live tests; fincore, the page cache baseline of
+# `pinctl files`), vmtouch (the other baseline of `pinctl files` and of file: pins), time (GNU
+# time: the max RSS of a `pinctl files` run over a large tree), xz-utils (the module-load
 # decompression test), prometheus (promtool, which validates `pinctl census --openmetrics`
 # in the tests; about 96 MB installed, no service needed). Idempotent; runs apt-get only when
 # something is missing.
@@ -15,6 +17,9 @@ command -v gcc >/dev/null || need+=(gcc)
 command -v make >/dev/null || need+=(make)
 command -v setpriv >/dev/null || need+=(util-linux)
 command -v mkswap >/dev/null || need+=(util-linux)
+command -v fincore >/dev/null || need+=(util-linux)
+command -v vmtouch >/dev/null || need+=(vmtouch)
+[ -x /usr/bin/time ] || need+=(time)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v promtool >/dev/null || need+=(prometheus)
 if ! command -v swift >/dev/null; then

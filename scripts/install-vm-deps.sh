@@ -2,7 +2,8 @@
 # install-vm-deps.sh: install what scripts/vm-run.sh needs to boot Debian 12's own kernels in QEMU.
 #
 # Usage (as root):
-#   scripts/install-vm-deps.sh                         # QEMU, busybox-static, cpio, Debian's 6.1 kernel
+#   scripts/install-vm-deps.sh                         # QEMU, busybox-static, cpio, libibverbs-dev,
+#                                                      # iproute2, Debian's 6.1 kernel
 #   scripts/install-vm-deps.sh --kernel 6.12           # ... and Debian 12's 6.12 kernel as well
 #   scripts/install-vm-deps.sh --kernel 6.12 --headers # ... and the linux-headers packages for both
 #
@@ -103,8 +104,10 @@ candidate_image() {
 	fi
 }
 
+# libibverbs-dev: static libibverbs, the rxe provider and libnl for the census's RDMA holder
+# (scripts/vm/rdma-mr.c); iproute2: the rdma tool the guest suite checks the census against.
 # qemu-utils and debootstrap: scripts/vm-deb-test.sh's overlay disks and root file system.
-base_pkgs=(qemu-system-x86 qemu-utils busybox-static cpio debootstrap)
+base_pkgs=(qemu-system-x86 qemu-utils busybox-static cpio libibverbs-dev iproute2 debootstrap)
 missing_base=()
 for p in "${base_pkgs[@]}"; do
 	is_installed "$p" || missing_base+=("$p")

@@ -9,7 +9,7 @@
 #
 # Options:
 #   --kernel SERIES    6.1 or 6.12; repeatable. Default: both.
-#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 480.
+#   --timeout SECONDS  wall-clock limit of each VM (scripts/vm-run.sh --timeout). Default: 900 (the suites take 200-300 s each on an idle 2-core host; TCG under load takes twice that).
 #   --serial           run the VMs one after the other (default: in parallel when there are
 #                      two or more CPUs; the output is printed per kernel either way).
 #   --keep DIR         build in DIR and keep it (payloads, build logs, console logs).
@@ -17,7 +17,8 @@
 #                      missing.
 #   -v, --verbose      show the module builds and the VMs' boot timings.
 #
-# What it needs it installs when missing (as root, through apt): QEMU, busybox-static, cpio and
+# What it needs it installs when missing (as root, through apt): QEMU, busybox-static, cpio,
+# libibverbs-dev (static libibverbs and rxe provider for scripts/vm/rdma-mr.c), iproute2 and
 # the kernels with their headers (scripts/install-vm-deps.sh --headers [--kernel 6.12]), plus
 # gcc, make, libc6-dev (for gcc -static), xz-utils and dkms (the module is also built and
 # installed through KernelHelper/dkms.conf, into a private DKMS tree, and loaded from there). Each VM gets a payload at /pinctl: the
@@ -52,7 +53,7 @@ die() {
 }
 
 series=()
-timeout_s=480
+timeout_s=900
 parallel=auto
 keep=
 install=1
@@ -124,6 +125,9 @@ for b in /usr/bin/busybox /bin/busybox; do
 	fi
 done
 [ "$static_busybox" -eq 1 ] || missing_vm=1
+# The RDMA census suite: libibverbs' static libraries with the rxe provider, iproute2's rdma.
+ls /usr/lib/x86_64-linux-gnu/librxe-rdmav*.a >/dev/null 2>&1 || missing_vm=1
+command -v rdma >/dev/null || missing_vm=1
 
 missing_pkgs=()
 command -v gcc >/dev/null || missing_pkgs+=(gcc)
@@ -204,6 +208,16 @@ gcc -static -O2 -Wall -Wextra -Werror -I"$repo/KernelHelper/include" \
 	die "the test program does not build"
 gcc -static -O2 -Wall -Wextra -Werror -o "$work/v4l2-userptr" "$repo/scripts/vm/v4l2-userptr.c" ||
 	die "scripts/vm/v4l2-userptr.c does not build"
+# The RDMA census holder, with libibverbs and the rxe provider linked in statically (the
+# guest has no provider .so files or their config); libnl's getaddrinfo warnings are the
+# static link's, not ours, and the holder never calls those functions.
+rxe_lib=$(ls /usr/lib/x86_64-linux-gnu/librxe-rdmav*.a 2>/dev/null | head -n 1 || true)
+[ -n "$rxe_lib" ] || die "no static rxe provider (librxe-rdmav*.a): scripts/install-vm-deps.sh installs libibverbs-dev"
+gcc -static -O2 -Wall -Wextra -Werror -DRDMA_STATIC_PROVIDERS=rxe -o "$work/rdma-mr" "$repo/scripts/vm/rdma-mr.c" \
+	"$rxe_lib" -libverbs -lnl-route-3 -lnl-3 -lpthread 2>"$work/rdma-mr.log" || {
+	cat "$work/rdma-mr.log" >&2
+	die "scripts/vm/rdma-mr.c does not build"
+}
 
 # Copies a kernel module and what it depends on (per modules.dep) into DIR, uncompressed, and
 # appends them to DIR/../modules.order in load order. Missing modules are skipped: the suite
@@ -273,13 +287,16 @@ for s in "${series[@]}"; do
 	cp "$repo/scripts/vm/guest-pinctl.sh" "$p/guest.sh"
 	cp "$pinctl_bin" "$p/pinctl"
 	cp "$repo/scripts/vm/guest-pinctl-cli.sh" "$p/guest-cli.sh"
-	cp "$repo/scripts/vm/guest-census.sh" "$work/v4l2-userptr" "$p/"
+	cp "$repo/scripts/vm/guest-census.sh" "$repo/scripts/vm/guest-census-rdma.sh" "$repo/scripts/vm/guest-phys.sh" \
+		"$work/v4l2-userptr" "$work/rdma-mr" "$(command -v rdma)" "$p/"
 	: >"$p/modules.order"
-	for m in loop crc32c_generic ext4 vivid; do
+	# rdma_rxe also needs crc32_generic, which modules.dep does not list.
+	for m in loop crc32c_generic ext4 vivid crc32_generic dummy rdma_rxe; do
 		add_module "$rel" "$m" "$p/modules"
 	done
-	# vivid itself is loaded by guest-census.sh, with its parameters; its dependencies at boot.
-	sed -i '/^vivid\.ko$/d' "$p/modules.order"
+	# vivid, dummy and rdma_rxe are loaded by the census suites, with their parameters; their
+	# dependencies at boot.
+	sed -i '/^vivid\.ko$/d; /^dummy\.ko$/d; /^rdma_rxe\.ko$/d' "$p/modules.order"
 done
 
 # --- VMs ----------------------------------------------------------------------------------

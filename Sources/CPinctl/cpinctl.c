@@ -6,6 +6,14 @@
 
 #ifdef __linux__
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
+#include <sys/vfs.h>
+#include <unistd.h>
+
+/* 451 on every architecture that has it (the unified syscall table numbers since 5.x). */
+#ifndef __NR_cachestat
+#define __NR_cachestat 451
+#endif
 
 const unsigned long CPINCTL_PAGEMAP_SCAN = _IOWR('f', 16, struct cpinctl_pm_scan_arg);
 
@@ -13,9 +21,24 @@ long cpinctl_pagemap_scan(int fd, struct cpinctl_pm_scan_arg *arg)
 {
 	return ioctl(fd, CPINCTL_PAGEMAP_SCAN, arg);
 }
+
+int cpinctl_cachestat(int fd, struct cpinctl_cachestat_range *range, struct cpinctl_cachestat *cstat,
+		      unsigned int flags)
+{
+	return (int)syscall(__NR_cachestat, fd, range, cstat, flags);
+}
 #endif
 
 const char *cpinctl_errno_name(int err)
 {
 	return strerrorname_np(err);
+}
+
+long long cpinctl_fs_magic(const char *path)
+{
+	struct statfs fs;
+
+	if (statfs(path, &fs) != 0)
+		return -1;
+	return (long long)fs.f_type;
 }

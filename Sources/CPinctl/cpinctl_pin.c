@@ -82,4 +82,7 @@ int cpinctl_name_thread(pthread_t thread, const char *name)
 }
 const int CPINCTL_O_PATH = O_PATH;
 const int CPINCTL_O_TMPFILE = O_TMPFILE;
+const int CPINCTL_O_NOATIME = O_NOATIME;
+const int CPINCTL_O_DIRECTORY = O_DIRECTORY;
+const int CPINCTL_O_NOFOLLOW = O_NOFOLLOW;
 #endif

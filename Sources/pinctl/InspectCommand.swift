@@ -38,6 +38,16 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "Do not use PAGEMAP_SCAN even where the kernel has it.")
     var noScan = false
 
+    @Option(
+        name: .long,
+        help:
+            "Only rows of pages whose flags match EXPR, as page-types -b (see `pinctl phys --help`); one row per page. Repeat to require several."
+    )
+    var flags: [String] = []
+
+    @Option(name: .long, help: "Only rows of pages charged to this memory cgroup: its directory, or @INODE (page-types -c).")
+    var cgroup: String?
+
     func validate() throws {
         if json && jsonLines { throw ValidationError("--json and --json-lines are two formats: give one") }
     }
@@ -47,13 +57,18 @@ struct Inspect: ParsableCommand {
         do {
             let process = try ProcessRef.parse(pid)
             let t = try InspectTarget.parse(target)
-            let options = InspectOptions(rows: pages || json || jsonLines || noCollapse, collapse: !noCollapse, useScan: !noScan)
+            let expression = flags.isEmpty ? nil : try FlagExpression.parse(flags)
+            let inode = try cgroup.map { (c) throws(PinctlError) in try CgroupFilter.inode(c) }
+            let filtering = expression != nil || inode != nil
+            let options = InspectOptions(
+                rows: pages || json || jsonLines || noCollapse || filtering, collapse: !noCollapse && !filtering, useScan: !noScan)
             var isAddress = false
             if case .address = t { isAddress = true }
-            let format: InspectFormat = json ? .json : jsonLines ? .jsonLines : .text(showPages: pages || noCollapse || isAddress)
+            let format: InspectFormat =
+                json ? .json : jsonLines ? .jsonLines : .text(showPages: pages || noCollapse || isAddress || filtering)
             // Rows stream to stdout as they are walked (write(2) on fd 1: stdio holds nothing).
             flushOutput()
-            let w = format.writer()
+            let w = filtering ? InspectRowFilter(format.writer(), flags: expression, cgroup: inode) : format.writer()
             writer = w
             let report = try Inspector(process: process).inspect(t, options: options, sink: w)
             try w.finish(report)

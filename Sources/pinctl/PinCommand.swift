@@ -11,7 +11,11 @@ struct Pin: ParsableCommand {
         abstract: "Fault in and pin memory, prove that it stays put, hold it, and release every pin on the way out.",
         discussion: """
             RANGE is anon:SIZE[,thp|,hugetlb|,nothp], memfd:SIZE, shm:NAME:SIZE or \
-            file:PATH[@OFFSET][+LEN]; sizes take K, M, G.
+            file:PATH[@OFFSET][+LEN]; sizes take K, M, G. file:DIR locks the page cache of every \
+            regular file of a directory tree with mlock, as vmtouch -l -d does (links not followed \
+            unless -f, FIFOs and devices never opened; checked against RLIMIT_MEMLOCK and memory \
+            as a whole before anything is locked). Several ranges are held by one process and \
+            released together.
             Methods: populate (faults in, pins nothing), mlock (resident, unevictable, movable), \
             iouring (long-term FOLL_PIN by registered buffers), uffd (userfaultfd-populated), \
             auto (the strongest the range and kernel allow).
@@ -25,6 +29,12 @@ struct Pin: ParsableCommand {
 
     @Argument(help: "What to map and pin.")
     var range: String
+
+    @Argument(help: "More ranges, held by the same process (each pinned and reported in turn).")
+    var moreRanges: [String] = []
+
+    @OptionGroup(title: "file:DIR options (the tree walk, as `pinctl files` and vmtouch)")
+    var tree: TreeOptions
 
     @Option(name: .long, help: "populate, mlock, iouring, uffd, kmod or auto.")
     var method: String = "auto"
@@ -82,6 +92,9 @@ struct Pin: ParsableCommand {
         if pid != nil && !["kmod", "auto"].contains(method) {
             throw ValidationError("--pid pins another process's memory through the kernel helper: use --method kmod")
         }
+        if !moreRanges.isEmpty && (verify || dryRun || pid != nil) {
+            throw ValidationError("--verify, --dry-run and --pid take one range: give them one")
+        }
         if fill != nil && fillFrom != nil {
             throw ValidationError("choose one of --fill and --fill-from")
         }
@@ -93,6 +106,7 @@ struct Pin: ParsableCommand {
             TerminationSignals.block()
             if let pid { return try runRemote(pid) }
             let spec = try PinRangeSpec.parse(range)
+            if !moreRanges.isEmpty || Self.isTree(spec) { return try runMany() }
             let choice = try Self.parseMethod(method)
             if dryRun {
                 let verdicts = try PinPreflight.check(spec, write: write)
@@ -132,6 +146,30 @@ struct Pin: ParsableCommand {
         printError("released \(TerminalEscaping.escape(report.range)) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
         let status = TerminationSignals.exitStatus(afterHoldEndedBy: sig)
         if status != ExitStatus.ok { throw ExitCode(status) }
+    }
+
+    static func isTree(_ spec: PinRangeSpec) -> Bool {
+        if case .file(let path, _, _) = spec { return TreePin.isDirectory(path) }
+        return false
+    }
+
+    /// Several ranges, or a file:DIR tree: one MultiPin holds them all.
+    func runMany() throws {
+        if verify || dryRun {
+            throw PinctlError.invalidInput("--verify and --dry-run take one range of memory, not a file:DIR tree")
+        }
+        let pidfileSlot = try pidfile.map { (p) throws(PinctlError) in try Pidfile.prepare(p) }
+        let helper = try KernelHelper.open()
+        var options = PinOptions(method: try Self.parseMethod(method), write: write, onFault: onFault)
+        options.kmodLoaded = helper != nil
+        let pins = MultiPin()
+        defer { pins.release() }
+        let report = try pins.pin(
+            [range] + moreRanges, options: options, walk: tree.walkOptions, note: { printError("pinctl: " + $0) }
+        ) { (m) throws(PinctlError) -> Pinner in
+            try makePinner(m, helper: helper)
+        }
+        try holdAndReport(report, pidfile: pidfileSlot)
     }
 
     /// `--pid`: the kernel helper pins another process's range.

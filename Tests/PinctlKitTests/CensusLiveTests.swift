@@ -150,6 +150,7 @@ struct CensusLiveTests {
         let report = try Census.take()
         let lines = report.missingSources.filter { $0.hasPrefix("RDMA netlink:") }
         #expect(lines.count == (absent ? 1 : 0))
+        #expect((report.rdma == nil) == absent)
         #expect(report.processesScanned > 0)
     }
 }

@@ -9,7 +9,9 @@ import Testing
     static func report(cma: UInt64?, cgroup: String) -> CensusReport {
         let row = CensusRow(
             pid: 42, comm: "q\"uote", commBytes: nil, cgroup: cgroup, vmPinBytes: 8192, vmLckBytes: 0, lockedVMAs: [],
-            ioUringRings: [IoUringRing(fd: 5, userBufs: 1, buffers: [IoUringBuffer(address: 0x7000_0000_0000, length: 8192)])],
+            ioUringRings: [
+                IoUringRing(fd: 5, userBufs: 1, buffers: [IoUringBuffer(address: 0x7000_0000_0000, length: 8192, pinnedPages: 2)])
+            ],
             deviceFds: [DeviceFd(fd: 9, kind: .v4l2, path: "/dev/video0", major: 81, minor: 0)])
         let totals = CensusTotals(
             follPin: FollPinCounters(acquired: 10, released: 4), follPinOutstandingPages: 6, attributedPinPages: 2,
@@ -43,7 +45,9 @@ import Testing
         let (typed, helped, samples) = Self.families(text)
         #expect(Set(typed.keys) == samples)
         #expect(helped == samples)
-        let units = ["_bytes", "_pages", "_seconds", "_pages_total", "_buffers", "_vmas", "_fds", "_processes", "_sources"]
+        let units = [
+            "_bytes", "_pages", "_seconds", "_pages_total", "_buffers", "_vmas", "_fds", "_processes", "_sources", "_regions", "_devices",
+        ]
         for name in samples {
             #expect(units.contains { name.hasSuffix($0) }, "\(name) names no unit")
             #expect(typed[name] == (name.hasSuffix("_total") ? "counter" : "gauge"))

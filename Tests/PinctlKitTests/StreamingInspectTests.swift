@@ -322,7 +322,20 @@ struct StreamingInspectTests {
     }
 
     /// posix_spawn with stdout to /dev/null, and wait4 for the child's rusage.
+    /// The child's own max RSS. posix_spawn's vfork-and-exec charges the test process's RSS
+    /// high-water mark to the child's ru_maxrss (exec records the old mm's), so with other
+    /// suites running in this process the figure would be theirs: GNU time, a small process,
+    /// forks the command and reports that grandchild's alone. Without it, the direct figure.
     static func runMeasuringMaxRSS(_ argv: [String]) throws -> (status: Int32, maxRSSBytes: Int) {
+        guard FileManager.default.isExecutableFile(atPath: "/usr/bin/time") else { return try spawnMeasuringMaxRSS(argv) }
+        let report = "/tmp/pinctl-maxrss-\(getpid())-\(UInt64.random(in: 0...UInt64.max))"
+        defer { unlink(report) }
+        let (status, _) = try spawnMeasuringMaxRSS(["/usr/bin/time", "-f", "%M", "-o", report] + argv)
+        let last = try String(contentsOfFile: report, encoding: .utf8).split(separator: "\n").last
+        return (status, (last.flatMap { Int($0) } ?? Int.max / 1024) * 1024)
+    }
+
+    static func spawnMeasuringMaxRSS(_ argv: [String]) throws -> (status: Int32, maxRSSBytes: Int) {
         var actions = posix_spawn_file_actions_t()
         posix_spawn_file_actions_init(&actions)
         defer { posix_spawn_file_actions_destroy(&actions) }

@@ -50,6 +50,12 @@ if [ -x ./pinctl ] && [ -f ./guest-census.sh ]; then
 	sh ./guest-census.sh || rc=1
 fi
 
+# The census against RDMA memory regions (rdma_rxe, ibv_reg_mr): a fourth TAP document.
+if [ -x ./pinctl ] && [ -f ./guest-census-rdma.sh ]; then
+	[ -e /sys/module/pinctl ] || insmod pinctl.ko
+	sh ./guest-census-rdma.sh || rc=1
+fi
+
 # Figures only: BENCH's in-kernel pin/unpin of 1 GiB next to the PIN/UNPIN ioctls (4K and
 # THP), by `pinctl module bench`.
 if [ -x ./pinctl ]; then
@@ -59,6 +65,13 @@ if [ -x ./pinctl ]; then
 			echo "(failed: not a test result)" >>/tmp/bench.out
 		sed 's/^/# bench: /' /tmp/bench.out
 	done
+fi
+
+# pinctl phys against the module's frame queries and a memory block offline (a fourth TAP
+# document); last, as it leaves a memory block in ZONE_MOVABLE.
+if [ -x ./pinctl ] && [ -f ./guest-phys.sh ]; then
+	[ -e /sys/module/pinctl ] || insmod pinctl.ko
+	sh ./guest-phys.sh || rc=1
 fi
 
 umount "$ext" 2>/dev/null

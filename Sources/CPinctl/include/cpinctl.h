@@ -61,7 +61,42 @@ extern const unsigned long CPINCTL_PAGEMAP_SCAN;
  */
 long cpinctl_pagemap_scan(int fd, struct cpinctl_pm_scan_arg *arg);
 
+
+/* ---- cachestat(2) (mm/filemap.c, syscall 451 on x86_64 since 6.5; uapi <linux/mman.h>) ---- */
+
+/** struct cachestat_range: the byte range [off, off+len) of the file; len 0 is "to the end". */
+struct cpinctl_cachestat_range {
+	__u64 off;
+	__u64 len;
+};
+
+/** struct cachestat: page counts of the range (page cache pages, whatever their size). */
+struct cpinctl_cachestat {
+	__u64 nr_cache;
+	__u64 nr_dirty;
+	__u64 nr_writeback;
+	__u64 nr_evicted;
+	__u64 nr_recently_evicted;
+};
+
+_Static_assert(sizeof(struct cpinctl_cachestat_range) == 16, "cachestat_range is 16 bytes");
+_Static_assert(sizeof(struct cpinctl_cachestat) == 40, "cachestat is 40 bytes");
+
+/**
+ * cpinctl_cachestat - cachestat(fd, range, cstat, flags): the page cache state of a file
+ * range, without mapping or reading it. Returns 0, or -1 with errno set (ENOSYS before
+ * 6.5 or where the kernel was built without it, EOPNOTSUPP on hugetlbfs, EBADF).
+ */
+int cpinctl_cachestat(int fd, struct cpinctl_cachestat_range *range, struct cpinctl_cachestat *cstat,
+		      unsigned int flags);
+
 #endif /* __linux__ */
+
+/**
+ * cpinctl_fs_magic - statfs(2)'s f_type of the file system holding @path (Swift's Glibc
+ * module lacks <sys/vfs.h>). Returns -1 with errno set on failure.
+ */
+long long cpinctl_fs_magic(const char *path);
 
 /** strerrorname_np(): "EACCES" for EACCES; NULL when unknown. */
 const char *cpinctl_errno_name(int err);

@@ -60,6 +60,12 @@ int cpinctl_name_thread(pthread_t thread, const char *name);
 extern const int CPINCTL_O_PATH;
 /** O_TMPFILE: a nameless file in a directory, linked in once written. */
 extern const int CPINCTL_O_TMPFILE;
+/** O_NOATIME: read page cache state without touching the file's atime (owner or CAP_FOWNER). */
+extern const int CPINCTL_O_NOATIME;
+/** O_DIRECTORY: fail with ENOTDIR unless the name is a directory (the tree walk's openat). */
+extern const int CPINCTL_O_DIRECTORY;
+/** O_NOFOLLOW: fail with ELOOP when the last name is a symbolic link. */
+extern const int CPINCTL_O_NOFOLLOW;
 
 #endif /* __linux__ */
 #endif /* CPINCTL_PIN_H */

@@ -42,7 +42,12 @@ public enum Census {
         if meminfo.cmaTotalBytes == nil { missing.append("CMA: the kernel has no CMA (no CmaTotal in /proc/meminfo)") }
 
         let scan = try ProcessScan.run(classifier: DeviceClassifier.live())
-        missing.append(contentsOf: RdmaSource.missingLines())
+        var rows = scan.rows
+        let rdmaReading = RdmaSource.read()
+        missing.append(contentsOf: rdmaReading.missing)
+        let rdmaOthers = RdmaAttribution.attach(rdmaReading.regions, to: &rows)
+        let release = kernelRelease()
+        IoUringPinCounts.fill(&rows, kernelRelease: release)
 
         var deep: DeepCensus?
         if options.deep {
@@ -62,7 +67,11 @@ public enum Census {
         if let kmodMissing { missing.append(kmodMissing) }
 
         let outstanding = follPin?.outstanding
-        let rowPages = scan.rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages } &+ (kmodPins?.follPinPagesOutsideRows ?? 0)
+        // User MRs of pids with no row, and /dev/pinctl pins whose target is no row, are pins
+        // attributed all the same.
+        let rowPages =
+            rows.reduce(UInt64(0)) { $0 &+ $1.attributedPinPages } &+ rdmaOthers.reduce(0) { $0 &+ $1.pinnedPages }
+            &+ (kmodPins?.follPinPagesOutsideRows ?? 0)
         let attributed = outstanding.map { min($0, rowPages) } ?? rowPages
         let totals = CensusTotals(
             follPin: follPin, follPinOutstandingPages: outstanding, attributedPinPages: attributed,
@@ -71,9 +80,11 @@ public enum Census {
             hugetlbTotalBytes: meminfo.hugetlbTotalBytes, cmaTotalBytes: meminfo.cmaTotalBytes, cmaFreeBytes: meminfo.cmaFreeBytes,
             movableZones: movable)
         return CensusReport(
-            kernel: kernelRelease(), totals: totals, rows: scan.rows, processesScanned: scan.scanned,
+            kernel: release, totals: totals, rows: rows, processesScanned: scan.scanned,
             processesVanished: scan.vanished, processesUnreadable: scan.unreadable, missingSources: missing, deep: deep,
-            scanSeconds: MonotonicClock.now() - t0, kernelHelperPins: kmodPins)
+            scanSeconds: MonotonicClock.now() - t0,
+            rdma: rdmaReading.devices.map { RdmaCensus(devices: $0, otherRegions: rdmaOthers, regionCount: rdmaReading.regions.count) },
+            kernelHelperPins: kmodPins)
     }
 
     static func kernelRelease() -> String {

@@ -36,6 +36,8 @@ public struct CensusRow: Codable, Sendable, Equatable {
     /// io_uring instances with registered buffers (or whose buffer table the kernel withheld).
     public var ioUringRings: [IoUringRing]
     public var deviceFds: [DeviceFd]
+    /// RDMA memory regions the process registered (the RDMA netlink resource dump).
+    public var rdmaMemoryRegions: [RdmaMemoryRegion] = []
 
     /// comm for a terminal or a label: control characters and non-UTF-8 bytes escaped.
     public var displayComm: String {
@@ -52,12 +54,21 @@ public struct CensusRow: Codable, Sendable, Equatable {
     public var ioUringBytes: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.registeredBytes } }
     public var ioUringPinPages: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.pinnedPages } }
 
-    /// FOLL_PIN pages this row accounts for: its io_uring buffers' pages, or VmPin when that
-    /// is larger (VmPin also counts RDMA memory regions; it charges a compound page whole).
-    public var attributedPinPages: UInt64 { max(ioUringPinPages, vmPinBytes >> PagemapReader.pageShift) }
+    public var rdmaBytes: UInt64 { rdmaMemoryRegions.reduce(0) { $0 &+ $1.length } }
+    public var rdmaPinPages: UInt64 { rdmaMemoryRegions.reduce(0) { $0 &+ $1.pinnedPages } }
 
-    /// The sort key: bytes locked plus bytes pinned (the larger of VmPin and io_uring's).
-    public var bytes: UInt64 { vmLckBytes &+ max(vmPinBytes, ioUringBytes) }
+    /// FOLL_PIN pages this row accounts for: its io_uring buffers' pins and RDMA memory
+    /// regions' pages, plus whatever VmPin holds beyond the pages those charge it (other
+    /// drivers that charge pinned_vm). VmPin is memory, not pins: io_uring charges a buffer's
+    /// pages even when 6.10+ keeps one pin per large folio.
+    public var attributedPinPages: UInt64 {
+        let charged = ioUringRings.reduce(0) { $0 &+ $1.buffers.reduce(0) { $0 &+ $1.pagesSpanned } } &+ rdmaPinPages
+        let vmPinPages = vmPinBytes >> PagemapReader.pageShift
+        return ioUringPinPages &+ rdmaPinPages &+ (vmPinPages > charged ? vmPinPages - charged : 0)
+    }
+
+    /// The sort key: bytes locked plus bytes pinned (the larger of VmPin and io_uring's and RDMA's).
+    public var bytes: UInt64 { vmLckBytes &+ max(vmPinBytes, ioUringBytes &+ rdmaBytes) }
 }
 
 /// The machine-wide numbers, from /proc/vmstat, /proc/meminfo and /proc/zoneinfo.
@@ -66,8 +77,8 @@ public struct CensusTotals: Codable, Sendable, Equatable {
     public var follPin: FollPinCounters?
     /// acquired - released: page references pinned with FOLL_PIN now.
     public var follPinOutstandingPages: UInt64?
-    /// What the rows account for (io_uring buffer pages, VmPin, and /dev/pinctl pins whose
-    /// target is no row), capped at the outstanding total.
+    /// What the rows account for (io_uring buffer pins, RDMA memory regions, VmPin, and
+    /// /dev/pinctl pins whose target is no row), capped at the outstanding total.
     public var attributedPinPages: UInt64
     /// Outstanding pins no row accounts for (drivers that charge nothing: V4L2, DRM, pinctl's module).
     public var unattributedPinPages: UInt64?
@@ -96,6 +107,8 @@ public struct CensusReport: Codable, Sendable, Equatable {
     /// What --deep found, or why it could not run.
     public var deep: DeepCensus?
     public var scanSeconds: Double
+    /// The RDMA devices and the memory regions no row holds; nil without RDMA netlink.
+    public var rdma: RdmaCensus? = nil
     /// Pins held through /dev/pinctl per open file and owner; nil without the module.
     public var kernelHelperPins: KernelHelperPins? = nil
 }

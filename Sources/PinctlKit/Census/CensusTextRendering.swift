@@ -8,6 +8,7 @@ public enum CensusTextRendering {
     public static func render(_ r: CensusReport, rates: PinRates? = nil) -> String {
         var out = summary(r, rates: rates)
         out += table(r.rows)
+        if let rdma = r.rdma { out += rdmaBlock(rdma) }
         if let kmod = r.kernelHelperPins { out += kernelHelperBlock(kmod) }
         if let deep = r.deep { out += deepBlock(deep) }
         for m in r.missingSources { out += "missing: \(esc(m))\n" }
@@ -24,7 +25,7 @@ public enum CensusTextRendering {
             out +=
                 "FOLL_PIN outstanding  \(outstanding) pages (\(humanBytes(outstanding << PagemapReader.pageShift)))  acquired \(pin.acquired)  released \(pin.released)\n"
             out +=
-                "    attributed \(t.attributedPinPages) pages to the rows (io_uring buffers, VmPin, /dev/pinctl)  unattributed \(t.unattributedPinPages ?? 0) pages\n"
+                "    attributed \(t.attributedPinPages) pages to the rows (io_uring buffers, RDMA MRs, VmPin, /dev/pinctl)  unattributed \(t.unattributedPinPages ?? 0) pages\n"
         } else {
             out += "FOLL_PIN outstanding  unknown (no vmstat counters)\n"
         }
@@ -56,7 +57,7 @@ public enum CensusTextRendering {
             for ring in row.ioUringRings {
                 let count = ring.userBufs.map { "\($0) buffers" } ?? "buffer table withheld (ring busy)"
                 out +=
-                    "    io_uring fd \(ring.fd): \(count), \(humanBytes(ring.registeredBytes)), \(ring.pinnedPages) pages pinned\n"
+                    "    io_uring fd \(ring.fd): \(count), \(humanBytes(ring.registeredBytes)), \(ring.pinnedPagesExact ? "" : "at most ")\(ring.pinnedPages) pages pinned\(ring.pinnedPagesExact ? "" : " (large folios not read: one pin each from 6.10)")\n"
                 for b in ring.buffers.prefix(detailLimit) {
                     out += "        \(hex(b.address))+\(humanBytes(b.length))\n"
                 }
@@ -70,7 +71,39 @@ public enum CensusTextRendering {
             for d in row.deviceFds {
                 out += "    device fd \(d.fd): \(d.kind.rawValue) \(esc(d.path)) (\(d.major):\(d.minor))\n"
             }
+            for mr in row.rdmaMemoryRegions.prefix(detailLimit) { out += "    " + rdmaLine(mr) + "\n" }
+            if row.rdmaMemoryRegions.count > detailLimit {
+                out += "    ... \(row.rdmaMemoryRegions.count - detailLimit) more RDMA memory regions\n"
+            }
         }
+        return out
+    }
+
+    /// "rdma mr 3 on rxe0: 16.0 MiB, 4096 pages pinned, pid 169 (pd 1)"; a kernel MR names its owner.
+    static func rdmaLine(_ mr: RdmaMemoryRegion) -> String {
+        var out = "rdma mr \(mr.mrn.map { "\($0)" } ?? "?") on \(esc(mr.device)): \(humanBytes(mr.length))"
+        if let owner = mr.kernelOwner {
+            out += ", kernel (\(esc(owner)))"
+        } else {
+            out += ", \(mr.pinnedPages) pages pinned"
+            if let pid = mr.pid { out += ", pid \(pid)" }
+        }
+        if let pd = mr.pdn { out += " (pd \(pd))" }
+        if let iova = mr.iova { out += " iova \(hex(iova))" }
+        return out
+    }
+
+    /// The RDMA devices, and the memory regions no row holds (kernel MRs, exited owners).
+    static func rdmaBlock(_ rdma: RdmaCensus) -> String {
+        guard !rdma.devices.isEmpty else { return "" }
+        let names = rdma.devices.map { esc($0.name) }.joined(separator: ", ")
+        var out = "RDMA: \(rdma.devices.count) device(s) (\(names)), \(rdma.regionCount) memory region(s)"
+        if !rdma.otherRegions.isEmpty { out += ", \(rdma.otherRegions.count) in no process row" }
+        out += "\n"
+        for mr in rdma.otherRegions.prefix(detailLimit) {
+            out += "    " + rdmaLine(mr) + (mr.isKernel || mr.pid != nil ? "" : ", owner exited") + "\n"
+        }
+        if rdma.otherRegions.count > detailLimit { out += "    ... \(rdma.otherRegions.count - detailLimit) more\n" }
         return out
     }
 

@@ -36,9 +36,10 @@ public enum DeepWalker {
     public static func walk(pids: [Int32], helper: KernelHelper) -> (DeepCensus, scanMissing: String?) {
         var deep = DeepCensus(available: true, note: nil, ranges: [], pagesQueried: 0, processesWalked: 0, processesSkipped: 0)
         var scanMissing: String?
+        let query = DeepQuery(helper: helper, chunkPages: Int(chunkPages))
         for pid in pids {
             do {
-                try walkProcess(pid: pid, helper: helper, into: &deep, scanMissing: &scanMissing)
+                try walkProcess(pid: pid, query: query, into: &deep, scanMissing: &scanMissing)
                 deep.processesWalked += 1
             } catch {
                 deep.processesSkipped += 1
@@ -47,15 +48,18 @@ public enum DeepWalker {
         return (deep, scanMissing)
     }
 
-    static func walkProcess(pid: Int32, helper: KernelHelper, into deep: inout DeepCensus, scanMissing: inout String?)
+    static func walkProcess(pid: Int32, query: DeepQuery, into deep: inout DeepCensus, scanMissing: inout String?)
         throws(PinctlError)
     {
         let directory = try ProcessDirectory(ProcessRef(pid: pid))
         let pagemap = try PagemapReader(directory: directory)
+        // Once per process, not per QUERY: opening /proc/PID/mem runs ptrace's access check.
+        let memory = try KernelHelper.openProcessMemory(pid: pid, writable: false)
         let maps = try ProcMaps.parse(directory.readText("maps"))
         for vma in maps where vma.end <= PagemapReader.userSpaceEnd {
             do {
-                try walkVMA(vma, pid: pid, pagemap: pagemap, helper: helper, into: &deep, scanMissing: &scanMissing)
+                try walkVMA(
+                    vma, pid: pid, pagemap: pagemap, query: query, memory: memory, into: &deep, scanMissing: &scanMissing)
             } catch {
                 // A process that is gone skips the process; anything else skips the VMA.
                 if case .processNotFound = error { throw error }
@@ -66,7 +70,7 @@ public enum DeepWalker {
     }
 
     static func walkVMA(
-        _ vma: VMA, pid: Int32, pagemap: PagemapReader, helper: KernelHelper, into deep: inout DeepCensus,
+        _ vma: VMA, pid: Int32, pagemap: PagemapReader, query: DeepQuery, memory: FileDescriptor, into deep: inout DeepCensus,
         scanMissing: inout String?
     ) throws(PinctlError) {
         var regions: [(UInt64, UInt64)] = []
@@ -80,27 +84,20 @@ public enum DeepWalker {
             var addr = start
             while addr < end {
                 let pages = min(chunkPages, (end - addr) >> PagemapReader.pageShift)
-                let states = try helper.query(addr: addr, pages: pages, pid: pid)
-                deep.pagesQueried &+= pages
-                var i = 0
-                while i < states.count {
-                    guard states[i].dmaPinned else {
-                        i += 1
-                        continue
-                    }
-                    var j = i
-                    while j < states.count && states[j].dmaPinned { j += 1 }
-                    let runStart = addr + UInt64(i) << PagemapReader.pageShift
+                guard pages > 0 else { break }
+                let base = addr
+                try query.pinnedRuns(addr: base, pages: Int(pages), memory: memory, pid: pid) { i, count in
+                    let runStart = base + UInt64(i) << PagemapReader.pageShift
                     if var last = deep.ranges.last, last.pid == pid,
                         last.start + last.pages << PagemapReader.pageShift == runStart
                     {
-                        last.pages += UInt64(j - i)
+                        last.pages += UInt64(count)
                         deep.ranges[deep.ranges.count - 1] = last
                     } else {
-                        deep.ranges.append(DeepPinnedRange(pid: pid, start: runStart, pages: UInt64(j - i), path: vma.path))
+                        deep.ranges.append(DeepPinnedRange(pid: pid, start: runStart, pages: UInt64(count), path: vma.path))
                     }
-                    i = j
                 }
+                deep.pagesQueried &+= pages
                 addr += pages << PagemapReader.pageShift
             }
         }

@@ -3,6 +3,23 @@
 public struct IoUringBuffer: Codable, Sendable, Equatable {
     public var address: UInt64
     public var length: UInt64
+    /// The FOLL_PIN references io_uring holds for it: one per page, or from 6.10 one per
+    /// large folio when it could coalesce them, read from the pages' folios (pagemap and
+    /// kpageflags). nil when that could not be read: `pagesSpanned` is then an upper bound.
+    public var pinnedPages: UInt64? = nil
+
+    public init(address: UInt64, length: UInt64, pinnedPages: UInt64? = nil) {
+        self.address = address
+        self.length = length
+        self.pinnedPages = pinnedPages
+    }
+
+    /// The 4 KiB pages the buffer touches.
+    public var pagesSpanned: UInt64 {
+        let first = address >> PagemapReader.pageShift
+        let last = (address &+ length &+ PagemapReader.pageSize &- 1) >> PagemapReader.pageShift
+        return last > first ? last - first : 0
+    }
 }
 
 /// What /proc/PID/fdinfo/FD says about one io_uring instance's registered buffers.
@@ -15,16 +32,13 @@ public struct IoUringRing: Codable, Sendable, Equatable {
 
     public var registeredBytes: UInt64 { buffers.reduce(0) { $0 &+ $1.length } }
 
-    /// Pages the kernel pinned for the buffers, counting each 4 KiB page once per buffer
-    /// (io_uring pins every page; from 6.10 it keeps one pin per large folio instead, so
-    /// for THP-backed buffers this is an upper bound).
-    public var pinnedPages: UInt64 {
-        buffers.reduce(0) { total, b in
-            let first = b.address >> PagemapReader.pageShift
-            let last = (b.address &+ b.length &+ PagemapReader.pageSize &- 1) >> PagemapReader.pageShift
-            return total &+ (last > first ? last - first : 0)
-        }
-    }
+    /// FOLL_PIN references the kernel holds for the buffers: each buffer's `pinnedPages`,
+    /// or its pages when that is unknown (io_uring pins every page; from 6.10 it keeps one
+    /// pin per large folio instead, so then the page count is an upper bound).
+    public var pinnedPages: UInt64 { buffers.reduce(0) { $0 &+ ($1.pinnedPages ?? $1.pagesSpanned) } }
+
+    /// Whether `pinnedPages` is exact (every buffer's count was read), not an upper bound.
+    public var pinnedPagesExact: Bool { buffers.allSatisfy { $0.pinnedPages != nil } }
 }
 
 /// Parses the fdinfo text of an io_uring fd: `UserBufs:\t1` then one `%5u: 0x%llx/%u` line

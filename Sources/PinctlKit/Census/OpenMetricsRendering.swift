@@ -86,10 +86,25 @@ public enum OpenMetricsRendering {
         perRow("pinctl_process_io_uring_registered_buffers", "io_uring registered buffers (fdinfo UserBufs).") { row in
             row.ioUringRings.reduce(0) { $0 &+ UInt64($1.buffers.count) }
         }
+        family { reg in
+            for row in r.rows where !row.ioUringRings.isEmpty {
+                let exact = row.ioUringRings.allSatisfy(\.pinnedPagesExact)
+                gauge(
+                    "pinctl_process_io_uring_pinned_pages",
+                    "FOLL_PIN references io_uring holds for the registered buffers (one per large folio from 6.10); bound=upper when the folios could not be read.",
+                    row.ioUringPinPages, labels(row) + [("bound", exact ? "exact" : "upper")])(reg)
+            }
+        }
+        perRow("pinctl_process_rdma_mr_bytes", "Bytes of the process's RDMA memory regions (RDMA netlink RES_MRLEN).") {
+            $0.rdmaBytes
+        }
+        perRow("pinctl_process_rdma_memory_regions", "RDMA memory regions the process registered (RDMA netlink resource dump).") {
+            UInt64($0.rdmaMemoryRegions.count)
+        }
         perRow("pinctl_process_locked_vmas", "VMAs with VM_LOCKED (smaps VmFlags lo).") { UInt64($0.lockedVMAs.count) }
         perRow(
             "pinctl_process_attributed_pin_pages",
-            "FOLL_PIN pages the census attributes to the process (io_uring buffer pages, or VmPin if larger)."
+            "FOLL_PIN pages the census attributes to the process (io_uring buffer and RDMA MR pages, or VmPin if larger)."
         ) {
             $0.attributedPinPages
         }
@@ -101,6 +116,26 @@ public enum OpenMetricsRendering {
                     gauge(
                         "pinctl_process_device_fds", "Open fds of devices that can pin the process's memory, by kind.", n,
                         labels(row) + [("kind", kind.rawValue)])(reg)
+                }
+            }
+        }
+        if let rdma = r.rdma {
+            family(gauge("pinctl_rdma_devices", "RDMA devices (RDMA netlink device list).", UInt64(rdma.devices.count)))
+            family(
+                gauge(
+                    "pinctl_rdma_memory_regions", "RDMA memory regions on all devices (RDMA netlink resource dump).",
+                    UInt64(max(0, rdma.regionCount))))
+            family { reg in
+                var byOwner: [String: UInt64] = [:]
+                for mr in rdma.otherRegions {
+                    let owner = mr.kernelOwner.map { "kernel:" + $0 } ?? mr.pid.map { "pid:\($0)" } ?? "exited"
+                    byOwner[owner, default: 0] &+= mr.length
+                }
+                for (owner, bytes) in byOwner.sorted(by: { $0.key < $1.key }) {
+                    gauge(
+                        "pinctl_rdma_unowned_mr_bytes",
+                        "Bytes of RDMA memory regions in no process row: kernel MRs by module, MRs of pids the scan did not list, MRs whose owner exited.",
+                        bytes, [("owner", TerminalEscaping.escape(owner))])(reg)
                 }
             }
         }

@@ -45,6 +45,28 @@ public final class MappedRange {
         trimmed = m.trimmed
     }
 
+    /// Maps `length` bytes of a regular file already open read-only (a file of a file:DIR
+    /// tree, opened by the walk relative to its directory), PROT_READ and shared, as
+    /// `vmtouch -l` maps it. The caller closes `fd`; the mapping keeps the file.
+    init(openFile fd: Int32, path: String, length: UInt64) throws(PinctlError) {
+        let spec = PinRangeSpec.file(path: path, offset: 0, length: nil)
+        self.spec = spec
+        do {
+            base = try Self.mmapOrRefuse(spec, length: length, prot: PROT_READ, flags: MAP_SHARED, fd: fd)
+        } catch let e as PinctlError {
+            throw e
+        } catch let e as SyscallError {
+            throw .system(e)
+        } catch {
+            throw .invalidInput("\(spec): \(error)")
+        }
+        self.length = length
+        backing = .file
+        writable = false
+        shm = nil
+        trimmed = nil
+    }
+
     struct Mapping {
         var base: UInt64
         var length: UInt64

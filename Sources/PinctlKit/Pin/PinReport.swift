@@ -29,10 +29,15 @@ public struct PinReport: Codable, Sendable {
     public var pfnHidden: Bool = false
     /// A file: range whose +LEN ran past the end of the file: what was trimmed (absent otherwise).
     public var trimmed: String?
+    /// file:DIR: the regular files locked (absent for other ranges).
+    public var files: UInt64? = nil
+    /// Several ranges in one pin: each range's own report; the fields above are their sums
+    /// (absent for one range).
+    public var parts: [PinReport]? = nil
 
     enum CodingKeys: String, CodingKey {
         case pid, method, chosenBecause, detail, range, start, end, backing, bytes, pages, residentPages, pinnedPages
-        case pfnRuns, pfnHidden, totalMs, pagesPerSecond, vmLck, vmPin, verify, trimmed
+        case pfnRuns, pfnHidden, totalMs, pagesPerSecond, vmLck, vmPin, verify, trimmed, files, parts
     }
 
     /// `pfnRuns` is written as null rather than left out, like every contract field.
@@ -58,6 +63,8 @@ public struct PinReport: Codable, Sendable {
         try c.encodeIfPresent(vmPin, forKey: .vmPin)
         try c.encodeIfPresent(verify, forKey: .verify)
         try c.encodeIfPresent(trimmed, forKey: .trimmed)
+        try c.encodeIfPresent(files, forKey: .files)
+        try c.encodeIfPresent(parts, forKey: .parts)
     }
 }
 

@@ -4,7 +4,13 @@ extension TextRendering {
         var out = "pinned \(esc(r.range)) by \(r.method)"
         if let why = r.chosenBecause { out += " (auto: \(esc(why)))" }
         out += "\n"
-        out += "    range \(r.start)-\(r.end) \(esc(r.backing)), \(r.pages) pages (\(humanBytes(r.bytes)))\n"
+        if let files = r.files {
+            out += "    \(files) files, \(esc(r.backing)), \(r.pages) pages (\(humanBytes(r.bytes)))\n"
+        } else if r.parts == nil {
+            out += "    range \(r.start)-\(r.end) \(esc(r.backing)), \(r.pages) pages (\(humanBytes(r.bytes)))\n"
+        } else {
+            out += "    \(r.parts?.count ?? 0) ranges, \(r.pages) pages (\(humanBytes(r.bytes)))\n"
+        }
         if let t = r.trimmed { out += "    trimmed: \(esc(t))\n" }
         out +=
             "    resident \(r.residentPages), pinned \(r.pinnedPages), physical runs \(r.pfnRuns.map { "\($0)" } ?? (r.pfnHidden ? "- (PFNs hidden: needs CAP_SYS_ADMIN)" : "- (every page maps the shared zero page)"))\n"
@@ -13,6 +19,10 @@ extension TextRendering {
         out += "    VmLck \(r.vmLck.map(humanBytes) ?? "-")  VmPin \(r.vmPin.map(humanBytes) ?? "-")\n"
         if !r.detail.isEmpty { out += "    how: \(esc(r.detail))\n" }
         if let v = r.verify { out += render(v) }
+        for part in r.parts ?? [] {
+            out += render(part).split(separator: "\n", omittingEmptySubsequences: false).map { $0.isEmpty ? "" : "  " + $0 }.joined(
+                separator: "\n")
+        }
         return out
     }
 

@@ -58,6 +58,9 @@ public enum ExitStatus {
     public static let pageFlagsUnavailable: Int32 = 7
     /// The kernel refused to pin the range (mapping type, RLIMIT_MEMLOCK, permissions).
     public static let refused: Int32 = 8
+    /// `pinctl files`: the report was printed, but some paths could not be examined (each
+    /// named on stderr: permissions, vanished or replaced during the walk).
+    public static let incomplete: Int32 = 9
     /// A termination signal arrived before the pin was in place (128 + SIGINT, as shells
     /// report it); a signal other than INT, TERM or HUP that ends a hold exits 128 + its number.
     public static let interrupted: Int32 = 130

@@ -1,0 +1,8 @@
+// SPDX-License-Identifier: MIT
+#include "cpinctl_rdma.h"
+
+#ifdef __linux__
+const int32_t CPINCTL_NETLINK_RDMA = NETLINK_RDMA;
+const uint16_t CPINCTL_RDMA_NLDEV_GET = RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, RDMA_NLDEV_CMD_GET);
+const uint16_t CPINCTL_RDMA_NLDEV_RES_MR_GET = RDMA_NL_GET_TYPE(RDMA_NL_NLDEV, RDMA_NLDEV_CMD_RES_MR_GET);
+#endif

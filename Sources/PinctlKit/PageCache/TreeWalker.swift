@@ -1,0 +1,319 @@
+import CPinctl
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// What the walk met, one event per path, in directory order.
+public enum TreeWalkEvent {
+    /// A regular file, open read-only (O_NONBLOCK, never through a symlink unless `-f`), with
+    /// its fstat. The descriptor is valid only during the callback.
+    case file(fd: Int32, stat: stat, path: [UInt8])
+    /// A directory about to be read.
+    case directory(path: [UInt8])
+    /// Left out by a rule (a link not followed, a FIFO or device, a size limit, another file
+    /// system): not an error.
+    case skipped(path: [UInt8], reason: TreeWalkSkip)
+    /// Could not be examined (permissions, vanished or swapped during the walk): the report
+    /// is incomplete.
+    case failed(path: [UInt8], message: String)
+}
+
+public enum TreeWalkSkip: Equatable, Sendable {
+    case symlink
+    /// "a FIFO", "a socket", "a character device", "a block device".
+    case special(String)
+    case tooLarge(size: UInt64, limit: UInt64)
+    case otherFileSystem
+    /// With `-f`: a directory reached again through a link (a loop, or a second way in).
+    case directoryAgain
+
+    public var message: String {
+        switch self {
+        case .symlink: return "a symbolic link, not followed (-f follows links)"
+        case .special(let what): return "\(what), not opened (only regular files have page cache to count)"
+        case .tooLarge(let size, let limit): return "\(size) bytes, larger than -m \(limit) bytes: skipped"
+        case .otherFileSystem: return "on another file system than its argument, not entered (--one-file-system)"
+        case .directoryAgain: return "a directory already walked (a symbolic link loop or a second link to it): walked once"
+        }
+    }
+
+    /// A short name for JSON and totals.
+    public var kind: String {
+        switch self {
+        case .symlink: return "symlink"
+        case .special: return "special"
+        case .tooLarge: return "too-large"
+        case .otherFileSystem: return "other-file-system"
+        case .directoryAgain: return "directory-again"
+        }
+    }
+}
+
+public struct TreeWalkOptions: Sendable {
+    public var patterns = FileNamePatterns()
+    /// `-m`: regular files larger than this are skipped.
+    public var maxFileSize: UInt64?
+    /// `-f`: follow symbolic links (off: a link is never opened or entered).
+    public var followSymlinks = false
+    /// `-F`: do not enter a directory on another file system than its argument.
+    public var oneFileSystem = false
+
+    public init() {}
+}
+
+/// Walks files and directory trees without a path-based time-of-check-to-time-of-use gap:
+/// every name is opened with openat(2) relative to its directory's descriptor, with
+/// O_NOFOLLOW (unless `-f`), O_NONBLOCK and O_NOCTTY, and checked with fstat(2) on the
+/// descriptor. Only names the directory entry (or fstatat without following) says are
+/// regular files or directories are ever opened: a FIFO, socket or device never is. A name
+/// swapped for something else between the entry and the open is seen by fstat and skipped
+/// (a FIFO opened O_NONBLOCK does not block). A file with several links is reported once
+/// (by device and inode), as vmtouch does; with `-f`, directories are walked once each too.
+public struct TreeWalker {
+    public let options: TreeWalkOptions
+    /// Directories nested deeper than this are not entered (one descriptor per level).
+    public static let maxDepth = 1024
+
+    private var seenFiles = Set<FileID>()
+    private var seenDirectories = Set<FileID>()
+
+    struct FileID: Hashable {
+        let dev: UInt64
+        let ino: UInt64
+        init(_ st: stat) {
+            dev = UInt64(st.st_dev)
+            ino = UInt64(st.st_ino)
+        }
+    }
+
+    public init(options: TreeWalkOptions) {
+        self.options = options
+    }
+
+    public typealias Visit = (TreeWalkEvent) throws(PinctlError) -> Void
+
+    /// Walks one command-line argument (a file or a directory).
+    public mutating func walk(_ argument: String, visit: Visit) throws(PinctlError) {
+        var path = Array(argument.utf8)
+        while path.count > 1 && path.last == UInt8(ascii: "/") { path.removeLast() }
+        guard !path.isEmpty else {
+            try visit(.failed(path: path, message: "an empty path: give a file or directory"))
+            return
+        }
+        if path.contains(0) {
+            try visit(.failed(path: path, message: "a path with a NUL byte: give a file or directory"))
+            return
+        }
+        let name = Self.lastName(path)
+        let ignored = name.withUnsafeBufferPointer { b in
+            b.withMemoryRebound(to: CChar.self) { options.patterns.ignores($0.baseAddress!) }
+        }
+        if ignored { return }
+        var st = stat()
+        let statFlags = options.followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
+        if fstatat(AT_FDCWD, argument, &st, statFlags) != 0 {
+            try visit(.failed(path: path, message: Self.openFailure(errno, what: "stat")))
+            return
+        }
+        let type = st.st_mode & S_IFMT
+        let rootDev = UInt64(st.st_dev)
+        // A C copy (withCString would widen the typed throws to any Error).
+        guard let c = strdup(argument) else { throw .system(SyscallError(call: "strdup", object: "a path", errno: ENOMEM)) }
+        defer { free(c) }
+        // -I matches the last name, as for names inside directories; with -f the argument was
+        // stat'ed through its links, so it is opened through them too.
+        try name.withUnsafeBufferPointer { (b) throws(PinctlError) in
+            let match = UnsafeRawPointer(b.baseAddress!).assumingMemoryBound(to: CChar.self)
+            try visitEntry(
+                dir: AT_FDCWD, name: c, matchName: match, type: type, follow: options.followSymlinks, path: &path, depth: 0,
+                rootDev: rootDev, visit: visit)
+        }
+    }
+
+    /// One directory entry, whatever its type: `type` is S_IF* from the entry or fstatat.
+    private mutating func visitEntry(
+        dir: Int32, name: UnsafePointer<CChar>, matchName: UnsafePointer<CChar>, type: mode_t, follow: Bool, path: inout [UInt8],
+        depth: Int, rootDev: UInt64, visit: Visit
+    ) throws(PinctlError) {
+        var type = type
+        var follow = follow
+        if type == S_IFLNK {
+            guard options.followSymlinks else {
+                try visit(.skipped(path: path, reason: .symlink))
+                return
+            }
+            var st = stat()
+            guard fstatat(dir, name, &st, 0) == 0 else {
+                let why = errno == ENOENT ? "a symbolic link to nothing (dangling)" : Self.openFailure(errno, what: "follow")
+                try visit(.failed(path: path, message: why))
+                return
+            }
+            type = st.st_mode & S_IFMT
+            follow = true
+        }
+        switch type {
+        case S_IFDIR:
+            try walkDirectory(dir: dir, name: name, follow: follow, path: &path, depth: depth, rootDev: rootDev, visit: visit)
+        case S_IFREG:
+            guard options.patterns.includes(matchName) else { return }
+            try visitFile(dir: dir, name: name, follow: follow, path: path, visit: visit)
+        default:
+            try visit(.skipped(path: path, reason: .special(RegularFile.typeName(type))))
+        }
+    }
+
+    private mutating func visitFile(dir: Int32, name: UnsafePointer<CChar>, follow: Bool, path: [UInt8], visit: Visit) throws(PinctlError) {
+        let base = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (follow ? 0 : CPINCTL_O_NOFOLLOW)
+        var fd = openat(dir, name, base | CPINCTL_O_NOATIME)
+        // O_NOATIME needs the file's owner or CAP_FOWNER.
+        if fd < 0 && errno == EPERM { fd = openat(dir, name, base) }
+        if fd < 0 && errno == EINTR { fd = openat(dir, name, base) }
+        guard fd >= 0 else {
+            if errno == ELOOP && !follow {
+                // The name became a symbolic link after the directory entry was read.
+                try visit(.skipped(path: path, reason: .symlink))
+            } else {
+                try visit(.failed(path: path, message: Self.openFailure(errno, what: "open")))
+            }
+            return
+        }
+        defer { close(fd) }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            try visit(.failed(path: path, message: Self.openFailure(errno, what: "fstat")))
+            return
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            try visit(
+                .failed(
+                    path: path,
+                    message:
+                        "was a regular file when listed and is \(RegularFile.typeName(st.st_mode)) now (replaced during the walk): skipped"
+                ))
+            return
+        }
+        if st.st_nlink > 1 || options.followSymlinks {
+            guard seenFiles.insert(FileID(st)).inserted else { return }
+        }
+        let size = UInt64(max(0, st.st_size))
+        if let limit = options.maxFileSize, size > limit {
+            try visit(.skipped(path: path, reason: .tooLarge(size: size, limit: limit)))
+            return
+        }
+        try visit(.file(fd: fd, stat: st, path: path))
+    }
+
+    private mutating func walkDirectory(
+        dir: Int32, name: UnsafePointer<CChar>, follow: Bool, path: inout [UInt8], depth: Int, rootDev: UInt64, visit: Visit
+    ) throws(PinctlError) {
+        guard depth < Self.maxDepth else {
+            try visit(.failed(path: path, message: "nested deeper than \(Self.maxDepth) directories: not entered"))
+            return
+        }
+        let flags = O_RDONLY | CPINCTL_O_DIRECTORY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : CPINCTL_O_NOFOLLOW)
+        var fd = openat(dir, name, flags)
+        if fd < 0 && errno == EINTR { fd = openat(dir, name, flags) }
+        guard fd >= 0 else {
+            if errno == ELOOP && !follow {
+                try visit(.skipped(path: path, reason: .symlink))
+            } else if errno == ENOTDIR {
+                try visit(.failed(path: path, message: "was a directory when listed and is not now (replaced during the walk): skipped"))
+            } else {
+                try visit(.failed(path: path, message: Self.openFailure(errno, what: "open the directory")))
+            }
+            return
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            close(fd)
+            try visit(.failed(path: path, message: Self.openFailure(errno, what: "fstat")))
+            return
+        }
+        if options.oneFileSystem && UInt64(st.st_dev) != rootDev {
+            close(fd)
+            try visit(.skipped(path: path, reason: .otherFileSystem))
+            return
+        }
+        if options.followSymlinks {
+            guard seenDirectories.insert(FileID(st)).inserted else {
+                close(fd)
+                try visit(.skipped(path: path, reason: .directoryAgain))
+                return
+            }
+        }
+        // fdopendir owns fd from here: closedir closes it.
+        guard let stream = fdopendir(fd) else {
+            let e = errno
+            close(fd)
+            try visit(.failed(path: path, message: Self.openFailure(e, what: "read the directory")))
+            return
+        }
+        defer { closedir(stream) }
+        try visit(.directory(path: path))
+        let dfd = dirfd(stream)
+        let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
+        let mark = path.count
+        while true {
+            errno = 0
+            guard let entry = readdir(stream) else {
+                if errno != 0 {
+                    try visit(.failed(path: path, message: Self.openFailure(errno, what: "read the directory")))
+                }
+                return
+            }
+            let cname = (UnsafeRawPointer(entry) + nameOffset).assumingMemoryBound(to: CChar.self)
+            // "." and "..".
+            if cname[0] == 0x2e && (cname[1] == 0 || (cname[1] == 0x2e && cname[2] == 0)) { continue }
+            if options.patterns.ignores(cname) { continue }
+            let nameLength = strlen(cname)
+            path.append(UInt8(ascii: "/"))
+            cname.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
+                path.append(contentsOf: UnsafeBufferPointer(start: $0, count: nameLength))
+            }
+            defer { path.removeSubrange(mark...) }
+            var type: mode_t
+            switch Int32(entry.pointee.d_type) {
+            case Int32(DT_REG): type = S_IFREG
+            case Int32(DT_DIR): type = S_IFDIR
+            case Int32(DT_LNK): type = S_IFLNK
+            case Int32(DT_FIFO): type = S_IFIFO
+            case Int32(DT_SOCK): type = S_IFSOCK
+            case Int32(DT_CHR): type = S_IFCHR
+            case Int32(DT_BLK): type = S_IFBLK
+            default:
+                // DT_UNKNOWN: the file system does not say; ask without following.
+                var st = stat()
+                guard fstatat(dfd, cname, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
+                    try visit(.failed(path: path, message: Self.openFailure(errno, what: "stat")))
+                    continue
+                }
+                type = st.st_mode & S_IFMT
+            }
+            // Names stay C strings: String(cString:) would replace bytes that are not UTF-8,
+            // and openat would then look up another name.
+            try visitEntry(
+                dir: dfd, name: cname, matchName: cname, type: type, follow: false, path: &path, depth: depth + 1, rootDev: rootDev,
+                visit: visit)
+        }
+    }
+
+    /// The last name of a path, NUL-terminated.
+    static func lastName(_ path: [UInt8]) -> [UInt8] {
+        var name = path
+        if let slash = path.lastIndex(of: UInt8(ascii: "/")), path.count > 1 { name = Array(path[(slash + 1)...]) }
+        return name + [0]
+    }
+
+    /// One line for a failed call on a path: the errno by name, what it means here.
+    static func openFailure(_ err: Int32, what: String) -> String {
+        let name = SyscallError.name(of: err)
+        switch err {
+        case EACCES, EPERM: return "cannot \(what) (\(name)): no permission; run as root or as the owner"
+        case ENOENT: return "vanished during the walk (\(name))"
+        case ELOOP: return "too many levels of symbolic links (\(name)): a link loop"
+        case EMFILE, ENFILE: return "cannot \(what) (\(name)): out of file descriptors; raise `ulimit -n`"
+        default: return "cannot \(what) (\(name): \(String(cString: strerror(err))))"
+        }
+    }
+}

@@ -1,0 +1,142 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `--owners`: which processes map the selected frames, and where. There is no reverse map
+/// from a frame to its mappers in /proc, so this walks every process's pagemap once: per
+/// VMA, PAGEMAP_SCAN (6.7+) finds the present regions and skips holes without copying an
+/// entry per page; the present entries are read in 64Ki batches and their PFNs looked up in
+/// the selection's bitmap. Memory: the bitmaps (a bit per frame of the target) and one batch.
+/// Owner runs stream to `sink` a process at a time.
+final class ReverseMap {
+    static let batch = 64 << 10
+
+    public struct Totals: Codable, Sendable {
+        public var processes: UInt64 = 0
+        /// Processes that exited while walked, or whose pagemap could not be read.
+        public var skipped: UInt64 = 0
+        public var processesOwning: UInt64 = 0
+        /// Selected frames mapped by at least one process, and page mappings found in all.
+        public var framesMapped: UInt64 = 0
+        public var mappings: UInt64 = 0
+        public var scanUsed = false
+        public var pfnHidden = false
+    }
+
+    let selection: PFNBitmap
+    private let unowned: PFNBitmap
+    private(set) var totals = Totals()
+    private let buffer: UnsafeMutablePointer<UInt64>
+
+    init(selection: PFNBitmap) {
+        self.selection = selection
+        unowned = PFNBitmap(base: selection.base, count: selection.count)
+        buffer = .allocate(capacity: Self.batch)
+    }
+
+    deinit { buffer.deallocate() }
+
+    /// Walks every process but this one. `useScan` false reads every pagemap entry.
+    func run(procRoot: String = "/proc", useScan: Bool, sink: ([OwnerRun]) throws(PinctlError) -> Void) throws(PinctlError) {
+        copySelection()
+        let dirFd = Glibc.open(procRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        guard dirFd >= 0 else { throw .system(lastError("open", procRoot)) }
+        guard let dir = fdopendir(dirFd) else {
+            let e = lastError("fdopendir", procRoot)
+            _ = Glibc.close(dirFd)
+            throw .system(e)
+        }
+        defer { closedir(dir) }
+        let me = getpid()
+        while let entry = readdir(dir) {
+            guard let pid = ProcessScan.pid(of: entry), pid != me else { continue }
+            totals.processes += 1
+            do throws(PinctlError) {
+                let runs = try walk(pid: pid, useScan: useScan)
+                if !runs.isEmpty {
+                    totals.processesOwning += 1
+                    try sink(runs)
+                }
+            } catch {
+                // A process that exits, or a kernel thread, has nothing to report.
+                if case .system = error, !isGone(error) { throw error }
+                totals.skipped += 1
+            }
+        }
+        totals.framesMapped = selection.setCount - unowned.setCount
+    }
+
+    private func isGone(_ e: PinctlError) -> Bool {
+        if case .system(let s) = e { return s.errno == ESRCH || s.errno == ENOENT }
+        return false
+    }
+
+    private func copySelection() {
+        // The frames nobody has mapped yet: every selected one.
+        var p = selection.base
+        let end = selection.base + selection.count
+        while p < end {
+            if selection.contains(p) {
+                var q = p + 1
+                while q < end && selection.contains(q) { q += 1 }
+                unowned.set(p, q - p)
+                p = q
+            } else {
+                p += 1
+            }
+        }
+    }
+
+    /// One process's runs over the selected frames.
+    func walk(pid: Int32, useScan: Bool) throws(PinctlError) -> [OwnerRun] {
+        let directory = try ProcessDirectory(ProcessRef(pid: pid))
+        let pagemap = try PagemapReader(directory: directory)
+        let vmas = try ProcMaps.parse(bytes: directory.readBytes("maps"))
+        guard !vmas.isEmpty else { return [] }
+        let comm = (try? directory.readText("comm"))?.trimmingSpacesAndNewlines() ?? ""
+        var runs: [OwnerRun] = []
+        for v in vmas where v.end <= PagemapReader.userSpaceEnd {
+            // A run never spans two VMAs.
+            let firstRun = runs.count
+            var regions: [(UInt64, UInt64)]
+            if useScan, let scanned = try pagemap.scanPopulated(start: v.start, end: v.end) {
+                totals.scanUsed = true
+                regions = scanned.filter(\.present).map { ($0.start, $0.end) }
+            } else {
+                regions = [(v.start, v.end)]
+            }
+            for (start, end) in regions {
+                var va = start
+                while va < end {
+                    let n = Int(min(UInt64(Self.batch), (end - va) >> PagemapReader.pageShift))
+                    let got = try pagemap.read(start: va, into: UnsafeMutableBufferPointer(start: buffer, count: n))
+                    if got == 0 { break }
+                    for i in 0..<got {
+                        let e = buffer[i]
+                        guard e & (1 << 63) != 0 else { continue }
+                        let pfn = e & PagemapEntry.pfnMask
+                        if pfn == 0 {
+                            totals.pfnHidden = true
+                            continue
+                        }
+                        guard selection.contains(pfn) else { continue }
+                        totals.mappings += 1
+                        _ = unowned.take(pfn)
+                        let a = va + UInt64(i) << PagemapReader.pageShift
+                        if runs.count > firstRun, var last = runs.last, last.address + last.count << PagemapReader.pageShift == a,
+                            last.pfn + last.count == pfn
+                        {
+                            last.count += 1
+                            runs[runs.count - 1] = last
+                        } else {
+                            runs.append(OwnerRun(pid: pid, comm: comm, address: a, pfn: pfn, count: 1, path: v.path))
+                        }
+                    }
+                    va += UInt64(got) << PagemapReader.pageShift
+                    if got < n { break }
+                }
+            }
+        }
+        return runs
+    }
+}

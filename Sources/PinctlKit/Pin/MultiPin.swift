@@ -1,0 +1,126 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// `pinctl pin RANGE...`: several ranges (and file:DIR trees) held by one process, pinned in
+/// order; a failure on any of them releases all that were pinned. Each range is checked
+/// against memory on its own, as a single pin is (a tree against its whole size and
+/// RLIMIT_MEMLOCK), and reported on its own under `parts`, with the sums above.
+public final class MultiPin {
+    enum Part {
+        case range(PinSession)
+        case tree(TreePin)
+    }
+
+    private var parts: [Part] = []
+    private var released = false
+
+    public init() {}
+
+    /// Pins every range. `walk` holds file:DIR's patterns and limits; `note` prints one line
+    /// (a skipped or unreadable path of a tree).
+    public func pin(
+        _ ranges: [String], options: PinOptions, walk: TreeWalkOptions, note: (String) -> Void,
+        makePinner: (PinMethod) throws(PinctlError) -> Pinner
+    ) throws(PinctlError) -> PinReport {
+        var reports: [PinReport] = []
+        do throws(PinctlError) {
+            for text in ranges {
+                if TerminationSignals.pending() { throw PinctlError.interrupted("interrupted before \(text): released") }
+                let spec = try PinRangeSpec.parse(text)
+                if case .file(let path, let offset, let length) = spec, TreePin.isDirectory(path) {
+                    guard offset == 0, length == nil else {
+                        throw PinctlError.invalidInput("'\(text)': \(path) is a directory: file:DIR takes no @OFFSET or +LEN")
+                    }
+                    reports.append(try pinTree(path, options: options, walk: walk, note: note))
+                } else {
+                    let session = try PinSession(spec: spec, options: options, makePinner: makePinner)
+                    parts.append(.range(session))
+                    reports.append(try session.pin())
+                }
+            }
+        } catch {
+            release()
+            throw error
+        }
+        return Self.combine(reports)
+    }
+
+    func pinTree(_ path: String, options: PinOptions, walk: TreeWalkOptions, note: (String) -> Void) throws(PinctlError) -> PinReport {
+        switch options.method {
+        case .auto, .method(.mlock): break
+        case .method(let m):
+            throw .invalidInput(
+                "file:\(PinRangeSpec.escapePath(path)) is a directory: a tree is locked with mlock, as vmtouch -l does; drop --method \(m.rawValue)"
+            )
+        }
+        if options.write {
+            throw .invalidInput("file:\(PinRangeSpec.escapePath(path)) is a directory: a tree is locked read-only; drop --write")
+        }
+        let tree = TreePin(root: path, walk: walk, onFault: options.onFault)
+        try tree.check(try tree.plan())
+        parts.append(.tree(tree))
+        let t0 = MonotonicClock.now()
+        try tree.pin(report: note)
+        let elapsed = MonotonicClock.now() - t0
+        let (present, runs) = try tree.residency()
+        let status = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "")
+        var r = PinReport(
+            pid: getpid(), method: PinMethod.mlock.rawValue, chosenBecause: nil,
+            detail: "mlock2 of each file's shared mapping" + Self.counted(tree.skipped, "path", "skipped")
+                + Self.counted(tree.failed, "path", "could not be opened"),
+            range: "file:\(PinRangeSpec.escapePath(path))", start: "-", end: "-", backing: MappedRange.Backing.file.rawValue,
+            bytes: tree.bytes, pages: tree.pages, residentPages: present, pinnedPages: present, pfnRuns: runs,
+            totalMs: elapsed * 1000, pagesPerSecond: elapsed > 0 ? Double(tree.pages) / elapsed : 0,
+            vmLck: status.vmLck, vmPin: status.vmPin, verify: nil, pfnHidden: present > 0 && runs == nil, trimmed: nil)
+        r.files = tree.files
+        return r
+    }
+
+    /// ", 3 paths skipped" (nothing for 0).
+    static func counted(_ n: UInt64, _ noun: String, _ what: String) -> String {
+        n == 0 ? "" : ", \(n) \(noun)\(n == 1 ? "" : "s") \(what)"
+    }
+
+    /// One range's report as it is; several as their sums, with each under `parts`.
+    static func combine(_ reports: [PinReport]) -> PinReport {
+        guard reports.count > 1, var total = reports.last else { return reports.first! }
+        var methods: [String] = []
+        for r in reports where !methods.contains(r.method) { methods.append(r.method) }
+        total.method = methods.joined(separator: ",")
+        total.chosenBecause = nil
+        total.detail = ""
+        total.range = reports.map(\.range).joined(separator: " ")
+        total.start = "-"
+        total.end = "-"
+        total.backing = Set(reports.map(\.backing)).count == 1 ? reports[0].backing : "mixed"
+        total.bytes = reports.reduce(0) { $0 &+ $1.bytes }
+        total.pages = reports.reduce(0) { $0 &+ $1.pages }
+        total.residentPages = reports.reduce(0) { $0 &+ $1.residentPages }
+        total.pinnedPages = reports.reduce(0) { $0 &+ $1.pinnedPages }
+        total.pfnRuns = reports.reduce(UInt64?(0)) { a, r in a.flatMap { x in r.pfnRuns.map { x &+ $0 } } }
+        total.pfnHidden = reports.contains { $0.pfnHidden }
+        total.totalMs = reports.reduce(0) { $0 + $1.totalMs }
+        total.pagesPerSecond = total.totalMs > 0 ? Double(total.pages) / (total.totalMs / 1000) : 0
+        total.trimmed = nil
+        total.files = nil
+        total.parts = reports
+        // VmLck and VmPin of the last report were read after every range was pinned.
+        return total
+    }
+
+    /// Releases every range, last first; safe to call more than once.
+    public func release() {
+        guard !released else { return }
+        released = true
+        for part in parts.reversed() {
+            switch part {
+            case .range(let s): s.release()
+            case .tree(let t): t.release()
+            }
+        }
+        parts = []
+    }
+
+    deinit { release() }
+}

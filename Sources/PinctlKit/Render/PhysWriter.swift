@@ -1,0 +1,84 @@
+import FoundationEssentials
+
+/// A streaming renderer of `pinctl phys` to a descriptor: the head, rows and owner runs as
+/// the walk produces them (`PhysSink`), then the rest of the report, or an error.
+public protocol PhysWriter: PhysSink {
+    func finish(_ report: PhysReport) throws(PinctlError)
+    /// After a failure; returns whether stdout now carries the error.
+    func fail(_ error: PinctlError) -> Bool
+}
+
+/// The format `phys` writes.
+public enum PhysFormat: Sendable {
+    case text(showFrames: Bool)
+    case json
+    case jsonLines
+
+    public func writer(fd: Int32 = 1) -> any PhysWriter {
+        switch self {
+        case .text(let showFrames): return PhysTextWriter(fd: fd, showFrames: showFrames)
+        case .json: return PhysJSONWriter(fd: fd, lines: false)
+        case .jsonLines: return PhysJSONWriter(fd: fd, lines: true)
+        }
+    }
+}
+
+/// The members of a finished report after the streamed parts, for both JSON forms.
+struct PhysTail: Encodable {
+    var ranges: [FrameRange]
+    var flags: [String]
+    var cgroup: UInt64?
+    var unmovableOnly: Bool
+    var blockBytes: UInt64?
+    var blocks: [BlockReport]
+    var summary: FrameSummary
+    var owners: OwnerTotals?
+    var pageTablesUnavailable: [String]
+    var kernelHelper: Bool
+    var notes: [String]
+
+    init(_ r: PhysReport) {
+        ranges = r.ranges
+        flags = r.flags
+        cgroup = r.cgroup
+        unmovableOnly = r.unmovableOnly
+        blockBytes = r.blockBytes
+        blocks = r.blocks
+        summary = r.summary
+        owners = r.owners
+        pageTablesUnavailable = r.pageTablesUnavailable
+        kernelHelper = r.kernelHelper
+        notes = r.notes
+    }
+
+    /// Every member as `"key":value` pairs, for the document or the summary record.
+    func members(into w: inout JSONWriter) throws(PinctlError) {
+        func put<T: Encodable>(_ key: String, _ v: T, _ w: inout JSONWriter) throws(PinctlError) {
+            try w.key(key)
+            let text = (try? renderJSON(v)) ?? "null"
+            try withUTF8(of: text) { (b) throws(PinctlError) in try w.raw(b) }
+        }
+        try put("ranges", ranges, &w)
+        try put("flagExpressions", flags, &w)
+        try w.key("cgroup")
+        try w.uint(cgroup)
+        try w.key("unmovableOnly")
+        try w.bool(unmovableOnly)
+        try w.key("blockBytes")
+        try w.uint(blockBytes)
+        try put("blocks", blocks, &w)
+        try put("summary", summary, &w)
+        if let owners {
+            try put("ownerTotals", owners, &w)
+        } else {
+            try w.key("ownerTotals")
+            try w.null()
+        }
+        try w.key("pageTablesUnavailable")
+        try w.strings(pageTablesUnavailable)
+        try w.key("kernelHelper")
+        try w.bool(kernelHelper)
+        try w.key("notes")
+        try w.strings(notes)
+    }
+}
