@@ -50,6 +50,7 @@
 #include <linux/xarray.h>
 
 #include <pinctl/pinctl_ioctl.h>
+#include <pinctl/pinctl_version.h>
 
 /*
  * Upper bounds for the module parameters: keep BENCH's page array under
@@ -1164,6 +1165,7 @@ static long pinctl_ioctl_version(struct pinctl_file *pf, void __user *argp)
 		.max_handles_per_fd = pf->max_handles,
 		.max_pages_total = pinctl_total_limit(),
 		.max_pages_per_user = pinctl_user_limit(),
+		.package_version = PINCTL_VERSION_CODE,
 		.max_page_refcount = min_t(unsigned int,
 					   READ_ONCE(max_page_refcount),
 					   PINCTL_MAX_REFCOUNT_CAP),
@@ -2226,4 +2228,4 @@ module_exit(pinctl_exit);
 MODULE_LICENSE("GPL");
 MODULE_AUTHOR("pinctl");
 MODULE_DESCRIPTION("Pin user pages with the kernel's GUP and report refcounts");
-MODULE_VERSION("2");
+MODULE_VERSION(PINCTL_VERSION);

@@ -106,7 +106,8 @@ candidate_image() {
 
 # libibverbs-dev: static libibverbs, the rxe provider and libnl for the census's RDMA holder
 # (scripts/vm/rdma-mr.c); iproute2: the rdma tool the guest suite checks the census against.
-base_pkgs=(qemu-system-x86 busybox-static cpio libibverbs-dev iproute2)
+# qemu-utils and debootstrap: scripts/vm-deb-test.sh's overlay disks and root file system.
+base_pkgs=(qemu-system-x86 qemu-utils busybox-static cpio libibverbs-dev iproute2 debootstrap)
 missing_base=()
 for p in "${base_pkgs[@]}"; do
 	is_installed "$p" || missing_base+=("$p")

@@ -7,7 +7,8 @@
 # with the reason printed; the row tests compare with the kernel's page-types, built by
 # scripts/build-page-types.sh), the same tests under AddressSanitizer and ThreadSanitizer
 # (scripts/sanitize.sh), every parser's libFuzzer target for FUZZ_SECONDS each
-# (scripts/fuzz.sh, default 30), then the KernelHelper VM suite (scripts/vm-test.sh).
+# (scripts/fuzz.sh, default 30), then the KernelHelper VM suite (scripts/vm-test.sh) and the
+# Debian packages installed on a Debian 12 guest with systemd (scripts/vm-deb-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -51,4 +52,16 @@ if [ "$(id -u)" = 0 ]; then
     scripts/vm-test.sh
 else
     echo "vm-test: skipped: it installs kernels and runs QEMU as root; run scripts/test.sh as root"
+fi
+
+# The Debian packages (scripts/build-debs.sh, lintian included), installed with apt on a Debian
+# 12 guest with systemd and udev on the 6.12 kernel (root file system from debootstrap, cached
+# in /var/cache/pinctl-vm).
+start=$SECONDS
+echo "== scripts/vm-deb-test.sh"
+if [ "$(id -u)" = 0 ]; then
+    scripts/vm-deb-test.sh
+    echo "== scripts/vm-deb-test.sh: $((SECONDS - start)) s"
+else
+    echo "vm-deb-test: skipped: it runs debootstrap, apt and QEMU as root; run scripts/test.sh as root"
 fi

@@ -194,7 +194,9 @@ trap 'exit 143' TERM
 # --- builds -------------------------------------------------------------------------------
 
 echo "$prog: building pinctl (release, fully static)" >&2
-if ! (cd "$repo" && swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product pinctl) >"$work/swift-build.log" 2>&1; then
+# -Xswiftc -static-stdlib rather than --static-swift-stdlib: the same build as
+# scripts/build-debs.sh's `swift package` (which lacks that option), so neither rebuilds the other's.
+if ! (cd "$repo" && swift build -c release -Xswiftc -static-executable -Xswiftc -static-stdlib --product pinctl) >"$work/swift-build.log" 2>&1; then
 	tail -n 30 "$work/swift-build.log" >&2
 	die "pinctl does not build"
 fi
@@ -245,8 +247,9 @@ add_module() {
 # The module's sources, copied per kernel (the objects land next to them).
 module_src=("$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile"
 	"$repo/KernelHelper/include")
-dkms_version=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"$/\1/p' "$repo/KernelHelper/dkms.conf")
-[ -n "$dkms_version" ] || die "KernelHelper/dkms.conf has no PACKAGE_VERSION"
+# pinctl's version (KernelHelper/include/pinctl/pinctl_version.h), which dkms.conf leaves to
+# its installer (#MODULE_VERSION#, as dh_dkms fills it in the pinctl-dkms package).
+dkms_version=$("$repo/scripts/version.sh") || die "no version in KernelHelper/include/pinctl/pinctl_version.h"
 for s in "${series[@]}"; do
 	rel=${krel[$s]}
 	k=$work/$rel
@@ -269,6 +272,7 @@ for s in "${series[@]}"; do
 	d=$k/dkms
 	mkdir -p "$d/src/pinctl-$dkms_version" "$d/tree" "$d/install/$rel"
 	cp -r "${module_src[@]}" "$repo/KernelHelper/dkms.conf" "$d/src/pinctl-$dkms_version/"
+	sed -i "s/#MODULE_VERSION#/$dkms_version/" "$d/src/pinctl-$dkms_version/dkms.conf"
 	echo "$prog: dkms install pinctl/$dkms_version for $rel (private tree)" >&2
 	if ! dkms --sourcetree "$d/src" --dkmstree "$d/tree" --installtree "$d/install" --no-depmod \
 		install -m pinctl -v "$dkms_version" -k "$rel" >"$k/dkms.log" 2>&1; then

@@ -55,6 +55,7 @@
 #include <unistd.h>
 
 #include <pinctl/pinctl_ioctl.h>
+#include <pinctl/pinctl_version.h>
 
 #ifndef MADV_COLLAPSE
 #define MADV_COLLAPSE 25
@@ -485,8 +486,10 @@ static int test_version_fields(void)
 	       (unsigned long long)v.max_pages_total,
 	       (unsigned long long)v.max_page_refcount,
 	       (unsigned long long)v.max_pages_per_user);
-	for (size_t i = 0; i < ARRAY_SIZE(v.reserved); i++)
-		CHECK(v.reserved[i] == 0);
+	CHECKF(v.package_version == PINCTL_VERSION_CODE,
+	       "package_version %#llx, pinctl_version.h %#llx",
+	       (unsigned long long)v.package_version,
+	       (unsigned long long)PINCTL_VERSION_CODE);
 	CHECK(xioctl(fd, PINCTL_IOC_VERSION, NULL) == -EFAULT);
 	close(fd);
 	return PASS;

@@ -26,6 +26,9 @@ _Static_assert(PINCTL_ABI_VERSION == 2, "the Swift client speaks ABI 2 (mem_fd)"
 _Static_assert(__builtin_offsetof(struct pinctl_pin, mem_fd) == 28, "pinctl_pin.mem_fd at 28");
 _Static_assert(__builtin_offsetof(struct pinctl_query, mem_fd) == 24, "pinctl_query.mem_fd at 24");
 
+const char *const CPINCTL_VERSION = PINCTL_VERSION;
+const unsigned long long CPINCTL_VERSION_CODE = PINCTL_VERSION_CODE;
+
 const unsigned long CPINCTL_IOC_VERSION = PINCTL_IOC_VERSION;
 const unsigned long CPINCTL_IOC_PIN = PINCTL_IOC_PIN;
 const unsigned long CPINCTL_IOC_UNPIN = PINCTL_IOC_UNPIN;

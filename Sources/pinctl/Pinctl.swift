@@ -6,7 +6,7 @@ struct Pinctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pinctl",
         abstract: "Show where a process's memory lives physically, and pin it so that it stays put.",
-        version: "0.1.0",
+        version: PinctlVersion.current,
         subcommands: [Inspect.self, Maps.self, Pin.self, Files.self, Module.self, CensusCommand.self, Phys.self]
     )
 

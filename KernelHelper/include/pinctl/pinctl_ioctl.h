@@ -75,7 +75,10 @@
  *                      it. A caller with CAP_SYS_ADMIN (in the initial
  *                      namespace) is exempt, bounded by @max_pages_total
  *                      alone. Zero from a module without the feature.
- * @reserved: zero.
+ * @package_version: the pinctl release the module was built from,
+ *                   (major << 32) | (minor << 16) | patch, as
+ *                   PINCTL_VERSION_CODE of <pinctl/pinctl_version.h>; zero
+ *                   from a module older than the field.
  *
  * PINCTL_FEAT_PFNS is set only for a file whose opener had CAP_SYS_ADMIN in
  * the initial user namespace (see struct pinctl_pin, @pfns).
@@ -89,7 +92,7 @@ struct pinctl_version {
 	__u64 max_pages_total;
 	__u64 max_page_refcount;
 	__u64 max_pages_per_user;
-	__u64 reserved[1];
+	__u64 package_version;
 };
 
 /* Flags of struct pinctl_pin.flags (and pinctl_bench.flags). */

@@ -10,6 +10,12 @@
 /* The one ABI header, shared with the module (a path relative to this file, so the
  * Swift importer finds it without a search path). */
 #include "../../../KernelHelper/include/pinctl/pinctl_ioctl.h"
+/* pinctl's version, written once for the CLI, the module and the packages. */
+#include "../../../KernelHelper/include/pinctl/pinctl_version.h"
+
+/** PINCTL_VERSION ("MAJOR.MINOR.PATCH") and PINCTL_VERSION_CODE, for Swift. */
+extern const char *const CPINCTL_VERSION;
+extern const unsigned long long CPINCTL_VERSION_CODE;
 
 extern const unsigned long CPINCTL_IOC_VERSION;
 extern const unsigned long CPINCTL_IOC_PIN;

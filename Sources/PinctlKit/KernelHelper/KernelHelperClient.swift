@@ -42,6 +42,9 @@ public struct KernelHelperVersion: Codable, Sendable {
     public var maxPagesPerUser: UInt64
     /// This descriptor is shown PFNs: its opener had CAP_SYS_ADMIN (pagemap's rule).
     public var showsPFNs: Bool
+    /// The pinctl release the module was built from ("0.1.0"); nil from a module older than
+    /// the field.
+    public var moduleVersion: String?
 }
 
 /// A client of /dev/pinctl, the optional KernelHelper module. Pins belong to this object's
@@ -63,7 +66,8 @@ public final class KernelHelper {
         case ENOENT, ENODEV, ENXIO: return nil
         case EACCES, EPERM:
             throw .permissionDenied(
-                "\(path): \(e.errnoName): the device is mode 0600 root: run as root (or have the administrator widen its mode)")
+                "\(path): \(e.errnoName): the device is not open to you: the pinctl-dkms package gives it to group pinctl (0660), so ask an administrator to add you (adduser USER pinctl, then log in again), or run as root"
+            )
         default: throw .system(e)
         }
     }
@@ -102,7 +106,7 @@ public final class KernelHelper {
         return KernelHelperVersion(
             abiVersion: v.abi_version, features: features, maxPagesPerFd: v.max_pages_per_fd, maxHandlesPerFd: v.max_handles_per_fd,
             maxPagesTotal: v.max_pages_total, maxPageRefcount: v.max_page_refcount, maxPagesPerUser: v.max_pages_per_user,
-            showsPFNs: v.features & UInt64(PINCTL_FEAT_PFNS) != 0)
+            showsPFNs: v.features & UInt64(PINCTL_FEAT_PFNS) != 0, moduleVersion: PinctlVersion.string(code: v.package_version))
     }
 
     /// Opens /proc/PID/mem: how the module is told which process to reach. The open runs the

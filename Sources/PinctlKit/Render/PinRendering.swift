@@ -56,7 +56,7 @@ extension TextRendering {
         var out = "kernel \(s.kernel): module \(s.loaded ? "loaded" : "not loaded"), /dev/pinctl \(s.device ? "present" : "absent")\n"
         if let v = s.version {
             out +=
-                "    ABI \(v.abiVersion), features \(v.features.joined(separator: " ")), per fd at most \(v.maxPagesPerFd) pages in \(v.maxHandlesPerFd) pins\n"
+                "    version \(v.moduleVersion ?? "unknown (older than 0.1.0)"), ABI \(v.abiVersion), features \(v.features.joined(separator: " ")), per fd at most \(v.maxPagesPerFd) pages in \(v.maxHandlesPerFd) pins\n"
         }
         if let h = s.held {
             out +=
