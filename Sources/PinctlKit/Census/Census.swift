@@ -55,8 +55,12 @@ public enum Census {
 
         var deep: DeepCensus?
         if options.deep {
+            // Before the module: a filter that cannot be applied is an error even without it.
+            let match = try options.flags.map { (e) throws(PinctlError) in
+                try DeepFlagMatch(expression: e, chunkPages: Int(DeepWalker.chunkPages))
+            }
             if let helper = try KernelHelper.open() {
-                let (d, scanMissing) = try DeepWalker.walk(pids: scan.liveUserPids, helper: helper, flags: options.flags)
+                let (d, scanMissing) = DeepWalker.walk(pids: scan.liveUserPids, helper: helper, match: match)
                 deep = d
                 if let scanMissing { missing.append("PAGEMAP_SCAN: \(scanMissing): --deep asks about every page of each VMA") }
             } else {

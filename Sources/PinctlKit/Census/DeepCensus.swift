@@ -35,15 +35,14 @@ public enum DeepWalker {
     /// Pages per QUERY: bounds the memory of a walk whatever the process's size.
     static let chunkPages: UInt64 = 65536
 
-    /// With `flags`, only DMA-pinned pages whose page-types flag word matches are counted;
-    /// throws when /proc/kpageflags cannot be read (run as root).
-    public static func walk(pids: [Int32], helper: KernelHelper, flags: FlagExpression? = nil) throws(PinctlError) -> (
+    /// With `match` (`--flags`), only DMA-pinned pages whose page-types flag word matches
+    /// are counted.
+    public static func walk(pids: [Int32], helper: KernelHelper, match: DeepFlagMatch? = nil) -> (
         DeepCensus, scanMissing: String?
     ) {
         var deep = DeepCensus(available: true, note: nil, ranges: [], pagesQueried: 0, processesWalked: 0, processesSkipped: 0)
-        deep.flags = flags?.text
+        deep.flags = match?.expression.text
         var scanMissing: String?
-        let match = try flags.map { (e) throws(PinctlError) in try DeepFlagMatch(expression: e, chunkPages: Int(chunkPages)) }
         let query = DeepQuery(helper: helper, chunkPages: Int(chunkPages), match: match)
         for pid in pids {
             do {

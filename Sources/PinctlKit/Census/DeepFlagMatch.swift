@@ -4,7 +4,7 @@ import CPinctl
 /// flag word (`PageTypesFlags.expand` of /proc/kpageflags and the pagemap entry, as
 /// `inspect --flags`) matching the expression. kpageflags is read at the PFNs the module
 /// reported, one pread per run of consecutive PFNs; unpinned pages are never read.
-final class DeepFlagMatch {
+public final class DeepFlagMatch {
     let expression: FlagExpression
     let reader: PhysicalPageReader
     private var words: [UInt64]
@@ -14,7 +14,7 @@ final class DeepFlagMatch {
 
     /// Opens /proc/kpageflags; without it (not root, no CONFIG_PROC_PAGE_MONITOR) the filter
     /// cannot be applied, and counting unfiltered pages would be a wrong answer.
-    init(expression: FlagExpression, chunkPages: Int, root: String = "/proc") throws(PinctlError) {
+    public init(expression: FlagExpression, chunkPages: Int, root: String = "/proc") throws(PinctlError) {
         let reader = PhysicalPageReader(root: root)
         guard reader.hasFlags else {
             let why = reader.unavailable.first { $0.file.hasSuffix("kpageflags") }.map { "\($0.file): \($0.reason)" }
