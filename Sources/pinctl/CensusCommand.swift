@@ -36,7 +36,15 @@ struct CensusCommand: ParsableCommand {
     @Flag(name: .long, help: "Ask /dev/pinctl about every present page of every process: DMA-pinned pages by process and range.")
     var deep = false
 
+    @Option(
+        name: .long,
+        help:
+            "With --deep: count and list only DMA-pinned pages whose flags match EXPR, as page-types -b (see `pinctl phys --help`). Needs root. Repeat to require several."
+    )
+    var flags: [String] = []
+
     func validate() throws {
+        if !flags.isEmpty && !deep { throw ValidationError("--flags filters the pages --deep finds pinned: add --deep") }
         if json && openmetrics { throw ValidationError("--json and --openmetrics exclude each other: pick one format") }
         if let watch {
             guard let s = NumberParsing.parseDuration(watch), s > 0 else {
@@ -55,7 +63,7 @@ struct CensusCommand: ParsableCommand {
 
     func run() throws {
         do {
-            let options = CensusOptions(deep: deep)
+            let options = CensusOptions(deep: deep, flags: flags.isEmpty ? nil : try FlagExpression.parse(flags))
             if let watch {
                 try runWatch(interval: NumberParsing.parseDuration(watch) ?? 1, options: options)
                 return

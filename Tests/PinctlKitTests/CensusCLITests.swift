@@ -111,6 +111,27 @@ struct CensusCLITests {
         }
     }
 
+    @Test func flagsWithoutDeepIsAUsageErrorNamingDeep() throws {
+        let r = try pinctl(["census", "--flags", "anon"])
+        #expect(r.status == ExitStatus.usage)
+        #expect(r.stderr.split(separator: "\n").first?.contains("add --deep") == true, "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func deepFlagsWithoutKpageflagsIsOneLineAndExit4() throws {
+        let r = try run(nobody + [builtBinary("pinctl"), "census", "--deep", "--flags", "anon"])
+        #expect(r.status == ExitStatus.permissionDenied, "\(r.status) \(r.stderr)")
+        let lines = r.stderr.split(separator: "\n")
+        #expect(lines.count == 1 && lines[0].contains("/proc/kpageflags") && lines[0].contains("root"), "\(r.stderr)")
+        #expect(r.stdout.isEmpty)
+    }
+
+    @Test func deepFlagsNamingNoFlagIsRefusedWithExit2() throws {
+        let r = try pinctl(["census", "--deep", "--flags", "anon,nosuchflag"])
+        #expect(r.status == ExitStatus.invalidInput)
+        #expect(r.stderr.contains("nosuchflag"))
+    }
+
     @Test func deepWithoutTheModuleSaysWhatItWouldAddInOneLine() throws {
         try #require(!FileManager.default.fileExists(atPath: "/dev/pinctl"), "the module is loaded here")
         let r = try pinctl(["census", "--deep"])

@@ -14,10 +14,10 @@ NBUF=4
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..6"
+echo "1..8"
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip_rest() { while [ $n -lt 6 ]; do n=$((n + 1)); echo "ok $n census with vivid # SKIP $1"; done; exit 0; }
+skip_rest() { while [ $n -lt 8 ]; do n=$((n + 1)); echo "ok $n census with vivid # SKIP $1"; done; exit 0; }
 
 outstanding() { $P census --json | sed -n 's/.*"follPinOutstandingPages":\([0-9]*\).*/\1/p'; }
 
@@ -78,6 +78,27 @@ if [ "$deep_pages" -eq $pages ] && [ $starts_ok -eq 1 ]; then
 else
 	notok "census --deep: $pages DMA-pinned pages of pid $vpid, covering every buffer" \
 		"deep pages $deep_pages, starts found $starts_ok" "$(head -c 600 /tmp/deep.json)"
+fi
+
+# 4 and 5: --deep --flags keeps the pinned pages whose kpageflags match: the USERPTR buffers
+# are anonymous memory, so `anon` keeps all of them and `~anon` none.
+$P census --deep --flags anon --json >/tmp/deep-anon.json 2>&1
+$P census --deep --flags '~anon' --json >/tmp/deep-notanon.json 2>&1
+sum_pages() {
+	grep -o "\"pages\":[0-9]*,\"path\":\"[^\"]*\",\"pid\":$vpid," "$1" |
+		sed 's/"pages":\([0-9]*\).*/\1/' | awk '{ s += $1 } END { print s + 0 }'
+}
+anon_pages=$(sum_pages /tmp/deep-anon.json)
+if [ "$anon_pages" -eq $pages ] && grep -q '"flags":\["anon"\]' /tmp/deep-anon.json; then
+	ok "census --deep --flags anon: all $pages DMA-pinned pages of pid $vpid"
+else
+	notok "census --deep --flags anon: all $pages DMA-pinned pages of pid $vpid" "$anon_pages pages" "$(head -c 600 /tmp/deep-anon.json)"
+fi
+notanon_pages=$(sum_pages /tmp/deep-notanon.json)
+if [ "$notanon_pages" -eq 0 ] && grep -q '"available":true' /tmp/deep-notanon.json; then
+	ok "census --deep --flags ~anon: none of pid $vpid's DMA-pinned pages"
+else
+	notok "census --deep --flags ~anon: none of pid $vpid's DMA-pinned pages" "$notanon_pages pages" "$(head -c 600 /tmp/deep-notanon.json)"
 fi
 
 # 4: pinctl inspect of the first buffer shows its 150 pages DMA-pinned (the module's QUERY).

@@ -8,10 +8,13 @@ public struct CensusOptions: Sendable {
     public var deep: Bool
     /// Fold the per-CPU vmstat deltas in first (write /proc/sys/vm/stat_refresh).
     public var refreshVmstat: Bool
+    /// `--deep --flags`: count only DMA-pinned pages whose flags match (needs root).
+    public var flags: FlagExpression?
 
-    public init(deep: Bool = false, refreshVmstat: Bool = true) {
+    public init(deep: Bool = false, refreshVmstat: Bool = true, flags: FlagExpression? = nil) {
         self.deep = deep
         self.refreshVmstat = refreshVmstat
+        self.flags = flags
     }
 }
 
@@ -20,6 +23,7 @@ public struct CensusOptions: Sendable {
 public enum Census {
     public static func take(_ options: CensusOptions = CensusOptions()) throws(PinctlError) -> CensusReport {
         let t0 = MonotonicClock.now()
+        if options.flags != nil && !options.deep { throw .invalidInput("--flags filters --deep's pinned pages: add --deep") }
         var missing: [String] = []
         if options.refreshVmstat, let e = VmstatReader.refresh() {
             missing.append("vmstat: \(e.description): the FOLL_PIN totals may lag by the per-CPU deltas (run as root)")
@@ -51,8 +55,12 @@ public enum Census {
 
         var deep: DeepCensus?
         if options.deep {
+            // Before the module: a filter that cannot be applied is an error even without it.
+            let match = try options.flags.map { (e) throws(PinctlError) in
+                try DeepFlagMatch(expression: e, chunkPages: Int(DeepWalker.chunkPages))
+            }
             if let helper = try KernelHelper.open() {
-                let (d, scanMissing) = DeepWalker.walk(pids: scan.liveUserPids, helper: helper)
+                let (d, scanMissing) = DeepWalker.walk(pids: scan.liveUserPids, helper: helper, match: match)
                 deep = d
                 if let scanMissing { missing.append("PAGEMAP_SCAN: \(scanMissing): --deep asks about every page of each VMA") }
             } else {

@@ -133,6 +133,7 @@ public enum CensusTextRendering {
         if let note = d.note, !d.available { return esc(note) + "\n" }
         var out =
             "deep: \(d.pagesQueried) present pages of \(d.processesWalked) processes asked, \(d.pinnedPages) DMA-pinned in \(d.ranges.count) ranges"
+        if let flags = d.flags { out += " (only pages with flags \(esc(flags.joined(separator: " and "))))" }
         if d.processesSkipped > 0 { out += ", \(d.processesSkipped) processes skipped" }
         if d.vmasSkipped > 0 { out += ", \(d.vmasSkipped) VMAs skipped" }
         out += "\n"

@@ -20,6 +20,8 @@ public struct DeepCensus: Codable, Sendable, Equatable {
     public var processesSkipped: Int
     /// VMAs the module would not answer about (the process was walked on without them).
     public var vmasSkipped: Int = 0
+    /// `--flags`: the expressions every counted page matched (nil: every DMA-pinned page).
+    public var flags: [String]?
 
     public var pinnedPages: UInt64 { ranges.reduce(0) { $0 &+ $1.pages } }
 
@@ -33,10 +35,15 @@ public enum DeepWalker {
     /// Pages per QUERY: bounds the memory of a walk whatever the process's size.
     static let chunkPages: UInt64 = 65536
 
-    public static func walk(pids: [Int32], helper: KernelHelper) -> (DeepCensus, scanMissing: String?) {
+    /// With `match` (`--flags`), only DMA-pinned pages whose page-types flag word matches
+    /// are counted.
+    public static func walk(pids: [Int32], helper: KernelHelper, match: DeepFlagMatch? = nil) -> (
+        DeepCensus, scanMissing: String?
+    ) {
         var deep = DeepCensus(available: true, note: nil, ranges: [], pagesQueried: 0, processesWalked: 0, processesSkipped: 0)
+        deep.flags = match?.expression.text
         var scanMissing: String?
-        let query = DeepQuery(helper: helper, chunkPages: Int(chunkPages))
+        let query = DeepQuery(helper: helper, chunkPages: Int(chunkPages), match: match)
         for pid in pids {
             do {
                 try walkProcess(pid: pid, query: query, into: &deep, scanMissing: &scanMissing)
@@ -86,7 +93,7 @@ public enum DeepWalker {
                 let pages = min(chunkPages, (end - addr) >> PagemapReader.pageShift)
                 guard pages > 0 else { break }
                 let base = addr
-                try query.pinnedRuns(addr: base, pages: Int(pages), memory: memory, pid: pid) { i, count in
+                try query.pinnedRuns(addr: base, pages: Int(pages), memory: memory, pid: pid, pagemap: pagemap) { i, count in
                     let runStart = base + UInt64(i) << PagemapReader.pageShift
                     if var last = deep.ranges.last, last.pid == pid,
                         last.start + last.pages << PagemapReader.pageShift == runStart

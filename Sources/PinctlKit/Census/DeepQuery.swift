@@ -10,18 +10,22 @@ import CPinctl
 /// refcount, mapcount, order) --deep never reads.
 final class DeepQuery {
     let helper: KernelHelper
+    /// `--flags`: only pinned pages whose flags match count.
+    let match: DeepFlagMatch?
     private var pages: [pinctl_page]
 
-    init(helper: KernelHelper, chunkPages: Int) {
+    init(helper: KernelHelper, chunkPages: Int, match: DeepFlagMatch? = nil) {
         self.helper = helper
+        self.match = match
         self.pages = [pinctl_page](repeating: pinctl_page(), count: chunkPages)
     }
 
     /// Asks about [addr, addr + n pages) (n at most the chunk) of the process whose
-    /// /proc/PID/mem `memory` is, and calls `run(firstPage, count)` for each DMA-pinned run.
-    func pinnedRuns(addr: UInt64, pages n: Int, memory: FileDescriptor, pid: Int32, _ run: (Int, Int) -> Void)
-        throws(PinctlError)
-    {
+    /// /proc/PID/mem `memory` is, and calls `run(firstPage, count)` for each DMA-pinned run
+    /// (with `match`, each run of pinned pages whose flags match; `pagemap` is then read too).
+    func pinnedRuns(
+        addr: UInt64, pages n: Int, memory: FileDescriptor, pid: Int32, pagemap: PagemapReader, _ run: (Int, Int) -> Void
+    ) throws(PinctlError) {
         try helper.requireABI()
         var q = pinctl_query()
         q.addr = addr
@@ -39,6 +43,24 @@ final class DeepQuery {
             throw .system(e)
         }
         let pinned = UInt32(PINCTL_PAGE_DMA_PINNED)
+        if let match {
+            try pages.withUnsafeBufferPointer { (b) throws(PinctlError) in
+                try match.select(b, n: n, addr: addr, pagemap: pagemap)
+            }
+            let selected = match.selected
+            var i = 0
+            while i < n {
+                guard selected[i] else {
+                    i += 1
+                    continue
+                }
+                var j = i + 1
+                while j < n && selected[j] { j += 1 }
+                run(i, j - i)
+                i = j
+            }
+            return
+        }
         pages.withUnsafeBufferPointer { b in
             var i = 0
             while i < n {
