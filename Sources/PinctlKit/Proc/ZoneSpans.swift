@@ -7,12 +7,15 @@ public struct ZoneSpan: Codable, Sendable, Equatable {
     public var startPFN: UInt64
     public var spanned: UInt64
     public var present: UInt64
+    /// "pages free": the zone's free pages when the file was read.
+    public var free: UInt64 = 0
     public var endPFN: UInt64 { startPFN &+ spanned }
 }
 
-/// Parses every "Node N, zone NAME" block of /proc/zoneinfo for spanned, present and
-/// start_pfn (mm/vmstat.c, zoneinfo_show_print). Empty zones (spanned 0) print no start_pfn
-/// and are kept with start 0.
+/// Parses every "Node N, zone NAME" block of /proc/zoneinfo for pages free, spanned, present
+/// and start_pfn (mm/vmstat.c, zoneinfo_show_print): the one reader of the file (`phys`'s
+/// zone targets, and the census's ZONE_MOVABLE totals through ZoneinfoReader). Empty zones
+/// (spanned 0) print no start_pfn and are kept with start 0.
 public enum ZoneSpans {
     public static let path = "/proc/zoneinfo"
 
@@ -35,8 +38,17 @@ public enum ZoneSpans {
                 current = ZoneSpan(node: node32, zone: name, startPFN: 0, spanned: 0, present: 0)
                 return
             }
-            guard current != nil, let v = t.nextField(&rest), let n = t.number(v, radix: 10) else { return }
-            if t.equals(first, "spanned") {
+            guard current != nil, var v = t.nextField(&rest) else { return }
+            // "pages free     1000": the only line whose value is the third field.
+            let pagesFree = t.equals(first, "pages") && t.equals(v, "free")
+            if pagesFree {
+                guard let third = t.nextField(&rest) else { return }
+                v = third
+            }
+            guard let n = t.number(v, radix: 10) else { return }
+            if pagesFree {
+                current?.free = n
+            } else if t.equals(first, "spanned") {
                 current?.spanned = n
             } else if t.equals(first, "present") {
                 current?.present = n
