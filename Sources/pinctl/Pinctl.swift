@@ -7,7 +7,7 @@ struct Pinctl: ParsableCommand {
         commandName: "pinctl",
         abstract: "Show where a process's memory lives physically, and pin it so that it stays put.",
         version: PinctlVersion.current,
-        subcommands: [Inspect.self, Maps.self, Pin.self, Files.self, Module.self, CensusCommand.self, Phys.self]
+        subcommands: [Inspect.self, Maps.self, Pin.self, Files.self, Module.self, CensusCommand.self, Phys.self, Flags.self]
     )
 
     /// ArgumentParser's main, with every error leaving through `report`: one line on stderr,
@@ -79,6 +79,7 @@ extension Module.Status: JSONOutput {}
 extension Module.Bench: JSONOutput {}
 extension CensusCommand: JSONOutput {}
 extension Phys: JSONOutput {}
+extension Flags: JSONOutput {}
 
 /// A PinctlError on its way to `Pinctl.report`, which prints it.
 struct CommandFailure: Error {
