@@ -162,7 +162,11 @@ struct LivePhysTests {
         // Every frame: the same total; the combinations move while memory is walked (on
         // this machine a few percent of frames change flags within seconds), so pinctl,
         // read between two page-types runs, must sit between them: its distance to each is
-        // at most twice page-types' distance to itself, plus 1% of memory.
+        // at most twice page-types' distance to itself, plus 5% of memory. The slack is for
+        // a slower pinctl (a sanitizer build, a loaded host: CI once read 3.4% under ASan
+        // beside a VM); a misread combination moves far more (free buddy pages alone are
+        // most of memory). Exact agreement is checked above, on low memory, and on the
+        // holder's frames (everyMlockedFrameMatchesPageTypes).
         let before = try pageTypesSummary([])
         let allMine = try pinctlSummary("all")
         let after = try pageTypesSummary([])
@@ -171,7 +175,7 @@ struct LivePhysTests {
         let itself = drift(before, after)
         let mine2 = drift(before, allMine) + drift(allMine, after)
         print("phys all: page-types moved \(itself) frames between its runs; pinctl is \(mine2) from the two (of \(total))")
-        #expect(mine2 <= 2 * itself + total / 100, "pinctl differs from page-types by \(mine2) frames, page-types from itself by \(itself)")
+        #expect(mine2 <= 2 * itself + total / 20, "pinctl differs from page-types by \(mine2) frames, page-types from itself by \(itself)")
     }
 
     /// --flags selects what page-types -b selects: counted on low memory, where the frames
