@@ -13,19 +13,13 @@ public enum AtomicFileWriter {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .invalidInput("--output '\(path)': give a file name, not a directory")
         }
-        let dirFd = Glibc.open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirFd >= 0 else {
-            let e = lastError("open", dirPath)
-            if e.errno == ENOENT || e.errno == ENOTDIR {
-                throw .invalidInput("--output '\(path)': the directory \(dirPath) does not exist: create it first")
-            }
-            throw .system(e)
+        let dir = try openDirectory(dirPath) { _ in
+            .invalidInput("--output '\(path)': the directory \(dirPath) does not exist: create it first")
         }
-        defer { _ = Glibc.close(dirFd) }
         let temp = ".\(name).tmp-\(getpid())"
         var fd: Int32
         while true {
-            fd = openat(dirFd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            fd = openat(dir.raw, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
             if fd >= 0 { break }
             if errno == EINTR { continue }
             let e = lastError("open", "\(dirPath)/\(temp)")
@@ -40,13 +34,13 @@ public enum AtomicFileWriter {
             // The mode asked for, whatever the umask made of it: the collector runs as another user.
             guard fchmod(fd, mode) == 0 else { throw lastError("fchmod", "\(dirPath)/\(temp)") }
             guard fsync(fd) == 0 else { throw lastError("fsync", "\(dirPath)/\(temp)") }
-            guard renameat(dirFd, temp, dirFd, name) == 0 else { throw lastError("rename", "\(dirPath)/\(temp) -> \(path)") }
+            guard renameat(dir.raw, temp, dir.raw, name) == 0 else { throw lastError("rename", "\(dirPath)/\(temp) -> \(path)") }
         } catch {
-            _ = unlinkat(dirFd, temp, 0)
+            _ = unlinkat(dir.raw, temp, 0)
             throw .system(error)
         }
         // The rename itself durable; a failure here loses nothing already visible.
-        _ = fsync(dirFd)
+        _ = fsync(dir.raw)
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], object: String) throws(SyscallError) {

@@ -23,22 +23,16 @@ public struct ProcessScan {
 
     public static func run(classifier: DeviceClassifier, procRoot: String = "/proc") throws(PinctlError) -> ProcessScan {
         var scan = ProcessScan()
-        let rootFd = Glibc.open(procRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard rootFd >= 0 else { throw .system(lastError("open", procRoot)) }
-        guard let dir = fdopendir(rootFd) else {
-            let e = lastError("fdopendir", procRoot)
-            _ = Glibc.close(rootFd)
-            throw .system(e)
-        }
-        defer { closedir(dir) }
+        let root: DirectoryStream
+        do throws(SyscallError) { root = try DirectoryStream(procRoot) } catch { throw .system(error) }
         var reader = ProcFileReader()
         let selfPid = getpid()
-        while let entry = readdir(dir) {
+        while let entry = root.next() {
             guard let pid = Self.pid(of: entry), pid != selfPid else { continue }
             scan.scanned += 1
             do throws(Skip) {
                 if let row = try Self.scanProcess(
-                    pid: pid, rootFd: rootFd, classifier: classifier, reader: &reader, live: &scan.liveUserPids)
+                    pid: pid, rootFd: root.fd, classifier: classifier, reader: &reader, live: &scan.liveUserPids)
                 {
                     scan.rows.append(row)
                 }
@@ -82,33 +76,32 @@ public struct ProcessScan {
     static func scanProcess(
         pid: Int32, rootFd: Int32, classifier: DeviceClassifier, reader: inout ProcFileReader, live: inout [Int32]
     ) throws(Skip) -> CensusRow? {
-        let dirFd = try Self.openDirectory(at: rootFd, "\(pid)")
-        defer { _ = Glibc.close(dirFd) }
-        let status = try reader.read(at: dirFd, "status")
+        let dir = try Self.openDirectory(at: rootFd, "\(pid)")
+        let status = try reader.read(at: dir.raw, "status")
         guard let (vmPin, vmLck) = Self.pinAndLock(status) else {
             return nil  // no address space: a kernel thread or a zombie
         }
         live.append(pid)
         var ringFds: [Int32] = []
         var devices: [DeviceFd] = []
-        try Self.scanFds(dirFd: dirFd, classifier: classifier, target: &reader.linkTarget, rings: &ringFds, devices: &devices)
+        try Self.scanFds(dirFd: dir.raw, classifier: classifier, target: &reader.linkTarget, rings: &ringFds, devices: &devices)
         var rings: [IoUringRing] = []
         for fd in ringFds {
-            let ring = IoUringFdinfo.parse(try reader.read(at: dirFd, "fdinfo/\(fd)"), fd: fd)
+            let ring = IoUringFdinfo.parse(try reader.read(at: dir.raw, "fdinfo/\(fd)"), fd: fd)
             if ring.userBufs != 0 || !ring.buffers.isEmpty { rings.append(ring) }
         }
         guard vmPin > 0 || vmLck > 0 || !rings.isEmpty || !devices.isEmpty else { return nil }
         var locked: [LockedVMA] = []
         if vmLck > 0 {
-            let smaps = try reader.read(at: dirFd, "smaps")
+            let smaps = try reader.read(at: dir.raw, "smaps")
             guard let entries = try? ProcSmaps.parse(bytes: smaps, wantFields: { _ in true }) else { throw .unreadable }
             for e in entries where e.vmFlags.contains("lo") {
                 locked.append(LockedVMA(start: e.vma.start, end: e.vma.end, lockedBytes: e["Locked"], path: e.vma.path))
             }
         }
-        var comm = try reader.read(at: dirFd, "comm")
+        var comm = try reader.read(at: dir.raw, "comm")
         if comm.last == ProcText.newline { comm.removeLast() }
-        let cgroup = Self.cgroupPath(try reader.read(at: dirFd, "cgroup"))
+        let cgroup = Self.cgroupPath(try reader.read(at: dir.raw, "cgroup"))
         return CensusRow(
             pid: pid, comm: String(decoding: comm, as: UTF8.self),
             commBytes: String(validating: comm, as: UTF8.self) == nil ? comm.map { TerminalEscaping.hexByte($0) }.joined() : nil,
@@ -116,12 +109,11 @@ public struct ProcessScan {
             lockedVMAs: locked, ioUringRings: rings, deviceFds: devices)
     }
 
-    static func openDirectory(at dirFd: Int32, _ name: String) throws(Skip) -> Int32 {
-        while true {
-            let fd = openat(dirFd, name, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
-            if fd >= 0 { return fd }
-            if errno == EINTR { continue }
-            throw ProcFileReader.skip(errno)
+    static func openDirectory(at dirFd: Int32, _ name: String) throws(Skip) -> FileDescriptor {
+        do throws(SyscallError) {
+            return try PinctlKit.openDirectory(name, at: dirFd, noFollow: true)
+        } catch {
+            throw ProcFileReader.skip(error.errno)
         }
     }
 
@@ -149,29 +141,25 @@ public struct ProcessScan {
     static func scanFds(
         dirFd: Int32, classifier: DeviceClassifier, target: inout [UInt8], rings: inout [Int32], devices: inout [DeviceFd]
     ) throws(Skip) {
-        let fdDirFd = try openDirectory(at: dirFd, "fd")
-        guard let dir = fdopendir(fdDirFd) else {
-            let e = errno
-            _ = Glibc.close(fdDirFd)
-            throw ProcFileReader.skip(e)
+        let dir: DirectoryStream
+        do throws(SyscallError) { dir = try DirectoryStream("fd", at: dirFd, noFollow: true) } catch {
+            throw ProcFileReader.skip(error.errno)
         }
-        defer { closedir(dir) }
         while true {
-            errno = 0
-            guard let entry = readdir(dir) else {
+            guard let entry = dir.next() else {
                 // readdir of a process that exited meanwhile ends with ENOENT or ESRCH.
                 if errno != 0 { throw ProcFileReader.skip(errno) }
                 return
             }
             let name = Self.name(entry)
             guard let fd = decimal(name) else { continue }
-            let n = target.withUnsafeMutableBufferPointer { readlinkat(fdDirFd, name, $0.baseAddress!, $0.count) }
+            let n = target.withUnsafeMutableBufferPointer { readlinkat(dir.fd, name, $0.baseAddress!, $0.count) }
             guard n > 0 else { continue }  // the fd was closed meanwhile
             if n == 21 && target.starts(with: ioUringTarget) {
                 rings.append(fd)
             } else if target[0] == UInt8(ascii: "/") {
                 var st = stat()
-                guard fstatat(fdDirFd, name, &st, 0) == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
+                guard fstatat(dir.fd, name, &st, 0) == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
                 let dev = UInt64(st.st_rdev)
                 let major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff))
                 let minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))

@@ -39,16 +39,10 @@ final class ReverseMap {
     /// Walks every process but this one. `useScan` false reads every pagemap entry.
     func run(procRoot: String = "/proc", useScan: Bool, sink: ([OwnerRun]) throws(PinctlError) -> Void) throws(PinctlError) {
         copySelection()
-        let dirFd = Glibc.open(procRoot, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirFd >= 0 else { throw .system(lastError("open", procRoot)) }
-        guard let dir = fdopendir(dirFd) else {
-            let e = lastError("fdopendir", procRoot)
-            _ = Glibc.close(dirFd)
-            throw .system(e)
-        }
-        defer { closedir(dir) }
+        let root: DirectoryStream
+        do throws(SyscallError) { root = try DirectoryStream(procRoot) } catch { throw .system(error) }
         let me = getpid()
-        while let entry = readdir(dir) {
+        while let entry = root.next() {
             guard let pid = ProcessScan.pid(of: entry), pid != me else { continue }
             totals.processes += 1
             do throws(PinctlError) {

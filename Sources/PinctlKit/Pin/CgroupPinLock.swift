@@ -20,9 +20,7 @@ final class CgroupPinLock {
     /// Locks `directory`; nil when it cannot be opened (nothing to serialize on) or another
     /// process held it for `maxWait` seconds (a warning says so).
     static func acquire(_ directory: String, what: String) throws(PinctlError) -> CgroupPinLock? {
-        let raw = open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard raw >= 0 else { return nil }
-        let fd = FileDescriptor(raw: raw, path: directory)
+        guard let fd = try? openDirectory(directory) else { return nil }
         let deadline = MonotonicClock.now() + maxWait
         while flock(fd.raw, LOCK_EX | LOCK_NB) != 0 {
             guard errno == EWOULDBLOCK || errno == EINTR else { return nil }

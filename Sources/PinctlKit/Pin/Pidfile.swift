@@ -42,18 +42,17 @@ public final class Pidfile {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .invalidInput("--pidfile \(path): names a directory: give a file path such as /run/pinctl.pid")
         }
-        let fd = open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = errno
-            if e == EACCES || e == EPERM {
+        let dir: FileDescriptor
+        do throws(SyscallError) {
+            dir = try openDirectory(dirPath)
+        } catch {
+            if error.errno == EACCES || error.errno == EPERM {
                 throw .permissionDenied(
-                    "--pidfile \(path): \(SyscallError.name(of: e)) opening \(dirPath): give a path in a directory you can write")
+                    "--pidfile \(path): \(error.errnoName) opening \(dirPath): give a path in a directory you can write")
             }
             throw .invalidInput(
-                "--pidfile \(path): \(dirPath) is not a directory we can open (\(SyscallError.name(of: e))): give a path in an existing directory"
-            )
+                "--pidfile \(path): \(dirPath) is not a directory we can open (\(error.errnoName)): give a path in an existing directory")
         }
-        let dir = FileDescriptor(raw: fd, path: dirPath)
         guard faccessat(dir.raw, ".", W_OK, AT_EACCESS) == 0 else {
             throw .permissionDenied(
                 "--pidfile \(path): \(dirPath) is not writable by this user (\(SyscallError.name(of: errno))): give a path in a directory you can write"

@@ -36,15 +36,9 @@ final class ShmObject {
     /// Creates /dev/shm/NAME, or opens the caller's own existing object of that name.
     static func open(name: String, spec: String) throws(PinctlError) -> ShmObject {
         let path = "\(directory)/\(name)"
-        let dirFD = Glibc.open(directory, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard dirFD >= 0 else {
-            let e = lastError("open", directory)
-            if e.errno == ENOENT || e.errno == ENOTDIR {
-                throw .invalidInput("\(spec): there is no \(directory) here (\(e.errnoName)): mount a tmpfs there, or use a memfd: range")
-            }
-            throw .system(e)
+        let dir = try openDirectory(directory) { e in
+            .invalidInput("\(spec): there is no \(directory) here (\(e.errnoName)): mount a tmpfs there, or use a memfd: range")
         }
-        let dir = FileDescriptor(raw: dirFD, path: directory)
         while true {
             let fd = openat(dir.raw, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0o600)
             if fd >= 0 {

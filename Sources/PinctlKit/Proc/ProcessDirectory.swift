@@ -13,14 +13,10 @@ public final class ProcessDirectory {
     public init(_ process: ProcessRef) throws(PinctlError) {
         self.process = process
         let path = "/proc/\(process.pid)"
-        while true {
-            let raw = Glibc.open(path, O_RDONLY | O_DIRECTORY | O_CLOEXEC | O_NOFOLLOW)
-            if raw >= 0 {
-                fd = FileDescriptor(raw: raw, path: path)
-                return
-            }
-            if errno == EINTR { continue }
-            throw process.classify(lastError("open", path), file: "")
+        do throws(SyscallError) {
+            fd = try openDirectory(path, noFollow: true)
+        } catch {
+            throw process.classify(error, file: "")
         }
     }
 
