@@ -4017,6 +4017,44 @@ static int list_ordered(const struct pinctl_list_entry *e, size_t n)
 	return 0;
 }
 
+/* A range open_pin_list() pins: PIN @flags (REMOTE through @mem_fd). */
+struct list_pin {
+	char *addr;
+	uint64_t pages;
+	uint32_t flags;
+	int mem_fd;
+	uint64_t handle;	/* set by open_pin_list() */
+};
+
+/*
+ * Opens /dev/pinctl, pins each of @pins[0..@npins) through it and lists
+ * every record this caller then sees (list_all, PINCTL_LIST_MAX a call).
+ * The fd, with *@e (malloc()ed) and *@n; or -errno, nothing left open.
+ */
+static int open_pin_list(struct list_pin *pins, size_t npins,
+			 struct pinctl_list_entry **e, size_t *n)
+{
+	int fd = dev_open(), r = 0;
+
+	if (fd < 0)
+		return -errno;
+	for (size_t i = 0; i < npins && !r; i++) {
+		r = do_pin(fd, pins[i].addr, pins[i].pages, pins[i].flags,
+			   pins[i].mem_fd, NULL, &pins[i].handle);
+		if (r)
+			diag("PIN %zu of %zu (%llu pages, flags %#x): %s", i + 1,
+			     npins, (unsigned long long)pins[i].pages,
+			     pins[i].flags, strerror(-r));
+	}
+	if (!r)
+		r = list_all(fd, PINCTL_LIST_MAX, e, n);
+	if (r) {
+		close(fd);
+		return r;
+	}
+	return fd;
+}
+
 static int child_pin_and_wait(int ready_w, char *mem)
 {
 	int fd = dev_open();
@@ -4045,14 +4083,11 @@ static int test_list_shows_files_pins_and_owners(void)
 	uint64_t h_local, h_get, h_remote;
 	struct pinctl_version v;
 	size_t n, n1;
-	int fd = dev_open(), pfd[2], mem_fd;
+	int fd, pfd[2], mem_fd;
 	char comm[16] = "", c;
 	pid_t child;
 
-	CHECK(p && cm && fd >= 0 && pipe(pfd) == 0);
-	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
-	CHECKF(v.features & PINCTL_FEAT_LIST, "features %#llx",
-	       (unsigned long long)v.features);
+	CHECK(p && cm && pipe(pfd) == 0);
 	prctl(PR_GET_NAME, comm);
 	child = fork();
 	CHECK(child >= 0);
@@ -4062,13 +4097,26 @@ static int test_list_shows_files_pins_and_owners(void)
 	mem_fd = mem_open(child);
 	CHECK(mem_fd >= 0);
 
-	CHECK(do_pin(fd, p, 4, PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE, 0, NULL,
-		     &h_local) == 0);
-	CHECK(do_pin(fd, p + 6 * psz, 1, PINCTL_PIN_GET, 0, NULL, &h_get) == 0);
-	CHECK(do_pin(fd, cm + psz, 2, PINCTL_PIN_LONGTERM | PINCTL_PIN_REMOTE,
-		     mem_fd, NULL, &h_remote) == 0);
+	{
+		struct list_pin pins[] = {
+			{ .addr = p, .pages = 4,
+			  .flags = PINCTL_PIN_LONGTERM | PINCTL_PIN_WRITE },
+			{ .addr = p + 6 * psz, .pages = 1,
+			  .flags = PINCTL_PIN_GET },
+			{ .addr = cm + psz, .pages = 2,
+			  .flags = PINCTL_PIN_LONGTERM | PINCTL_PIN_REMOTE,
+			  .mem_fd = mem_fd },
+		};
 
-	CHECK(list_all(fd, PINCTL_LIST_MAX, &e, &n) == 0);
+		fd = open_pin_list(pins, 3, &e, &n);
+		CHECKF(fd >= 0, "open, pin and list: %s", strerror(-fd));
+		h_local = pins[0].handle;
+		h_get = pins[1].handle;
+		h_remote = pins[2].handle;
+	}
+	CHECK(xioctl(fd, PINCTL_IOC_VERSION, &v) == 0);
+	CHECKF(v.features & PINCTL_FEAT_LIST, "features %#llx",
+	       (unsigned long long)v.features);
 	CHECK(list_ordered(e, n) == 0);
 	self = list_self(e, n);
 	CHECK(self);
@@ -4210,14 +4258,22 @@ static int test_user_list_shows_only_own_uid(void)
 	struct pinctl_list_entry *e;
 	const struct pinctl_list_entry *r;
 	char *p = map_small(8);
-	int root_fd = dev_open(), sv[2], st;
+	struct list_pin root_pin = {
+		.addr = p, .pages = 2, .flags = PINCTL_PIN_LONGTERM,
+	};
+	int root_fd, sv[2], st;
 	uint64_t h_root;
 	size_t n;
 	pid_t child;
 
-	CHECK(p && root_fd >= 0 && cap_sys_admin());
+	CHECK(p && cap_sys_admin());
 	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
-	CHECK(do_pin(root_fd, p, 2, PINCTL_PIN_LONGTERM, 0, NULL, &h_root) == 0);
+	root_fd = open_pin_list(&root_pin, 1, &e, &n);
+	CHECKF(root_fd >= 0, "open, pin and list: %s", strerror(-root_fd));
+	h_root = root_pin.handle;
+	r = list_find(e, n, list_self(e, n)->file_id, h_root);
+	CHECK(r && r->addr == (uintptr_t)p);
+	free(e);
 	child = fork();
 	CHECK(child >= 0);
 	if (!child) {
