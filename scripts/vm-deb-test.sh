@@ -89,25 +89,9 @@ promtool=$(command -v promtool) || {
 	promtool=$(command -v promtool)
 }
 
-if [ -n "$keep" ]; then
-	mkdir -p "$keep"
-	work=$(cd "$keep" && pwd)
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/vm-deb-test.XXXXXX")
-fi
-pids=()
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	[ -n "$keep" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=scripts/vm/common.sh
+. "$repo/scripts/vm/common.sh"
+vm_work_begin
 
 # --- the root file system (cached) and the packages ---------------------------------------
 
@@ -145,8 +129,12 @@ mkfs.ext4 -q -L PINCTLPAYLOAD -d "$payload" "$work/payload.img" 256M
 cmdline="root=/dev/vda rw console=ttyS0 panic=-1 net.ifnames=0 systemd.show_status=0"
 cmdline="$cmdline systemd.default_timeout_start_sec=1200 udev.event_timeout=900"
 
+tail_pid=
+
+# Boots kernel release $2 and waits for it (in the background, so that a signal stops it:
+# vm_cleanup sends timeout(1) TERM, which passes it on to QEMU).
 run_vm() {
-	local s=$1 rel=$2 k=$work/$2 rc=0 t0 status
+	local s=$1 rel=$2 k=$work/$2 rc=0 t0 status vm_pid
 	mkdir -p "$k"
 	t0=$(date +%s)
 	rm -f "$k/overlay.qcow2"
@@ -161,7 +149,11 @@ run_vm() {
 		-drive "file=$work/payload.img,if=virtio,format=raw,readonly=on" \
 		-chardev "file,id=con,path=$k/console.log" -serial chardev:con \
 		-chardev stdio,id=out,signal=off -serial chardev:out \
-		</dev/null >"$k/tap.txt" 2>"$k/qemu.err" || rc=$?
+		</dev/null >"$k/tap.txt" 2>"$k/qemu.err" &
+	vm_pid=$!
+	pids+=("$vm_pid")
+	wait "$vm_pid" || rc=$?
+	pids=(${tail_pid:+"$tail_pid"})
 	status=$(tr -d '\r' <"$k/console.log" | sed -n 's/.*VM-EXIT-STATUS=\([0-9][0-9]*\).*/\1/p' | tail -n 1)
 	if [ "$rc" -eq 124 ] || [ "$rc" -eq 137 ]; then
 		echo "$prog: $rel: timed out after ${timeout_s}s" >"$k/vm.err"
@@ -181,7 +173,6 @@ for s in "${series[@]}"; do
 	krel[$s]=$rel
 done
 
-tail_pid=
 if [ "$verbose" -eq 1 ]; then
 	for s in "${series[@]}"; do
 		mkdir -p "$work/${krel[$s]}"

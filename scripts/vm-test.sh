@@ -171,25 +171,9 @@ done
 
 # --- work directory -----------------------------------------------------------------------
 
-if [ -n "$keep" ]; then
-	mkdir -p "$keep"
-	work=$(cd "$keep" && pwd)
-else
-	work=$(mktemp -d "${TMPDIR:-/tmp}/vm-test.XXXXXX")
-fi
-pids=()
-# shellcheck disable=SC2317  # called by the EXIT trap
-cleanup() {
-	local p
-	for p in "${pids[@]}"; do
-		kill "$p" 2>/dev/null || true
-	done
-	wait 2>/dev/null || true
-	[ -n "$keep" ] || rm -rf "$work"
-}
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+# shellcheck source=scripts/vm/common.sh
+. "$repo/scripts/vm/common.sh"
+vm_work_begin
 
 # --- builds -------------------------------------------------------------------------------
 
@@ -301,19 +285,33 @@ done
 
 # --- VMs ----------------------------------------------------------------------------------
 
-run_vm() {
-	local rel=$1 k=$work/$1 rc=0 vflag=()
+# The running VMs: vm-run.sh's pid -> kernel release, and when each started.
+declare -A vm_rel vm_t0
+
+# Starts the VM of kernel release $1 in the background (vm_cleanup stops it).
+start_vm() {
+	local rel=$1 k=$work/$1 vflag=()
 	[ "$verbose" -eq 0 ] || vflag=(-v)
-	local t0
-	t0=$(date +%s)
+	vm_t0[$rel]=$(date +%s)
 	# slub_debug=FZPU: a use-after-free read shows 0x6b poison, a write corrupts a red zone
 	# that the allocator reports. Two vCPUs so that the suite's threads really race.
 	"$repo/scripts/vm-run.sh" "${vflag[@]}" --kernel "$rel" --payload "$k/payload" \
 		--timeout "$timeout_s" --memory 2048 --cpus 2 \
 		--append "slub_debug=FZPU${PINCTL_TEST_ONLY:+ PINCTL_TEST_ONLY=$PINCTL_TEST_ONLY}" \
 		--console-log "$k/console.log" \
-		-- 'sh /pinctl/guest.sh' >"$k/tap.txt" 2>"$k/vm-run.err" || rc=$?
-	echo "$rc $(($(date +%s) - t0))" >"$k/result"
+		-- 'sh /pinctl/guest.sh' >"$k/tap.txt" 2>"$k/vm-run.err" &
+	vm_rel[$!]=$rel
+	pids=("${!vm_rel[@]}")
+}
+
+# Waits for the next VM to end; writes its exit status and seconds to its result file.
+finish_vm() {
+	local pid rel rc=0
+	wait -n -p pid "${!vm_rel[@]}" || rc=$?
+	rel=${vm_rel[$pid]}
+	unset "vm_rel[$pid]"
+	pids=("${!vm_rel[@]}")
+	echo "$rc $(($(date +%s) - ${vm_t0[$rel]}))" >"$work/$rel/result"
 }
 
 if [ "$parallel" = auto ]; then
@@ -321,17 +319,12 @@ if [ "$parallel" = auto ]; then
 fi
 echo "$prog: booting ${series[*]} ($([ "$parallel" = yes ] && echo in parallel || echo one after the other); TCG, up to ${timeout_s}s each)" >&2
 for s in "${series[@]}"; do
-	if [ "$parallel" = yes ]; then
-		run_vm "${krel[$s]}" &
-		pids+=($!)
-	else
-		run_vm "${krel[$s]}"
-	fi
+	start_vm "${krel[$s]}"
+	[ "$parallel" = yes ] || finish_vm
 done
-for p in "${pids[@]}"; do
-	wait "$p" || true
+while [ ${#vm_rel[@]} -gt 0 ]; do
+	finish_vm
 done
-pids=()
 
 # --- report -------------------------------------------------------------------------------
 
