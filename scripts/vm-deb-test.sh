@@ -194,35 +194,8 @@ fi
 
 # --- report -------------------------------------------------------------------------------
 
-status=0
-summary=()
-tp=0 tf=0 ts=0
 for s in "${series[@]}"; do
-	rel=${krel[$s]}
-	k=$work/$rel
-	read -r rc secs <"$k/result"
-	echo "== $rel =="
-	tr -d '\r' <"$k/tap.txt"
-	[ ! -s "$k/vm.err" ] || sed 's/^/# /' "$k/vm.err"
-	plan=$(tr -d '\r' <"$k/tap.txt" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | tail -n 1)
-	results=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^(not )?ok [0-9]+ ' || true)
-	npass=$(tr -d '\r' <"$k/tap.txt" | grep -E '^ok [0-9]+ ' | grep -vc '# SKIP' || true)
-	nskip=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^ok [0-9]+ .*# SKIP' || true)
-	nfail=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^not ok [0-9]+ ' || true)
-	verdict=ok
-	if [ "$rc" -ne 0 ] || [ "$nfail" -ne 0 ] || [ -z "$plan" ] || [ "$results" -ne "$plan" ]; then
-		verdict=FAILED
-		status=1
-		if [ -n "$plan" ] && [ "$results" -lt "$plan" ]; then
-			nfail=$((nfail + plan - results))
-		fi
-		[ -n "$plan" ] || nfail=$((nfail + 1))
-		echo "# last console lines ($rel):"
-		tail -n 40 "$k/console.log" | tr -d '\r' | sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/^/#   /'
-	fi
-	tp=$((tp + npass)) tf=$((tf + nfail)) ts=$((ts + nskip))
-	summary+=("$prog: $rel: $verdict: $npass passed, $nfail failed, $nskip skipped (plan ${plan:-none}, exit $rc, ${secs}s in the VM)")
-	echo
+	vm_tally "${krel[$s]}" "$work/${krel[$s]}/vm.err" '# '
 done
 printf '%s\n' "${summary[@]}"
 echo "$prog: stages: root file system ${t_rootfs}s, packages ${t_debs}s, total $(($(date +%s) - t_start))s${keep:+; kept in $work}"

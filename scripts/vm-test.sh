@@ -328,41 +328,9 @@ done
 
 # --- report -------------------------------------------------------------------------------
 
-status=0
-summary=()
-tp=0 tf=0 ts=0
+# One plan per TAP document (the C suite's, then pinctl's own): vm_tally adds them up.
 for s in "${series[@]}"; do
-	rel=${krel[$s]}
-	k=$work/$rel
-	read -r rc secs <"$k/result"
-	echo "== $rel =="
-	tr -d '\r' <"$k/tap.txt"
-	if [ -s "$k/vm-run.err" ]; then
-		sed 's/^/# vm-run: /' "$k/vm-run.err"
-	fi
-	# One plan per TAP document (the C suite's, then pinctl's own): their sum.
-	plan=$(tr -d '\r' <"$k/tap.txt" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | awk '{ s += $1 } END { if (NR) print s }')
-	results=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^(not )?ok [0-9]+ ' || true)
-	npass=$(tr -d '\r' <"$k/tap.txt" | grep -E '^ok [0-9]+ ' | grep -vc '# SKIP' || true)
-	nskip=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^ok [0-9]+ .*# SKIP' || true)
-	nfail=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^not ok [0-9]+ ' || true)
-	verdict=ok
-	if [ "$rc" -ne 0 ] || [ "$nfail" -ne 0 ] || [ -z "$plan" ] || [ "$results" -ne "$plan" ]; then
-		verdict=FAILED
-		status=1
-		if [ -n "$plan" ] && [ "$results" -ne "$plan" ]; then
-			nfail=$((nfail + plan - results))
-		fi
-		[ -n "$plan" ] || nfail=$((nfail + 1))
-		if [ -s "$k/console.log" ]; then
-			echo "# last console lines ($rel):"
-			tail -n 40 "$k/console.log" | tr -d '\r' |
-				sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/^/#   /'
-		fi
-	fi
-	tp=$((tp + npass)) tf=$((tf + nfail)) ts=$((ts + nskip))
-	summary+=("$prog: $rel: $verdict: $npass passed, $nfail failed, $nskip skipped (plan ${plan:-none}, exit $rc, ${secs}s in the VM)")
-	echo
+	vm_tally "${krel[$s]}" "$work/${krel[$s]}/vm-run.err" '# vm-run: '
 done
 printf '%s\n' "${summary[@]}"
 # How hard each kernel was fuzzed (the suite's own count, printed as a TAP diagnostic).

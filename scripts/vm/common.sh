@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 #
-# common.sh - what scripts/vm-test.sh and scripts/vm-deb-test.sh share: the work directory
-# and the clean-up of their VMs. Sourced, not run (nor copied into a guest). The sourcing
-# script sets `prog` (its name in messages and in the temporary directory's) and `keep`
-# (--keep DIR, or empty), then calls vm_work_begin.
+# common.sh - what scripts/vm-test.sh and scripts/vm-deb-test.sh share: the work directory,
+# the clean-up of their VMs and the judging of their TAP. Sourced, not run (nor copied into a
+# guest). The sourcing script sets `prog` (its name in messages and in the temporary
+# directory's) and `keep` (--keep DIR, or empty), then calls vm_work_begin.
 #
 # Every VM (or anything else to stop on exit) runs in the background with its pid in `pids`,
 # and the script `wait`s for it: a signal ends a `wait` at once, where a foreground child
@@ -39,3 +39,43 @@ vm_cleanup() {
 	[ -n "$keep" ] || rm -rf "$work"
 }
 
+# What vm_tally adds up over the kernels: passed, failed and skipped tests, a summary line
+# per kernel, and the exit status (1 once any kernel failed).
+tp=0 tf=0 ts=0
+summary=()
+status=0
+
+# vm_tally REL ERR PREFIX: prints kernel release REL's TAP ($work/REL/tap.txt) under a
+# "== REL ==" header, then the lines of ERR (the VM runner's own complaints) behind PREFIX, and
+# judges the run by $work/REL/result (the VM's exit status and seconds): it passed when the
+# status is 0, no test failed and there are as many results as the plans (one per TAP
+# document) announce. A failed run also shows the console's last 40 lines, and the results
+# missing from the plan count as failures.
+vm_tally() {
+	local rel=$1 err=$2 prefix=$3 k=$work/$1 rc secs plan results npass nskip nfail verdict=ok
+	read -r rc secs <"$k/result"
+	echo "== $rel =="
+	tr -d '\r' <"$k/tap.txt"
+	[ ! -s "$err" ] || sed "s/^/$prefix/" "$err"
+	plan=$(tr -d '\r' <"$k/tap.txt" | sed -n 's/^1\.\.\([0-9][0-9]*\)$/\1/p' | awk '{ s += $1 } END { if (NR) print s }')
+	results=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^(not )?ok [0-9]+ ' || true)
+	npass=$(tr -d '\r' <"$k/tap.txt" | grep -E '^ok [0-9]+ ' | grep -vc '# SKIP' || true)
+	nskip=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^ok [0-9]+ .*# SKIP' || true)
+	nfail=$(tr -d '\r' <"$k/tap.txt" | grep -cE '^not ok [0-9]+ ' || true)
+	if [ "$rc" -ne 0 ] || [ "$nfail" -ne 0 ] || [ -z "$plan" ] || [ "$results" -ne "$plan" ]; then
+		verdict=FAILED
+		status=1
+		if [ -n "$plan" ] && [ "$results" -lt "$plan" ]; then
+			nfail=$((nfail + plan - results))
+		fi
+		[ -n "$plan" ] || nfail=$((nfail + 1))
+		if [ -s "$k/console.log" ]; then
+			echo "# last console lines ($rel):"
+			tail -n 40 "$k/console.log" | tr -d '\r' |
+				sed 's/\x1b\[[0-9;?]*[A-Za-z]//g; s/\x1bc//g; s/^/#   /'
+		fi
+	fi
+	tp=$((tp + npass)) tf=$((tf + nfail)) ts=$((ts + nskip))
+	summary+=("$prog: $rel: $verdict: $npass passed, $nfail failed, $nskip skipped (plan ${plan:-none}, exit $rc, ${secs}s in the VM)")
+	echo
+}
