@@ -7,6 +7,7 @@
 # then how soon the first row arrives and the max RSS, up to a 16 GiB range.
 #
 #   sudo scripts/bench-rows.sh          # BENCH_ROUNDS=5 by default
+#   sudo BENCH_ONLY=holes scripts/bench-rows.sh   # only the holes case
 #
 # Cases, each in a fresh pinctl-test-holder process:
 #   anon:1G  1 GiB of written 4K pages (262144 rows).
@@ -121,17 +122,22 @@ bench_case() {
 	stop_holder
 }
 
-bench_case anon:1G
-bench_case thp:1G
+if [[ ${BENCH_ONLY:-} != holes ]]; then
+	bench_case anon:1G
+	bench_case thp:1G
+fi
 
 # ---- holes -------------------------------------------------------------------------
 
 holes_case() {
 	start_holder reserve:256G few:1G
 	# The range from the lowest region to the end of the highest (mmap places them side by side).
-	local lo hi
-	read -r lo hi < <(awk '$1 == "region" { s = strtonum($3); e = s + $4; if (lo == "" || s < lo) lo = s; if (e > hi) hi = e }
-		END { printf "%d %d\n", lo, hi }' "$TMP/holder.out")
+	local lo="" hi=0 word a size
+	while read -r word _ a size; do
+		[[ $word == region ]] || continue
+		if [[ -z $lo ]] || ((a < lo)); then lo=$((a)); fi
+		if ((a + size > hi)); then hi=$((a + size)); fi
+	done <"$TMP/holder.out"
 	local first=$((lo / 4096)) pages=$(((hi - lo) / 4096))
 	local range
 	range=$(printf '0x%x+%dK' "$lo" $(((hi - lo) / 1024)))
@@ -191,9 +197,6 @@ holes_case
 
 # ---- first byte and memory ---------------------------------------------------------
 
-echo
-echo "first byte and first row on stdout (a pipe), whole time and max RSS of pinctl, median of $ROUNDS (16 GiB: 1 run each)"
-printf '  %-34s %12s %12s %12s %12s\n' "" "first byte" "first row" "whole" "max RSS"
 # latency SPEC SIZE RUNS OUTFILE FORMAT...
 latency() {
 	local spec=$1 size=$2 runs=$3 outfile=$4
@@ -223,6 +226,11 @@ latency() {
 	done
 	stop_holder
 }
-latency anon:1G 1G "$ROUNDS" "$TMP/out" --pages --json --json-lines
-latency sparse:16G 16G 1 /dev/null --pages --json --json-lines
+if [[ ${BENCH_ONLY:-} != holes ]]; then
+	echo
+	echo "first byte and first row on stdout (a pipe), whole time and max RSS of pinctl, median of $ROUNDS (16 GiB: 1 run each)"
+	printf '  %-34s %12s %12s %12s %12s\n' "" "first byte" "first row" "whole" "max RSS"
+	latency anon:1G 1G "$ROUNDS" "$TMP/out" --pages --json --json-lines
+	latency sparse:16G 16G 1 /dev/null --pages --json --json-lines
+fi
 exit 0
