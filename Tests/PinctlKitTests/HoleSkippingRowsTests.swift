@@ -9,7 +9,7 @@ import Testing
 
 /// Rows skip the holes PAGEMAP_SCAN proves empty (6.7+): the output must be the one reading
 /// every pagemap entry gives (`--read-holes`), byte for byte, on a sparse layout holding each
-/// kind of entry the scan could miss: a 16 GiB PROT_NONE reservation, 1 GiB with six written
+/// kind of entry the scan could miss: a 4 GiB PROT_NONE reservation, 1 GiB with six written
 /// pages, THPs, uffd-wp protection (pte markers on the unpopulated half where the kernel has
 /// WP_UNPOPULATED), a soft-dirty clear, guard regions (6.15+), a file mapping with holes and
 /// an untouched range.
@@ -20,7 +20,7 @@ struct HoleSkippingRowsTests {
     /// The holder's regions; guard regions need MADV_GUARD_INSTALL (6.15+).
     static func layout(file: String) -> [String] {
         var specs = [
-            "reserve:16G", "few:1G", "thp:4M", "uffdwp:8M", "softdirty:1M", "filesparse:16M:\(file)", "untouched:64M",
+            "reserve:4G", "few:1G", "thp:4M", "uffdwp:8M", "softdirty:1M", "filesparse:16M:\(file)", "untouched:64M",
         ]
         if PageWalker.kernelAtLeast(6, 15) { specs.append("guard:64K") }
         return specs
@@ -67,7 +67,7 @@ struct HoleSkippingRowsTests {
         }
     }
 
-    /// What skipping saves, read from the walk itself: the 16 GiB reservation and the 1 GiB
+    /// What skipping saves, read from the walk itself: the 4 GiB reservation and the 1 GiB
     /// of six pages read a few entries (one per hole, the pages around the written ones), not
     /// one per page; the full read reads every one; both give the same rows. Without
     /// PAGEMAP_SCAN (before 6.7) both read every entry.
