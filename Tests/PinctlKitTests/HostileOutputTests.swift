@@ -1,0 +1,128 @@
+import Foundation
+import Testing
+
+@testable import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
+let unshare = ["/usr/bin/unshare", "/bin/unshare"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// Issue 8's hardening pass over the commands added after its table (census --output,
+/// files, phys, flags, module status): where their output goes and how their errors read,
+/// as a hostile user or a mistyped path would have it. Each row failed before its fix.
+@Suite(
+    .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps, mknod needs root"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+struct HostileOutputTests {
+    func tempDir() throws -> String {
+        try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hostile-output-XXXXXX"))
+    }
+
+    func entries(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+    }
+
+    // MARK: census --output FILE
+
+    enum Planted: String, CaseIterable {
+        case characterDevice, directory, fifo, socket
+
+        /// Makes the object at `path`; its S_IF* type.
+        func make(_ path: String) -> mode_t {
+            switch self {
+            case .characterDevice:
+                // /dev/null's numbers (1, 3): a rename over it would replace the device node.
+                _ = mknod(path, S_IFCHR | 0o644, dev_t(1 << 8 | 3))
+                return S_IFCHR
+            case .directory:
+                _ = mkdir(path, 0o755)
+                return S_IFDIR
+            case .fifo:
+                _ = mkfifo(path, 0o644)
+                return S_IFIFO
+            case .socket:
+                _ = mknod(path, S_IFSOCK | 0o644, 0)
+                return S_IFSOCK
+            }
+        }
+    }
+
+    /// Before: the device node, FIFO and socket were replaced by a regular file (exit 0;
+    /// `--output /dev/null` replaced /dev/null), a directory was exit 1 (rename EISDIR).
+    @Test(arguments: Planted.allCases)
+    func outputOverSomethingNotARegularFileIsRefusedAndLeftAlone(_ planted: Planted) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/pinctl.prom"
+        let type = planted.make(file)
+        for args in [["census", "--openmetrics", "--output", file], ["census", "--json", "--output", file]] {
+            let r = try pinctl(args)
+            expectOneLineError(r, status: ExitStatus.invalidInput, mentions: "--output '\(file)' is a")
+            if args.contains("--json") {
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+                #expect(json["exitStatus"] as? Int == Int(ExitStatus.invalidInput))
+            } else {
+                #expect(r.stdout.isEmpty)
+            }
+            var st = stat()
+            #expect(lstat(file, &st) == 0 && st.st_mode & S_IFMT == type, "\(planted) was replaced")
+            #expect(entries(dir) == ["pinctl.prom"], "left behind: \(entries(dir))")
+        }
+    }
+
+    /// Before: the temporary was `.NAME.tmp-PID`, so a user who can write the directory
+    /// planted it for the coming pids and every census failed (exit 2, "exists"). Run in
+    /// a new pid namespace, where pinctl is pid 1, the names are known.
+    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"))
+    func plantedTemporaryNamesDoNotBlockTheOutput() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let planted = (1...3).map { "\(dir)/.pinctl.prom.tmp-\($0)" }
+        for p in planted { try "planted".write(toFile: p, atomically: false, encoding: .utf8) }
+        let r = try run([unshare!, "--pid", "--fork", builtBinary("pinctl"), "census", "--openmetrics", "--output", dir + "/pinctl.prom"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: dir + "/pinctl.prom", encoding: .utf8).contains("pinctl_census_processes"))
+        for p in planted { #expect(try String(contentsOfFile: p, encoding: .utf8) == "planted") }
+        #expect(entries(dir).count == 4, "\(entries(dir))")
+    }
+
+    /// Before: a termination signal between the temporary's creation and the rename (here
+    /// during an fsync that strace holds for 3 s) killed pinctl and left the temporary in
+    /// the collector's directory. Now the signal waits for the rename, then ends pinctl.
+    @Test(
+        .enabled(if: strace != nil, "strace is missing: scripts/install-deps.sh installs it"),
+        arguments: [SIGTERM, SIGINT, SIGHUP])
+    func terminationSignalDuringTheWriteLeavesNoTemporary(_ sig: Int32) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // env --default-signal: the test runner's children start with these signals blocked.
+        let command = try RunningCommand([
+            "/usr/bin/env", "--default-signal", strace!, "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e",
+            "inject=fsync:delay_enter=3000000",
+            builtBinary("pinctl"), "census", "--json", "--output", dir + "/census.json",
+        ])
+        // The temporary's name carries pinctl's pid (".census.json.tmp-PID-RANDOM").
+        var pid: Int32?
+        for _ in 0..<6000 where pid == nil {
+            if let temp = entries(dir).first(where: { $0.hasPrefix(".census.json.tmp-") }) {
+                pid = Int32(temp.dropFirst(".census.json.tmp-".count).split(separator: "-").first ?? "")
+            } else {
+                usleep(5_000)
+            }
+        }
+        let target = try #require(pid, "no temporary appeared: \(entries(dir))")
+        kill(target, sig)
+        let r = command.finish()
+        #expect(!r.timedOut)
+        // strace ends as its tracee did: by the signal, once the rename is done.
+        #expect(r.status == sig, "\(r.status) \(r.stderr)")
+        #expect(!entries(dir).contains { $0.contains(".tmp-") }, "left behind: \(entries(dir))")
+        // What was renamed is whole.
+        if entries(dir).contains("census.json") {
+            #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/census.json"))) is [String: Any])
+        }
+    }
+}
