@@ -28,6 +28,12 @@ struct Pinctl: ParsableCommand {
             let c = command as? JSONOutput
             report(error, json: c?.json == true ? .json : c?.jsonLines == true ? .jsonLines : nil)
         }
+        // A report that never reached stdout whole is a failure, not exit 0.
+        do {
+            try finishStandardOutput()
+        } catch {
+            report(fail(error), json: nil)
+        }
         Self.exit()
     }
 

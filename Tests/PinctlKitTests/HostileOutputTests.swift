@@ -125,4 +125,20 @@ struct HostileOutputTests {
             #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/census.json"))) is [String: Any])
         }
     }
+
+    // MARK: stdout that cannot be written
+
+    /// Before: these printed into a full disk or a closed stdout and exited 0, as if the
+    /// report had been delivered.
+    @Test(arguments: [
+        ["census"], ["census", "--json"], ["census", "--openmetrics"], ["census", "--watch", "100ms", "--count", "2"],
+        ["flags", "0x1234"], ["flags", "--json", "lru,anon"], ["module", "status"], ["module", "status", "--json"],
+        ["maps", "self"], ["pin", "--dry-run", "anon:8K"],
+    ])
+    func reportThatCannotReachStdoutIsAFailure(_ args: [String]) throws {
+        for redirect in [">/dev/full", ">&-"] {
+            let r = try run(["/bin/sh", "-c", "exec \"$0\" \"$@\" \(redirect)", builtBinary("pinctl")] + args)
+            expectOneLineError(r, status: ExitStatus.failure, mentions: "standard output")
+        }
+    }
 }
