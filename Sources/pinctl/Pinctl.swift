@@ -52,10 +52,12 @@ struct Pinctl: ParsableCommand {
         }
         let status = exitCode(for: error).rawValue
         // Help, --version and ExitCode (a report already printed) are not failures to render.
-        if let json, status != 0 && !(error is ExitCode) {
-            printJSON(ErrorReport(error: message(for: error), exitStatus: status), json)
-        }
-        exit(withError: error)
+        guard status != 0 && !(error is ExitCode) else { exit(withError: error) }
+        if let json { printJSON(ErrorReport(error: message(for: error), exitStatus: status), json) }
+        // ArgumentParser's usage message quotes the arguments as typed: escaped like every
+        // other error, line by line (its own lines kept).
+        printError(TerminalEscaping.escapeLines(fullMessage(for: error)))
+        exit(withError: ExitCode(status))
     }
 
     static func printJSON(_ r: ErrorReport, _ form: JSONErrorForm) {

@@ -141,4 +141,23 @@ struct HostileOutputTests {
             expectOneLineError(r, status: ExitStatus.failure, mentions: "standard output")
         }
     }
+
+    // MARK: errors quote the input escaped, once
+
+    static let hostile = "\u{1b}[2J\u{9b}\u{202e}x"
+
+    /// Before: ArgumentParser's usage message (exit 64) quoted the argument raw: ESC and CSI
+    /// reached root's terminal.
+    @Test(arguments: [
+        ["census", "--watch", hostile], ["files", "-m", hostile, "/tmp"], ["census", "--count", hostile],
+        ["phys", "0x1000", "--" + hostile], ["flags", "lru", "--bogus" + hostile],
+    ])
+    func usageErrorsEscapeTheArguments(_ args: [String]) throws {
+        let r = try pinctl(args)
+        #expect(r.status == ExitStatus.usage, "\(r.stderr)")
+        expectNoRawControls(r.stderr)
+        #expect(r.stderr.contains(TerminalEscaping.escape(Self.hostile)), "\(r.stderr.debugDescription)")
+        let j = try pinctl(args + ["--json"])
+        expectNoRawControls(j.stderr)
+    }
 }
