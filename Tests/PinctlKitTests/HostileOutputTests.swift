@@ -160,4 +160,22 @@ struct HostileOutputTests {
         let j = try pinctl(args + ["--json"])
         expectNoRawControls(j.stderr)
     }
+
+    /// Before: phys, flags and --cgroup escaped the input in the message and the error
+    /// line escaped it again: '\\x1b[2J', which names no input.
+    @Test(arguments: [
+        (["phys", hostile], "phys target '\(TerminalEscaping.escape(hostile))'"),
+        (["phys", "0x1000+" + hostile], "'\(TerminalEscaping.escape(hostile))' is not a number"),
+        (["phys", "0x1000", "--flags", hostile], "--flags \(TerminalEscaping.escape(hostile)):"),
+        (["phys", "0x1000", "--flags", "lru," + hostile], "--flags lru,\(TerminalEscaping.escape(hostile)):"),
+        (["phys", "0x1000", "--cgroup", "/tmp/" + hostile], "--cgroup /tmp/\(TerminalEscaping.escape(hostile)):"),
+        (["phys", "0x1000", "--cgroup", "@" + hostile], "--cgroup '@\(TerminalEscaping.escape(hostile))'"),
+        (["flags", hostile], "flags \(TerminalEscaping.escape(hostile)):"),
+        (["census", "--deep", "--flags", hostile], "--flags \(TerminalEscaping.escape(hostile)):"),
+    ])
+    func errorsQuoteTheInputEscapedOnce(_ args: [String], _ quoted: String) throws {
+        let r = try pinctl(args)
+        expectOneLineError(r, status: ExitStatus.invalidInput, mentions: quoted)
+        #expect(!r.stderr.contains("\\\\"), "escaped twice: \(r.stderr)")
+    }
 }
