@@ -178,4 +178,14 @@ struct HostileOutputTests {
         expectOneLineError(r, status: ExitStatus.invalidInput, mentions: quoted)
         #expect(!r.stderr.contains("\\\\"), "escaped twice: \(r.stderr)")
     }
+
+    /// Before: pin's range errors wrote their advice with backslashes (`\+ \@ \\` in PATH),
+    /// which the error line's escaping doubled: the user read two and typed two.
+    @Test(arguments: ["", "file:/tmp/a\\x", "file:/tmp/a\\", "bogus:1"])
+    func pinRangeErrorsGiveAdviceThatReadsAsTyped(_ spec: String) throws {
+        let quoted = "'\(TerminalEscaping.escape(spec))'"
+        let r = try pinctl(["pin", "--dry-run", spec])
+        expectOneLineError(r, status: ExitStatus.invalidInput, mentions: quoted)
+        #expect(!r.stderr.replacingOccurrences(of: quoted, with: "").contains("\\"), "\(r.stderr)")
+    }
 }
