@@ -188,4 +188,28 @@ struct HostileOutputTests {
         expectOneLineError(r, status: ExitStatus.invalidInput, mentions: quoted)
         #expect(!r.stderr.replacingOccurrences(of: quoted, with: "").contains("\\"), "\(r.stderr)")
     }
+
+    // MARK: files
+
+    /// Before: a count as wide as its column ran into the column before it: the 2^31 pages
+    /// of an 8 TiB sparse file printed as "        02147483648" (CACHED 0, PAGES 2147483648).
+    @Test func filesColumnsStaySeparateForAHugeSparseFile() throws {
+        let path = "/dev/shm/pinctl-sparse-\(getpid())"
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        try #require(fd >= 0, "cannot create \(path)")
+        defer { unlink(path) }
+        let sized = ftruncate(fd, 1 << 43) == 0
+        close(fd)
+        try #require(sized, "tmpfs refused an 8 TiB sparse file")
+        for evict in [false, true] {
+            let r = try pinctl(["files"] + (evict ? ["--evict"] : []) + [path])
+            #expect(r.status == 0, "\(r.stderr)")
+            let lines = r.stdout.split(separator: "\n")
+            let columns = lines.count > 1 ? lines[1].split(separator: " ").map(String.init) : []
+            // [BEFORE] CACHED PAGES PERCENT DIRTY WRITEBACK EVICTED RECENT SIZE ("8 TiB") FILE
+            let cached = evict ? 1 : 0
+            #expect(columns.count == cached + 10, "\(lines)")
+            #expect(columns.count > cached + 1 && columns[cached] == "0" && columns[cached + 1] == "2147483648", "\(lines)")
+        }
+    }
 }
