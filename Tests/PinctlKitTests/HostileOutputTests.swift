@@ -212,4 +212,31 @@ struct HostileOutputTests {
             #expect(columns.count > cached + 1 && columns[cached] == "0" && columns[cached + 1] == "2147483648", "\(lines)")
         }
     }
+
+    /// Before: the walk recursed once per level up to 1024 levels, and a tree about 900
+    /// deep (any user can make one in /tmp) overflowed the 8 MiB stack: SIGSEGV, exit 139,
+    /// for `files` and for `pin file:DIR`. Now the depth fits the stack and the deeper
+    /// directory is one line: exit 9 (files), or the pin of what the walk reached.
+    @Test func treeDeeperThanTheStackHoldsIsOneLineNotACrash() throws {
+        let dir = try tempDir()
+        defer { _ = try? run(["/bin/rm", "-rf", dir]) }
+        try "top".write(toFile: dir + "/top", atomically: false, encoding: .utf8)
+        var fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        for _ in 0..<1100 {
+            #expect(mkdirat(fd, "d", 0o755) == 0)
+            let next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            close(fd)
+            fd = next
+        }
+        let file = openat(fd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
+        close(file)
+        close(fd)
+        let r = try pinctl(["files", "-s", dir])
+        expectOneLineError(r, status: ExitStatus.incomplete, mentions: "nested deeper than \(TreeWalker.maxDepth) directories")
+        #expect(r.stdout.contains("1 file,") && r.stdout.contains("could not examine: 1"), "\(r.stdout)")
+        // pin locks what the walk reached (the top file) and names the rest.
+        let p = try pinctl(["pin", "--for", "0.1s", "file:" + dir])
+        #expect(p.status == 0, "\(p.status) \(p.stderr.prefix(300))")
+        #expect(p.stderr.contains("nested deeper than \(TreeWalker.maxDepth) directories"), "\(p.stderr.prefix(300))")
+    }
 }
