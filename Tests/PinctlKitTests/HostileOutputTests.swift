@@ -239,4 +239,35 @@ struct HostileOutputTests {
         #expect(p.status == 0, "\(p.status) \(p.stderr.prefix(300))")
         #expect(p.stderr.contains("nested deeper than \(TreeWalker.maxDepth) directories"), "\(p.stderr.prefix(300))")
     }
+
+    // MARK: census --watch
+
+    /// Before: a watch ended by SIGUSR1 or SIGQUIT exited 0, as if asked to stop, where a
+    /// pin hold exits 128+N; SIGINT, SIGTERM and SIGHUP stay 0.
+    @Test(arguments: [(SIGUSR1, 128 + SIGUSR1), (SIGQUIT, 128 + SIGQUIT), (SIGTERM, 0), (SIGHUP, 0)] as [(Int32, Int32)])
+    func watchEndedByASignalExitsAsAHoldDoes(_ sig: Int32, _ status: Int32) throws {
+        let command = try RunningCommand([builtBinary("pinctl"), "census", "--watch", "100ms", "--count", "100000"])
+        // The first census is on stdout once the watch waits for its signal.
+        usleep(1_500_000)
+        kill(command.process.processIdentifier, sig)
+        let r = command.finish(limit: 60)
+        #expect(!r.timedOut && r.status == status, "\(r.status) \(r.stderr)")
+        #expect(r.stdout.contains("census  kernel"))
+        if status != 0 {
+            expectOneLineError(r, status: status, mentions: "ended by \(TerminationSignals.name(sig))")
+        } else {
+            #expect(r.stderr.isEmpty, "\(r.stderr)")
+        }
+    }
+
+    /// Before: `census --watch ... | head -1` exited 0 once head had gone; now 141, as
+    /// pin's hold and every program SIGPIPE ends.
+    @Test func watchIntoAPipeWhoseReaderLeftExits141() throws {
+        let r = try run(
+            [
+                "/bin/bash", "-c", "\"$0\" census --watch 100ms --count 100000 | head -c 1 >/dev/null; exit ${PIPESTATUS[0]}",
+                builtBinary("pinctl"),
+            ], limit: 60)
+        #expect(!r.timedOut && r.status == 128 + SIGPIPE, "\(r.status) \(r.stderr)")
+    }
 }
