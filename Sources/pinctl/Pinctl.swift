@@ -13,6 +13,7 @@ struct Pinctl: ParsableCommand {
     /// ArgumentParser's main, with every error leaving through `report`: one line on stderr,
     /// control characters escaped, and under --json an ErrorReport on stdout.
     static func main() {
+        StandardDescriptors.reserve()
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: ParsableCommand
         do {

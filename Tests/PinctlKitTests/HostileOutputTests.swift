@@ -270,4 +270,30 @@ struct HostileOutputTests {
             ], limit: 60)
         #expect(!r.timedOut && r.status == 128 + SIGPIPE, "\(r.status) \(r.stderr)")
     }
+
+    // MARK: closed standard descriptors
+
+    /// Before: started with stdout and stderr closed, the pidfile took descriptor 2 and the
+    /// hold's "holding pid N" line was written into it ("N\nholding pid N for 2.0 s").
+    @Test func closedStdoutAndStderrDoNotLandInThePidfile() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pidfile = dir + "/pin.pid"
+        let command = try RunningCommand([
+            "/bin/sh", "-c", "exec \"$0\" \"$@\" >&- 2>&-", builtBinary("pinctl"), "pin", "--for", "3s", "--pidfile", pidfile,
+            "anon:64K",
+        ])
+        var text = ""
+        for _ in 0..<1000 where text.isEmpty || !text.hasSuffix("\n") {
+            usleep(10_000)
+            text = (try? String(contentsOfFile: pidfile, encoding: .utf8)) ?? ""
+        }
+        // Through the hold: once the report and "holding" line would have been written.
+        usleep(1_000_000)
+        text = (try? String(contentsOfFile: pidfile, encoding: .utf8)) ?? ""
+        let r = command.finish(limit: 60)
+        #expect(text == "\(command.process.processIdentifier)\n", "pidfile: \(text.debugDescription)")
+        // The report reached no stdout: a failure, as with stdout closed alone.
+        #expect(r.status == ExitStatus.failure, "\(r.status)")
+    }
 }
