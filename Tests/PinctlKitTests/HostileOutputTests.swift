@@ -78,6 +78,24 @@ struct HostileOutputTests {
         }
     }
 
+    /// Before: with fs.protected_symlinks off (as on this host), nobody's symlink
+    /// /tmp/X -> DIR sent root's `--output /tmp/X/FILE` into DIR. Both the directory given
+    /// as the link and a deeper path through it are refused; nothing is written.
+    @Test(arguments: ["", "/sub"])
+    func outputThroughAnotherUsersSymlinkInTmpIsRefused(_ below: String) throws {
+        let target = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        try FileManager.default.createDirectory(atPath: target + "/sub", withIntermediateDirectories: false)
+        let link = "/tmp/pinctl-planted-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let planted = try run(nobody + ["/bin/ln", "-s", target, link])
+        try #require(planted.status == 0, "nobody could not plant the link: \(planted.stderr)")
+        defer { unlink(link) }
+        let file = link + below + "/pinctl.prom"
+        let r = try pinctl(["census", "--openmetrics", "--output", file])
+        expectOneLineError(r, status: ExitStatus.permissionDenied, mentions: "\(link) is a symbolic link of uid 65534")
+        #expect(entries(target) == ["sub"] && entries(target + "/sub").isEmpty, "written through the link")
+    }
+
     /// Before: the temporary was `.NAME.tmp-PID`, so a user who can write the directory
     /// planted it for the coming pids and every census failed (exit 2, "exists"). Run in
     /// a new pid namespace, where pinctl is pid 1, the names are known.
