@@ -79,10 +79,11 @@ struct HostileOutputTests {
     }
 
     /// Before: with fs.protected_symlinks off (as on this host), nobody's symlink
-    /// /tmp/X -> DIR sent root's `--output /tmp/X/FILE` into DIR. Both the directory given
-    /// as the link and a deeper path through it are refused; nothing is written.
-    @Test(arguments: ["", "/sub"])
-    func outputThroughAnotherUsersSymlinkInTmpIsRefused(_ below: String) throws {
+    /// /tmp/X -> DIR sent root's `--output /tmp/X/FILE` (and `pin --pidfile /tmp/X/FILE`)
+    /// into DIR. Both the directory given as the link and a deeper path through it are
+    /// refused before anything is pinned; nothing is written.
+    @Test(arguments: [("--output", ""), ("--output", "/sub"), ("--pidfile", ""), ("--pidfile", "/sub")])
+    func fileThroughAnotherUsersSymlinkInTmpIsRefused(_ option: String, _ below: String) throws {
         let target = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: target) }
         try FileManager.default.createDirectory(atPath: target + "/sub", withIntermediateDirectories: false)
@@ -91,7 +92,8 @@ struct HostileOutputTests {
         try #require(planted.status == 0, "nobody could not plant the link: \(planted.stderr)")
         defer { unlink(link) }
         let file = link + below + "/pinctl.prom"
-        let r = try pinctl(["census", "--openmetrics", "--output", file])
+        let r = try pinctl(
+            option == "--output" ? ["census", "--openmetrics", "--output", file] : ["pin", "--for", "1s", "--pidfile", file, "anon:64K"])
         expectOneLineError(r, status: ExitStatus.permissionDenied, mentions: "\(link) is a symbolic link of uid 65534")
         #expect(entries(target) == ["sub"] && entries(target + "/sub").isEmpty, "written through the link")
     }

@@ -17,7 +17,7 @@ public enum AtomicFileWriter {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .invalidInput("--output '\(path)': give a file name, not a directory")
         }
-        try refusePlantedSymlinks(in: dirPath, path: path)
+        try PlantedSymlinks.refuse(in: dirPath, option: "--output", path: path)
         let dirFd = Glibc.open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirFd >= 0 else {
             let e = lastError("open", dirPath)
@@ -57,30 +57,6 @@ public enum AtomicFileWriter {
         }
         // The rename itself durable; a failure here loses nothing already visible.
         _ = fsync(dirFd)
-    }
-
-    /// The kernel's fs.protected_symlinks rule, applied whether or not the sysctl is on (it
-    /// is off on some machines): a symlink in the directory path that sits in a sticky
-    /// world-writable directory (/tmp, /dev/shm) and belongs to neither the caller nor that
-    /// directory's owner is refused, so another user's `/tmp/metrics -> /etc` cannot send
-    /// root's file elsewhere. Checked on the path as written, component by component.
-    static func refusePlantedSymlinks(in dirPath: String, path: String) throws(PinctlError) {
-        var prefix = dirPath.hasPrefix("/") ? "" : "."
-        let me = geteuid()
-        for component in dirPath.split(separator: "/", omittingEmptySubsequences: true) {
-            let parent = prefix.isEmpty ? "/" : prefix
-            prefix += "/" + component
-            var link = stat()
-            guard lstat(prefix, &link) == 0, link.st_mode & S_IFMT == S_IFLNK, link.st_uid != me else { continue }
-            var dir = stat()
-            guard stat(parent, &dir) == 0 else { continue }
-            let stickyWorldWritable = dir.st_mode & S_ISVTX != 0 && dir.st_mode & S_IWOTH != 0
-            if stickyWorldWritable && link.st_uid != dir.st_uid {
-                throw .permissionDenied(
-                    "--output '\(path)': \(prefix) is a symbolic link of uid \(link.st_uid) in the shared directory \(parent): it could send the file anywhere; give a path without it"
-                )
-            }
-        }
     }
 
     /// A new file `.NAME.tmp-PID-RANDOM` in the directory (a long NAME shortened so the
