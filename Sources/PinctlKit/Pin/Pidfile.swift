@@ -42,6 +42,7 @@ public final class Pidfile {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .invalidInput("--pidfile \(path): names a directory: give a file path such as /run/pinctl.pid")
         }
+        try PlantedSymlinks.refuse(in: dirPath, option: "--pidfile", path: path)
         let dir: FileDescriptor
         do throws(SyscallError) {
             dir = try openDirectory(dirPath)

@@ -11,14 +11,22 @@ func openDirectory(_ path: String, at dir: Int32 = AT_FDCWD, noFollow: Bool = fa
     FileDescriptor(raw: try openDirectoryDescriptor(path, at: dir, noFollow: noFollow), path: path)
 }
 
-/// `openDirectory` of a directory the user named: when there is none by that name (ENOENT,
-/// or ENOTDIR: it or a directory on its path is something else), the caller's `missing`
-/// error, which names the input and the fix; any other failure as it is (`.system`).
-func openDirectory(_ path: String, missing: (SyscallError) -> PinctlError) throws(PinctlError) -> FileDescriptor {
+/// `openDirectory` of a directory the user named, failures told in the caller's words, each
+/// naming the input and the fix: `missing` when there is none by that name (ENOENT, or
+/// ENOTDIR: it or a directory on its path is something else), `denied` when the caller may
+/// not open it (EACCES, EPERM); without `denied`, and for anything else, the failure as it
+/// is (`.system`).
+func openDirectory(
+    _ path: String, missing: (SyscallError) -> PinctlError, denied: ((SyscallError) -> PinctlError)? = nil
+) throws(PinctlError) -> FileDescriptor {
     do {
         return try openDirectory(path)
     } catch {
-        throw error.errno == ENOENT || error.errno == ENOTDIR ? missing(error) : .system(error)
+        switch error.errno {
+        case ENOENT, ENOTDIR: throw missing(error)
+        case EACCES, EPERM: throw denied?(error) ?? .system(error)
+        default: throw .system(error)
+        }
     }
 }
 
