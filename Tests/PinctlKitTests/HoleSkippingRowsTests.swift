@@ -72,7 +72,7 @@ struct HoleSkippingRowsTests {
     /// one per page; the full read reads every one; both give the same rows. Without
     /// PAGEMAP_SCAN (before 6.7) both read every entry.
     @Test func holesAreNotReadWherePagemapScanProvesThemEmpty() throws {
-        let scanning = try PagemapReader(process: ProcessRef.current).scanPopulated(start: 0, end: 4096) != nil
+        let scanning = try PagemapReader(process: ProcessRef.current).forEachPopulatedBatch(start: 0, end: 4096) { _ in }
         try Self.withLayout { h in
             for kind in ["reserve", "few", "untouched"] {
                 let r = h.region(kind)

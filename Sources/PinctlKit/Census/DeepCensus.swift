@@ -80,14 +80,9 @@ public enum DeepWalker {
         _ vma: VMA, pid: Int32, pagemap: PagemapReader, query: DeepQuery, memory: FileDescriptor, into deep: inout DeepCensus,
         scanMissing: inout String?
     ) throws(PinctlError) {
-        var regions: [(UInt64, UInt64)] = []
-        if let found = try pagemap.scanPopulated(start: vma.start, end: vma.end) {
-            regions = found.filter(\.present).map { ($0.start, $0.end) }
-        } else {
-            scanMissing = pagemap.scanUnsupportedReason ?? "PAGEMAP_SCAN is not available"
-            regions = [(vma.start, vma.end)]
-        }
-        for (start, end) in regions {
+        // Present regions, a scan vector's worth at a time (bounded however fragmented the
+        // VMA); every page of it where the kernel lacks PAGEMAP_SCAN.
+        func walkRange(_ start: UInt64, _ end: UInt64) throws(PinctlError) {
             var addr = start
             while addr < end {
                 let pages = min(chunkPages, (end - addr) >> PagemapReader.pageShift)
@@ -107,6 +102,13 @@ public enum DeepWalker {
                 deep.pagesQueried &+= pages
                 addr += pages << PagemapReader.pageShift
             }
+        }
+        let scanned = try pagemap.forEachPopulatedBatch(start: vma.start, end: vma.end) { (batch) throws(PinctlError) in
+            for r in batch where r.present { try walkRange(r.start, r.end) }
+        }
+        if !scanned {
+            scanMissing = pagemap.scanUnsupportedReason ?? "PAGEMAP_SCAN is not available"
+            try walkRange(vma.start, vma.end)
         }
     }
 }

@@ -73,24 +73,14 @@ final class PageWalker {
     func walk(_ seg: Segment, hugePages: UInt64) throws(PinctlError) {
         summary.pages += seg.pages
         currentHugePages = hugePages
-        var regions: [PagemapReader.Region]? = nil
         // PAGEMAP_SCAN answers EFAULT for any range reaching above user space (vsyscall).
-        // Rows read every entry: PAGEMAP_SCAN only finds the PMD-mapped blocks whose tails'
-        // flags are read once, at the head (collapse). It is asked per chunk, so the first
-        // row does not wait for a scan of the whole segment (tens of ms for 16 GiB).
+        // Summaries read only the populated regions, a scan vector's worth at a time.
+        // Rows: PAGEMAP_SCAN is asked per chunk, for the holes it proves empty and for the
+        // PMD-mapped blocks whose tails' flags are read once, at the head (collapse), so the
+        // first row does not wait for a scan of the whole segment (tens of ms for 16 GiB).
         let scanPerChunk = options.rows
-        if options.useScan && !scanPerChunk && seg.start < PagemapReader.userSpaceEnd {
-            regions = try scan(start: seg.start, end: min(seg.end, PagemapReader.userSpaceEnd))
-        }
         let scanChunks = scanPerChunk && options.useScan && options.collapse && Self.tailsMirrorHead && hugePages > 1
-        var huge = (regions ?? []).filter(\.huge)
-        // Summary-only walks read just the populated regions; rows need every entry.
-        let pieces: [(UInt64, UInt64)]
-        if let regions, !options.rows {
-            pieces = regions.map { ($0.start, $0.end) }
-        } else {
-            pieces = [(seg.start, seg.end)]
-        }
+        var huge: [PagemapReader.Region] = []
         var hugeCursor = 0
         // Rows skip what PAGEMAP_SCAN proves empty (a 256 GiB PROT_NONE reservation is one
         // scan and a row, not 64Mi entries read); without it (6.1) they read every entry.
@@ -99,7 +89,7 @@ final class PageWalker {
             && pagemap.scanSupported != false
         window = PagemapReader.ScanWindow(regions: [], walkEnd: 0)
         checkedHole = nil
-        for (start, end) in pieces {
+        func walkRange(_ start: UInt64, _ end: UInt64) throws(PinctlError) {
             var va = start
             while va < end {
                 // The first streamed chunk is one 2 MiB block, so the first row is on stdout
@@ -119,7 +109,11 @@ final class PageWalker {
                 }
                 if scanChunks && va < PagemapReader.userSpaceEnd {
                     let chunkEnd = min(va &+ (UInt64(want) << PagemapReader.pageShift), PagemapReader.userSpaceEnd)
-                    huge = (try scan(start: va, end: chunkEnd) ?? []).filter(\.huge)
+                    var chunkHuge: [PagemapReader.Region] = []
+                    _ = try scanBatches(start: va, end: chunkEnd) { (batch) throws(PinctlError) in
+                        chunkHuge.append(contentsOf: batch.lazy.filter(\.huge))
+                    }
+                    huge = chunkHuge
                     hugeCursor = 0
                 }
                 var got = 0
@@ -151,6 +145,16 @@ final class PageWalker {
                 va += UInt64(want) << PagemapReader.pageShift
             }
         }
+        var scanned = false
+        if options.useScan && !scanPerChunk && seg.start < PagemapReader.userSpaceEnd {
+            scanned = try scanBatches(start: seg.start, end: min(seg.end, PagemapReader.userSpaceEnd)) {
+                (batch) throws(PinctlError) in
+                huge = batch.filter(\.huge)
+                hugeCursor = 0
+                for r in batch { try walkRange(r.start, r.end) }
+            }
+        }
+        if !scanned { try walkRange(seg.start, seg.end) }
         // A row never spans two VMAs (nor two segments of a target).
         if options.rows {
             rowBuilder.close()
@@ -327,17 +331,25 @@ final class PageWalker {
         return w
     }
 
-    /// PAGEMAP_SCAN's populated regions of [start, end); nil where the kernel lacks it.
-    private func scan(start: UInt64, end: UInt64) throws(PinctlError) -> [PagemapReader.Region]? {
-        let regions: [PagemapReader.Region]?
+    /// `PagemapReader.forEachPopulatedBatch` with the walker's error handling; false where
+    /// the kernel lacks PAGEMAP_SCAN.
+    private func scanBatches(
+        start: UInt64, end: UInt64, _ body: ([PagemapReader.Region]) throws(PinctlError) -> Void
+    ) throws(PinctlError) -> Bool {
+        var inBody = false
+        let found: Bool
         do {
-            regions = try pagemap.scanPopulated(start: start, end: end)
+            found = try pagemap.forEachPopulatedBatch(start: start, end: end) { (batch) throws(PinctlError) in
+                inBody = true
+                defer { inBody = false }
+                try body(batch)
+            }
         } catch {
-            if try !pagemap.addressSpaceAlive() { throw directory.addressSpaceGone(while: "its page tables were read") }
+            if !inBody, try !pagemap.addressSpaceAlive() { throw directory.addressSpaceGone(while: "its page tables were read") }
             throw error
         }
-        if regions != nil { scanUsed = true }
-        return regions
+        if found { scanUsed = true }
+        return found
     }
 
     /// Hands the rows closed so far to the sink (or keeps them), and reuses the buffer.

@@ -92,14 +92,9 @@ final class ReverseMap {
         for v in vmas where v.end <= PagemapReader.userSpaceEnd {
             // A run never spans two VMAs.
             let firstRun = runs.count
-            var regions: [(UInt64, UInt64)]
-            if useScan, let scanned = try pagemap.scanPopulated(start: v.start, end: v.end) {
-                totals.scanUsed = true
-                regions = scanned.filter(\.present).map { ($0.start, $0.end) }
-            } else {
-                regions = [(v.start, v.end)]
-            }
-            for (start, end) in regions {
+            // Present regions, a scan vector's worth at a time (bounded however fragmented
+            // the VMA); every page of it without PAGEMAP_SCAN.
+            func walkRange(_ start: UInt64, _ end: UInt64) throws(PinctlError) {
                 var va = start
                 while va < end {
                     let n = Int(min(UInt64(Self.batch), (end - va) >> PagemapReader.pageShift))
@@ -129,6 +124,17 @@ final class ReverseMap {
                     va += UInt64(got) << PagemapReader.pageShift
                     if got < n { break }
                 }
+            }
+            var scanned = false
+            if useScan {
+                scanned = try pagemap.forEachPopulatedBatch(start: v.start, end: v.end) { (batch) throws(PinctlError) in
+                    for r in batch where r.present { try walkRange(r.start, r.end) }
+                }
+            }
+            if scanned {
+                totals.scanUsed = true
+            } else {
+                try walkRange(v.start, v.end)
             }
         }
         return runs

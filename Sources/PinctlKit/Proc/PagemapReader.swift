@@ -88,10 +88,11 @@ public final class PagemapReader {
     ///
     /// What the scan cannot see: VM_PFNMAP VMAs, which it skips (pagemap reads them as holes,
     /// with bit 55 under VM_SOFTDIRTY); a caller that skips a hole checks one of its entries.
-    public func scanWindow(start: UInt64, end: UInt64, maxPages: UInt64) throws(PinctlError) -> ScanWindow? {
+    /// `wanted` narrows the categories (`populatedCategories`: present or swapped only).
+    public func scanWindow(start: UInt64, end: UInt64, maxPages: UInt64, wanted: UInt64 = nonZeroCategories) throws(PinctlError)
+        -> ScanWindow?
+    {
         if scanSupported == false { return nil }
-        let present = UInt64(CPINCTL_PAGE_IS_PRESENT | CPINCTL_PAGE_IS_SWAPPED)
-        let wanted = present | UInt64(CPINCTL_PAGE_IS_SOFT_DIRTY)
         let vec = scanBuffer
         while true {
             var arg = cpinctl_pm_scan_arg()
@@ -142,50 +143,41 @@ public final class PagemapReader {
 
     deinit { scanVector?.deallocate() }
 
-    /// The regions of [start, end) that are present or swapped, with HUGE marked; nil when
+    /// Categories whose pages can have a non-zero pagemap entry.
+    public static let nonZeroCategories = UInt64(CPINCTL_PAGE_IS_PRESENT | CPINCTL_PAGE_IS_SWAPPED | CPINCTL_PAGE_IS_SOFT_DIRTY)
+    /// Categories of pages that are there: present, or swapped (any swap PTE).
+    public static let populatedCategories = UInt64(CPINCTL_PAGE_IS_PRESENT | CPINCTL_PAGE_IS_SWAPPED)
+
+    /// Hands `body` the regions of [start, end) that are present or swapped (HUGE marked),
+    /// in address order, one scan vector's worth (at most 2048 regions) at a time, so the
+    /// memory is the same for a range of every other page populated as for an empty one;
+    /// a region may be split between two batches. False, and `body` never called, when
     /// this kernel has no PAGEMAP_SCAN (before 6.7: ENOTTY).
-    public func scanPopulated(start: UInt64, end: UInt64) throws(PinctlError) -> [Region]? {
-        if scanSupported == false { return nil }
-        let wanted = UInt64(CPINCTL_PAGE_IS_PRESENT | CPINCTL_PAGE_IS_SWAPPED)
-        var out: [Region] = []
-        var vec = [cpinctl_page_region](repeating: cpinctl_page_region(), count: 4096)
+    public func forEachPopulatedBatch(
+        start: UInt64, end: UInt64, _ body: ([Region]) throws(PinctlError) -> Void
+    ) throws(PinctlError) -> Bool {
         var cursor = start
         while cursor < end {
-            var arg = cpinctl_pm_scan_arg()
-            arg.size = UInt64(MemoryLayout<cpinctl_pm_scan_arg>.size)
-            arg.start = cursor
-            arg.end = end
-            arg.category_anyof_mask = wanted
-            arg.return_mask = wanted | UInt64(CPINCTL_PAGE_IS_HUGE)
-            arg.vec_len = UInt64(vec.count)
-            let n = vec.withUnsafeMutableBufferPointer { buf -> Int in
-                arg.vec = UInt64(UInt(bitPattern: buf.baseAddress))
-                return cpinctl_pagemap_scan(fd.raw, &arg)
+            guard let window = try scanWindow(start: cursor, end: end, maxPages: 0, wanted: Self.populatedCategories) else {
+                return false
             }
-            if n < 0 {
-                let err = lastError("ioctl(PAGEMAP_SCAN)", process.path("pagemap"))
-                if err.errno == EINTR { continue }
-                if err.errno == ENOTTY || (err.errno == EINVAL && scanSupported == nil) {
-                    scanSupported = false
-                    scanUnsupportedReason = "PAGEMAP_SCAN: \(err.errnoName) (the kernel predates 6.7)"
-                    return nil
-                }
-                throw process.classify(err, file: "pagemap")
-            }
-            scanSupported = true
-            for i in 0..<n {
-                let r = vec[i]
-                if var last = out.last, last.end == r.start, last.categories == r.categories {
-                    last.end = r.end
-                    out[out.count - 1] = last
-                } else {
-                    out.append(Region(start: r.start, end: r.end, categories: r.categories))
+            // walk_end says how far the kernel got; it stops early when the vector fills. When
+            // the vector fills at the range's last region, 6.18 sets walk_end short of the
+            // regions it returned (1 GiB with every 64th page present, 2048-entry vector:
+            // walk_end 0x38000 pages in, regions up to 0x3ffc1), and the next call returns
+            // them again: regions already handed over are dropped, and the walk resumes
+            // after the last region returned.
+            var regions = window.regions
+            if let first = regions.first, first.start < cursor {
+                regions = regions.compactMap { r in
+                    r.end <= cursor ? nil : Region(start: max(r.start, cursor), end: r.end, categories: r.categories)
                 }
             }
-            // walk_end says how far the kernel got; it stops early when vec fills.
-            if arg.walk_end <= cursor { break }
-            cursor = arg.walk_end
+            if !regions.isEmpty { try body(regions) }
+            let next = max(window.walkEnd, window.regions.last?.end ?? 0)
+            if next <= cursor { break }
+            cursor = next
         }
-        return out
+        return scanSupported != false
     }
 }
