@@ -5,7 +5,8 @@
 # `pinctl files`), vmtouch (the other baseline of `pinctl files` and of file: pins), time (GNU
 # time: the max RSS of a `pinctl files` run over a large tree), xz-utils (the module-load
 # decompression test), prometheus (promtool, which validates `pinctl census --openmetrics`
-# in the tests; about 96 MB installed, no service needed). Idempotent; runs apt-get only when
+# in the tests; about 96 MB installed, no service needed), strace (holds `census --output`'s
+# fsync so a test can signal it mid-write). Idempotent; runs apt-get only when
 # something is missing.
 # The fuzzers and sanitizer runs (scripts/fuzz.sh, scripts/sanitize.sh) need nothing from Debian:
 # the swift.org toolchain ships clang, lld and compiler-rt's libFuzzer, ASan and TSan; this
@@ -22,6 +23,7 @@ command -v vmtouch >/dev/null || need+=(vmtouch)
 [ -x /usr/bin/time ] || need+=(time)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v promtool >/dev/null || need+=(prometheus)
+command -v strace >/dev/null || need+=(strace)
 if ! command -v swift >/dev/null; then
     echo "install-deps: no Swift toolchain on PATH: install Swift 6.x (https://www.swift.org/install/linux/) first" >&2
     exit 1

@@ -2,6 +2,7 @@
 #include "cpinctl.h"
 
 #include <errno.h>
+#include <stdio.h>
 #include <string.h>
 
 #ifdef __linux__
@@ -41,4 +42,12 @@ long long cpinctl_fs_magic(const char *path)
 	if (statfs(path, &fs) != 0)
 		return -1;
 	return (long long)fs.f_type;
+}
+
+int cpinctl_finish_stdout(void)
+{
+	errno = 0;
+	if (fflush(stdout) != 0)
+		return errno ? errno : EIO;
+	return ferror(stdout) ? EIO : 0;
 }

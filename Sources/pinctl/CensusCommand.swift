@@ -87,15 +87,21 @@ struct CensusCommand: ParsableCommand {
         }
     }
 
-    func runWatch(interval: Double, options: CensusOptions) throws(PinctlError) {
+    func runWatch(interval: Double, options: CensusOptions) throws {
         let terminal = isatty(1) == 1
         if !terminal && count == nil {
-            throw .invalidInput("--watch redraws a terminal, and stdout is not one: add --count N to print N censuses in a row")
+            throw PinctlError.invalidInput("--watch redraws a terminal, and stdout is not one: add --count N to print N censuses in a row")
         }
-        _ = try CensusWatch.run(interval: interval, count: count, options: options) { report, rates in
+        let sig = try CensusWatch.run(interval: interval, count: count, options: options) { report, rates in
             // Home and clear on a terminal (top's redraw); plain reports one after another otherwise.
             print((terminal ? "\u{1b}[H\u{1b}[2J" : "") + CensusTextRendering.render(report, rates: rates), terminator: "")
             flushOutput()
+        }
+        // As a hold: 0 for SIGINT, SIGTERM, SIGHUP; 128+N for any other (141: `| head -1`).
+        let status = TerminationSignals.exitStatus(afterHoldEndedBy: sig)
+        if let sig, status != ExitStatus.ok {
+            printError("pinctl: census --watch ended by \(TerminationSignals.name(sig))")
+            throw ExitCode(status)
         }
     }
 }

@@ -13,6 +13,7 @@ struct Pinctl: ParsableCommand {
     /// ArgumentParser's main, with every error leaving through `report`: one line on stderr,
     /// control characters escaped, and under --json an ErrorReport on stdout.
     static func main() {
+        StandardDescriptors.reserve()
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: ParsableCommand
         do {
@@ -27,6 +28,12 @@ struct Pinctl: ParsableCommand {
         } catch {
             let c = command as? JSONOutput
             report(error, json: c?.json == true ? .json : c?.jsonLines == true ? .jsonLines : nil)
+        }
+        // A report that never reached stdout whole is a failure, not exit 0.
+        do {
+            try finishStandardOutput()
+        } catch {
+            report(fail(error), json: nil)
         }
         Self.exit()
     }
@@ -46,10 +53,12 @@ struct Pinctl: ParsableCommand {
         }
         let status = exitCode(for: error).rawValue
         // Help, --version and ExitCode (a report already printed) are not failures to render.
-        if let json, status != 0 && !(error is ExitCode) {
-            printJSON(ErrorReport(error: message(for: error), exitStatus: status), json)
-        }
-        exit(withError: error)
+        guard status != 0 && !(error is ExitCode) else { exit(withError: error) }
+        if let json { printJSON(ErrorReport(error: message(for: error), exitStatus: status), json) }
+        // ArgumentParser's usage message quotes the arguments as typed: escaped like every
+        // other error, line by line (its own lines kept).
+        printError(TerminalEscaping.escapeLines(fullMessage(for: error)))
+        exit(withError: ExitCode(status))
     }
 
     static func printJSON(_ r: ErrorReport, _ form: JSONErrorForm) {

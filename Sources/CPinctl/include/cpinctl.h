@@ -101,4 +101,11 @@ long long cpinctl_fs_magic(const char *path);
 /** strerrorname_np(): "EACCES" for EACCES; NULL when unknown. */
 const char *cpinctl_errno_name(int err);
 
+/**
+ * cpinctl_finish_stdout - fflush(stdout), then whether every write to it so far succeeded
+ * (stdout is a C global Swift 6 cannot read). Returns 0, or the errno of the failure (EIO
+ * when an earlier write failed and the error is no longer known).
+ */
+int cpinctl_finish_stdout(void);
+
 #endif /* CPINCTL_H */

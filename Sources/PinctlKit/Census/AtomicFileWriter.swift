@@ -5,35 +5,45 @@
 /// Replaces a file so that a reader (node_exporter's textfile collector) sees the old
 /// content or the new, never a torn one, and so that no planted name can redirect the
 /// write: a new temporary file in the same directory (O_EXCL|O_NOFOLLOW, opened relative to
-/// the directory's fd), written whole and fsync'ed, then renamed over the target. The
-/// temporary name starts with '.' and does not end in `.prom`, so the collector ignores it.
+/// the directory's fd, a random name so that no planted one blocks it), written whole and
+/// fsync'ed, then renamed over the target. The temporary name starts with '.' and does not
+/// end in `.prom`, so the collector ignores it. Only a regular file or a symlink at the
+/// target is replaced: a directory, device, FIFO or socket there is refused (a rename over
+/// /dev/null would replace the device node). Termination signals wait until the temporary
+/// is renamed or removed, so none leaves it behind.
 public enum AtomicFileWriter {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(PinctlError) {
         let (dirPath, name) = split(path)
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .invalidInput("--output '\(path)': give a file name, not a directory")
         }
+        try PlantedSymlinks.refuse(in: dirPath, option: "--output", path: path)
         let dirFd = Glibc.open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard dirFd >= 0 else {
             let e = lastError("open", dirPath)
             if e.errno == ENOENT || e.errno == ENOTDIR {
                 throw .invalidInput("--output '\(path)': the directory \(dirPath) does not exist: create it first")
             }
-            throw .system(e)
-        }
-        defer { _ = Glibc.close(dirFd) }
-        let temp = ".\(name).tmp-\(getpid())"
-        var fd: Int32
-        while true {
-            fd = openat(dirFd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-            if fd >= 0 { break }
-            if errno == EINTR { continue }
-            let e = lastError("open", "\(dirPath)/\(temp)")
-            if e.errno == EEXIST {
-                throw .invalidInput("--output '\(path)': \(dirPath)/\(temp) exists (another pinctl, or planted): remove it and retry")
+            if e.errno == EACCES || e.errno == EPERM {
+                throw .permissionDenied("--output '\(path)': the directory \(dirPath) cannot be opened (\(e.errnoName)): write elsewhere")
             }
             throw .system(e)
         }
+        defer { _ = Glibc.close(dirFd) }
+        var st = stat()
+        if fstatat(dirFd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
+            let type = st.st_mode & S_IFMT
+            guard type == S_IFREG || type == S_IFLNK else {
+                throw .invalidInput(
+                    "--output '\(path)' is \(RegularFile.typeName(type)): give the path of a regular file (the output replaces it by a rename)"
+                )
+            }
+        }
+        var all = TerminationSignals.set()
+        var previous = sigset_t()
+        pthread_sigmask(SIG_BLOCK, &all, &previous)
+        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let (fd, temp) = try createTemporary(dirFd: dirFd, dirPath: dirPath, name: name, path: path, mode: mode)
         do throws(SyscallError) {
             defer { _ = Glibc.close(fd) }
             try writeAll(fd, bytes, object: "\(dirPath)/\(temp)")
@@ -47,6 +57,32 @@ public enum AtomicFileWriter {
         }
         // The rename itself durable; a failure here loses nothing already visible.
         _ = fsync(dirFd)
+    }
+
+    /// A new file `.NAME.tmp-PID-RANDOM` in the directory (a long NAME shortened so the
+    /// temporary stays within NAME_MAX), retried under another random name if one exists.
+    static func createTemporary(dirFd: Int32, dirPath: String, name: String, path: String, mode: mode_t) throws(PinctlError) -> (
+        Int32, String
+    ) {
+        let base = name.utf8.count > 200 ? "pinctl" : name
+        var attempts = 0
+        while true {
+            let temp = ".\(base).tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
+            let fd = openat(dirFd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
+            if fd >= 0 { return (fd, temp) }
+            let e = lastError("open", "\(dirPath)/\(temp)")
+            switch e.errno {
+            case EINTR: continue
+            case EEXIST:
+                attempts += 1
+                if attempts < 100 { continue }
+                throw .system(e)
+            case EACCES, EPERM, EROFS:
+                throw .permissionDenied(
+                    "--output '\(path)': cannot create a file in \(dirPath) (\(e.errnoName)): write to a directory you can write")
+            default: throw .system(e)
+            }
+        }
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], object: String) throws(SyscallError) {

@@ -72,8 +72,17 @@ public struct TreeWalkOptions: Sendable {
 /// (by device and inode), as vmtouch does; with `-f`, directories are walked once each too.
 public struct TreeWalker {
     public let options: TreeWalkOptions
-    /// Directories nested deeper than this are not entered (one descriptor per level).
-    public static let maxDepth = 1024
+    /// Directories nested deeper than this are not entered: the walk holds a descriptor and
+    /// recurses once per level, and its frames must fit the main thread's stack
+    /// (RLIMIT_STACK). A debug build's frames take about 10 KiB a level (a 900-deep tree
+    /// overflowed 8 MiB); 32 KiB a level is allowed for sanitizer builds, 1 MiB kept spare:
+    /// 224 levels with the usual 8 MiB, at most 1024.
+    public static let maxDepth: Int = {
+        var limit = rlimit()
+        guard getrlimit(__rlimit_resource_t(3 /* RLIMIT_STACK */), &limit) == 0, limit.rlim_cur != rlim_t.max else { return 1024 }
+        let usable = Int(clamping: limit.rlim_cur) - (1 << 20)
+        return max(16, min(1024, usable / (32 << 10)))
+    }()
 
     private var seenFiles = Set<FileID>()
     private var seenDirectories = Set<FileID>()

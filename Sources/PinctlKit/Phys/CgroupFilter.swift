@@ -11,7 +11,7 @@ public enum CgroupFilter {
     public static func inode(_ text: String) throws(PinctlError) -> UInt64 {
         if text.hasPrefix("@") {
             guard let n = NumberParsing.parseUInt64(text.dropFirst()), !text.contains(" "), n > 0 else {
-                throw .invalidInput("--cgroup '\(TerminalEscaping.escape(text))': give a cgroup directory or @INODE (a number above 0)")
+                throw .invalidInput("--cgroup '\(text)': give a cgroup directory or @INODE (a number above 0)")
             }
             return n
         }
@@ -22,19 +22,19 @@ public enum CgroupFilter {
         guard stat(text, &st) == 0 else {
             let e = lastError("stat", text)
             throw .invalidInput(
-                "--cgroup \(TerminalEscaping.escape(text)): \(e.errnoName): give an existing cgroup directory such as /sys/fs/cgroup/system.slice"
+                "--cgroup \(text): \(e.errnoName): give an existing cgroup directory such as /sys/fs/cgroup/system.slice"
             )
         }
         guard st.st_mode & S_IFMT == S_IFDIR else {
             throw .invalidInput(
-                "--cgroup \(TerminalEscaping.escape(text)): not a directory; give a cgroup directory such as /sys/fs/cgroup/system.slice")
+                "--cgroup \(text): not a directory; give a cgroup directory such as /sys/fs/cgroup/system.slice")
         }
         // cgroup v1 (CGROUP_SUPER_MAGIC) or v2 (CGROUP2_SUPER_MAGIC): another directory's
         // inode number could name a memory cgroup by chance.
         let magic = cpinctl_fs_magic(text)
         guard magic == 0x27e0eb || magic == 0x6367_7270 else {
             throw .invalidInput(
-                "--cgroup \(TerminalEscaping.escape(text)): not a cgroup directory; give one under /sys/fs/cgroup (v2) or /sys/fs/cgroup/memory (v1)"
+                "--cgroup \(text): not a cgroup directory; give one under /sys/fs/cgroup (v2) or /sys/fs/cgroup/memory (v1)"
             )
         }
         return UInt64(st.st_ino)

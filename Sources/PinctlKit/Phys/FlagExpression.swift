@@ -62,7 +62,7 @@ public struct FlagExpression: Sendable, Equatable, CustomStringConvertible {
         guard !s.isEmpty else { throw .invalidInput("--flags: empty expression; give flag names such as 'mlocked,~lru'") }
         guard s.count <= 4096 else { throw .invalidInput("--flags: expression of \(s.count) bytes; at most 4096") }
         for b in s where b <= 0x20 || b >= 0x7f {
-            throw .invalidInput("--flags \(TerminalEscaping.escape(expr)): only ASCII flag names, ',', '~' and '=' are allowed")
+            throw .invalidInput("--flags \(expr): only ASCII flag names, ',', '~' and '=' are allowed")
         }
         let eq = s.firstIndex(of: 0x3d)
         if eq == 0 {
@@ -103,7 +103,7 @@ public struct FlagExpression: Sendable, Equatable, CustomStringConvertible {
         let isNumber = digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && (digits.first != 0x30 || digits.count == 1)
         if isNumber || word.hasPrefix("0x") || word.hasPrefix("0X"), let v = NumberParsing.parseUInt64(Substring(word)) { return v }
         throw .invalidInput(
-            "--flags \(TerminalEscaping.escape(expr)): '\(TerminalEscaping.escape(word))' is not a page flag; give names such as lru, mlocked, anon, slab, reserved (see --help), bitN, or a number such as 0x20"
+            "--flags \(expr): '\(word)' is not a page flag; give names such as lru, mlocked, anon, slab, reserved (see --help), bitN, or a number such as 0x20"
         )
     }
 }

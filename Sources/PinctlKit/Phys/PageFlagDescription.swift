@@ -31,7 +31,7 @@ public struct PageFlagDescription: Codable, Sendable, Equatable {
         guard s.count <= 4096 else { throw .invalidInput("flags: argument of \(s.count) bytes; at most 4096") }
         for b in s where b <= 0x20 || b >= 0x7f {
             throw .invalidInput(
-                "flags \(TerminalEscaping.escape(expression)): only ASCII flag names, numbers, ',', '~' and '=' are allowed")
+                "flags \(expression): only ASCII flag names, numbers, ',', '~' and '=' are allowed")
         }
         let word = try FlagExpression.names(s[...], all: false, expression)
         return try describe(word: word, expression)
@@ -42,7 +42,7 @@ public struct PageFlagDescription: Codable, Sendable, Equatable {
         let named = Dictionary(uniqueKeysWithValues: PageTypesFlags.names.map { ($0.bit, $0.name) })
         for bit in 0..<64 where word >> UInt64(bit) & 1 == 1 && named[bit] == nil {
             throw .invalidInput(
-                "flags \(TerminalEscaping.escape(expression)): bit \(bit) (0x\(String(UInt64(1) << UInt64(bit), radix: 16))) has no name in page-types' flag word; the named bits are 0-26, 32-38, 40, 41, 47, 48, 50, 51 and 61-63"
+                "flags \(expression): bit \(bit) (0x\(String(UInt64(1) << UInt64(bit), radix: 16))) has no name in page-types' flag word; the named bits are 0-26, 32-38, 40, 41, 47, 48, 50, 51 and 61-63"
             )
         }
         var letters = ""

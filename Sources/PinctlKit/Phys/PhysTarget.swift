@@ -18,7 +18,7 @@ public enum PhysTarget: Sendable, Equatable, CustomStringConvertible {
     public static func parse(_ text: String) throws(PinctlError) -> PhysTarget {
         func bad(_ why: String) -> PinctlError {
             .invalidInput(
-                "phys target '\(TerminalEscaping.escape(text))': \(why); give a PFN (0x1000), PFN-END, PFN+N, phys:0xADDR-0xEND, phys:0xADDR+SIZE, block:N, zone:Movable, node:N or all"
+                "phys target '\(text)': \(why); give a PFN (0x1000), PFN-END, PFN+N, phys:0xADDR-0xEND, phys:0xADDR+SIZE, block:N, zone:Movable, node:N or all"
             )
         }
         guard !text.isEmpty, text.utf8.count <= 256 else { throw bad("empty or too long") }
@@ -62,7 +62,7 @@ public enum PhysTarget: Sendable, Equatable, CustomStringConvertible {
     static func range(_ s: Substring, sizes: Bool, _ bad: (String) -> PinctlError) throws(PinctlError) -> (UInt64, UInt64) {
         guard !s.contains(" ") else { throw bad("spaces") }
         func number(_ t: Substring) throws(PinctlError) -> UInt64 {
-            guard let v = NumberParsing.parseUInt64(t) else { throw bad("'\(TerminalEscaping.escape(String(t)))' is not a number") }
+            guard let v = NumberParsing.parseUInt64(t) else { throw bad("'\(t)' is not a number") }
             return v
         }
         let one = sizes ? UInt64(1) : 1

@@ -42,6 +42,7 @@ public final class Pidfile {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .invalidInput("--pidfile \(path): names a directory: give a file path such as /run/pinctl.pid")
         }
+        try PlantedSymlinks.refuse(in: dirPath, option: "--pidfile", path: path)
         let fd = open(dirPath, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
         guard fd >= 0 else {
             let e = errno

@@ -20,7 +20,7 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
     static let maxNameBytes = 255
 
     static let usage =
-        "write anon:SIZE[,thp|,hugetlb|,nothp], memfd:SIZE, shm:NAME:SIZE or file:PATH[@OFFSET][+LEN] (sizes with K, M, G, T; \\+ \\@ \\\\ in PATH for a literal + @ \\)"
+        "write anon:SIZE[,thp|,hugetlb|,nothp], memfd:SIZE, shm:NAME:SIZE or file:PATH[@OFFSET][+LEN] (sizes with K, M, G, T; in PATH a backslash makes the next +, @ or backslash literal)"
 
     /// `anon:SIZE[,thp|,hugetlb|,nothp]`, `memfd:SIZE`, `shm:NAME:SIZE`, `file:PATH[@OFFSET][+LEN]`.
     public static func parse(_ text: String) throws(PinctlError) -> PinRangeSpec {
@@ -108,7 +108,9 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
         for ch in rest.unicodeScalars {
             if escaped {
                 guard ch == "+" || ch == "@" || ch == "\\" else {
-                    throw .invalidInput("'\(text)': '\\\(ch)' is not an escape: in file:PATH write \\+, \\@ or \\\\ for a literal + @ \\")
+                    throw .invalidInput(
+                        "'\(text)': a backslash before '\(ch)' escapes nothing: in file:PATH a backslash makes only the next +, @ or backslash literal"
+                    )
                 }
                 if fields.isEmpty { path.unicodeScalars.append(ch) } else { fields[fields.count - 1].1.unicodeScalars.append(ch) }
                 escaped = false
@@ -122,7 +124,7 @@ public enum PinRangeSpec: Equatable, Sendable, CustomStringConvertible {
                 fields[fields.count - 1].1.unicodeScalars.append(ch)
             }
         }
-        if escaped { throw .invalidInput("'\(text)': a trailing '\\' escapes nothing: write \\\\ for a literal backslash") }
+        if escaped { throw .invalidInput("'\(text)': a trailing backslash escapes nothing: double it for a literal backslash") }
         guard !path.isEmpty else { throw .invalidInput("'\(text)': no path: write file:PATH[@OFFSET][+LEN]") }
         let marks = fields.map(\.0)
         guard marks == [] || marks == ["@"] || marks == ["+"] || marks == ["@", "+"] else {

@@ -72,11 +72,11 @@ public struct FilesTextWriter: FilesSink {
     }
 
     /// Moves the bytes written since `start` right so that they end at `start + width`,
-    /// spaces before them (a field wider than `width` stays as it is).
+    /// spaces before them; a field as wide as `width` or wider gets one space, so that it
+    /// never runs into the column before it (2^31 pages of an 8 TiB sparse file did).
     private mutating func shiftRight(from start: Int, to width: Int) {
         let used = out.position - start
-        guard used < width else { return }
-        let shift = width - used
+        let shift = max(width - used, 1)
         for k in stride(from: used - 1, through: 0, by: -1) { out.base[start + shift + k] = out.base[start + k] }
         for k in 0..<shift { out.base[start + k] = 0x20 }
         out.count += shift

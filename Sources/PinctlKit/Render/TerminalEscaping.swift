@@ -18,6 +18,11 @@ public enum TerminalEscaping {
         return escape(bytes: Array(text.utf8))
     }
 
+    /// Several lines (a usage message) escaped one by one, their line breaks kept.
+    public static func escapeLines(_ text: String) -> String {
+        text.split(separator: "\n", omittingEmptySubsequences: false).map { escape(String($0)) }.joined(separator: "\n")
+    }
+
     /// Bytes as the kernel gave them (possibly not UTF-8), escaped.
     public static func escape<C: Collection>(bytes: C) -> String where C.Element == UInt8 {
         let b = Array(bytes)

@@ -1,3 +1,5 @@
+import CPinctl
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -18,4 +20,12 @@ public func printError(_ line: String, newline: Bool = true) {
 /// Flushes stdout (and every other stdio stream) so a report is visible before a hold.
 public func flushOutput() {
     fflush(nil)
+}
+
+/// Flushes stdout and says whether everything written to it arrived (as GNU's close_stdout):
+/// a report cut short by a full disk (`> /dev/full`), a closed stdout (`>&-`) or an I/O
+/// error must not exit 0 as if it had been printed whole.
+public func finishStandardOutput() throws(PinctlError) {
+    let e = cpinctl_finish_stdout()
+    if e != 0 { throw .system(SyscallError(call: "write", object: "standard output", errno: e)) }
 }

@@ -1,0 +1,324 @@
+import Foundation
+import Testing
+
+@testable import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
+/// strace is there and may trace here (a container's seccomp profile can refuse ptrace).
+let straceTraces: Bool = {
+    guard let strace else { return false }
+    return (try? run([strace, "-f", "-qq", "-o", "/dev/null", "/bin/true"]))?.status == 0
+}()
+let unshare = ["/usr/bin/unshare", "/bin/unshare"].first { FileManager.default.isExecutableFile(atPath: $0) }
+
+/// Issue 8's hardening pass over the commands added after its table (census --output,
+/// files, phys, flags, module status): where their output goes and how their errors read,
+/// as a hostile user or a mistyped path would have it. Each row failed before its fix.
+@Suite(
+    .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps, mknod needs root"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+struct HostileOutputTests {
+    func tempDir() throws -> String {
+        try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hostile-output-XXXXXX"))
+    }
+
+    func entries(_ dir: String) -> [String] {
+        ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+    }
+
+    // MARK: census --output FILE
+
+    enum Planted: String, CaseIterable {
+        case characterDevice, directory, fifo, socket
+
+        /// Makes the object at `path`; its S_IF* type.
+        func make(_ path: String) -> mode_t {
+            switch self {
+            case .characterDevice:
+                // /dev/null's numbers (1, 3): a rename over it would replace the device node.
+                _ = mknod(path, S_IFCHR | 0o644, dev_t(1 << 8 | 3))
+                return S_IFCHR
+            case .directory:
+                _ = mkdir(path, 0o755)
+                return S_IFDIR
+            case .fifo:
+                _ = mkfifo(path, 0o644)
+                return S_IFIFO
+            case .socket:
+                _ = mknod(path, S_IFSOCK | 0o644, 0)
+                return S_IFSOCK
+            }
+        }
+    }
+
+    /// Before: the device node, FIFO and socket were replaced by a regular file (exit 0;
+    /// `--output /dev/null` replaced /dev/null), a directory was exit 1 (rename EISDIR).
+    @Test(arguments: Planted.allCases)
+    func outputOverSomethingNotARegularFileIsRefusedAndLeftAlone(_ planted: Planted) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let file = dir + "/pinctl.prom"
+        let type = planted.make(file)
+        for args in [["census", "--openmetrics", "--output", file], ["census", "--json", "--output", file]] {
+            let r = try pinctl(args)
+            expectOneLineError(r, status: ExitStatus.invalidInput, mentions: "--output '\(file)' is a")
+            if args.contains("--json") {
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+                #expect(json["exitStatus"] as? Int == Int(ExitStatus.invalidInput))
+            } else {
+                #expect(r.stdout.isEmpty)
+            }
+            var st = stat()
+            #expect(lstat(file, &st) == 0 && st.st_mode & S_IFMT == type, "\(planted) was replaced")
+            #expect(entries(dir) == ["pinctl.prom"], "left behind: \(entries(dir))")
+        }
+    }
+
+    /// Before: with fs.protected_symlinks off (as on this host), nobody's symlink
+    /// /tmp/X -> DIR sent root's `--output /tmp/X/FILE` (and `pin --pidfile /tmp/X/FILE`)
+    /// into DIR. Both the directory given as the link and a deeper path through it are
+    /// refused before anything is pinned; nothing is written.
+    @Test(arguments: [("--output", ""), ("--output", "/sub"), ("--pidfile", ""), ("--pidfile", "/sub")])
+    func fileThroughAnotherUsersSymlinkInTmpIsRefused(_ option: String, _ below: String) throws {
+        let target = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: target) }
+        try FileManager.default.createDirectory(atPath: target + "/sub", withIntermediateDirectories: false)
+        let link = "/tmp/pinctl-planted-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
+        let planted = try run(nobody + ["/bin/ln", "-s", target, link])
+        try #require(planted.status == 0, "nobody could not plant the link: \(planted.stderr)")
+        defer { unlink(link) }
+        let file = link + below + "/pinctl.prom"
+        let r = try pinctl(
+            option == "--output" ? ["census", "--openmetrics", "--output", file] : ["pin", "--for", "1s", "--pidfile", file, "anon:64K"])
+        expectOneLineError(r, status: ExitStatus.permissionDenied, mentions: "\(link) is a symbolic link of uid 65534")
+        #expect(entries(target) == ["sub"] && entries(target + "/sub").isEmpty, "written through the link")
+    }
+
+    /// Before: the temporary was `.NAME.tmp-PID`, so a user who can write the directory
+    /// planted it for the coming pids and every census failed (exit 2, "exists"). Run in
+    /// a new pid namespace, where pinctl is pid 1, the names are known.
+    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"))
+    func plantedTemporaryNamesDoNotBlockTheOutput() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let planted = (1...3).map { "\(dir)/.pinctl.prom.tmp-\($0)" }
+        for p in planted { try "planted".write(toFile: p, atomically: false, encoding: .utf8) }
+        let r = try run([unshare!, "--pid", "--fork", builtBinary("pinctl"), "census", "--openmetrics", "--output", dir + "/pinctl.prom"])
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(try String(contentsOfFile: dir + "/pinctl.prom", encoding: .utf8).contains("pinctl_census_processes"))
+        for p in planted { #expect(try String(contentsOfFile: p, encoding: .utf8) == "planted") }
+        #expect(entries(dir).count == 4, "\(entries(dir))")
+    }
+
+    /// Before: a termination signal between the temporary's creation and the rename (here
+    /// during an fsync that strace holds for 3 s) killed pinctl and left the temporary in
+    /// the collector's directory. Now the signal waits for the rename, then ends pinctl.
+    @Test(
+        .enabled(if: straceTraces, "strace is missing or may not trace here: scripts/install-deps.sh installs it"),
+        arguments: [SIGTERM, SIGINT, SIGHUP])
+    func terminationSignalDuringTheWriteLeavesNoTemporary(_ sig: Int32) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // env --default-signal: the test runner's children start with these signals blocked.
+        let command = try RunningCommand([
+            "/usr/bin/env", "--default-signal", strace!, "-f", "-qq", "-o", "/dev/null", "-e", "trace=fsync", "-e",
+            "inject=fsync:delay_enter=3000000",
+            builtBinary("pinctl"), "census", "--json", "--output", dir + "/census.json",
+        ])
+        // The temporary's name carries pinctl's pid (".census.json.tmp-PID-RANDOM").
+        var pid: Int32?
+        for _ in 0..<6000 where pid == nil {
+            if let temp = entries(dir).first(where: { $0.hasPrefix(".census.json.tmp-") }) {
+                pid = Int32(temp.dropFirst(".census.json.tmp-".count).split(separator: "-").first ?? "")
+            } else {
+                usleep(5_000)
+            }
+        }
+        let target = try #require(pid, "no temporary appeared: \(entries(dir))")
+        kill(target, sig)
+        let r = command.finish()
+        #expect(!r.timedOut)
+        // strace ends as its tracee did: by the signal, once the rename is done.
+        #expect(r.status == sig, "\(r.status) \(r.stderr)")
+        #expect(!entries(dir).contains { $0.contains(".tmp-") }, "left behind: \(entries(dir))")
+        // What was renamed is whole.
+        if entries(dir).contains("census.json") {
+            #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/census.json"))) is [String: Any])
+        }
+    }
+
+    // MARK: stdout that cannot be written
+
+    /// Before: these printed into a full disk or a closed stdout and exited 0, as if the
+    /// report had been delivered.
+    @Test(arguments: [
+        ["census"], ["census", "--json"], ["census", "--openmetrics"], ["census", "--watch", "100ms", "--count", "2"],
+        ["flags", "0x1234"], ["flags", "--json", "lru,anon"], ["module", "status"], ["module", "status", "--json"],
+        ["maps", "self"], ["pin", "--dry-run", "anon:8K"],
+    ])
+    func reportThatCannotReachStdoutIsAFailure(_ args: [String]) throws {
+        for redirect in [">/dev/full", ">&-"] {
+            let r = try run(["/bin/sh", "-c", "exec \"$0\" \"$@\" \(redirect)", builtBinary("pinctl")] + args)
+            expectOneLineError(r, status: ExitStatus.failure, mentions: "standard output")
+        }
+    }
+
+    // MARK: errors quote the input escaped, once
+
+    static let hostile = "\u{1b}[2J\u{9b}\u{202e}x"
+
+    /// Before: ArgumentParser's usage message (exit 64) quoted the argument raw: ESC and CSI
+    /// reached root's terminal.
+    @Test(arguments: [
+        ["census", "--watch", hostile], ["files", "-m", hostile, "/tmp"], ["census", "--count", hostile],
+        ["phys", "0x1000", "--" + hostile], ["flags", "lru", "--bogus" + hostile],
+    ])
+    func usageErrorsEscapeTheArguments(_ args: [String]) throws {
+        let r = try pinctl(args)
+        #expect(r.status == ExitStatus.usage, "\(r.stderr)")
+        expectNoRawControls(r.stderr)
+        #expect(r.stderr.contains(TerminalEscaping.escape(Self.hostile)), "\(r.stderr.debugDescription)")
+        let j = try pinctl(args + ["--json"])
+        expectNoRawControls(j.stderr)
+    }
+
+    /// Before: phys, flags and --cgroup escaped the input in the message and the error
+    /// line escaped it again: '\\x1b[2J', which names no input.
+    @Test(arguments: [
+        (["phys", hostile], "phys target '\(TerminalEscaping.escape(hostile))'"),
+        (["phys", "0x1000+" + hostile], "'\(TerminalEscaping.escape(hostile))' is not a number"),
+        (["phys", "0x1000", "--flags", hostile], "--flags \(TerminalEscaping.escape(hostile)):"),
+        (["phys", "0x1000", "--flags", "lru," + hostile], "--flags lru,\(TerminalEscaping.escape(hostile)):"),
+        (["phys", "0x1000", "--cgroup", "/tmp/" + hostile], "--cgroup /tmp/\(TerminalEscaping.escape(hostile)):"),
+        (["phys", "0x1000", "--cgroup", "@" + hostile], "--cgroup '@\(TerminalEscaping.escape(hostile))'"),
+        (["flags", hostile], "flags \(TerminalEscaping.escape(hostile)):"),
+        (["census", "--deep", "--flags", hostile], "--flags \(TerminalEscaping.escape(hostile)):"),
+    ])
+    func errorsQuoteTheInputEscapedOnce(_ args: [String], _ quoted: String) throws {
+        let r = try pinctl(args)
+        expectOneLineError(r, status: ExitStatus.invalidInput, mentions: quoted)
+        #expect(!r.stderr.contains("\\\\"), "escaped twice: \(r.stderr)")
+    }
+
+    /// Before: pin's range errors wrote their advice with backslashes (`\+ \@ \\` in PATH),
+    /// which the error line's escaping doubled: the user read two and typed two.
+    @Test(arguments: ["", "file:/tmp/a\\x", "file:/tmp/a\\", "bogus:1"])
+    func pinRangeErrorsGiveAdviceThatReadsAsTyped(_ spec: String) throws {
+        let quoted = "'\(TerminalEscaping.escape(spec))'"
+        let r = try pinctl(["pin", "--dry-run", spec])
+        expectOneLineError(r, status: ExitStatus.invalidInput, mentions: quoted)
+        #expect(!r.stderr.replacingOccurrences(of: quoted, with: "").contains("\\"), "\(r.stderr)")
+    }
+
+    // MARK: files
+
+    /// Before: a count as wide as its column ran into the column before it: the 2^31 pages
+    /// of an 8 TiB sparse file printed as "        02147483648" (CACHED 0, PAGES 2147483648).
+    @Test func filesColumnsStaySeparateForAHugeSparseFile() throws {
+        let path = "/dev/shm/pinctl-sparse-\(getpid())"
+        let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
+        try #require(fd >= 0, "cannot create \(path)")
+        defer { unlink(path) }
+        let sized = ftruncate(fd, 1 << 43) == 0
+        close(fd)
+        try #require(sized, "tmpfs refused an 8 TiB sparse file")
+        for evict in [false, true] {
+            let r = try pinctl(["files"] + (evict ? ["--evict"] : []) + [path])
+            #expect(r.status == 0, "\(r.stderr)")
+            let lines = r.stdout.split(separator: "\n")
+            let columns = lines.count > 1 ? lines[1].split(separator: " ").map(String.init) : []
+            // [BEFORE] CACHED PAGES PERCENT DIRTY WRITEBACK EVICTED RECENT SIZE ("8 TiB") FILE
+            let cached = evict ? 1 : 0
+            #expect(columns.count == cached + 10, "\(lines)")
+            #expect(columns.count > cached + 1 && columns[cached] == "0" && columns[cached + 1] == "2147483648", "\(lines)")
+        }
+    }
+
+    /// Before: the walk recursed once per level up to 1024 levels, and a tree about 900
+    /// deep (any user can make one in /tmp) overflowed the 8 MiB stack: SIGSEGV, exit 139,
+    /// for `files` and for `pin file:DIR`. Now the depth fits the stack and the deeper
+    /// directory is one line: exit 9 (files), or the pin of what the walk reached.
+    @Test func treeDeeperThanTheStackHoldsIsOneLineNotACrash() throws {
+        let dir = try tempDir()
+        defer { _ = try? run(["/bin/rm", "-rf", dir]) }
+        try "top".write(toFile: dir + "/top", atomically: false, encoding: .utf8)
+        var fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+        for _ in 0..<1100 {
+            #expect(mkdirat(fd, "d", 0o755) == 0)
+            let next = openat(fd, "d", O_RDONLY | O_DIRECTORY | O_CLOEXEC)
+            close(fd)
+            fd = next
+        }
+        let file = openat(fd, "f", O_CREAT | O_WRONLY | O_CLOEXEC, 0o644)
+        close(file)
+        close(fd)
+        let r = try pinctl(["files", "-s", dir])
+        expectOneLineError(r, status: ExitStatus.incomplete, mentions: "nested deeper than \(TreeWalker.maxDepth) directories")
+        #expect(r.stdout.contains("1 file,") && r.stdout.contains("could not examine: 1"), "\(r.stdout)")
+        // pin locks what the walk reached (the top file) and names the rest.
+        let p = try pinctl(["pin", "--for", "0.1s", "file:" + dir])
+        #expect(p.status == 0, "\(p.status) \(p.stderr.prefix(300))")
+        #expect(p.stderr.contains("nested deeper than \(TreeWalker.maxDepth) directories"), "\(p.stderr.prefix(300))")
+    }
+
+    // MARK: census --watch
+
+    /// Before: a watch ended by SIGUSR1 or SIGQUIT exited 0, as if asked to stop, where a
+    /// pin hold exits 128+N; SIGINT, SIGTERM and SIGHUP stay 0.
+    @Test(arguments: [(SIGUSR1, 128 + SIGUSR1), (SIGQUIT, 128 + SIGQUIT), (SIGTERM, 0), (SIGHUP, 0)] as [(Int32, Int32)])
+    func watchEndedByASignalExitsAsAHoldDoes(_ sig: Int32, _ status: Int32) throws {
+        let command = try RunningCommand([builtBinary("pinctl"), "census", "--watch", "100ms", "--count", "100000"])
+        // The first census is on stdout once the watch waits for its signal.
+        usleep(1_500_000)
+        kill(command.process.processIdentifier, sig)
+        let r = command.finish(limit: 60)
+        #expect(!r.timedOut && r.status == status, "\(r.status) \(r.stderr)")
+        #expect(r.stdout.contains("census  kernel"))
+        if status != 0 {
+            expectOneLineError(r, status: status, mentions: "ended by \(TerminationSignals.name(sig))")
+        } else {
+            #expect(r.stderr.isEmpty, "\(r.stderr)")
+        }
+    }
+
+    /// Before: `census --watch ... | head -1` exited 0 once head had gone; now 141, as
+    /// pin's hold and every program SIGPIPE ends.
+    @Test func watchIntoAPipeWhoseReaderLeftExits141() throws {
+        let r = try run(
+            [
+                "/bin/bash", "-c", "\"$0\" census --watch 100ms --count 100000 | head -c 1 >/dev/null; exit ${PIPESTATUS[0]}",
+                builtBinary("pinctl"),
+            ], limit: 60)
+        #expect(!r.timedOut && r.status == 128 + SIGPIPE, "\(r.status) \(r.stderr)")
+    }
+
+    // MARK: closed standard descriptors
+
+    /// Before: started with stdout and stderr closed, the pidfile took descriptor 2 and the
+    /// hold's "holding pid N" line was written into it ("N\nholding pid N for 2.0 s").
+    @Test func closedStdoutAndStderrDoNotLandInThePidfile() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let pidfile = dir + "/pin.pid"
+        let command = try RunningCommand([
+            "/bin/sh", "-c", "exec \"$0\" \"$@\" >&- 2>&-", builtBinary("pinctl"), "pin", "--for", "3s", "--pidfile", pidfile,
+            "anon:64K",
+        ])
+        var text = ""
+        for _ in 0..<1000 where text.isEmpty || !text.hasSuffix("\n") {
+            usleep(10_000)
+            text = (try? String(contentsOfFile: pidfile, encoding: .utf8)) ?? ""
+        }
+        // Through the hold: once the report and "holding" line would have been written.
+        usleep(1_000_000)
+        text = (try? String(contentsOfFile: pidfile, encoding: .utf8)) ?? ""
+        let r = command.finish(limit: 60)
+        #expect(text == "\(command.process.processIdentifier)\n", "pidfile: \(text.debugDescription)")
+        // The report reached no stdout: a failure, as with stdout closed alone.
+        #expect(r.status == ExitStatus.failure, "\(r.status)")
+    }
+}
