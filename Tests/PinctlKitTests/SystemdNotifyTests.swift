@@ -137,7 +137,8 @@ struct SystemdNotifyLiveTests {
     @Test(arguments: ["abstract", "path"])
     func readyArrivesWithThePinInPlaceAndStoppingAtRelease(_ kind: String) throws {
         let (rx, dir) = try Self.receiver(kind)
-        defer { if let dir { rmdir(dir) } }
+        // The whole directory: the socket is still in it here (rx is released after this runs).
+        defer { if let dir { _ = try? FileManager.default.removeItem(atPath: dir) } }
         #expect(kind != "path" || rx.address.utf8.count == MemoryLayout.size(ofValue: sockaddr_un().sun_path) - 1)
         // The abstract run holds until SIGTERM, the path run until --for runs out.
         let hold = kind == "abstract" ? "10m" : "10s"
