@@ -20,8 +20,9 @@
 # MODULE_VERSION all agree with it.
 #
 # Output: DIR/pinctl_VERSION-1_amd64.deb, DIR/pinctl-dkms_VERSION-1_all.deb, and
-# DIR/lintian.txt. Exit status 0; 1 on a failure (lintian errors included); 64 on a usage
-# error. Needs debhelper, dh-dkms, lintian and fakeroot (installed when missing, as root).
+# DIR/lintian.txt. Exit status 0; 1 on a failure (lintian errors or anything systemd-analyze
+# verify says about the units included); 64 on a usage error. Needs debhelper, dh-dkms,
+# lintian, fakeroot and systemd-analyze (installed when missing, as root).
 # PINCTL_MAINTAINER="Name <address>" sets the packages' Maintainer and changelog signature
 # (default: pinctl developers at the reserved pinctl.invalid domain).
 set -euo pipefail
@@ -59,6 +60,7 @@ command -v dh >/dev/null || missing+=(debhelper)
 [ -e /usr/share/perl5/Debian/Debhelper/Sequence/dkms.pm ] || missing+=(dh-dkms)
 command -v lintian >/dev/null || missing+=(lintian)
 command -v fakeroot >/dev/null || missing+=(fakeroot)
+command -v systemd-analyze >/dev/null || missing+=(systemd)
 if [ ${#missing[@]} -gt 0 ]; then
 	[ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: run as root to install them"
 	echo "$prog: installing ${missing[*]}" >&2
@@ -130,6 +132,22 @@ for u in pinctl-census.service pinctl-census.timer pinctl-hold@.service; do
 	sed 's|/usr/local/bin/pinctl|/usr/bin/pinctl|g' "$repo/scripts/systemd/$u" >"$src/staged/systemd/$u"
 done
 cp "$repo/scripts/systemd/pinctl-hold.conf.example" "$src/staged/hold.conf.example"
+# systemd-analyze verify the units as packaged (the template as an instance), with this
+# binary where /usr/bin/pinctl will be. It exits 0 for most mistakes (an unknown key, a bad
+# Type=: "ignoring"), so any output fails; man pages are checked in the VM, where they are
+# installed (--man=no here).
+units=$out/units-verify
+rm -rf "$units"
+mkdir -p "$units"
+for u in pinctl-census.service pinctl-census.timer pinctl-hold@.service; do
+	sed "s|/usr/bin/pinctl|$bin|g" "$src/staged/systemd/$u" >"$units/${u/@./@verify.}"
+done
+(cd "$units" && systemd-analyze verify --man=no ./*.service ./*.timer) >"$units/verify.txt" 2>&1 || true
+if [ -s "$units/verify.txt" ]; then
+	cat "$units/verify.txt" >&2
+	die "systemd-analyze verify objects to the units"
+fi
+echo "$prog: systemd-analyze verify: the census service and timer and pinctl-hold@.service are clean" >&2
 mkdir -p "$src/KernelHelper"
 cp -r "$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile" \
 	"$repo/KernelHelper/include" "$repo/KernelHelper/modules-load.d" "$src/KernelHelper/"

@@ -4,8 +4,10 @@
 # scripts/vm-rootfs.sh builds with debootstrap and caches, with systemd and udev, on Debian 12's
 # own kernel, and runs scripts/vm/guest-deb.sh: apt installs both packages, DKMS builds and
 # loads the module, and the suite checks the device's owner and mode, a pinctl group member's
-# kmod pin and an outsider's refusal, the man page, the bash completion, the hold unit, the
-# census timer (promtool check metrics) and what apt remove and purge leave.
+# kmod pin and an outsider's refusal, the man page, the bash completion, systemd-analyze
+# verify of the installed units, the hold unit (Type=notify: the pin is in place when
+# systemctl start returns, and systemctl status shows pinctl's STATUS= line), the census
+# timer (promtool check metrics) and what apt remove and purge leave.
 #
 # Usage (as root):
 #   scripts/vm-deb-test.sh                  # Debian 12's 6.12 kernel

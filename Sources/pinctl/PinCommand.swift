@@ -25,6 +25,10 @@ struct Pin: ParsableCommand {
             Holds until SIGINT/SIGTERM/SIGHUP, or for --for (exit 0); any other terminating signal \
             (SIGPIPE, SIGQUIT, SIGUSR1...) also releases everything, and exits 128+N.
             Refuses, with the numbers, a range larger than MemAvailable or the memory cgroup's headroom.
+            Under a service manager that sets NOTIFY_SOCKET (a systemd Type=notify unit, as \
+            pinctl-hold@.service), sends READY=1 with MAINPID and a STATUS= line (range, pages, \
+            VmLck, --verify's counts) once the pin and --verify are complete, and STOPPING=1 when \
+            the hold ends; an address that cannot be reached is one warning line, never a failure.
             """)
 
     @Argument(help: "What to map and pin.")
@@ -138,12 +142,17 @@ struct Pin: ParsableCommand {
         flushOutput()
         try pidfile?.write()
         defer { pidfile?.remove() }
+        // Under a Type=notify unit: systemctl start returns now, with the pin in place.
+        let notifier = SystemdNotifier.fromEnvironment()
+        if let warning = notifier?.ready(status: TextRendering.statusLine(report)) { printError(warning) }
         let seconds = holdFor.flatMap(NumberParsing.parseDuration)
         if seconds != 0 && !TerminationSignals.pending() {
             printError("holding pid \(getpid()) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
         }
         let sig = TerminationSignals.wait(seconds: seconds)
-        printError("released \(TerminalEscaping.escape(report.range)) (\(sig.map(TerminationSignals.name) ?? "hold time over"))")
+        let why = sig.map(TerminationSignals.name) ?? "hold time over"
+        if let warning = notifier?.stopping(status: "releasing \(report.range) (\(why))") { printError(warning) }
+        printError("released \(TerminalEscaping.escape(report.range)) (\(why))")
         let status = TerminationSignals.exitStatus(afterHoldEndedBy: sig)
         if status != ExitStatus.ok { throw ExitCode(status) }
     }

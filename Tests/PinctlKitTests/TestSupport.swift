@@ -120,12 +120,14 @@ let commandTimeLimit: TimeInterval = 300
 
 /// Runs a command to completion (see `RunningCommand.finish` for the time limit) and
 /// collects its output.
-func run(_ argv: [String], limit: TimeInterval = commandTimeLimit) throws -> CommandResult {
-    try RunningCommand(argv).finish(limit: limit)
+func run(_ argv: [String], limit: TimeInterval = commandTimeLimit, environment: [String: String] = [:]) throws -> CommandResult {
+    try RunningCommand(argv, environment: environment).finish(limit: limit)
 }
 
-func pinctl(_ args: [String], as launcher: [String] = [], limit: TimeInterval = commandTimeLimit) throws -> CommandResult {
-    try run(launcher + [builtBinary("pinctl")] + args, limit: limit)
+func pinctl(
+    _ args: [String], as launcher: [String] = [], limit: TimeInterval = commandTimeLimit, environment: [String: String] = [:]
+) throws -> CommandResult {
+    try run(launcher + [builtBinary("pinctl")] + args, limit: limit, environment: environment)
 }
 
 /// A command started with stdin on /dev/null and its stdout and stderr on pipes that are
@@ -135,10 +137,14 @@ final class RunningCommand {
     private let out: PipeReader
     private let err: PipeReader
 
-    init(_ argv: [String]) throws {
+    /// `environment`: variables set (or replaced) on top of this process's environment.
+    init(_ argv: [String], environment: [String: String] = [:]) throws {
         let p = Process()
         p.executableURL = URL(fileURLWithPath: argv[0])
         p.arguments = Array(argv.dropFirst())
+        if !environment.isEmpty {
+            p.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+        }
         let out = Pipe(), err = Pipe()
         p.standardOutput = out
         p.standardError = err

@@ -137,6 +137,17 @@ t_bash_completes_pinctl_pi() {
 	[ -s /usr/share/fish/vendor_completions.d/pinctl.fish ] || fail "no fish completion"
 }
 
+t_units_pass_systemd_analyze_verify() {
+	# Installed, with their man pages (Documentation=man:...); the template as an instance.
+	# verify exits 0 on most mistakes ("ignoring"), so any line about a pinctl unit fails.
+	systemd-analyze verify pinctl-hold@testdata.service pinctl-census.service pinctl-census.timer >/tmp/verify.txt 2>&1
+	local rc=$?
+	cat /tmp/verify.txt
+	[ "$rc" -eq 0 ] || fail "systemd-analyze verify exited $rc"
+	! grep -qi pinctl /tmp/verify.txt || fail "systemd-analyze verify objects to a pinctl unit"
+	echo "systemd-analyze verify: clean"
+}
+
 # kB of the file resident in the page cache (util-linux fincore).
 resident_kb() { fincore -b -n -o RES "$HOLD_FILE" | awk '{ print int($1 / 1024) }'; }
 vmlck_kb() { awk '/^VmLck:/ { print $2 }' "/proc/$1/status"; }
@@ -155,11 +166,24 @@ t_hold_unit_pins_at_start_and_releases_at_stop() {
 	echo "before: $(resident_kb) kB of $((HOLD_MIB * 1024)) resident"
 	[ "$(resident_kb)" -lt $((HOLD_MIB * 1024)) ] || fail "the file stayed resident after drop_caches"
 	printf 'RANGE=file:%s\nMETHOD=mlock\n' "$HOLD_FILE" >/etc/pinctl/hold/testdata.conf
-	systemctl start pinctl-hold@testdata.service || fail "systemctl start failed"
-	wait_for 60 hold_locked || { journalctl -u pinctl-hold@testdata -n 20 --no-pager; fail "VmLck never reached $HOLD_MIB MiB"; }
-	local pid
+	systemctl start pinctl-hold@testdata.service || {
+		journalctl -u pinctl-hold@testdata -n 20 --no-pager
+		fail "systemctl start failed"
+	}
+	# Type=notify: start returned at pinctl's READY=1, so the pin is already in place (no wait).
+	local pid status
 	pid=$(hold_pid)
-	echo "held: pid $pid VmLck $(vmlck_kb "$pid") kB"
+	echo "right after start: type $(systemctl show -p Type --value pinctl-hold@testdata.service), pid $pid, VmLck $(vmlck_kb "$pid") kB"
+	[ "$(systemctl show -p Type --value pinctl-hold@testdata.service)" = notify ] || fail "the unit is not Type=notify"
+	hold_locked || { journalctl -u pinctl-hold@testdata -n 20 --no-pager; fail "VmLck is under $HOLD_MIB MiB when systemctl start returns"; }
+	[ "$(resident_kb)" -ge $((HOLD_MIB * 1024)) ] || fail "the file is not resident when systemctl start returns"
+	# pinctl's STATUS= line, as systemctl status shows it.
+	systemctl status --no-pager --lines=0 pinctl-hold@testdata.service >/tmp/hold-status.txt 2>&1
+	cat /tmp/hold-status.txt
+	status="holding file:$HOLD_FILE@0x0 by mlock: $((HOLD_MIB * 256)) pages ($HOLD_MIB MiB), resident $((HOLD_MIB * 256)), pinned $((HOLD_MIB * 256)), VmLck $HOLD_MIB MiB"
+	[ "$(systemctl show -p StatusText --value pinctl-hold@testdata.service)" = "$status" ] ||
+		fail "StatusText is '$(systemctl show -p StatusText --value pinctl-hold@testdata.service)', not '$status'"
+	grep -qF "Status: \"$status\"" /tmp/hold-status.txt || fail "systemctl status does not show the STATUS= line"
 	echo 3 >/proc/sys/vm/drop_caches
 	echo "held, after drop_caches: $(resident_kb) kB resident"
 	[ "$(resident_kb)" -ge $((HOLD_MIB * 1024)) ] || fail "the held file was evicted"
@@ -235,6 +259,7 @@ tests=(
 	outsider_is_refused:120
 	man_pinctl_pin_renders:120
 	bash_completes_pinctl_pi:120
+	units_pass_systemd_analyze_verify:120
 	hold_unit_pins_at_start_and_releases_at_stop:240
 	census_timer_writes_metrics_promtool_accepts:300
 	apt_remove_unloads_and_removes:540

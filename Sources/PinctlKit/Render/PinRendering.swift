@@ -26,6 +26,23 @@ extension TextRendering {
         return out
     }
 
+    /// The one line a supervisor shows for a hold (systemd's STATUS=, in `systemctl status`):
+    /// what is held, how much, and what --verify found. Not escaped: SystemdNotifier escapes
+    /// what it sends.
+    public static func statusLine(_ r: PinReport) -> String {
+        var s = "holding \(r.range) by \(r.method): "
+        if let files = r.files {
+            s += "\(files) files, "
+        } else if let parts = r.parts {
+            s += "\(parts.count) ranges, "
+        }
+        s += "\(r.pages) pages (\(humanBytes(r.bytes))), resident \(r.residentPages), pinned \(r.pinnedPages)"
+        if let l = r.vmLck, l > 0 { s += ", VmLck \(humanBytes(l))" }
+        if let p = r.vmPin, p > 0 { s += ", VmPin \(humanBytes(p))" }
+        if let v = r.verify { s += "; verify: held \(v.held), moved \(v.moved), evicted \(v.evicted)" }
+        return s
+    }
+
     public static func render(_ v: VerifyReport) -> String {
         var out = "verify: held \(v.held), moved \(v.moved), evicted \(v.evicted)\n"
         for p in v.probes { out += "    " + pad(p.probe, 19) + pad(p.outcome, 12) + esc(p.detail) + "\n" }
