@@ -162,7 +162,7 @@ public final class SystemdNotifier {
     }
 
     /// One socket per message, as sd_notify: socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC |
-    /// SOCK_NONBLOCK), sendto with MSG_DONTWAIT | MSG_NOSIGNAL, close. EINTR is retried.
+    /// SOCK_NONBLOCK), sendmsg with MSG_DONTWAIT | MSG_NOSIGNAL, close. EINTR is retried.
     static func deliver(_ message: [UInt8], to address: Address) throws(SyscallError) {
         let object: String
         var sa = sockaddr_un()
@@ -189,16 +189,24 @@ public final class SystemdNotifier {
         guard fd >= 0 else { throw lastError("socket", "AF_UNIX SOCK_DGRAM") }
         defer { _ = close(fd) }
         while true {
+            // sendmsg, not sendto: msg_name is a plain pointer, where sendto's address is a
+            // transparent union under some Glibc module builds (the fuzz build's swiftc).
             let n = message.withUnsafeBytes { m in
-                withUnsafePointer(to: &sa) {
-                    $0.withMemoryRebound(to: sockaddr.self, capacity: 1) {
-                        sendto(fd, m.baseAddress, m.count, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL), $0, socklen_t(length))
+                withUnsafeMutablePointer(to: &sa) { address in
+                    var iov = iovec(iov_base: UnsafeMutableRawPointer(mutating: m.baseAddress), iov_len: m.count)
+                    return withUnsafeMutablePointer(to: &iov) { iovp in
+                        var msg = msghdr()
+                        msg.msg_name = UnsafeMutableRawPointer(address)
+                        msg.msg_namelen = socklen_t(length)
+                        msg.msg_iov = iovp
+                        msg.msg_iovlen = 1
+                        return sendmsg(fd, &msg, Int32(MSG_DONTWAIT) | Int32(MSG_NOSIGNAL))
                     }
                 }
             }
             if n >= 0 { return }
             if errno == EINTR { continue }
-            throw lastError("sendto", object)
+            throw lastError("sendmsg", object)
         }
     }
 }
