@@ -321,4 +321,59 @@ struct HostileOutputTests {
         // The report reached no stdout: a failure, as with stdout closed alone.
         #expect(r.status == ExitStatus.failure, "\(r.status)")
     }
+
+    // MARK: module load PATH
+
+    /// What `module load PATH` is given, and how it must answer before any load is tried.
+    enum ModuleFile: String, CaseIterable {
+        case fifo, directory, characterDevice, socket, ownedByNobody, worldWritable, groupWritable, linkToNobodysFile, rootsOwn
+
+        /// Makes it at `path`; the exit status and the words the one line must hold.
+        func make(_ path: String) throws -> (status: Int32, mentions: String) {
+            let module = Data("\u{7f}ELF not really a module".utf8)
+            switch self {
+            case .fifo: _ = Planted.fifo.make(path)
+            case .directory: _ = Planted.directory.make(path)
+            case .characterDevice: _ = Planted.characterDevice.make(path)
+            case .socket: _ = Planted.socket.make(path)
+            case .ownedByNobody, .worldWritable, .groupWritable, .rootsOwn:
+                try module.write(to: URL(fileURLWithPath: path))
+                let mode: mode_t = self == .worldWritable ? 0o666 : self == .groupWritable ? 0o664 : 0o644
+                #expect(chmod(path, mode) == 0)
+                if self == .ownedByNobody { #expect(chown(path, 65534, 65534) == 0) }
+            case .linkToNobodysFile:
+                try module.write(to: URL(fileURLWithPath: path + ".real"))
+                #expect(chown(path + ".real", 65534, 65534) == 0 && symlink(path + ".real", path) == 0)
+            }
+            switch self {
+            case .fifo: return (ExitStatus.invalidInput, "it is a FIFO, not a module file")
+            case .directory: return (ExitStatus.invalidInput, "it is a directory, not a module file")
+            case .characterDevice: return (ExitStatus.invalidInput, "it is a character device, not a module file")
+            case .socket: return (ExitStatus.invalidInput, "it is a socket, not a module file")
+            case .ownedByNobody, .linkToNobodysFile: return (ExitStatus.permissionDenied, "it belongs to uid 65534")
+            case .worldWritable:
+                return (ExitStatus.permissionDenied, "writable by every user (mode 666): make it writable by its owner only")
+            case .groupWritable: return (ExitStatus.permissionDenied, "writable by group 0 (mode 664)")
+            // Checked and passed on: this host has no module support, a kernel with it refuses
+            // the bytes (ENOEXEC). Either way the load was tried and refused, exit 8.
+            case .rootsOwn: return (ExitStatus.refused, "pinctl: ")
+            }
+        }
+    }
+
+    /// Before: the file was opened without O_NONBLOCK (a FIFO held root in open(2) for
+    /// good, in the VM) and loaded whoever owned it and whoever could write it: root ran
+    /// another user's code in the kernel. Now the descriptor is checked before any load
+    /// (regular, root's or the caller's, not group- or world-writable) and one line names
+    /// the path and the fix. On this host (no module support) every row was exit 8 before.
+    @Test(arguments: ModuleFile.allCases)
+    func moduleLoadRefusesAFileRootShouldNotLoad(_ kind: ModuleFile) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/pinctl.ko"
+        let (status, mentions) = try kind.make(path)
+        let r = try pinctl(["module", "load", path], limit: 30)
+        expectOneLineError(r, status: status, mentions: mentions)
+        if kind != .rootsOwn { #expect(r.stderr.contains("module load '\(path)'"), "\(r.stderr)") }
+    }
 }
