@@ -204,6 +204,39 @@ struct HostileOutputTests {
         #expect(!r.stderr.contains("\\\\"), "escaped twice: \(r.stderr)")
     }
 
+    /// Before: a size with a space or tab around it was read as the number (`files -m ' 5'`
+    /// skipped files above 5 bytes, `pin 'anon: 4M'` pinned 4 MiB), where any other stray
+    /// character is refused. Now a usage error for -m (exit 64), a range error for pin and
+    /// inspect (exit 2).
+    @Test(arguments: [
+        (["files", "-m", " 5", "/dev/null"], ExitStatus.usage, "-m ' 5' is not a size"),
+        (["files", "-m", "5 ", "/dev/null"], ExitStatus.usage, "-m '5 ' is not a size"),
+        (["files", "--max-size", "\t64K", "/dev/null"], ExitStatus.usage, "is not a size"),
+        (["pin", "--dry-run", "anon: 4M"], ExitStatus.invalidInput, "is not a size"),
+        (["pin", "--dry-run", "memfd:4M\t"], ExitStatus.invalidInput, "is not a size"),
+        (["inspect", "self", "0x1000+ 4K"], ExitStatus.invalidInput, "is not a size"),
+    ])
+    func sizesWithSpacesAreRefused(_ args: [String], _ status: Int32, _ mentions: String) throws {
+        let r = try pinctl(args)
+        #expect(r.status == status, "\(args): exit \(r.status), \(r.stderr)")
+        #expect(r.stderr.contains(mentions), "\(args): \(r.stderr)")
+        #expect(r.stdout.isEmpty, "\(args): \(r.stdout)")
+    }
+
+    /// Before: `pinctl flags bogus` answered "--flags bogus: ...", an option the user never
+    /// typed (the message came from --flags' parser). Each names its input as typed.
+    @Test(arguments: [
+        (["flags", "bogus"], "pinctl: flags bogus: 'bogus' is not a page flag"),
+        (["flags", "lru,zzz"], "pinctl: flags lru,zzz: 'zzz' is not a page flag"),
+        (["phys", "0x1000", "--flags", "bogus"], "pinctl: --flags bogus: 'bogus' is not a page flag"),
+        (["census", "--deep", "--flags", "lru,bogus"], "pinctl: --flags lru,bogus: 'bogus' is not a page flag"),
+    ])
+    func flagErrorsNameTheArgumentAsTyped(_ args: [String], _ line: String) throws {
+        let r = try pinctl(args)
+        expectOneLineError(r, status: ExitStatus.invalidInput, mentions: line)
+        if args[0] == "flags" { #expect(!r.stderr.contains("--flags"), "\(r.stderr)") }
+    }
+
     /// Before: pin's range errors wrote their advice with backslashes (`\+ \@ \\` in PATH),
     /// which the error line's escaping doubled: the user read two and typed two.
     @Test(arguments: ["", "file:/tmp/a\\x", "file:/tmp/a\\", "bogus:1"])
