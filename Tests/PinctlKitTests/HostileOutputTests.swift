@@ -409,4 +409,52 @@ struct HostileOutputTests {
         expectOneLineError(r, status: status, mentions: mentions)
         if kind != .rootsOwn { #expect(r.stderr.contains("module load '\(path)'"), "\(r.stderr)") }
     }
+
+    // MARK: one file, two ranges of one pin
+
+    /// A tree D (D/top 512 KiB, D/sub/f 1 MiB) and D2/g, a hard link of D/sub/f; ranges
+    /// relative to the test's directory, and what the whole pin locks (nil: refused, exit 2).
+    static let overlapping: [([String], UInt64?)] = [
+        (["file:D", "file:D/sub"], 1536 << 10),
+        (["file:D/sub", "file:D"], 1536 << 10),
+        (["file:D", "file:D"], 1536 << 10),
+        (["file:D/sub", "file:D2"], 1 << 20),
+        (["file:D/sub/f", "file:D"], 1536 << 10),
+        (["file:D/sub/f@0+4K", "file:D/sub/f@8K+4K"], 8 << 10),
+        (["file:D/sub/f", "file:D/sub/f"], nil),
+        (["file:D", "file:D/top"], nil),
+        (["file:D/sub", "file:D2/g@4K+4K"], nil),
+        (["file:D/sub/f@4K+4K", "file:D2/g"], nil),
+    ]
+
+    /// Before: `pin file:D file:D/sub` locked D/sub's files twice (two mappings, both
+    /// mlocked) and reported 2.5 MiB for 1.5 MiB of files; the memory preflight counted them
+    /// twice too. Each file is now locked and counted once per pin: a tree leaves out files
+    /// an earlier range took, and a file: range of a file already taken is refused. (vmtouch
+    /// -l enters a directory once but locks a one-link file once per name.) Run as nobody
+    /// under a 2 MiB RLIMIT_MEMLOCK, where twice the files does not fit: that failed before.
+    @Test(arguments: overlapping)
+    func eachFileIsLockedAndCountedOncePerPin(_ ranges: [String], _ locked: UInt64?) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/D/sub", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/D2", withIntermediateDirectories: true)
+        try Data(repeating: 0x5a, count: 512 << 10).write(to: URL(fileURLWithPath: dir + "/D/top"))
+        try Data(repeating: 0xa5, count: 1 << 20).write(to: URL(fileURLWithPath: dir + "/D/sub/f"))
+        #expect(link(dir + "/D/sub/f", dir + "/D2/g") == 0)
+        for d in [dir, dir + "/D", dir + "/D/sub", dir + "/D2"] { #expect(chmod(d, 0o755) == 0) }
+        let r = try pinctl(
+            ["pin", "--for", "0", "--json"] + ranges.map { "file:" + dir + "/" + $0.dropFirst(5) },
+            as: ["/usr/bin/prlimit", "--memlock=\(2 << 20):\(2 << 20)"] + nobody)
+        guard let locked else {
+            #expect(r.status == ExitStatus.invalidInput, "\(ranges): exit \(r.status), \(r.stderr)")
+            #expect(r.stderr.contains("an earlier range of this pin already locks that file"), "\(ranges): \(r.stderr)")
+            return
+        }
+        #expect(r.status == 0, "\(ranges): exit \(r.status), \(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        #expect(json["bytes"] as? UInt64 == locked, "\(ranges): \(json["bytes"] ?? "-")")
+        #expect(json["pages"] as? UInt64 == locked >> 12, "\(ranges)")
+    }
 }
