@@ -78,6 +78,27 @@ struct HostileOutputTests {
         }
     }
 
+    /// Before: a census into a full file system ended with `write(DIR/.x.prom.tmp-...)
+    /// failed: ENOSPC`, which names a temporary the user never made and no fix. Now the line
+    /// names the directory and both ways out (exit 1, as every report that cannot be
+    /// written); nothing is left there. Out of blocks, then out of inodes.
+    @Test(arguments: ["size=8k", "nr_inodes=2"])
+    func outputToAFullFileSystemNamesTheFix(_ limit: String) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let mounted = try run(["/bin/mount", "-t", "tmpfs", "-o", limit, "tmpfs", dir])
+        try #require(mounted.status == 0, "cannot mount a tmpfs here: \(mounted.stderr)")
+        defer { _ = try? run(["/bin/umount", dir]) }
+        // Fill it: blocks with one file, inodes with files until one cannot be made.
+        _ = try run(["/bin/sh", "-c", "head -c 1M /dev/zero >\"$0\"/fill; for i in 1 2 3; do : >\"$0\"/f$i; done", dir])
+        let before = entries(dir)
+        let r = try pinctl(["census", "--openmetrics", "--output", dir + "/pinctl.prom"])
+        expectOneLineError(r, status: ExitStatus.failure, mentions: "ENOSPC")
+        #expect(r.stderr.contains("the file system of \(dir) is full"), "\(r.stderr)")
+        #expect(r.stderr.contains("free space there or give another --output"), "\(r.stderr)")
+        #expect(entries(dir) == before, "left behind: \(entries(dir))")
+    }
+
     /// Before: with fs.protected_symlinks off (as on this host), nobody's symlink
     /// /tmp/X -> DIR sent root's `--output /tmp/X/FILE` (and `pin --pidfile /tmp/X/FILE`)
     /// into DIR. Both the directory given as the link and a deeper path through it are
