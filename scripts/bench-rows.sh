@@ -7,6 +7,7 @@
 # then how soon the first row arrives and the max RSS, up to a 16 GiB range.
 #
 #   sudo scripts/bench-rows.sh          # BENCH_ROUNDS=5 by default
+#   sudo BENCH_ONLY=holes scripts/bench-rows.sh   # only the holes case
 #
 # Cases, each in a fresh pinctl-test-holder process:
 #   anon:1G  1 GiB of written 4K pages (262144 rows).
@@ -20,6 +21,11 @@
 #   C rows-floor          scripts/bench/rows-floor.c: reads the files as pinctl does and
 #                         writes pinctl's --json-lines page records, hand-formatted
 #   pinctl --pages, --json, --json-lines (all --no-collapse)
+# Then holes: a 256 GiB PROT_NONE reservation beside 1 GiB with six written pages
+# (pinctl-test-holder reserve:256G few:1G), the whole 257 GiB as one range, rows collapsed
+# (a row per run of absent pages): pinctl before (--read-holes: every pagemap entry read,
+# as before PAGEMAP_SCAN skipped holes) and after, in each format, against page-types -L -M -C
+# and -L over the same range.
 # Then scripts/bench/first-byte.c runs pinctl with stdout on a pipe: the time to the
 # first byte, to the first row, the whole time and the child's max RSS, for 1 GiB and for sparse:16G (16 GiB
 # of page tables, one written page in 64: 4Mi rows, output to /dev/null).
@@ -116,14 +122,81 @@ bench_case() {
 	stop_holder
 }
 
-bench_case anon:1G
-bench_case thp:1G
+if [[ ${BENCH_ONLY:-} != holes ]]; then
+	bench_case anon:1G
+	bench_case thp:1G
+fi
+
+# ---- holes -------------------------------------------------------------------------
+
+holes_case() {
+	start_holder reserve:256G few:1G
+	# The range from the lowest region to the end of the highest (mmap places them side by side).
+	local lo="" hi=0 word a size
+	while read -r word _ a size; do
+		[[ $word == region ]] || continue
+		if [[ -z $lo ]] || ((a < lo)); then lo=$((a)); fi
+		if ((a + size > hi)); then hi=$((a + size)); fi
+	done <"$TMP/holder.out"
+	local first=$((lo / 4096)) pages=$(((hi - lo) / 4096))
+	local range
+	range=$(printf '0x%x+%dK' "$lo" $(((hi - lo) / 1024)))
+	echo
+	echo "holes: reserve:256G few:1G, holder pid $HOLDER_PID, range $range ($pages pages, 6 present), rows collapsed"
+	local -a labels=("page-types -L -M -C" "page-types -L"
+		"pinctl --pages before" "pinctl --pages" "pinctl --json before" "pinctl --json"
+		"pinctl --json-lines before" "pinctl --json-lines")
+	local -a cmds=(
+		"$PAGE_TYPES -p $HOLDER_PID -a $first,$((first + pages)) -L -M -C"
+		"$PAGE_TYPES -p $HOLDER_PID -a $first,$((first + pages)) -L"
+		"$PINCTL inspect --pages --read-holes $HOLDER_PID $range"
+		"$PINCTL inspect --pages $HOLDER_PID $range"
+		"$PINCTL inspect --json --read-holes $HOLDER_PID $range"
+		"$PINCTL inspect --json $HOLDER_PID $range"
+		"$PINCTL inspect --json-lines --read-holes $HOLDER_PID $range"
+		"$PINCTL inspect --json-lines $HOLDER_PID $range"
+	)
+	local n=${#cmds[@]} r k i
+	local -a times sizes
+	for ((k = 0; k < n; k++)); do times[k]=""; done
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((i = 0; i < n; i++)); do
+			k=$(((i + r) % n))
+			# shellcheck disable=SC2086 # the command line splits on purpose
+			timed ${cmds[k]}
+			[[ $RC -eq 0 ]] || die "${labels[k]} exited $RC: $(head -n1 "$TMP/err")"
+			times[k]+=" $ELAPSED_US"
+			sizes[k]=$(stat -c %s "$TMP/out")
+			((k < 2)) || cp "$TMP/out" "$TMP/out-$k"
+		done
+	done
+	local -a med
+	printf '  %-28s %12s %12s %10s %10s %10s\n' "" "median" "output" "/ -L -M -C" "/ -L" "/ before"
+	for ((k = 0; k < n; k++)); do
+		# shellcheck disable=SC2086
+		med[k]=$(median ${times[k]})
+	done
+	for ((k = 0; k < n; k++)); do
+		local before=${med[k]}
+		((k >= 3 && k % 2 == 1)) && before=${med[k - 1]}
+		awk -v l="${labels[k]}" -v m="${med[k]}" -v s="${sizes[k]}" -v a="${med[0]}" -v b="${med[1]}" -v c="$before" \
+			'BEGIN { printf "  %-28s %9.1f ms %9.1f kB %9.3fx %9.3fx %9.3fx\n", l, m / 1000, s / 1e3, m / a, m / b, m / c }'
+	done
+	# Before and after print the same bytes (compared, never fatal: a page's flags may
+	# change between two runs).
+	for k in 2 4 6; do
+		if cmp -s "$TMP/out-$k" "$TMP/out-$((k + 1))"; then
+			echo "  ${labels[k + 1]}: the same bytes as before"
+		else
+			echo "  ${labels[k + 1]}: DIFFERS from before: $(cmp "$TMP/out-$k" "$TMP/out-$((k + 1))" 2>&1 | head -n1)"
+		fi
+	done
+	stop_holder
+}
+holes_case
 
 # ---- first byte and memory ---------------------------------------------------------
 
-echo
-echo "first byte and first row on stdout (a pipe), whole time and max RSS of pinctl, median of $ROUNDS (16 GiB: 1 run each)"
-printf '  %-34s %12s %12s %12s %12s\n' "" "first byte" "first row" "whole" "max RSS"
 # latency SPEC SIZE RUNS OUTFILE FORMAT...
 latency() {
 	local spec=$1 size=$2 runs=$3 outfile=$4
@@ -153,6 +226,11 @@ latency() {
 	done
 	stop_holder
 }
-latency anon:1G 1G "$ROUNDS" "$TMP/out" --pages --json --json-lines
-latency sparse:16G 16G 1 /dev/null --pages --json --json-lines
+if [[ ${BENCH_ONLY:-} != holes ]]; then
+	echo
+	echo "first byte and first row on stdout (a pipe), whole time and max RSS of pinctl, median of $ROUNDS (16 GiB: 1 run each)"
+	printf '  %-34s %12s %12s %12s %12s\n' "" "first byte" "first row" "whole" "max RSS"
+	latency anon:1G 1G "$ROUNDS" "$TMP/out" --pages --json --json-lines
+	latency sparse:16G 16G 1 /dev/null --pages --json --json-lines
+fi
 exit 0

@@ -23,7 +23,18 @@
  *       sparse (anon, one page written in every 64: a large range of page tables with
  *       little memory behind it),
  *       hostilecomm (sets its comm to HOSTILE_COMM with prctl(PR_SET_NAME); SIZE is
- *       ignored).
+ *       ignored),
+ *       reserve (PROT_NONE, never touched: an address space reservation),
+ *       few (anon, six pages written: the first, one at 3 MiB + 4 KiB, three in the
+ *       middle, the last; the rest unpopulated),
+ *       uffdwp (anon, first half written, then registered with userfaultfd in WP mode and
+ *       write-protected whole; with UFFD_FEATURE_WP_UNPOPULATED (6.4+) the unpopulated
+ *       half holds uffd-wp pte markers),
+ *       softdirty (anon, written, soft-dirty cleared for the whole process through
+ *       /proc/self/clear_refs (4), then the second half written again; without
+ *       CONFIG_MEM_SOFT_DIRTY the clear does nothing),
+ *       filesparse (PATH mapped shared read-only, one page read in every 1024: fault-around
+ *       maps a few cached neighbours, the rest are holes).
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -35,6 +46,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <sys/mman.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
@@ -53,6 +65,18 @@
 #ifndef MADV_GUARD_INSTALL
 #define MADV_GUARD_INSTALL 102
 #endif
+
+/* <linux/userfaultfd.h> as of 6.18; the installed header may be older. */
+struct holder_uffdio_api { uint64_t api, features, ioctls; };
+struct holder_uffdio_range { uint64_t start, len; };
+struct holder_uffdio_register { struct holder_uffdio_range range; uint64_t mode, ioctls; };
+struct holder_uffdio_writeprotect { struct holder_uffdio_range range; uint64_t mode; };
+#define HOLDER_UFFDIO_API 0xC018AA3FUL
+#define HOLDER_UFFDIO_REGISTER 0xC020AA00UL
+#define HOLDER_UFFDIO_WRITEPROTECT 0xC018AA06UL
+#define HOLDER_UFFD_FEATURE_WP_UNPOPULATED (1ULL << 13)
+#define HOLDER_UFFDIO_REGISTER_MODE_WP 2
+#define HOLDER_UFFDIO_WRITEPROTECT_MODE_WP 1
 
 static const size_t page = 4096;
 static const size_t huge = 2UL << 20;
@@ -187,6 +211,72 @@ int main(int argc, char **argv)
 			madvise(p, len, MADV_NOHUGEPAGE);
 			for (size_t off = 0; off < len; off += 64 * page)
 				p[off] = 1;
+		} else if (IS("reserve")) {
+			p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+			if (p == MAP_FAILED)
+				die("mmap(PROT_NONE)", spec);
+		} else if (IS("few")) {
+			p = map_anon(len, 0);
+			madvise(p, len, MADV_NOHUGEPAGE);
+			size_t at[] = { 0, (3UL << 20) + page, len / 2 - page, len / 2, len / 2 + page, len - page };
+			for (size_t i = 0; i < sizeof(at) / sizeof(at[0]); i++)
+				if (at[i] < len)
+					p[at[i]] = 1;
+		} else if (IS("softdirty")) {
+			p = map_anon(len, 0);
+			madvise(p, len, MADV_NOHUGEPAGE);
+			write_pages(p, len);
+			int fd = open("/proc/self/clear_refs", O_WRONLY);
+			if (fd >= 0) {
+				if (write(fd, "4", 1) < 0) { /* no CONFIG_MEM_SOFT_DIRTY: nothing to clear */ }
+				close(fd);
+			}
+			write_pages(p + len / 2, len / 2);
+		} else if (IS("uffdwp")) {
+			p = map_anon(len, 0);
+			madvise(p, len, MADV_NOHUGEPAGE);
+			write_pages(p, len / 2);
+			int uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+			if (uffd < 0)
+				die("userfaultfd", spec);
+			struct holder_uffdio_api api = { .api = 0xAA, .features = HOLDER_UFFD_FEATURE_WP_UNPOPULATED };
+			if (ioctl(uffd, HOLDER_UFFDIO_API, &api)) {
+				/* Before 6.4: no markers for unpopulated pages; API once per fd. */
+				close(uffd);
+				uffd = (int)syscall(SYS_userfaultfd, O_CLOEXEC | O_NONBLOCK);
+				api = (struct holder_uffdio_api){ .api = 0xAA };
+				if (uffd < 0 || ioctl(uffd, HOLDER_UFFDIO_API, &api))
+					die("UFFDIO_API", spec);
+			}
+			struct holder_uffdio_register reg = {
+				.range = { (uintptr_t)p, len }, .mode = HOLDER_UFFDIO_REGISTER_MODE_WP
+			};
+			if (ioctl(uffd, HOLDER_UFFDIO_REGISTER, &reg))
+				die("UFFDIO_REGISTER", spec);
+			struct holder_uffdio_writeprotect wp = {
+				.range = { (uintptr_t)p, len }, .mode = HOLDER_UFFDIO_WRITEPROTECT_MODE_WP
+			};
+			if (ioctl(uffd, HOLDER_UFFDIO_WRITEPROTECT, &wp))
+				die("UFFDIO_WRITEPROTECT", spec);
+			/* The fd stays open: the registration lasts as long as the holder. */
+		} else if (IS("filesparse")) {
+			char *path = strchr(colon + 1, ':');
+			if (!path) {
+				fprintf(stderr, "pinctl-test-holder: '%s' needs filesparse:SIZE:PATH\n", spec);
+				return 2;
+			}
+			path++;
+			int fd = open(path, O_RDONLY);
+			if (fd < 0)
+				die("open", path);
+			p = mmap(NULL, len, PROT_READ, MAP_SHARED, fd, 0);
+			if (p == MAP_FAILED)
+				die("mmap", path);
+			close(fd);
+			volatile char sink = 0;
+			for (size_t off = 0; off < len; off += 1024 * page)
+				sink += p[off];
+			(void)sink;
 		} else if (IS("memfd")) {
 			int fd = memfd_create("pinctl-test-holder", 0);
 			if (fd < 0 || ftruncate(fd, (off_t)len))

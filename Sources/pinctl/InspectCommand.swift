@@ -38,6 +38,10 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "Do not use PAGEMAP_SCAN even where the kernel has it.")
     var noScan = false
 
+    /// The rows as before holes were skipped (tests and scripts/bench-rows.sh compare).
+    @Flag(name: .long, help: ArgumentHelp("Read the pagemap entries of holes PAGEMAP_SCAN proved empty.", visibility: .hidden))
+    var readHoles = false
+
     @Option(
         name: .long,
         help:
@@ -61,7 +65,8 @@ struct Inspect: ParsableCommand {
             let inode = try cgroup.map { (c) throws(PinctlError) in try CgroupFilter.inode(c) }
             let filtering = expression != nil || inode != nil
             let options = InspectOptions(
-                rows: pages || json || jsonLines || noCollapse || filtering, collapse: !noCollapse && !filtering, useScan: !noScan)
+                rows: pages || json || jsonLines || noCollapse || filtering, collapse: !noCollapse && !filtering, useScan: !noScan,
+                skipHoles: !readHoles)
             var isAddress = false
             if case .address = t { isAddress = true }
             let format: InspectFormat =

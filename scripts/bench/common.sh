@@ -43,10 +43,11 @@ cleanup() {
 	rm -rf "$TMP"
 }
 
-# start_holder SPEC: starts the holder, waits for "ready", sets HOLDER_PID and ADDR.
+# start_holder SPEC...: starts the holder, waits for "ready", sets HOLDER_PID and ADDR (the
+# first region's address).
 start_holder() {
 	mkfifo "$TMP/holder-in"
-	"$HOLDER_BIN" "$1" <"$TMP/holder-in" >"$TMP/holder.out" 2>"$TMP/holder.err" &
+	"$HOLDER_BIN" "$@" <"$TMP/holder-in" >"$TMP/holder.out" 2>"$TMP/holder.err" &
 	HOLDER_PID=$!
 	exec {HOLDER_IN}>"$TMP/holder-in"
 	rm -f "$TMP/holder-in"

@@ -10,11 +10,15 @@ public struct InspectOptions: Sendable {
     public var collapse: Bool
     /// Use PAGEMAP_SCAN, where the kernel has it, to skip holes and find huge mappings.
     public var useScan: Bool
+    /// Rows: take the holes PAGEMAP_SCAN proves empty without reading their entries (the
+    /// rows are the same). false reads every entry, as before 6.7: for comparisons.
+    public var skipHoles: Bool
 
-    public init(rows: Bool = false, collapse: Bool = true, useScan: Bool = true) {
+    public init(rows: Bool = false, collapse: Bool = true, useScan: Bool = true, skipHoles: Bool = true) {
         self.rows = rows
         self.collapse = collapse
         self.useScan = useScan
+        self.skipHoles = skipHoles
     }
 }
 
@@ -22,6 +26,8 @@ public struct InspectOptions: Sendable {
 public final class Inspector {
     public let process: ProcessRef
     let tables: PhysicalPageReader
+    /// The pagemap entries the last `inspect` read: what skipping holes saved.
+    public private(set) var pagemapEntriesRead: UInt64 = 0
 
     public init(process: ProcessRef, tables: PhysicalPageReader = PhysicalPageReader()) {
         self.process = process
@@ -63,6 +69,7 @@ public final class Inspector {
         let kernel = Self.kernelRelease()
 
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
+        defer { pagemapEntriesRead = pagemap.entriesRead }
         var helperUsed = kernelSource.source != nil
         // A QUERY refused later (the device's or the mem file's rules) costs the rows their
         // kernel state, with a note, not the report.
@@ -117,7 +124,9 @@ public final class Inspector {
         if walker.scanUsed && !opts.rows {
             notes.append(
                 "PAGEMAP_SCAN: populated regions cover \(walker.pagesRead) of \(walker.summary.pages) pages; the holes were skipped")
-        } else if let why = pagemap.scanUnsupportedReason {
+        } else if !opts.rows, let why = pagemap.scanUnsupportedReason {
+            // Rows read every entry without PAGEMAP_SCAN as they always did: no note, so
+            // that their output is the same on every kernel.
             notes.append("\(why): read every pagemap entry")
         }
         if walker.derivedEntries > 0 {

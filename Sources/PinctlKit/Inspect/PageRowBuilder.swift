@@ -109,6 +109,31 @@ struct PageRowBuilder {
         lastPFN = pfn
     }
 
+    /// `count` absent pages from `va` whose pagemap entries all equal `entry` (neither
+    /// present nor swapped): the rows `add` would build page by page, at the cost of one.
+    mutating func addAbsentRun(va: UInt64, count: UInt64, entry: UInt64) {
+        guard count > 0 else { return }
+        guard collapse else {
+            var a = va
+            for _ in 0..<count {
+                add(va: a, entry: entry, flags: nil, inherited: false, mapcount: nil, cgroup: nil)
+                a &+= PagemapReader.pageSize
+            }
+            return
+        }
+        let last = va &+ (count &- 1) &* PagemapReader.pageSize
+        if isOpen, va == lastVA &+ PagemapReader.pageSize, open.entry & (1 << 63) == 0, open.entry & (1 << 62) == 0,
+            open.entry == entry
+        {
+            open.count &+= count
+            lastVA = last
+            return
+        }
+        add(va: va, entry: entry, flags: nil, inherited: false, mapcount: nil, cgroup: nil)
+        open.count = count
+        lastVA = last
+    }
+
     /// Ends the open row: at a VMA's end (a row never spans two VMAs) and after the last page.
     @inline(__always)
     mutating func close() {

@@ -92,6 +92,13 @@ final class PageWalker {
             pieces = [(seg.start, seg.end)]
         }
         var hugeCursor = 0
+        // Rows skip what PAGEMAP_SCAN proves empty (a 256 GiB PROT_NONE reservation is one
+        // scan and a row, not 64Mi entries read); without it (6.1) they read every entry.
+        var skipHoles =
+            options.rows && options.useScan && options.skipHoles && seg.end <= PagemapReader.userSpaceEnd
+            && pagemap.scanSupported != false
+        window = PagemapReader.ScanWindow(regions: [], walkEnd: 0)
+        checkedHole = nil
         for (start, end) in pieces {
             var va = start
             while va < end {
@@ -100,6 +107,16 @@ final class PageWalker {
                 let chunk = UInt64(rowSink != nil && pagesRead == 0 ? Self.firstChunkPages : Self.chunkPages)
                 let toBoundary = chunk - (va >> PagemapReader.pageShift) % chunk
                 let want = Int(min(toBoundary, (end - va) >> PagemapReader.pageShift))
+                if skipHoles {
+                    if try holePieces(va: va, pages: want, segmentEnd: seg.end) {
+                        try walkPieces(base: va, n: want, hugeWanted: scanChunks, hugePages: hugePages)
+                        try drainRows()
+                        pagesRead += UInt64(want)
+                        va += UInt64(want) << PagemapReader.pageShift
+                        continue
+                    }
+                    skipHoles = false
+                }
                 if scanChunks && va < PagemapReader.userSpaceEnd {
                     let chunkEnd = min(va &+ (UInt64(want) << PagemapReader.pageShift), PagemapReader.userSpaceEnd)
                     huge = (try scan(start: va, end: chunkEnd) ?? []).filter(\.huge)
@@ -122,13 +139,13 @@ final class PageWalker {
                     }
                     for k in got..<want { entries[k] = 0 }
                 }
-                readTables(base: va, n: want, huge: huge, hugeCursor: &hugeCursor, hugePages: hugePages)
+                readTables(base: va, from: 0, to: want, huge: huge, hugeCursor: &hugeCursor, hugePages: hugePages)
                 // The module is asked only about chunks with a present page: an empty
                 // reservation (terabytes of PROT_NONE) costs it nothing.
                 let kernel =
                     options.rows && kernelQuery != nil && entries[0..<want].contains(where: { $0 >> 63 == 1 })
                     ? try kernelQuery?(va, UInt64(want)) : nil
-                accumulate(base: va, n: want, kernel: kernel)
+                accumulate(base: va, from: 0, to: want, kernel: kernel)
                 if options.rows { try drainRows() }
                 pagesRead += UInt64(want)
                 va += UInt64(want) << PagemapReader.pageShift
@@ -139,6 +156,175 @@ final class PageWalker {
             rowBuilder.close()
             try drainRows()
         }
+    }
+
+    /// A stretch of a chunk: entries[lo..<hi] are read, or (`absent`) every entry in it is
+    /// known to be that value and nothing is read.
+    struct Piece {
+        var lo: Int
+        var hi: Int
+        var absent: UInt64?
+        /// Where the hole this piece is part of starts: its first entry is checked once.
+        var holeStart: UInt64
+    }
+
+    /// Holes shorter than this are read with their neighbours: one pread of a few more
+    /// entries costs less than splitting it, and the check of a hole's entry.
+    static let minHolePages = 512
+
+    /// PAGEMAP_SCAN's view ahead of a rows walk, from `windowStart` to `window.walkEnd`.
+    private var window = PagemapReader.ScanWindow(regions: [], walkEnd: 0)
+    private var windowStart: UInt64 = 0
+    /// The first region of `window` not wholly before the chunk being walked.
+    private var windowCursor = 0
+    /// The current chunk's pieces (reused).
+    private var chunkPieces: [Piece] = []
+    /// The hole whose first entry was read and was what the scan implied.
+    private var checkedHole: (start: UInt64, entry: UInt64)? = nil
+
+    /// Splits the chunk [va, va + pages) into pieces to read and holes to skip; false when
+    /// the kernel has no PAGEMAP_SCAN (the walk reads every entry).
+    ///
+    /// The scan reports every page whose entry can be non-zero (PagemapReader.scanWindow):
+    /// present and swap PTEs (pte markers of uffd-wp, guard regions and poison are swap
+    /// PTEs: SWAPPED), and the soft-dirty ones. A page it leaves out reads as 0; a page only
+    /// soft-dirty, and neither present nor swapped, is a hole of a VM_SOFTDIRTY VMA and reads
+    /// as bit 55 alone (pte_to_pagemap_entry and pagemap_pte_hole: no PFN, no other bit).
+    /// Holes are per VMA, so one entry of each is read to confirm it: the scan skips
+    /// VM_PFNMAP VMAs (pagemap reads them as holes, soft-dirty under VM_SOFTDIRTY), and an
+    /// entry that is not what the scan implied makes the hole read whole.
+    private func holePieces(va: UInt64, pages: Int, segmentEnd: UInt64) throws(PinctlError) -> Bool {
+        let shift = PagemapReader.pageShift
+        let end = va &+ (UInt64(pages) << shift)
+        if !(windowStart <= va && end <= window.walkEnd) {
+            guard var w = try scanWindow(start: va, end: segmentEnd) else { return false }
+            // The output vector filled before the chunk's end: scan on (each call walks at
+            // most a chunk's worth of populated pages).
+            while w.walkEnd < end {
+                guard let more = try scanWindow(start: w.walkEnd, end: segmentEnd), more.walkEnd > w.walkEnd else { break }
+                for r in more.regions {
+                    if var last = w.regions.last, last.end == r.start, last.categories == r.categories {
+                        last.end = r.end
+                        w.regions[w.regions.count - 1] = last
+                    } else {
+                        w.regions.append(r)
+                    }
+                }
+                w.walkEnd = more.walkEnd
+            }
+            window = w
+            windowStart = va
+            windowCursor = 0
+        }
+        chunkPieces.removeAll(keepingCapacity: true)
+        if window.walkEnd < end {
+            // The kernel did not get this far (it made no progress): read the chunk.
+            chunkPieces.append(Piece(lo: 0, hi: pages, absent: nil, holeStart: 0))
+            return true
+        }
+        func index(_ a: UInt64) -> Int { Int((a &- va) >> shift) }
+        func read(_ a: UInt64, _ b: UInt64) {
+            if let last = chunkPieces.last, last.absent == nil, last.hi == index(a) {
+                chunkPieces[chunkPieces.count - 1].hi = index(b)
+            } else {
+                chunkPieces.append(Piece(lo: index(a), hi: index(b), absent: nil, holeStart: 0))
+            }
+        }
+        func hole(_ a: UInt64, _ b: UInt64, entry: UInt64, start: UInt64) {
+            if (b &- a) >> shift >= Self.minHolePages {
+                chunkPieces.append(Piece(lo: index(a), hi: index(b), absent: entry, holeStart: start))
+            } else {
+                read(a, b)
+            }
+        }
+        let regions = window.regions
+        var i = windowCursor
+        while i < regions.count && regions[i].end <= va { i += 1 }
+        var pos = va
+        while i < regions.count && regions[i].start < end {
+            let r = regions[i]
+            let rs = max(r.start, va), re = min(r.end, end)
+            if rs > pos { hole(pos, rs, entry: 0, start: i > 0 ? max(regions[i - 1].end, windowStart) : windowStart) }
+            if !r.present && !r.swapped && r.softDirty {
+                hole(rs, re, entry: 1 << 55, start: max(r.start, windowStart))
+            } else {
+                read(rs, re)
+            }
+            pos = re
+            if r.end > end { break }
+            i += 1
+        }
+        if pos < end { hole(pos, end, entry: 0, start: i > 0 ? max(regions[i - 1].end, windowStart) : windowStart) }
+        windowCursor = i
+        // One entry of each hole, read once: what the scan cannot tell (VM_PFNMAP), and a
+        // target gone meanwhile (its pagemap reads nothing; the scan of a dead mm finds no
+        // regions).
+        for k in chunkPieces.indices {
+            guard let entry = chunkPieces[k].absent else { continue }
+            if let c = checkedHole, c.start == chunkPieces[k].holeStart, c.entry == entry { continue }
+            let a = va &+ (UInt64(chunkPieces[k].lo) << shift)
+            let got = try pagemap.read(
+                start: a, into: UnsafeMutableBufferPointer(rebasing: entries[chunkPieces[k].lo..<(chunkPieces[k].lo + 1)]))
+            if got < 1 { throw directory.addressSpaceGone(while: "its page tables were read") }
+            if entries[chunkPieces[k].lo] == entry {
+                checkedHole = (chunkPieces[k].holeStart, entry)
+            } else {
+                chunkPieces[k].absent = nil
+            }
+        }
+        return true
+    }
+
+    /// The chunk [base, base + n) by the pieces `holePieces` made: the read ones as a chunk is
+    /// walked, the holes as runs of absent rows, in address order.
+    private func walkPieces(base: UInt64, n: Int, hugeWanted: Bool, hugePages: UInt64) throws(PinctlError) {
+        let shift = PagemapReader.pageShift
+        let end = base &+ (UInt64(n) << shift)
+        var anyPresent = false
+        for p in chunkPieces where p.absent == nil {
+            let want = p.hi - p.lo
+            let a = base &+ (UInt64(p.lo) << shift)
+            let got = try pagemap.read(start: a, into: UnsafeMutableBufferPointer(rebasing: entries[p.lo..<p.hi]))
+            if got < want {
+                let unread = a &+ (UInt64(got) << shift)
+                if unread < PagemapReader.userSpaceEnd { throw directory.addressSpaceGone(while: "its page tables were read") }
+                for k in (p.lo + got)..<p.hi { entries[k] = 0 }
+            }
+            if !anyPresent && entries[p.lo..<p.hi].contains(where: { $0 >> 63 == 1 }) { anyPresent = true }
+        }
+        // The PMD-mapped blocks whose tails take their head's flags (collapse, 6.15+), as
+        // the per-chunk scan of a full read finds them.
+        var huge: [PagemapReader.Region] = []
+        if hugeWanted {
+            huge = window.regions.filter { $0.huge && ($0.present || $0.swapped) && $0.end > base && $0.start < end }
+        }
+        var hugeCursor = 0
+        for p in chunkPieces where p.absent == nil {
+            readTables(base: base, from: p.lo, to: p.hi, huge: huge, hugeCursor: &hugeCursor, hugePages: hugePages)
+        }
+        let kernel = kernelQuery != nil && anyPresent ? try kernelQuery?(base, UInt64(n)) : nil
+        for p in chunkPieces {
+            if let entry = p.absent {
+                let count = UInt64(p.hi - p.lo)
+                if entry & (1 << 55) != 0 { summary.softDirty &+= count }
+                rowBuilder.addAbsentRun(va: base &+ (UInt64(p.lo) << shift), count: count, entry: entry)
+            } else {
+                accumulate(base: base, from: p.lo, to: p.hi, kernel: kernel)
+            }
+        }
+    }
+
+    /// `PagemapReader.scanWindow` with the walker's error handling.
+    private func scanWindow(start: UInt64, end: UInt64) throws(PinctlError) -> PagemapReader.ScanWindow? {
+        let w: PagemapReader.ScanWindow?
+        do {
+            w = try pagemap.scanWindow(start: start, end: end, maxPages: UInt64(Self.chunkPages))
+        } catch {
+            if try !pagemap.addressSpaceAlive() { throw directory.addressSpaceGone(while: "its page tables were read") }
+            throw error
+        }
+        if w != nil { scanUsed = true }
+        return w
     }
 
     /// PAGEMAP_SCAN's populated regions of [start, end); nil where the kernel lacks it.
@@ -208,10 +394,12 @@ final class PageWalker {
         return pages
     }
 
-    /// Reads the PFN tables for every run of contiguous PFNs in the chunk.
-    private func readTables(base: UInt64, n: Int, huge: [PagemapReader.Region], hugeCursor: inout Int, hugePages: UInt64) {
+    /// Reads the PFN tables for every run of contiguous PFNs in entries[from..<n].
+    private func readTables(
+        base: UInt64, from: Int, to n: Int, huge: [PagemapReader.Region], hugeCursor: inout Int, hugePages: UInt64
+    ) {
         let mask = PagemapEntry.pfnMask
-        var i = 0
+        var i = from
         while i < n {
             valid[i] = 0
             let e = entries[i]
@@ -276,7 +464,7 @@ final class PageWalker {
 
     /// Counters for one chunk, kept in locals: stored properties of a class pay an
     /// exclusivity check on every access, which costs more than the work per page.
-    private func accumulate(base: UInt64, n: Int, kernel: [KernelPageState]?) {
+    private func accumulate(base: UInt64, from: Int, to n: Int, kernel: [KernelPageState]?) {
         let mask = PagemapEntry.pfnMask
         let pageSize = PagemapReader.pageSize
         var s = summary
@@ -309,7 +497,7 @@ final class PageWalker {
                 if e & (1 << 55) != 0 { s.softDirty &+= times }
                 if e & (1 << 57) != 0 { s.uffdWP &+= times }
             }
-            var k = 0
+            var k = from
             while k < n {
                 let e = entries[k]
                 let va = base &+ (UInt64(k) << PagemapReader.pageShift)

@@ -15,6 +15,8 @@ public final class PagemapReader {
     /// nil until tried; false once the kernel said it has no PAGEMAP_SCAN.
     public private(set) var scanSupported: Bool?
     public private(set) var scanUnsupportedReason: String?
+    /// Entries `read` returned so far: what a walk cost in pagemap (tests, benchmarks).
+    public private(set) var entriesRead: UInt64 = 0
 
     /// Where user space ends for every x86-64 paging mode: nothing at or above this is in a
     /// task's address space (TASK_SIZE is below 2^47, or 2^56 with 5-level paging). Only the
@@ -50,6 +52,7 @@ public final class PagemapReader {
         let offset = (start >> Self.pageShift) &* 8
         do {
             let bytes = try fd.pread(into: UnsafeMutableRawPointer(entries.baseAddress!), count: entries.count * 8, offset: offset)
+            entriesRead &+= UInt64(bytes / 8)
             return bytes / 8
         } catch {
             throw process.classify(error, file: "pagemap")
@@ -65,7 +68,79 @@ public final class PagemapReader {
         public var swapped: Bool { categories & UInt64(CPINCTL_PAGE_IS_SWAPPED) != 0 }
         /// PMD-mapped THP or hugetlb.
         public var huge: Bool { categories & UInt64(CPINCTL_PAGE_IS_HUGE) != 0 }
+        /// Soft-dirty: the page's own bit, or (for an unpopulated page) its VMA's
+        /// VM_SOFTDIRTY, which pagemap reports as bit 55 on every entry of the VMA.
+        public var softDirty: Bool { categories & UInt64(CPINCTL_PAGE_IS_SOFT_DIRTY) != 0 }
     }
+
+    /// What the scan found ahead of a walk: `regions`, in address order, cover every page of
+    /// [start, walkEnd) whose pagemap entry can be other than 0.
+    public struct ScanWindow: Sendable {
+        public var regions: [Region]
+        public var walkEnd: UInt64
+    }
+
+    /// The regions of [start, end) whose pagemap entries can be non-zero: present or swapped
+    /// (every swap PTE: swap, migration, device entries, and the pte markers of uffd-wp,
+    /// guard regions and poison), or soft-dirty (a VM_SOFTDIRTY VMA sets bit 55 on its holes
+    /// too). The walk stops after `maxPages` such pages, so the work per call is bounded
+    /// however populated the range; `walkEnd` says how far it got. nil before 6.7.
+    ///
+    /// What the scan cannot see: VM_PFNMAP VMAs, which it skips (pagemap reads them as holes,
+    /// with bit 55 under VM_SOFTDIRTY); a caller that skips a hole checks one of its entries.
+    public func scanWindow(start: UInt64, end: UInt64, maxPages: UInt64) throws(PinctlError) -> ScanWindow? {
+        if scanSupported == false { return nil }
+        let present = UInt64(CPINCTL_PAGE_IS_PRESENT | CPINCTL_PAGE_IS_SWAPPED)
+        let wanted = present | UInt64(CPINCTL_PAGE_IS_SOFT_DIRTY)
+        let vec = scanBuffer
+        while true {
+            var arg = cpinctl_pm_scan_arg()
+            arg.size = UInt64(MemoryLayout<cpinctl_pm_scan_arg>.size)
+            arg.start = start
+            arg.end = end
+            arg.max_pages = maxPages
+            arg.category_anyof_mask = wanted
+            arg.return_mask = wanted | UInt64(CPINCTL_PAGE_IS_HUGE)
+            arg.vec_len = UInt64(vec.count)
+            arg.vec = UInt64(UInt(bitPattern: vec.baseAddress))
+            let n = cpinctl_pagemap_scan(fd.raw, &arg)
+            if n >= 0 {
+                scanSupported = true
+                var out: [Region] = []
+                out.reserveCapacity(n)
+                for i in 0..<n {
+                    let r = vec[i]
+                    if var last = out.last, last.end == r.start, last.categories == r.categories {
+                        last.end = r.end
+                        out[out.count - 1] = last
+                    } else {
+                        out.append(Region(start: r.start, end: r.end, categories: r.categories))
+                    }
+                }
+                return ScanWindow(regions: out, walkEnd: arg.walk_end)
+            }
+            let err = lastError("ioctl(PAGEMAP_SCAN)", process.path("pagemap"))
+            if err.errno == EINTR { continue }
+            if err.errno == ENOTTY || (err.errno == EINVAL && scanSupported == nil) {
+                scanSupported = false
+                scanUnsupportedReason = "PAGEMAP_SCAN: \(err.errnoName) (the kernel predates 6.7)"
+                return nil
+            }
+            throw process.classify(err, file: "pagemap")
+        }
+    }
+
+    /// The scan's output vector, allocated on first use and reused.
+    private var scanVector: UnsafeMutableBufferPointer<cpinctl_page_region>?
+    private var scanBuffer: UnsafeMutableBufferPointer<cpinctl_page_region> {
+        if let v = scanVector { return v }
+        let v = UnsafeMutableBufferPointer<cpinctl_page_region>.allocate(capacity: 2048)
+        v.initialize(repeating: cpinctl_page_region())
+        scanVector = v
+        return v
+    }
+
+    deinit { scanVector?.deallocate() }
 
     /// The regions of [start, end) that are present or swapped, with HUGE marked; nil when
     /// this kernel has no PAGEMAP_SCAN (before 6.7: ENOTTY).

@@ -1,0 +1,124 @@
+import Foundation
+import Testing
+
+@testable import PinctlKit
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Rows skip the holes PAGEMAP_SCAN proves empty (6.7+): the output must be the one reading
+/// every pagemap entry gives (`--read-holes`), byte for byte, on a sparse layout holding each
+/// kind of entry the scan could miss: a 4 GiB PROT_NONE reservation, 1 GiB with six written
+/// pages, THPs, uffd-wp protection (pte markers on the unpopulated half where the kernel has
+/// WP_UNPOPULATED), a soft-dirty clear, guard regions (6.15+), a file mapping with holes and
+/// an untouched range.
+@Suite(
+    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+struct HoleSkippingRowsTests {
+    /// The holder's regions; guard regions need MADV_GUARD_INSTALL (6.15+).
+    static func layout(file: String) -> [String] {
+        var specs = [
+            "reserve:4G", "few:1G", "thp:4M", "uffdwp:8M", "softdirty:1M", "filesparse:16M:\(file)", "untouched:64M",
+        ]
+        if PageWalker.kernelAtLeast(6, 15) { specs.append("guard:64K") }
+        return specs
+    }
+
+    static func withLayout(_ body: (Holder) throws -> Void) throws {
+        let path = "/tmp/pinctl-holes-file-\(getpid())"
+        try Data(repeating: 0x5a, count: 16 << 20).write(to: URL(fileURLWithPath: path))
+        defer { unlink(path) }
+        let h = try Holder(layout(file: path))
+        defer { h.stop() }
+        try body(h)
+    }
+
+    static func target(_ r: (start: UInt64, size: UInt64)) -> String { "\(hexString(r.start))+\(r.size / 1024)K" }
+
+    /// Every region in text, --json and --json-lines (and per page, --no-collapse, where the
+    /// region is small enough to print a row per page): the rows skipping holes against the
+    /// full read. Page flags (referenced, active, idle) may change between two runs: a few
+    /// fresh pairs are made; one identical pair passes.
+    @Test func rowsSkippingHolesAreByteForByteTheFullRead() throws {
+        try Self.withLayout { h in
+            for kind in h.regions.keys.sorted() {
+                let r = h.region(kind)
+                var formats: [[String]] = [["--pages"], ["--json"], ["--json-lines"]]
+                if r.size <= 64 << 20 { formats += [["--pages", "--no-collapse"], ["--json-lines", "--no-collapse"]] }
+                for format in formats {
+                    var same = false
+                    var detail = ""
+                    for _ in 0..<5 where !same {
+                        let skipping = try pinctl(["inspect"] + format + ["\(h.pid)", Self.target(r)])
+                        let full = try pinctl(["inspect", "--read-holes"] + format + ["\(h.pid)", Self.target(r)])
+                        #expect(skipping.status == 0 && full.status == 0, "\(kind) \(format): \(skipping.stderr) \(full.stderr)")
+                        same = skipping.stdout == full.stdout && skipping.stderr == full.stderr
+                        if !same {
+                            let a = skipping.stdout.split(separator: "\n"), b = full.stdout.split(separator: "\n")
+                            let i = zip(a, b).enumerated().first(where: { $0.element.0 != $0.element.1 })?.offset ?? min(a.count, b.count)
+                            detail = "line \(i + 1): \(i < a.count ? a[i] : "(end)") != \(i < b.count ? b[i] : "(end)")"
+                        }
+                    }
+                    #expect(same, "\(kind) \(format.joined(separator: " ")): \(detail)")
+                }
+            }
+        }
+    }
+
+    /// What skipping saves, read from the walk itself: the 4 GiB reservation and the 1 GiB
+    /// of six pages read a few entries (one per hole, the pages around the written ones), not
+    /// one per page; the full read reads every one; both give the same rows. Without
+    /// PAGEMAP_SCAN (before 6.7) both read every entry.
+    @Test func holesAreNotReadWherePagemapScanProvesThemEmpty() throws {
+        let scanning = try PagemapReader(process: ProcessRef.current).scanPopulated(start: 0, end: 4096) != nil
+        try Self.withLayout { h in
+            for kind in ["reserve", "few", "untouched"] {
+                let r = h.region(kind)
+                let pages = r.size / 4096
+                let t = try InspectTarget.parse(Self.target(r))
+                let skipping = Inspector(process: ProcessRef(pid: h.pid))
+                let skipped = try skipping.inspect(t, options: InspectOptions(rows: true))
+                let reading = Inspector(process: ProcessRef(pid: h.pid))
+                let read = try reading.inspect(t, options: InspectOptions(rows: true, skipHoles: false))
+                #expect(reading.pagemapEntriesRead >= pages, "\(kind): the full read read \(reading.pagemapEntriesRead) of \(pages)")
+                if scanning {
+                    #expect(skipping.pagemapEntriesRead < 2 * 512 * 8, "\(kind): read \(skipping.pagemapEntriesRead) of \(pages) entries")
+                } else {
+                    #expect(skipping.pagemapEntriesRead >= pages, "\(kind): no PAGEMAP_SCAN, yet \(skipping.pagemapEntriesRead) read")
+                }
+                #expect(skipped.pages.map(\.address) == read.pages.map(\.address), "\(kind)")
+                #expect(skipped.pages.map(\.count) == read.pages.map(\.count), "\(kind)")
+                #expect(skipped.summary.present == read.summary.present && skipped.summary.notPresent == read.summary.notPresent)
+            }
+        }
+    }
+
+    /// The rows of the sparse layout, skipping holes, against page-types -L -N -r -M -C: every
+    /// present page's PFN, flags, mapcount and memory cgroup, and no present page more or
+    /// fewer. page-types also lists swap entries (uffd-wp and guard markers read as swap
+    /// entries to it); pinctl's rows of those have no PFN: only present pages are compared.
+    @Test func sparseLayoutRowsMatchPageTypes() throws {
+        _ = try PageTypes.binary()
+        try Self.withLayout { h in
+            for kind in ["reserve", "few", "thp", "uffdwp", "softdirty", "filesparse", "untouched"] {
+                let r = h.region(kind)
+                let pages = Int(r.size / 4096)
+                // Rows per page where a present run can be longer than a page.
+                let perPage = ["thp", "uffdwp", "softdirty", "filesparse"].contains(kind)
+                var last: [String] = []
+                for _ in 0..<5 {
+                    let out = try pinctl(["inspect", "--json"] + (perPage ? ["--no-collapse"] : []) + ["\(h.pid)", Self.target(r)])
+                    #expect(out.status == 0, "\(kind): exit \(out.status): \(out.stderr)")
+                    let json = try #require(try JSONSerialization.jsonObject(with: Data(out.stdout.utf8)) as? [String: Any])
+                    let rows = StreamingInspectTests.rowsFromJSON(try #require(json["pages"] as? [[String: Any]]))
+                    let baseline = try PageTypes.list(pid: h.pid, start: r.start, pages: pages).filter { !$0.value.flags.contains("swap") }
+                    last = StreamingInspectTests.differences(rows, baseline, pages: pages)
+                    if last.isEmpty { break }
+                }
+                #expect(last.isEmpty, "\(kind): \(last.prefix(4).joined(separator: "; "))")
+            }
+        }
+    }
+}
