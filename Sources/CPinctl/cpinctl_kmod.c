@@ -56,17 +56,21 @@ int cpinctl_delete_module(const char *name, unsigned int flags)
 	return (int)syscall(__NR_delete_module, name, flags);
 }
 
-int cpinctl_decompress_to_fd(const char *tool, const char *path, int outfd, int *status)
+int cpinctl_decompress_to_fd(const char *tool, int infd, int outfd, int *status)
 {
-	char *const argv[] = { (char *)tool, (char *)"-dc", (char *)path, NULL };
+	char *const argv[] = { (char *)tool, (char *)"-dc", NULL };
 	posix_spawn_file_actions_t fa;
 	pid_t pid;
 	int err;
 
+	if (lseek(infd, 0, SEEK_SET) < 0)
+		return errno;
 	err = posix_spawn_file_actions_init(&fa);
 	if (err)
 		return err;
-	err = posix_spawn_file_actions_adddup2(&fa, outfd, 1);
+	err = posix_spawn_file_actions_adddup2(&fa, infd, 0);
+	if (!err)
+		err = posix_spawn_file_actions_adddup2(&fa, outfd, 1);
 	if (!err)
 		err = posix_spawn_file_actions_addopen(&fa, 2, "/dev/null", O_WRONLY, 0);
 	if (!err)

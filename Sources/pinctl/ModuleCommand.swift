@@ -28,7 +28,10 @@ struct Module: ParsableCommand {
         static let configuration = CommandConfiguration(
             commandName: "load", abstract: "Load the module from PATH, or the one DKMS installed for this kernel.")
 
-        @Argument(help: "A pinctl.ko built for the running kernel.")
+        @Argument(
+            help:
+                "A pinctl.ko built for the running kernel: a regular file owned by root (or you) that neither its group nor others can write."
+        )
         var path: String?
 
         func run() throws {

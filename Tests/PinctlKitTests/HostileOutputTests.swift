@@ -78,6 +78,27 @@ struct HostileOutputTests {
         }
     }
 
+    /// Before: a census into a full file system ended with `write(DIR/.x.prom.tmp-...)
+    /// failed: ENOSPC`, which names a temporary the user never made and no fix. Now the line
+    /// names the directory and both ways out (exit 1, as every report that cannot be
+    /// written); nothing is left there. Out of blocks, then out of inodes.
+    @Test(arguments: ["size=8k", "nr_inodes=2"])
+    func outputToAFullFileSystemNamesTheFix(_ limit: String) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let mounted = try run(["/bin/mount", "-t", "tmpfs", "-o", limit, "tmpfs", dir])
+        try #require(mounted.status == 0, "cannot mount a tmpfs here: \(mounted.stderr)")
+        defer { _ = try? run(["/bin/umount", dir]) }
+        // Fill it: blocks with one file, inodes with files until one cannot be made.
+        _ = try run(["/bin/sh", "-c", "head -c 1M /dev/zero >\"$0\"/fill; for i in 1 2 3; do : >\"$0\"/f$i; done", dir])
+        let before = entries(dir)
+        let r = try pinctl(["census", "--openmetrics", "--output", dir + "/pinctl.prom"])
+        expectOneLineError(r, status: ExitStatus.failure, mentions: "ENOSPC")
+        #expect(r.stderr.contains("the file system of \(dir) is full"), "\(r.stderr)")
+        #expect(r.stderr.contains("free space there or give another --output"), "\(r.stderr)")
+        #expect(entries(dir) == before, "left behind: \(entries(dir))")
+    }
+
     /// Before: with fs.protected_symlinks off (as on this host), nobody's symlink
     /// /tmp/X -> DIR sent root's `--output /tmp/X/FILE` (and `pin --pidfile /tmp/X/FILE`)
     /// into DIR. Both the directory given as the link and a deeper path through it are
@@ -204,6 +225,39 @@ struct HostileOutputTests {
         #expect(!r.stderr.contains("\\\\"), "escaped twice: \(r.stderr)")
     }
 
+    /// Before: a size with a space or tab around it was read as the number (`files -m ' 5'`
+    /// skipped files above 5 bytes, `pin 'anon: 4M'` pinned 4 MiB), where any other stray
+    /// character is refused. Now a usage error for -m (exit 64), a range error for pin and
+    /// inspect (exit 2).
+    @Test(arguments: [
+        (["files", "-m", " 5", "/dev/null"], ExitStatus.usage, "-m ' 5' is not a size"),
+        (["files", "-m", "5 ", "/dev/null"], ExitStatus.usage, "-m '5 ' is not a size"),
+        (["files", "--max-size", "\t64K", "/dev/null"], ExitStatus.usage, "is not a size"),
+        (["pin", "--dry-run", "anon: 4M"], ExitStatus.invalidInput, "is not a size"),
+        (["pin", "--dry-run", "memfd:4M\t"], ExitStatus.invalidInput, "is not a size"),
+        (["inspect", "self", "0x1000+ 4K"], ExitStatus.invalidInput, "is not a size"),
+    ])
+    func sizesWithSpacesAreRefused(_ args: [String], _ status: Int32, _ mentions: String) throws {
+        let r = try pinctl(args)
+        #expect(r.status == status, "\(args): exit \(r.status), \(r.stderr)")
+        #expect(r.stderr.contains(mentions), "\(args): \(r.stderr)")
+        #expect(r.stdout.isEmpty, "\(args): \(r.stdout)")
+    }
+
+    /// Before: `pinctl flags bogus` answered "--flags bogus: ...", an option the user never
+    /// typed (the message came from --flags' parser). Each names its input as typed.
+    @Test(arguments: [
+        (["flags", "bogus"], "pinctl: flags bogus: 'bogus' is not a page flag"),
+        (["flags", "lru,zzz"], "pinctl: flags lru,zzz: 'zzz' is not a page flag"),
+        (["phys", "0x1000", "--flags", "bogus"], "pinctl: --flags bogus: 'bogus' is not a page flag"),
+        (["census", "--deep", "--flags", "lru,bogus"], "pinctl: --flags lru,bogus: 'bogus' is not a page flag"),
+    ])
+    func flagErrorsNameTheArgumentAsTyped(_ args: [String], _ line: String) throws {
+        let r = try pinctl(args)
+        expectOneLineError(r, status: ExitStatus.invalidInput, mentions: line)
+        if args[0] == "flags" { #expect(!r.stderr.contains("--flags"), "\(r.stderr)") }
+    }
+
     /// Before: pin's range errors wrote their advice with backslashes (`\+ \@ \\` in PATH),
     /// which the error line's escaping doubled: the user read two and typed two.
     @Test(arguments: ["", "file:/tmp/a\\x", "file:/tmp/a\\", "bogus:1"])
@@ -320,5 +374,108 @@ struct HostileOutputTests {
         #expect(text == "\(command.process.processIdentifier)\n", "pidfile: \(text.debugDescription)")
         // The report reached no stdout: a failure, as with stdout closed alone.
         #expect(r.status == ExitStatus.failure, "\(r.status)")
+    }
+
+    // MARK: module load PATH
+
+    /// What `module load PATH` is given, and how it must answer before any load is tried.
+    enum ModuleFile: String, CaseIterable {
+        case fifo, directory, characterDevice, socket, ownedByNobody, worldWritable, groupWritable, linkToNobodysFile, rootsOwn
+
+        /// Makes it at `path`; the exit status and the words the one line must hold.
+        func make(_ path: String) throws -> (status: Int32, mentions: String) {
+            let module = Data("\u{7f}ELF not really a module".utf8)
+            switch self {
+            case .fifo: _ = Planted.fifo.make(path)
+            case .directory: _ = Planted.directory.make(path)
+            case .characterDevice: _ = Planted.characterDevice.make(path)
+            case .socket: _ = Planted.socket.make(path)
+            case .ownedByNobody, .worldWritable, .groupWritable, .rootsOwn:
+                try module.write(to: URL(fileURLWithPath: path))
+                let mode: mode_t = self == .worldWritable ? 0o666 : self == .groupWritable ? 0o664 : 0o644
+                #expect(chmod(path, mode) == 0)
+                if self == .ownedByNobody { #expect(chown(path, 65534, 65534) == 0) }
+            case .linkToNobodysFile:
+                try module.write(to: URL(fileURLWithPath: path + ".real"))
+                #expect(chown(path + ".real", 65534, 65534) == 0 && symlink(path + ".real", path) == 0)
+            }
+            switch self {
+            case .fifo: return (ExitStatus.invalidInput, "it is a FIFO, not a module file")
+            case .directory: return (ExitStatus.invalidInput, "it is a directory, not a module file")
+            case .characterDevice: return (ExitStatus.invalidInput, "it is a character device, not a module file")
+            case .socket: return (ExitStatus.invalidInput, "it is a socket, not a module file")
+            case .ownedByNobody, .linkToNobodysFile: return (ExitStatus.permissionDenied, "it belongs to uid 65534")
+            case .worldWritable:
+                return (ExitStatus.permissionDenied, "writable by every user (mode 666): make it writable by its owner only")
+            case .groupWritable: return (ExitStatus.permissionDenied, "writable by group 0 (mode 664)")
+            // Checked and passed on: this host has no module support, a kernel with it refuses
+            // the bytes (ENOEXEC). Either way the load was tried and refused, exit 8.
+            case .rootsOwn: return (ExitStatus.refused, "pinctl: ")
+            }
+        }
+    }
+
+    /// Before: the file was opened without O_NONBLOCK (a FIFO held root in open(2) for
+    /// good, in the VM) and loaded whoever owned it and whoever could write it: root ran
+    /// another user's code in the kernel. Now the descriptor is checked before any load
+    /// (regular, root's or the caller's, not group- or world-writable) and one line names
+    /// the path and the fix. On this host (no module support) every row was exit 8 before.
+    @Test(arguments: ModuleFile.allCases)
+    func moduleLoadRefusesAFileRootShouldNotLoad(_ kind: ModuleFile) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/pinctl.ko"
+        let (status, mentions) = try kind.make(path)
+        let r = try pinctl(["module", "load", path], limit: 30)
+        expectOneLineError(r, status: status, mentions: mentions)
+        if kind != .rootsOwn { #expect(r.stderr.contains("module load '\(path)'"), "\(r.stderr)") }
+    }
+
+    // MARK: one file, two ranges of one pin
+
+    /// A tree D (D/top 512 KiB, D/sub/f 1 MiB) and D2/g, a hard link of D/sub/f; ranges
+    /// relative to the test's directory, and what the whole pin locks (nil: refused, exit 2).
+    static let overlapping: [([String], UInt64?)] = [
+        (["file:D", "file:D/sub"], 1536 << 10),
+        (["file:D/sub", "file:D"], 1536 << 10),
+        (["file:D", "file:D"], 1536 << 10),
+        (["file:D/sub", "file:D2"], 1 << 20),
+        (["file:D/sub/f", "file:D"], 1536 << 10),
+        (["file:D/sub/f@0+4K", "file:D/sub/f@8K+4K"], 8 << 10),
+        (["file:D/sub/f", "file:D/sub/f"], nil),
+        (["file:D", "file:D/top"], nil),
+        (["file:D/sub", "file:D2/g@4K+4K"], nil),
+        (["file:D/sub/f@4K+4K", "file:D2/g"], nil),
+    ]
+
+    /// Before: `pin file:D file:D/sub` locked D/sub's files twice (two mappings, both
+    /// mlocked) and reported 2.5 MiB for 1.5 MiB of files; the memory preflight counted them
+    /// twice too. Each file is now locked and counted once per pin: a tree leaves out files
+    /// an earlier range took, and a file: range of a file already taken is refused. (vmtouch
+    /// -l enters a directory once but locks a one-link file once per name.) Run as nobody
+    /// under a 2 MiB RLIMIT_MEMLOCK, where twice the files does not fit: that failed before.
+    @Test(arguments: overlapping)
+    func eachFileIsLockedAndCountedOncePerPin(_ ranges: [String], _ locked: UInt64?) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let fm = FileManager.default
+        try fm.createDirectory(atPath: dir + "/D/sub", withIntermediateDirectories: true)
+        try fm.createDirectory(atPath: dir + "/D2", withIntermediateDirectories: true)
+        try Data(repeating: 0x5a, count: 512 << 10).write(to: URL(fileURLWithPath: dir + "/D/top"))
+        try Data(repeating: 0xa5, count: 1 << 20).write(to: URL(fileURLWithPath: dir + "/D/sub/f"))
+        #expect(link(dir + "/D/sub/f", dir + "/D2/g") == 0)
+        for d in [dir, dir + "/D", dir + "/D/sub", dir + "/D2"] { #expect(chmod(d, 0o755) == 0) }
+        let r = try pinctl(
+            ["pin", "--for", "0", "--json"] + ranges.map { "file:" + dir + "/" + $0.dropFirst(5) },
+            as: ["/usr/bin/prlimit", "--memlock=\(2 << 20):\(2 << 20)"] + nobody)
+        guard let locked else {
+            #expect(r.status == ExitStatus.invalidInput, "\(ranges): exit \(r.status), \(r.stderr)")
+            #expect(r.stderr.contains("an earlier range of this pin already locks that file"), "\(ranges): \(r.stderr)")
+            return
+        }
+        #expect(r.status == 0, "\(ranges): exit \(r.status), \(r.stderr)")
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any], "\(r.stdout)")
+        #expect(json["bytes"] as? UInt64 == locked, "\(ranges): \(json["bytes"] ?? "-")")
+        #expect(json["pages"] as? UInt64 == locked >> 12, "\(ranges)")
     }
 }

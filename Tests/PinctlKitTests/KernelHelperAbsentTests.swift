@@ -92,7 +92,10 @@ struct KernelHelperAbsentTests {
 
     /// The user-space fallback of `pinctl module load` for a module the kernel will not
     /// decompress (Debian 12's dkms xz): the real xz(1) into a memfd, bytes unchanged; a damaged
-    /// file is refused with the fix. The load itself is tested in the VM (scripts/vm-test.sh).
+    /// file is refused with the fix. It reads the descriptor that was checked, from its start,
+    /// not the path again: a file renamed over the path in between is not what gets
+    /// decompressed (before, `xz -dc PATH` read whatever the path named by then). The load
+    /// itself is tested in the VM (scripts/vm-test.sh).
     @Test func compressedModulesAreDecompressedInUserSpaceExactly() throws {
         #expect(ModuleControl.decompressor(for: "/lib/modules/r/updates/dkms/pinctl.ko.xz") == "xz")
         #expect(ModuleControl.decompressor(for: "pinctl.ko.zst") == "zstd")
@@ -108,7 +111,14 @@ struct KernelHelperAbsentTests {
         let xz = try run(["/usr/bin/xz", "-z", "-k", ko.path])
         #expect(xz.status == 0, "xz: \(xz.stderr)")
 
-        let fd = try ModuleControl.decompress(ko.path + ".xz", with: "xz")
+        let checked = try ModuleControl.openModuleFile(ko.path + ".xz")
+        defer { close(checked) }
+        var skipped = [UInt8](repeating: 0, count: 6)
+        #expect(read(checked, &skipped, 6) == 6)
+        let swapped = dir.appendingPathComponent("swapped")
+        try Data("not the module".utf8).write(to: swapped)
+        #expect(rename(swapped.path, ko.path + ".xz") == 0)
+        let fd = try ModuleControl.decompress(checked, ko.path + ".xz", with: "xz")
         defer { close(fd) }
         var st = stat()
         #expect(fstat(fd, &st) == 0 && st.st_size == original.count)
@@ -118,13 +128,15 @@ struct KernelHelperAbsentTests {
 
         let damaged = dir.appendingPathComponent("damaged.ko.xz")
         try Data("not an xz stream".utf8).write(to: damaged)
+        let damagedFd = try ModuleControl.openModuleFile(damaged.path)
+        defer { close(damagedFd) }
         #expect {
-            try ModuleControl.decompress(damaged.path, with: "xz")
+            try ModuleControl.decompress(damagedFd, damaged.path, with: "xz")
         } throws: { e in
             "\(e)".contains("damaged")
         }
         #expect {
-            try ModuleControl.decompress(damaged.path, with: "pinctl-no-such-decompressor")
+            try ModuleControl.decompress(damagedFd, damaged.path, with: "pinctl-no-such-decompressor")
         } throws: { e in
             "\(e)".contains("not on PATH")
         }

@@ -233,6 +233,28 @@ struct LivePhysTests {
         }
     }
 
+    /// Before: phys --owners read comm as text, so a byte that is not UTF-8 showed as U+FFFD
+    /// where census shows `\xff`; now both escape the comm's bytes (TerminalEscaping), and
+    /// the JSON carries `commBytes` (hex) beside the lossy `comm`, as the census's does.
+    @Test func ownersShowAHostileCommAsCensusDoes() throws {
+        let h = try Holder(["hostilecomm:1", "mlock:64K"])
+        defer { h.stop() }
+        let pfns = Self.mlockedFrames(h).values
+        let span = "\(hexString(pfns.min()!))-\(hexString(pfns.max()! + 1))"
+        let text = try pinctl(["phys", "--owners", "--flags", "mlocked", span])
+        #expect(text.status == 0, "\(text.stderr)")
+        let row = text.stdout.split(separator: "\n").first { $0.hasPrefix("\(h.pid) ") }
+        #expect(row?.contains("ev\\x1b[31m\\x07x\\xffcomm") == true, "\(row ?? "no row of pid \(h.pid)")")
+        #expect(!text.stdout.contains("\u{fffd}") && !text.stdout.utf8.contains(0x1b))
+        let census = try pinctl(["census"])
+        #expect(census.stdout.contains("ev\\x1b[31m\\x07x\\xffcomm"), "census shows it another way: \(census.stdout)")
+        let owner = try Self.records(["phys", "--json-lines", "--owners", "--flags", "mlocked", span]).first {
+            $0["type"] as? String == "owner" && ($0["pid"] as? NSNumber)?.int32Value == h.pid
+        }
+        #expect(owner?["comm"] as? String == "ev\u{1b}[31m\u{07}x\u{fffd}comm")
+        #expect(owner?["commBytes"] as? String == "65761b5b33316d0778ff636f6d6d")
+    }
+
     @Test func ownersFindTheHolderAtItsAddressesAndNoOtherProcess() throws {
         let h = try Holder(["mlock:2M"])
         defer { h.stop() }

@@ -19,7 +19,7 @@ P=./pinctl
 n=0
 failed=0
 echo "TAP version 13"
-echo "1..23"
+echo "1..25"
 ok() { n=$((n + 1)); echo "ok $n $1"; }
 notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
 check() { # NAME CONDITION-COMMAND...
@@ -39,6 +39,26 @@ wait_pidfile() {
 [ -e /sys/module/pinctl ] || insmod pinctl.ko
 { $P module unload && $P module load /pinctl/pinctl.ko && $P module status --json; } >/tmp/out 2>&1
 check "pinctl module unload, load and status" has '"abiVersion":2'
+
+# 1b, 1c: a path root must not load is refused before finit_module, and a good one loads
+# after: a FIFO (before, open(2) blocked root for good) and a copy of the module owned by
+# nobody (root would run code another user could have written). The time limit turns a
+# hang into a failure here rather than the whole guest's.
+rm -f /tmp/m.fifo /tmp/nobody.ko
+mkfifo /tmp/m.fifo
+$P module unload >/tmp/out 2>&1
+timeout 20 $P module load /tmp/m.fifo >>/tmp/out 2>&1
+rc=$?
+check "module load refuses a FIFO without blocking (exit 2)" sh -c \
+	"[ $rc -eq 2 ] && grep -q 'it is a FIFO, not a module file' /tmp/out && [ ! -e /sys/module/pinctl ]"
+cp /pinctl/pinctl.ko /tmp/nobody.ko && chown 65534:65534 /tmp/nobody.ko
+$P module load /tmp/nobody.ko >/tmp/out 2>&1
+rc=$?
+$P module load /pinctl/pinctl.ko >>/tmp/out 2>&1
+check "module load refuses nobody's copy of the module (exit 4), loads root's" sh -c \
+	"[ $rc -eq 4 ] && grep -q 'it belongs to uid 65534' /tmp/out && grep -q '^loaded /pinctl/pinctl.ko' /tmp/out &&
+	 [ -e /sys/module/pinctl ]"
+rm -f /tmp/m.fifo /tmp/nobody.ko
 
 # 2: a long-term kmod pin holds: collapse and soft-offline refused, every page held.
 $P pin --method kmod --verify --for 0 --json anon:8M >/tmp/out 2>&1

@@ -40,12 +40,13 @@ int cpinctl_finit_module(int fd, const char *params, int flags);
 int cpinctl_delete_module(const char *name, unsigned int flags);
 
 /**
- * Runs `tool -dc path` (tool found on PATH) with its standard output on @outfd and its
- * standard error discarded, and waits for it: how `pinctl module load` decompresses a module
- * the kernel will not decompress itself. Returns 0 with the wait status in @status, or an
- * errno value (posix_spawnp's or waitpid's) with nothing run.
+ * Runs `tool -dc` (tool found on PATH) with its standard input on @infd (read from offset 0),
+ * its standard output on @outfd and its standard error discarded, and waits for it: how
+ * `pinctl module load` decompresses a module the kernel will not decompress itself. It reads
+ * the descriptor pinctl checked, never the path again. Returns 0 with the wait status in
+ * @status, or an errno value (lseek's, posix_spawnp's or waitpid's) with nothing run.
  */
-int cpinctl_decompress_to_fd(const char *tool, const char *path, int outfd, int *status);
+int cpinctl_decompress_to_fd(const char *tool, int infd, int outfd, int *status);
 
 #endif /* __linux__ */
 #endif /* CPINCTL_KMOD_H */

@@ -47,7 +47,7 @@ public enum AtomicFileWriter {
             guard renameat(dir.raw, temp, dir.raw, name) == 0 else { throw lastError("rename", "\(dirPath)/\(temp) -> \(path)") }
         } catch {
             _ = unlinkat(dir.raw, temp, 0)
-            throw .system(error)
+            throw .system(withAdvice(error, dirPath: dirPath))
         }
         // The rename itself durable; a failure here loses nothing already visible.
         _ = fsync(dir.raw)
@@ -74,9 +74,24 @@ public enum AtomicFileWriter {
             case EACCES, EPERM, EROFS:
                 throw .permissionDenied(
                     "--output '\(path)': cannot create a file in \(dirPath) (\(e.errnoName)): write to a directory you can write")
-            default: throw .system(e)
+            default: throw .system(withAdvice(e, dirPath: dirPath))
             }
         }
+    }
+
+    /// A full file system (blocks or inodes) or quota names where to make room, or where
+    /// else to write; the temporary is gone by then and FILE untouched.
+    static func withAdvice(_ e: SyscallError, dirPath: String) -> SyscallError {
+        var e = e
+        switch e.errno {
+        case ENOSPC:
+            e.advice =
+                "the file system of \(dirPath) is full (space or inodes: df \(dirPath), df -i): free space there or give another --output"
+        case EDQUOT:
+            e.advice = "your disk quota on \(dirPath) is used up: free space there or give another --output"
+        default: break
+        }
+        return e
     }
 
     static func writeAll(_ fd: Int32, _ bytes: [UInt8], object: String) throws(SyscallError) {

@@ -40,16 +40,7 @@ public struct CensusRow: Codable, Sendable, Equatable {
     public var rdmaMemoryRegions: [RdmaMemoryRegion] = []
 
     /// comm for a terminal or a label: control characters and non-UTF-8 bytes escaped.
-    public var displayComm: String {
-        guard let hexBytes = commBytes?.utf8 else { return TerminalEscaping.escape(comm) }
-        var bytes: [UInt8] = []
-        var it = hexBytes.makeIterator()
-        while let hi = it.next(), let lo = it.next() {
-            guard let h = NumberParsing.digitValue(hi), let l = NumberParsing.digitValue(lo) else { break }
-            bytes.append(UInt8(h << 4 | l))
-        }
-        return TerminalEscaping.escape(bytes: bytes)
-    }
+    public var displayComm: String { TerminalEscaping.escape(text: comm, hexBytes: commBytes) }
 
     public var ioUringBytes: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.registeredBytes } }
     public var ioUringPinPages: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.pinnedPages } }

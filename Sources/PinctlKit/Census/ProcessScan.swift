@@ -102,9 +102,9 @@ public struct ProcessScan {
         var comm = try reader.read(at: dir.raw, "comm")
         if comm.last == ProcText.newline { comm.removeLast() }
         let cgroup = Self.cgroupPath(try reader.read(at: dir.raw, "cgroup"))
+        let name = TerminalEscaping.textAndHexBytes(comm)
         return CensusRow(
-            pid: pid, comm: String(decoding: comm, as: UTF8.self),
-            commBytes: String(validating: comm, as: UTF8.self) == nil ? comm.map { TerminalEscaping.hexByte($0) }.joined() : nil,
+            pid: pid, comm: name.text, commBytes: name.hexBytes,
             cgroup: cgroup, vmPinBytes: vmPin, vmLckBytes: vmLck,
             lockedVMAs: locked, ioUringRings: rings, deviceFds: devices)
     }

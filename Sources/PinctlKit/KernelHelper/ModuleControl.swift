@@ -67,23 +67,20 @@ public enum ModuleControl {
         return nil
     }
 
-    /// finit_module(2) of `path` (nil: the DKMS-installed module).
+    /// finit_module(2) of `path` (nil: the DKMS-installed module). The file is opened and
+    /// checked first (`openModuleFile`) and loaded from that descriptor, so what is loaded is
+    /// what was checked.
     public static func load(path: String?) throws(PinctlError) -> String {
-        if access("/proc/modules", F_OK) != 0 || access("/sys/module", F_OK) != 0 {
-            throw .refused("this kernel has no loadable module support (CONFIG_MODULES is off): boot a kernel with it, e.g. Debian's")
-        }
         guard let file = path ?? installedPath() else {
             throw .invalidInput(
                 "no pinctl module installed for \(Inspector.kernelRelease()): give its path (pinctl module load KernelHelper/pinctl.ko) or install it with DKMS (KernelHelper/README.md)"
             )
         }
-        let fd = open(file, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = lastError("open", file)
-            if e.errno == ENOENT { throw .invalidInput("\(file): no such file: build the module first (make -C KernelHelper)") }
-            throw .system(e)
-        }
+        let fd = try openModuleFile(file)
         defer { close(fd) }
+        if access("/proc/modules", F_OK) != 0 || access("/sys/module", F_OK) != 0 {
+            throw .refused("this kernel has no loadable module support (CONFIG_MODULES is off): boot a kernel with it, e.g. Debian's")
+        }
         // DKMS compresses the module like the kernel's own (.ko.xz on Debian's 6.12). The kernel
         // decompresses it when told to (MODULE_INIT_COMPRESSED_FILE, CONFIG_MODULE_DECOMPRESS)
         // and it can: Debian 12's dkms runs plain `xz`, whose CRC64 check the kernel's xz decoder
@@ -94,7 +91,7 @@ public enum ModuleControl {
         if cpinctl_finit_module(fd, "", tool == nil ? 0 : moduleInitCompressedFile) != 0 {
             var e = lastError("finit_module", file)
             if let tool, e.errno == EINVAL || e.errno == EOPNOTSUPP {
-                let plain = try decompress(file, with: tool)
+                let plain = try decompress(fd, file, with: tool)
                 defer { close(plain) }
                 if cpinctl_finit_module(plain, "", 0) == 0 {
                     return "loaded \(file) (decompressed by \(tool): the kernel refused it compressed, \(e.errnoName))"
@@ -117,6 +114,73 @@ public enum ModuleControl {
         return "loaded \(file)"
     }
 
+    /// Opens the module file for finit_module(2) and refuses one root should not load: it
+    /// runs in the kernel, so a file another user wrote, or can still rewrite, is their code
+    /// in ring 0. Opened without blocking (a FIFO would hold root in open(2) forever) and
+    /// without taking a terminal; then the descriptor, not the path, must be a regular file
+    /// owned by root or the caller and writable by neither group nor others. Symbolic links
+    /// are followed (a link to a module under /lib/modules is usual): what is checked is the
+    /// file they reach, and that descriptor is what gets loaded, so nothing can be swapped in
+    /// between. Only another user's link in a sticky world-writable directory (/tmp) is
+    /// refused on the way, as for `--output` (PlantedSymlinks).
+    static func openModuleFile(_ file: String) throws(PinctlError) -> Int32 {
+        try PlantedSymlinks.refuse(in: file, option: "module load", path: file)
+        let fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
+        guard fd >= 0 else {
+            let e = lastError("open", file)
+            switch e.errno {
+            case ENOENT: throw .invalidInput("\(file): no such file: build the module first (make -C KernelHelper)")
+            case EACCES, EPERM: throw .permissionDenied("\(file): cannot be read (\(e.errnoName)): run as root")
+            case ENXIO:
+                // A socket (or a device without its driver) does not open: say what it is.
+                var st = stat()
+                let what = stat(file, &st) == 0 ? fileTypeName(st.st_mode & S_IFMT) : "a socket or a device"
+                throw .invalidInput(
+                    "module load '\(file)': it is \(what), not a module file: give the .ko file (make -C KernelHelper builds KernelHelper/pinctl.ko)"
+                )
+            default: throw .system(e)
+            }
+        }
+        var st = stat()
+        guard fstat(fd, &st) == 0 else {
+            let e = lastError("fstat", file)
+            close(fd)
+            throw .system(e)
+        }
+        let type = st.st_mode & S_IFMT
+        guard type == S_IFREG else {
+            close(fd)
+            throw .invalidInput(
+                "module load '\(file)': it is \(fileTypeName(type)), not a module file: give the .ko file (make -C KernelHelper builds KernelHelper/pinctl.ko)"
+            )
+        }
+        let me = geteuid()
+        if st.st_uid != 0 && st.st_uid != me {
+            close(fd)
+            throw .permissionDenied(
+                "module load '\(file)': it belongs to uid \(st.st_uid), who could have put anything in it: load a copy root owns (install -o root -m 0644 '\(file)' DIR/pinctl.ko)"
+            )
+        }
+        if st.st_mode & (S_IWGRP | S_IWOTH) != 0 {
+            close(fd)
+            throw .permissionDenied(
+                "module load '\(file)': it is writable by \(st.st_mode & S_IWOTH != 0 ? "every user" : "group \(st.st_gid)") (mode \(String(st.st_mode & 0o7777, radix: 8))): make it writable by its owner only (chmod go-w '\(file)')"
+            )
+        }
+        return fd
+    }
+
+    static func fileTypeName(_ type: mode_t) -> String {
+        switch type {
+        case S_IFDIR: return "a directory"
+        case S_IFIFO: return "a FIFO"
+        case S_IFSOCK: return "a socket"
+        case S_IFCHR: return "a character device"
+        case S_IFBLK: return "a block device"
+        default: return "not a regular file"
+        }
+    }
+
     /// The program that decompresses a module file, by its suffix; nil for a plain .ko.
     /// Compared in bytes, as the kernel and kmod read the name: on Characters, a scalar that
     /// joins the "." into its grapheme (U+0600 before ".ko.gz") hid the suffix.
@@ -128,12 +192,12 @@ public enum ModuleControl {
         return nil
     }
 
-    /// `tool -dc file` into a memfd, for finit_module(2).
-    static func decompress(_ file: String, with tool: String) throws(PinctlError) -> Int32 {
+    /// `tool -dc < fd` into a memfd, for finit_module(2): the checked descriptor, not the path.
+    static func decompress(_ fd: Int32, _ file: String, with tool: String) throws(PinctlError) -> Int32 {
         let out = cpinctl_memfd_create("pinctl.ko", 1 /* MFD_CLOEXEC */)
         guard out >= 0 else { throw .system(lastError("memfd_create", file)) }
         var status: Int32 = 0
-        let err = cpinctl_decompress_to_fd(tool, file, out, &status)
+        let err = cpinctl_decompress_to_fd(tool, fd, out, &status)
         if err != 0 {
             close(out)
             if err == ENOENT {

@@ -84,20 +84,27 @@ public struct TreeWalker {
         return max(16, min(1024, usable / (32 << 10)))
     }()
 
-    private var seenFiles = Set<FileID>()
-    private var seenDirectories = Set<FileID>()
-
-    struct FileID: Hashable {
-        let dev: UInt64
-        let ino: UInt64
-        init(_ st: stat) {
-            dev = UInt64(st.st_dev)
-            ino = UInt64(st.st_ino)
-        }
-    }
+    /// Files already reported: by this walk only, or (`pin`) by every walk of the command.
+    private let seenFiles: SeenFiles
+    /// Every file is checked against `seenFiles`, not only those with several links: set
+    /// when the set is shared, since another walk may have taken a file with one link.
+    private let everyFile: Bool
+    private var seenDirectories = Set<FileIdentity>()
+    /// Regular files left out because they were already seen (a hard link, or a file an
+    /// earlier walk sharing the set took).
+    public private(set) var alreadySeen: UInt64 = 0
 
     public init(options: TreeWalkOptions) {
         self.options = options
+        seenFiles = SeenFiles()
+        everyFile = false
+    }
+
+    /// A walk that leaves out every file `seen` holds, and adds the files it reports to it.
+    public init(options: TreeWalkOptions, seen: SeenFiles) {
+        self.options = options
+        seenFiles = seen
+        everyFile = true
     }
 
     public typealias Visit = (TreeWalkEvent) throws(PinctlError) -> Void
@@ -202,8 +209,11 @@ public struct TreeWalker {
                 ))
             return
         }
-        if st.st_nlink > 1 || options.followSymlinks {
-            guard seenFiles.insert(FileID(st)).inserted else { return }
+        if st.st_nlink > 1 || options.followSymlinks || everyFile {
+            guard seenFiles.insert(FileIdentity(st)) else {
+                alreadySeen += 1
+                return
+            }
         }
         let size = UInt64(max(0, st.st_size))
         if let limit = options.maxFileSize, size > limit {
@@ -245,7 +255,7 @@ public struct TreeWalker {
             return
         }
         if options.followSymlinks {
-            guard seenDirectories.insert(FileID(st)).inserted else {
+            guard seenDirectories.insert(FileIdentity(st)).inserted else {
                 close(fd)
                 try visit(.skipped(path: path, reason: .directoryAgain))
                 return

@@ -76,8 +76,10 @@ public struct FlagExpression: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// parse_flag_names: the OR of a comma list up to the next '=' (or the end). A `~name`
-    /// counts only when `all` (the mask side of `a,~b`).
-    static func names(_ s: ArraySlice<UInt8>, all: Bool, _ expr: String) throws(PinctlError) -> UInt64 {
+    /// counts only when `all` (the mask side of `a,~b`). `option` is how the user gave the
+    /// expression, for the error: `--flags` of phys, inspect and census, `flags` of the
+    /// command of that name.
+    static func names(_ s: ArraySlice<UInt8>, all: Bool, _ expr: String, option: String = "--flags") throws(PinctlError) -> UInt64 {
         var flags: UInt64 = 0
         let end = s.firstIndex(of: 0x3d) ?? s.endIndex
         for token in s[s.startIndex..<end].split(separator: 0x2c, omittingEmptySubsequences: false) {
@@ -87,13 +89,13 @@ public struct FlagExpression: Sendable, Equatable, CustomStringConvertible {
                 t = t.dropFirst()
             }
             if t.isEmpty { continue }
-            flags |= try name(t, expr)
+            flags |= try name(t, expr, option: option)
         }
         return flags
     }
 
     /// parse_flag_name: a name, prefix or number to its bits.
-    static func name(_ t: ArraySlice<UInt8>, _ expr: String) throws(PinctlError) -> UInt64 {
+    static func name(_ t: ArraySlice<UInt8>, _ expr: String, option: String = "--flags") throws(PinctlError) -> UInt64 {
         let word = String(decoding: t, as: UTF8.self)
         if let b = PageTypesFlags.aliases[word] { return 1 << UInt64(b) }
         if word.utf8.count <= 8 && "compound".hasPrefix(word) { return KPageFlags.compoundHead.rawValue | KPageFlags.compoundTail.rawValue }
@@ -103,7 +105,7 @@ public struct FlagExpression: Sendable, Equatable, CustomStringConvertible {
         let isNumber = digits.allSatisfy { $0 >= 0x30 && $0 <= 0x39 } && (digits.first != 0x30 || digits.count == 1)
         if isNumber || word.hasPrefix("0x") || word.hasPrefix("0X"), let v = NumberParsing.parseUInt64(Substring(word)) { return v }
         throw .invalidInput(
-            "--flags \(expr): '\(word)' is not a page flag; give names such as lru, mlocked, anon, slab, reserved (see --help), bitN, or a number such as 0x20"
+            "\(option) \(expr): '\(word)' is not a page flag; give names such as lru, mlocked, anon, slab, reserved (see --help), bitN, or a number such as 0x20"
         )
     }
 }

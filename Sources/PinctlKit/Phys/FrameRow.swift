@@ -20,8 +20,10 @@ public struct FrameRow: Sendable, Equatable {
 /// virtual `address` onto frames from `pfn`, in the VMA of `path`.
 public struct OwnerRun: Sendable, Equatable {
     public var pid: Int32
-    /// /proc/PID/comm as read (the renderers escape it).
+    /// /proc/PID/comm as read (the renderers escape it), U+FFFD for bytes that are not
+    /// UTF-8; `commBytes` then holds the exact bytes in hex, as a census row's does.
     public var comm: String
+    public var commBytes: String? = nil
     public var address: UInt64
     public var pfn: UInt64
     public var count: UInt64

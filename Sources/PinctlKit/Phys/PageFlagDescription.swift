@@ -33,7 +33,7 @@ public struct PageFlagDescription: Codable, Sendable, Equatable {
             throw .invalidInput(
                 "flags \(expression): only ASCII flag names, numbers, ',', '~' and '=' are allowed")
         }
-        let word = try FlagExpression.names(s[...], all: false, expression)
+        let word = try FlagExpression.names(s[...], all: false, expression, option: "flags")
         return try describe(word: word, expression)
     }
 

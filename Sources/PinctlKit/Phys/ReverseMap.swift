@@ -87,7 +87,9 @@ final class ReverseMap {
         let pagemap = try PagemapReader(directory: directory)
         let vmas = try ProcMaps.parse(bytes: directory.readBytes("maps"))
         guard !vmas.isEmpty else { return [] }
-        let comm = (try? directory.readText("comm"))?.trimmingSpacesAndNewlines() ?? ""
+        var commRaw = (try? directory.readBytes("comm")) ?? []
+        if commRaw.last == ProcText.newline { commRaw.removeLast() }
+        let (comm, commBytes) = TerminalEscaping.textAndHexBytes(commRaw)
         var runs: [OwnerRun] = []
         for v in vmas where v.end <= PagemapReader.userSpaceEnd {
             // A run never spans two VMAs.
@@ -118,7 +120,7 @@ final class ReverseMap {
                             last.count += 1
                             runs[runs.count - 1] = last
                         } else {
-                            runs.append(OwnerRun(pid: pid, comm: comm, address: a, pfn: pfn, count: 1, path: v.path))
+                            runs.append(OwnerRun(pid: pid, comm: comm, commBytes: commBytes, address: a, pfn: pfn, count: 1, path: v.path))
                         }
                     }
                     va += UInt64(got) << PagemapReader.pageShift

@@ -20,6 +20,10 @@ public final class MappedRange {
     private let shm: ShmObject?
     /// Set when a file: range's +LEN ran past the end of the file and was trimmed: says so.
     public let trimmed: String?
+    /// The file a file: range maps (device and inode), so a `pin` takes each file once.
+    public let fileIdentity: FileIdentity?
+    /// A file: range over the whole file (through its last page).
+    public let wholeFile: Bool
     private var mapped = true
 
     public var pages: UInt64 { length >> PagemapReader.pageShift }
@@ -43,6 +47,8 @@ public final class MappedRange {
         writable = m.writable
         shm = m.shm
         trimmed = m.trimmed
+        fileIdentity = m.fileIdentity
+        wholeFile = m.wholeFile
     }
 
     /// Maps `length` bytes of a regular file already open read-only (a file of a file:DIR
@@ -65,6 +71,8 @@ public final class MappedRange {
         writable = false
         shm = nil
         trimmed = nil
+        fileIdentity = nil
+        wholeFile = true
     }
 
     struct Mapping {
@@ -74,6 +82,8 @@ public final class MappedRange {
         var writable: Bool
         var shm: ShmObject? = nil
         var trimmed: String? = nil
+        var fileIdentity: FileIdentity? = nil
+        var wholeFile = false
     }
 
     static func map(_ spec: PinRangeSpec, write: Bool) throws -> Mapping {
@@ -150,7 +160,9 @@ public final class MappedRange {
             let want = min(len ?? left, left)
             let base = try mmapOrRefuse(
                 spec, length: want, prot: write ? rw : PROT_READ, flags: MAP_SHARED, fd: opened.fd.raw, offset: offset)
-            return Mapping(base: base, length: want, backing: .file, writable: write, trimmed: trimmed)
+            return Mapping(
+                base: base, length: want, backing: .file, writable: write, trimmed: trimmed, fileIdentity: FileIdentity(opened.stat),
+                wholeFile: offset == 0 && want == fileEnd)
         }
     }
 

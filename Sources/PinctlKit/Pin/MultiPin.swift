@@ -5,7 +5,8 @@
 /// `pinctl pin RANGE...`: several ranges (and file:DIR trees) held by one process, pinned in
 /// order; a failure on any of them releases all that were pinned. Each range is checked
 /// against memory on its own, as a single pin is (a tree against its whole size and
-/// RLIMIT_MEMLOCK), and reported on its own under `parts`, with the sums above.
+/// RLIMIT_MEMLOCK), and reported on its own under `parts`, with the sums above. Each file is
+/// taken once (`SeenFiles`): the memory checks and the sums count it once.
 public final class MultiPin {
     enum Part {
         case range(PinSession)
@@ -13,6 +14,10 @@ public final class MultiPin {
     }
 
     private var parts: [Part] = []
+    /// Every file the ranges took so far: each file is locked and counted once.
+    private let seen = SeenFiles()
+    /// Files of which a file:@OFFSET+LEN range took only part.
+    private var partlyTaken = Set<FileIdentity>()
     private var released = false
 
     public init() {}
@@ -36,6 +41,7 @@ public final class MultiPin {
                 } else {
                     let session = try PinSession(spec: spec, options: options, makePinner: makePinner)
                     parts.append(.range(session))
+                    try takeOnce(session.range, text)
                     reports.append(try session.pin())
                 }
             }
@@ -44,6 +50,22 @@ public final class MultiPin {
             throw error
         }
         return Self.combine(reports)
+    }
+
+    /// A file: range's file joins `seen` (a later file:DIR leaves it out). Refused: a range
+    /// of a file an earlier range took whole (a tree, or file:F), and a whole file of which
+    /// an earlier range took part. Several @OFFSET+LEN parts of one file are the caller's
+    /// own choice and stay allowed.
+    func takeOnce(_ range: MappedRange, _ text: String) throws(PinctlError) {
+        guard let id = range.fileIdentity else { return }
+        let takenWhole = seen.contains(id) && !partlyTaken.contains(id)
+        if takenWhole || (range.wholeFile && partlyTaken.contains(id)) {
+            throw .invalidInput(
+                "'\(text)': an earlier range of this pin already locks that file (the same file by another name, or inside a file:DIR): give each file once"
+            )
+        }
+        seen.insert(id)
+        if !range.wholeFile { partlyTaken.insert(id) }
     }
 
     func pinTree(_ path: String, options: PinOptions, walk: TreeWalkOptions, note: (String) -> Void) throws(PinctlError) -> PinReport {
@@ -57,7 +79,7 @@ public final class MultiPin {
         if options.write {
             throw .invalidInput("file:\(PinRangeSpec.escapePath(path)) is a directory: a tree is locked read-only; drop --write")
         }
-        let tree = TreePin(root: path, walk: walk, onFault: options.onFault)
+        let tree = TreePin(root: path, walk: walk, onFault: options.onFault, seen: seen)
         try tree.check(try tree.plan())
         parts.append(.tree(tree))
         let t0 = MonotonicClock.now()
@@ -68,7 +90,8 @@ public final class MultiPin {
         var r = PinReport(
             pid: getpid(), method: PinMethod.mlock.rawValue, chosenBecause: nil,
             detail: "mlock2 of each file's shared mapping" + Self.counted(tree.skipped, "path", "skipped")
-                + Self.counted(tree.failed, "path", "could not be opened"),
+                + Self.counted(tree.failed, "path", "could not be opened")
+                + Self.counted(tree.alreadyLocked, "file", "locked once already (a hard link, or in an earlier range)"),
             range: "file:\(PinRangeSpec.escapePath(path))", start: "-", end: "-", backing: MappedRange.Backing.file.rawValue,
             bytes: tree.bytes, pages: tree.pages, residentPages: present, pinnedPages: present, pfnRuns: runs,
             totalMs: elapsed * 1000, pagesPerSecond: elapsed > 0 ? Double(tree.pages) / elapsed : 0,

@@ -15,18 +15,25 @@ public final class TreePin {
     public let root: String
     let walk: TreeWalkOptions
     let onFault: Bool
+    /// The files the whole `pin` took so far (earlier ranges): left out here, so that each
+    /// file is locked and counted once.
+    let seen: SeenFiles
     /// Each locked file: its mapping and its lock.
     private var parts: [(range: MappedRange, pinner: MlockPin)] = []
     public private(set) var files: UInt64 = 0
     public private(set) var bytes: UInt64 = 0
     public private(set) var skipped: UInt64 = 0
     public private(set) var failed: UInt64 = 0
+    /// Files left out as already locked: a hard link of one locked here, or a file an
+    /// earlier range of the same `pin` locked (file:DIR file:DIR/sub).
+    public private(set) var alreadyLocked: UInt64 = 0
     private var released = false
 
-    public init(root: String, walk: TreeWalkOptions, onFault: Bool = false) {
+    public init(root: String, walk: TreeWalkOptions, onFault: Bool = false, seen: SeenFiles = SeenFiles()) {
         self.root = root
         self.walk = walk
         self.onFault = onFault
+        self.seen = seen
     }
 
     /// Whether a file: path names a directory (stat follows links: the caller's own path;
@@ -36,9 +43,10 @@ public final class TreePin {
         return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
     }
 
-    /// The first walk: files and page-rounded bytes that locking the tree will take.
-    public func plan() throws(PinctlError) -> (files: UInt64, bytes: UInt64) {
-        var walker = TreeWalker(options: walk)
+    /// The first walk: files and page-rounded bytes that locking the tree will take, and the
+    /// files left out as already locked (by an earlier range, or hard links).
+    public func plan() throws(PinctlError) -> (files: UInt64, bytes: UInt64, already: UInt64) {
+        var walker = TreeWalker(options: walk, seen: seen.copy())
         var files: UInt64 = 0
         var bytes: UInt64 = 0
         try walker.walk(root) { (event) throws(PinctlError) in
@@ -47,16 +55,18 @@ public final class TreePin {
                 bytes &+= roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
             }
         }
-        return (files, bytes)
+        return (files, bytes, walker.alreadySeen)
     }
 
     /// Checks the plan against RLIMIT_MEMLOCK and the memory headroom; throws with the total
     /// and the fix.
-    public func check(_ plan: (files: UInt64, bytes: UInt64)) throws(PinctlError) {
+    public func check(_ plan: (files: UInt64, bytes: UInt64, already: UInt64)) throws(PinctlError) {
         let what = "file:\(PinRangeSpec.escapePath(root)) (\(plan.files) files, \(humanBytes(plan.bytes)))"
-        guard plan.files > 0 else {
+        // A tree whose every file an earlier range took adds nothing, and is no mistake.
+        guard plan.files > 0 || plan.already > 0 else {
             throw .invalidInput("file:\(PinRangeSpec.escapePath(root)): the tree has no regular file with bytes to lock")
         }
+        guard plan.files > 0 else { return }
         // One mapping per file: past vm.max_map_count, mmap fails with ENOMEM halfway.
         if let text = try? readProcText("/proc/sys/vm/max_map_count"),
             let limit = UInt64(text.split(separator: "\n").first ?? ""),
@@ -78,7 +88,8 @@ public final class TreePin {
     /// The second walk: opens, maps and locks each file. Skipped and unreadable paths are told
     /// on stderr (one line each) and left out; a signal stops the walk and releases everything.
     public func pin(report: (String) -> Void) throws(PinctlError) {
-        var walker = TreeWalker(options: walk)
+        var walker = TreeWalker(options: walk, seen: seen)
+        defer { alreadyLocked = walker.alreadySeen }
         do throws(PinctlError) {
             try walker.walk(root) { (event) throws(PinctlError) in
                 if let sig = TerminationSignals.pendingSignal() {

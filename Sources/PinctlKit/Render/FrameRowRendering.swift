@@ -100,7 +100,7 @@ public final class FrameRowRendering {
         o.decimal(UInt64(r.pid))
         o.pad(from: col, to: 9)
         col = o.position
-        try o.string(TerminalEscaping.escape(r.comm))
+        try o.string(TerminalEscaping.escape(text: r.comm, hexBytes: r.commBytes))
         try o.reserve(Self.maxRowBytes)
         o.pad(from: col, to: 17)
         col = o.position
@@ -128,6 +128,10 @@ public final class FrameRowRendering {
         try w.int(Int64(r.pid))
         try w.key("comm")
         try w.string(r.comm)
+        if let hex = r.commBytes {
+            try w.key("commBytes")
+            try w.string(hex)
+        }
         try w.key("address")
         try w.hexString(r.address)
         try w.key("pfn")

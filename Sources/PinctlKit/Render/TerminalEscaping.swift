@@ -41,6 +41,27 @@ public enum TerminalEscaping {
         return out
     }
 
+    /// A name the kernel gives as bytes (/proc/PID/comm) as reports carry it: the text, with
+    /// U+FFFD for bytes that are not UTF-8, and then the exact bytes in hex (census's and
+    /// phys's JSON `commBytes`); nil when the bytes are UTF-8.
+    public static func textAndHexBytes(_ bytes: [UInt8]) -> (text: String, hexBytes: String?) {
+        let text = String(decoding: bytes, as: UTF8.self)
+        return (text, String(validating: bytes, as: UTF8.self) == nil ? bytes.map(hexByte).joined() : nil)
+    }
+
+    /// Such a name for a terminal: from its exact bytes when it has them, so a byte that is
+    /// not UTF-8 reads `\xff` in every command's text, never U+FFFD.
+    public static func escape(text: String, hexBytes: String?) -> String {
+        guard let hexBytes else { return escape(text) }
+        var bytes: [UInt8] = []
+        var it = hexBytes.utf8.makeIterator()
+        while let hi = it.next(), let lo = it.next() {
+            guard let h = NumberParsing.digitValue(hi), let l = NumberParsing.digitValue(lo) else { break }
+            bytes.append(UInt8(h << 4 | l))
+        }
+        return escape(bytes: bytes)
+    }
+
     /// The scalar starting at `i` and its length in bytes; nil when the bytes there are not
     /// well-formed UTF-8 (a stray continuation byte, a truncated sequence, an overlong form,
     /// a surrogate, or a value above U+10FFFF).

@@ -1,9 +1,11 @@
 /// Numbers as users type them: `0x7f00...` or decimal, sizes with K/M/G suffixes.
-/// Every step is overflow-checked; nil means "not a number of this kind".
+/// Every step is overflow-checked; nil means "not a number of this kind". A space or tab
+/// anywhere is not part of a number (`-m ' 5'` is a usage error, as `-m 5x` is): callers
+/// that read padded /proc text trim it themselves.
 public enum NumberParsing {
     /// Hex with 0x, or decimal.
     public static func parseUInt64(_ text: Substring) -> UInt64? {
-        let s = text.trimmingSpaces()
+        let s = text
         if s.hasPrefix("0x") || s.hasPrefix("0X") {
             return parseDigits(s.dropFirst(2), radix: 16)
         }
@@ -13,7 +15,7 @@ public enum NumberParsing {
     /// A size: a number with an optional K, M, G or T suffix (powers of 1024), optionally
     /// followed by "B" or "iB" ("64K", "2MiB", "0x1000").
     public static func parseSize(_ text: Substring) -> UInt64? {
-        var s = text.trimmingSpaces()
+        var s = text
         // "2MiB" and "2MB" mean 2M; a bare trailing B after a digit stays (it is hex in 0x1B).
         if s.hasSuffix("iB"), s.count > 2, unitShift(s.dropLast(2).last) != nil {
             s = s.dropLast(2)

@@ -11,6 +11,9 @@ public struct SyscallError: Error, Equatable, CustomStringConvertible {
     public let call: String
     public let object: String
     public let errno: Int32
+    /// What to do about it, when the caller knows (a full disk: where to free space);
+    /// appended to the one line.
+    public var advice: String? = nil
 
     public init(call: String, object: String, errno: Int32) {
         self.call = call
@@ -27,7 +30,7 @@ public struct SyscallError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(call)(\(object)) failed: \(errnoName) (\(String(cString: strerror(errno))))"
+        "\(call)(\(object)) failed: \(errnoName) (\(String(cString: strerror(errno))))" + (advice.map { ": " + $0 } ?? "")
     }
 }
 
