@@ -76,12 +76,25 @@ struct LivePhysTests {
         return out
     }
 
+    /// Mlocked pages may still migrate (compaction moves them; only pins keep a frame), so a
+    /// frame can change owner between page-types' read and pinctl's: a difference is read
+    /// again from the holder's current frames, up to three times; one clean pass passes.
     @Test func everyMlockedFrameMatchesPageTypes() throws {
         let h = try Holder(["mlock:4M"])
         defer { h.stop() }
+        var differences: [String] = []
+        for _ in 0..<3 {
+            differences = try Self.mlockedFrameDifferences(h)
+            if differences.isEmpty { break }
+        }
+        #expect(differences.isEmpty, "\(differences.prefix(10))")
+    }
+
+    /// The holder's mlocked frames, in runs of contiguous PFNs, each run read by page-types
+    /// then pinctl: what differs.
+    static func mlockedFrameDifferences(_ h: Holder) throws -> [String] {
         let frames = Self.mlockedFrames(h)
         #expect(frames.count == 1024)
-        // The holder's frames, in runs of contiguous PFNs; each run compared whole.
         let pfns = frames.values.sorted()
         var runs: [(UInt64, UInt64)] = []
         for p in pfns {
@@ -92,7 +105,7 @@ struct LivePhysTests {
         for (lo, hi) in runs.prefix(64) {
             let baseline = try Self.pageTypesFrames(lo, hi)
             let mine = try Self.pinctlFrames("\(hexString(lo))-\(hexString(hi))")
-            #expect(mine.count == Int(hi - lo), "pinctl listed \(mine.count) of \(hi - lo) frames")
+            if mine.count != Int(hi - lo) { differences.append("pinctl listed \(mine.count) of \(hi - lo) frames") }
             for pfn in lo..<hi {
                 compared += 1
                 guard let a = mine[pfn], let b = baseline[pfn] else {
@@ -100,11 +113,11 @@ struct LivePhysTests {
                     continue
                 }
                 if a != b { differences.append("pfn \(hexString(pfn)): pinctl \(a) page-types \(b)") }
-                #expect(a.2 & (1 << 33) != 0, "pfn \(hexString(pfn)) of the mlocked range is not mlocked")
+                if a.2 & (1 << 33) == 0 { differences.append("pfn \(hexString(pfn)) of the mlocked range is not mlocked") }
             }
         }
         #expect(compared > 0)
-        #expect(differences.isEmpty, "\(differences.prefix(10))")
+        return differences
     }
 
     /// Low memory (the first 16 MiB: firmware, reserved and DMA-zone frames) changes little;
