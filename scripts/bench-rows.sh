@@ -78,6 +78,32 @@ echo "pinctl inspect rows benchmark: $(uname -r), $(nproc) CPUs, $ROUNDS rounds,
 echo "load average $(cut -d' ' -f1-3 /proc/loadavg) (other work on the machine shows up in the medians first)"
 echo "page-types: $PAGE_TYPES"
 
+# alternate_rounds KEEP_FROM: runs each of CMDS (named in LABELS) ROUNDS times, the order
+# rotated by one each round so no command always runs after the same one; sets MED[k] (the
+# median in microseconds) and SIZES[k] (the output's bytes), and keeps the output of commands
+# KEEP_FROM and up in $TMP/out-K.
+alternate_rounds() {
+	local keep_from=$1 n=${#CMDS[@]} r k i
+	local -a times
+	for ((k = 0; k < n; k++)); do times[k]=""; done
+	for ((r = 0; r < ROUNDS; r++)); do
+		for ((i = 0; i < n; i++)); do
+			k=$(((i + r) % n))
+			# shellcheck disable=SC2086 # the command line splits on purpose
+			timed ${CMDS[k]}
+			[[ $RC -eq 0 ]] || die "${LABELS[k]} exited $RC: $(head -n1 "$TMP/err")"
+			times[k]+=" $ELAPSED_US"
+			SIZES[k]=$(stat -c %s "$TMP/out")
+			((k < keep_from)) || cp "$TMP/out" "$TMP/out-$k"
+		done
+	done
+	MED=()
+	for ((k = 0; k < n; k++)); do
+		# shellcheck disable=SC2086
+		MED[k]=$(median ${times[k]})
+	done
+}
+
 # bench_case SPEC
 bench_case() {
 	local spec=$1
@@ -87,8 +113,8 @@ bench_case() {
 	echo
 	echo "$spec: holder pid $HOLDER_PID, range $range ($pages pages)," \
 		"THP-backed $(($(awk '$1 == "AnonHugePages:" { print $2 }' "/proc/$HOLDER_PID/smaps_rollup") / 1024)) MiB"
-	local -a labels=("page-types -L -M -C" "page-types -L" "C rows-floor" "pinctl --pages" "pinctl --json" "pinctl --json-lines")
-	local -a cmds=(
+	LABELS=("page-types -L -M -C" "page-types -L" "C rows-floor" "pinctl --pages" "pinctl --json" "pinctl --json-lines")
+	CMDS=(
 		"$PAGE_TYPES -p $HOLDER_PID -a $first,$((first + pages)) -L -M -C"
 		"$PAGE_TYPES -p $HOLDER_PID -a $first,$((first + pages)) -L"
 		"$FLOOR $HOLDER_PID $ADDR 1G"
@@ -96,27 +122,11 @@ bench_case() {
 		"$PINCTL inspect --json --no-collapse $HOLDER_PID $range"
 		"$PINCTL inspect --json-lines --no-collapse $HOLDER_PID $range"
 	)
-	local n=${#cmds[@]} r k i
-	local -a times sizes
-	for ((k = 0; k < n; k++)); do times[k]=""; done
-	for ((r = 0; r < ROUNDS; r++)); do
-		for ((i = 0; i < n; i++)); do
-			k=$(((i + r) % n))
-			# shellcheck disable=SC2086 # the command line splits on purpose
-			timed ${cmds[k]}
-			[[ $RC -eq 0 ]] || die "${labels[k]} exited $RC: $(head -n1 "$TMP/err")"
-			times[k]+=" $ELAPSED_US"
-			sizes[k]=$(stat -c %s "$TMP/out")
-		done
-	done
-	local -a med
+	alternate_rounds ${#CMDS[@]}
+	local k
 	printf '  %-22s %12s %12s %10s %10s %10s\n' "" "median" "output" "/ -L -M -C" "/ -L" "/ C floor"
-	for ((k = 0; k < n; k++)); do
-		# shellcheck disable=SC2086
-		med[k]=$(median ${times[k]})
-	done
-	for ((k = 0; k < n; k++)); do
-		awk -v l="${labels[k]}" -v m="${med[k]}" -v s="${sizes[k]}" -v a="${med[0]}" -v b="${med[1]}" -v c="${med[2]}" \
+	for ((k = 0; k < ${#CMDS[@]}; k++)); do
+		awk -v l="${LABELS[k]}" -v m="${MED[k]}" -v s="${SIZES[k]}" -v a="${MED[0]}" -v b="${MED[1]}" -v c="${MED[2]}" \
 			'BEGIN { printf "  %-22s %9.1f ms %9.1f MB %9.2fx %9.2fx %9.2fx\n", l, m / 1000, s / 1e6, m / a, m / b, m / c }'
 	done
 	stop_holder
@@ -143,10 +153,10 @@ holes_case() {
 	range=$(printf '0x%x+%dK' "$lo" $(((hi - lo) / 1024)))
 	echo
 	echo "holes: reserve:256G few:1G, holder pid $HOLDER_PID, range $range ($pages pages, 6 present), rows collapsed"
-	local -a labels=("page-types -L -M -C" "page-types -L"
+	LABELS=("page-types -L -M -C" "page-types -L"
 		"pinctl --pages before" "pinctl --pages" "pinctl --json before" "pinctl --json"
 		"pinctl --json-lines before" "pinctl --json-lines")
-	local -a cmds=(
+	CMDS=(
 		"$PAGE_TYPES -p $HOLDER_PID -a $first,$((first + pages)) -L -M -C"
 		"$PAGE_TYPES -p $HOLDER_PID -a $first,$((first + pages)) -L"
 		"$PINCTL inspect --pages --read-holes $HOLDER_PID $range"
@@ -156,39 +166,22 @@ holes_case() {
 		"$PINCTL inspect --json-lines --read-holes $HOLDER_PID $range"
 		"$PINCTL inspect --json-lines $HOLDER_PID $range"
 	)
-	local n=${#cmds[@]} r k i
-	local -a times sizes
-	for ((k = 0; k < n; k++)); do times[k]=""; done
-	for ((r = 0; r < ROUNDS; r++)); do
-		for ((i = 0; i < n; i++)); do
-			k=$(((i + r) % n))
-			# shellcheck disable=SC2086 # the command line splits on purpose
-			timed ${cmds[k]}
-			[[ $RC -eq 0 ]] || die "${labels[k]} exited $RC: $(head -n1 "$TMP/err")"
-			times[k]+=" $ELAPSED_US"
-			sizes[k]=$(stat -c %s "$TMP/out")
-			((k < 2)) || cp "$TMP/out" "$TMP/out-$k"
-		done
-	done
-	local -a med
+	alternate_rounds 2
+	local k
 	printf '  %-28s %12s %12s %10s %10s %10s\n' "" "median" "output" "/ -L -M -C" "/ -L" "/ before"
-	for ((k = 0; k < n; k++)); do
-		# shellcheck disable=SC2086
-		med[k]=$(median ${times[k]})
-	done
-	for ((k = 0; k < n; k++)); do
-		local before=${med[k]}
-		((k >= 3 && k % 2 == 1)) && before=${med[k - 1]}
-		awk -v l="${labels[k]}" -v m="${med[k]}" -v s="${sizes[k]}" -v a="${med[0]}" -v b="${med[1]}" -v c="$before" \
+	for ((k = 0; k < ${#CMDS[@]}; k++)); do
+		local before=${MED[k]}
+		((k >= 3 && k % 2 == 1)) && before=${MED[k - 1]}
+		awk -v l="${LABELS[k]}" -v m="${MED[k]}" -v s="${SIZES[k]}" -v a="${MED[0]}" -v b="${MED[1]}" -v c="$before" \
 			'BEGIN { printf "  %-28s %9.1f ms %9.1f kB %9.3fx %9.3fx %9.3fx\n", l, m / 1000, s / 1e3, m / a, m / b, m / c }'
 	done
 	# Before and after print the same bytes (compared, never fatal: a page's flags may
 	# change between two runs).
 	for k in 2 4 6; do
 		if cmp -s "$TMP/out-$k" "$TMP/out-$((k + 1))"; then
-			echo "  ${labels[k + 1]}: the same bytes as before"
+			echo "  ${LABELS[k + 1]}: the same bytes as before"
 		else
-			echo "  ${labels[k + 1]}: DIFFERS from before: $(cmp "$TMP/out-$k" "$TMP/out-$((k + 1))" 2>&1 | head -n1)"
+			echo "  ${LABELS[k + 1]}: DIFFERS from before: $(cmp "$TMP/out-$k" "$TMP/out-$((k + 1))" 2>&1 | head -n1)"
 		fi
 	done
 	stop_holder
