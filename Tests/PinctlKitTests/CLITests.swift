@@ -9,8 +9,8 @@ import Testing
 
 /// The pinctl binary as a user runs it: JSON contract, exit statuses, one-line errors.
 @Suite(
-    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+    .serialized, .needsRootForProc,
+    .needsBuiltBinaries)
 struct CLITests {
     @Test func jsonReportKeepsTheContract() throws {
         let h = try Holder(["anon:64K"])

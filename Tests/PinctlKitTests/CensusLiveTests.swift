@@ -53,7 +53,7 @@ enum RawCensus {
 
 @Suite(
     .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps and writes stat_refresh: it needs root"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+    .needsBuiltBinaries)
 struct CensusLiveTests {
     @Test func ioUringBuffersAreAttributedToTheirProcessAndMatchFdinfoVmPinAndVmstat() throws {
         // Other processes may pin and unpin meanwhile: a few tries for a quiet moment.

@@ -14,8 +14,8 @@ import Testing
 /// WP_UNPOPULATED), a soft-dirty clear, guard regions (6.15+), a file mapping with holes and
 /// an untouched range.
 @Suite(
-    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+    .serialized, .needsRootForProc,
+    .needsBuiltBinaries)
 struct HoleSkippingRowsTests {
     /// The holder's regions; guard regions need MADV_GUARD_INSTALL (6.15+).
     static func layout(file: String) -> [String] {

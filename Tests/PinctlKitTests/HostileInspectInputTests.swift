@@ -12,8 +12,8 @@ import Testing
 /// would run it. Each case checks the exit status, exactly one stderr line naming the
 /// input, and under --json an error object on stdout.
 @Suite(
-    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+    .serialized, .needsRootForProc,
+    .needsBuiltBinaries)
 struct HostileInspectInputTests {
     /// Under --json: stdout is one JSON object {"error", "exitStatus"} matching the exit
     /// status, and the same message is the stderr line.

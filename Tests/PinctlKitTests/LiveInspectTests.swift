@@ -38,8 +38,8 @@ func expectMatchesKernel(
 }
 
 @Suite(
-    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+    .serialized, .needsRootForProc,
+    .needsBuiltBinaries)
 struct LiveInspectTests {
     @Test func anonPagesOfAnotherPidMatchTheKernel() throws {
         let h = try Holder(["anon:256K"])

@@ -12,8 +12,8 @@ import Testing
 /// stable frames: the holder's mlocked pages, and low memory (firmware, reserved, the DMA
 /// zone); whole-memory comparisons allow a documented drift.
 @Suite(
-    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+    .serialized, .needsRootForProc,
+    .needsBuiltBinaries)
 struct LivePhysTests {
     /// The JSON-lines records of a pinctl run.
     static func records(_ args: [String]) throws -> [[String: Any]] {

@@ -12,8 +12,8 @@ import Testing
 /// millions of regions costs the same memory as an empty one: proven on 1 GiB with every 64th
 /// page written (4096 one-page regions), batch by batch against reading every pagemap entry.
 @Suite(
-    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+    .serialized, .needsRootForProc,
+    .needsBuiltBinaries)
 struct PopulatedScanBatchTests {
     static let scanning = (try? PagemapReader(process: ProcessRef.current).forEachPopulatedBatch(start: 0, end: 4096) { _ in }) ?? false
 

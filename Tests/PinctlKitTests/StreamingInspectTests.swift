@@ -82,8 +82,8 @@ enum PageTypes {
 
 /// Streaming `inspect` rows (text, --json, --json-lines) as a user runs them.
 @Suite(
-    .serialized, .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl"))
+    .serialized, .needsRootForProc,
+    .needsBuiltBinaries)
 struct StreamingInspectTests {
     /// Per virtual page, from one of pinctl's three row formats.
     static func rowsFromJSON(_ pages: [[String: Any]]) -> [UInt64: PageTypes.Page] {

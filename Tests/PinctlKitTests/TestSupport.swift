@@ -220,3 +220,16 @@ func makeTemporaryDirectory(_ template: String) -> String? {
         mkdtemp(buf.baseAddress!).map { String(cString: $0) }
     }
 }
+
+/// The conditions most live suites share, named once.
+extension Trait where Self == ConditionTrait {
+    /// Live /proc tests: kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN.
+    static var needsRootForProc: Self {
+        .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)")
+    }
+
+    /// The suite starts the built test holder and pinctl.
+    static var needsBuiltBinaries: Self {
+        .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl")
+    }
+}
