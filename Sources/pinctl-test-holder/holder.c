@@ -22,6 +22,7 @@
  *       three VMAs over one PTE-mapped huge page),
  *       sparse (anon, one page written in every 64: a large range of page tables with
  *       little memory behind it),
+ *       alternate (anon, every other page written: a PAGEMAP_SCAN region per page),
  *       hostilecomm (sets its comm to HOSTILE_COMM with prctl(PR_SET_NAME); SIZE is
  *       ignored),
  *       reserve (PROT_NONE, never touched: an address space reservation),
@@ -210,6 +211,13 @@ int main(int argc, char **argv)
 			p = map_anon(len, 0);
 			madvise(p, len, MADV_NOHUGEPAGE);
 			for (size_t off = 0; off < len; off += 64 * page)
+				p[off] = 1;
+		} else if (IS("alternate")) {
+			/* Every other page written: one PAGEMAP_SCAN region per page, more than its
+			 * output vector holds for any chunk. */
+			p = map_anon(len, 0);
+			madvise(p, len, MADV_NOHUGEPAGE);
+			for (size_t off = 0; off < len; off += 2 * page)
 				p[off] = 1;
 		} else if (IS("reserve")) {
 			p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);

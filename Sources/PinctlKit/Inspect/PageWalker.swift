@@ -206,7 +206,10 @@ final class PageWalker {
             // most a chunk's worth of populated pages).
             while w.walkEnd < end {
                 guard let more = try scanWindow(start: w.walkEnd, end: segmentEnd), more.walkEnd > w.walkEnd else { break }
-                for r in more.regions {
+                // Regions already in the window (a kernel that returns some twice) are
+                // left out, so the window stays sorted and without overlaps.
+                for var r in more.regions where r.end > w.walkEnd {
+                    r.start = max(r.start, w.walkEnd)
                     if var last = w.regions.last, last.end == r.start, last.categories == r.categories {
                         last.end = r.end
                         w.regions[w.regions.count - 1] = last

@@ -118,7 +118,10 @@ public final class PagemapReader {
                         out.append(Region(start: r.start, end: r.end, categories: r.categories))
                     }
                 }
-                return ScanWindow(regions: out, walkEnd: arg.walk_end)
+                // When the vector fills at the range's last region, 6.18 sets walk_end
+                // short of the regions it returned (a call from there returns them again):
+                // the walk got at least as far as the last region returned.
+                return ScanWindow(regions: out, walkEnd: max(arg.walk_end, out.last?.end ?? 0))
             }
             let err = lastError("ioctl(PAGEMAP_SCAN)", process.path("pagemap"))
             if err.errno == EINTR { continue }
