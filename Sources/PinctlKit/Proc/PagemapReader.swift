@@ -164,22 +164,11 @@ public final class PagemapReader {
             guard let window = try scanWindow(start: cursor, end: end, maxPages: 0, wanted: Self.populatedCategories) else {
                 return false
             }
-            // walk_end says how far the kernel got; it stops early when the vector fills. When
-            // the vector fills at the range's last region, 6.18 sets walk_end short of the
-            // regions it returned (1 GiB with every 64th page present, 2048-entry vector:
-            // walk_end 0x38000 pages in, regions up to 0x3ffc1), and the next call returns
-            // them again: regions already handed over are dropped, and the walk resumes
-            // after the last region returned.
-            var regions = window.regions
-            if let first = regions.first, first.start < cursor {
-                regions = regions.compactMap { r in
-                    r.end <= cursor ? nil : Region(start: max(r.start, cursor), end: r.end, categories: r.categories)
-                }
-            }
-            if !regions.isEmpty { try body(regions) }
-            let next = max(window.walkEnd, window.regions.last?.end ?? 0)
-            if next <= cursor { break }
-            cursor = next
+            if !window.regions.isEmpty { try body(window.regions) }
+            // walkEnd: how far the scan got (past every region it returned; scanWindow
+            // corrects the kernel's walk_end where 6.18 leaves it short of them).
+            if window.walkEnd <= cursor { break }
+            cursor = window.walkEnd
         }
         return scanSupported != false
     }
