@@ -35,6 +35,17 @@ wait_pidfile() {
 	[ -s "$1" ]
 }
 
+# A 64 GiB PROT_NONE reservation held by pinctl_test: its pid in $rsv, its start in $start.
+# The old file goes first: the background job truncates it only when it gets to run, and a
+# wait that saw the previous reservation's address read an empty start (6.1, stop 14's CI).
+start_reservation() {
+	rm -f /tmp/r.out
+	./pinctl_test --reserve 64 >/tmp/r.out 2>&1 &
+	rsv=$!
+	wait_pidfile /tmp/r.out
+	start=$(cat /tmp/r.out)
+}
+
 # 1: unload and load through pinctl's own finit_module/delete_module.
 [ -e /sys/module/pinctl ] || insmod pinctl.ko
 { $P module unload && $P module load /pinctl/pinctl.ko && $P module status --json; } >/tmp/out 2>&1
@@ -187,11 +198,7 @@ chmod 0600 /dev/pinctl
 # module loaded asks the module only for its rows' pages. Asking for every page of the range
 # took 40 bytes a page before the first row was filled: 64 GiB of PROT_NONE (16M pages) went
 # past this 2 GiB guest.
-./pinctl_test --reserve 64 >/tmp/r.out 2>&1 &
-rsv=$!
-i=0
-while [ ! -s /tmp/r.out ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-start=$(cat /tmp/r.out)
+start_reservation
 $P inspect --pages --json "$rsv" "$start+64G" >/tmp/out 2>&1
 rc=$?
 check "inspect --pages of a 64 GiB PROT_NONE reservation with the module: one absent row" sh -c \
@@ -299,11 +306,7 @@ check "pinctl files by $method on $(uname -r): 10 of 10 pages cached, the FIFO n
 # (--read-holes) prints, byte for byte. This kernel has CONFIG_MEM_SOFT_DIRTY: a new VMA is
 # VM_SOFTDIRTY, so its holes read as bit 55 alone, which 6.12 takes from the scan's SOFT_DIRTY
 # category (and checks with one read); 6.1 has no PAGEMAP_SCAN and reads every entry both ways.
-./pinctl_test --reserve 64 >/tmp/r.out 2>&1 &
-rsv=$!
-i=0
-while [ ! -s /tmp/r.out ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-start=$(cat /tmp/r.out)
+start_reservation
 t0=$(cut -d" " -f1 /proc/uptime)
 $P inspect --json "$rsv" "$start+64G" >/tmp/out 2>&1
 rc=$?
