@@ -199,6 +199,49 @@ t_hold_unit_pins_at_start_and_releases_at_stop() {
 	rm -f /etc/pinctl/hold/testdata.conf "$HOLD_FILE"
 }
 
+# A start that outlasts TimeoutStartSec= completes while pinctl makes progress. A drop-in gives
+# an instance TimeoutStartSec=2s and CPUQuota=10%, so faulting in and locking 512 MiB of 4K
+# pages takes many seconds of wall time. The control first: with extensions at most every
+# 60 s (none before the pin completes) the start fails at its timeout; then, extending every
+# 0.5 s (2 s by default), systemctl status shows how far the pin got and the start succeeds.
+t_hold_start_outlasting_its_timeout_is_extended() {
+	local unit=pinctl-hold@slow.service dropin=/etc/systemd/system/pinctl-hold@slow.service.d t0 seen=
+	mkdir -p "$dropin"
+	printf '[Service]\nTimeoutStartSec=2s\nCPUQuota=10%%\n' >"$dropin/slow.conf"
+	systemctl daemon-reload
+	printf 'RANGE=anon:512M,nothp\nMETHOD=mlock\nOPTIONS=--write --extend-interval 60\n' >/etc/pinctl/hold/slow.conf
+	t0=$SECONDS
+	if systemctl start "$unit"; then
+		systemctl stop "$unit"
+		fail "control: started in $((SECONDS - t0)) s without an extension: the pin is too quick to outlast TimeoutStartSec=2s"
+	fi
+	echo "control, no extension in time: the start failed after $((SECONDS - t0)) s, Result=$(systemctl show -p Result --value "$unit")"
+	[ "$(systemctl show -p Result --value "$unit")" = timeout ] || fail "the control failed, but not by its timeout"
+	systemctl reset-failed "$unit"
+	printf 'RANGE=anon:512M,nothp\nMETHOD=mlock\nOPTIONS=--write --extend-interval 0.5\n' >/etc/pinctl/hold/slow.conf
+	t0=$SECONDS
+	systemctl start --no-block "$unit"
+	while [ "$(systemctl show -p ActiveState --value "$unit")" = activating ] && [ $((SECONDS - t0)) -lt 200 ]; do
+		case $(systemctl show -p StatusText --value "$unit") in
+		"pinning anon:512M,nothp: "*) [ -n "$seen" ] || seen=$(systemctl show -p StatusText --value "$unit") ;;
+		esac
+		sleep 0.2
+	done
+	echo "with extensions: $(systemctl show -p ActiveState --value "$unit") after $((SECONDS - t0)) s; status while pinning: '$seen'"
+	[ "$(systemctl show -p ActiveState --value "$unit")" = active ] || {
+		journalctl -u "$unit" -n 20 --no-pager
+		fail "the start did not complete though the pin made progress"
+	}
+	[ -n "$seen" ] || fail "systemctl never showed a 'pinning anon:512M,nothp: ...' status while the start was extended"
+	local pid
+	pid=$(systemctl show -p MainPID --value "$unit")
+	[ "$(vmlck_kb "$pid")" -ge $((512 * 1024)) ] || fail "VmLck is $(vmlck_kb "$pid") kB, not 512 MiB"
+	systemctl stop "$unit"
+	[ "$(systemctl show -p Result --value "$unit")" = success ] || fail "pinctl did not exit 0 on SIGTERM"
+	rm -rf "$dropin" /etc/pinctl/hold/slow.conf
+	systemctl daemon-reload
+}
+
 t_census_timer_writes_metrics_promtool_accepts() {
 	systemctl is-enabled pinctl-census.timer || fail "the census timer is not enabled"
 	mkdir -p "$(dirname "$PROM")"
@@ -261,6 +304,7 @@ tests=(
 	bash_completes_pinctl_pi:120
 	units_pass_systemd_analyze_verify:120
 	hold_unit_pins_at_start_and_releases_at_stop:240
+	hold_start_outlasting_its_timeout_is_extended:300
 	census_timer_writes_metrics_promtool_accepts:300
 	apt_remove_unloads_and_removes:540
 	apt_purge_removes_group_and_conffiles:300
