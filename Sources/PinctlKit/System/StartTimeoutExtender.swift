@@ -24,7 +24,7 @@ import Synchronization
 /// through a descriptor opened before it starts, and sends through the same notifier as
 /// READY=1; it is joined before READY=1 is sent, so the two never overlap.
 public final class StartTimeoutExtender: @unchecked Sendable {
-    // `thread` is the owner's alone; the rest is immutable or the thread's alone until join.
+    // Immutable, atomic, or the thread's alone until it is joined.
     public static let defaultInterval = 2.0
     /// Each extension lasts this many intervals: scheduling delays never let it lapse while
     /// the work moves on.
@@ -35,10 +35,9 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     private let notifier: SystemdNotifier
     private let interval: Double
     private let what: String
-    private let wakeup: FileDescriptor
+    private let thread: StoppableThread
     private let statm: FileDescriptor?
     private let sentCount = Atomic<Int>(0)
-    private var thread: pthread_t?
     private var lastCPU: UInt64 = 0
     private var lastResident: UInt64 = 0
 
@@ -50,9 +49,7 @@ public final class StartTimeoutExtender: @unchecked Sendable {
         self.notifier = notifier
         self.interval = max(0.05, min(interval, 60))
         self.what = what
-        let fd = cpinctl_eventfd_cloexec_nonblock(0)
-        guard fd >= 0 else { throw lastError("eventfd", "start timeout extender wake-up") }
-        wakeup = FileDescriptor(raw: fd, path: "eventfd")
+        thread = try StoppableThread(name: "pinctl-extend")
         let s = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
         statm = s >= 0 ? FileDescriptor(raw: s, path: "/proc/self/statm") : nil
     }
@@ -73,38 +70,16 @@ public final class StartTimeoutExtender: @unchecked Sendable {
 
     /// Starts the thread; until `stop`, it holds a reference to the extender.
     public func start() throws(SyscallError) {
-        precondition(thread == nil, "the start timeout extender is already running")
         // The thread has used no CPU yet: the process's time is the other threads'.
         (lastCPU, lastResident) = (Self.processCPU(), resident())
-        var t = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(
-            &t, nil,
-            { context in
-                let extender = Unmanaged<StartTimeoutExtender>.fromOpaque(context!).takeRetainedValue()
-                extender.run()
-                return nil
-            }, context)
-        guard rc == 0 else {
-            Unmanaged<StartTimeoutExtender>.fromOpaque(context).release()
-            throw SyscallError(call: "pthread_create", object: "start timeout extender", errno: rc)
-        }
-        _ = cpinctl_name_thread(t, "pinctl-extend")
-        thread = t
+        try thread.start { self.run() }
     }
 
     /// Ends the thread and joins it; safe to call twice, or when it never started.
-    public func stop() {
-        guard let t = thread else { return }
-        var one: UInt64 = 1
-        _ = withUnsafeBytes(of: &one) { Glibc.write(wakeup.raw, $0.baseAddress, 8) }
-        pthread_join(t, nil)
-        thread = nil
-    }
+    public func stop() { thread.stop() }
 
     private func run() {
-        _ = cpinctl_name_this_thread("pinctl-extend")
-        var p = pollfd(fd: wakeup.raw, events: Int16(POLLIN), revents: 0)
+        var p = pollfd(fd: thread.wakeup.raw, events: Int16(POLLIN), revents: 0)
         var deadline = MonotonicClock.now() + interval
         while true {
             let left = deadline - MonotonicClock.now()
