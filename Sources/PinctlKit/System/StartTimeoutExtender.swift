@@ -1,5 +1,4 @@
 import CPinctl
-import Synchronization
 
 #if canImport(Glibc)
     import Glibc
@@ -24,7 +23,7 @@ import Synchronization
 /// through a descriptor opened before it starts, and sends through the same notifier as
 /// READY=1; it is joined before READY=1 is sent, so the two never overlap.
 public final class StartTimeoutExtender: @unchecked Sendable {
-    // Immutable, atomic, or the thread's alone until it is joined.
+    // Immutable, or the thread's alone until it is joined.
     public static let defaultInterval = 2.0
     /// Each extension lasts this many intervals: scheduling delays never let it lapse while
     /// the work moves on.
@@ -37,12 +36,8 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     private let what: String
     private let thread: StoppableThread
     private let statm: FileDescriptor?
-    private let sentCount = Atomic<Int>(0)
     private var lastCPU: UInt64 = 0
     private var lastResident: UInt64 = 0
-
-    /// How many extensions were sent.
-    public var sent: Int { sentCount.load(ordering: .acquiring) }
 
     /// `what` names the pin in STATUS (escaped there by the notifier).
     public init(notifier: SystemdNotifier, interval: Double = defaultInterval, what: String) throws(SyscallError) {
@@ -98,7 +93,6 @@ public final class StartTimeoutExtender: @unchecked Sendable {
                 printError(warning)
                 return
             }
-            sentCount.add(1, ordering: .releasing)
         }
     }
 
