@@ -8,7 +8,7 @@
 # scripts/build-page-types.sh), the same tests under AddressSanitizer and ThreadSanitizer
 # (scripts/sanitize.sh), every parser's libFuzzer target for FUZZ_SECONDS each
 # (scripts/fuzz.sh, default 30), then the KernelHelper VM suite (scripts/vm-test.sh) and the
-# Debian packages installed on a Debian 12 guest with systemd (scripts/vm-deb-test.sh).
+# Debian packages installed on Debian 12 guests with systemd, on 6.1 and 6.12 (scripts/vm-deb-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -55,12 +55,12 @@ else
 fi
 
 # The Debian packages (scripts/build-debs.sh, lintian included), installed with apt on a Debian
-# 12 guest with systemd and udev on the 6.12 kernel (root file system from debootstrap, cached
-# in /var/cache/pinctl-vm).
+# 12 guest with systemd and udev, on Debian 12's own 6.1 kernel and on the 6.12 one (root file
+# system from debootstrap, cached in /var/cache/pinctl-vm; DKMS builds the module for each).
 start=$SECONDS
 echo "== scripts/vm-deb-test.sh"
 if [ "$(id -u)" = 0 ]; then
-    scripts/vm-deb-test.sh
+    scripts/vm-deb-test.sh --kernel 6.1 --kernel 6.12
     echo "== scripts/vm-deb-test.sh: $((SECONDS - start)) s"
 else
     echo "vm-deb-test: skipped: it runs debootstrap, apt and QEMU as root; run scripts/test.sh as root"
