@@ -268,6 +268,32 @@ struct HostilePinInputTests {
         try PinCounters.expectBalanced()
     }
 
+    /// Row 6, glibc's two signals (32 SIGCANCEL, 33 SIGSETXID; `kill -32` reaches pinctl like
+    /// any other) in a hold with a thread: the uffd method's fault handler. glibc unblocks
+    /// them in every thread it makes, and in the caller at the first pthread_create; before
+    /// the fix signal 32 killed pinctl (exit 160 by the signal), the shm object and the
+    /// pidfile left behind, with every method (the rows of `signalDuringHoldReleasesEverything`).
+    /// This test runner ignores 32, and pinctl inherits that: before the fix the signal was
+    /// then lost and the hold went on (a shell or systemd leaves it at its default: death).
+    @Test(arguments: Array(TerminationSignals.libcInternal))
+    func glibcsOwnSignalsEndAHoldWithAHandlerThread(_ sig: Int32) throws {
+        let name = "pinctl-hostile-uffdsig-\(getpid())-\(sig)"
+        let h = try PinHolder(["--method", "uffd", "shm:\(name):4M"])
+        #expect(access("/dev/shm/\(name)", F_OK) == 0)
+        kill(h.pid, sig)
+        let deadline = Date().addingTimeInterval(Self.limit)
+        while h.process.isRunning && Date() < deadline { usleep(10_000) }
+        let ignored = h.process.isRunning
+        let status = ignored ? h.stop(SIGTERM) : h.process.terminationStatus
+        let err = String(decoding: h.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!ignored, "signal \(sig) did not end the hold")
+        #expect(h.process.terminationReason == .exit, "signal \(sig) killed pinctl instead of ending the hold")
+        #expect(status == 128 + sig, "signal \(sig): \(err)")
+        #expect(err.contains("released") && err.contains("signal \(sig)"), "\(err)")
+        #expect(access("/dev/shm/\(name)", F_OK) != 0, "the shm object is removed")
+        #expect(access(h.pidfile, F_OK) != 0, "the pidfile is removed")
+    }
+
     /// Row 6: `pinctl pin ... | head -1`: the reader going away ends the hold as SIGPIPE does,
     /// with a message and exit 141, and everything is released.
     @Test func closedStdoutEndsTheHoldAndCleansUp() throws {

@@ -47,6 +47,9 @@ final class UffdFaultHandler: @unchecked Sendable {
                 handler.run()
                 return nil
             }, context)
+        // glibc's first pthread_create of a process unblocks its two signals (32, 33) in the
+        // caller too: blocked again (TerminationSignals).
+        TerminationSignals.block()
         guard rc == 0 else {
             Unmanaged<UffdFaultHandler>.fromOpaque(context).release()
             throw SyscallError(call: "pthread_create", object: "uffd fault handler", errno: rc)
@@ -72,6 +75,10 @@ final class UffdFaultHandler: @unchecked Sendable {
     }
 
     private func run() {
+        // glibc starts a thread with its own two signals (32, 33) unblocked whatever the
+        // creator's mask: blocked again, or `kill -32` would end the process here, pins
+        // and files left behind, instead of reaching the main thread's wait.
+        TerminationSignals.block()
         _ = cpinctl_name_this_thread("pinctl-uffd")
         // struct uffd_msg is packed and 32 bytes: event at 0; for a page fault, flags at 8,
         // address at 16 and the thread ID at 24 (cpinctl_pin.c asserts the size).
