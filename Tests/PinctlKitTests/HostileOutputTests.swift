@@ -135,6 +135,32 @@ struct HostileOutputTests {
         #expect(entries(dir).count == 4, "\(entries(dir))")
     }
 
+    /// Before: a census out of file descriptors (RLIMIT_NOFILE 5: LimitNOFILE= in the timer's
+    /// unit, a shell's `ulimit -n`) counted every process "unreadable (skipped)", reported
+    /// that nothing pins or locks (the holder's mlocked 64 KiB missing) and exited 0, and
+    /// --output wrote that for Prometheus. Now: exit 1, one line naming the limit and the
+    /// fix, the JSON error object, and no file written.
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "prlimit (util-linux) is missing"),
+        .enabled(if: !underSanitizer, "a sanitizer's runtime opens descriptors of its own"))
+    func censusOutOfDescriptorsFailsInsteadOfReportingNothing() throws {
+        let h = try Holder(["mlock:64K"])
+        defer { h.stop() }
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let full = try pinctl(["census"])
+        #expect(full.status == 0 && full.stdout.contains("\(h.pid) "), "\(full.stderr)")
+        let limited = ["/usr/bin/prlimit", "--nofile=5:5", builtBinary("pinctl"), "census"]
+        for extra in [[], ["--json"], ["--openmetrics", "--output", dir + "/pinctl.prom"]] {
+            let r = try run(limited + extra)
+            #expect(r.status == 1, "\(extra): exit \(r.status): \(r.stdout.prefix(200))")
+            #expect(r.stderr.hasPrefix("pinctl: ") && r.stderr.contains("EMFILE") && r.stderr.contains("ulimit -n"), "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            if extra == ["--json"] { #expect(r.stdout.contains("\"exitStatus\":1"), "\(r.stdout)") }
+        }
+        #expect(entries(dir).isEmpty, "\(entries(dir))")
+    }
+
     /// Before: a termination signal between the temporary's creation and the rename (here
     /// during an fsync that strace holds for 3 s) killed pinctl and left the temporary in
     /// the collector's directory. Now the signal waits for the rename, then ends pinctl.
