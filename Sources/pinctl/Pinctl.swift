@@ -14,6 +14,8 @@ struct Pinctl: ParsableCommand {
     /// control characters escaped, and under --json an ErrorReport on stdout.
     static func main() {
         StandardDescriptors.reserve()
+        // Before the parser reads the width: a tiny COLUMNS or terminal made its help trap.
+        HelpWidth.widenForHelp()
         let arguments = Array(CommandLine.arguments.dropFirst())
         var command: ParsableCommand
         do {
