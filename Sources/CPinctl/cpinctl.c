@@ -41,10 +41,10 @@ void cpinctl_sigset_add(sigset_t *set, int sig)
 	words[bit / (8 * sizeof(unsigned long))] |= 1UL << (bit % (8 * sizeof(unsigned long)));
 }
 
-int cpinctl_block_signals(const sigset_t *set)
+int cpinctl_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
 	/* The kernel's sigset is _NSIG bits (8 bytes on x86-64), the first part of glibc's. */
-	return (int)syscall(__NR_rt_sigprocmask, SIG_BLOCK, set, NULL, _NSIG / 8);
+	return (int)syscall(__NR_rt_sigprocmask, how, set, old, _NSIG / 8);
 }
 #endif
 

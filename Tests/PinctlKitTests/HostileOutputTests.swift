@@ -161,6 +161,53 @@ struct HostileOutputTests {
         #expect(entries(dir).isEmpty, "\(entries(dir))")
     }
 
+    /// Before: census --output blocked the termination signals around its temporary with
+    /// pthread_sigmask, which leaves glibc's 32 and 33 out, so `kill -32` (default action:
+    /// death) between the temporary's creation and the rename left the temporary in the
+    /// collector's directory. The block strace sees before the temporary is opened must
+    /// include them (this test runner ignores 32, so the death itself is not seen here).
+    @Test(.enabled(if: straceTraces, "strace is missing or may not trace here: scripts/install-deps.sh installs it"))
+    func outputBlocksGlibcsSignalsWhileTheTemporaryExists() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = dir + "/trace"
+        let r = try run([
+            strace!, "-f", "-qq", "-o", trace, "-e", "trace=rt_sigprocmask,openat", builtBinary("pinctl"), "census", "--output",
+            dir + "/census.prom",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        let open = try #require(lines.firstIndex { $0.contains("openat(") && $0.contains(".census.prom.tmp-") }, "\(lines.suffix(5))")
+        let block = try #require(lines[..<open].last { $0.contains("rt_sigprocmask(SIG_BLOCK, ") }, "no block before the temporary")
+        // strace names 32 and 33 RTMIN and RT_1; "~[...]" lists what is left out.
+        let set = block.split(separator: "SIG_BLOCK, ").last.map(String.init) ?? ""
+        let names = set.prefix { $0 != "]" }
+        let listsThem = names.contains("RTMIN") && names.contains("RT_1")
+        #expect(set.hasPrefix("~[") ? !names.contains("RTMIN") && !names.contains("RT_1") : listsThem, "\(block)")
+    }
+
+    /// The writer puts the mask back as it was, glibc's signals 32 and 33 included (glibc's
+    /// SIG_SETMASK restore unblocked them, for a caller that had blocked every termination
+    /// signal, as `pin` and `census --watch` do). Read from this thread's SigBlk.
+    @Test func outputLeavesGlibcsSignalsBlockedAsItFoundThem() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // This thread's mask: the test stays on one thread (no suspension point in between).
+        func blocked() throws -> UInt64 {
+            let status = try String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)
+            let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") })
+            return try #require(UInt64(String(line.dropFirst(7)).trimmingCharacters(in: CharacterSet.whitespaces), radix: 16))
+        }
+        let before = TerminationSignals.blockSaving()
+        defer { TerminationSignals.restore(before) }
+        let held = try blocked()
+        let glibcs = TerminationSignals.libcInternal.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - 1) }
+        #expect(held & glibcs == glibcs, "blockSaving blocked \(String(held, radix: 16))")
+        try AtomicFileWriter.write(Array("x\n".utf8), to: dir + "/out.prom")
+        let after = try blocked()
+        #expect(after == held, "after the write: \(String(after, radix: 16)), before: \(String(held, radix: 16))")
+    }
+
     /// Before: a termination signal between the temporary's creation and the rename (here
     /// during an fsync that strace holds for 3 s) killed pinctl and left the temporary in
     /// the collector's directory. Now the signal waits for the rename, then ends pinctl.

@@ -102,10 +102,11 @@ extern const int CPINCTL_KERNEL_SIGRTMIN;
 /** Adds @sig to @set by its bit, as the kernel reads it (sigaddset refuses 32 and 33). */
 void cpinctl_sigset_add(sigset_t *set, int sig);
 /**
- * cpinctl_block_signals - rt_sigprocmask(SIG_BLOCK, @set) by the system call, for the
- * calling thread: glibc's wrappers drop 32 and 33 from the set. Returns 0, or -1 with errno.
+ * cpinctl_sigprocmask - rt_sigprocmask(@how, @set, @old) by the system call, for the calling
+ * thread: glibc's wrappers drop 32 and 33 from @set (a SIG_SETMASK restoring a saved mask
+ * unblocks them). Returns 0, or -1 with errno.
  */
-int cpinctl_block_signals(const sigset_t *set);
+int cpinctl_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 
 #endif /* __linux__ */
 

@@ -33,10 +33,8 @@ public enum AtomicFileWriter {
                 )
             }
         }
-        var all = TerminationSignals.set()
-        var previous = sigset_t()
-        pthread_sigmask(SIG_BLOCK, &all, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let previous = TerminationSignals.blockSaving()
+        defer { TerminationSignals.restore(previous) }
         let (fd, temp) = try createTemporary(dirFd: dir.raw, dirPath: dirPath, name: name, path: path, mode: mode)
         do throws(SyscallError) {
             defer { _ = Glibc.close(fd) }

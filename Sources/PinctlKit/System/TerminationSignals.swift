@@ -43,8 +43,23 @@ public enum TerminationSignals {
     /// Blocks every one of them in the calling thread (the system call: glibc's
     /// pthread_sigmask would leave 32 and 33 out).
     public static func block() {
+        _ = blockSaving()
+    }
+
+    /// Blocks every one of them and returns the mask before, for `restore`.
+    public static func blockSaving() -> sigset_t {
         var s = set()
-        _ = cpinctl_block_signals(&s)
+        var previous = sigset_t()
+        sigemptyset(&previous)
+        _ = cpinctl_sigprocmask(SIG_BLOCK, &s, &previous)
+        return previous
+    }
+
+    /// Sets the calling thread's mask back to `previous` as it was, 32 and 33 included
+    /// (glibc's SIG_SETMASK would unblock them).
+    public static func restore(_ previous: sigset_t) {
+        var p = previous
+        _ = cpinctl_sigprocmask(SIG_SETMASK, &p, nil)
     }
 
     /// The first termination signal waiting, if any.
