@@ -161,6 +161,24 @@ struct HostileOutputTests {
         #expect(entries(dir).isEmpty, "\(entries(dir))")
     }
 
+    /// Before: census --output past RLIMIT_FSIZE (`ulimit -f`, LimitFSIZE=) died by SIGXFSZ
+    /// from a shell (the kernel's signal beside EFBIG, delivered once the mask was back) with
+    /// nothing said; where SIGXFSZ is ignored (this test runner) it said EFBIG on a temporary
+    /// the user never made, with no way out. Now: exit 1, one line naming the limit and the
+    /// fix, nothing left in the directory.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "prlimit (util-linux) is missing"))
+    func outputPastTheFileSizeLimitNamesTheFix() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try run([
+            "/usr/bin/prlimit", "--fsize=1024", builtBinary("pinctl"), "census", "--openmetrics", "--output", dir + "/pinctl.prom",
+        ])
+        #expect(r.status == 1, "exit \(r.status): \(r.stderr)")
+        #expect(r.stderr.hasPrefix("pinctl: ") && r.stderr.contains("EFBIG") && r.stderr.contains("ulimit -f"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(entries(dir).isEmpty, "\(entries(dir))")
+    }
+
     /// Before: census --output blocked the termination signals around its temporary with
     /// pthread_sigmask, which leaves glibc's 32 and 33 out, so `kill -32` (default action:
     /// death) between the temporary's creation and the rename left the temporary in the

@@ -62,6 +62,17 @@ public enum TerminationSignals {
         _ = cpinctl_sigprocmask(SIG_SETMASK, &p, nil)
     }
 
+    /// Takes `sig` off the pending signals if it is waiting (blocked): one the kernel raised
+    /// for a failure pinctl reports itself (SIGXFSZ beside EFBIG).
+    public static func discard(_ sig: Int32) {
+        var one = sigset_t()
+        sigemptyset(&one)
+        cpinctl_sigset_add(&one, sig)
+        var info = siginfo_t()
+        var zero = timespec(tv_sec: 0, tv_nsec: 0)
+        while sigtimedwait(&one, &info, &zero) == sig {}
+    }
+
     /// The first termination signal waiting, if any.
     public static func pendingSignal() -> Int32? {
         var p = sigset_t()
