@@ -28,7 +28,10 @@ struct Pin: ParsableCommand {
             Under a service manager that sets NOTIFY_SOCKET (a systemd Type=notify unit, as \
             pinctl-hold@.service), sends READY=1 with MAINPID and a STATUS= line (range, pages, \
             VmLck, --verify's counts) once the pin and --verify are complete, and STOPPING=1 when \
-            the hold ends; an address that cannot be reached is one warning line, never a failure.
+            the hold ends; an address that cannot be reached is one warning line, never a failure. \
+            While it pins, every 2 s in which it made progress (CPU time used, or pages made \
+            resident) extends the start timeout by 10 s (EXTEND_TIMEOUT_USEC, with a STATUS line), \
+            so a pin longer than TimeoutStartSec= completes while one that hangs still times out.
             """)
 
     @Argument(help: "What to map and pin.")
@@ -83,7 +86,15 @@ struct Pin: ParsableCommand {
     @Flag(name: .long, help: "Say, per method, whether it would work on this range and why not; pin nothing.")
     var dryRun = false
 
+    /// How often a Type=notify start's timeout is extended while the pin makes progress
+    /// (tests shorten it to see extensions of a pin that takes a second).
+    @Option(name: .long, help: ArgumentHelp("Seconds between start timeout extensions under NOTIFY_SOCKET.", visibility: .hidden))
+    var extendInterval: Double = StartTimeoutExtender.defaultInterval
+
     func validate() throws {
+        if !(0.05...60).contains(extendInterval) {
+            throw ValidationError("--extend-interval \(extendInterval) is not between 0.05 and 60 seconds")
+        }
         if let holdFor, NumberParsing.parseDuration(holdFor) == nil {
             throw ValidationError("--for '\(holdFor)' is not a duration: write e.g. 30s, 5m, 1h or 0")
         }
@@ -108,9 +119,12 @@ struct Pin: ParsableCommand {
         do {
             // Before any thread or pin: termination signals are then taken synchronously.
             TerminationSignals.block()
-            if let pid { return try runRemote(pid) }
+            let notifier = dryRun ? nil : SystemdNotifier.fromEnvironment()
+            let startup = try notifier.map { (n) throws(PinctlError) in try startExtending(n) }
+            defer { startup?.stop() }
+            if let pid { return try runRemote(pid, notifier: notifier, startup: startup) }
             let spec = try PinRangeSpec.parse(range)
-            if !moreRanges.isEmpty || Self.isTree(spec) { return try runMany() }
+            if !moreRanges.isEmpty || Self.isTree(spec) { return try runMany(notifier: notifier, startup: startup) }
             let choice = try Self.parseMethod(method)
             if dryRun {
                 let verdicts = try PinPreflight.check(spec, write: write)
@@ -128,22 +142,35 @@ struct Pin: ParsableCommand {
             defer { session.release() }
             var report = try session.pin()
             if verify { report.verify = try session.verify() }
-            try holdAndReport(report, pidfile: pidfileSlot)
+            try holdAndReport(report, pidfile: pidfileSlot, notifier: notifier, startup: startup)
         } catch let e as PinctlError {
             throw fail(e)
+        }
+    }
+
+    /// Under a Type=notify unit: the thread that extends the start timeout while the pin
+    /// makes progress, running until READY=1 (or the way out).
+    func startExtending(_ notifier: SystemdNotifier) throws(PinctlError) -> StartTimeoutExtender {
+        let what = ([range] + moreRanges).joined(separator: " ")
+        do {
+            let e = try StartTimeoutExtender(notifier: notifier, interval: extendInterval, what: pid.map { "\(what) of pid \($0)" } ?? what)
+            try e.start()
+            return e
+        } catch {
+            throw .system(error)
         }
     }
 
     /// Prints the report, writes the pidfile, holds until a signal or --for; the caller's
     /// defers then release everything. A hold that a signal other than SIGINT, SIGTERM or
     /// SIGHUP ended (SIGPIPE from a closed stdout, SIGQUIT, SIGALRM...) exits 128 + the signal.
-    func holdAndReport(_ report: PinReport, pidfile: Pidfile?) throws {
+    func holdAndReport(_ report: PinReport, pidfile: Pidfile?, notifier: SystemdNotifier?, startup: StartTimeoutExtender?) throws {
         print(json ? ((try? renderJSON(report)) ?? "{}") : TextRendering.render(report), terminator: json ? "\n" : "")
         flushOutput()
         try pidfile?.write()
         defer { pidfile?.remove() }
         // Under a Type=notify unit: systemctl start returns now, with the pin in place.
-        let notifier = SystemdNotifier.fromEnvironment()
+        startup?.stop()
         if let warning = notifier?.ready(status: TextRendering.statusLine(report)) { printError(warning) }
         let seconds = holdFor.flatMap(NumberParsing.parseDuration)
         if seconds != 0 && !TerminationSignals.pending() {
@@ -163,7 +190,7 @@ struct Pin: ParsableCommand {
     }
 
     /// Several ranges, or a file:DIR tree: one MultiPin holds them all.
-    func runMany() throws {
+    func runMany(notifier: SystemdNotifier?, startup: StartTimeoutExtender?) throws {
         if verify || dryRun {
             throw PinctlError.invalidInput("--verify and --dry-run take one range of memory, not a file:DIR tree")
         }
@@ -178,11 +205,11 @@ struct Pin: ParsableCommand {
         ) { (m) throws(PinctlError) -> Pinner in
             try makePinner(m, helper: helper)
         }
-        try holdAndReport(report, pidfile: pidfileSlot)
+        try holdAndReport(report, pidfile: pidfileSlot, notifier: notifier, startup: startup)
     }
 
     /// `--pid`: the kernel helper pins another process's range.
-    func runRemote(_ pidText: String) throws {
+    func runRemote(_ pidText: String, notifier: SystemdNotifier?, startup: StartTimeoutExtender?) throws {
         guard let helper = try KernelHelper.open() else {
             throw PinctlError.refused("--pid needs the KernelHelper module: load it (pinctl module load) so /dev/pinctl exists")
         }
@@ -193,7 +220,7 @@ struct Pin: ParsableCommand {
         defer { session.release() }
         var report = try session.pin()
         if verify { report.verify = try session.verify() }
-        try holdAndReport(report, pidfile: pidfileSlot)
+        try holdAndReport(report, pidfile: pidfileSlot, notifier: notifier, startup: startup)
     }
 
     static func parseMethod(_ text: String) throws(PinctlError) -> PinMethodChoice {

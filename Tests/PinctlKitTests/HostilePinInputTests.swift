@@ -198,7 +198,9 @@ struct HostilePinInputTests {
         #expect(dry.status == 0 && dry.stdout.contains("mlock     no") && dry.stdout.contains("symbolic link"), "\(dry.stdout)")
     }
 
-    /// Row 2: an object pinctl created is removed on release; one the caller owned stays.
+    /// Row 2: an object pinctl created is removed on release; one the caller owned stays,
+    /// with the size and bytes it had: the 2 MiB pinctl grew it by (populated, pinned, tmpfs
+    /// memory) go with the release.
     @Test func shmObjectIsRemovedOnlyWhenPinctlCreatedIt() throws {
         let name = "pinctl-hostile-own-\(getpid())"
         let (created, _) = try pinJSON(["--method", "iouring", "shm:\(name):2M"])
@@ -206,12 +208,33 @@ struct HostilePinInputTests {
         #expect(access("/dev/shm/\(name)", F_OK) != 0)
         let fd = open("/dev/shm/\(name)", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
         try #require(fd >= 0)
+        #expect(write(fd, "keep\n", 5) == 5)
         close(fd)
         defer { unlink("/dev/shm/\(name)") }
-        let (existing, _) = try pinJSON(["--method", "iouring", "shm:\(name):2M"])
-        #expect(existing.status == 0, "\(existing.stderr)")
+        for method in ["iouring", "mlock", "populate", "uffd"] {
+            let (existing, _) = try pinJSON(["--method", method, "--write", "shm:\(name):2M"])
+            #expect(existing.status == 0, "\(method): \(existing.stderr)")
+            var st = stat()
+            #expect(
+                stat("/dev/shm/\(name)", &st) == 0 && st.st_size == 5 && st.st_blocks <= 8,
+                "\(method): size \(st.st_size), \(st.st_blocks) blocks")
+            #expect(try String(contentsOfFile: "/dev/shm/\(name)", encoding: .utf8) == "keep\n", "\(method)")
+        }
+    }
+
+    /// Row 2: a caller's object someone resized during the hold keeps the size they gave it
+    /// (pinctl truncates back only the size it set).
+    @Test func shmObjectResizedDuringTheHoldKeepsItsNewSize() throws {
+        let name = "pinctl-hostile-resized-\(getpid())"
+        let fd = open("/dev/shm/\(name)", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd); unlink("/dev/shm/\(name)") }
+        let h = try PinHolder(["--method", "mlock", "shm:\(name):1M"])
         var st = stat()
-        #expect(stat("/dev/shm/\(name)", &st) == 0 && st.st_size == 2 << 20, "the caller's own object stays, grown to the size")
+        #expect(fstat(fd, &st) == 0 && st.st_size == 1 << 20, "grown for the hold")
+        #expect(ftruncate(fd, 3 << 20) == 0)
+        #expect(h.stop(SIGTERM) == 0)
+        #expect(fstat(fd, &st) == 0 && st.st_size == 3 << 20, "size \(st.st_size)")
     }
 
     /// Row 3: the pidfile is never written through a link or over a file, and what is not

@@ -199,6 +199,56 @@ t_hold_unit_pins_at_start_and_releases_at_stop() {
 	rm -f /etc/pinctl/hold/testdata.conf "$HOLD_FILE"
 }
 
+# A start that outlasts TimeoutStartSec= completes while pinctl makes progress. A drop-in caps
+# an instance at CPUQuota=5%, so faulting in and locking 768 MiB of 4K pages takes many
+# seconds of wall time, and gives it a TimeoutStartSec= that pinctl's own start-up under that
+# quota (measured first: pin --dry-run, about as much work as reaching the pin) fits in with
+# 2.5 s to spare. The control: with extensions at most every 60 s (none before the pin
+# completes) the start fails at its timeout. Then, extending every 0.5 s (2 s by default),
+# systemctl shows how far the pin got and the start succeeds.
+t_hold_start_outlasting_its_timeout_is_extended() {
+	local unit=pinctl-hold@slow.service dropin=/etc/systemd/system/pinctl-hold@slow.service.d t0 t1 limit seen=
+	trap 'rm -rf "$dropin" /etc/pinctl/hold/slow.conf; systemctl daemon-reload' EXIT
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	systemd-run --quiet --wait --collect -p CPUQuota=5% pinctl pin --dry-run anon:4K >/dev/null || fail "pin --dry-run under CPUQuota=5% failed"
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	limit=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a + 2.5 }')
+	echo "pinctl pin --dry-run under CPUQuota=5%: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s: TimeoutStartSec=${limit}s"
+	mkdir -p "$dropin"
+	printf '[Service]\nTimeoutStartSec=%ss\nCPUQuota=5%%\n' "$limit" >"$dropin/slow.conf"
+	systemctl daemon-reload
+	printf 'RANGE=anon:768M,nothp\nMETHOD=mlock\nOPTIONS=--write --extend-interval 60\n' >/etc/pinctl/hold/slow.conf
+	t0=$SECONDS
+	if systemctl start "$unit"; then
+		systemctl stop "$unit"
+		fail "control: started in $((SECONDS - t0)) s without an extension: the pin is too quick to outlast TimeoutStartSec=${limit}s"
+	fi
+	echo "control, no extension in time: the start failed after $((SECONDS - t0)) s, Result=$(systemctl show -p Result --value "$unit")"
+	[ "$(systemctl show -p Result --value "$unit")" = timeout ] || fail "the control failed, but not by its timeout"
+	wait_for 200 sh -c "[ \"\$(systemctl show -p ActiveState --value $unit)\" = failed ]" || fail "the control's pinctl did not exit"
+	systemctl reset-failed "$unit"
+	printf 'RANGE=anon:768M,nothp\nMETHOD=mlock\nOPTIONS=--write --extend-interval 0.5\n' >/etc/pinctl/hold/slow.conf
+	t0=$SECONDS
+	systemctl start --no-block "$unit"
+	while [ "$(systemctl show -p ActiveState --value "$unit")" = activating ] && [ $((SECONDS - t0)) -lt 200 ]; do
+		case $(systemctl show -p StatusText --value "$unit") in
+		"pinning anon:768M,nothp: "*) [ -n "$seen" ] || seen=$(systemctl show -p StatusText --value "$unit") ;;
+		esac
+		sleep 0.2
+	done
+	echo "with extensions: $(systemctl show -p ActiveState --value "$unit") after $((SECONDS - t0)) s; status while pinning: '$seen'"
+	[ "$(systemctl show -p ActiveState --value "$unit")" = active ] || {
+		journalctl -u "$unit" -n 20 --no-pager
+		fail "the start did not complete though the pin made progress"
+	}
+	[ -n "$seen" ] || fail "systemctl never showed a 'pinning anon:768M,nothp: ...' status while the start was extended"
+	local pid
+	pid=$(systemctl show -p MainPID --value "$unit")
+	[ "$(vmlck_kb "$pid")" -ge $((768 * 1024)) ] || fail "VmLck is $(vmlck_kb "$pid") kB, not 768 MiB"
+	systemctl stop "$unit"
+	[ "$(systemctl show -p Result --value "$unit")" = success ] || fail "pinctl did not exit 0 on SIGTERM"
+}
+
 t_census_timer_writes_metrics_promtool_accepts() {
 	systemctl is-enabled pinctl-census.timer || fail "the census timer is not enabled"
 	mkdir -p "$(dirname "$PROM")"
@@ -261,6 +311,7 @@ tests=(
 	bash_completes_pinctl_pi:120
 	units_pass_systemd_analyze_verify:120
 	hold_unit_pins_at_start_and_releases_at_stop:240
+	hold_start_outlasting_its_timeout_is_extended:300
 	census_timer_writes_metrics_promtool_accepts:300
 	apt_remove_unloads_and_removes:540
 	apt_purge_removes_group_and_conffiles:300

@@ -129,12 +129,11 @@ public final class MappedRange {
         case .shm(let name, let size):
             let object = try ShmObject.open(name: name, spec: spec.description)
             do {
-                var st = stat()
-                guard fstat(object.fd.raw, &st) == 0 else { throw lastError("fstat", object.path) }
-                if UInt64(st.st_size) < size { try truncate(object.fd.raw, to: size, spec) }
+                try object.grow(to: size, spec)
                 let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_SHARED, fd: object.fd.raw)
                 return Mapping(base: base, length: size, backing: .shmem, writable: true, shm: object)
             } catch {
+                object.restoreSize()
                 object.removeIfCreated()
                 throw error
             }
@@ -238,11 +237,13 @@ public final class MappedRange {
         return aligned
     }
 
-    /// Unmaps (and unlinks a shm object this process created); safe to call twice.
+    /// Unmaps (and unlinks a shm object this process created, or shrinks one it grew back to
+    /// its old size); safe to call twice.
     public func unmap() {
         guard mapped else { return }
         mapped = false
         MemorySyscalls.munmap(base, length)
+        shm?.restoreSize()
         shm?.removeIfCreated()
     }
 

@@ -9,7 +9,9 @@ import CPinctl
 /// O_CREAT|O_EXCL|O_NOFOLLOW (never through a planted link), and uses an existing one only
 /// when it is a regular file owned by the caller, checked by fstat on an CPINCTL_O_PATH|O_NOFOLLOW
 /// descriptor before it is opened. What pinctl created it removes, and only if the name
-/// still names the object it created.
+/// still names the object it created; an existing object it grew to the range's size it
+/// truncates back on release (the pages past the old end are tmpfs memory nobody asked to
+/// keep), unless someone resized it during the hold.
 final class ShmObject {
     static let directory = "/dev/shm"
 
@@ -22,6 +24,8 @@ final class ShmObject {
     private let device: UInt64
     private let inode: UInt64
     private var removed = false
+    /// The sizes before and after `grow`, when it grew an existing object.
+    private var growth: (from: UInt64, to: UInt64)?
 
     private init(fd: FileDescriptor, dir: FileDescriptor, name: String, created: Bool, stat st: stat) {
         self.fd = fd
@@ -104,6 +108,27 @@ final class ShmObject {
             return nil
         default: return "\(path) is \(RegularFile.typeName(st.st_mode)), not a shm object: choose another name"
         }
+    }
+
+    /// Makes the object at least `size` bytes long (tmpfs gives the new pages on first touch).
+    func grow(to size: UInt64, _ spec: PinRangeSpec) throws {
+        var st = stat()
+        guard fstat(fd.raw, &st) == 0 else { throw lastError("fstat", path) }
+        let current = UInt64(max(st.st_size, 0))
+        guard current < size else { return }
+        try MappedRange.truncate(fd.raw, to: size, spec)
+        if !created { growth = (current, size) }
+    }
+
+    /// Truncates an existing object `grow` lengthened back to the size it had, if it still
+    /// has the size pinctl gave it (a size someone else set during the hold is theirs);
+    /// the range must be unmapped first. Safe to call twice.
+    func restoreSize() {
+        guard let (from, to) = growth else { return }
+        growth = nil
+        var st = stat()
+        guard fstat(fd.raw, &st) == 0, UInt64(max(st.st_size, 0)) == to, let length = off_t(exactly: from) else { return }
+        while ftruncate(fd.raw, length) != 0 && errno == EINTR {}
     }
 
     /// Unlinks the object if pinctl created it and the name still names it; safe to call twice.

@@ -10,16 +10,15 @@ import Synchronization
 /// A faulting thread sleeps in the kernel until it is served, so this thread must never touch
 /// the range itself, and neither may `onWriteFault`.
 final class UffdFaultHandler: @unchecked Sendable {
-    // Shared with the owner: immutable, atomic or behind a mutex. `thread` is the owner's
-    // alone, `reported` and `buffer` the handler thread's alone.
+    // Shared with the owner: immutable, atomic or behind a mutex (`thread` starts and stops
+    // from the owner's side); `reported` and `buffer` are the handler thread's alone.
     let filler: UffdFiller
     private let onWriteFault: @Sendable (UInt64, UInt32) -> Void
-    private let wakeup: FileDescriptor
+    private let thread: StoppableThread
     private let buffer: UffdFiller.Buffer?
     private let servedCount = Atomic<UInt64>(0)
     private let writeCount = Atomic<UInt64>(0)
     private let error = Mutex<SyscallError?>(nil)
-    private var thread: pthread_t?
     private var reported = Set<UInt64>()
 
     var served: UInt64 { servedCount.load(ordering: .acquiring) }
@@ -29,57 +28,23 @@ final class UffdFaultHandler: @unchecked Sendable {
     init(filler: UffdFiller, onWriteFault: @escaping @Sendable (UInt64, UInt32) -> Void) throws(SyscallError) {
         self.filler = filler
         self.onWriteFault = onWriteFault
-        let fd = cpinctl_eventfd_cloexec_nonblock(0)
-        guard fd >= 0 else { throw lastError("eventfd", "uffd handler wake-up") }
-        wakeup = FileDescriptor(raw: fd, path: "eventfd")
+        thread = try StoppableThread(name: "pinctl-uffd")
         buffer = try filler.makeBuffer(size: filler.granule)
     }
 
     /// Starts the thread; until `stop`, it holds a reference to the handler.
     func start() throws(SyscallError) {
-        precondition(thread == nil, "the uffd fault handler is already running")
-        var t = pthread_t()
-        let context = Unmanaged.passRetained(self).toOpaque()
-        let rc = pthread_create(
-            &t, nil,
-            { context in
-                let handler = Unmanaged<UffdFaultHandler>.fromOpaque(context!).takeRetainedValue()
-                handler.run()
-                return nil
-            }, context)
-        // glibc's first pthread_create of a process unblocks its two signals (32, 33) in the
-        // caller too: blocked again (TerminationSignals).
-        TerminationSignals.block()
-        guard rc == 0 else {
-            Unmanaged<UffdFaultHandler>.fromOpaque(context).release()
-            throw SyscallError(call: "pthread_create", object: "uffd fault handler", errno: rc)
-        }
-        // Named here as well as by the thread itself, so that the name is there as soon as
-        // start returns (tests and `ps -L` look for it while the pin is held).
-        _ = cpinctl_name_thread(t, "pinctl-uffd")
-        thread = t
+        try thread.start { self.run() }
     }
 
     /// Tells the thread to finish and joins it; safe to call when it never started.
-    func stop() {
-        guard let t = thread else { return }
-        var one: UInt64 = 1
-        // An eventfd write only fails when the counter would overflow, so a wake-up is pending anyway.
-        _ = withUnsafeBytes(of: &one) { Glibc.write(wakeup.raw, $0.baseAddress, 8) }
-        pthread_join(t, nil)
-        thread = nil
-    }
+    func stop() { thread.stop() }
 
     private func record(_ e: SyscallError) {
         error.withLock { if $0 == nil { $0 = e } }
     }
 
     private func run() {
-        // glibc starts a thread with its own two signals (32, 33) unblocked whatever the
-        // creator's mask: blocked again, or `kill -32` would end the process here, pins
-        // and files left behind, instead of reaching the main thread's wait.
-        TerminationSignals.block()
-        _ = cpinctl_name_this_thread("pinctl-uffd")
         // struct uffd_msg is packed and 32 bytes: event at 0; for a page fault, flags at 8,
         // address at 16 and the thread ID at 24 (cpinctl_pin.c asserts the size).
         let msgSize = 32
@@ -87,7 +52,7 @@ final class UffdFaultHandler: @unchecked Sendable {
         let msgs = UnsafeMutableRawPointer.allocate(byteCount: msgSize * batch, alignment: 8)
         defer { msgs.deallocate() }
         let uffd = filler.uffd.raw
-        var fds = [pollfd(fd: uffd, events: Int16(POLLIN), revents: 0), pollfd(fd: wakeup.raw, events: Int16(POLLIN), revents: 0)]
+        var fds = [pollfd(fd: uffd, events: Int16(POLLIN), revents: 0), pollfd(fd: thread.wakeup.raw, events: Int16(POLLIN), revents: 0)]
         while true {
             let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, 2, -1) }
             if n < 0 {

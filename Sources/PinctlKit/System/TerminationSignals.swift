@@ -19,7 +19,7 @@ import CPinctl
 /// pinctl like any other signal. glibc's sigaddset refuses them and its sigprocmask drops them,
 /// so they are set by bit and blocked by the system call. glibc unblocks them again when it
 /// makes a thread (in the new thread, and in the caller at the process's first
-/// pthread_create): both block them anew (`block()`) right away.
+/// pthread_create): StoppableThread gives both the creator's mask back right away.
 public enum TerminationSignals {
     /// The classic ones, glibc's two, then SIGRTMIN...SIGRTMAX.
     public static var all: [Int32] {
@@ -53,6 +53,16 @@ public enum TerminationSignals {
         sigemptyset(&previous)
         _ = cpinctl_sigprocmask(SIG_BLOCK, &s, &previous)
         return previous
+    }
+
+    /// The calling thread's mask as the kernel has it, 32 and 33 included.
+    public static func currentMask() -> sigset_t {
+        var none = sigset_t()
+        sigemptyset(&none)
+        var current = sigset_t()
+        sigemptyset(&current)
+        _ = cpinctl_sigprocmask(SIG_BLOCK, &none, &current)
+        return current
     }
 
     /// Sets the calling thread's mask back to `previous` as it was, 32 and 33 included
