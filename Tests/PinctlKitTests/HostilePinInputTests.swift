@@ -317,6 +317,35 @@ struct HostilePinInputTests {
         #expect(access(h.pidfile, F_OK) != 0, "the pidfile is removed")
     }
 
+    /// Arguments whose bytes are not UTF-8 (`\0377`, made by printf %b in a shell: Swift's
+    /// strings cannot hold them). Before: Swift decoded them with U+FFFD in place of each such
+    /// byte, so `pin file:DIR/t\xff` locked DIR/t\u{FFFD}, a file another user may plant, and
+    /// --pidfile and --output wrote other paths. Now: exit 2, one line, nothing opened or made.
+    @Test(arguments: [
+        ["pin", "--for", "0", "file:DIR/t\\0377"], ["pin", "--for", "0", "--pidfile", "DIR/p\\0377", "anon:1M"],
+        ["census", "--output", "DIR/c\\0377.prom"], ["inspect", "--json", "self", "[st\\0377ack]"],
+    ])
+    func argumentsThatAreNotUTF8AreRefused(_ words: [String]) throws {
+        let dir = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hostile-utf8-XXXXXX"))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // What the argument would have named: the planted file, and where files would go.
+        try Data("planted".utf8).write(to: URL(fileURLWithPath: dir + "/t\u{FFFD}"))
+        let argv = words.map { $0.replacingOccurrences(of: "DIR", with: dir) }
+        let r = try run(
+            [
+                "/bin/sh", "-c", #"p=$1; shift; for w; do set -- "$@" "$(printf '%b' "$w")"; shift; done; exec "$p" "$@""#, "sh",
+                builtBinary("pinctl"),
+            ]
+                + argv)
+        #expect(r.status == ExitStatus.invalidInput, "\(words): exit \(r.status): \(r.stdout) \(r.stderr)")
+        #expect(r.stderr.hasPrefix("pinctl: argument ") && r.stderr.contains("is not UTF-8 (0xff at byte"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!r.stdout.contains("pinned"), "\(r.stdout)")
+        if words.contains("--json") { #expect(r.stdout.contains("\"exitStatus\":2"), "\(r.stdout)") }
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        #expect(left == ["t\u{FFFD}"], "\(left)")
+    }
+
     /// Row 6: `pinctl pin ... | head -1`: the reader going away ends the hold as SIGPIPE does,
     /// with a message and exit 141, and everything is released.
     @Test func closedStdoutEndsTheHoldAndCleansUp() throws {
