@@ -27,6 +27,8 @@ struct HostilePinInputTests {
         /// What the one stderr line must contain (the input it names).
         var names: String
         var asNobody = false
+        /// A command that starts pinctl (prlimit for a resource limit).
+        var launcher: [String] = []
         var testDescription: String { "row \(issueRow): pin \(args.joined(separator: " "))" }
     }
 
@@ -97,6 +99,11 @@ struct HostilePinInputTests {
             issueRow: 11, args: ["--pidfile", "/nonexistent/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput,
             names: "/nonexistent/pinctl.pid"),
         Row(issueRow: 11, args: ["--pidfile", "/proc/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput, names: "/proc/pinctl.pid"),
+        // 11: a pidfile this process may not write (RLIMIT_FSIZE 0): before, exit 1 with
+        // "write(PATH) failed: EFBIG" and no way out.
+        Row(
+            issueRow: 11, args: ["--pidfile", "\(scratch)/fsize.pid", "shm:pinctl-hostile-fsize:1M"], status: ExitStatus.invalidInput,
+            names: "ulimit -f", launcher: ["/usr/bin/prlimit", "--fsize=0"]),
         // 13: a path with + or @ is read only as written: unescaped, they must be a length or offset.
         Row(issueRow: 13, args: ["file:\(scratch)/v+one"], status: ExitStatus.invalidInput, names: "+one"),
         Row(issueRow: 13, args: ["file:\(scratch)/v\\x"], status: ExitStatus.invalidInput, names: "\\x"),
@@ -166,7 +173,7 @@ struct HostilePinInputTests {
         let shmBefore = Set(ShmListing.names())
         let pidfile = "\(Self.scratch)/row.pid"
         let extra = row.args.contains("--pidfile") || row.args.contains("--dry-run") ? [] : ["--pidfile", pidfile]
-        let r = try pinctl(["pin", "--for", "0"] + extra + row.args, as: row.asNobody ? nobody : [], limit: Self.limit)
+        let r = try pinctl(["pin", "--for", "0"] + extra + row.args, as: row.asNobody ? nobody : row.launcher, limit: Self.limit)
         #expect(!r.timedOut, "pinctl blocked: killed after \(Self.limit) s")
         #expect(r.status == row.status, "exit \(r.status), stderr: \(r.stderr)")
         let lines = r.stderr.split(separator: "\n")
