@@ -28,6 +28,24 @@ int cpinctl_cachestat(int fd, struct cpinctl_cachestat_range *range, struct cpin
 {
 	return (int)syscall(__NR_cachestat, fd, range, cstat, flags);
 }
+
+const int CPINCTL_KERNEL_SIGRTMIN = 32;
+
+void cpinctl_sigset_add(sigset_t *set, int sig)
+{
+	unsigned long *words = (unsigned long *)set;
+	unsigned int bit = (unsigned int)sig - 1;
+
+	if (sig < 1 || sig > _NSIG - 1)
+		return;
+	words[bit / (8 * sizeof(unsigned long))] |= 1UL << (bit % (8 * sizeof(unsigned long)));
+}
+
+int cpinctl_sigprocmask(int how, const sigset_t *set, sigset_t *old)
+{
+	/* The kernel's sigset is _NSIG bits (8 bytes on x86-64), the first part of glibc's. */
+	return (int)syscall(__NR_rt_sigprocmask, how, set, old, _NSIG / 8);
+}
 #endif
 
 const char *cpinctl_errno_name(int err)

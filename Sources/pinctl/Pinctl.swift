@@ -14,7 +14,16 @@ struct Pinctl: ParsableCommand {
     /// control characters escaped, and under --json an ErrorReport on stdout.
     static func main() {
         StandardDescriptors.reserve()
+        // Before the parser reads the width: a tiny COLUMNS or terminal made its help trap.
+        HelpWidth.widenForHelp()
         let arguments = Array(CommandLine.arguments.dropFirst())
+        // Bytes that are not UTF-8 would reach the commands as U+FFFD: another name.
+        do {
+            try ArgumentEncoding.check()
+        } catch {
+            let words = arguments.prefix(while: { $0 != "--" })
+            report(fail(error), json: words.contains("--json") ? .json : words.contains("--json-lines") ? .jsonLines : nil)
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)

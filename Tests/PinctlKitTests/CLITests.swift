@@ -12,6 +12,47 @@ import Testing
     .serialized, .needsRootForProc,
     .needsBuiltBinaries)
 struct CLITests {
+    /// Before: a width under the parser's help layout (label column 26 + 2) trapped a debug
+    /// build with SIGILL (exit 132) and printed the help blank in a release build, whether
+    /// it came from COLUMNS or a narrow terminal; now every command's help and usage error
+    /// are laid out to 40 columns at least. Rows: COLUMNS values, then a 10-column pty.
+    @Test(arguments: ["0", "-1", "1", "20", "26", "abc", "pty:10"])
+    func narrowWidthsStillPrintHelp(_ width: String) throws {
+        let script = "/usr/bin/script"
+        if width.hasPrefix("pty:") && !FileManager.default.isExecutableFile(atPath: script) { return }
+        for words in [[], ["inspect"], ["pin"], ["module", "load"], ["census"], ["phys"]] {
+            for last in ["--help", "--bogus"] {
+                let argv = [builtBinary("pinctl")] + words + [last]
+                let r: CommandResult
+                if width.hasPrefix("pty:") {
+                    // script(1) gives the command a terminal of that width (its output comes
+                    // back merged on stdout). No backtracer: on a terminal it waits 30 s.
+                    r = try run(
+                        [
+                            "/usr/bin/env", "-u", "COLUMNS", script, "-qec",
+                            "stty cols \(width.dropFirst(4)); " + argv.joined(separator: " "), "/dev/null",
+                        ],
+                        environment: ["SWIFT_BACKTRACE": "enable=no"])
+                } else {
+                    r = try run(argv, environment: ["COLUMNS": width, "SWIFT_BACKTRACE": "enable=no"])
+                }
+                let out = r.stdout + r.stderr
+                #expect(r.status == (last == "--help" ? 0 : ExitStatus.usage), "\(width) \(words) \(last): exit \(r.status)")
+                #expect(out.contains(last == "--help" ? "USAGE: pinctl" : "Usage: pinctl"), "\(width) \(words) \(last): \(out.prefix(300))")
+            }
+        }
+    }
+
+    @Test func helpWidthIsRaisedOnlyWhenTooNarrow() {
+        #expect(HelpWidth.override(columns: "20", terminalWidth: { 200 }) == "40")
+        #expect(HelpWidth.override(columns: "-5", terminalWidth: { nil }) == "40")
+        #expect(HelpWidth.override(columns: "80", terminalWidth: { 10 }) == nil)
+        #expect(HelpWidth.override(columns: nil, terminalWidth: { 10 }) == "40")
+        #expect(HelpWidth.override(columns: "x", terminalWidth: { 39 }) == "40")
+        #expect(HelpWidth.override(columns: "x", terminalWidth: { nil }) == nil)
+        #expect(HelpWidth.override(columns: nil, terminalWidth: { 120 }) == nil)
+    }
+
     @Test func jsonReportKeepsTheContract() throws {
         let h = try Holder(["anon:64K"])
         defer { h.stop() }

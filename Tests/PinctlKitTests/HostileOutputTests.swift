@@ -135,6 +135,97 @@ struct HostileOutputTests {
         #expect(entries(dir).count == 4, "\(entries(dir))")
     }
 
+    /// Before: a census out of file descriptors (RLIMIT_NOFILE 5: LimitNOFILE= in the timer's
+    /// unit, a shell's `ulimit -n`) counted every process "unreadable (skipped)", reported
+    /// that nothing pins or locks (the holder's mlocked 64 KiB missing) and exited 0, and
+    /// --output wrote that for Prometheus. Now: exit 1, one line naming the limit and the
+    /// fix, the JSON error object, and no file written.
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "prlimit (util-linux) is missing"),
+        .enabled(if: !underSanitizer, "a sanitizer's runtime opens descriptors of its own"))
+    func censusOutOfDescriptorsFailsInsteadOfReportingNothing() throws {
+        let h = try Holder(["mlock:64K"])
+        defer { h.stop() }
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let full = try pinctl(["census"])
+        #expect(full.status == 0 && full.stdout.contains("\(h.pid) "), "\(full.stderr)")
+        let limited = ["/usr/bin/prlimit", "--nofile=5:5", builtBinary("pinctl"), "census"]
+        for extra in [[], ["--json"], ["--openmetrics", "--output", dir + "/pinctl.prom"]] {
+            let r = try run(limited + extra)
+            #expect(r.status == 1, "\(extra): exit \(r.status): \(r.stdout.prefix(200))")
+            #expect(r.stderr.hasPrefix("pinctl: ") && r.stderr.contains("EMFILE") && r.stderr.contains("ulimit -n"), "\(r.stderr)")
+            #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+            if extra == ["--json"] { #expect(r.stdout.contains("\"exitStatus\":1"), "\(r.stdout)") }
+        }
+        #expect(entries(dir).isEmpty, "\(entries(dir))")
+    }
+
+    /// Before: census --output past RLIMIT_FSIZE (`ulimit -f`, LimitFSIZE=) died by SIGXFSZ
+    /// from a shell (the kernel's signal beside EFBIG, delivered once the mask was back) with
+    /// nothing said; where SIGXFSZ is ignored (this test runner) it said EFBIG on a temporary
+    /// the user never made, with no way out. Now: exit 1, one line naming the limit and the
+    /// fix, nothing left in the directory.
+    @Test(.enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "prlimit (util-linux) is missing"))
+    func outputPastTheFileSizeLimitNamesTheFix() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let r = try run([
+            "/usr/bin/prlimit", "--fsize=1024", builtBinary("pinctl"), "census", "--openmetrics", "--output", dir + "/pinctl.prom",
+        ])
+        #expect(r.status == 1, "exit \(r.status): \(r.stderr)")
+        #expect(r.stderr.hasPrefix("pinctl: ") && r.stderr.contains("EFBIG") && r.stderr.contains("ulimit -f"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(entries(dir).isEmpty, "\(entries(dir))")
+    }
+
+    /// Before: census --output blocked the termination signals around its temporary with
+    /// pthread_sigmask, which leaves glibc's 32 and 33 out, so `kill -32` (default action:
+    /// death) between the temporary's creation and the rename left the temporary in the
+    /// collector's directory. The block strace sees before the temporary is opened must
+    /// include them (this test runner ignores 32, so the death itself is not seen here).
+    @Test(.enabled(if: straceTraces, "strace is missing or may not trace here: scripts/install-deps.sh installs it"))
+    func outputBlocksGlibcsSignalsWhileTheTemporaryExists() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let trace = dir + "/trace"
+        let r = try run([
+            strace!, "-f", "-qq", "-o", trace, "-e", "trace=rt_sigprocmask,openat", builtBinary("pinctl"), "census", "--output",
+            dir + "/census.prom",
+        ])
+        #expect(r.status == 0, "\(r.stderr)")
+        let lines = try String(contentsOfFile: trace, encoding: .utf8).split(separator: "\n")
+        let open = try #require(lines.firstIndex { $0.contains("openat(") && $0.contains(".census.prom.tmp-") }, "\(lines.suffix(5))")
+        let block = try #require(lines[..<open].last { $0.contains("rt_sigprocmask(SIG_BLOCK, ") }, "no block before the temporary")
+        // strace names 32 and 33 RTMIN and RT_1; "~[...]" lists what is left out.
+        let set = block.split(separator: "SIG_BLOCK, ").last.map(String.init) ?? ""
+        let names = set.prefix { $0 != "]" }
+        let listsThem = names.contains("RTMIN") && names.contains("RT_1")
+        #expect(set.hasPrefix("~[") ? !names.contains("RTMIN") && !names.contains("RT_1") : listsThem, "\(block)")
+    }
+
+    /// The writer puts the mask back as it was, glibc's signals 32 and 33 included (glibc's
+    /// SIG_SETMASK restore unblocked them, for a caller that had blocked every termination
+    /// signal, as `pin` and `census --watch` do). Read from this thread's SigBlk.
+    @Test func outputLeavesGlibcsSignalsBlockedAsItFoundThem() throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // This thread's mask: the test stays on one thread (no suspension point in between).
+        func blocked() throws -> UInt64 {
+            let status = try String(contentsOfFile: "/proc/thread-self/status", encoding: .utf8)
+            let line = try #require(status.split(separator: "\n").first { $0.hasPrefix("SigBlk:") })
+            return try #require(UInt64(String(line.dropFirst(7)).trimmingCharacters(in: CharacterSet.whitespaces), radix: 16))
+        }
+        let before = TerminationSignals.blockSaving()
+        defer { TerminationSignals.restore(before) }
+        let held = try blocked()
+        let glibcs = TerminationSignals.libcInternal.reduce(UInt64(0)) { $0 | 1 << UInt64($1 - 1) }
+        #expect(held & glibcs == glibcs, "blockSaving blocked \(String(held, radix: 16))")
+        try AtomicFileWriter.write(Array("x\n".utf8), to: dir + "/out.prom")
+        let after = try blocked()
+        #expect(after == held, "after the write: \(String(after, radix: 16)), before: \(String(held, radix: 16))")
+    }
+
     /// Before: a termination signal between the temporary's creation and the rename (here
     /// during an fsync that strace holds for 3 s) killed pinctl and left the temporary in
     /// the collector's directory. Now the signal waits for the rename, then ends pinctl.

@@ -27,6 +27,8 @@ struct HostilePinInputTests {
         /// What the one stderr line must contain (the input it names).
         var names: String
         var asNobody = false
+        /// A command that starts pinctl (prlimit for a resource limit).
+        var launcher: [String] = []
         var testDescription: String { "row \(issueRow): pin \(args.joined(separator: " "))" }
     }
 
@@ -97,6 +99,11 @@ struct HostilePinInputTests {
             issueRow: 11, args: ["--pidfile", "/nonexistent/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput,
             names: "/nonexistent/pinctl.pid"),
         Row(issueRow: 11, args: ["--pidfile", "/proc/pinctl.pid", "anon:4K"], status: ExitStatus.invalidInput, names: "/proc/pinctl.pid"),
+        // 11: a pidfile this process may not write (RLIMIT_FSIZE 0): before, exit 1 with
+        // "write(PATH) failed: EFBIG" and no way out.
+        Row(
+            issueRow: 11, args: ["--pidfile", "\(scratch)/fsize.pid", "shm:pinctl-hostile-fsize:1M"], status: ExitStatus.invalidInput,
+            names: "ulimit -f", launcher: ["/usr/bin/prlimit", "--fsize=0"]),
         // 13: a path with + or @ is read only as written: unescaped, they must be a length or offset.
         Row(issueRow: 13, args: ["file:\(scratch)/v+one"], status: ExitStatus.invalidInput, names: "+one"),
         Row(issueRow: 13, args: ["file:\(scratch)/v\\x"], status: ExitStatus.invalidInput, names: "\\x"),
@@ -166,7 +173,7 @@ struct HostilePinInputTests {
         let shmBefore = Set(ShmListing.names())
         let pidfile = "\(Self.scratch)/row.pid"
         let extra = row.args.contains("--pidfile") || row.args.contains("--dry-run") ? [] : ["--pidfile", pidfile]
-        let r = try pinctl(["pin", "--for", "0"] + extra + row.args, as: row.asNobody ? nobody : [], limit: Self.limit)
+        let r = try pinctl(["pin", "--for", "0"] + extra + row.args, as: row.asNobody ? nobody : row.launcher, limit: Self.limit)
         #expect(!r.timedOut, "pinctl blocked: killed after \(Self.limit) s")
         #expect(r.status == row.status, "exit \(r.status), stderr: \(r.stderr)")
         let lines = r.stderr.split(separator: "\n")
@@ -289,6 +296,61 @@ struct HostilePinInputTests {
         #expect(access("/dev/shm/\(name)", F_OK) != 0, "the shm object is removed")
         #expect(access(h.pidfile, F_OK) != 0, "the pidfile is removed")
         try PinCounters.expectBalanced()
+    }
+
+    /// Row 6, glibc's two signals (32 SIGCANCEL, 33 SIGSETXID; `kill -32` reaches pinctl like
+    /// any other) in a hold with a thread: the uffd method's fault handler. glibc unblocks
+    /// them in every thread it makes, and in the caller at the first pthread_create; before
+    /// the fix signal 32 killed pinctl (exit 160 by the signal), the shm object and the
+    /// pidfile left behind, with every method (the rows of `signalDuringHoldReleasesEverything`).
+    /// This test runner ignores 32, and pinctl inherits that: before the fix the signal was
+    /// then lost and the hold went on (a shell or systemd leaves it at its default: death).
+    @Test(arguments: Array(TerminationSignals.libcInternal))
+    func glibcsOwnSignalsEndAHoldWithAHandlerThread(_ sig: Int32) throws {
+        let name = "pinctl-hostile-uffdsig-\(getpid())-\(sig)"
+        let h = try PinHolder(["--method", "uffd", "shm:\(name):4M"])
+        #expect(access("/dev/shm/\(name)", F_OK) == 0)
+        kill(h.pid, sig)
+        let deadline = Date().addingTimeInterval(Self.limit)
+        while h.process.isRunning && Date() < deadline { usleep(10_000) }
+        let ignored = h.process.isRunning
+        let status = ignored ? h.stop(SIGTERM) : h.process.terminationStatus
+        let err = String(decoding: h.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!ignored, "signal \(sig) did not end the hold")
+        #expect(h.process.terminationReason == .exit, "signal \(sig) killed pinctl instead of ending the hold")
+        #expect(status == 128 + sig, "signal \(sig): \(err)")
+        #expect(err.contains("released") && err.contains("signal \(sig)"), "\(err)")
+        #expect(access("/dev/shm/\(name)", F_OK) != 0, "the shm object is removed")
+        #expect(access(h.pidfile, F_OK) != 0, "the pidfile is removed")
+    }
+
+    /// Arguments whose bytes are not UTF-8 (`\0377`, made by printf %b in a shell: Swift's
+    /// strings cannot hold them). Before: Swift decoded them with U+FFFD in place of each such
+    /// byte, so `pin file:DIR/t\xff` locked DIR/t\u{FFFD}, a file another user may plant, and
+    /// --pidfile and --output wrote other paths. Now: exit 2, one line, nothing opened or made.
+    @Test(arguments: [
+        ["pin", "--for", "0", "file:DIR/t\\0377"], ["pin", "--for", "0", "--pidfile", "DIR/p\\0377", "anon:1M"],
+        ["census", "--output", "DIR/c\\0377.prom"], ["inspect", "--json", "self", "[st\\0377ack]"],
+    ])
+    func argumentsThatAreNotUTF8AreRefused(_ words: [String]) throws {
+        let dir = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hostile-utf8-XXXXXX"))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        // What the argument would have named: the planted file, and where files would go.
+        try Data("planted".utf8).write(to: URL(fileURLWithPath: dir + "/t\u{FFFD}"))
+        let argv = words.map { $0.replacingOccurrences(of: "DIR", with: dir) }
+        let r = try run(
+            [
+                "/bin/sh", "-c", #"p=$1; shift; for w; do set -- "$@" "$(printf '%b' "$w")"; shift; done; exec "$p" "$@""#, "sh",
+                builtBinary("pinctl"),
+            ]
+                + argv)
+        #expect(r.status == ExitStatus.invalidInput, "\(words): exit \(r.status): \(r.stdout) \(r.stderr)")
+        #expect(r.stderr.hasPrefix("pinctl: argument ") && r.stderr.contains("is not UTF-8 (0xff at byte"), "\(r.stderr)")
+        #expect(r.stderr.split(separator: "\n").count == 1, "\(r.stderr)")
+        #expect(!r.stdout.contains("pinned"), "\(r.stdout)")
+        if words.contains("--json") { #expect(r.stdout.contains("\"exitStatus\":2"), "\(r.stdout)") }
+        let left = ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
+        #expect(left == ["t\u{FFFD}"], "\(left)")
     }
 
     /// Row 6: `pinctl pin ... | head -1`: the reader going away ends the hold as SIGPIPE does,

@@ -12,6 +12,7 @@
 
 #ifdef __linux__
 #include <linux/types.h>
+#include <signal.h>
 
 /* ---- PAGEMAP_SCAN (fs/proc/task_mmu.c, uapi <linux/fs.h> since 6.7) ---- */
 
@@ -89,6 +90,23 @@ _Static_assert(sizeof(struct cpinctl_cachestat) == 40, "cachestat is 40 bytes");
  */
 int cpinctl_cachestat(int fd, struct cpinctl_cachestat_range *range, struct cpinctl_cachestat *cstat,
 		      unsigned int flags);
+
+/* ---- signals glibc keeps for itself (TerminationSignals.swift) ---- */
+/**
+ * CPINCTL_KERNEL_SIGRTMIN - the kernel's first real-time signal (32). glibc takes the ones
+ * below its own SIGRTMIN (32 SIGCANCEL, 33 SIGSETXID) for threads; their default action
+ * still ends the process, anyone who may signal it can send them, and glibc's sigaddset,
+ * sigprocmask and pthread_sigmask refuse or silently drop them.
+ */
+extern const int CPINCTL_KERNEL_SIGRTMIN;
+/** Adds @sig to @set by its bit, as the kernel reads it (sigaddset refuses 32 and 33). */
+void cpinctl_sigset_add(sigset_t *set, int sig);
+/**
+ * cpinctl_sigprocmask - rt_sigprocmask(@how, @set, @old) by the system call, for the calling
+ * thread: glibc's wrappers drop 32 and 33 from @set (a SIG_SETMASK restoring a saved mask
+ * unblocks them). Returns 0, or -1 with errno.
+ */
+int cpinctl_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 
 #endif /* __linux__ */
 

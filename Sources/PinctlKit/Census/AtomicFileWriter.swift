@@ -33,10 +33,8 @@ public enum AtomicFileWriter {
                 )
             }
         }
-        var all = TerminationSignals.set()
-        var previous = sigset_t()
-        pthread_sigmask(SIG_BLOCK, &all, &previous)
-        defer { pthread_sigmask(SIG_SETMASK, &previous, nil) }
+        let previous = TerminationSignals.blockSaving()
+        defer { TerminationSignals.restore(previous) }
         let (fd, temp) = try createTemporary(dirFd: dir.raw, dirPath: dirPath, name: name, path: path, mode: mode)
         do throws(SyscallError) {
             defer { _ = Glibc.close(fd) }
@@ -47,6 +45,9 @@ public enum AtomicFileWriter {
             guard renameat(dir.raw, temp, dir.raw, name) == 0 else { throw lastError("rename", "\(dirPath)/\(temp) -> \(path)") }
         } catch {
             _ = unlinkat(dir.raw, temp, 0)
+            // A write past RLIMIT_FSIZE also raised SIGXFSZ (blocked here): the same failure,
+            // said by this one line instead of a death by the signal once the mask is back.
+            if error.errno == EFBIG { TerminationSignals.discard(SIGXFSZ) }
             throw .system(withAdvice(error, dirPath: dirPath))
         }
         // The rename itself durable; a failure here loses nothing already visible.
@@ -89,6 +90,11 @@ public enum AtomicFileWriter {
                 "the file system of \(dirPath) is full (space or inodes: df \(dirPath), df -i): free space there or give another --output"
         case EDQUOT:
             e.advice = "your disk quota on \(dirPath) is used up: free space there or give another --output"
+        case EFBIG:
+            var limit = rlimit()
+            getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit)
+            e.advice =
+                "the output is larger than this process may write (RLIMIT_FSIZE \(limit.rlim_cur) bytes): raise `ulimit -f` (LimitFSIZE= in a unit)"
         default: break
         }
         return e

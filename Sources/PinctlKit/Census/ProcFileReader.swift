@@ -10,7 +10,12 @@ struct ProcFileReader {
     var linkTarget = [UInt8](repeating: 0, count: 4096)
 
     static func skip(_ err: Int32) -> ProcessScan.Skip {
-        err == ENOENT || err == ESRCH ? .vanished : .unreadable
+        switch err {
+        case ENOENT, ESRCH: return .vanished
+        // pinctl's own shortage, not the process's: it would skip every process alike.
+        case EMFILE, ENFILE, ENOMEM: return .exhausted(err)
+        default: return .unreadable
+        }
     }
 
     static func open(at dirFd: Int32, _ name: String) throws(ProcessScan.Skip) -> Int32 {

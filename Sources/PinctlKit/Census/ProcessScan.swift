@@ -15,10 +15,13 @@ public struct ProcessScan {
     /// Processes with an address space (not kernel threads or zombies): what --deep walks.
     public var liveUserPids: [Int32] = []
 
-    /// A per-process failure: the process is skipped and counted.
+    /// A per-process failure: the process is skipped and counted; `exhausted` (pinctl out of
+    /// file descriptors or memory) ends the scan, which would otherwise skip every process
+    /// and report that nothing pins.
     enum Skip: Error {
         case vanished
         case unreadable
+        case exhausted(Int32)
     }
 
     public static func run(classifier: DeviceClassifier, procRoot: String = "/proc") throws(PinctlError) -> ProcessScan {
@@ -40,11 +43,27 @@ public struct ProcessScan {
                 switch error {
                 case .vanished: scan.vanished += 1
                 case .unreadable: scan.unreadable += 1
+                case .exhausted(let err): throw .system(Self.exhausted(err, pid: pid))
                 }
             }
         }
         scan.rows.sort { ($0.bytes, $1.pid) > ($1.bytes, $0.pid) }
         return scan
+    }
+
+    /// The one line for a scan that ran out of descriptors or memory, with the way out.
+    static func exhausted(_ err: Int32, pid: Int32) -> SyscallError {
+        var e = SyscallError(call: "openat", object: "/proc/\(pid)", errno: err)
+        switch err {
+        case EMFILE:
+            var limit = rlimit()
+            getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+            e.advice =
+                "pinctl is out of file descriptors (RLIMIT_NOFILE \(limit.rlim_cur)) and would skip every process: raise `ulimit -n` (LimitNOFILE= in a unit)"
+        case ENFILE: e.advice = "the system's file table is full (fs.file-max): the census would skip every process"
+        default: e.advice = "out of memory: the census would skip every process"
+        }
+        return e
     }
 
     /// The entry's name, in place (no copy of the dirent).

@@ -6,10 +6,13 @@
 /// from a frame to its mappers in /proc, so this walks every process's pagemap once: per
 /// VMA, PAGEMAP_SCAN (6.7+) finds the present regions and skips holes without copying an
 /// entry per page; the present entries are read in 64Ki batches and their PFNs looked up in
-/// the selection's bitmap. Memory: the bitmaps (a bit per frame of the target) and one batch.
-/// Owner runs stream to `sink` a process at a time.
+/// the selection's bitmap. Memory: the bitmaps (a bit per frame of the target), one batch of
+/// entries and at most `runBatch` owner runs, which stream to `sink` as they close.
 final class ReverseMap {
     static let batch = 64 << 10
+    /// Owner runs held before they go to the sink: a process mapping millions of scattered
+    /// frames (every other page of 16 GiB: 2Mi runs, ~300 MB) costs this many, not one each.
+    static let runBatch = 4096
 
     public struct Totals: Codable, Sendable {
         public var processes: UInt64 = 0
@@ -45,17 +48,18 @@ final class ReverseMap {
         while let entry = root.next() {
             guard let pid = ProcessScan.pid(of: entry), pid != me else { continue }
             totals.processes += 1
+            var owning = false
             do throws(PinctlError) {
-                let runs = try walk(pid: pid, useScan: useScan)
-                if !runs.isEmpty {
-                    totals.processesOwning += 1
+                owning = try walk(pid: pid, useScan: useScan) { (runs) throws(PinctlError) in
                     try sink(runs)
                 }
             } catch {
-                // A process that exits, or a kernel thread, has nothing to report.
+                // A process that exits, or a kernel thread, has nothing more to report (the
+                // runs it already handed over were read while it was there).
                 if case .system = error, !isGone(error) { throw error }
                 totals.skipped += 1
             }
+            if owning { totals.processesOwning += 1 }
         }
         totals.framesMapped = selection.setCount - unowned.setCount
     }
@@ -81,19 +85,23 @@ final class ReverseMap {
         }
     }
 
-    /// One process's runs over the selected frames.
-    func walk(pid: Int32, useScan: Bool) throws(PinctlError) -> [OwnerRun] {
+    /// One process's runs over the selected frames, handed to `sink` in address order, at
+    /// most `runBatch` at a time (a run is handed over once it can grow no more). True when
+    /// there was any.
+    func walk(pid: Int32, useScan: Bool, sink: ([OwnerRun]) throws(PinctlError) -> Void) throws(PinctlError) -> Bool {
         let directory = try ProcessDirectory(ProcessRef(pid: pid))
         let pagemap = try PagemapReader(directory: directory)
         let vmas = try ProcMaps.parse(bytes: directory.readBytes("maps"))
-        guard !vmas.isEmpty else { return [] }
+        guard !vmas.isEmpty else { return false }
         var commRaw = (try? directory.readBytes("comm")) ?? []
         if commRaw.last == ProcText.newline { commRaw.removeLast() }
         let (comm, commBytes) = TerminalEscaping.textAndHexBytes(commRaw)
         var runs: [OwnerRun] = []
+        runs.reserveCapacity(Self.runBatch + 1)
+        var any = false
         for v in vmas where v.end <= PagemapReader.userSpaceEnd {
             // A run never spans two VMAs.
-            let firstRun = runs.count
+            var runInVMA = false
             // Present regions, a scan vector's worth at a time (bounded however fragmented
             // the VMA); every page of it without PAGEMAP_SCAN.
             func walkRange(_ start: UInt64, _ end: UInt64) throws(PinctlError) {
@@ -114,13 +122,21 @@ final class ReverseMap {
                         totals.mappings += 1
                         _ = unowned.take(pfn)
                         let a = va + UInt64(i) << PagemapReader.pageShift
-                        if runs.count > firstRun, var last = runs.last, last.address + last.count << PagemapReader.pageShift == a,
+                        if runInVMA, var last = runs.last, last.address + last.count << PagemapReader.pageShift == a,
                             last.pfn + last.count == pfn
                         {
                             last.count += 1
                             runs[runs.count - 1] = last
                         } else {
+                            // A new run closes every one before it: handed over once there
+                            // are a batch of them.
+                            if runs.count >= Self.runBatch {
+                                try sink(runs)
+                                runs.removeAll(keepingCapacity: true)
+                            }
                             runs.append(OwnerRun(pid: pid, comm: comm, commBytes: commBytes, address: a, pfn: pfn, count: 1, path: v.path))
+                            runInVMA = true
+                            any = true
                         }
                     }
                     va += UInt64(got) << PagemapReader.pageShift
@@ -139,6 +155,7 @@ final class ReverseMap {
                 try walkRange(v.start, v.end)
             }
         }
-        return runs
+        if !runs.isEmpty { try sink(runs) }
+        return any
     }
 }

@@ -135,7 +135,21 @@ public final class Pidfile {
         var off = 0
         while off < bytes.count {
             let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { throw .system(lastError("write", path)) }
+            if n > 0 {
+                off += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n < 0 && errno == EFBIG {
+                // RLIMIT_FSIZE below a pid's few bytes; its SIGXFSZ (blocked) says the same.
+                TerminationSignals.discard(SIGXFSZ)
+                var limit = rlimit()
+                getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit)
+                throw .invalidInput(
+                    "--pidfile \(path): this process may write files of at most \(limit.rlim_cur) bytes (RLIMIT_FSIZE): raise `ulimit -f` (LimitFSIZE= in a unit), or drop --pidfile"
+                )
+            } else {
+                throw .system(lastError("write", path))
+            }
         }
     }
 

@@ -24,9 +24,11 @@ final class StoppableThread {
     private final class Body {
         let run: () -> Void
         let name: String
-        init(_ run: @escaping () -> Void, name: String) {
+        let mask: sigset_t
+        init(_ run: @escaping () -> Void, name: String, mask: sigset_t) {
             self.run = run
             self.name = name
+            self.mask = mask
         }
     }
 
@@ -34,15 +36,24 @@ final class StoppableThread {
     func start(_ body: @escaping () -> Void) throws(SyscallError) {
         precondition(thread == nil, "\(name) is already running")
         var t = pthread_t()
-        let context = Unmanaged.passRetained(Body(body, name: name)).toOpaque()
+        let mask = TerminationSignals.currentMask()
+        let context = Unmanaged.passRetained(Body(body, name: name, mask: mask)).toOpaque()
         let rc = pthread_create(
             &t, nil,
             { context in
                 let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+                // glibc starts a thread with its own two signals (32, 33) unblocked whatever
+                // the creator's mask: the creator's mask exactly, or `kill -32` would end the
+                // process here, pins and files left behind, instead of reaching the main
+                // thread's wait.
+                TerminationSignals.restore(body.mask)
                 _ = cpinctl_name_this_thread(body.name)
                 body.run()
                 return nil
             }, context)
+        // glibc's first pthread_create of a process unblocks its two signals in the caller
+        // too: its mask put back as it was (TerminationSignals).
+        TerminationSignals.restore(mask)
         guard rc == 0 else {
             Unmanaged<Body>.fromOpaque(context).release()
             throw SyscallError(call: "pthread_create", object: name, errno: rc)

@@ -1,3 +1,5 @@
+import CPinctl
+
 #if canImport(Glibc)
     import Glibc
 #endif
@@ -10,27 +12,75 @@
 /// pidfile stay). The fault signals (SIGSEGV, SIGBUS, SIGILL, SIGFPE, SIGTRAP, SIGABRT) are
 /// left alone: the kernel delivers a real fault even when blocked, and blocking them would
 /// only hide the crash report.
+///
+/// The two real-time signals glibc keeps for its threads (32 SIGCANCEL, 33 SIGSETXID: below
+/// its SIGRTMIN) end the process too when no handler is set, which is the case here (pinctl
+/// never cancels a thread nor changes credentials across threads), and `kill -32` reaches
+/// pinctl like any other signal. glibc's sigaddset refuses them and its sigprocmask drops them,
+/// so they are set by bit and blocked by the system call. glibc unblocks them again when it
+/// makes a thread (in the new thread, and in the caller at the process's first
+/// pthread_create): StoppableThread gives both the creator's mask back right away.
 public enum TerminationSignals {
-    /// The classic ones, then SIGRTMIN...SIGRTMAX (glibc keeps the two below SIGRTMIN for itself).
+    /// The classic ones, glibc's two, then SIGRTMIN...SIGRTMAX.
     public static var all: [Int32] {
         [
             SIGHUP, SIGINT, SIGQUIT, SIGPIPE, SIGALRM, SIGTERM, SIGUSR1, SIGUSR2, SIGSTKFLT, SIGPOLL, SIGXCPU,
             SIGXFSZ, SIGVTALRM, SIGPROF, SIGPWR, SIGSYS,
-        ] + Array(realtimeRange)
+        ] + Array(libcInternal) + Array(realtimeRange)
     }
 
     static var realtimeRange: ClosedRange<Int32> { __libc_current_sigrtmin()...__libc_current_sigrtmax() }
+    /// The kernel's real-time signals glibc took for itself (empty under a C library that took none).
+    static var libcInternal: Range<Int32> { CPINCTL_KERNEL_SIGRTMIN..<__libc_current_sigrtmin() }
 
     static func set() -> sigset_t {
         var s = sigset_t()
         sigemptyset(&s)
-        for sig in all { sigaddset(&s, sig) }
+        for sig in all { cpinctl_sigset_add(&s, sig) }
         return s
     }
 
+    /// Blocks every one of them in the calling thread (the system call: glibc's
+    /// pthread_sigmask would leave 32 and 33 out).
     public static func block() {
+        _ = blockSaving()
+    }
+
+    /// Blocks every one of them and returns the mask before, for `restore`.
+    public static func blockSaving() -> sigset_t {
         var s = set()
-        pthread_sigmask(SIG_BLOCK, &s, nil)
+        var previous = sigset_t()
+        sigemptyset(&previous)
+        _ = cpinctl_sigprocmask(SIG_BLOCK, &s, &previous)
+        return previous
+    }
+
+    /// The calling thread's mask as the kernel has it, 32 and 33 included.
+    public static func currentMask() -> sigset_t {
+        var none = sigset_t()
+        sigemptyset(&none)
+        var current = sigset_t()
+        sigemptyset(&current)
+        _ = cpinctl_sigprocmask(SIG_BLOCK, &none, &current)
+        return current
+    }
+
+    /// Sets the calling thread's mask back to `previous` as it was, 32 and 33 included
+    /// (glibc's SIG_SETMASK would unblock them).
+    public static func restore(_ previous: sigset_t) {
+        var p = previous
+        _ = cpinctl_sigprocmask(SIG_SETMASK, &p, nil)
+    }
+
+    /// Takes `sig` off the pending signals if it is waiting (blocked): one the kernel raised
+    /// for a failure pinctl reports itself (SIGXFSZ beside EFBIG).
+    public static func discard(_ sig: Int32) {
+        var one = sigset_t()
+        sigemptyset(&one)
+        cpinctl_sigset_add(&one, sig)
+        var info = siginfo_t()
+        var zero = timespec(tv_sec: 0, tv_nsec: 0)
+        while sigtimedwait(&one, &info, &zero) == sig {}
     }
 
     /// The first termination signal waiting, if any.
