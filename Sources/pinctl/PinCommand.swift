@@ -29,8 +29,9 @@ struct Pin: ParsableCommand {
             pinctl-hold@.service), sends READY=1 with MAINPID and a STATUS= line (range, pages, \
             VmLck, --verify's counts) once the pin and --verify are complete, and STOPPING=1 when \
             the hold ends; an address that cannot be reached is one warning line, never a failure. \
-            While it pins, every 2 s in which it made progress (CPU time used, or pages made \
-            resident) extends the start timeout by 10 s (EXTEND_TIMEOUT_USEC, with a STATUS line), \
+            While it pins, it looks every 2 s at whether it made progress since the last extension \
+            (CPU time used, or pages made resident) and if so extends the start timeout by 10 s \
+            (EXTEND_TIMEOUT_USEC, with a STATUS line), \
             so a pin longer than TimeoutStartSec= completes while one that hangs still times out.
             """)
 

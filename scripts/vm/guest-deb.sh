@@ -200,7 +200,7 @@ t_hold_unit_pins_at_start_and_releases_at_stop() {
 }
 
 # A start that outlasts TimeoutStartSec= completes while pinctl makes progress. A drop-in caps
-# an instance at CPUQuota=5%, so faulting in and locking 768 MiB of 4K pages takes many
+# an instance at CPUQuota=5%, so faulting in and locking 128 MiB of 4K pages takes many
 # seconds of wall time, and gives it a TimeoutStartSec= that the same unit's start with a
 # 4 KiB range (pinctl's own start-up under that quota, measured first) fits in with 2.5 s to
 # spare. The control: with extensions at most every 60 s (none before the pin completes) the
@@ -221,7 +221,7 @@ t_hold_start_outlasting_its_timeout_is_extended() {
 	echo "a 4 KiB pin's start under CPUQuota=5%: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }') s: TimeoutStartSec=${limit}s"
 	printf '[Service]\nTimeoutStartSec=%ss\nCPUQuota=5%%\n' "$limit" >"$dropin/slow.conf"
 	systemctl daemon-reload
-	printf 'RANGE=anon:768M,nothp\nMETHOD=mlock\nOPTIONS=--write --extend-interval 60\n' >/etc/pinctl/hold/slow.conf
+	printf 'RANGE=anon:128M,nothp\nMETHOD=mlock\nOPTIONS=--write --extend-interval 60\n' >/etc/pinctl/hold/slow.conf
 	t0=$SECONDS
 	if systemctl start "$unit"; then
 		systemctl stop "$unit"
@@ -231,12 +231,12 @@ t_hold_start_outlasting_its_timeout_is_extended() {
 	[ "$(systemctl show -p Result --value "$unit")" = timeout ] || fail "the control failed, but not by its timeout"
 	wait_for 200 sh -c "[ \"\$(systemctl show -p ActiveState --value $unit)\" = failed ]" || fail "the control's pinctl did not exit"
 	systemctl reset-failed "$unit"
-	printf 'RANGE=anon:768M,nothp\nMETHOD=mlock\nOPTIONS=--write --extend-interval 0.5\n' >/etc/pinctl/hold/slow.conf
+	printf 'RANGE=anon:128M,nothp\nMETHOD=mlock\nOPTIONS=--write --extend-interval 0.5\n' >/etc/pinctl/hold/slow.conf
 	t0=$SECONDS
 	systemctl start --no-block "$unit"
 	while [ "$(systemctl show -p ActiveState --value "$unit")" = activating ] && [ $((SECONDS - t0)) -lt 200 ]; do
 		case $(systemctl show -p StatusText --value "$unit") in
-		"pinning anon:768M,nothp: "*) [ -n "$seen" ] || seen=$(systemctl show -p StatusText --value "$unit") ;;
+		"pinning anon:128M,nothp: "*) [ -n "$seen" ] || seen=$(systemctl show -p StatusText --value "$unit") ;;
 		esac
 		sleep 0.2
 	done
@@ -245,10 +245,10 @@ t_hold_start_outlasting_its_timeout_is_extended() {
 		journalctl -u "$unit" -n 20 --no-pager
 		fail "the start did not complete though the pin made progress"
 	}
-	[ -n "$seen" ] || fail "systemctl never showed a 'pinning anon:768M,nothp: ...' status while the start was extended"
+	[ -n "$seen" ] || fail "systemctl never showed a 'pinning anon:128M,nothp: ...' status while the start was extended"
 	local pid
 	pid=$(systemctl show -p MainPID --value "$unit")
-	[ "$(vmlck_kb "$pid")" -ge $((768 * 1024)) ] || fail "VmLck is $(vmlck_kb "$pid") kB, not 768 MiB"
+	[ "$(vmlck_kb "$pid")" -ge $((128 * 1024)) ] || fail "VmLck is $(vmlck_kb "$pid") kB, not 128 MiB"
 	systemctl stop "$unit"
 	[ "$(systemctl show -p Result --value "$unit")" = success ] || fail "pinctl did not exit 0 on SIGTERM"
 }

@@ -8,16 +8,19 @@ import CPinctl
 /// progress. systemd waits `TimeoutStartSec` (90 s by default) for READY=1, and pinning a
 /// few hundred GiB (faulting in and zeroing every page, or reading a file from disk) can take
 /// longer. While pinctl maps, pins and verifies, this thread looks every `interval` at whether
-/// the work moved on since the last look, and only then sends `EXTEND_TIMEOUT_USEC` (systemd
-/// 236+; older ones ignore the assignment) with a STATUS line saying how far it got:
-/// - progress is CPU time used by the process's other threads (faulting and zeroing pages,
-///   GUP on behalf of a remote pin, reading pagemap for --verify: all charged to pinctl), at
-///   least `busyFraction` of the interval, or resident pages grown (a file read from a slow
-///   disk uses little CPU but maps pages);
-/// - a pin that waits without working (a cgroup pin lock held by someone else, a page fault
-///   stuck on a dead NFS server) sends nothing, so systemd's own timeout still ends a start
-///   that hangs: an extension lasts `extensionFactor` intervals and is never renewed without
-///   progress;
+/// the work moved on since the last extension it sent, and only then sends
+/// `EXTEND_TIMEOUT_USEC` (systemd 236+; older ones ignore the assignment) with a STATUS line
+/// saying how far it got:
+/// - progress is resident pages grown (faulting pages in, a file read from a slow disk), or
+///   CPU time used by the process's other threads (zeroing pages, GUP on behalf of a remote
+///   pin, reading pagemap for --verify: all charged to pinctl) of at least `busyFraction` of
+///   the time since the last extension. Counted since the last extension, not per interval: a
+///   pin throttled by a CPU quota or a loaded machine works in bursts, and an interval without
+///   CPU must not let the extension lapse while the work goes on;
+/// - a pin that waits without working (a cgroup pin lock held by someone else, polled at
+///   0.2% of a CPU; a page fault stuck on a dead NFS server) sends nothing, so systemd's own
+///   timeout still ends a start that hangs: an extension lasts `extensionSeconds` and is
+///   never renewed without progress;
 /// - systemd never shortens the unit's timeout for it, so a short pin behaves as without it.
 /// The thread reads /proc/self/statm (no mmap lock: it does not wait behind the pin's faults)
 /// through a descriptor opened before it starts, and sends through the same notifier as
@@ -25,10 +28,10 @@ import CPinctl
 public final class StartTimeoutExtender: @unchecked Sendable {
     // Immutable, or the thread's alone until it is joined.
     public static let defaultInterval = 2.0
-    /// Each extension lasts this many intervals: scheduling delays never let it lapse while
-    /// the work moves on.
-    public static let extensionFactor = 5.0
-    /// Below this share of the interval in CPU time, the process is waiting, not working.
+    /// Each extension lasts at least this long, and five intervals: long enough for the
+    /// bursts of a throttled pin, short enough that a hung one still times out soon.
+    public static let minimumExtension = 10.0
+    /// Below this share of a CPU, the process is waiting, not working.
     static let busyFraction = 0.02
 
     private let notifier: SystemdNotifier
@@ -36,8 +39,10 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     private let what: String
     private let thread: StoppableThread
     private let statm: FileDescriptor?
-    private var lastCPU: UInt64 = 0
-    private var lastResident: UInt64 = 0
+    /// CPU time, resident bytes and the time at the last extension (or the start).
+    private var baseCPU: UInt64 = 0
+    private var baseResident: UInt64 = 0
+    private var baseTime = 0.0
 
     /// `what` names the pin in STATUS (escaped there by the notifier).
     public init(notifier: SystemdNotifier, interval: Double = defaultInterval, what: String) throws(SyscallError) {
@@ -66,7 +71,7 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     /// Starts the thread; until `stop`, it holds a reference to the extender.
     public func start() throws(SyscallError) {
         // The thread has used no CPU yet: the process's time is the other threads'.
-        (lastCPU, lastResident) = (Self.processCPU(), resident())
+        (baseCPU, baseResident, baseTime) = (Self.processCPU(), resident(), MonotonicClock.now())
         try thread.start { self.run() }
     }
 
@@ -82,13 +87,19 @@ public final class StartTimeoutExtender: @unchecked Sendable {
             if n > 0 { return }
             if n < 0 && errno == EINTR { continue }
             if n < 0 { return }
-            deadline = MonotonicClock.now() + interval
+            let now = MonotonicClock.now()
+            deadline = now + interval
             let (cpu, rss) = (otherThreadsCPU(), resident())
-            let worked = cpu >= lastCPU + UInt64(interval * Self.busyFraction * 1e9) || rss > lastResident
-            (lastCPU, lastResident) = (cpu, rss)
-            guard worked else { continue }
-            let m = Self.message(
-                extensionSeconds: interval * Self.extensionFactor, what: what, resident: rss, cpuSeconds: Double(cpu) / 1e9)
+            let lasting = max(Self.minimumExtension, 5 * interval)
+            let since = now - baseTime
+            let worked = rss > baseResident || Double(cpu &- min(cpu, baseCPU)) >= since * Self.busyFraction * 1e9
+            guard worked else {
+                // Work older than an extension's length says nothing about now.
+                if since >= lasting { (baseCPU, baseResident, baseTime) = (cpu, rss, now) }
+                continue
+            }
+            (baseCPU, baseResident, baseTime) = (cpu, rss, now)
+            let m = Self.message(extensionSeconds: lasting, what: what, resident: rss, cpuSeconds: Double(cpu) / 1e9)
             if let warning = notifier.send(m, saying: "that the pin is still in progress") {
                 printError(warning)
                 return
