@@ -11,7 +11,8 @@ import CPinctl
 /// the work moved on since the last extension it sent, and only then sends
 /// `EXTEND_TIMEOUT_USEC` (systemd 236+; older ones ignore the assignment) with a STATUS line
 /// saying how far it got:
-/// - progress is resident pages grown (faulting pages in, a file read from a slow disk), or
+/// - progress is resident memory grown by `residentStep` (faulting pages in, a file read
+///   from a slow disk; a few allocations of pinctl's own are not progress), or
 ///   CPU time used by the process's other threads (zeroing pages, GUP on behalf of a remote
 ///   pin, reading pagemap for --verify: all charged to pinctl) of at least `busyFraction` of
 ///   the time since the last extension. Counted since the last extension, not per interval: a
@@ -33,6 +34,8 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     public static let minimumExtension = 10.0
     /// Below this share of a CPU, the process is waiting, not working.
     static let busyFraction = 0.02
+    /// Resident memory grown by less than this is pinctl's own allocations, not the pin.
+    static let residentStep: UInt64 = 1 << 20
 
     private let notifier: SystemdNotifier
     private let interval: Double
@@ -92,7 +95,7 @@ public final class StartTimeoutExtender: @unchecked Sendable {
             let (cpu, rss) = (otherThreadsCPU(), resident())
             let lasting = max(Self.minimumExtension, 5 * interval)
             let since = now - baseTime
-            let worked = rss > baseResident || Double(cpu &- min(cpu, baseCPU)) >= since * Self.busyFraction * 1e9
+            let worked = rss >= baseResident + Self.residentStep || Double(cpu &- min(cpu, baseCPU)) >= since * Self.busyFraction * 1e9
             guard worked else {
                 // Work older than an extension's length says nothing about now.
                 if since >= lasting { (baseCPU, baseResident, baseTime) = (cpu, rss, now) }
