@@ -91,10 +91,9 @@ public enum AtomicFileWriter {
         case EDQUOT:
             e.advice = "your disk quota on \(dirPath) is used up: free space there or give another --output"
         case EFBIG:
-            var limit = rlimit()
-            getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit)
+            let limit = ProcessLimits.softLimitText(__rlimit_resource_t(RLIMIT_FSIZE.rawValue))
             e.advice =
-                "the output is larger than this process may write (RLIMIT_FSIZE \(limit.rlim_cur) bytes): raise `ulimit -f` (LimitFSIZE= in a unit)"
+                "the output is larger than this process may write (RLIMIT_FSIZE \(limit) bytes): raise `ulimit -f` (LimitFSIZE= in a unit)"
         default: break
         }
         return e

@@ -56,10 +56,9 @@ public struct ProcessScan {
         var e = SyscallError(call: "openat", object: "/proc/\(pid)", errno: err)
         switch err {
         case EMFILE:
-            var limit = rlimit()
-            getrlimit(__rlimit_resource_t(RLIMIT_NOFILE.rawValue), &limit)
+            let limit = ProcessLimits.softLimitText(__rlimit_resource_t(RLIMIT_NOFILE.rawValue))
             e.advice =
-                "pinctl is out of file descriptors (RLIMIT_NOFILE \(limit.rlim_cur)) and would skip every process: raise `ulimit -n` (LimitNOFILE= in a unit)"
+                "pinctl is out of file descriptors (RLIMIT_NOFILE \(limit)) and would skip every process: raise `ulimit -n` (LimitNOFILE= in a unit)"
         case ENFILE: e.advice = "the system's file table is full (fs.file-max): the census would skip every process"
         default: e.advice = "out of memory: the census would skip every process"
         }

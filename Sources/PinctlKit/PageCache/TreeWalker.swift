@@ -78,9 +78,8 @@ public struct TreeWalker {
     /// overflowed 8 MiB); 32 KiB a level is allowed for sanitizer builds, 1 MiB kept spare:
     /// 224 levels with the usual 8 MiB, at most 1024.
     public static let maxDepth: Int = {
-        var limit = rlimit()
-        guard getrlimit(__rlimit_resource_t(3 /* RLIMIT_STACK */), &limit) == 0, limit.rlim_cur != rlim_t.max else { return 1024 }
-        let usable = Int(clamping: limit.rlim_cur) - (1 << 20)
+        guard let limit = ProcessLimits.softLimit(__rlimit_resource_t(3 /* RLIMIT_STACK */)) else { return 1024 }
+        let usable = Int(clamping: limit) - (1 << 20)
         return max(16, min(1024, usable / (32 << 10)))
     }()
 

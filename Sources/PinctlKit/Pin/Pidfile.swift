@@ -142,10 +142,9 @@ public final class Pidfile {
             } else if n < 0 && errno == EFBIG {
                 // RLIMIT_FSIZE below a pid's few bytes; its SIGXFSZ (blocked) says the same.
                 TerminationSignals.discard(SIGXFSZ)
-                var limit = rlimit()
-                getrlimit(__rlimit_resource_t(RLIMIT_FSIZE.rawValue), &limit)
+                let limit = ProcessLimits.softLimitText(__rlimit_resource_t(RLIMIT_FSIZE.rawValue))
                 throw .invalidInput(
-                    "--pidfile \(path): this process may write files of at most \(limit.rlim_cur) bytes (RLIMIT_FSIZE): raise `ulimit -f` (LimitFSIZE= in a unit), or drop --pidfile"
+                    "--pidfile \(path): this process may write files of at most \(limit) bytes (RLIMIT_FSIZE): raise `ulimit -f` (LimitFSIZE= in a unit), or drop --pidfile"
                 )
             } else {
                 throw .system(lastError("write", path))

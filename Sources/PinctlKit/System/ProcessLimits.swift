@@ -7,12 +7,20 @@ public enum ProcessLimits {
     public static let capIPCLock = 14
     public static let capSysAdmin = 21
 
-    /// The soft RLIMIT_MEMLOCK in bytes; nil when unlimited.
-    public static func memlockLimit() -> UInt64? {
+    /// The soft limit of `resource` (RLIMIT_*); nil when unlimited or unreadable.
+    public static func softLimit(_ resource: __rlimit_resource_t) -> UInt64? {
         var r = rlimit()
-        guard getrlimit(__rlimit_resource_t(8 /* RLIMIT_MEMLOCK */), &r) == 0 else { return nil }
+        guard getrlimit(resource, &r) == 0 else { return nil }
         return r.rlim_cur == rlim_t.max ? nil : UInt64(r.rlim_cur)
     }
+
+    /// `softLimit` as an error message says it: the number, or "unlimited".
+    static func softLimitText(_ resource: __rlimit_resource_t) -> String {
+        softLimit(resource).map { String($0) } ?? "unlimited"
+    }
+
+    /// The soft RLIMIT_MEMLOCK in bytes; nil when unlimited.
+    public static func memlockLimit() -> UInt64? { softLimit(__rlimit_resource_t(8 /* RLIMIT_MEMLOCK */)) }
 
     /// Whether the capability is in this process's effective set (/proc/self/status CapEff).
     public static func hasCapability(_ cap: Int) -> Bool {

@@ -20,7 +20,7 @@ import CPinctl
 ///   CPU must not let the extension lapse while the work goes on;
 /// - a pin that waits without working (a cgroup pin lock held by someone else, polled at
 ///   0.2% of a CPU; a page fault stuck on a dead NFS server) sends nothing, so systemd's own
-///   timeout still ends a start that hangs: an extension lasts `extensionSeconds` and is
+///   timeout still ends a start that hangs: an extension lasts `lasting` and is
 ///   never renewed without progress;
 /// - systemd never shortens the unit's timeout for it, so a short pin behaves as without it.
 /// The thread reads /proc/self/statm (no mmap lock: it does not wait behind the pin's faults)
@@ -39,6 +39,8 @@ public final class StartTimeoutExtender: @unchecked Sendable {
 
     private let notifier: SystemdNotifier
     private let interval: Double
+    /// How long each extension lasts: `minimumExtension`, or five intervals if longer.
+    private let lasting: Double
     private let what: String
     private let thread: StoppableThread
     private let statm: FileDescriptor?
@@ -51,6 +53,7 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     public init(notifier: SystemdNotifier, interval: Double = defaultInterval, what: String) throws(SyscallError) {
         self.notifier = notifier
         self.interval = max(0.05, min(interval, 60))
+        lasting = max(Self.minimumExtension, 5 * self.interval)
         self.what = what
         thread = try StoppableThread(name: "pinctl-extend")
         let s = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
@@ -93,7 +96,6 @@ public final class StartTimeoutExtender: @unchecked Sendable {
             let now = MonotonicClock.now()
             deadline = now + interval
             let (cpu, rss) = (otherThreadsCPU(), resident())
-            let lasting = max(Self.minimumExtension, 5 * interval)
             let since = now - baseTime
             let worked = rss >= baseResident + Self.residentStep || Double(cpu &- min(cpu, baseCPU)) >= since * Self.busyFraction * 1e9
             guard worked else {
