@@ -321,7 +321,9 @@ struct HostilePinInputTests {
     /// This test runner ignores 32, and pinctl inherits that: before the fix the signal was
     /// then lost and the hold went on (a shell or systemd leaves it at its default: death).
     @Test(
-        .enabled(if: !underThreadSanitizer, "ThreadSanitizer's own thread leaves 32 and 33 unblocked: the kernel may hand the signal to it, not to pinctl (seen in CI: 1 run of 2)"),
+        .enabled(
+            if: !underThreadSanitizer,
+            "ThreadSanitizer's own thread leaves 32 and 33 unblocked: the kernel may hand the signal to it, not to pinctl"),
         arguments: Array(TerminationSignals.libcInternal))
     func glibcsOwnSignalsEndAHoldWithAHandlerThread(_ sig: Int32) throws {
         let name = "pinctl-hostile-uffdsig-\(getpid())-\(sig)"
