@@ -2,6 +2,7 @@
 #include "cpinctl.h"
 
 #include <errno.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -45,6 +46,49 @@ int cpinctl_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 {
 	/* The kernel's sigset is _NSIG bits (8 bytes on x86-64), the first part of glibc's. */
 	return (int)syscall(__NR_rt_sigprocmask, how, set, old, _NSIG / 8);
+}
+
+static unsigned long cpinctl_caught_signals;
+
+static void cpinctl_record_signal(int sig)
+{
+	if (sig >= 1 && sig <= 64)
+		__atomic_fetch_or(&cpinctl_caught_signals, 1UL << (sig - 1), __ATOMIC_SEQ_CST);
+}
+
+#if defined(__x86_64__)
+#ifndef SA_RESTORER
+#define SA_RESTORER 0x04000000
+#endif
+/* x86-64 has no sigreturn trampoline of the kernel's: a handler returns through this. */
+__attribute__((naked)) static void cpinctl_sigreturn(void)
+{
+	__asm__ volatile("mov $15, %eax\n\tsyscall"); /* rt_sigreturn */
+}
+#endif
+
+int cpinctl_catch_signal(int sig, struct cpinctl_kernel_sigaction *saved)
+{
+	struct cpinctl_kernel_sigaction ksa = {
+		.handler = (void *)cpinctl_record_signal,
+		.flags = SA_RESTART,
+		.mask = ~0UL,
+	};
+#if defined(__x86_64__)
+	ksa.flags |= SA_RESTORER;
+	ksa.restorer = (void *)cpinctl_sigreturn;
+#endif
+	return (int)syscall(__NR_rt_sigaction, sig, &ksa, saved, _NSIG / 8);
+}
+
+int cpinctl_restore_signal(int sig, const struct cpinctl_kernel_sigaction *saved)
+{
+	return (int)syscall(__NR_rt_sigaction, sig, saved, NULL, _NSIG / 8);
+}
+
+unsigned long cpinctl_take_caught_signals(void)
+{
+	return __atomic_exchange_n(&cpinctl_caught_signals, 0UL, __ATOMIC_SEQ_CST);
 }
 #endif
 

@@ -108,6 +108,28 @@ void cpinctl_sigset_add(sigset_t *set, int sig);
  */
 int cpinctl_sigprocmask(int how, const sigset_t *set, sigset_t *old);
 
+/** A disposition as rt_sigaction(2) takes it (glibc's struct sigaction is another layout). */
+struct cpinctl_kernel_sigaction {
+	void *handler;
+	unsigned long flags;
+	void *restorer;
+	unsigned long mask;
+};
+/**
+ * cpinctl_catch_signal - sets @sig's disposition, by the system call (glibc's sigaction
+ * refuses 32 and 33), to a handler that only records it for cpinctl_take_caught_signal,
+ * every signal blocked while it runs; the disposition before goes to @saved, for
+ * cpinctl_restore_signal. Returns 0, or -1 with errno.
+ */
+int cpinctl_catch_signal(int sig, struct cpinctl_kernel_sigaction *saved);
+/** Puts back the disposition cpinctl_catch_signal saved. Returns 0, or -1 with errno. */
+int cpinctl_restore_signal(int sig, const struct cpinctl_kernel_sigaction *saved);
+/**
+ * cpinctl_take_caught_signals - the signals the handler of cpinctl_catch_signal recorded, bit
+ * sig - 1 for each, and forgets them.
+ */
+unsigned long cpinctl_take_caught_signals(void);
+
 #endif /* __linux__ */
 
 /**

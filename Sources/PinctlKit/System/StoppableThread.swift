@@ -25,43 +25,57 @@ final class StoppableThread {
         let run: () -> Void
         let name: String
         let mask: sigset_t
-        init(_ run: @escaping () -> Void, name: String, mask: sigset_t) {
+        /// Written once the thread blocks what its creator blocks.
+        let started: FileDescriptor
+        init(_ run: @escaping () -> Void, name: String, mask: sigset_t, started: FileDescriptor) {
             self.run = run
             self.name = name
             self.mask = mask
+            self.started = started
         }
     }
 
-    /// Starts the thread running `body`.
+    /// Starts the thread running `body`, and returns once the thread has its creator's
+    /// signal mask (TerminationSignals.catchingLibcSignals).
     func start(_ body: @escaping () -> Void) throws(SyscallError) {
         precondition(thread == nil, "\(name) is already running")
-        var t = pthread_t()
-        let mask = TerminationSignals.currentMask()
-        let context = Unmanaged.passRetained(Body(body, name: name, mask: mask)).toOpaque()
-        let rc = pthread_create(
-            &t, nil,
-            { context in
-                let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
-                // glibc starts a thread with its own two signals (32, 33) unblocked whatever
-                // the creator's mask: the creator's mask exactly, or `kill -32` would end the
-                // process here, pins and files left behind, instead of reaching the main
-                // thread's wait.
-                TerminationSignals.restore(body.mask)
-                _ = cpinctl_name_this_thread(body.name)
-                body.run()
-                return nil
-            }, context)
-        // glibc's first pthread_create of a process unblocks its two signals in the caller
-        // too: its mask put back as it was (TerminationSignals).
-        TerminationSignals.restore(mask)
-        guard rc == 0 else {
-            Unmanaged<Body>.fromOpaque(context).release()
-            throw SyscallError(call: "pthread_create", object: name, errno: rc)
+        let raw = cpinctl_eventfd_cloexec_nonblock(0)
+        guard raw >= 0 else { throw lastError("eventfd", "\(name) start") }
+        let started = FileDescriptor(raw: raw, path: "eventfd")
+        thread = try TerminationSignals.catchingLibcSignals { () throws(SyscallError) -> pthread_t in
+            var t = pthread_t()
+            let mask = TerminationSignals.currentMask()
+            let context = Unmanaged.passRetained(Body(body, name: name, mask: mask, started: started)).toOpaque()
+            let rc = pthread_create(
+                &t, nil,
+                { context in
+                    let body = Unmanaged<Body>.fromOpaque(context!).takeRetainedValue()
+                    // glibc starts a thread with its own two signals (32, 33) unblocked
+                    // whatever the creator's mask: the creator's mask exactly, or `kill -32`
+                    // would end the process here, pins and files left behind, instead of
+                    // reaching the main thread's wait.
+                    TerminationSignals.restore(body.mask)
+                    var one: UInt64 = 1
+                    _ = withUnsafeBytes(of: &one) { Glibc.write(body.started.raw, $0.baseAddress, 8) }
+                    _ = cpinctl_name_this_thread(body.name)
+                    body.run()
+                    return nil
+                }, context)
+            // glibc's first pthread_create of a process unblocks its two signals in the caller
+            // too: its mask put back as it was (TerminationSignals).
+            TerminationSignals.restore(mask)
+            guard rc == 0 else {
+                Unmanaged<Body>.fromOpaque(context).release()
+                throw SyscallError(call: "pthread_create", object: name, errno: rc)
+            }
+            // Until the thread has blocked them, a signal may land in it.
+            var p = pollfd(fd: started.raw, events: Int16(POLLIN), revents: 0)
+            while poll(&p, 1, -1) < 0 && errno == EINTR {}
+            return t
         }
         // Named here as well as by the thread itself, so that the name is there as soon as
         // start returns (tests and `ps -L` look for it).
-        _ = cpinctl_name_thread(t, name)
-        thread = t
+        if let t = thread { _ = cpinctl_name_thread(t, name) }
     }
 
     /// Tells the body to return and joins the thread; safe to call twice, or never started.

@@ -19,7 +19,8 @@ import CPinctl
 /// pinctl like any other signal. glibc's sigaddset refuses them and its sigprocmask drops them,
 /// so they are set by bit and blocked by the system call. glibc unblocks them again when it
 /// makes a thread (in the new thread, and in the caller at the process's first
-/// pthread_create): StoppableThread gives both the creator's mask back right away.
+/// pthread_create): StoppableThread gives both the creator's mask back right away, and
+/// catches the two while a thread starts (`catchingLibcSignals`).
 public enum TerminationSignals {
     /// The classic ones, glibc's two, then SIGRTMIN...SIGRTMAX.
     public static var all: [Int32] {
@@ -70,6 +71,34 @@ public enum TerminationSignals {
     public static func restore(_ previous: sigset_t) {
         var p = previous
         _ = cpinctl_sigprocmask(SIG_SETMASK, &p, nil)
+    }
+
+    /// Runs `body`, which starts a thread, with glibc's two signals (32, 33) caught by a
+    /// handler that only records them; then puts their dispositions back and sends a recorded
+    /// one again, to this process, where every thread now blocks it: the wait sees it. glibc
+    /// unblocks them in a new thread before its first instruction of ours can block them again
+    /// (and in the caller at the first pthread_create), and a signal sent in that window was
+    /// dropped (33: glibc's own handler ignores a signal it did not send itself; 32 ignored by
+    /// the parent) or ended the process (32 at its default), pins and files left behind. The
+    /// window lasts as long as the scheduler keeps the new thread from running: on a loaded
+    /// machine, past the pin and into the hold (3 of 100 `kill -33` after the pidfile were
+    /// lost with three busy loops on two cores). `body` must return only once the new thread
+    /// blocks them (StoppableThread waits for it).
+    static func catchingLibcSignals<R>(_ body: () throws(SyscallError) -> R) throws(SyscallError) -> R {
+        var saved: [(Int32, cpinctl_kernel_sigaction)] = []
+        for sig in libcInternal {
+            var old = cpinctl_kernel_sigaction()
+            if cpinctl_catch_signal(sig, &old) == 0 { saved.append((sig, old)) }
+        }
+        defer {
+            for (sig, old) in saved {
+                var o = old
+                _ = cpinctl_restore_signal(sig, &o)
+            }
+            let caught = cpinctl_take_caught_signals()
+            for sig in libcInternal where caught & (1 << UInt(sig - 1)) != 0 { kill(getpid(), sig) }
+        }
+        return try body()
     }
 
     /// Takes `sig` off the pending signals if it is waiting (blocked): one the kernel raised
