@@ -219,6 +219,13 @@ int main(int argc, char **argv)
 			madvise(p, len, MADV_NOHUGEPAGE);
 			for (size_t off = 0; off < len; off += 2 * page)
 				p[off] = 1;
+		} else if (IS("vmas")) {
+			/* One VMA per page: every other page made read-only, so neighbours never
+			 * merge (a process with as many mappings as a search engine's). */
+			p = map_anon(len, 0);
+			for (size_t off = 0; off < len; off += 2 * page)
+				if (mprotect(p + off, page, PROT_READ))
+					die("mprotect", spec);
 		} else if (IS("reserve")) {
 			p = mmap(NULL, len, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
 			if (p == MAP_FAILED)

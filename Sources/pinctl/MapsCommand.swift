@@ -13,11 +13,16 @@ struct Maps: ParsableCommand {
     var json = false
 
     func run() throws {
-        do {
-            let report = try MapsReport.read(try ProcessRef.parse(pid))
-            print(json ? try renderJSON(report) : TextRendering.render(report), terminator: json ? "\n" : "")
-        } catch let e as PinctlError {
-            throw fail(e)
+        var writer: (any MapsWriter)? = nil
+        do throws(PinctlError) {
+            let process = try ProcessRef.parse(pid)
+            // VMAs stream to stdout as smaps is read (write(2) on fd 1: stdio holds nothing).
+            flushOutput()
+            let w = (json ? MapsFormat.json : .text).writer()
+            writer = w
+            try MapsScan.stream(process, to: w)
+        } catch {
+            throw fail(error, onStdout: writer?.fail(error) ?? false)
         }
     }
 }

@@ -55,6 +55,29 @@ import Testing
         #expect(smaps.allSatisfy { !$0.vmFlags.isEmpty && $0["Rss"] != nil })
     }
 
+    /// smaps read a chunk at a time (as `maps` and `inspect` read it) gives the same VMAs as
+    /// the whole file parsed at once, whatever the chunk: 1 byte, 13 (every line longer than
+    /// a chunk), 4 KiB, the default; and the file without its last newline too.
+    @Test(arguments: kernels) func smapsReadInChunksOfAnySizeIsTheWholeParse(_ kernel: String) throws {
+        let path = Self.capture(kernel).dir.appendingPathComponent("smaps.txt").path
+        let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
+        let whole = try ProcSmaps.parse(bytes: bytes)
+        #expect(whole.count > 20)
+        let cut = "/tmp/pinctl-smaps-cut-\(getpid())"
+        defer { unlink(cut) }
+        try Data(bytes.dropLast()).write(to: URL(fileURLWithPath: cut))
+        for file in [path, cut] {
+            for chunk in [1, 13, 4096, 256 << 10] {
+                var streamed: [SmapsEntry] = []
+                try ProcSmaps.stream(try FileDescriptor.openReadOnly(file), chunk: chunk) { streamed.append($0) }
+                #expect(streamed == whole, "\(file) in chunks of \(chunk)")
+            }
+        }
+        let onlyStack = try ProcSmaps.read(try FileDescriptor.openReadOnly(path), wantFields: { $0.path == "[stack]" })
+        #expect(onlyStack.map(\.vma) == whole.map(\.vma))
+        #expect(onlyStack.filter { !$0.fields.isEmpty }.map(\.vma.path) == ["[stack]"])
+    }
+
     @Test(arguments: kernels) func smapsCountersMatchTheCapturedMappings(_ kernel: String) throws {
         let c = Self.capture(kernel)
         let smaps = try ProcSmaps.parse(c.text("smaps.txt"))

@@ -305,6 +305,12 @@ struct HostileInspectInputTests {
             } else {
                 #expect(r.status == ExitStatus.processNotFound, "run \(i): exit \(r.status): \(r.stderr)")
                 #expect(r.stderr.split(separator: "\n").count == 1, "run \(i): \(r.stderr)")
+                if kind == "maps" {
+                    // Streamed VMAs or not: one document that says it failed.
+                    let json = try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any]
+                    #expect(json?["error"] is String && json?["exitStatus"] as? Int == 3, "run \(i): \(r.stdout.suffix(200))")
+                    #expect(json?["summary"] == nil)
+                }
             }
         }
         print(

@@ -226,6 +226,39 @@ struct StreamingInspectTests {
         }
     }
 
+    /// `maps` of a process with 25,600 VMAs (25 MB of smaps text) streams a VMA at a time:
+    /// max RSS under 32 MiB in text and JSON (before, the file and every VMA were held: 116 MB
+    /// for text and 371 MB for JSON with 60,000 mappings), and every VMA is listed.
+    @Test(.enabled(if: !underSanitizer, "a sanitizer's shadow memory and quarantine are in the RSS: the bound is pinctl's own"))
+    func mapsOfManyThousandVMAsStreamInBoundedMemory() throws {
+        let h = try Holder(["vmas:100M"])
+        defer { h.stop() }
+        // Read to the end: a /proc file's size reads as 0, so one read of it is not the file.
+        let maps = try #require(FileHandle(forReadingAtPath: "/proc/\(h.pid)/maps"))
+        let vmaCount = String(decoding: maps.readDataToEndOfFile(), as: UTF8.self).split(separator: "\n").count
+        try maps.close()
+        #expect(vmaCount > 25_600)
+        for format in [[], ["--json"]] {
+            let (status, maxRSS) = try Self.runMeasuringMaxRSS([builtBinary("pinctl"), "maps"] + format + ["\(h.pid)"])
+            #expect(status == 0, "\(format): exit \(status)")
+            #expect(maxRSS < 32 << 20, "\(format): max RSS \(maxRSS >> 20) MiB")
+        }
+        let text = try pinctl(["maps", "\(h.pid)"])
+        #expect(text.status == 0)
+        #expect(text.stdout.split(separator: "\n").count == vmaCount + 2, "the process line, the header and a line per VMA")
+        let r = try pinctl(["maps", "--json", "\(h.pid)"])
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        let vmas = try #require(json["vmas"] as? [[String: Any]])
+        #expect(vmas.count == vmaCount)
+        let region = h.region("vmas")
+        let ours = vmas.filter { v in
+            guard let s = (v["start"] as? String).flatMap({ UInt64($0.dropFirst(2), radix: 16) }) else { return false }
+            return s >= region.start && s < region.start + region.size
+        }
+        #expect(ours.count == 25_600)
+        #expect(ours.map { $0["perms"] as? String }.prefix(4) == ["r--p", "rw-p", "r--p", "rw-p"])
+    }
+
     /// A target that exits after rows started: exit 3 and one line on stderr; --json stdout
     /// is still one JSON document, whose `pages` holds the rows written and which ends with
     /// `error` and `exitStatus` instead of `summary`; --json-lines ends with a

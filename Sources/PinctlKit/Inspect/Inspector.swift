@@ -58,7 +58,7 @@ public final class Inspector {
         if smapsAfterRows {
             vmas = try ProcMaps.parse(bytes: directory.readBytes("maps"))
         } else {
-            smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
+            smaps = try directory.readSmaps(wantFields: TargetResolver.mayTouch(target))
             vmas = smaps.map(\.vma)
         }
         guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
@@ -105,15 +105,16 @@ public final class Inspector {
             try walker.walk(seg, hugePages: hugePages)
         }
         if smapsAfterRows {
-            let all = try ProcSmaps.parse(bytes: directory.readBytes("smaps"), wantFields: TargetResolver.mayTouch(target))
-            guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
             // The VMAs now over the walked segments (mappings may have changed meanwhile);
-            // both lists are in address order.
+            // both lists are in address order. Only those are kept as smaps streams by.
             var k = 0
-            for e in all {
+            var over: [VMAReport] = []
+            try directory.streamSmaps(wantFields: TargetResolver.mayTouch(target)) { e in
                 while k < segments.count && segments[k].end <= e.vma.start { k += 1 }
-                if k < segments.count && e.vma.overlaps(segments[k].start, segments[k].end) { vmaReports.append(VMAReport(e)) }
+                if k < segments.count && e.vma.overlaps(segments[k].start, segments[k].end) { over.append(VMAReport(e)) }
             }
+            guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
+            vmaReports += over
         }
 
         var notes: [String] = []

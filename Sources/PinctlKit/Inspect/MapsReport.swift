@@ -1,5 +1,6 @@
 /// `pinctl maps`: a process's VMAs with the facts that decide whether memory can be pinned,
-/// moved or reclaimed, and the process's VmLck and VmPin.
+/// moved or reclaimed, and the process's VmLck and VmPin. The command streams it
+/// (`MapsScan`); this is the whole report, for callers that want it in memory.
 public struct MapsReport: Codable, Sendable {
     public var pid: Int32
     public var name: String
@@ -9,17 +10,28 @@ public struct MapsReport: Codable, Sendable {
     public var vmas: [VMAReport]
 
     public static func read(_ process: ProcessRef) throws(PinctlError) -> MapsReport {
-        let directory = try ProcessDirectory(process)
-        // As in Inspector: an address space alive after smaps was read proves it whole.
-        let pagemap = try PagemapReader(directory: directory)
-        let smaps = try ProcSmaps.parse(bytes: directory.readBytes("smaps"))
-        let status = ProcStatus.parse(try directory.readText("status"))
-        // comm unescaped (status escapes some bytes of it, not all); rendering escapes it.
-        var comm = try directory.readBytes("comm")
-        if comm.last == ProcText.newline { comm.removeLast() }
-        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
-        return MapsReport(
-            pid: process.pid, name: String(decoding: comm, as: UTF8.self), vmLck: status.vmLck, vmPin: status.vmPin,
-            vmRSS: status.vmRSS, vmas: smaps.map(VMAReport.init))
+        let collector = Collector()
+        try MapsScan.stream(process, to: collector)
+        return collector.report
     }
+
+    /// A MapsWriter that keeps what it is given.
+    private final class Collector: MapsWriter {
+        var report = MapsReport(pid: 0, name: "", vmLck: nil, vmPin: nil, vmRSS: nil, vmas: [])
+        func begin(_ h: MapsHead) {
+            report = MapsReport(pid: h.pid, name: h.name, vmLck: h.vmLck, vmPin: h.vmPin, vmRSS: h.vmRSS, vmas: [])
+        }
+        func vma(_ v: VMAReport) { report.vmas.append(v) }
+        func finish() {}
+        func fail(_ error: PinctlError) -> Bool { false }
+    }
+}
+
+/// What `pinctl maps` prints before the VMAs: the process and its VmLck, VmPin and VmRSS.
+public struct MapsHead: Sendable {
+    public var pid: Int32
+    public var name: String
+    public var vmLck: UInt64?
+    public var vmPin: UInt64?
+    public var vmRSS: UInt64?
 }

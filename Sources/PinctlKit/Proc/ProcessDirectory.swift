@@ -50,6 +50,22 @@ public final class ProcessDirectory {
         }
     }
 
+    /// Each VMA of this process's smaps as it is read (ProcSmaps.stream), counters only where
+    /// `wantFields`.
+    public func streamSmaps(wantFields: @escaping (VMA) -> Bool = { _ in true }, _ body: (SmapsEntry) throws(PinctlError) -> Void)
+        throws(PinctlError)
+    {
+        let f = try open("smaps")
+        try ProcSmaps.stream(f, wantFields: wantFields, readError: { self.process.classify($0, file: "smaps") }, body)
+    }
+
+    /// Every VMA of this process's smaps, read a chunk at a time (not the file whole).
+    public func readSmaps(wantFields: @escaping (VMA) -> Bool = { _ in true }) throws(PinctlError) -> [SmapsEntry] {
+        var out: [SmapsEntry] = []
+        try streamSmaps(wantFields: wantFields) { out.append($0) }
+        return out
+    }
+
     public func readText(_ file: String) throws(PinctlError) -> String {
         String(decoding: try readBytes(file), as: UTF8.self)
     }

@@ -36,22 +36,6 @@ public enum TextRendering {
         return out
     }
 
-    public static func render(_ m: MapsReport) -> String {
-        func kb(_ x: UInt64?) -> String { x.map(humanBytes) ?? "-" }
-        var out = "pid \(m.pid) (\(esc(m.name)))  VmLck \(kb(m.vmLck))  VmPin \(kb(m.vmPin))  VmRSS \(kb(m.vmRSS))\n"
-        out +=
-            pad("start-end", 34) + pad("perms", 6) + pad("size", 11) + pad("rss", 11) + pad("locked", 11) + pad("swap", 11)
-            + pad("pin-relevant", 22) + "path\n"
-        for v in m.vmas {
-            let relevant = v.vmFlags.filter { VMFlags.pinRelevant.contains($0) }
-            out +=
-                pad("\(v.start.dropFirst(2))-\(v.end.dropFirst(2))", 34) + pad(esc(v.perms), 6) + pad(humanBytes(v.size), 11)
-                + pad(kb(v.rss), 11) + pad(kb(v.locked), 11) + pad(kb(v.swap), 11)
-                + pad(relevant.isEmpty ? "-" : relevant.joined(separator: " "), 22) + v.displayPath + "\n"
-        }
-        return out
-    }
-
     /// System-supplied text (paths, comm, the user's target) made safe for a terminal.
     static func esc(_ s: String) -> String { TerminalEscaping.escape(s) }
 

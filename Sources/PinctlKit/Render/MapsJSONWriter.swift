@@ -1,0 +1,61 @@
+/// `pinctl maps --json`, streamed: one document, `name`, `pid`, `vmLck`, `vmPin` and `vmRSS`
+/// (each left out when status has no such line), then `vmas`, an element per VMA as it is
+/// read (the members of inspect's `vmas` elements).
+///
+/// A failure after output started (the process exits mid-read) closes `vmas` and ends the
+/// document with the ErrorReport members `"error"` and `"exitStatus"` (`pid` is written
+/// already), so it still parses and `.error` tells a failed report from a full one, as for
+/// an error object and for `inspect --json`.
+public final class MapsJSONWriter: MapsWriter {
+    private var w: JSONWriter
+    private var started = false
+
+    public init(fd: Int32 = 1) { w = JSONWriter(OutputBuffer(fd: fd)) }
+
+    deinit { w.out.deallocate() }
+
+    public func begin(_ m: MapsHead) throws(PinctlError) {
+        started = true
+        try w.beginObject()
+        try w.key("name")
+        try w.string(m.name)
+        try w.key("pid")
+        try w.int(Int64(m.pid))
+        for (k, v) in [("vmLck", m.vmLck), ("vmPin", m.vmPin), ("vmRSS", m.vmRSS)] as [(StaticString, UInt64?)] {
+            guard let v else { continue }
+            try w.key(k)
+            try w.uint(v)
+        }
+        try w.key("vmas")
+        try w.beginArray()
+    }
+
+    public func vma(_ v: VMAReport) throws(PinctlError) {
+        try w.beginObject()
+        try w.vmaMembers(v)
+        try w.endObject()
+    }
+
+    public func finish() throws(PinctlError) {
+        try w.endArray()
+        try w.endObject()
+        try end()
+    }
+
+    public func fail(_ error: PinctlError) -> Bool {
+        guard started else { return false }
+        do throws(PinctlError) {
+            try w.endArray()
+            try w.errorMembers(error, withPid: false)
+            try w.endObject()
+            try end()
+        } catch {}
+        return true
+    }
+
+    private func end() throws(PinctlError) {
+        try w.out.reserve(1)
+        w.out.byte(0x0a)
+        try w.out.flush()
+    }
+}

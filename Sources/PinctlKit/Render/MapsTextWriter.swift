@@ -1,0 +1,36 @@
+/// `pinctl maps` as text, streamed: the process line and the column header, then a line per
+/// VMA as it is read. A failure mid-read leaves the lines written so far; the error is the
+/// one line on stderr.
+public final class MapsTextWriter: MapsWriter {
+    private var out: OutputBuffer
+
+    public init(fd: Int32 = 1) { out = OutputBuffer(fd: fd) }
+
+    deinit { out.deallocate() }
+
+    public func begin(_ m: MapsHead) throws(PinctlError) {
+        try out.string(
+            "pid \(m.pid) (\(TextRendering.esc(m.name)))  VmLck \(kb(m.vmLck))  VmPin \(kb(m.vmPin))  VmRSS \(kb(m.vmRSS))\n")
+        try out.string(
+            pad("start-end", 34) + pad("perms", 6) + pad("size", 11) + pad("rss", 11) + pad("locked", 11) + pad("swap", 11)
+                + pad("pin-relevant", 22) + "path\n")
+    }
+
+    public func vma(_ v: VMAReport) throws(PinctlError) {
+        let relevant = v.vmFlags.filter { VMFlags.pinRelevant.contains($0) }
+        try out.string(
+            pad("\(v.start.dropFirst(2))-\(v.end.dropFirst(2))", 34) + pad(TextRendering.esc(v.perms), 6)
+                + pad(humanBytes(v.size), 11) + pad(kb(v.rss), 11) + pad(kb(v.locked), 11) + pad(kb(v.swap), 11)
+                + pad(relevant.isEmpty ? "-" : relevant.joined(separator: " "), 22) + v.displayPath + "\n")
+    }
+
+    public func finish() throws(PinctlError) { try out.flush() }
+
+    public func fail(_ error: PinctlError) -> Bool {
+        try? out.flush()
+        return false
+    }
+
+    private func kb(_ x: UInt64?) -> String { x.map(humanBytes) ?? "-" }
+    private func pad(_ s: String, _ width: Int) -> String { TextRendering.pad(s, width) }
+}
