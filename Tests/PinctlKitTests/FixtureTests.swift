@@ -62,8 +62,10 @@ import Testing
         let path = Self.capture(kernel).dir.appendingPathComponent("smaps.txt").path
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let whole = try ProcSmaps.parse(bytes: bytes)
-        #expect(whole.count > 20)
-        let cut = "/tmp/pinctl-smaps-cut-\(getpid())"
+        #expect(whole.count > 10)
+        // One name per case: the kernels run in parallel, and a shared name had one read the
+        // other's file, or none once the other unlinked it.
+        let cut = "/tmp/pinctl-smaps-cut-\(getpid())-\(kernel)"
         defer { unlink(cut) }
         try Data(bytes.dropLast()).write(to: URL(fileURLWithPath: cut))
         for file in [path, cut] {
