@@ -62,15 +62,17 @@ import Testing
         let path = Self.capture(kernel).dir.appendingPathComponent("smaps.txt").path
         let bytes = Array(try Data(contentsOf: URL(fileURLWithPath: path)))
         let whole = try ProcSmaps.parse(bytes: bytes)
-        #expect(whole.count > 20)
-        let cut = "/tmp/pinctl-smaps-cut-\(getpid())"
+        #expect(whole.count > 10)
+        let cut = "/tmp/pinctl-smaps-cut-\(getpid())-\(kernel)"
         defer { unlink(cut) }
         try Data(bytes.dropLast()).write(to: URL(fileURLWithPath: cut))
         for file in [path, cut] {
             for chunk in [1, 13, 4096, 256 << 10] {
                 var streamed: [SmapsEntry] = []
                 try ProcSmaps.stream(try FileDescriptor.openReadOnly(file), chunk: chunk) { streamed.append($0) }
-                #expect(streamed == whole, "\(file) in chunks of \(chunk)")
+                let firstDifference = (0..<min(streamed.count, whole.count)).first { streamed[$0] != whole[$0] }
+                let says = "\(streamed.count) VMAs of \(whole.count), first differing \(firstDifference.map(String.init) ?? "none")"
+                #expect(streamed.count == whole.count && firstDifference == nil, "\(file) in chunks of \(chunk): \(says)")
             }
         }
         let onlyStack = try ProcSmaps.read(try FileDescriptor.openReadOnly(path), wantFields: { $0.path == "[stack]" })
