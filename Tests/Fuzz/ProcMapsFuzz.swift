@@ -27,7 +27,8 @@ public func fuzzProcMaps(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let report = MapsReport(
         pid: 1, name: "fuzz", vmLck: nil, vmPin: nil, vmRSS: nil,
         vmas: vmas.map { VMAReport(SmapsEntry(vma: $0, fields: [:], vmFlags: [])) })
-    let rendered = TextRendering.render(report)
+    let head = MapsHead(pid: report.pid, name: report.name, vmLck: nil, vmPin: nil, vmRSS: nil)
+    let rendered = MapsTextWriter.head(head) + report.vmas.map(MapsTextWriter.line).joined()
     require(rendered.utf8.filter { $0 == UInt8(ascii: "\n") }.count == vmas.count + 2, "maps output is not one line per VMA")
     return 0
 }

@@ -1,5 +1,7 @@
 // libFuzzer target for ProcSmaps: /proc/PID/smaps text, with and without counters kept, and
 // `pinctl maps`'s text and JSON rendering of it.
+import Glibc
+
 @testable import PinctlKit
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -34,12 +36,19 @@ public func fuzzProcSmaps(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         require(a.vma.start <= a.vma.end, "\(a.vma): start above end")
     }
     let report = MapsReport(pid: 1, name: "fuzz", vmLck: nil, vmPin: nil, vmRSS: nil, vmas: all.map(VMAReport.init))
-    let rendered = TextRendering.render(report)
+    let head = MapsHead(pid: report.pid, name: report.name, vmLck: nil, vmPin: nil, vmRSS: nil)
+    let rendered = MapsTextWriter.head(head) + report.vmas.map(MapsTextWriter.line).joined()
     require(rendered.utf8.filter { $0 == UInt8(ascii: "\n") }.count == all.count + 2, "maps output is not one line per VMA")
-    do {
-        _ = try renderJSON(report)
+    // The streaming writer `maps --json` uses (to /dev/null: what is checked is that it runs).
+    let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
+    let writer = MapsJSONWriter(fd: devNull)
+    do throws(PinctlError) {
+        try writer.begin(head)
+        for v in report.vmas { try writer.vma(v) }
+        try writer.finish()
     } catch {
         require(false, "maps --json failed: \(error)")
     }
+    close(devNull)
     return 0
 }
