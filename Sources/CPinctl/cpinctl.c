@@ -50,6 +50,17 @@ int cpinctl_sigprocmask(int how, const sigset_t *set, sigset_t *old)
 
 static unsigned long cpinctl_caught_signals;
 
+/*
+ * The kernel calls this handler directly (rt_sigaction, not libc's sigaction that a
+ * sanitizer intercepts), in a new thread before ThreadSanitizer's thread start has set the
+ * thread up, or in the middle of the sanitizer's own runtime: no instrumentation, or it
+ * would call __tsan_func_entry and __tsan_atomic64_fetch_or there.
+ */
+#if defined(__has_attribute)
+#if __has_attribute(disable_sanitizer_instrumentation)
+__attribute__((disable_sanitizer_instrumentation))
+#endif
+#endif
 static void cpinctl_record_signal(int sig)
 {
 	if (sig >= 1 && sig <= 64)

@@ -1,4 +1,4 @@
-// libFuzzer target for ProcMaps: /proc/PID/maps text, and `pinctl maps`'s rendering of it.
+// libFuzzer target for ProcMaps: /proc/PID/maps text, and `pinctl maps`'s writers' rendering of it.
 @testable import PinctlKit
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -24,11 +24,6 @@ public func fuzzProcMaps(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
             "\(String(vma.start, radix: 16))-\(String(vma.end, radix: 16)) \(vma.perms) \(String(vma.offset, radix: 16)) \(vma.dev) \(vma.inode) \(vma.path)"
         require(ProcMaps.parseLine(Substring(written)) == vma, "'\(written)' does not parse back to \(vma)")
     }
-    let report = MapsReport(
-        pid: 1, name: "fuzz", vmLck: nil, vmPin: nil, vmRSS: nil,
-        vmas: vmas.map { VMAReport(SmapsEntry(vma: $0, fields: [:], vmFlags: [])) })
-    let head = MapsHead(pid: report.pid, name: report.name, vmLck: nil, vmPin: nil, vmRSS: nil)
-    let rendered = MapsTextWriter.head(head) + report.vmas.map(MapsTextWriter.line).joined()
-    require(rendered.utf8.filter { $0 == UInt8(ascii: "\n") }.count == vmas.count + 2, "maps output is not one line per VMA")
+    checkMapsWriters(vmas.map { VMAReport(SmapsEntry(vma: $0, fields: [:], vmFlags: [])) }, failAfter: vmas.count - 1)
     return 0
 }

@@ -1,12 +1,12 @@
-// libFuzzer target for ProcSmaps: /proc/PID/smaps text, with and without counters kept, and
-// `pinctl maps`'s text and JSON rendering of it.
-import Glibc
-
+// libFuzzer target for ProcSmaps: /proc/PID/smaps text, with and without counters kept,
+// streamed from a file in chunks of any size as `pinctl maps` and inspect read it, and
+// `pinctl maps`'s text and JSON writers.
 @testable import PinctlKit
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzProcSmaps(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
     let text = fuzzText(data, size)
+    checkChunkedParse(data.map { Array(UnsafeBufferPointer(start: $0, count: size)) } ?? [])
     let all: [SmapsEntry]
     do {
         all = try ProcSmaps.parse(text)
@@ -35,20 +35,36 @@ public func fuzzProcSmaps(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
         }
         require(a.vma.start <= a.vma.end, "\(a.vma): start above end")
     }
-    let report = MapsReport(pid: 1, name: "fuzz", vmLck: nil, vmPin: nil, vmRSS: nil, vmas: all.map(VMAReport.init))
-    let head = MapsHead(pid: report.pid, name: report.name, vmLck: nil, vmPin: nil, vmRSS: nil)
-    let rendered = MapsTextWriter.head(head) + report.vmas.map(MapsTextWriter.line).joined()
-    require(rendered.utf8.filter { $0 == UInt8(ascii: "\n") }.count == all.count + 2, "maps output is not one line per VMA")
-    // The streaming writer `maps --json` uses (to /dev/null: what is checked is that it runs).
-    let devNull = open("/dev/null", O_WRONLY | O_CLOEXEC)
-    let writer = MapsJSONWriter(fd: devNull)
-    do throws(PinctlError) {
-        try writer.begin(head)
-        for v in report.vmas { try writer.vma(v) }
-        try writer.finish()
+    let reports = all.map(VMAReport.init)
+    checkMapsWriters(reports, failAfter: all.count / 2)
+    let report = MapsReport(pid: 1, name: "fuzz", vmLck: nil, vmPin: nil, vmRSS: nil, vmas: reports)
+    do {
+        _ = try renderJSON(report)
     } catch {
-        require(false, "maps --json failed: \(error)")
+        require(false, "MapsReport's JSON failed: \(error)")
     }
-    close(devNull)
     return 0
+}
+
+/// The bytes as read (not repaired to UTF-8), streamed from a file in chunks of a size the
+/// input picks (1 to 64 bytes: lines cut anywhere) and of a page: exactly ProcSmaps.parse's
+/// VMAs, or refused by both.
+func checkChunkedParse(_ bytes: [UInt8]) {
+    let whole = try? ProcSmaps.parse(bytes: bytes)
+    let small = 1 + Int(bytes.reduce(UInt32(truncatingIfNeeded: bytes.count)) { $0 &* 31 &+ UInt32($1) } % 64)
+    for chunk in [small, 4096] {
+        var streamed: [SmapsEntry] = []
+        var refused = false
+        do {
+            try ProcSmaps.stream(fileHolding(bytes), chunk: chunk) { streamed.append($0) }
+        } catch {
+            refused = true
+        }
+        if let whole {
+            require(!refused, "smaps parsed whole, refused in chunks of \(chunk)")
+            require(streamed == whole, "smaps in chunks of \(chunk): \(streamed.count) VMAs, whole: \(whole.count), or they differ")
+        } else {
+            require(refused, "smaps refused whole, accepted in chunks of \(chunk)")
+        }
+    }
 }

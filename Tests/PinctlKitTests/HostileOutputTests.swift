@@ -283,6 +283,95 @@ struct HostileOutputTests {
         }
     }
 
+    /// Runs pinctl with stdout on a non-blocking pipe of one page that is read only once it
+    /// is full (or pinctl has exited): every write past the first page meets EAGAIN.
+    static func runIntoFullNonBlockingPipe(_ args: [String]) throws -> (status: Int32, stdout: [UInt8]) {
+        var fds: [Int32] = [0, 0]
+        try #require(pipe(&fds) == 0)
+        defer { close(fds[0]) }
+        for fd in fds { _ = fcntl(fd, F_SETFD, FD_CLOEXEC) }
+        _ = fcntl(fds[0], F_SETFL, O_NONBLOCK)
+        _ = fcntl(fds[1], F_SETFL, O_NONBLOCK)
+        // F_SETPIPE_SZ (1031; Glibc's module leaves the _GNU_SOURCE names out): one page.
+        try #require(fcntl(fds[1], 1031, 4096) > 0)
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        defer { posix_spawn_file_actions_destroy(&actions) }
+        posix_spawn_file_actions_adddup2(&actions, fds[1], 1)
+        posix_spawn_file_actions_addopen(&actions, 2, "/dev/null", O_WRONLY, 0)
+        // Signals as a shell would leave them, not as the test process has them.
+        var attributes = posix_spawnattr_t()
+        posix_spawnattr_init(&attributes)
+        defer { posix_spawnattr_destroy(&attributes) }
+        var none = sigset_t()
+        sigemptyset(&none)
+        posix_spawnattr_setsigmask(&attributes, &none)
+        var every = sigset_t()
+        sigfillset(&every)
+        posix_spawnattr_setsigdefault(&attributes, &every)
+        posix_spawnattr_setflags(&attributes, Int16(POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF))
+        let argv = [builtBinary("pinctl")] + args
+        var cargs: [UnsafeMutablePointer<CChar>?] = argv.map { strdup($0) } + [nil]
+        defer { for p in cargs { free(p) } }
+        var pid: pid_t = 0
+        let rc = posix_spawn(&pid, argv[0], &actions, &attributes, &cargs, environ)
+        guard rc == 0 else {
+            close(fds[1])
+            throw POSIXError(POSIXErrorCode(rawValue: rc) ?? .EIO)
+        }
+        var status: Int32 = 0
+        var exited = false
+        // Until the pipe takes no more (our copy of the write end says so) or pinctl is done.
+        while !exited {
+            exited = waitpid(pid, &status, WNOHANG) == pid
+            var writable = pollfd(fd: fds[1], events: Int16(POLLOUT), revents: 0)
+            if poll(&writable, 1, 0) == 0 { break }
+            if !exited { usleep(1000) }
+        }
+        close(fds[1])
+        var out: [UInt8] = []
+        var chunk = [UInt8](repeating: 0, count: 65536)
+        while true {
+            let n = read(fds[0], &chunk, chunk.count)
+            if n > 0 {
+                out += chunk[0..<n]
+            } else if n == 0 {
+                break
+            } else if errno == EAGAIN {
+                var p = pollfd(fd: fds[0], events: Int16(POLLIN), revents: 0)
+                _ = poll(&p, 1, 1000)
+            } else if errno != EINTR {
+                break
+            }
+        }
+        if !exited { while waitpid(pid, &status, 0) < 0 && errno == EINTR {} }
+        return ((status & 0x7f) == 0 ? (status >> 8) & 0xff : 128 + (status & 0x7f), out)
+    }
+
+    /// Before: a stdout whose open file was O_NONBLOCK (a pipe the reader made non-blocking,
+    /// which its writer shares) ended the streamed report at the first full pipe: exit 1,
+    /// EAGAIN, the buffer dropped mid-line and the JSON document cut where it was.
+    @Test(arguments: [
+        ["maps", "--json", "self"], ["maps", "self"], ["inspect", "--json", "self", "[stack]"],
+        ["inspect", "--json-lines", "--pages", "--no-collapse", "self", "[stack]"],
+    ])
+    func streamedReportToANonBlockingPipeArrivesWhole(_ args: [String]) throws {
+        let r = try Self.runIntoFullNonBlockingPipe(args)
+        #expect(r.status == 0)
+        try #require(r.stdout.count > 4096, "the report fits in the pipe: the test proves nothing")
+        #expect(r.stdout.last == 0x0a)
+        if args.contains("--json") {
+            #expect(try JSONSerialization.jsonObject(with: Data(r.stdout)) is [String: Any])
+        } else if args.contains("--json-lines") {
+            for line in r.stdout.split(separator: 0x0a) {
+                #expect(try JSONSerialization.jsonObject(with: Data(line)) is [String: Any])
+            }
+        } else {
+            let lines = String(decoding: r.stdout, as: UTF8.self).split(separator: "\n")
+            #expect(lines.last?.hasSuffix("[vsyscall]") == true || lines.last?.hasSuffix("[stack]") == true, "\(lines.last ?? "")")
+        }
+    }
+
     // MARK: errors quote the input escaped, once
 
     static let hostile = "\u{1b}[2J\u{9b}\u{202e}x"

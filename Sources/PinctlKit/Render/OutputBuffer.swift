@@ -35,7 +35,11 @@ public struct OutputBuffer {
         if n > capacity { throw .system(SyscallError(call: "write", object: "an item of \(n) bytes", errno: EMSGSIZE)) }
     }
 
-    /// Writes out every buffered byte (EINTR retried, short writes continued).
+    /// Writes out every buffered byte (EINTR retried, short writes continued). A descriptor
+    /// that is non-blocking (O_NONBLOCK belongs to the open file, which a pipe's reader or a
+    /// terminal shares with whoever set it) is waited on until it takes more, as a blocking
+    /// one would have been: EAGAIN dropped the buffer and ended the report mid-line, its
+    /// JSON document unparsable.
     public mutating func flush() throws(PinctlError) {
         var off = 0
         while off < count {
@@ -43,6 +47,11 @@ public struct OutputBuffer {
             if n > 0 {
                 off += n
             } else if n < 0 && errno == EINTR {
+                continue
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                // POLLERR (the reader went away) or POLLNVAL: the next write says which.
+                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&p, 1, -1)
                 continue
             } else {
                 let e = n < 0 ? errno : EIO

@@ -12,7 +12,18 @@ public func printError(_ line: String, newline: Bool = true) {
         var off = 0
         while off < buf.count {
             let n = write(2, buf.baseAddress! + off, buf.count - off)
-            if n > 0 { off += n } else if n < 0 && errno == EINTR { continue } else { break }
+            if n > 0 {
+                off += n
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+                // A non-blocking stderr (a terminal someone set O_NONBLOCK on): wait, as
+                // OutputBuffer.flush does, rather than lose the one line that says why.
+                var p = pollfd(fd: 2, events: Int16(POLLOUT), revents: 0)
+                _ = poll(&p, 1, -1)
+            } else {
+                break
+            }
         }
     }
 }
