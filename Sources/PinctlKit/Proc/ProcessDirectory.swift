@@ -55,16 +55,15 @@ public final class ProcessDirectory {
     public func streamSmaps(wantFields: @escaping (VMA) -> Bool = { _ in true }, _ body: (SmapsEntry) throws(PinctlError) -> Void)
         throws(PinctlError)
     {
-        let f = try open("smaps")
-        try ProcSmaps.stream(f, wantFields: wantFields, readError: { self.process.classify($0, file: "smaps") }, body)
+        try ProcSmaps.stream(try open("smaps"), wantFields: wantFields, readError: smapsReadError, body)
     }
 
     /// Every VMA of this process's smaps, read a chunk at a time (not the file whole).
     public func readSmaps(wantFields: @escaping (VMA) -> Bool = { _ in true }) throws(PinctlError) -> [SmapsEntry] {
-        var out: [SmapsEntry] = []
-        try streamSmaps(wantFields: wantFields) { out.append($0) }
-        return out
+        try ProcSmaps.read(try open("smaps"), wantFields: wantFields, readError: smapsReadError)
     }
+
+    private func smapsReadError(_ e: SyscallError) -> PinctlError { process.classify(e, file: "smaps") }
 
     public func readText(_ file: String) throws(PinctlError) -> String {
         String(decoding: try readBytes(file), as: UTF8.self)

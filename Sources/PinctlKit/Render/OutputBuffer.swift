@@ -35,29 +35,14 @@ public struct OutputBuffer {
         if n > capacity { throw .system(SyscallError(call: "write", object: "an item of \(n) bytes", errno: EMSGSIZE)) }
     }
 
-    /// Writes out every buffered byte (EINTR retried, short writes continued). A descriptor
-    /// that is non-blocking (O_NONBLOCK belongs to the open file, which a pipe's reader or a
-    /// terminal shares with whoever set it) is waited on until it takes more, as a blocking
-    /// one would have been: EAGAIN dropped the buffer and ended the report mid-line, its
-    /// JSON document unparsable.
+    /// Writes out every buffered byte (`writeAll`: EINTR retried, short writes continued, a
+    /// non-blocking descriptor waited on: EAGAIN dropped the buffer and ended the report
+    /// mid-line, its JSON document unparsable).
     public mutating func flush() throws(PinctlError) {
-        var off = 0
-        while off < count {
-            let n = Glibc.write(fd, base + off, count - off)
-            if n > 0 {
-                off += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                // POLLERR (the reader went away) or POLLNVAL: the next write says which.
-                var p = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, -1)
-                continue
-            } else {
-                let e = n < 0 ? errno : EIO
-                count = 0
-                throw .system(SyscallError(call: "write", object: fd == 1 ? "standard output" : "fd \(fd)", errno: e))
-            }
+        let e = writeAll(fd, base, count)
+        if e != 0 {
+            count = 0
+            throw .system(SyscallError(call: "write", object: fd == 1 ? "standard output" : "fd \(fd)", errno: e))
         }
         written &+= UInt64(count)
         count = 0

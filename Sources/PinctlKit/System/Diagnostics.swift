@@ -8,24 +8,32 @@ import CPinctl
 public func printError(_ line: String, newline: Bool = true) {
     var s = line
     if newline && !s.hasSuffix("\n") { s += "\n" }
-    s.withUTF8 { buf in
-        var off = 0
-        while off < buf.count {
-            let n = write(2, buf.baseAddress! + off, buf.count - off)
-            if n > 0 {
-                off += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
-                // A non-blocking stderr (a terminal someone set O_NONBLOCK on): wait, as
-                // OutputBuffer.flush does, rather than lose the one line that says why.
-                var p = pollfd(fd: 2, events: Int16(POLLOUT), revents: 0)
-                _ = poll(&p, 1, -1)
-            } else {
-                break
-            }
+    // A failure leaves nothing to say it on.
+    s.withUTF8 { buf in if let base = buf.baseAddress { _ = writeAll(2, base, buf.count) } }
+}
+
+/// write(2) of all `count` bytes at `p` to `fd`: EINTR retried, short writes continued, and a
+/// descriptor that is non-blocking (O_NONBLOCK belongs to the open file, which a pipe's reader
+/// or a terminal shares with whoever set it) waited on with poll(POLLOUT) until it takes more,
+/// as a blocking one would have been. Returns 0, or the errno that stopped it (EIO for a write
+/// of nothing).
+func writeAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int) -> Int32 {
+    var off = 0
+    while off < count {
+        let n = write(fd, p + off, count - off)
+        if n > 0 {
+            off += n
+        } else if n < 0 && errno == EINTR {
+            continue
+        } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+            // POLLERR (the reader went away) or POLLNVAL: the next write says which.
+            var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
+            _ = poll(&pfd, 1, -1)
+        } else {
+            return n < 0 ? errno : EIO
         }
     }
+    return 0
 }
 
 /// Flushes stdout (and every other stdio stream) so a report is visible before a hold.
