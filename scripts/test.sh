@@ -5,14 +5,14 @@
 # captured /proc text and the live tests against this machine's kernel (as root: the
 # live tests need /proc/kpageflags and CAP_SYS_ADMIN; without root they are skipped
 # with the reason printed; the row tests compare with the kernel's page-types, built by
-# scripts/build-page-types.sh), the same tests under AddressSanitizer and ThreadSanitizer
-# (scripts/sanitize.sh), every parser's libFuzzer target for FUZZ_SECONDS each
-# (scripts/fuzz.sh, default 30), then the KernelHelper VM suite (scripts/vm-test.sh) and the
-# Debian packages installed on Debian 12 guests with systemd, on 6.1 and 6.12 (scripts/vm-deb-test.sh).
+# scripts/check/build-page-types.sh), the same tests under AddressSanitizer and ThreadSanitizer
+# (scripts/check/sanitize.sh), every parser's libFuzzer target for FUZZ_SECONDS each
+# (scripts/check/fuzz.sh, default 30), then the KernelHelper VM suite (scripts/vm/test.sh) and the
+# Debian packages installed on Debian 12 guests with systemd, on 6.1 and 6.12 (scripts/vm/deb-test.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-scripts/install-deps.sh
+scripts/check/install-deps.sh
 
 echo "== swift build"
 swift build --build-tests
@@ -22,7 +22,7 @@ swift build --build-tests
 echo "== page-types"
 if [ "$(id -u)" = 0 ]; then
     # As root it must build: a comparison skipped in CI would prove nothing.
-    scripts/build-page-types.sh
+    scripts/check/build-page-types.sh
 else
     echo "page-types: skipped: building it may install linux-source-6.12; run scripts/test.sh as root"
 fi
@@ -36,32 +36,32 @@ swift test --skip-build --no-parallel
 
 # Each in its own scratch path (.build-asan, .build-tsan, .build-fuzz); each prints its time.
 start=$SECONDS
-echo "== scripts/sanitize.sh (AddressSanitizer, ThreadSanitizer)"
-scripts/sanitize.sh address thread
-echo "== scripts/sanitize.sh: $((SECONDS - start)) s"
+echo "== scripts/check/sanitize.sh (AddressSanitizer, ThreadSanitizer)"
+scripts/check/sanitize.sh address thread
+echo "== scripts/check/sanitize.sh: $((SECONDS - start)) s"
 
 start=$SECONDS
-echo "== scripts/fuzz.sh (${FUZZ_SECONDS:-30} s per target)"
-scripts/fuzz.sh
-echo "== scripts/fuzz.sh: $((SECONDS - start)) s"
+echo "== scripts/check/fuzz.sh (${FUZZ_SECONDS:-30} s per target)"
+scripts/check/fuzz.sh
+echo "== scripts/check/fuzz.sh: $((SECONDS - start)) s"
 
 # The KernelHelper module and pinctl against it, in QEMU on Debian's 6.1 and 6.12 kernels
 # (the host kernel cannot load modules). Installs QEMU, the kernels and headers when missing.
-echo "== scripts/vm-test.sh"
+echo "== scripts/vm/test.sh"
 if [ "$(id -u)" = 0 ]; then
-    scripts/vm-test.sh
+    scripts/vm/test.sh
 else
     echo "vm-test: skipped: it installs kernels and runs QEMU as root; run scripts/test.sh as root"
 fi
 
-# The Debian packages (scripts/build-debs.sh, lintian included), installed with apt on a Debian
+# The Debian packages (scripts/pkg/build-debs.sh, lintian included), installed with apt on a Debian
 # 12 guest with systemd and udev, on Debian 12's own 6.1 kernel and on the 6.12 one (root file
 # system from debootstrap, cached in /var/cache/pinctl-vm; DKMS builds the module for each).
 start=$SECONDS
-echo "== scripts/vm-deb-test.sh"
+echo "== scripts/vm/deb-test.sh"
 if [ "$(id -u)" = 0 ]; then
-    scripts/vm-deb-test.sh --kernel 6.1 --kernel 6.12
-    echo "== scripts/vm-deb-test.sh: $((SECONDS - start)) s"
+    scripts/vm/deb-test.sh --kernel 6.1 --kernel 6.12
+    echo "== scripts/vm/deb-test.sh: $((SECONDS - start)) s"
 else
     echo "vm-deb-test: skipped: it runs debootstrap, apt and QEMU as root; run scripts/test.sh as root"
 fi

@@ -17,7 +17,7 @@
  * PINCTL_FUZZ_SEED fixes the fuzzer's seed; PINCTL_TEST_ONLY=a,b runs only
  * the tests named (the others are reported as skipped).
  *
- * Built statically by scripts/vm-test.sh: gcc -static -I KernelHelper/include.
+ * Built statically by scripts/vm/test.sh: gcc -static -I KernelHelper/include.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -5331,7 +5331,7 @@ int main(int argc, char **argv)
 	if (argc > 3 && !strcmp(argv[1], "--fuzz-exec"))
 		return fuzz_exec_main(argv[2], argv[3]);
 	/*
-	 * For scripts/vm/guest-pinctl-cli.sh: a process holding a large
+	 * For scripts/vm/guest/pinctl-cli.sh: a process holding a large
 	 * PROT_NONE reservation (as Go, the JVM and ASan make), nothing in it.
 	 */
 	if (argc > 2 && !strcmp(argv[1], "--reserve")) {
@@ -5349,7 +5349,7 @@ int main(int argc, char **argv)
 		pause();
 		return 0;
 	}
-	/* For scripts/vm/guest-pinctl-cli.sh: run a command as nobody. */
+	/* For scripts/vm/guest/pinctl-cli.sh: run a command as nobody. */
 	if (argc > 2 && !strcmp(argv[1], "--as-nobody")) {
 		if (become_nobody()) {
 			perror("pinctl_test --as-nobody");

@@ -38,7 +38,7 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "Do not use PAGEMAP_SCAN even where the kernel has it.")
     var noScan = false
 
-    /// The rows as before holes were skipped (tests and scripts/bench-rows.sh compare).
+    /// The rows as before holes were skipped (tests and scripts/bench/rows.sh compare).
     @Flag(name: .long, help: ArgumentHelp("Read the pagemap entries of holes PAGEMAP_SCAN proved empty.", visibility: .hidden))
     var readHoles = false
 

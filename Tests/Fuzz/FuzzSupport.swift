@@ -1,4 +1,4 @@
-// What every fuzz target shares; compiled into each target beside its harness (scripts/fuzz.sh).
+// What every fuzz target shares; compiled into each target beside its harness (scripts/check/fuzz.sh).
 import Foundation
 
 @testable import PinctlKit

@@ -20,7 +20,7 @@ struct CensusCLITests {
         return dir
     }
 
-    @Test(.enabled(if: promtool != nil, "promtool is missing: scripts/install-deps.sh installs Debian's prometheus package"))
+    @Test(.enabled(if: promtool != nil, "promtool is missing: scripts/check/install-deps.sh installs Debian's prometheus package"))
     func openMetricsOutputPassesPromtool() throws {
         // A row of every kind the host can make: io_uring, mlock, a hostile comm.
         let pin = try PinHolder(["--method", "iouring", "--for", "60s", "anon:4M,nothp"])

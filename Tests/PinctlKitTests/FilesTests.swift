@@ -8,7 +8,7 @@ import Testing
 #endif
 
 /// The page cache baselines the live tests compare with: util-linux's fincore and vmtouch
-/// (scripts/install-deps.sh installs both).
+/// (scripts/check/install-deps.sh installs both).
 let fincorePath = ["/usr/bin/fincore", "/bin/fincore"].first { FileManager.default.isExecutableFile(atPath: $0) }
 let vmtouchPath = ["/usr/bin/vmtouch", "/usr/local/bin/vmtouch"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
@@ -149,7 +149,7 @@ struct CollectingSink: FilesSink {
     .serialized, .enabled(if: isRoot, "live page cache tests need root (cachestat and mincore answer only for files the caller may write)"),
     .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"),
     .enabled(
-        if: fincorePath != nil && vmtouchPath != nil, "fincore (util-linux) and vmtouch are the baselines: run scripts/install-deps.sh"))
+        if: fincorePath != nil && vmtouchPath != nil, "fincore (util-linux) and vmtouch are the baselines: run scripts/check/install-deps.sh"))
 struct FilesTests {
     /// Files in known states: dropped, partly read, fully read, sparse (1 GiB with 64 pages
     /// written, some read), empty. Per file, pinctl's cached pages equal fincore's and
@@ -434,7 +434,7 @@ struct FilesTests {
     @Test(
         .enabled(if: !underSanitizer, "a sanitizer's shadow memory and quarantine are in the RSS: the bound is pinctl's own"),
         .enabled(
-            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "GNU time measures max RSS: run scripts/install-deps.sh"))
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "GNU time measures max RSS: run scripts/check/install-deps.sh"))
     func aLargeTreeIsReportedInBoundedMemory() throws {
         let tree = try CacheTree()
         let long = String(repeating: "n", count: 190)

@@ -4,7 +4,7 @@ import Testing
 @testable import PinctlKit
 
 /// Parsers and decoders on /proc text captured from Debian's 6.1 (in QEMU) and the host's
-/// 6.18 by scripts/capture-proc-fixtures.sh, with a known set of mappings.
+/// 6.18 by scripts/capture/proc-fixtures.sh, with a known set of mappings.
 @Suite struct FixtureTests {
     static let kernels = ["linux-6.1", "linux-6.18"]
 

@@ -21,7 +21,7 @@ import Testing
         #expect(byName.pageTypesLine.hasPrefix("0x0000000000000060\t_____lA_"))
     }
 
-    /// The same arguments through page-types 6.12 (scripts/build-page-types.sh) and pinctl.
+    /// The same arguments through page-types 6.12 (scripts/check/build-page-types.sh) and pinctl.
     @Test(arguments: [
         "lru,active", "0x19000", "compound,~lru,anon", "mlocked,unevictable", "anon", "slab", "reserved,nopage", "0",
         "buddy=lru", "thp,compound_head", "mmap_exclusive,file,swap", "anon_exclusive,readahead", "0x8000000",

@@ -187,7 +187,7 @@ struct HostileOutputTests {
     /// collector's directory. The block strace sees before the temporary is opened must
     /// include them (this test runner ignores 32, so the death itself is not seen here).
     @Test(
-        .enabled(if: straceTraces, "strace is missing or may not trace here: scripts/install-deps.sh installs it"),
+        .enabled(if: straceTraces, "strace is missing or may not trace here: scripts/check/install-deps.sh installs it"),
         .enabled(if: !underSanitizer, "LeakSanitizer will not run under ptrace: a sanitized pinctl under strace exits 1 at its end"))
     func outputBlocksGlibcsSignalsWhileTheTemporaryExists() throws {
         let dir = try tempDir()
@@ -234,7 +234,7 @@ struct HostileOutputTests {
     /// during an fsync that strace holds for 3 s) killed pinctl and left the temporary in
     /// the collector's directory. Now the signal waits for the rename, then ends pinctl.
     @Test(
-        .enabled(if: straceTraces, "strace is missing or may not trace here: scripts/install-deps.sh installs it"),
+        .enabled(if: straceTraces, "strace is missing or may not trace here: scripts/check/install-deps.sh installs it"),
         arguments: [SIGTERM, SIGINT, SIGHUP])
     func terminationSignalDuringTheWriteLeavesNoTemporary(_ sig: Int32) throws {
         let dir = try tempDir()

@@ -11,7 +11,7 @@ let kernelHelperLoaded = access(KernelHelper.devicePath, F_OK) == 0
 
 /// Without the KernelHelper module (always so on a host without CONFIG_MODULES), every
 /// kmod path says what to do instead of failing obscurely. The module itself is tested in
-/// QEMU by scripts/vm-test.sh.
+/// QEMU by scripts/vm/test.sh.
 @Suite(
     .serialized, .enabled(if: !kernelHelperLoaded, "the KernelHelper module is loaded here: these tests are for its absence"),
     .enabled(if: binariesBuilt, "run `swift build` first"))
@@ -95,7 +95,7 @@ struct KernelHelperAbsentTests {
     /// file is refused with the fix. It reads the descriptor that was checked, from its start,
     /// not the path again: a file renamed over the path in between is not what gets
     /// decompressed (before, `xz -dc PATH` read whatever the path named by then). The load
-    /// itself is tested in the VM (scripts/vm-test.sh).
+    /// itself is tested in the VM (scripts/vm/test.sh).
     @Test func compressedModulesAreDecompressedInUserSpaceExactly() throws {
         #expect(ModuleControl.decompressor(for: "/lib/modules/r/updates/dkms/pinctl.ko.xz") == "xz")
         #expect(ModuleControl.decompressor(for: "pinctl.ko.zst") == "zstd")

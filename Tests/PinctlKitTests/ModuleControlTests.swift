@@ -11,7 +11,7 @@ import Testing
         #expect(ModuleControl.decompressor(for: "pinctl.ko.xz.sig") == nil)
     }
 
-    // Found by scripts/fuzz.sh (ModuleControl): U+0600 is a prepend character, so "\u{600}." is
+    // Found by scripts/check/fuzz.sh (ModuleControl): U+0600 is a prepend character, so "\u{600}." is
     // one grapheme and String.hasSuffix(".ko.gz") was false for a name whose bytes end in it.
     @Test func theSuffixIsReadInBytesAsTheKernelReadsIt() {
         #expect(ModuleControl.decompressor(for: "\u{600}.ko.gz") == "gzip")

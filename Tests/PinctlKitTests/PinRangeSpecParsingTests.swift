@@ -9,7 +9,7 @@ import Testing
         #expect(try PinRangeSpec.parse("file:/tmp/data") == .file(path: "/tmp/data", offset: 0, length: nil))
     }
 
-    // Found by scripts/fuzz.sh (PinRangeSpec): U+0600 is a prepend character, so "\u{600}@" is
+    // Found by scripts/check/fuzz.sh (PinRangeSpec): U+0600 is a prepend character, so "\u{600}@" is
     // one Character and Character searches missed the separator: the offset became part of
     // the path, and a '/' hid from the shm name check.
     @Test func separatorsAreFoundInBytesWhateverPrecedesThem() throws {

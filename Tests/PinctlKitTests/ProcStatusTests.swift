@@ -12,7 +12,7 @@ import Testing
         #expect(s.vmSwap == nil)
     }
 
-    // Found by scripts/fuzz.sh (ProcStatus): "\r\n" is one Character, so splitting the text
+    // Found by scripts/check/fuzz.sh (ProcStatus): "\r\n" is one Character, so splitting the text
     // on Characters joined the line before it to the VmSwap line and lost VmSwap.
     @Test func aLineEndsAtEveryNewlineEvenAfterACarriageReturn() {
         let s = ProcStatus.parse("SigQ:\t0/3 (x\r\nVmSwap:\t       1 kB\nVmLck:\t2 kB\r\nVmPin:\t3 kB\n")

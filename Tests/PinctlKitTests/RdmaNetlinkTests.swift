@@ -174,7 +174,7 @@ import Testing
         #expect(json.contains(#""rdma":{"devices":[{"index":0,"name":"rxe0"}],"otherRegions":[{"device":"rxe0","#))
     }
 
-    @Test(.enabled(if: promtool != nil, "promtool is missing: scripts/install-deps.sh installs Debian's prometheus package"))
+    @Test(.enabled(if: promtool != nil, "promtool is missing: scripts/check/install-deps.sh installs Debian's prometheus package"))
     func openMetricsWithRegionsPassesPromtool() throws {
         let text = OpenMetricsRendering.render(Self.report())
         #expect(text.contains(#"pinctl_process_rdma_mr_bytes{pid="169",comm="rdma-mr",cgroup="/"} 16777216"#), "\(text)")

@@ -7,7 +7,7 @@ import Testing
     import Glibc
 #endif
 
-/// tools/mm/page-types (Linux 6.12), built by scripts/build-page-types.sh: the baseline
+/// tools/mm/page-types (Linux 6.12), built by scripts/check/build-page-types.sh: the baseline
 /// pinctl's rows are checked against, page by page.
 enum PageTypes {
     static func binary() throws -> String {
@@ -15,7 +15,7 @@ enum PageTypes {
         let found = (try? FileManager.default.contentsOfDirectory(atPath: dir.path))?.sorted().last { $0.hasPrefix("page-types-") }
         let path = found.map { dir.appendingPathComponent($0).appendingPathComponent("page-types").path }
         guard let path, FileManager.default.isExecutableFile(atPath: path) else {
-            try Test.cancel("page-types is not built: run scripts/build-page-types.sh (it needs linux-source-6.12)")
+            try Test.cancel("page-types is not built: run scripts/check/build-page-types.sh (it needs linux-source-6.12)")
         }
         return path
     }

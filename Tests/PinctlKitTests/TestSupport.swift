@@ -22,7 +22,7 @@ func builtBinary(_ name: String) -> String {
     return repoRoot.appendingPathComponent(".build/debug/\(name)").path
 }
 
-/// The tests run a sanitized pinctl (scripts/sanitize.sh sets these): its runtime's shadow
+/// The tests run a sanitized pinctl (scripts/check/sanitize.sh sets these): its runtime's shadow
 /// memory and quarantine say nothing about pinctl's own memory use, so bounds on memory skip.
 let underSanitizer =
     ProcessInfo.processInfo.environment["ASAN_OPTIONS"] != nil || ProcessInfo.processInfo.environment["TSAN_OPTIONS"] != nil

@@ -11,7 +11,7 @@ import Testing
 @Suite(
     .serialized, .enabled(if: isRoot, "live pin tests need root (mlock, another user's limits)"),
     .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"),
-    .enabled(if: fincorePath != nil, "fincore (util-linux) is the baseline: run scripts/install-deps.sh"))
+    .enabled(if: fincorePath != nil, "fincore (util-linux) is the baseline: run scripts/check/install-deps.sh"))
 struct TreePinTests {
     /// A tree of files of several sizes (one not a whole number of pages, one empty), a FIFO,
     /// a symlink to /etc/shadow and a subdirectory.

@@ -16,15 +16,15 @@ struct VersionTests {
         #expect(PinctlVersion.string(code: 0) == nil)
     }
 
-    /// The shell scripts (build-debs.sh, vm-test.sh) parse the header with sed, the CLI
+    /// The shell scripts (scripts/pkg/build-debs.sh, scripts/vm/test.sh) parse the header with sed, the CLI
     /// through the C preprocessor: both must find the same version.
     @Test func shellScriptsReadTheSameVersionAsTheCLI() throws {
-        let r = try run(["/bin/sh", repoRoot.appendingPathComponent("scripts/version.sh").path])
+        let r = try run(["/bin/sh", repoRoot.appendingPathComponent("scripts/pkg/version.sh").path])
         #expect(r.status == 0, "\(r.stderr)")
         #expect(r.stdout == PinctlVersion.current + "\n")
     }
 
-    /// dkms.conf carries no version of its own: dh_dkms (and vm-test.sh) put the one in.
+    /// dkms.conf carries no version of its own: dh_dkms (and scripts/vm/test.sh) put the one in.
     @Test func dkmsConfTakesTheVersionFromThePackage() throws {
         let conf = try String(contentsOf: repoRoot.appendingPathComponent("KernelHelper/dkms.conf"), encoding: .utf8)
         let lines = conf.split(separator: "\n").filter { $0.hasPrefix("PACKAGE_VERSION=") }

@@ -4,7 +4,7 @@
  * (stat_refresh, vmstat, meminfo, zoneinfo, /proc/devices, /proc/misc; per process its
  * /proc/PID directory fd, status, every fd link (fstatat for paths), io_uring fdinfo, and
  * for processes that pin or lock: smaps when VmLck > 0, comm, cgroup) and prints a row
- * count, so scripts/bench-census.sh can print pinctl's time beside it.
+ * count, so scripts/bench/census.sh can print pinctl's time beside it.
  */
 #define _GNU_SOURCE
 #include <dirent.h>

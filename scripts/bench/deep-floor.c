@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * deep-floor - the floor for `pinctl census --deep` (scripts/bench-deep.sh, in the VM):
+ * deep-floor - the floor for `pinctl census --deep` (scripts/bench/deep.sh, in the VM):
  *
  *   deep-floor hold MIB      maps MIB MiB of anonymous memory, writes every page, prints
  *                            "ready" and waits for SIGTERM (the populated memory to walk)
@@ -11,7 +11,7 @@
  *                            pages and the ms spent in QUERY alone
  *   deep-floor time CMD...   runs CMD (stdout to /dev/null) and prints its wall ms
  *
- * Built statically by scripts/bench-deep.sh against KernelHelper's uapi header.
+ * Built statically by scripts/bench/deep.sh against KernelHelper's uapi header.
  */
 #include <dirent.h>
 #include <errno.h>

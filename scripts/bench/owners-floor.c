@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * owners-floor - the floor for `pinctl phys --owners --flags FLAG all` (scripts/bench-phys.sh):
+ * owners-floor - the floor for `pinctl phys --owners --flags FLAG all` (scripts/bench/phys.sh):
  * the same kernel calls as Sources/PinctlKit/Phys/ReverseMap.swift, in C, with nothing else.
  *
  *   owners-floor BIT     selects every frame whose /proc/kpageflags has bit BIT set (33 is
@@ -13,7 +13,7 @@
  *
  * Prints pinctl's totals line so the bench can compare them:
  *   owners: P processes map F of S selected frames (M page mappings); N processes walked, K skipped
- * Built by scripts/bench-phys.sh with cc -O2.
+ * Built by scripts/bench/phys.sh with cc -O2.
  */
 #define _GNU_SOURCE
 #include <dirent.h>

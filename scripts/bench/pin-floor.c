@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 /*
- * pin-floor - the plain C floor for `pinctl pin` benchmarks (scripts/bench-pin.sh).
+ * pin-floor - the plain C floor for `pinctl pin` benchmarks (scripts/bench/pin.sh).
  *
  *   pin-floor METHOD SIZE [thp]
  *   pin-floor --time [--] CMD [ARG...]
@@ -33,7 +33,7 @@
  * --time runs CMD once with its stdout on /dev/null (stderr is inherited) and
  * prints one line on stdout: wall milliseconds from just before fork to the
  * reaped exit (CLOCK_MONOTONIC), the exit status (128+N for signal N), and the
- * child's user and system CPU milliseconds. bench-pin.sh alternates these runs
+ * child's user and system CPU milliseconds. scripts/bench/pin.sh alternates these runs
  * and takes medians.
  *
  * --until FILE runs CMD the same way but stops the clock when FILE appears (an

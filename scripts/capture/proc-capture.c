@@ -5,7 +5,7 @@
  * Build and run (as root: PFNs and /proc/kpage* need CAP_SYS_ADMIN):
  *   gcc -O2 -static -Wall -Wextra -o proc-capture proc-capture.c
  *   ./proc-capture OUTDIR [FILEDIR]
- * scripts/capture-proc-fixtures.sh does both, on the host and in a VM.
+ * scripts/capture/proc-fixtures.sh does both, on the host and in a VM.
  *
  * Regions (KIND: what was done to it):
  *   thp        4 MiB at a 2 MiB boundary, MADV_HUGEPAGE, every page written

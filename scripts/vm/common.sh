@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
 #
-# common.sh - what scripts/vm-test.sh and scripts/vm-deb-test.sh share: the work directory,
+# common.sh - what scripts/vm/test.sh and scripts/vm/deb-test.sh share: the work directory,
 # the clean-up of their VMs and the judging of their TAP. Sourced, not run (nor copied into a
 # guest). The sourcing script sets `prog` (its name in messages and in the temporary
 # directory's) and `keep` (--keep DIR, or empty), then calls vm_work_begin.

@@ -4,9 +4,9 @@
  *
  * Everything that carries a version reads these three numbers: the module
  * (MODULE_VERSION, and package_version of PINCTL_IOC_VERSION), the Swift CLI
- * (`pinctl --version`, through the CPinctl shim), scripts/build-debs.sh (the
+ * (`pinctl --version`, through the CPinctl shim), scripts/pkg/build-debs.sh (the
  * Debian packages' debian/changelog, and dkms.conf's PACKAGE_VERSION through
- * dh_dkms) and scripts/vm-test.sh (its DKMS tree), with scripts/version.sh
+ * dh_dkms) and scripts/vm/test.sh (its DKMS tree), with scripts/pkg/version.sh
  * printing it for shell scripts. DKMS builds the module from /usr/src, where
  * this file is the only copy. A release changes these three lines alone.
  */

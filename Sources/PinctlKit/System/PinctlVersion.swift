@@ -2,7 +2,7 @@ import CPinctl
 
 /// pinctl's version. It is written once, in KernelHelper/include/pinctl/pinctl_version.h,
 /// which the module (MODULE_VERSION, the VERSION ioctl's package_version) and the Debian
-/// packages (scripts/build-debs.sh) read too, so `pinctl --version`, `modinfo pinctl` and
+/// packages (scripts/pkg/build-debs.sh) read too, so `pinctl --version`, `modinfo pinctl` and
 /// `dpkg -s pinctl` cannot disagree.
 public enum PinctlVersion {
     /// "MAJOR.MINOR.PATCH".
