@@ -50,7 +50,7 @@ time_us() {
 	t0=$EPOCHREALTIME
 	"$@" >/dev/null
 	t1=$EPOCHREALTIME
-	echo $(( (${t1/./} - ${t0/./}) ))
+	echo $((${t1/./} - ${t0/./}))
 }
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 ms() { awk -v u="$1" 'BEGIN {printf "%.1f", u / 1000}'; }

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2153  # RC, ELAPSED_US are the sourcing script's; HOLDER_BIN set by it
 #
 # common.sh - what the bench-*.sh scripts share: the pinctl-test-holder process they
 # measure, whole-process timings and medians. Sourced, not run. The sourcing script sets,

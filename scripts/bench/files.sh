@@ -28,7 +28,7 @@ if [[ $(id -u) -ne 0 ]]; then
 fi
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$ROOT"
-# shellcheck source=bench/common.sh
+# shellcheck source=scripts/bench/common.sh
 . scripts/bench/common.sh
 # On a disk file system (tmpfs page cache cannot be dropped or evicted): /var/tmp by default.
 TMP=$(mktemp -d "${BENCH_DIR:-/var/tmp}/pinctl-bench-files.XXXXXX")

@@ -273,7 +273,7 @@ if [ ${#file_cases[@]} -gt 0 ]; then
         for ((r = 0; r <= rounds; r++)); do
             for side in base pin; do
                 ((r % 2)) && side=$([ $side = base ] && echo pin || echo base)
-                if [ $side = base ]; then cmd=("${base_cmd[@]}"); else cmd=("${pin_cmd[@]}"); fi
+                if [ "$side" = base ]; then cmd=("${base_cmd[@]}"); else cmd=("${pin_cmd[@]}"); fi
                 out=$("$floor" "${cmd[@]}" 2>"$tmp/last.err") || {
                     echo " failed: $(head -n 1 "$tmp/last.err")" >&2
                     broke=1

@@ -16,11 +16,8 @@
 set -euo pipefail
 
 prog=capture-proc-fixtures
-
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit 64
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 host=1
 vm_kernels=()

@@ -12,24 +12,17 @@
 set -euo pipefail
 
 prog=build-page-types
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 quiet=0
 [ "${1:-}" = --quiet ] && quiet=1
 
 say() { [ "$quiet" = 1 ] || echo "$prog: $*" >&2; }
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
 
 pkg=linux-source-6.12
 tarball=/usr/src/linux-source-6.12.tar.xz
 if [ ! -f "$tarball" ]; then
-	[ "$(id -u)" = 0 ] || die "$tarball is missing: install $pkg (apt-get install $pkg) as root"
-	say "installing $pkg"
-	apt-get update -qq >/dev/null 2>&1 || true
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" \
-		>/dev/null || die "apt-get install $pkg failed"
+	apt_install "$pkg" >/dev/null || die "apt-get install $pkg failed"
 fi
 version=$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || echo unknown)
 
@@ -39,7 +32,7 @@ if [ -x "$out/page-types" ]; then
 	exit 0
 fi
 
-command -v make >/dev/null && command -v gcc >/dev/null || die "gcc and make are needed"
+{ command -v make && command -v gcc; } >/dev/null || die "gcc and make are needed"
 work=$(mktemp -d "$repo/.build-tools/page-types.XXXXXX" 2>/dev/null) || {
 	mkdir -p "$repo/.build-tools"
 	work=$(mktemp -d "$repo/.build-tools/page-types.XXXXXX")

@@ -6,12 +6,16 @@
 # time: the max RSS of a `pinctl files` run over a large tree), xz-utils (the module-load
 # decompression test), prometheus (promtool, which validates `pinctl census --openmetrics`
 # in the tests; about 96 MB installed, no service needed), strace (holds `census --output`'s
-# fsync so a test can signal it mid-write). Idempotent; runs apt-get only when
-# something is missing.
+# fsync so a test can signal it mid-write), shellcheck (the scripts' lint). Idempotent;
+# runs apt-get only when something is missing.
 # The fuzzers and sanitizer runs (scripts/check/fuzz.sh, scripts/check/sanitize.sh) need nothing from Debian:
 # the swift.org toolchain ships clang, lld and compiler-rt's libFuzzer, ASan and TSan; this
 # checks that they are there.
 set -euo pipefail
+
+prog=install-deps
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 need=()
 command -v gcc >/dev/null || need+=(gcc)
@@ -24,29 +28,22 @@ command -v vmtouch >/dev/null || need+=(vmtouch)
 command -v xz >/dev/null || need+=(xz-utils)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v strace >/dev/null || need+=(strace)
+command -v shellcheck >/dev/null || need+=(shellcheck)
 if ! command -v swift >/dev/null; then
-    echo "install-deps: no Swift toolchain on PATH: install Swift 6.x (https://www.swift.org/install/linux/) first" >&2
+    echo "$prog: no Swift toolchain on PATH: install Swift 6.x (https://www.swift.org/install/linux/) first" >&2
     exit 1
 fi
 toolchain=$(dirname "$(command -v swiftc)")/..
 for rt in fuzzer asan tsan; do
     if ! ls "$toolchain"/lib/clang/*/lib/linux/libclang_rt.$rt-"$(uname -m)".a >/dev/null 2>&1; then
-        echo "install-deps: the Swift toolchain in $toolchain lacks compiler-rt's $rt runtime (libclang_rt.$rt): install the swift.org toolchain, which ships it" >&2
+        echo "$prog: the Swift toolchain in $toolchain lacks compiler-rt's $rt runtime (libclang_rt.$rt): install the swift.org toolchain, which ships it" >&2
         exit 1
     fi
 done
 for tool in clang ld.lld; do
     if [ ! -x "$toolchain/bin/$tool" ]; then
-        echo "install-deps: the Swift toolchain in $toolchain lacks $tool (scripts/check/fuzz.sh needs it): install the swift.org toolchain" >&2
+        echo "$prog: the Swift toolchain in $toolchain lacks $tool (scripts/check/fuzz.sh needs it): install the swift.org toolchain" >&2
         exit 1
     fi
 done
-if [ ${#need[@]} -gt 0 ]; then
-    if [ "$(id -u)" != 0 ]; then
-        echo "install-deps: missing ${need[*]}: run as root or install them with apt-get" >&2
-        exit 1
-    fi
-    export DEBIAN_FRONTEND=noninteractive
-    apt-get update -qq
-    apt-get install -y -qq --no-install-recommends "${need[@]}"
-fi
+apt_install "${need[@]}"

@@ -28,17 +28,8 @@
 set -euo pipefail
 
 prog=build-debs
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit 64
-}
-
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 out=$repo/.build-deb
 lintian=1
@@ -61,13 +52,7 @@ command -v dh >/dev/null || missing+=(debhelper)
 command -v lintian >/dev/null || missing+=(lintian)
 command -v fakeroot >/dev/null || missing+=(fakeroot)
 command -v systemd-analyze >/dev/null || missing+=(systemd)
-if [ ${#missing[@]} -gt 0 ]; then
-	[ "$(id -u)" -eq 0 ] || die "missing ${missing[*]}: run as root to install them"
-	echo "$prog: installing ${missing[*]}" >&2
-	export DEBIAN_FRONTEND=noninteractive
-	apt-get update -qq >&2
-	apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-fi
+apt_install "${missing[@]}"
 
 version=$("$repo/scripts/pkg/version.sh")
 debversion=$version-1

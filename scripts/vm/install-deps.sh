@@ -12,10 +12,9 @@
 # bootloader is fine. Prints the /boot/vmlinuz-* files available at the end.
 set -euo pipefail
 
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit 64
-}
+prog=vm-install-deps
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 series=(6.1)
 headers=0
@@ -27,20 +26,17 @@ while [ $# -gt 0 ]; do
 		6.1) ;;
 		6.12) series+=(6.12) ;;
 		all) series+=(6.12) ;;
-		*) echo "install-vm-deps: unsupported kernel series '$2' (6.1, 6.12 or all)" >&2; exit 64 ;;
+		*) echo "$prog: unsupported kernel series '$2' (6.1, 6.12 or all)" >&2; exit 64 ;;
 		esac
 		shift 2
 		;;
 	--headers) headers=1; shift ;;
 	-h | --help) usage ;;
-	*) echo "install-vm-deps: unknown argument '$1'" >&2; usage ;;
+	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
 done
 
-if [ "$(id -u)" -ne 0 ]; then
-	echo "install-vm-deps: must run as root (apt-get install)" >&2
-	exit 1
-fi
+need_root "apt-get install"
 
 export DEBIAN_FRONTEND=noninteractive
 
@@ -126,10 +122,10 @@ for s in "${series[@]}"; do
 done
 
 if [ ${#missing_base[@]} -eq 0 ] && [ ${#need_resolve[@]} -eq 0 ] && [ ${#want_headers[@]} -eq 0 ]; then
-	echo "install-vm-deps: nothing to install" >&2
+	echo "$prog: nothing to install" >&2
 else
-	echo "install-vm-deps: apt-get update" >&2
-	apt-get update -qq
+	echo "$prog: apt-get update" >&2
+	apt-get -o DPkg::Lock::Timeout=1200 update -qq
 
 	install=("${missing_base[@]}")
 	for item in "${want_headers[@]}"; do
@@ -140,26 +136,26 @@ else
 			install+=("$hdr")
 		else
 			# The archive keeps only the current ABI: move to a newer image with headers.
-			echo "install-vm-deps: $hdr is no longer in the archive; installing a newer $s kernel" >&2
+			echo "$prog: $hdr is no longer in the archive; installing a newer $s kernel" >&2
 			need_resolve+=("$s")
 		fi
 	done
 	for s in "${need_resolve[@]}"; do
 		if ! img=$(candidate_image "$s"); then
-			echo "install-vm-deps: no Debian $s kernel image package found (apt-cache)" >&2
+			echo "$prog: no Debian $s kernel image package found (apt-cache)" >&2
 			exit 1
 		fi
 		install+=("$img")
 		[ "$headers" -eq 0 ] || install+=("linux-headers-$(image_release "$img")")
 	done
 
-	echo "install-vm-deps: installing ${install[*]}" >&2
+	echo "$prog: installing ${install[*]}" >&2
 	# A kernel's postinst runs /etc/kernel/postinst.d (initramfs, bootloader hooks). None of
 	# that matters for QEMU: if it fails, keep going as long as the vmlinuz file is in place.
-	if ! apt-get install -y -q --no-install-recommends \
+	if ! apt-get -o DPkg::Lock::Timeout=1200 install -y -q --no-install-recommends \
 		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
 		"${install[@]}"; then
-		echo "install-vm-deps: apt-get install reported an error; checking what landed" >&2
+		echo "$prog: apt-get install reported an error; checking what landed" >&2
 		dpkg --configure -a || true
 		for p in "${install[@]}"; do
 			case "$p" in
@@ -173,15 +169,15 @@ fi
 for s in "${series[@]}"; do
 	img=$(installed_image "$s")
 	if [ -z "$img" ]; then
-		echo "install-vm-deps: no $s kernel in /boot after install" >&2
+		echo "$prog: no $s kernel in /boot after install" >&2
 		exit 1
 	fi
 	rel=$(image_release "$img")
 	if [ "$headers" -eq 1 ] && [ ! -e "/usr/src/linux-headers-$rel/Makefile" ]; then
-		echo "install-vm-deps: headers for $rel missing (/usr/src/linux-headers-$rel)" >&2
+		echo "$prog: headers for $rel missing (/usr/src/linux-headers-$rel)" >&2
 		exit 1
 	fi
-	echo "install-vm-deps: $s -> $img $(dpkg-query -W -f='${Version}' "$img")" >&2
+	echo "$prog: $s -> $img $(dpkg-query -W -f='${Version}' "$img")" >&2
 done
 
 echo "Kernels in /boot:"

@@ -23,11 +23,8 @@
 set -euo pipefail
 
 prog=vm-rootfs
-
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit 64
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 rebuild=0
 while [ $# -gt 0 ]; do
@@ -65,10 +62,7 @@ security=${mirror%/debian}/debian-security
 missing=()
 command -v debootstrap >/dev/null || missing+=(debootstrap)
 command -v mkfs.ext4 >/dev/null || missing+=(e2fsprogs)
-if [ ${#missing[@]} -gt 0 ]; then
-	echo "$prog: installing ${missing[*]}" >&2
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >&2
-fi
+apt_install "${missing[@]}"
 
 mkdir -p "$cache"
 work=$(mktemp -d "$cache/build.XXXXXX")

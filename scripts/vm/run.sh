@@ -30,11 +30,8 @@
 set -euo pipefail
 
 prog=vm-run
-
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit 64
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 die() {
 	echo "$prog: $*" >&2

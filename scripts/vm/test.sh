@@ -40,17 +40,8 @@
 set -euo pipefail
 
 prog=vm-test
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit 64
-}
-
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 series=()
 timeout_s=900
@@ -153,10 +144,7 @@ if [ "$missing_vm" -eq 1 ] || [ ${#missing_pkgs[@]} -gt 0 ]; then
 		"$repo/scripts/vm/install-deps.sh" "${args[@]}" >&2
 	fi
 	if [ ${#missing_pkgs[@]} -gt 0 ]; then
-		echo "$prog: installing ${missing_pkgs[*]}" >&2
-		export DEBIAN_FRONTEND=noninteractive
-		apt-get update -qq >&2
-		apt-get install -y -q --no-install-recommends "${missing_pkgs[@]}" >&2
+		apt_install "${missing_pkgs[@]}"
 	fi
 fi
 

@@ -51,13 +51,15 @@ while [ $r -lt "$ROUNDS" ]; do
 	r=$((r + 1))
 done
 med() { echo "$@" | tr ' ' '\n' | sed '/^$/d' | sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
-mp=$(med $P)
-mf=$(med $F)
-mb=$(med $B)
-mv=$(med $V)
+# shellcheck disable=SC2086  # each a list of numbers, one argument per number
+mp=$(med $P) mf=$(med $F) mb=$(med $B) mv=$(med $V)
 echo "bench-deep: median over $ROUNDS rounds: census --deep $mp ms, floor (C, same QUERY calls) $mf ms, ratio $(awk -v p="$mp" -v f="$mf" 'BEGIN { printf "%.2f", p / f }')x (target 1.2x)"
 echo "bench-deep: census without --deep $mb ms, pinctl --version $mv ms; --deep's own part (census --deep - census) $(awk -v p="$mp" -v b="$mb" 'BEGIN { printf "%.1f", p - b }') ms, $(awk -v p="$mp" -v b="$mb" -v f="$mf" 'BEGIN { printf "%.2f", (p - b) / f }')x the floor"
-[ -z "$BL" ] || echo "bench-deep: baseline (./pinctl-baseline) census --deep median $(med $BL) ms, $(awk -v p="$(med $BL)" -v f="$mf" 'BEGIN { printf "%.2f", p / f }')x the floor"
+if [ -n "$BL" ]; then
+	# shellcheck disable=SC2086  # a list of numbers, one argument per number
+	mbl=$(med $BL)
+	echo "bench-deep: baseline (./pinctl-baseline) census --deep median $mbl ms, $(awk -v p="$mbl" -v f="$mf" 'BEGIN { printf "%.2f", p / f }')x the floor"
+fi
 kill $hp
 wait $hp 2>/dev/null
 rmmod pinctl

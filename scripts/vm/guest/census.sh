@@ -70,9 +70,10 @@ deep_pages=$(grep -o "\"pages\":[0-9]*,\"path\":\"[^\"]*\",\"pid\":$vpid," /tmp/
 grep -o "\"pages\":[0-9]*,\"path\":\"[^\"]*\",\"pid\":$vpid,\"start\":[0-9]*" /tmp/deep.json |
 	sed 's/"pages":\([0-9]*\).*"start":\([0-9]*\)/\2 \1/' >/tmp/ranges
 starts_ok=1
-for a in $(sed -n 's/^buffer 0x\([0-9a-f]*\) .*/\1/p' /tmp/v4l2.out); do
+sed -n 's/^buffer 0x\([0-9a-f]*\) .*/\1/p' /tmp/v4l2.out >/tmp/v4l2.buffers
+while read -r a; do
 	awk -v a="$(printf '%d' "0x$a")" '{ if (a >= $1 && a < $1 + $2 * 4096) f = 1 } END { exit !f }' /tmp/ranges || starts_ok=0
-done
+done </tmp/v4l2.buffers
 if [ "$deep_pages" -eq $pages ] && [ $starts_ok -eq 1 ]; then
 	ok "census --deep: $pages DMA-pinned pages of pid $vpid, covering every buffer"
 else

@@ -38,6 +38,7 @@ wait_for() {
 t_install() {
 	timeout 1400 apt-get install -y "$P"/pinctl_*.deb "$P"/pinctl-dkms_*.deb >/tmp/apt-install.log 2>&1 || {
 		tail -n 40 /tmp/apt-install.log
+		# shellcheck disable=SC2009  # every process but kernel threads, with its state
 		ps -eo pid,stat,etime,args | grep -v ' \[' | tail -n 25
 		fail "apt-get install of both packages failed"
 	}
@@ -272,6 +273,7 @@ t_census_timer_writes_metrics_promtool_accepts() {
 t_apt_remove_unloads_and_removes() {
 	timeout 500 apt-get remove -y pinctl pinctl-dkms >/tmp/apt-remove.log 2>&1 || {
 		tail -n 30 /tmp/apt-remove.log
+		# shellcheck disable=SC2009  # every process but kernel threads, with its state
 		ps -eo pid,stat,etime,args | grep -v ' \[' | tail -n 25
 		fail "apt-get remove failed"
 	}

@@ -45,7 +45,7 @@ check "phys reads refcount and DMA-pinned state by PFN from the module" sh -c \
 top=
 b=$last
 while [ "$b" -gt 0 ]; do
-	if grep -q online $mem/memory$b/state 2>/dev/null; then
+	if grep -q online "$mem/memory$b/state" 2>/dev/null; then
 		$P phys --json --summary "block:$b" >/tmp/out 2>&1
 		if [ "$(unmovable)" = 0 ]; then
 			top=$b
@@ -55,8 +55,8 @@ while [ "$b" -gt 0 ]; do
 	b=$((b - 1))
 done
 if [ -n "$top" ]; then
-	echo "# guest-phys: block $top has no unmovable frame by pinctl; $(cat $mem/memory$top/valid_zones)"
-	{ echo offline >$mem/memory$top/state && echo online_movable >$mem/memory$top/state; } >/tmp/out 2>&1
+	echo "# guest-phys: block $top has no unmovable frame by pinctl; $(cat "$mem/memory$top/valid_zones")"
+	{ echo offline >"$mem/memory$top/state" && echo online_movable >"$mem/memory$top/state"; } >/tmp/out 2>&1
 	check "a block phys finds no unmovable frame in offlines, then onlines as Movable" sh -c \
 		"grep -q online $mem/memory$top/state && grep -q Movable $mem/memory$top/valid_zones"
 else
@@ -64,7 +64,7 @@ else
 		"no online block without unmovable frames: $(head -c 600 /tmp/out)"
 fi
 movable=no
-[ -n "$top" ] && grep -q Movable $mem/memory$top/valid_zones && grep -q online $mem/memory$top/state && movable=yes
+[ -n "$top" ] && grep -q Movable "$mem/memory$top/valid_zones" && grep -q online "$mem/memory$top/state" && movable=yes
 
 # 3: a short-term pin of 96 MiB lands (partly) in the movable block: phys reports pinned,
 # unmovable frames there, with their refcount.
@@ -128,7 +128,7 @@ if [ -n "$holder" ]; then
 	echo "# guest-phys: after release: $u unmovable frames by pinctl (transient extra references allowed), offline exit $rc"
 	check "after the pin is released phys finds nothing pinned or kernel-held and the block offlines" sh -c \
 		"[ '$pinned' = 0 ] && ! grep -q '\"kernel\":[0-9]' /tmp/out && [ $rc -eq 0 ] && grep -q offline $mem/memory$top/state"
-	echo online_movable >$mem/memory$top/state 2>/dev/null
+	echo online_movable >"$mem/memory$top/state" 2>/dev/null
 else
 	skip "after the pin is released phys finds nothing pinned or kernel-held and the block offlines" "no holder"
 fi

@@ -25,7 +25,7 @@ notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for 
 check() { # NAME CONDITION-COMMAND...
 	name=$1
 	shift
-	if "$@"; then ok "$name"; else notok "$name" "$(cat /tmp/out 2>/dev/null | head -c 600)"; fi
+	if "$@"; then ok "$name"; else notok "$name" "$(head -c 600 /tmp/out 2>/dev/null)"; fi
 }
 has() { grep -q -- "$1" /tmp/out; }
 
@@ -140,6 +140,7 @@ grep '^loaded' /tmp/out | sed 's/^/# /'
 
 # 11: module bench: BENCH's in-kernel times beside the ioctls', for PIN and GET, fast and not.
 { $P module bench --json --iterations 3 anon:64M && $P module bench --json --iterations 2 --get --no-fast anon:8M; } >/tmp/out 2>&1
+# shellcheck disable=SC2016  # expanded by the sh -c that runs it
 check "module bench reports the kernel's pin time beside the ioctls'" sh -c \
 	'grep -q "\"call\":\"pin_user_pages_fast(FOLL_LONGTERM)\"" /tmp/out &&
 	 grep -q "\"call\":\"get_user_pages(0)\"" /tmp/out &&
@@ -241,7 +242,7 @@ if wait_pidfile /tmp/k.pid; then
 	$P module status --json >/tmp/status.json 2>&1
 	fb=$(sed -n 's/.*"framesBelowPFN":\([0-9]*\).*/\1/p' /tmp/status.json)
 	last=$(dd if=/proc/kpagecount bs=8 skip=$((${fb:-1} - 1)) count=1 2>/dev/null | wc -c)
-	past=$(dd if=/proc/kpagecount bs=8 skip=${fb:-0} count=1 2>/dev/null | wc -c)
+	past=$(dd if=/proc/kpagecount bs=8 skip="${fb:-0}" count=1 2>/dev/null | wc -c)
 	cp /tmp/status.json /tmp/out
 	check "module status: 1 pin of 1024 pages held, frame queries end where /proc/kpagecount does" sh -c \
 		"grep -q '\"held\":{\"complete\":true,\"files\":1,\"pages\":1024,\"pins\":1}' /tmp/status.json &&

@@ -1,0 +1,51 @@
+# SPDX-License-Identifier: MIT
+# shellcheck shell=bash
+# shellcheck disable=SC2034,SC2154  # `repo` is for the sourcing script, `prog` its own
+#
+# lib.sh - what the scripts under scripts/ share: messages, usage from the header comment,
+# the root check and Debian package installs. Sourced, not run:
+#
+#   prog=NAME   # its name in messages
+#   . "$(dirname "$0")/../lib.sh"
+#
+# Sets `repo` to the work tree's top directory.
+
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+
+# The script's header comment (line 2 down to `set -euo`) on stderr, then exit 64.
+usage() {
+	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
+	exit 64
+}
+
+say() {
+	echo "$prog: $*" >&2
+}
+
+die() {
+	echo "$prog: $*" >&2
+	exit 1
+}
+
+# need_root WHY: exit 1 unless running as root.
+need_root() {
+	[ "$(id -u)" -eq 0 ] || die "must run as root ($*)"
+}
+
+# apt_install PKG...: installs Debian packages, as root, without questions. Waits for the
+# dpkg lock instead of failing: the test command prepares the VM stages in the background
+# while other stages may install what they need. `apt-get update` runs once per process.
+apt_updated=0
+apt_install() {
+	[ $# -gt 0 ] || return 0
+	need_root "apt-get install $*"
+	local lock=(-o DPkg::Lock::Timeout=1200)
+	export DEBIAN_FRONTEND=noninteractive
+	if [ "$apt_updated" -eq 0 ]; then
+		apt-get "${lock[@]}" update -qq >&2
+		apt_updated=1
+	fi
+	say "installing $*"
+	apt-get "${lock[@]}" install -y -q --no-install-recommends \
+		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >&2
+}
