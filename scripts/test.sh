@@ -1,67 +1,170 @@
 #!/usr/bin/env bash
 # scripts/test.sh - the project's one test command (README.md, .ci/run).
 #
-# Builds pinctl and its test holder, checks the Swift format, runs the unit tests on
-# captured /proc text and the live tests against this machine's kernel (as root: the
-# live tests need /proc/kpageflags and CAP_SYS_ADMIN; without root they are skipped
-# with the reason printed; the row tests compare with the kernel's page-types, built by
-# scripts/check/build-page-types.sh), the same tests under AddressSanitizer and ThreadSanitizer
-# (scripts/check/sanitize.sh), every parser's libFuzzer target for FUZZ_SECONDS each
-# (scripts/check/fuzz.sh, default 30), then the KernelHelper VM suite (scripts/vm/test.sh) and the
-# Debian packages installed on Debian 12 guests with systemd, on 6.1 and 6.12 (scripts/vm/deb-test.sh).
+# Usage:
+#   scripts/test.sh            everything, as CI runs it
+#   scripts/test.sh --quick    the contributors' tier: build, lint, unit and live tests
+#
+# Stages, each announced as "== NAME" and timed, with a table of the times and the total at
+# the end (and at the first failure):
+#   deps        the host's tools from Debian's packages (scripts/check/install-deps.sh)
+#   build       swift build --build-tests
+#   page-types  the kernel's tools/mm/page-types, the baseline the row tests compare with
+#   lint        swift format, shellcheck, and (full tier) checkpatch.pl --strict on the module
+#   test        the unit tests on captured /proc text and the live tests on this kernel
+#   sanitize    the same tests under AddressSanitizer and ThreadSanitizer
+#   fuzz        every parser's libFuzzer target for FUZZ_SECONDS (default 30) each
+#   vm-module   the module's TAP suite and pinctl against it, on Debian 12's 6.1 and 6.12
+#   vm-package  the Debian packages installed on Debian 12 guests with systemd, on both kernels
+# The full tier prepares the two VM stages in the background from the start (QEMU, the
+# kernels and their headers, the package test's debootstrap root file system, cached in
+# /var/cache/pinctl-vm): that work waits on the network and dpkg more than on the CPU, which
+# the host stages use meanwhile. Its time is printed as "vm-prepare", and what the VM
+# stages still had to wait for it as "vm-wait".
+#
+# As root, as CI runs it. Without root the stages that install packages, build page-types
+# or boot VMs are skipped, each saying so, and the live tests skip themselves with a reason.
+# Exit status: 0 when every stage passed; the failing stage's status otherwise; 64 on a
+# usage error.
 set -euo pipefail
-cd "$(dirname "$0")/.."
 
-scripts/check/install-deps.sh
+prog=scripts/test.sh
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/lib.sh"
+cd "$repo"
 
-echo "== swift build"
-swift build --build-tests
+quick=0
+case "${1:-}" in
+'') ;;
+--quick) quick=1 ;;
+-h | --help) usage ;;
+*) echo "$prog: unknown argument '$1'" >&2; usage ;;
+esac
 
-# The kernel's tools/mm/page-types, the baseline StreamingInspectTests compares rows with
-# (from Debian's linux-source-6.12; the test is skipped, saying so, when it cannot be built).
-echo "== page-types"
-if [ "$(id -u)" = 0 ]; then
-    # As root it must build: a comparison skipped in CI would prove nothing.
-    scripts/check/build-page-types.sh
-else
-    echo "page-types: skipped: building it may install linux-source-6.12; run scripts/test.sh as root"
+root=0
+[ "$(id -u)" -ne 0 ] || root=1
+t_total=$SECONDS
+stage_lines=()
+
+print_times() {
+	local line
+	echo "== stage times"
+	for line in "${stage_lines[@]}"; do
+		echo "   $line"
+	done
+	printf '   %-12s %5d s\n' total $((SECONDS - t_total))
+}
+
+# stage NAME COMMAND...: runs COMMAND as stage NAME, times it, and on failure prints the
+# times so far and exits with its status.
+stage() {
+	local name=$1 t0=$SECONDS rc=0
+	shift
+	echo "== $name"
+	"$@" || rc=$?
+	stage_lines+=("$(printf '%-12s %5d s%s' "$name" $((SECONDS - t0)) "$([ "$rc" -eq 0 ] || echo "  FAILED (exit $rc)")")")
+	echo "== $name: $((SECONDS - t0)) s"
+	if [ "$rc" -ne 0 ]; then
+		print_times
+		exit "$rc"
+	fi
+}
+
+skip() {
+	echo "== $1: skipped: $2"
+	stage_lines+=("$(printf '%-12s     - %s' "$1" "skipped: $2")")
+}
+
+# --- the VM stages' preparation, in the background ----------------------------------------
+
+prep_pid=
+prep_log=
+prep_time=
+# shellcheck disable=SC2317  # called by the EXIT trap
+stop_prep() {
+	if [ -n "$prep_pid" ]; then
+		# The script it runs (install-deps.sh or rootfs.sh) cleans up on TERM.
+		pkill -TERM -P "$prep_pid" 2>/dev/null || true
+		kill -TERM "$prep_pid" 2>/dev/null || true
+		wait "$prep_pid" 2>/dev/null || true
+	fi
+	[ -z "$prep_log" ] || rm -f "$prep_log" "$prep_time"
+}
+
+prepare_vms() {
+	local t0=$SECONDS
+	scripts/vm/install-deps.sh --headers --kernel 6.12 &&
+		scripts/vm/rootfs.sh >/dev/null &&
+		echo $((SECONDS - t0)) >"$prep_time"
+}
+
+# wait_prep: the preparation's log, and its status.
+wait_prep() {
+	local rc=0
+	wait "$prep_pid" || rc=$?
+	prep_pid=
+	sed 's/^/   vm-prepare: /' "$prep_log"
+	[ "$rc" -ne 0 ] || stage_lines+=("$(printf '%-12s %5d s  in the background' vm-prepare "$(cat "$prep_time")")")
+	return "$rc"
+}
+
+if [ "$quick" -eq 0 ] && [ "$root" -eq 1 ]; then
+	prep_log=$(mktemp "${TMPDIR:-/tmp}/pinctl-vm-prepare.XXXXXX")
+	prep_time=$prep_log.time
+	trap stop_prep EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	prepare_vms >"$prep_log" 2>&1 &
+	prep_pid=$!
 fi
 
-echo "== swift format lint"
-swift format lint --strict -r Sources Tests Package.swift
+# --- host stages --------------------------------------------------------------------------
 
-echo "== swift test"
+stage deps scripts/check/install-deps.sh
+stage build swift build --build-tests
+if [ "$root" -eq 1 ]; then
+	# As root it must build: a comparison skipped in CI would prove nothing.
+	stage page-types scripts/check/build-page-types.sh
+else
+	skip page-types "building it may install linux-source-6.12: run scripts/test.sh as root"
+fi
+
+lint() {
+	swift format lint --strict -r Sources Tests Package.swift || return
+	local scripts
+	mapfile -t scripts < <(git ls-files '*.sh')
+	shellcheck "${scripts[@]}" || return
+	if [ "$quick" -eq 0 ] && [ -x scripts/check/checkpatch.sh ]; then
+		scripts/check/checkpatch.sh
+	fi
+}
+stage lint lint
+
 # Serially: live suites share the machine (zram swap, compaction, hugetlb reservations).
-swift test --skip-build --no-parallel
+stage test swift test --skip-build --no-parallel
 
-# Each in its own scratch path (.build-asan, .build-tsan, .build-fuzz); each prints its time.
-start=$SECONDS
-echo "== scripts/check/sanitize.sh (AddressSanitizer, ThreadSanitizer)"
-scripts/check/sanitize.sh address thread
-echo "== scripts/check/sanitize.sh: $((SECONDS - start)) s"
-
-start=$SECONDS
-echo "== scripts/check/fuzz.sh (${FUZZ_SECONDS:-30} s per target)"
-scripts/check/fuzz.sh
-echo "== scripts/check/fuzz.sh: $((SECONDS - start)) s"
-
-# The KernelHelper module and pinctl against it, in QEMU on Debian's 6.1 and 6.12 kernels
-# (the host kernel cannot load modules). Installs QEMU, the kernels and headers when missing.
-echo "== scripts/vm/test.sh"
-if [ "$(id -u)" = 0 ]; then
-    scripts/vm/test.sh
-else
-    echo "vm-test: skipped: it installs kernels and runs QEMU as root; run scripts/test.sh as root"
+if [ "$quick" -eq 1 ]; then
+	print_times
+	exit 0
 fi
 
-# The Debian packages (scripts/pkg/build-debs.sh, lintian included), installed with apt on a Debian
-# 12 guest with systemd and udev, on Debian 12's own 6.1 kernel and on the 6.12 one (root file
-# system from debootstrap, cached in /var/cache/pinctl-vm; DKMS builds the module for each).
-start=$SECONDS
-echo "== scripts/vm/deb-test.sh"
-if [ "$(id -u)" = 0 ]; then
-    scripts/vm/deb-test.sh --kernel 6.1 --kernel 6.12
-    echo "== scripts/vm/deb-test.sh: $((SECONDS - start)) s"
+# Each in its own scratch path (.build-asan, .build-tsan, .build-fuzz).
+stage sanitize scripts/check/sanitize.sh address thread
+stage fuzz scripts/check/fuzz.sh
+
+# --- VM stages ----------------------------------------------------------------------------
+
+if [ "$root" -eq 1 ]; then
+	# What the foreground waits for the preparation, after the host stages.
+	stage vm-wait wait_prep
+	# The module and pinctl against it, in QEMU on Debian's 6.1 and 6.12 kernels (the host
+	# kernel cannot load modules).
+	stage vm-module scripts/vm/test.sh
+	# The packages (lintian included), installed with apt on Debian 12 guests with systemd
+	# and udev; DKMS builds the module for each kernel.
+	stage vm-package scripts/vm/deb-test.sh --kernel 6.1 --kernel 6.12
 else
-    echo "vm-deb-test: skipped: it runs debootstrap, apt and QEMU as root; run scripts/test.sh as root"
+	skip vm-module "it installs kernels and runs QEMU as root: run scripts/test.sh as root"
+	skip vm-package "it runs debootstrap, apt and QEMU as root: run scripts/test.sh as root"
 fi
+print_times
