@@ -5,6 +5,7 @@
 #   scripts/check/fuzz.sh                      every target, FUZZ_SECONDS (default 30) each
 #   scripts/check/fuzz.sh -t 600 ProcSmaps     one target for ten minutes
 #   scripts/check/fuzz.sh -b                   build only
+#   FUZZ_JOBS=1 scripts/check/fuzz.sh          one target at a time (default: one per core)
 #
 # The targets are built with swiftc and clang straight from PinctlKit's and CPinctl's sources
 # into .build-fuzz (-sanitize=fuzzer,address), so the normal `swift build` and its .build are
@@ -21,7 +22,7 @@ while getopts "t:bh" opt; do
         t) seconds=$OPTARG ;;
         b) build_only=1 ;;
         *)
-            sed -n '2,8p' "$0"
+            sed -n '2,9p' "$0"
             exit 64
             ;;
     esac
@@ -58,6 +59,7 @@ module CPinctl {
     export *
 }
 EOF
+# shellcheck disable=SC2054  # the comma belongs to the -sanitize= value
 swift_flags=(-sanitize=fuzzer,address -O -g -parse-as-library -use-ld=lld
     -Xcc "-fmodule-map-file=$out/CPinctl/module.modulemap" -Xcc -D_GNU_SOURCE -I "$out/obj")
 
@@ -78,9 +80,10 @@ kit=$out/obj/PinctlKit.o
 if [ ! -f "$kit" ] || [ -n "$(find Sources/PinctlKit Sources/CPinctl/include -newer "$kit" | head -1)" ]; then
     echo "fuzz: building PinctlKit (swiftc -sanitize=fuzzer,address)"
     start=$SECONDS
+    mapfile -t kit_sources < <(find Sources/PinctlKit -name '*.swift' -not -name OpenMetricsRendering.swift | LC_ALL=C sort)
     swiftc "${swift_flags[@]}" -wmo -enable-testing -module-name PinctlKit \
         -emit-module -emit-module-path "$out/obj/PinctlKit.swiftmodule" \
-        -c $(find Sources/PinctlKit -name '*.swift' -not -name OpenMetricsRendering.swift | LC_ALL=C sort) -o "$kit.tmp"
+        -c "${kit_sources[@]}" -o "$kit.tmp"
     mv "$kit.tmp" "$kit"
     echo "fuzz: PinctlKit built in $((SECONDS - start)) s"
 fi
@@ -95,29 +98,29 @@ for t in "${targets[@]}"; do
 done
 [ "$build_only" = 1 ] && exit 0
 
-failed=()
-for t in "${targets[@]}"; do
-    seeds=Tests/Fuzz/Corpus/$t
-    work=$out/corpus/$t
-    log=$out/logs/$t.log
+# run_target T: fuzzes T for $seconds and writes what it found to $out/logs/T.result; its
+# exit status is the verdict.
+run_target() {
+    local t=$1 seeds=Tests/Fuzz/Corpus/$1 work=$out/corpus/$1 log=$out/logs/$1.log start=$SECONDS
+    local res=$out/logs/$1.result status runs cov artifact dirs args
     mkdir -p "$work"
     args=(-max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -malloc_limit_mb=1024
         -use_value_profile=1 -print_final_stats=1 -artifact_prefix="$out/artifacts/$t-")
     [ -f "Tests/Fuzz/$t.dict" ] && args+=(-dict="Tests/Fuzz/$t.dict")
-    echo "== fuzz $t: ${seconds} s"
-    start=$SECONDS
     # New inputs go to the first corpus directory (the work copy); the seeds are only read.
     dirs=("$work")
-    [ -d "$seeds" ] && dirs+=("$seeds") || echo "fuzz $t: no seed corpus in $seeds: starting from nothing"
+    : >"$res"
+    [ -d "$seeds" ] && dirs+=("$seeds") || echo "fuzz $t: no seed corpus in $seeds: starting from nothing" >>"$res"
     # libFuzzer's deadly-signal handler reports a Swift trap with ASan's stack; the Swift
     # runtime's own backtracer would race it (and trips ASan reading the shadow gap).
     if SWIFT_BACKTRACE=enable=no "$out/fuzz-$t" "${args[@]}" "${dirs[@]}" >"$log" 2>&1; then
         runs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log")
         cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1)
-        echo "fuzz $t: ok, ${runs:-?} inputs in $((SECONDS - start)) s, $cov, corpus $(ls "$work" | wc -l) + $(ls "$seeds" 2>/dev/null | wc -l) seeds"
-    else
-        status=$?
-        failed+=("$t")
+        echo "fuzz $t: ok, ${runs:-?} inputs in $((SECONDS - start)) s, $cov, corpus $(ls "$work" | wc -l) + $(ls "$seeds" 2>/dev/null | wc -l) seeds" >>"$res"
+        return 0
+    fi
+    status=$?
+    {
         echo "fuzz $t: FAILED (exit $status) after $((SECONDS - start)) s; the end of $log:"
         grep -m1 'Fatal error' "$log" || true
         grep -v '^#[0-9]' "$log" | tail -30
@@ -127,8 +130,31 @@ for t in "${targets[@]}"; do
             echo "fuzz $t: replay it:   SWIFT_BACKTRACE=enable=no $out/fuzz-$t $artifact"
             echo "fuzz $t: minimise it: $out/fuzz-$t -minimize_crash=1 -runs=10000 $artifact"
         fi
-    fi
+    } >>"$res"
+    return 1
+}
+
+# Each target is one process on one core: as many at once as there are cores (FUZZ_JOBS),
+# each for its full time.
+jobs=${FUZZ_JOBS:-$(nproc)}
+declare -A running
+failed=()
+# finish_one: waits for the next target to end and prints its result.
+finish_one() {
+    local pid t rc=0
+    wait -n -p pid "${!running[@]}" || rc=$?
+    t=${running[$pid]}
+    unset "running[$pid]"
+    cat "$out/logs/$t.result"
+    [ "$rc" -eq 0 ] || failed+=("$t")
+}
+echo "== fuzz: ${#targets[@]} targets, ${seconds} s each, $jobs at a time"
+for t in "${targets[@]}"; do
+    while [ ${#running[@]} -ge "$jobs" ]; do finish_one; done
+    run_target "$t" &
+    running[$!]=$t
 done
+while [ ${#running[@]} -gt 0 ]; do finish_one; done
 if [ ${#failed[@]} -gt 0 ]; then
     echo "fuzz: failed: ${failed[*]}" >&2
     exit 1

@@ -1,5 +1,6 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
+# shellcheck disable=SC2034,SC2154  # `status` is the sourcing script's, `prog` set by it
 #
 # common.sh - what scripts/vm/test.sh and scripts/vm/deb-test.sh share: the work directory,
 # the clean-up of their VMs and the judging of their TAP. Sourced, not run (nor copied into a
@@ -33,6 +34,8 @@ vm_work_begin() {
 vm_cleanup() {
 	local p
 	for p in "${pids[@]}"; do
+		# A VM started in a subshell: its timeout(1) or runner is the one to stop.
+		pkill -TERM -P "$p" 2>/dev/null || true
 		kill "$p" 2>/dev/null || true
 	done
 	wait 2>/dev/null || true

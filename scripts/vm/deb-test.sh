@@ -18,6 +18,9 @@
 #   --debs DIR         take pinctl_*.deb and pinctl-dkms_*.deb from DIR instead of building.
 #   --timeout SECONDS  wall-clock limit of each VM. Default: 2700.
 #   --keep DIR         work in DIR and keep it (overlay disks, console logs, TAP).
+#   --serial           boot the kernels one after the other (default: at once when there are
+#                      two or more CPUs: a guest waits on timers, udev and throttled units
+#                      for much of its run, which the other uses).
 #   -v, --verbose      stream the guest's console to stderr.
 #
 # Each VM writes a qcow2 overlay on the cached image, so every run starts from the same
@@ -29,23 +32,15 @@
 set -euo pipefail
 
 prog=vm-deb-test
-repo=$(cd "$(dirname "$0")/../.." && pwd)
-
-usage() {
-	sed -n '2,/^set -euo/{/^#/s/^# \{0,1\}//p}' "$0" >&2
-	exit 64
-}
-
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 
 series=()
 debs=
 timeout_s=2700
 keep=
 verbose=0
+parallel=auto
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--kernel)
@@ -72,6 +67,7 @@ while [ $# -gt 0 ]; do
 		keep=$2
 		shift 2
 		;;
+	--serial) parallel=no; shift ;;
 	-v | --verbose) verbose=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
@@ -83,11 +79,9 @@ mapfile -t series < <(printf '%s\n' "${series[@]}" | awk '!seen[$0]++')
 
 t_start=$(date +%s)
 command -v qemu-system-x86_64 >/dev/null || "$repo/scripts/vm/install-deps.sh" >&2
-command -v qemu-img >/dev/null || {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends qemu-utils >&2
-}
+command -v qemu-img >/dev/null || apt_install qemu-utils
 promtool=$(command -v promtool) || {
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends prometheus >&2
+	apt_install prometheus
 	promtool=$(command -v promtool)
 }
 
@@ -185,9 +179,23 @@ if [ "$verbose" -eq 1 ]; then
 	tail_pid=$!
 	pids+=("$tail_pid")
 fi
-echo "$prog: booting ${series[*]} one after the other (TCG, up to ${timeout_s}s each)" >&2
+if [ "$parallel" = auto ]; then
+	if [ "$(nproc)" -ge 2 ] && [ ${#series[@]} -gt 1 ]; then parallel=yes; else parallel=no; fi
+fi
+echo "$prog: booting ${series[*]} $([ "$parallel" = yes ] && echo at once || echo one after the other) (TCG, up to ${timeout_s}s each)" >&2
+vms=()
 for s in "${series[@]}"; do
-	run_vm "$s" "${krel[$s]}"
+	if [ "$parallel" = yes ]; then
+		# vm_cleanup stops the subshell's timeout(1) and QEMU through its children.
+		run_vm "$s" "${krel[$s]}" &
+		vms+=("$!")
+		pids+=("$!")
+	else
+		run_vm "$s" "${krel[$s]}"
+	fi
+done
+for p in "${vms[@]}"; do
+	wait "$p" || true
 done
 if [ -n "$tail_pid" ]; then
 	kill "$tail_pid" 2>/dev/null || true
