@@ -33,7 +33,8 @@ cp -r KernelHelper/pinctl.c KernelHelper/Kbuild KernelHelper/Makefile KernelHelp
 make -C "$work/src" KVER="$rel" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 p=$work/payload/pinctl
 gcc -static -O2 -Wall -Wextra -Werror -IKernelHelper/include -o "$p/deep-floor" scripts/bench/deep-floor.c
-cp "$(swift build -c release --show-bin-path)/pinctl" "$work/src/pinctl.ko" scripts/vm/guest/bench-deep.sh "$p/"
+cp "$(swift build -c release --show-bin-path)/pinctl" "$work/src/pinctl.ko" "$p/"
+cp scripts/vm/guest/bench-deep.sh "$p/guest-bench-deep.sh"
 if [[ -n ${BENCH_BASELINE:-} ]]; then cp "$BENCH_BASELINE" "$p/pinctl-baseline"; fi
 
 echo "booting $rel with $((MIB + 1536)) MiB (TCG) ..."

@@ -259,8 +259,10 @@ for s in "${series[@]}"; do
 	cp "$repo/scripts/vm/guest/pinctl.sh" "$p/guest.sh"
 	cp "$pinctl_bin" "$p/pinctl"
 	cp "$repo/scripts/vm/guest/pinctl-cli.sh" "$p/guest-cli.sh"
-	cp "$repo/scripts/vm/guest/census.sh" "$repo/scripts/vm/guest/census-rdma.sh" "$repo/scripts/vm/guest/phys.sh" \
-		"$work/v4l2-userptr" "$work/rdma-mr" "$(command -v rdma)" "$p/"
+	for g in census census-rdma phys; do
+		cp "$repo/scripts/vm/guest/$g.sh" "$p/guest-$g.sh"
+	done
+	cp "$repo/scripts/vm/guest/tap.sh" "$work/v4l2-userptr" "$work/rdma-mr" "$(command -v rdma)" "$p/"
 	: >"$p/modules.order"
 	# rdma_rxe also needs crc32_generic, which modules.dep does not list.
 	for m in loop crc32c_generic ext4 vivid crc32_generic dummy rdma_rxe; do

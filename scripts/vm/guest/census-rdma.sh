@@ -15,26 +15,22 @@ MR_KIB=16384
 PAGES=$((MR_KIB / 4))
 BYTES=$((MR_KIB * 1024))
 N=6
-n=0
-failed=0
-echo "TAP version 13"
-echo "1..$N"
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip_rest() { while [ $n -lt $N ]; do n=$((n + 1)); echo "ok $n census with rdma_rxe # SKIP $1"; done; exit 0; }
+# shellcheck source=scripts/vm/guest/tap.sh
+. ./tap.sh
+tap_plan $N
 num() { sed -n "s/.*\"$1\":\([0-9]*\).*/\1/p" "$2"; }
 
-[ -x ./rdma-mr ] || skip_rest "the payload has no rdma-mr (libibverbs-dev's static libraries were missing on the host)"
-[ -x $R ] || skip_rest "the payload has no iproute2 rdma tool"
+[ -x ./rdma-mr ] || skip_rest "census with rdma_rxe" "the payload has no rdma-mr (libibverbs-dev's static libraries were missing on the host)"
+[ -x $R ] || skip_rest "census with rdma_rxe" "the payload has no iproute2 rdma tool"
 # ib_core and the other dependencies were loaded at boot (modules.order); dummy needs its
 # parameter (the host's modprobe.d says numdummies=0), and rxe needs crc32_generic, which
 # modules.dep does not list (loaded at boot too).
 [ -e /sys/module/dummy ] || insmod modules/dummy.ko numdummies=1 2>/tmp/rdma.err ||
-	skip_rest "dummy does not load: $(head -c 200 /tmp/rdma.err)"
+	skip_rest "census with rdma_rxe" "dummy does not load: $(head -c 200 /tmp/rdma.err)"
 [ -e /sys/module/rdma_rxe ] || insmod modules/rdma_rxe.ko 2>/tmp/rdma.err ||
-	skip_rest "rdma_rxe does not load: $(head -c 200 /tmp/rdma.err)"
-ip link set dummy0 up 2>/tmp/rdma.err || skip_rest "no dummy0: $(head -c 200 /tmp/rdma.err)"
-$R link add rxe0 type rxe netdev dummy0 2>/tmp/rdma.err || skip_rest "rdma link add failed: $(head -c 200 /tmp/rdma.err)"
+	skip_rest "census with rdma_rxe" "rdma_rxe does not load: $(head -c 200 /tmp/rdma.err)"
+ip link set dummy0 up 2>/tmp/rdma.err || skip_rest "census with rdma_rxe" "no dummy0: $(head -c 200 /tmp/rdma.err)"
+$R link add rxe0 type rxe netdev dummy0 2>/tmp/rdma.err || skip_rest "census with rdma_rxe" "rdma link add failed: $(head -c 200 /tmp/rdma.err)"
 
 $P census --json >/tmp/rdma0.json 2>&1
 before=$(num follPinOutstandingPages /tmp/rdma0.json)
@@ -46,7 +42,7 @@ while ! grep -q '^ready' /tmp/rdma-mr.out && [ $i -lt 100 ]; do sleep 0.1; i=$((
 if ! grep -q '^ready' /tmp/rdma-mr.out; then
 	cat /tmp/rdma-mr.out
 	kill $mpid 2>/dev/null
-	skip_rest "rdma-mr did not register its memory region"
+	skip_rest "census with rdma_rxe" "rdma-mr did not register its memory region"
 fi
 
 $P census --json >/tmp/rdma1.json 2>&1

@@ -11,23 +11,19 @@
 cd /pinctl || exit 125
 P=./pinctl
 NBUF=4
-n=0
-failed=0
-echo "TAP version 13"
-echo "1..8"
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip_rest() { while [ $n -lt 8 ]; do n=$((n + 1)); echo "ok $n census with vivid # SKIP $1"; done; exit 0; }
+# shellcheck source=scripts/vm/guest/tap.sh
+. ./tap.sh
+tap_plan 8
 
 outstanding() { $P census --json | sed -n 's/.*"follPinOutstandingPages":\([0-9]*\).*/\1/p'; }
 
 # vivid with one capture node (/dev/video0), as KERNEL-FACTS.md measured it.
 [ -e /sys/module/vivid ] || insmod modules/vivid.ko n_devs=1 node_types=0x1 2>/tmp/vivid.err ||
-	skip_rest "vivid does not load: $(head -c 200 /tmp/vivid.err)"
+	skip_rest "census with vivid" "vivid does not load: $(head -c 200 /tmp/vivid.err)"
 i=0
 while [ ! -e /dev/video0 ] && [ $i -lt 50 ]; do sleep 0.1; i=$((i + 1)); done
-[ -e /dev/video0 ] || skip_rest "vivid loaded but /dev/video0 did not appear"
-[ -x ./v4l2-userptr ] || skip_rest "the payload has no v4l2-userptr"
+[ -e /dev/video0 ] || skip_rest "census with vivid" "vivid loaded but /dev/video0 did not appear"
+[ -x ./v4l2-userptr ] || skip_rest "census with vivid" "the payload has no v4l2-userptr"
 
 before=$(outstanding)
 ./v4l2-userptr /dev/video0 $NBUF >/tmp/v4l2.out 2>&1 &
@@ -37,7 +33,7 @@ while ! grep -q '^ready' /tmp/v4l2.out && [ $i -lt 100 ]; do sleep 0.1; i=$((i +
 if ! grep -q '^ready' /tmp/v4l2.out; then
 	cat /tmp/v4l2.out
 	kill $vpid 2>/dev/null
-	skip_rest "v4l2-userptr did not queue its buffers"
+	skip_rest "census with vivid" "v4l2-userptr did not queue its buffers"
 fi
 pages=$((NBUF * 150))
 

@@ -10,24 +10,9 @@
 cd /pinctl || exit 125
 P=./pinctl
 mem=/sys/devices/system/memory
-n=0
-failed=0
-echo "TAP version 13"
-echo "1..7"
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-skip() { n=$((n + 1)); echo "ok $n $1 # SKIP $2"; }
-check() { # NAME CONDITION-COMMAND...
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else notok "$name" "$(head -c 800 /tmp/out 2>/dev/null)"; fi
-}
-has() { grep -q -- "$1" /tmp/out; }
-wait_pidfile() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt 400 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -s "$1" ]
-}
+# shellcheck source=scripts/vm/guest/tap.sh
+. ./tap.sh
+tap_plan 7
 # The summary's count of unmovable frames (the block's equals it for one block).
 unmovable() { grep -o '"unmovable":[0-9]*' /tmp/out | tail -n 1 | cut -d: -f2; }
 

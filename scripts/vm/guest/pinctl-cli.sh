@@ -16,24 +16,9 @@
 # JSON is checked with grep: keys are sorted and output compact.
 cd /pinctl || exit 125
 P=./pinctl
-n=0
-failed=0
-echo "TAP version 13"
-echo "1..25"
-ok() { n=$((n + 1)); echo "ok $n $1"; }
-notok() { n=$((n + 1)); failed=$((failed + 1)); echo "not ok $n $1"; shift; for l in "$@"; do echo "# $l"; done; }
-check() { # NAME CONDITION-COMMAND...
-	name=$1
-	shift
-	if "$@"; then ok "$name"; else notok "$name" "$(head -c 600 /tmp/out 2>/dev/null)"; fi
-}
-has() { grep -q -- "$1" /tmp/out; }
-
-wait_pidfile() {
-	i=0
-	while [ ! -s "$1" ] && [ $i -lt 200 ]; do sleep 0.05; i=$((i + 1)); done
-	[ -s "$1" ]
-}
+# shellcheck source=scripts/vm/guest/tap.sh
+. ./tap.sh
+tap_plan 25
 
 # A 64 GiB PROT_NONE reservation held by pinctl_test: its pid in $rsv, its start in $start.
 # The old file goes first: the background job truncates it only when it gets to run, and a
