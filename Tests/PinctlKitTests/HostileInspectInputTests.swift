@@ -7,7 +7,7 @@ import Testing
     import Glibc
 #endif
 
-/// Issue 8, "The command line", the inspect/maps rows and the output path every command
+/// The command line, the inspect/maps rows and the output path every command
 /// shares, as a table: the built binary against hostile input, as an adversarial user
 /// would run it. Each case checks the exit status, exactly one stderr line naming the
 /// input, and under --json an error object on stdout.
@@ -474,7 +474,7 @@ struct HostileInspectInputTests {
 
 /// Seeded random input for the parsers that read what users type and what /proc holds:
 /// none may trap, and what they accept must hold together. A cheap, deterministic
-/// stand-in for the libFuzzer targets issue 8 asks for, run with every test.
+/// companion of the libFuzzer targets (Tests/Fuzz), run with every test.
 @Suite struct HostileParserInputTests {
     /// SplitMix64: the same inputs on every run, so a failure reproduces.
     struct SeededGenerator: RandomNumberGenerator {

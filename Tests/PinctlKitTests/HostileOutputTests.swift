@@ -15,7 +15,7 @@ let straceTraces: Bool = {
 }()
 let unshare = ["/usr/bin/unshare", "/bin/unshare"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
-/// Issue 8's hardening pass over the commands added after its table (census --output,
+/// The hostile-input table of the commands added after the first one (census --output,
 /// files, phys, flags, module status): where their output goes and how their errors read,
 /// as a hostile user or a mistyped path would have it. Each row failed before its fix.
 @Suite(

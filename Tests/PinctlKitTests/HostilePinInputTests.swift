@@ -7,7 +7,7 @@ import Testing
     import Glibc
 #endif
 
-/// Issue 8's command-line table, row by row, against the built pinctl: each hostile input
+/// The command line's hostile-input table, row by row, against the built pinctl: each input
 /// exits with its documented status and one line on stderr naming the input, and leaves
 /// nothing behind: no /dev/shm object, no pidfile, no pin (the kernel's FOLL_PIN counters
 /// balance once the process has exited).
@@ -111,7 +111,7 @@ struct HostilePinInputTests {
             issueRow: 0, args: ["shm:a\nb\u{1b}[2J:4K"], status: ExitStatus.invalidInput,
             names: "shm name 'a\\x0ab\\x1b[2J' has control characters"),
         Row(issueRow: 0, args: ["file:\(scratch)/empty"], status: ExitStatus.invalidInput, names: "\(scratch)/empty"),
-        // Issue 9: an @OFFSET past the end of the file has nothing to pin (a +LEN past it is trimmed: below).
+        // An @OFFSET past the end of the file has nothing to pin (a +LEN past it is trimmed: below).
         Row(issueRow: 0, args: ["file:\(scratch)/data@16K+4K"], status: ExitStatus.invalidInput, names: "@0x4000"),
         Row(issueRow: 0, args: ["--method", "mlock", "file:\(scratch)/data@8K"], status: ExitStatus.invalidInput, names: "@0x2000"),
         Row(issueRow: 0, args: ["--pidfile", "\(scratch)/", "anon:4K"], status: ExitStatus.invalidInput, names: "\(scratch)/"),
@@ -543,7 +543,7 @@ struct HostilePinInputTests {
         #expect(try PinRangeSpec.parse("file:/a@8K+1") == .file(path: "/a", offset: 8192, length: 4096))
     }
 
-    /// Issue 9: a +LEN that runs past the end of the file is trimmed to the file's last page,
+    /// A +LEN that runs past the end of the file is trimmed to the file's last page,
     /// as vmtouch trims it, and the report says so; a +LEN within the file is not.
     @Test(arguments: ["populate", "mlock"])
     func lengthPastTheEndIsTrimmedToTheFileAndSaidSo(_ method: String) throws {

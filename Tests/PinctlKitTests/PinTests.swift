@@ -118,7 +118,7 @@ struct PinTests {
         #expect(!FileManager.default.fileExists(atPath: h.pidfile), "the pidfile is removed on release")
     }
 
-    /// Issue 9: mlock2 faults the range in itself (for write on a private writable mapping),
+    /// mlock2 faults the range in itself (for write on a private writable mapping),
     /// so `--method mlock` makes one pass; only a shared mapping asked `--write` (mlock2
     /// faults it for read) and MLOCK_ONFAULT populate first.
     @Test func mlockFaultsInAndLocksInOnePass() throws {

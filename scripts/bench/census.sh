@@ -7,7 +7,7 @@
 #
 #   sudo scripts/bench/census.sh        # BENCH_ROUNDS=9, BENCH_PROCESSES=1000 by default
 #
-# Targets (issue 10): the census within 50 ms and within 1.2x of the C reader. Each
+# Targets: the census within 50 ms and within 1.2x of the C reader. Each
 # timing is the whole process, fork to exit, from bash's $EPOCHREALTIME; the rounds
 # alternate which program goes first; `pinctl --version` shows the startup floor.
 # Prints figures only: exit status 0 unless something broke (not root, a build failed).

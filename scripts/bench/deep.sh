@@ -8,7 +8,7 @@
 #   sudo scripts/bench/deep.sh     # BENCH_MIB=8192 BENCH_ROUNDS=5 BENCH_KERNEL=6.12
 #   BENCH_BASELINE=/path/to/old/pinctl sudo scripts/bench/deep.sh   # also times that binary
 #
-# Target (issue 10): --deep over 8 GiB within 1.2x of the QUERY calls' own time. The guest
+# Target: --deep over 8 GiB within 1.2x of the QUERY calls' own time. The guest
 # gets BENCH_MIB + 1536 MiB of RAM; use a smaller BENCH_MIB when the host has less free.
 # Whole processes are timed inside the guest (TCG: absolute figures are slow, the ratio is
 # what to read). Prints figures only: exit status 0 unless something broke.

@@ -11,7 +11,7 @@
 #
 # TREE is 10,000 files (1-64 KiB, half of them read into the cache) in 100 directories;
 # BIG one 1 GiB file, cached. Whole processes, fork to exit ($EPOCHREALTIME), output to a
-# file; the rounds alternate the order; medians and minimums. Issue 11's target: pinctl at
+# file; the rounds alternate the order; medians and minimums. The target: pinctl at
 # most 1.0x of vmtouch. Prints figures only: exit status 0 unless something broke.
 #
 #   sudo scripts/bench/files.sh          # BENCH_ROUNDS=9 BENCH_FILES=10000 BENCH_DIR=/var/tmp

@@ -22,7 +22,7 @@ tap_plan 25
 
 # A 64 GiB PROT_NONE reservation held by pinctl_test: its pid in $rsv, its start in $start.
 # The old file goes first: the background job truncates it only when it gets to run, and a
-# wait that saw the previous reservation's address read an empty start (6.1, stop 14's CI).
+# wait that saw the previous reservation's address read an empty start (seen on 6.1).
 start_reservation() {
 	rm -f /tmp/r.out
 	./pinctl_test --reserve 64 >/tmp/r.out 2>&1 &
