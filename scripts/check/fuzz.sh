@@ -137,7 +137,7 @@ run_target() {
 # Each target is one process on one core: as many at once as there are cores (FUZZ_JOBS),
 # each for its full time.
 jobs=${FUZZ_JOBS:-$(nproc)}
-declare -A running
+declare -A running=()
 failed=()
 # finish_one: waits for the next target to end and prints its result.
 finish_one() {
