@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# bench-census.sh - wall time of `pinctl census` on a host with 1,000 extra (sleeping)
+# census.sh - wall time of `pinctl census` on a host with 1,000 extra (sleeping)
 # processes, next to a C program reading the same files the same way
 # (scripts/bench/census-reader.c), run in the same script, as a ratio.
 #

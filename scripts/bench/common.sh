@@ -2,16 +2,37 @@
 # shellcheck shell=bash
 # shellcheck disable=SC2034,SC2153  # RC, ELAPSED_US are the sourcing script's; HOLDER_BIN set by it
 #
-# common.sh - what the bench-*.sh scripts share: the pinctl-test-holder process they
-# measure, whole-process timings and medians. Sourced, not run. The sourcing script sets,
-# before it calls these:
-#   TMP         its scratch directory (removed by cleanup)
+# common.sh - what the scripts/bench/*.sh scripts share: their start (bench_begin), the
+# pinctl-test-holder process they measure, whole-process timings and medians. Sourced, not
+# run. bench_begin sets up the scratch directory and the traps; the sourcing script sets,
+# before it calls the rest:
 #   HOLDER_BIN  the pinctl-test-holder to start
-#   TIMED_OUT   where `timed` sends the command's stdout
-# and installs the traps: trap cleanup EXIT; trap 'exit 130' INT; trap 'exit 143' TERM HUP.
+#   TIMED_OUT   where `timed` sends the command's stdout (default: TMP/out)
 
 HOLDER_PID=
 HOLDER_IN=
+
+# positive_int NAME VALUE: exit 2 unless VALUE (of the variable NAME) is a positive integer.
+positive_int() {
+	[[ $2 =~ ^[1-9][0-9]*$ ]] || { echo "${0##*/}: $1 must be a positive integer, not '$2'" >&2; exit 2; }
+}
+
+# bench_begin WHY-ROOT [SCRATCH-PARENT]: exit 1 unless root (WHY-ROOT says why it must be),
+# then cd to the work tree's top, make the scratch directory TMP (under SCRATCH-PARENT,
+# default TMPDIR or /tmp) and install the traps that remove it and stop the holder.
+bench_begin() {
+	if [[ $(id -u) -ne 0 ]]; then
+		echo "${0##*/}: must run as root: $1 (run: sudo $0)" >&2
+		exit 1
+	fi
+	ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+	cd "$ROOT" || exit 1
+	TMP=$(mktemp -d "${2:-${TMPDIR:-/tmp}}/pinctl-${0##*/}.XXXXXX")
+	TIMED_OUT=$TMP/out
+	trap cleanup EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM HUP
+}
 
 die() {
 	echo "${0##*/}: $*" >&2

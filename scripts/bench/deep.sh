@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# bench-deep.sh - `pinctl census --deep` over populated memory, inside a QEMU guest with the
+# deep.sh - `pinctl census --deep` over populated memory, inside a QEMU guest with the
 # KernelHelper module loaded, next to scripts/bench/deep-floor.c (the same maps,
 # PAGEMAP_SCAN and PINCTL_IOC_QUERY calls in C, 65536 pages per QUERY), as a ratio.
 #

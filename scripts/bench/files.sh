@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# bench-files.sh - wall time of `pinctl files` next to vmtouch and util-linux's fincore doing
+# files.sh - wall time of `pinctl files` next to vmtouch and util-linux's fincore doing
 # the same work, run side by side in this script, as ratios:
 #
 #   case        pinctl                          vmtouch              fincore
@@ -18,25 +18,15 @@
 set -eu -o pipefail
 export LC_ALL=C
 
+# shellcheck source=scripts/bench/common.sh
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
 ROUNDS=${BENCH_ROUNDS:-9}
 NFILES=${BENCH_FILES:-10000}
-[[ $ROUNDS =~ ^[1-9][0-9]*$ ]] || { echo "bench-files.sh: BENCH_ROUNDS must be a positive integer" >&2; exit 2; }
-[[ $NFILES =~ ^[1-9][0-9]*$ ]] || { echo "bench-files.sh: BENCH_FILES must be a positive integer" >&2; exit 2; }
-if [[ $(id -u) -ne 0 ]]; then
-	echo "bench-files.sh: must run as root (cachestat and mincore answer for every file only to root; run: sudo $0)" >&2
-	exit 1
-fi
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-# shellcheck source=scripts/bench/common.sh
-. scripts/bench/common.sh
+positive_int BENCH_ROUNDS "$ROUNDS"
+positive_int BENCH_FILES "$NFILES"
 # On a disk file system (tmpfs page cache cannot be dropped or evicted): /var/tmp by default.
-TMP=$(mktemp -d "${BENCH_DIR:-/var/tmp}/pinctl-bench-files.XXXXXX")
-TIMED_OUT=$TMP/out
+bench_begin "cachestat and mincore answer for every file only to root" "${BENCH_DIR:-/var/tmp}"
 HOLDER_BIN=
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
 
 command -v fincore >/dev/null || die "fincore (util-linux) is missing: run scripts/check/install-deps.sh"
 command -v vmtouch >/dev/null || die "vmtouch is missing: run scripts/check/install-deps.sh"

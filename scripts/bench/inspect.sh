@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# bench-inspect.sh - wall time of `pinctl inspect` on a populated 1 GiB range of
+# inspect.sh - wall time of `pinctl inspect` on a populated 1 GiB range of
 # another process, next to a plain C reader of the same files
 # (scripts/bench/inspect-reader.c) run in the same script, as a ratio.
 #
@@ -27,27 +27,12 @@
 set -eu -o pipefail
 export LC_ALL=C # $EPOCHREALTIME must use '.' as its decimal point
 
-ROUNDS=${BENCH_ROUNDS:-7}
-if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
-	echo "bench-inspect.sh: BENCH_ROUNDS must be a positive integer, not '$ROUNDS'" >&2
-	exit 2
-fi
-if [[ $(id -u) -ne 0 ]]; then
-	echo "bench-inspect.sh: must run as root: /proc/kpageflags, kpagecount and" \
-		"kpagecgroup are root-only, and pagemap shows PFNs only to CAP_SYS_ADMIN." >&2
-	echo "  run: sudo $0" >&2
-	exit 1
-fi
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-TMP=$(mktemp -d /tmp/bench-inspect.XXXXXX)
-TIMED_OUT=/dev/null
 # shellcheck source=scripts/bench/common.sh
-. "$ROOT/scripts/bench/common.sh"
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ROUNDS=${BENCH_ROUNDS:-7}
+positive_int BENCH_ROUNDS "$ROUNDS"
+bench_begin "/proc/kpageflags, kpagecount and kpagecgroup are root-only, and pagemap shows PFNs only to CAP_SYS_ADMIN"
+TIMED_OUT=/dev/null
 
 # ---- build -------------------------------------------------------------------------
 

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# bench-phys.sh - wall time of `pinctl phys all` (every frame of this machine) next to the
+# phys.sh - wall time of `pinctl phys all` (every frame of this machine) next to the
 # kernel's tools/mm/page-types doing the same work, in the same script, as a ratio; and of
 # `pinctl phys --owners` over all processes.
 #
@@ -25,25 +25,12 @@
 set -eu -o pipefail
 export LC_ALL=C
 
-ROUNDS=${BENCH_ROUNDS:-5}
-if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
-	echo "bench-phys.sh: BENCH_ROUNDS must be a positive integer, not '$ROUNDS'" >&2
-	exit 2
-fi
-if [[ $(id -u) -ne 0 ]]; then
-	echo "bench-phys.sh: must run as root: /proc/kpageflags is root-only" >&2
-	exit 1
-fi
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-TMP=$(mktemp -d /tmp/bench-phys.XXXXXX)
-TIMED_OUT=/dev/null
 # shellcheck source=scripts/bench/common.sh
-. "$ROOT/scripts/bench/common.sh"
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ROUNDS=${BENCH_ROUNDS:-5}
+positive_int BENCH_ROUNDS "$ROUNDS"
+bench_begin "/proc/kpageflags is root-only"
+TIMED_OUT=/dev/null
 
 echo "building (release) ..."
 swift build -c release --product pinctl >"$TMP/build.log" 2>&1 || { tail -n 20 "$TMP/build.log" >&2; die "swift build failed"; }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 #
-# bench-rows.sh - per-page output of `pinctl inspect --no-collapse` (text, --json,
+# rows.sh - per-page output of `pinctl inspect --no-collapse` (text, --json,
 # --json-lines) on a populated 1 GiB range of another process, side by side with the
 # kernel's own tools/mm/page-types (the tool users compare with) and a C floor, as ratios;
 # then how soon the first row arrives and the max RSS, up to a 16 GiB range.
@@ -35,26 +35,11 @@
 set -eu -o pipefail
 export LC_ALL=C
 
-ROUNDS=${BENCH_ROUNDS:-5}
-if ! [[ $ROUNDS =~ ^[1-9][0-9]*$ ]]; then
-	echo "bench-rows.sh: BENCH_ROUNDS must be a positive integer, not '$ROUNDS'" >&2
-	exit 2
-fi
-if [[ $(id -u) -ne 0 ]]; then
-	echo "bench-rows.sh: must run as root (kpageflags, kpagecount and kpagecgroup are root-only)" >&2
-	echo "  run: sudo $0" >&2
-	exit 1
-fi
-
-ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
-cd "$ROOT"
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/bench-rows.XXXXXX")
-TIMED_OUT=$TMP/out
 # shellcheck source=scripts/bench/common.sh
-. "$ROOT/scripts/bench/common.sh"
-trap cleanup EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM HUP
+. "$(dirname "${BASH_SOURCE[0]}")/common.sh"
+ROUNDS=${BENCH_ROUNDS:-5}
+positive_int BENCH_ROUNDS "$ROUNDS"
+bench_begin "kpageflags, kpagecount and kpagecgroup are root-only"
 
 # ---- build -------------------------------------------------------------------------
 
