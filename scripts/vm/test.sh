@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# vm-test.sh: build the KernelHelper module (KernelHelper/pinctl.ko) for Debian 12's kernels,
+# vm-test.sh: build the KernelHelper module (pinctl.ko, from KernelHelper/*.c) for Debian 12's kernels,
 # boot each kernel in QEMU and run the module's TAP suite (KernelHelper/tests/pinctl_test.c)
 # inside it.
 #
@@ -229,8 +229,8 @@ add_module() {
 }
 
 # The module's sources, copied per kernel (the objects land next to them).
-module_src=("$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile"
-	"$repo/KernelHelper/include")
+module_src=("$repo"/KernelHelper/*.c "$repo"/KernelHelper/*.h "$repo/KernelHelper/Kbuild"
+	"$repo/KernelHelper/Makefile" "$repo/KernelHelper/include")
 # pinctl's version (KernelHelper/include/pinctl/pinctl_version.h), which dkms.conf leaves to
 # its installer (#MODULE_VERSION#, as dh_dkms fills it in the pinctl-dkms package).
 dkms_version=$("$repo/scripts/pkg/version.sh") || die "no version in KernelHelper/include/pinctl/pinctl_version.h"

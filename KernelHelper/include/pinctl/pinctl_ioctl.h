@@ -2,7 +2,7 @@
 /*
  * pinctl_ioctl.h - the ABI of /dev/pinctl, the pinctl kernel helper.
  *
- * One header for both sides: the module (KernelHelper/pinctl.c) and the Swift
+ * One header for both sides: the module (KernelHelper/) and the Swift
  * shim (Sources/CPinctl) include this file. Every struct has a fixed size on
  * 32- and 64-bit, carries user pointers as __u64, and ends in reserved fields
  * that must be zero (-EINVAL otherwise), so the ABI can grow without a new
