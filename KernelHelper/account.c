@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * account.c - what pins are charged to: the user's RLIMIT_MEMLOCK, its
- * share of the module-wide total, the total itself and the file's budget.
+ * What pins are charged to: the user's RLIMIT_MEMLOCK, its share of the
+ * module-wide total, the total itself and the file's budget.
  */
 
 #include "pinctl_internal.h"

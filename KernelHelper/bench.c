@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * bench.c - BENCH: in-kernel pin and unpin timings, after mm/gup_test.c.
+ * BENCH: in-kernel pin and unpin timings, after mm/gup_test.c.
  */
 
 #include "pinctl_internal.h"

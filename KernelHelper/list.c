@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * list.c - LIST: which open files hold which pins, for whom.
+ * LIST: which open files hold which pins, for whom.
  */
 
 #include "pinctl_internal.h"

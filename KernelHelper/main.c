@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * main.c - /dev/pinctl: the kernel's own page pinning, for pinctl. The
- * file operations, the ioctl dispatch and the module's load and unload.
+ * /dev/pinctl: the kernel's own page pinning, for pinctl. The file operations,
+ * the ioctl dispatch and the module's load and unload.
  *
  * A misc device that exposes get_user_pages_fast(), pin_user_pages_fast()
  * and pin_user_pages_remote() to user space, and reports what /proc cannot

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * pin.c - PIN and UNPIN: GUP into regions of runs, held until UNPIN or
- * the last close, and the checks every ioctl shares on its arguments.
+ * PIN and UNPIN: GUP into regions of runs, held until UNPIN or the last close,
+ * and the checks every ioctl shares on its arguments.
  */
 
 #include "pinctl_internal.h"
@@ -491,7 +491,8 @@ static void pinctl_region_put(struct pinctl_region *r)
 		kfree(blk);
 		cond_resched();
 	}
-	r->first = r->last = NULL;
+	r->first = NULL;
+	r->last = NULL;
 	r->held = 0;
 }
 

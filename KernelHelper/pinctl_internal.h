@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * pinctl_internal.h - what the parts of the pinctl module share: the
- * bounds, the state of an open file and of a region, and the functions one
- * part calls in another. The ABI is include/pinctl/pinctl_ioctl.h.
+ * What the parts of the pinctl module share: the bounds, the state of an open
+ * file and of a region, and the functions one part calls in another. The ABI is
+ * include/pinctl/pinctl_ioctl.h.
  */
 #ifndef PINCTL_INTERNAL_H
 #define PINCTL_INTERNAL_H

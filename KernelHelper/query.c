@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * query.c - QUERY (pages by address) and QUERY_FRAMES (frames by number),
- * answered in batches through one copy-out loop.
+ * QUERY (pages by address) and QUERY_FRAMES (frames by number), answered in
+ * batches through one copy-out loop.
  */
 
 #include "pinctl_internal.h"
