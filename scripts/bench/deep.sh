@@ -29,7 +29,7 @@ trap 'rm -rf "$work"' EXIT
 echo "building pinctl (release, static), pinctl.ko for $rel, deep-floor ..."
 swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product pinctl >/dev/null
 mkdir -p "$work/src" "$work/payload/pinctl"
-cp -r KernelHelper/pinctl.c KernelHelper/Kbuild KernelHelper/Makefile KernelHelper/include "$work/src/"
+cp -r KernelHelper/*.c KernelHelper/*.h KernelHelper/Kbuild KernelHelper/Makefile KernelHelper/include "$work/src/"
 make -C "$work/src" KVER="$rel" >"$work/build.log" 2>&1 || { cat "$work/build.log" >&2; exit 1; }
 p=$work/payload/pinctl
 gcc -static -O2 -Wall -Wextra -Werror -IKernelHelper/include -o "$p/deep-floor" scripts/bench/deep-floor.c

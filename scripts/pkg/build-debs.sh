@@ -134,8 +134,8 @@ if [ -s "$units/verify.txt" ]; then
 fi
 echo "$prog: systemd-analyze verify: the census service and timer and pinctl-hold@.service are clean" >&2
 mkdir -p "$src/KernelHelper"
-cp -r "$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile" \
-	"$repo/KernelHelper/include" "$repo/KernelHelper/modules-load.d" "$src/KernelHelper/"
+cp -r "$repo"/KernelHelper/*.c "$repo"/KernelHelper/*.h "$repo/KernelHelper/Kbuild" \
+	"$repo/KernelHelper/Makefile" "$repo/KernelHelper/include" "$repo/KernelHelper/modules-load.d" "$src/KernelHelper/"
 cp "$repo/KernelHelper/dkms.conf" "$src/debian/pinctl-dkms.dkms"
 cp "$repo/KernelHelper/udev/60-pinctl.rules" "$src/debian/pinctl-dkms.pinctl.udev"
 {

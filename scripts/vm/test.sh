@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# vm-test.sh: build the KernelHelper module (KernelHelper/pinctl.ko) for Debian 12's kernels,
-# boot each kernel in QEMU and run the module's TAP suite (KernelHelper/tests/pinctl_test.c)
-# inside it.
+# vm-test.sh: build the KernelHelper module (pinctl.ko, from KernelHelper/*.c) for Debian 12's kernels,
+# boot each kernel in QEMU and run the module's TAP suite (KernelHelper/tests/: pinctl_test and
+# the pinctl_helper it execs) inside it.
 #
 # Usage (as root):
 #   scripts/vm/test.sh                   # Debian 12's 6.1 and 6.12 kernels
@@ -174,10 +174,18 @@ if ! (cd "$repo" && swift build -c release -Xswiftc -static-executable -Xswiftc 
 fi
 pinctl_bin=$(cd "$repo" && swift build -c release --show-bin-path)/pinctl
 
-echo "$prog: building the test program (gcc -static)" >&2
-gcc -static -O2 -Wall -Wextra -Werror -I"$repo/KernelHelper/include" \
-	-o "$work/pinctl_test" "$repo/KernelHelper/tests/pinctl_test.c" ||
-	die "the test program does not build"
+echo "$prog: building the test program and its helper (gcc -static)" >&2
+# pinctl_test is the TAP harness and the tests (every tests/*.c but pinctl_helper.c);
+# pinctl_helper, the images the tests exec, links the same files but pinctl_test.c.
+test_src=()
+for f in "$repo"/KernelHelper/tests/*.c; do
+	case "$f" in */pinctl_test.c | */pinctl_helper.c) ;; *) test_src+=("$f") ;; esac
+done
+for t in pinctl_test pinctl_helper; do
+	gcc -static -O2 -Wall -Wextra -Werror -I"$repo/KernelHelper/include" \
+		-o "$work/$t" "$repo/KernelHelper/tests/$t.c" "${test_src[@]}" ||
+		die "the test program ($t) does not build"
+done
 gcc -static -O2 -Wall -Wextra -Werror -o "$work/v4l2-userptr" "$repo/scripts/vm/guest/v4l2-userptr.c" ||
 	die "scripts/vm/guest/v4l2-userptr.c does not build"
 # The RDMA census holder, with libibverbs and the rxe provider linked in statically (the
@@ -217,8 +225,8 @@ add_module() {
 }
 
 # The module's sources, copied per kernel (the objects land next to them).
-module_src=("$repo/KernelHelper/pinctl.c" "$repo/KernelHelper/Kbuild" "$repo/KernelHelper/Makefile"
-	"$repo/KernelHelper/include")
+module_src=("$repo"/KernelHelper/*.c "$repo"/KernelHelper/*.h "$repo/KernelHelper/Kbuild"
+	"$repo/KernelHelper/Makefile" "$repo/KernelHelper/include")
 # pinctl's version (KernelHelper/include/pinctl/pinctl_version.h), which dkms.conf leaves to
 # its installer (#MODULE_VERSION#, as dh_dkms fills it in the pinctl-dkms package).
 dkms_version=$("$repo/scripts/pkg/version.sh") || die "no version in KernelHelper/include/pinctl/pinctl_version.h"
@@ -255,7 +263,7 @@ for s in "${series[@]}"; do
 	cp "$d/install/$rel/updates/dkms/"pinctl.ko* "$k/payload/lib/modules/$rel/updates/dkms/" ||
 		die "dkms installed no pinctl module for $rel ($k/dkms.log)"
 	p=$k/payload/pinctl
-	cp "$k/src/pinctl.ko" "$work/pinctl_test" "$p/"
+	cp "$k/src/pinctl.ko" "$work/pinctl_test" "$work/pinctl_helper" "$p/"
 	cp "$repo/scripts/vm/guest/pinctl.sh" "$p/guest.sh"
 	cp "$pinctl_bin" "$p/pinctl"
 	cp "$repo/scripts/vm/guest/pinctl-cli.sh" "$p/guest-cli.sh"

@@ -2,7 +2,7 @@
 /*
  * pinctl_ioctl.h - the ABI of /dev/pinctl, the pinctl kernel helper.
  *
- * One header for both sides: the module (KernelHelper/pinctl.c) and the Swift
+ * One header for both sides: the module (KernelHelper/) and the Swift
  * shim (Sources/CPinctl) include this file. Every struct has a fixed size on
  * 32- and 64-bit, carries user pointers as __u64, and ends in reserved fields
  * that must be zero (-EINVAL otherwise), so the ABI can grow without a new
@@ -389,8 +389,8 @@ struct pinctl_list {
 };
 
 /* Flags of struct pinctl_frame.flags. */
-#define PINCTL_FRAME_NOPAGE (1U << 0)	/* no online memmap: hole, offline,
-					 * ZONE_DEVICE; nothing else is set */
+/* No online memmap: hole, offline, ZONE_DEVICE; nothing else is set. */
+#define PINCTL_FRAME_NOPAGE (1U << 0)
 #define PINCTL_FRAME_DMA_PINNED (1U << 1) /* folio_maybe_dma_pinned() */
 #define PINCTL_FRAME_COMPOUND (1U << 2)	/* part of a large folio */
 #define PINCTL_FRAME_TAIL (1U << 3)	/* not the folio's first page */
@@ -399,10 +399,10 @@ struct pinctl_list {
 #define PINCTL_FRAME_SLAB (1U << 6)
 #define PINCTL_FRAME_RESERVED (1U << 7)	/* PG_reserved */
 #define PINCTL_FRAME_HUGETLB (1U << 8)
-#define PINCTL_FRAME_BUDDY (1U << 9)	/* free: in a block of the buddy
-					 * allocator, as kpageflags' BUDDY */
-#define PINCTL_FRAME_OFFLINE (1U << 10) /* PageOffline(): logically offline
-					 * (balloon), memmap present */
+/* Free: in a block of the buddy allocator, as kpageflags' BUDDY. */
+#define PINCTL_FRAME_BUDDY (1U << 9)
+/* PageOffline(): logically offline (balloon), memmap present. */
+#define PINCTL_FRAME_OFFLINE (1U << 10)
 
 /**
  * struct pinctl_frame - one page frame in a PINCTL_IOC_QUERY_FRAMES answer.
