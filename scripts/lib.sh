@@ -49,3 +49,15 @@ apt_install() {
 	apt-get "${lock[@]}" install -y -q --no-install-recommends \
 		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >&2
 }
+
+# linux_source: Debian's linux-source-6.12, installed when missing; sets linux_source_tarball
+# and linux_source_version. The kernel's own tools (page-types, checkpatch.pl) come from it.
+linux_source() {
+	local pkg=linux-source-6.12
+	linux_source_tarball=/usr/src/linux-source-6.12.tar.xz
+	if [ ! -f "$linux_source_tarball" ]; then
+		[ "$(id -u)" = 0 ] || die "$linux_source_tarball is missing: install $pkg (apt-get install $pkg) as root"
+		apt_install "$pkg" >/dev/null || die "apt-get install $pkg failed"
+	fi
+	linux_source_version=$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || echo unknown)
+}

@@ -19,12 +19,9 @@ quiet=0
 
 say() { [ "$quiet" = 1 ] || echo "$prog: $*" >&2; }
 
-pkg=linux-source-6.12
-tarball=/usr/src/linux-source-6.12.tar.xz
-if [ ! -f "$tarball" ]; then
-	apt_install "$pkg" >/dev/null || die "apt-get install $pkg failed"
-fi
-version=$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || echo unknown)
+linux_source
+tarball=$linux_source_tarball
+version=$linux_source_version
 
 out=$repo/.build-tools/page-types-$version
 if [ -x "$out/page-types" ]; then

@@ -13,15 +13,12 @@
 set -euo pipefail
 
 prog=checkpatch
-repo=$(cd "$(dirname "$0")/../.." && pwd)
+# shellcheck source=scripts/lib.sh
+. "$(dirname "$0")/../lib.sh"
 quiet=0
 [ "${1:-}" = --quiet ] && quiet=1
 
 say() { [ "$quiet" = 1 ] || echo "$prog: $*" >&2; }
-die() {
-	echo "$prog: $*" >&2
-	exit 1
-}
 
 # What checkpatch may not say, per group of files, each with its reason. Nothing else is ignored.
 #
@@ -44,16 +41,9 @@ ignore_uapi=BIT_MACRO
 #   LONG_LINE_STRING         diagnostics stay whole on one line, to be found with grep.
 ignore_tests=PREFER_KERNEL_TYPES,MACRO_WITH_FLOW_CONTROL,VOLATILE,ENOSYS,LONG_LINE_STRING
 
-pkg=linux-source-6.12
-tarball=/usr/src/linux-source-6.12.tar.xz
-if [ ! -f "$tarball" ]; then
-	[ "$(id -u)" = 0 ] || die "$tarball is missing: install $pkg (apt-get install $pkg) as root"
-	say "installing $pkg"
-	apt-get update -qq >/dev/null 2>&1 || true
-	DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$pkg" \
-		>/dev/null || die "apt-get install $pkg failed"
-fi
-version=$(dpkg-query -W -f '${Version}' "$pkg" 2>/dev/null || echo unknown)
+linux_source
+tarball=$linux_source_tarball
+version=$linux_source_version
 
 out=$repo/.build-tools/checkpatch-$version
 if [ ! -f "$out/scripts/checkpatch.pl" ]; then
