@@ -1,10 +1,6 @@
 import ArgumentParser
 import PinctlKit
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 struct Pin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pin",
@@ -121,7 +117,10 @@ struct Pin: ParsableCommand {
             // Before any thread or pin: termination signals are then taken synchronously.
             TerminationSignals.block()
             let notifier = dryRun ? nil : SystemdNotifier.fromEnvironment()
-            let startup = try notifier.map { (n) throws(PinctlError) in try startExtending(n) }
+            let what = ([range] + moreRanges).joined(separator: " ")
+            let startup = try notifier.map { (n) throws(PinctlError) in
+                try PinHold.startExtending(n, interval: extendInterval, what: pid.map { "\(what) of pid \($0)" } ?? what)
+            }
             defer { startup?.stop() }
             if let pid { return try runRemote(pid, notifier: notifier, startup: startup) }
             let spec = try PinRangeSpec.parse(range)
@@ -149,39 +148,21 @@ struct Pin: ParsableCommand {
         }
     }
 
-    /// Under a Type=notify unit: the thread that extends the start timeout while the pin
-    /// makes progress, running until READY=1 (or the way out).
-    func startExtending(_ notifier: SystemdNotifier) throws(PinctlError) -> StartTimeoutExtender {
-        let what = ([range] + moreRanges).joined(separator: " ")
-        do {
-            let e = try StartTimeoutExtender(notifier: notifier, interval: extendInterval, what: pid.map { "\(what) of pid \($0)" } ?? what)
-            try e.start()
-            return e
-        } catch {
-            throw .system(error)
-        }
-    }
-
-    /// Prints the report, writes the pidfile, holds until a signal or --for; the caller's
-    /// defers then release everything. A hold that a signal other than SIGINT, SIGTERM or
-    /// SIGHUP ended (SIGPIPE from a closed stdout, SIGQUIT, SIGALRM...) exits 128 + the signal.
+    /// Prints the report and holds it (PinHold: the pidfile, READY=1, the wait, STOPPING=1);
+    /// the caller's defers then release everything. A hold that a signal other than SIGINT,
+    /// SIGTERM or SIGHUP ended exits 128 + the signal.
     func holdAndReport(_ report: PinReport, pidfile: Pidfile?, notifier: SystemdNotifier?, startup: StartTimeoutExtender?) throws {
         print(json ? ((try? renderJSON(report)) ?? "{}") : TextRendering.render(report), terminator: json ? "\n" : "")
         flushOutput()
-        try pidfile?.write()
-        defer { pidfile?.remove() }
-        // Under a Type=notify unit: systemctl start returns now, with the pin in place.
-        startup?.stop()
-        if let warning = notifier?.ready(status: TextRendering.statusLine(report)) { printError(warning) }
-        let seconds = holdFor.flatMap(NumberParsing.parseDuration)
-        if seconds != 0 && !TerminationSignals.pending() {
-            printError("holding pid \(getpid()) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
+        let hold = PinHold(seconds: holdFor.flatMap(NumberParsing.parseDuration), pidfile: pidfile, notifier: notifier, startup: startup)
+        let status = try hold.hold(range: report.range, status: TextRendering.statusLine(report)) { event in
+            switch event {
+            case .notifyWarning(let warning): printError(warning)
+            case .holding(let pid, let seconds):
+                printError("holding pid \(pid) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
+            case .released(let range, let why): printError("released \(TerminalEscaping.escape(range)) (\(why))")
+            }
         }
-        let sig = TerminationSignals.wait(seconds: seconds)
-        let why = sig.map(TerminationSignals.name) ?? "hold time over"
-        if let warning = notifier?.stopping(status: "releasing \(report.range) (\(why))") { printError(warning) }
-        printError("released \(TerminalEscaping.escape(report.range)) (\(why))")
-        let status = TerminationSignals.exitStatus(afterHoldEndedBy: sig)
         if status != ExitStatus.ok { throw ExitCode(status) }
     }
 
