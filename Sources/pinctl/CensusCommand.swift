@@ -16,16 +16,17 @@ struct CensusCommand: ParsableCommand {
             the outstanding pins the rows account for. Run as root to see every process.
             """)
 
-    @Flag(name: .long, help: "Print the census as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Flag(name: .long, help: "Print the census in the Prometheus text format (node_exporter's textfile collector).")
     var openmetrics = false
 
     @Option(
-        name: .long,
-        help: "Write the output to FILE atomically (a temporary file in the same directory, fsync, rename) instead of stdout.")
-    var output: String?
+        name: .customLong("output"),
+        help: ArgumentHelp(
+            "Write the output to FILE atomically (a temporary file in the same directory, fsync, rename) instead of stdout.",
+            valueName: "output"))
+    var outputFile: String?
 
     @Option(name: .long, help: "Refresh on the terminal every INTERVAL (2s, 500ms, 1m) until Ctrl-C, with pin/unpin rates.")
     var watch: String?
@@ -45,12 +46,12 @@ struct CensusCommand: ParsableCommand {
 
     func validate() throws {
         if !flags.isEmpty && !deep { throw ValidationError("--flags filters the pages --deep finds pinned: add --deep") }
-        if json && openmetrics { throw ValidationError("--json and --openmetrics exclude each other: pick one format") }
+        if output.json && openmetrics { throw ValidationError("--json and --openmetrics exclude each other: pick one format") }
         if let watch {
             guard let s = NumberParsing.parseDuration(watch), s > 0 else {
                 throw ValidationError("--watch '\(watch)' is not an interval: write e.g. 2s, 500ms or 1m")
             }
-            if json || openmetrics || output != nil {
+            if output.json || openmetrics || outputFile != nil {
                 throw ValidationError("--watch redraws a terminal: drop --json, --openmetrics and --output (or run without --watch)")
             }
         }
@@ -58,7 +59,7 @@ struct CensusCommand: ParsableCommand {
             guard watch != nil else { throw ValidationError("--count goes with --watch: add --watch INTERVAL") }
             guard count >= 1 else { throw ValidationError("--count \(count): give 1 or more refreshes") }
         }
-        if let output, output.isEmpty { throw ValidationError("--output needs a file path") }
+        if let outputFile, outputFile.isEmpty { throw ValidationError("--output needs a file path") }
     }
 
     func run() throws {
@@ -70,15 +71,15 @@ struct CensusCommand: ParsableCommand {
             }
             let report = try Census.take(options)
             let text: String
-            if json {
+            if output.json {
                 text = try renderJSON(report) + "\n"
             } else if openmetrics {
                 text = OpenMetricsRendering.render(report)
             } else {
                 text = CensusTextRendering.render(report)
             }
-            if let output {
-                try AtomicFileWriter.write(Array(text.utf8), to: output)
+            if let outputFile {
+                try AtomicFileWriter.write(Array(text.utf8), to: outputFile)
             } else {
                 print(text, terminator: "")
             }

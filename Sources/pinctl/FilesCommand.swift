@@ -12,7 +12,7 @@ struct Files: ParsableCommand {
             directory (openat), never through a symbolic link unless -f; FIFOs, sockets and devices are \
             never opened. Hard-linked files count once. Patterns (-i, -I) are fnmatch patterns on the \
             last name of a path, as vmtouch's: -i leaves out files and directories, -I keeps only the \
-            files that match (directories are still entered).
+            files that match (directories are still entered). --json is streamed, the totals last.
             Exit status: 0; 64 for bad options (2 for a bad pattern); 9 when the report is printed but some paths could not \
             be examined (each named on stderr). Paths skipped by a rule (links, FIFOs, devices, -m, \
             -F) get a line on stderr (not with --quiet) and do not change the status.
@@ -32,11 +32,10 @@ struct Files: ParsableCommand {
     @Flag(name: [.customShort("q"), .long], help: "No line on stderr for paths skipped by a rule.")
     var quiet = false
 
-    @Flag(name: .long, help: "Print the report as JSON (streamed).")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func validate() throws {
-        if json && summary {
+        if output.json && summary {
             throw ValidationError("--summary is for the text report: --json always has the totals (under \"total\")")
         }
     }
@@ -46,7 +45,7 @@ struct Files: ParsableCommand {
             var scan = FilesScan(walk: tree.walkOptions)
             scan.evict = evict
             let status: Int32
-            if json {
+            if output.json {
                 var sink = FilesJSONWriter()
                 status = try scan.run(paths, into: &sink)
             } else {

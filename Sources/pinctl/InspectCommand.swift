@@ -11,6 +11,7 @@ struct Inspect: ParsableCommand {
             a path, or a basename such as libc.so.6).
             PFNs need CAP_SYS_ADMIN and page flags need root; without them the report is \
             printed with those fields marked and pinctl exits 6 or 7.
+            --json always has the page rows.
             """)
 
     @Argument(help: "A pid, or 'self'.")
@@ -25,8 +26,7 @@ struct Inspect: ParsableCommand {
     @Flag(name: .long, help: "One row per page, even inside compound pages; reads every tail's flags.")
     var noCollapse = false
 
-    @Flag(name: .long, help: "Print the report as JSON (always with page rows).")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Flag(
         name: .long,
@@ -53,7 +53,7 @@ struct Inspect: ParsableCommand {
     var cgroup: String?
 
     func validate() throws {
-        if json && jsonLines { throw ValidationError("--json and --json-lines are two formats: give one") }
+        if output.json && jsonLines { throw ValidationError("--json and --json-lines are two formats: give one") }
     }
 
     func run() throws {
@@ -65,12 +65,12 @@ struct Inspect: ParsableCommand {
             let inode = try cgroup.map { (c) throws(PinctlError) in try CgroupFilter.inode(c) }
             let filtering = expression != nil || inode != nil
             let options = InspectOptions(
-                rows: pages || json || jsonLines || noCollapse || filtering, collapse: !noCollapse && !filtering, useScan: !noScan,
+                rows: pages || output.json || jsonLines || noCollapse || filtering, collapse: !noCollapse && !filtering, useScan: !noScan,
                 skipHoles: !readHoles)
             var isAddress = false
             if case .address = t { isAddress = true }
             let format: InspectFormat =
-                json ? .json : jsonLines ? .jsonLines : .text(showPages: pages || noCollapse || isAddress || filtering)
+                output.json ? .json : jsonLines ? .jsonLines : .text(showPages: pages || noCollapse || isAddress || filtering)
             // Rows stream to stdout as they are walked (write(2) on fd 1: stdio holds nothing).
             flushOutput()
             let w = filtering ? InspectRowFilter(format.writer(), flags: expression, cgroup: inode) : format.writer()

@@ -9,8 +9,7 @@ struct Maps: ParsableCommand {
     @Argument(help: "A pid, or 'self'.")
     var pid: String
 
-    @Flag(name: .long, help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() throws {
         var writer: (any MapsWriter)? = nil
@@ -18,7 +17,7 @@ struct Maps: ParsableCommand {
             let process = try ProcessRef.parse(pid)
             // VMAs stream to stdout as smaps is read (write(2) on fd 1: stdio holds nothing).
             flushOutput()
-            let w = (json ? MapsFormat.json : .text).writer()
+            let w = (output.json ? MapsFormat.json : .text).writer()
             writer = w
             try MapsScan.stream(process, to: w)
         } catch {

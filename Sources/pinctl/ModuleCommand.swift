@@ -11,13 +11,12 @@ struct Module: ParsableCommand {
     struct Status: ParsableCommand {
         static let configuration = CommandConfiguration(commandName: "status", abstract: "Whether the module is loaded, and its ABI.")
 
-        @Flag(name: .long, help: "Print as JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             do {
                 let s = try ModuleControl.status()
-                print(json ? try renderJSON(s) : TextRendering.render(s), terminator: json ? "\n" : "")
+                print(output.json ? try renderJSON(s) : TextRendering.render(s), terminator: output.json ? "\n" : "")
             } catch let e as PinctlError {
                 throw fail(e)
             }
@@ -79,8 +78,7 @@ struct Module: ParsableCommand {
         @Option(name: .long, help: "Iterations (1-\(KernelBench.maxIterations)); medians are reported.")
         var iterations = "5"
 
-        @Flag(name: .long, help: "Print the report as JSON.")
-        var json = false
+        @OptionGroup var output: OutputOptions
 
         func run() throws {
             var o = KernelBench.Options()
@@ -95,7 +93,7 @@ struct Module: ParsableCommand {
             } catch {
                 throw fail(error)
             }
-            print(json ? try renderJSON(r) : TextRendering.render(r), terminator: json ? "\n" : "")
+            print(output.json ? try renderJSON(r) : TextRendering.render(r), terminator: output.json ? "\n" : "")
         }
     }
 }

@@ -38,6 +38,8 @@ struct Phys: ParsableCommand {
             --owners then walks every process's pagemap (PAGEMAP_SCAN skips holes) and lists which \
             process maps each selected frame, and at which address. Why won't block 40 go offline: \
             pinctl phys --unmovable --owners --pages block:40
+
+            --json has the frame rows unless --summary.
             """)
 
     @Argument(help: "A PFN, PFN-END, PFN+N, phys:ADDR-END, phys:ADDR+SIZE, block:N, zone:NAME, node:N or all.")
@@ -64,8 +66,7 @@ struct Phys: ParsableCommand {
     @Flag(name: .long, help: "No frame rows in --json and --json-lines: the blocks, summary and flag combinations only.")
     var summary = false
 
-    @Flag(name: .long, help: "Print the report as JSON (with frame rows unless --summary).")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Flag(
         name: .long,
@@ -77,7 +78,7 @@ struct Phys: ParsableCommand {
     var noScan = false
 
     func validate() throws {
-        if json && jsonLines { throw ValidationError("--json and --json-lines are two formats: give one") }
+        if output.json && jsonLines { throw ValidationError("--json and --json-lines are two formats: give one") }
         if noScan && !owners { throw ValidationError("--no-scan only changes --owners: give --owners too") }
         if summary && (pages || noCollapse) {
             throw ValidationError("--summary leaves the frame rows out: give it or --pages/--no-collapse, not both")
@@ -91,10 +92,11 @@ struct Phys: ParsableCommand {
             let expression = flags.isEmpty ? nil : try FlagExpression.parse(flags)
             let inode = try cgroup.map { (c) throws(PinctlError) in try CgroupFilter.inode(c) }
             let options = PhysOptions(
-                rows: pages || noCollapse || ((json || jsonLines) && !summary), collapse: !noCollapse, flags: expression, cgroup: inode,
+                rows: pages || noCollapse || ((output.json || jsonLines) && !summary), collapse: !noCollapse, flags: expression,
+                cgroup: inode,
                 unmovableOnly: unmovable, owners: owners, useScan: !noScan)
             let inspector = try PhysInspector()
-            let format: PhysFormat = json ? .json : jsonLines ? .jsonLines : .text(showFrames: pages || noCollapse)
+            let format: PhysFormat = output.json ? .json : jsonLines ? .jsonLines : .text(showFrames: pages || noCollapse)
             flushOutput()
             let w = format.writer()
             writer = w

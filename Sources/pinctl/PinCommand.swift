@@ -1,10 +1,6 @@
 import ArgumentParser
 import PinctlKit
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 struct Pin: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pin",
@@ -16,9 +12,6 @@ struct Pin: ParsableCommand {
             unless -f, FIFOs and devices never opened; checked against RLIMIT_MEMLOCK and memory \
             as a whole before anything is locked). Several ranges are held by one process and \
             released together.
-            Methods: populate (faults in, pins nothing), mlock (resident, unevictable, movable), \
-            iouring (long-term FOLL_PIN by registered buffers), uffd (userfaultfd-populated), \
-            auto (the strongest the range and kernel allow).
             A literal +, @ or \\ in PATH is written \\+, \\@, \\\\ (quote it for the shell: 'file:/tmp/a\\+b'); \
             PATH may be a symlink, but only a regular file is opened; a shm: object that exists must \
             be a regular file the caller owns (links are never followed).
@@ -44,8 +37,8 @@ struct Pin: ParsableCommand {
     @OptionGroup(title: "file:DIR options (the tree walk, as `pinctl files` and vmtouch)")
     var tree: TreeOptions
 
-    @Option(name: .long, help: "populate, mlock, iouring, uffd, kmod or auto.")
-    var method: String = "auto"
+    @Option(name: .long, help: "How to pin.")
+    var method: MethodArgument = .auto
 
     @Flag(name: .long, help: "Fault in for write (breaking COW) and ask for a writable pin.")
     var write = false
@@ -81,8 +74,7 @@ struct Pin: ParsableCommand {
     )
     var pidfile: String?
 
-    @Flag(name: .long, help: "Print the report as JSON.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Flag(name: .long, help: "Say, per method, whether it would work on this range and why not; pin nothing.")
     var dryRun = false
@@ -99,13 +91,13 @@ struct Pin: ParsableCommand {
         if let holdFor, NumberParsing.parseDuration(holdFor) == nil {
             throw ValidationError("--for '\(holdFor)' is not a duration: write e.g. 30s, 5m, 1h or 0")
         }
-        if onFault && !["mlock", "auto"].contains(method) {
+        if onFault && ![.mlock, .auto].contains(method) {
             throw ValidationError("--on-fault is an mlock option: use it with --method mlock")
         }
-        if (fill != nil || fillFrom != nil || watchWrites) && method != "uffd" {
+        if (fill != nil || fillFrom != nil || watchWrites) && method != .uffd {
             throw ValidationError("--fill, --fill-from and --watch-writes are uffd options: add --method uffd")
         }
-        if pid != nil && !["kmod", "auto"].contains(method) {
+        if pid != nil && ![.kmod, .auto].contains(method) {
             throw ValidationError("--pid pins another process's memory through the kernel helper: use --method kmod")
         }
         if !moreRanges.isEmpty && (verify || dryRun || pid != nil) {
@@ -121,21 +113,23 @@ struct Pin: ParsableCommand {
             // Before any thread or pin: termination signals are then taken synchronously.
             TerminationSignals.block()
             let notifier = dryRun ? nil : SystemdNotifier.fromEnvironment()
-            let startup = try notifier.map { (n) throws(PinctlError) in try startExtending(n) }
+            let what = ([range] + moreRanges).joined(separator: " ")
+            let startup = try notifier.map { (n) throws(PinctlError) in
+                try PinHold.startExtending(n, interval: extendInterval, what: pid.map { "\(what) of pid \($0)" } ?? what)
+            }
             defer { startup?.stop() }
             if let pid { return try runRemote(pid, notifier: notifier, startup: startup) }
             let spec = try PinRangeSpec.parse(range)
             if !moreRanges.isEmpty || Self.isTree(spec) { return try runMany(notifier: notifier, startup: startup) }
-            let choice = try Self.parseMethod(method)
             if dryRun {
                 let verdicts = try PinPreflight.check(spec, write: write)
-                print(json ? try renderJSON(verdicts) : TextRendering.render(verdicts), terminator: json ? "\n" : "")
+                print(output.json ? try renderJSON(verdicts) : TextRendering.render(verdicts), terminator: output.json ? "\n" : "")
                 return
             }
             // The pidfile's directory and name are checked before anything is pinned.
             let pidfileSlot = try pidfile.map { (p) throws(PinctlError) in try Pidfile.prepare(p) }
             let helper = try KernelHelper.open()
-            var options = PinOptions(method: choice, write: write, onFault: onFault)
+            var options = PinOptions(method: method.choice, write: write, onFault: onFault)
             options.kmodLoaded = helper != nil
             let session = try PinSession(spec: spec, options: options) { (m) throws(PinctlError) -> Pinner in
                 try makePinner(m, helper: helper)
@@ -149,39 +143,21 @@ struct Pin: ParsableCommand {
         }
     }
 
-    /// Under a Type=notify unit: the thread that extends the start timeout while the pin
-    /// makes progress, running until READY=1 (or the way out).
-    func startExtending(_ notifier: SystemdNotifier) throws(PinctlError) -> StartTimeoutExtender {
-        let what = ([range] + moreRanges).joined(separator: " ")
-        do {
-            let e = try StartTimeoutExtender(notifier: notifier, interval: extendInterval, what: pid.map { "\(what) of pid \($0)" } ?? what)
-            try e.start()
-            return e
-        } catch {
-            throw .system(error)
-        }
-    }
-
-    /// Prints the report, writes the pidfile, holds until a signal or --for; the caller's
-    /// defers then release everything. A hold that a signal other than SIGINT, SIGTERM or
-    /// SIGHUP ended (SIGPIPE from a closed stdout, SIGQUIT, SIGALRM...) exits 128 + the signal.
+    /// Prints the report and holds it (PinHold: the pidfile, READY=1, the wait, STOPPING=1);
+    /// the caller's defers then release everything. A hold that a signal other than SIGINT,
+    /// SIGTERM or SIGHUP ended exits 128 + the signal.
     func holdAndReport(_ report: PinReport, pidfile: Pidfile?, notifier: SystemdNotifier?, startup: StartTimeoutExtender?) throws {
-        print(json ? ((try? renderJSON(report)) ?? "{}") : TextRendering.render(report), terminator: json ? "\n" : "")
+        print(output.json ? ((try? renderJSON(report)) ?? "{}") : TextRendering.render(report), terminator: output.json ? "\n" : "")
         flushOutput()
-        try pidfile?.write()
-        defer { pidfile?.remove() }
-        // Under a Type=notify unit: systemctl start returns now, with the pin in place.
-        startup?.stop()
-        if let warning = notifier?.ready(status: TextRendering.statusLine(report)) { printError(warning) }
-        let seconds = holdFor.flatMap(NumberParsing.parseDuration)
-        if seconds != 0 && !TerminationSignals.pending() {
-            printError("holding pid \(getpid()) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
+        let hold = PinHold(seconds: holdFor.flatMap(NumberParsing.parseDuration), pidfile: pidfile, notifier: notifier, startup: startup)
+        let status = try hold.hold(range: report.range, status: TextRendering.statusLine(report)) { event in
+            switch event {
+            case .notifyWarning(let warning): printError(warning)
+            case .holding(let pid, let seconds):
+                printError("holding pid \(pid) \(seconds.map { "for \($0) s" } ?? "until SIGINT or SIGTERM")")
+            case .released(let range, let why): printError("released \(TerminalEscaping.escape(range)) (\(why))")
+            }
         }
-        let sig = TerminationSignals.wait(seconds: seconds)
-        let why = sig.map(TerminationSignals.name) ?? "hold time over"
-        if let warning = notifier?.stopping(status: "releasing \(report.range) (\(why))") { printError(warning) }
-        printError("released \(TerminalEscaping.escape(report.range)) (\(why))")
-        let status = TerminationSignals.exitStatus(afterHoldEndedBy: sig)
         if status != ExitStatus.ok { throw ExitCode(status) }
     }
 
@@ -197,7 +173,7 @@ struct Pin: ParsableCommand {
         }
         let pidfileSlot = try pidfile.map { (p) throws(PinctlError) in try Pidfile.prepare(p) }
         let helper = try KernelHelper.open()
-        var options = PinOptions(method: try Self.parseMethod(method), write: write, onFault: onFault)
+        var options = PinOptions(method: method.choice, write: write, onFault: onFault)
         options.kmodLoaded = helper != nil
         let pins = MultiPin()
         defer { pins.release() }
@@ -222,14 +198,6 @@ struct Pin: ParsableCommand {
         var report = try session.pin()
         if verify { report.verify = try session.verify() }
         try holdAndReport(report, pidfile: pidfileSlot, notifier: notifier, startup: startup)
-    }
-
-    static func parseMethod(_ text: String) throws(PinctlError) -> PinMethodChoice {
-        if text == "auto" { return .auto }
-        guard let m = PinMethod(rawValue: text) else {
-            throw .invalidInput("--method '\(text)' is not a method: choose populate, mlock, iouring, uffd, kmod or auto")
-        }
-        return .method(m)
     }
 
     func makePinner(_ m: PinMethod, helper: KernelHelper?) throws(PinctlError) -> Pinner {

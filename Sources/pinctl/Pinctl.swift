@@ -6,6 +6,10 @@ struct Pinctl: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "pinctl",
         abstract: "Show where a process's memory lives physically, and pin it so that it stays put.",
+        discussion: """
+            EXIT STATUS
+            \(ExitStatus.tableText)
+            """,
         version: PinctlVersion.current,
         subcommands: [Inspect.self, Maps.self, Pin.self, Files.self, Module.self, CensusCommand.self, Phys.self, Flags.self]
     )
@@ -21,22 +25,19 @@ struct Pinctl: ParsableCommand {
         do {
             try ArgumentEncoding.check()
         } catch {
-            let words = arguments.prefix(while: { $0 != "--" })
-            report(fail(error), json: words.contains("--json") ? .json : words.contains("--json-lines") ? .jsonLines : nil)
+            report(fail(error), json: OutputProbe.form(arguments))
         }
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)
         } catch {
-            // Parsing failed, so no command says whether it has --json: the words decide.
-            let words = arguments.prefix(while: { $0 != "--" })
-            report(error, json: words.contains("--json") ? .json : words.contains("--json-lines") ? .jsonLines : nil)
+            // Parsing failed, so there is no command to ask for its output options.
+            report(error, json: OutputProbe.form(arguments))
         }
         do {
             try command.run()
         } catch {
-            let c = command as? JSONOutput
-            report(error, json: c?.json == true ? .json : c?.jsonLines == true ? .jsonLines : nil)
+            report(error, json: (command as? JSONOutput)?.errorForm)
         }
         // A report that never reached stdout whole is a failure, not exit 0.
         do {
@@ -78,15 +79,17 @@ struct Pinctl: ParsableCommand {
     }
 }
 
-/// A subcommand with a --json flag: its errors are JSON on stdout too.
+/// A command with the output options: its errors are JSON on stdout too, in the form asked for.
 protocol JSONOutput {
-    var json: Bool { get }
-    /// `--json-lines` (inspect only).
+    var output: OutputOptions { get }
+    /// `--json-lines` (inspect and phys).
     var jsonLines: Bool { get }
 }
 
 extension JSONOutput {
     var jsonLines: Bool { false }
+
+    var errorForm: Pinctl.JSONErrorForm? { output.json ? .json : jsonLines ? .jsonLines : nil }
 }
 
 extension Inspect: JSONOutput {}

@@ -303,7 +303,8 @@ struct LivePhysTests {
     @Test(
         .enabled(if: !underSanitizer, "a sanitizer's shadow memory and quarantine are in the RSS: the bound is pinctl's own"),
         .enabled(
-            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "GNU time measures max RSS: run scripts/check/install-deps.sh"))
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"),
+            "GNU time measures max RSS: run scripts/check/install-deps.sh"))
     func ownersOfAScatteredProcessStreamInBoundedMemory() throws {
         let h = try Holder(["alternate:1G"])
         defer { h.stop() }

@@ -316,9 +316,10 @@ struct PinTests {
         #expect(notUffd.status == ExitStatus.usage)
     }
 
-    @Test func unknownMethodAndBadDurationAreRejected() throws {
+    /// A --method outside its choices is a usage error, as a bad --for is (before: exit 2).
+    @Test func unknownMethodAndBadDurationAreUsageErrors() throws {
         let m = try pinctl(["pin", "--method", "glue", "anon:4K"])
-        #expect(m.status == ExitStatus.invalidInput && m.stderr.contains("glue"))
+        #expect(m.status == ExitStatus.usage && m.stderr.contains("glue"))
         let d = try pinctl(["pin", "--for", "soon", "anon:4K"])
         #expect(d.status == ExitStatus.usage && d.stderr.contains("soon"))
     }

@@ -42,27 +42,3 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
         }
     }
 }
-
-/// pinctl's exit statuses, documented in README.md. Degraded reports (printed, but with
-/// fields the kernel hid) exit non-zero too, so scripts cannot mistake them for full ones.
-public enum ExitStatus {
-    public static let ok: Int32 = 0
-    public static let failure: Int32 = 1
-    public static let invalidInput: Int32 = 2
-    public static let processNotFound: Int32 = 3
-    public static let permissionDenied: Int32 = 4
-    public static let notMapped: Int32 = 5
-    /// The report was printed, but pagemap hid PFNs (the reader lacks CAP_SYS_ADMIN).
-    public static let pfnHidden: Int32 = 6
-    /// The report was printed, but /proc/kpageflags (or kpagecount) could not be read.
-    public static let pageFlagsUnavailable: Int32 = 7
-    /// The kernel refused to pin the range (mapping type, RLIMIT_MEMLOCK, permissions).
-    public static let refused: Int32 = 8
-    /// `pinctl files`: the report was printed, but some paths could not be examined (each
-    /// named on stderr: permissions, vanished or replaced during the walk).
-    public static let incomplete: Int32 = 9
-    /// A termination signal arrived before the pin was in place (128 + SIGINT, as shells
-    /// report it); a signal other than INT, TERM or HUP that ends a hold exits 128 + its number.
-    public static let interrupted: Int32 = 130
-    public static let usage: Int32 = 64
-}
