@@ -78,6 +78,16 @@ bin=$(cd "$repo" && swift build "${static[@]}" --show-bin-path)/pinctl
 file -L "$bin" | grep -q 'statically linked' || die "$bin is not statically linked"
 [ "$("$bin" --version)" = "$version" ] || die "pinctl --version says $("$bin" --version), pinctl_version.h $version"
 
+# The EXIT STATUS section: the plugin writes only mdoc's stock sentence (.Ex -std); every
+# page gets pinctl's one table instead, as `pinctl --help` prints it.
+exit_status=$out/exit-status.mdoc
+"$bin" --help | awk '
+	/^EXIT STATUS$/ { on = 1; print ".Bl -tag -width 6n"; next }
+	on && /^$/ { print ".El"; exit }
+	on && /^  [^ ]/ { print ".It Sy " $1; sub(/^  [^ ]+ +/, ""); print; next }
+	on { sub(/^ +/, ""); print }' >"$exit_status"
+grep -q '^\.It Sy 64$' "$exit_status" || die "pinctl --help prints no EXIT STATUS table with 64 in it"
+
 src=$out/pinctl-$version
 rm -rf "$src"
 mkdir -p "$src/staged/man" "$src/staged/systemd" "$src/staged/completions"/{bash,zsh,fish}
@@ -97,7 +107,9 @@ for f in "$mandir"/*.1; do
 		/^\.Nm$/ && words != "" { print ".Nm " words; next }
 		/^\.Dt / { gsub(/\./, "-"); sub(/^-Dt/, ".Dt") }
 		/^\.Xr / { gsub(/\./, "-"); sub(/^-Xr/, ".Xr") }
-		{ print }' "$f" >"$src/staged/man/${name//./-}.1"
+		/^\.Ex -std$/ { while ((getline line < table) > 0) print line; close(table); next }
+		{ print }' table="$exit_status" "$f" >"$src/staged/man/${name//./-}.1"
+	! grep -q '^\.Ex ' "$src/staged/man/${name//./-}.1" || die "${name//./-}.1 kept the stock EXIT STATUS sentence"
 	lexgrog "$src/staged/man/${name//./-}.1" >/dev/null || die "${name//./-}.1 has no whatis entry lexgrog can read"
 done
 # Sourced, never run: no #! line (lintian: bash-completion-with-hashbang).
