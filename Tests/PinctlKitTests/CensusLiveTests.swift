@@ -18,20 +18,6 @@ enum RawCensus {
         return nil
     }
 
-    /// Outstanding FOLL_PIN references, after stat_refresh.
-    static func outstandingPins() -> Int64 {
-        try? "1".write(toFile: "/proc/sys/vm/stat_refresh", atomically: false, encoding: .utf8)
-        let text = (try? String(contentsOfFile: "/proc/vmstat", encoding: .utf8)) ?? ""
-        var a: Int64 = 0
-        var r: Int64 = 0
-        for line in text.split(separator: "\n") {
-            let f = line.split(separator: " ")
-            if f[0] == "nr_foll_pin_acquired" { a = Int64(f[1])! }
-            if f[0] == "nr_foll_pin_released" { r = Int64(f[1])! }
-        }
-        return a - r
-    }
-
     /// "    0: 0xADDR/LEN" lines of every io_uring fd of the process.
     static func ioUringBuffers(_ pid: Int32) -> [(UInt64, UInt64)] {
         var out: [(UInt64, UInt64)] = []
@@ -55,32 +41,28 @@ enum RawCensus {
     .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps and writes stat_refresh: it needs root"),
     .needsBuiltBinaries)
 struct CensusLiveTests {
-    @Test func ioUringBuffersAreAttributedToTheirProcessAndMatchFdinfoVmPinAndVmstat() throws {
-        // Other processes may pin and unpin meanwhile: a few tries for a quiet moment.
-        var lastDelta: Int64 = 0
-        for _ in 0..<5 {
-            let before = RawCensus.outstandingPins()
-            let holder = try PinHolder(["--method", "iouring", "--for", "60s", "anon:64M,nothp"])
-            defer { holder.stop() }
-            let report = try Census.take()
-            let after = RawCensus.outstandingPins()
-            let row = try #require(report.rows.first { $0.pid == holder.pid }, "no census row for the io_uring holder")
-            // fdinfo, read independently: the same buffers, 64 MiB, 16384 pages.
-            let raw = RawCensus.ioUringBuffers(holder.pid)
-            #expect(raw.count == 1 && raw.first?.1 == 64 << 20)
-            let buffers = row.ioUringRings.flatMap(\.buffers)
-            #expect(buffers.map(\.address) == raw.map(\.0) && buffers.map(\.length) == raw.map(\.1))
-            #expect(row.ioUringPinPages == 16384)
-            #expect(row.vmPinBytes == RawCensus.statusField(holder.pid, "VmPin"))
-            #expect(row.vmPinBytes == 64 << 20)
-            #expect(row.attributedPinPages == 16384)
-            let outstanding = try #require(report.totals.follPinOutstandingPages)
-            #expect(report.totals.attributedPinPages >= 16384 && report.totals.attributedPinPages <= outstanding)
-            #expect(outstanding == report.totals.attributedPinPages + (report.totals.unattributedPinPages ?? 0))
-            lastDelta = after - before
-            if lastDelta == 16384 { return }
-        }
-        Issue.record("vmstat's outstanding pins moved by \(lastDelta), not 16384, in every try (other pinners busy?)")
+    /// A 64 MiB io_uring buffer is its holder's row: the buffers fdinfo lists, VmPin, and
+    /// 16384 pins attributed to it, within the outstanding FOLL_PIN count the same census
+    /// read. Compared once, on the holder's own state, which nobody else changes; the vmstat
+    /// count moves with every pinner on the host, so only its split in this one report
+    /// (attributed plus unattributed) is checked exactly.
+    @Test func ioUringBuffersAreAttributedToTheirProcessAndMatchFdinfoAndVmPin() throws {
+        let holder = try PinHolder(["--method", "iouring", "--for", "60s", "anon:64M,nothp"])
+        defer { holder.stop() }
+        let report = try Census.take()
+        let row = try #require(report.rows.first { $0.pid == holder.pid }, "no census row for the io_uring holder")
+        // fdinfo, read independently: the same buffers, 64 MiB, 16384 pages.
+        let raw = RawCensus.ioUringBuffers(holder.pid)
+        #expect(raw.count == 1 && raw.first?.1 == 64 << 20)
+        let buffers = row.ioUringRings.flatMap(\.buffers)
+        #expect(buffers.map(\.address) == raw.map(\.0) && buffers.map(\.length) == raw.map(\.1))
+        #expect(row.ioUringPinPages == 16384)
+        #expect(row.vmPinBytes == RawCensus.statusField(holder.pid, "VmPin"))
+        #expect(row.vmPinBytes == 64 << 20)
+        #expect(row.attributedPinPages == 16384)
+        let outstanding = try #require(report.totals.follPinOutstandingPages)
+        #expect(report.totals.attributedPinPages >= 16384 && report.totals.attributedPinPages <= outstanding)
+        #expect(outstanding == report.totals.attributedPinPages + (report.totals.unattributedPinPages ?? 0))
     }
 
     @Test func mlockedRegionIsALockedVMAOfItsProcess() throws {

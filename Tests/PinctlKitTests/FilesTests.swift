@@ -23,7 +23,13 @@ final class CacheTree {
         root = dir
     }
 
-    deinit { _ = try? run(["/bin/rm", "-rf", root]) }
+    /// The mappings `hold` keeps mlocked.
+    private var held: [(UnsafeMutableRawPointer, Int)] = []
+
+    deinit {
+        for (p, length) in held { munmap(p, length) }
+        _ = try? run(["/bin/rm", "-rf", root])
+    }
 
     func path(_ name: String) -> String { root + "/" + name }
 
@@ -56,6 +62,24 @@ final class CacheTree {
         _ = posix_fadvise(fd, 0, 0, POSIX_FADV_RANDOM)
         var buf = [UInt8](repeating: 0, count: pageSize)
         for i in pages { _ = buf.withUnsafeMutableBytes { pread(fd, $0.baseAddress, pageSize, off_t(i * pageSize)) } }
+    }
+
+    /// Reads pages [first, first+count) into the cache and keeps them there: mlocked through a
+    /// read-only mapping of this process (MADV_RANDOM: no read-around) until the tree goes.
+    /// Page cache nobody maps is evicted on its own here (DAMON's pageout of cold unmapped
+    /// file pages), so a comparison of two live reads holds only while the pages are held.
+    func hold(_ name: String, pages: Range<Int>) throws {
+        read(name, pages: pages)
+        let fd = open(path(name), O_RDONLY | O_CLOEXEC)
+        guard fd >= 0 else { throw CocoaError(.fileReadUnknown) }
+        defer { close(fd) }
+        let length = pages.count * pageSize
+        guard let p = mmap(nil, length, PROT_READ, MAP_SHARED, fd, off_t(pages.lowerBound * pageSize)), p != MAP_FAILED else {
+            throw CocoaError(.fileReadUnknown)
+        }
+        held.append((p, length))
+        _ = madvise(p, length, MADV_RANDOM)
+        guard mlock(p, length) == 0 else { throw POSIXError(POSIXErrorCode(rawValue: errno) ?? .EIO) }
     }
 
     func drop(_ name: String) {
@@ -154,53 +178,41 @@ struct CollectingSink: FilesSink {
 struct FilesTests {
     /// Files in known states: dropped, partly read, fully read, sparse (1 GiB with 64 pages
     /// written, some read), empty. Per file, pinctl's cached pages equal fincore's and
-    /// vmtouch's, and its page count vmtouch's. The host evicts cold page cache on its own
-    /// (DAMON), so a comparison counts only when pinctl reads the same before and after the
-    /// baselines; otherwise it is taken again.
+    /// vmtouch's, and its page count vmtouch's, compared once: the pages read are held
+    /// (`CacheTree.hold`), the rest nobody reads, so the cache cannot change between the reads.
     @Test func cachedPagesEqualFincoreAndVmtouchPerFile() throws {
         let tree = try CacheTree()
         tree.drop("")
         try tree.write("dropped", pages: 64)
         try tree.write("partly", pages: 256)
-        tree.read("partly", pages: 10..<20)
-        tree.read("partly", pages: 100..<101)
+        try tree.hold("partly", pages: 10..<20)
+        try tree.hold("partly", pages: 100..<101)
         try tree.write("full", pages: 300)
-        tree.read("full", pages: 0..<300)
+        try tree.hold("full", pages: 0..<300)
         try tree.write("sparse", pages: 64, sparseSize: 1 << 30)
-        tree.read("sparse", pages: 0..<3)
+        try tree.hold("sparse", pages: 0..<3)
         try tree.write("empty", pages: 0)
         try tree.write("tail", pages: 3)
         // A size that is not a whole number of pages.
         _ = truncate(tree.path("tail"), off_t(2 * tree.pageSize + 100))
-        tree.read("tail", pages: 0..<3)
-        let names = ["dropped", "partly", "full", "sparse", "empty", "tail"]
-        var compared = Set<String>()
-        for _ in 0..<5 where compared.count < names.count {
-            let (r1, before, _) = try filesJSON([tree.root])
-            #expect(r1.status == 0, "\(r1.stderr)")
-            var baseline: [String: (UInt64?, (resident: UInt64, total: UInt64)?)] = [:]
-            for n in names { baseline[n] = (try fincorePages(tree.path(n)), try vmtouchPages(tree.path(n))) }
-            let (_, after, _) = try filesJSON([tree.root])
-            let a = cachedByPath(before), b = cachedByPath(after)
-            for n in names where !compared.contains(n) {
-                let p = tree.path(n)
-                guard let mine = a[p], b[p] == mine else { continue }
-                compared.insert(n)
-                let (fincore, vmtouch) = baseline[n]!
-                #expect(fincore == mine, "\(n): pinctl \(mine), fincore \(String(describing: fincore))")
-                if n == "empty" {
-                    #expect(mine == 0)
-                } else {
-                    #expect(vmtouch?.resident == mine, "\(n): pinctl \(mine), vmtouch \(String(describing: vmtouch))")
-                    let pages = before.first { $0["path"] as? String == p }?["pages"] as? UInt64
-                    #expect(
-                        vmtouch?.total == pages, "\(n): pinctl \(String(describing: pages)) pages, vmtouch \(String(describing: vmtouch))")
-                }
+        try tree.hold("tail", pages: 0..<3)
+        let (r, files, _) = try filesJSON([tree.root])
+        #expect(r.status == 0, "\(r.stderr)")
+        let cached = cachedByPath(files)
+        for n in ["dropped", "partly", "full", "sparse", "empty", "tail"] {
+            let p = tree.path(n)
+            let mine = cached[p]
+            let fincore = try fincorePages(p)
+            #expect(mine != nil && fincore == mine, "\(n): pinctl \(String(describing: mine)), fincore \(String(describing: fincore))")
+            if n == "empty" {
+                #expect(mine == 0)
+            } else {
+                let vmtouch = try vmtouchPages(p)
+                #expect(vmtouch?.resident == mine, "\(n): pinctl \(String(describing: mine)), vmtouch \(String(describing: vmtouch))")
+                let pages = files.first { $0["path"] as? String == p }?["pages"] as? UInt64
+                #expect(vmtouch?.total == pages, "\(n): pinctl \(String(describing: pages)) pages, vmtouch \(String(describing: vmtouch))")
             }
         }
-        #expect(compared.count == names.count, "the cache kept changing under \(Set(names).subtracting(compared))")
-        let (_, files, _) = try filesJSON([tree.root])
-        let cached = cachedByPath(files)
         #expect(cached[tree.path("full")] == 300)
         #expect(cached[tree.path("dropped")] == 0)
         #expect(cached[tree.path("tail")] == 3)
@@ -210,39 +222,35 @@ struct FilesTests {
 
     /// The mincore fallback (the path before 6.5) reads the same pages as cachestat and as
     /// fincore, through a mapping it never touches: a dropped file stays uncached after it.
+    /// The pages read are held (`CacheTree.hold`): the three reads compare once.
     @Test func mincoreFallbackAgreesWithCachestatAndFaultsNothingIn() throws {
         let tree = try CacheTree()
         try tree.write("a", pages: 200)
-        tree.read("a", pages: 50..<120)
+        try tree.hold("a", pages: 50..<120)
         try tree.write("b", pages: 128)
         try tree.write("c", pages: 0)
         // 1.5 GiB, sparse: six pages 256 MiB apart, two past the first 1 GiB mincore chunk.
         try tree.write("big", pages: 6, sparseSize: 3 << 29)
-        for i in 0..<6 { tree.read("big", pages: (i << 16)..<((i << 16) + 1)) }
-        for _ in 0..<5 {
-            var scan = FilesScan(walk: TreeWalkOptions())
-            scan.method = .mincore
-            var viaMincore = CollectingSink()
-            _ = try scan.run([tree.root], into: &viaMincore)
-            scan.method = .cachestat
-            var viaCachestat = CollectingSink()
-            _ = try scan.run([tree.root], into: &viaCachestat)
-            let fincore = try fincorePages(tree.path("a"))
-            guard viaMincore.cached(tree.path("a")) == viaCachestat.cached(tree.path("a")) else { continue }
-            #expect(viaMincore.cached(tree.path("a")) == 70)
-            #expect(fincore == 70)
-            #expect(viaMincore.cached(tree.path("b")) == 0, "mincore's mapping faulted pages in")
-            #expect(viaMincore.cached(tree.path("c")) == 0)
-            #expect(viaMincore.cached(tree.path("big")) == 6, "the mincore chunks past 1 GiB")
-            #expect(viaCachestat.cached(tree.path("big")) == 6)
-            #expect(try fincorePages(tree.path("big")) == 6)
-            #expect(viaMincore.totals?.method == .mincore)
-            #expect(viaMincore.totals?.dirty == nil, "mincore has no dirty count; the totals must not claim 0")
-            #expect(viaCachestat.totals?.dirty == 0)
-            #expect(try fincorePages(tree.path("b")) == 0)
-            return
-        }
-        Issue.record("the cache kept changing between the mincore and cachestat reads")
+        for i in 0..<6 { try tree.hold("big", pages: (i << 16)..<((i << 16) + 1)) }
+        var scan = FilesScan(walk: TreeWalkOptions())
+        scan.method = .mincore
+        var viaMincore = CollectingSink()
+        _ = try scan.run([tree.root], into: &viaMincore)
+        scan.method = .cachestat
+        var viaCachestat = CollectingSink()
+        _ = try scan.run([tree.root], into: &viaCachestat)
+        #expect(viaMincore.cached(tree.path("a")) == 70)
+        #expect(viaCachestat.cached(tree.path("a")) == 70)
+        #expect(try fincorePages(tree.path("a")) == 70)
+        #expect(viaMincore.cached(tree.path("b")) == 0, "mincore's mapping faulted pages in")
+        #expect(viaMincore.cached(tree.path("c")) == 0)
+        #expect(viaMincore.cached(tree.path("big")) == 6, "the mincore chunks past 1 GiB")
+        #expect(viaCachestat.cached(tree.path("big")) == 6)
+        #expect(try fincorePages(tree.path("big")) == 6)
+        #expect(viaMincore.totals?.method == .mincore)
+        #expect(viaMincore.totals?.dirty == nil, "mincore has no dirty count; the totals must not claim 0")
+        #expect(viaCachestat.totals?.dirty == 0)
+        #expect(try fincorePages(tree.path("b")) == 0)
     }
 
     /// A hostile tree: a FIFO (never opened, so nothing blocks), a symlink to /etc/shadow (not
@@ -314,7 +322,8 @@ struct FilesTests {
 
     /// -i, -I and -m select what vmtouch's -i, -I and -m select (files counted, pages,
     /// resident pages). vmtouch counts a file over -m among its files (with no pages);
-    /// pinctl counts it as skipped.
+    /// pinctl counts it as skipped. The one file read is held (`CacheTree.hold`): one
+    /// comparison per selection.
     @Test func patternsAndMaxSizeSelectWhatVmtouchSelects() throws {
         let tree = try CacheTree()
         #expect(mkdir(tree.path("logs"), 0o755) == 0)
@@ -323,20 +332,15 @@ struct FilesTests {
         try tree.write("keep/b.log", pages: 8)
         try tree.write("keep/c.dat", pages: 16)
         try tree.write("big.dat", pages: 64)
-        tree.read("keep/c.dat", pages: 0..<16)
+        try tree.hold("keep/c.dat", pages: 0..<16)
         for options in [["-i", "logs"], ["-I", "*.log"], ["-I", "*.dat", "-i", "keep"], ["-m", "100K"], ["-i", "*.dat", "-m", "16K"]] {
-            for _ in 0..<3 {
-                let (r, _, total) = try filesJSON(options + [tree.root])
-                let vm = try vmtouchTotals(options + [tree.root])
-                let (_, _, again) = try filesJSON(options + [tree.root])
-                guard total["cached"] as? UInt64 == again["cached"] as? UInt64 else { continue }
-                #expect(r.status == 0, "\(options): \(r.stderr)")
-                let tooLarge = (total["skipped"] as? [String: Any])?["too-large"] as? UInt64 ?? 0
-                #expect((total["files"] as? UInt64).map { $0 + tooLarge } == vm?.files, "\(options): \(total) vs \(String(describing: vm))")
-                #expect(total["pages"] as? UInt64 == vm?.total, "\(options): \(total) vs \(String(describing: vm))")
-                #expect(total["cached"] as? UInt64 == vm?.resident, "\(options): \(total) vs \(String(describing: vm))")
-                break
-            }
+            let (r, _, total) = try filesJSON(options + [tree.root])
+            let vm = try vmtouchTotals(options + [tree.root])
+            #expect(r.status == 0, "\(options): \(r.stderr)")
+            let tooLarge = (total["skipped"] as? [String: Any])?["too-large"] as? UInt64 ?? 0
+            #expect((total["files"] as? UInt64).map { $0 + tooLarge } == vm?.files, "\(options): \(total) vs \(String(describing: vm))")
+            #expect(total["pages"] as? UInt64 == vm?.total, "\(options): \(total) vs \(String(describing: vm))")
+            #expect(total["cached"] as? UInt64 == vm?.resident, "\(options): \(total) vs \(String(describing: vm))")
         }
     }
 
@@ -467,7 +471,7 @@ struct FilesTests {
     @Test func argumentsAreMatchedByLastNameAndLinksFollowedOnlyWithF() throws {
         let tree = try CacheTree()
         try tree.write("data.db", pages: 3)
-        tree.read("data.db", pages: 0..<3)
+        try tree.hold("data.db", pages: 0..<3)
         #expect(symlink(tree.path("data.db"), tree.path("link")) == 0)
         for options in [["-I", "*.db"], ["-I", "data*"], ["-i", "*.db"], ["-I", "*.log"]] {
             let (r, _, total) = try filesJSON(options + [tree.path("data.db")])

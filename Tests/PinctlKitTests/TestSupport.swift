@@ -238,3 +238,145 @@ extension Trait where Self == ConditionTrait {
         .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl-test-holder and pinctl")
     }
 }
+
+/// The page flags the kernel changes on its own while a page sits still, which a live test
+/// must not compare between two reads: `referenced` (2), `lru` (5), `active` (6) and
+/// `idle` (25). DAMON's physical-address monitor (this host runs it) and idle page tracking
+/// set `idle` and clear young PTE bits at any moment; reclaim scans and accesses move
+/// `referenced` and `active`; and a freshly faulted small folio waits in a per-CPU lru_add
+/// batch before PG_lru is set, so `lru` appears whenever that CPU drains it (measured: 16
+/// pages of a just-started holder, two to ten of them without `lru` at "ready", all with it
+/// a second later). `young` has no kpageflags bit; smaps reports it as `Referenced`.
+/// Everything else of a held page (PFN, presence, mapcount, memcg, the other flags) stays.
+enum StableFlags {
+    static let lruState: [(bit: Int, name: String)] = [(2, "referenced"), (5, "lru"), (6, "active"), (25, "idle")]
+    static let mask: UInt64 = lruState.reduce(0) { $0 | 1 << UInt64($1.bit) }
+    /// pinctl's names of those bits, and page-types' (`idle_page`).
+    static let names: Set<String> = Set(lruState.map(\.name) + ["idle_page"])
+
+    static func stable(_ flags: UInt64) -> UInt64 { flags & ~mask }
+    static func stable(_ names: [String]) -> [String] { names.filter { !Self.names.contains($0) } }
+    static func stable(_ names: Set<String>) -> Set<String> { names.subtracting(Self.names) }
+    static func stable<Count>(_ counts: [String: Count]) -> [String: Count] { counts.filter { !names.contains($0.key) } }
+}
+
+/// Two live reads of the same pages compared once, on what the kernel cannot change between
+/// them (`StableFlags`): `inspect` output in any format, line by line (a --json document,
+/// one line, object by object), with the LRU-state flags taken out of rows and flag counts,
+/// and smaps' `Referenced` out of VMAs. Rows keep their shape (a row collapses a compound
+/// page or a run of equal absent entries, never pages by their flags), so the lines, their
+/// number and every other field compare exactly.
+enum LiveComparison {
+    /// The lines of `inspect` output, a --json document cut after each object's end; each
+    /// says whether it is JSON.
+    static func pieces(_ output: String) -> [(text: Substring, json: Bool)] {
+        output.utf8.split(separator: UInt8(ascii: "\n"), omittingEmptySubsequences: false).flatMap { bytes in
+            let line = Substring(bytes)
+            guard line.hasPrefix("{") else { return [(line, false)] }
+            guard !line.hasPrefix("{\"type\":") else { return [(line, true)] }
+            return bytes.split(separator: UInt8(ascii: "}"), omittingEmptySubsequences: false).map { (Substring($0), true) }
+        }
+    }
+
+    static func stable(_ piece: (text: Substring, json: Bool)) -> String {
+        piece.json ? stableJSONLine(piece.text) : stableTextLine(piece.text)
+    }
+
+    /// `inspect` output as comparable lines, every one without LRU state.
+    static func inspectLines(_ output: String) -> [String] { pieces(output).map(stable) }
+
+    /// The first difference between two `inspect` outputs outside LRU state, or nil. Only
+    /// lines that differ as printed are stripped (a few, where DAMON marked pages `idle`):
+    /// megabytes of rows compare in a blink where stripping them all took seconds.
+    static func inspectDifference(_ a: String, _ b: String) -> String? {
+        guard a != b else { return nil }
+        let x = pieces(a), y = pieces(b)
+        for i in 0..<min(x.count, y.count) where x[i].text != y[i].text {
+            let p = stable(x[i]), q = stable(y[i])
+            if p != q { return "line \(i + 1): \(p) != \(q) (\(x.count) vs \(y.count) lines)" }
+        }
+        guard x.count != y.count else { return nil }
+        let i = min(x.count, y.count)
+        return
+            "line \(i + 1): \(i < x.count ? stable(x[i]) : "(end)") != \(i < y.count ? stable(y[i]) : "(end)") (\(x.count) vs \(y.count) lines)"
+    }
+
+    /// The first line that differs, with both sides, or nil when none does.
+    static func firstDifference(_ a: [String], _ b: [String]) -> String? {
+        guard a != b else { return nil }
+        let i = zip(a, b).enumerated().first { $0.element.0 != $0.element.1 }?.offset ?? min(a.count, b.count)
+        return "line \(i + 1): \(i < a.count ? a[i] : "(end)") != \(i < b.count ? b[i] : "(end)") (\(a.count) vs \(b.count) lines)"
+    }
+
+    /// A text row ("0x... [pagemap bits] name,name") without the LRU-state names, and the
+    /// summary's "flags name=count ..." line without their counts.
+    static func stableTextLine(_ line: Substring) -> String {
+        if line.hasPrefix("0x"), let close = line.firstIndex(of: "]") {
+            var rest = line[line.index(after: close)...].split(separator: " ", omittingEmptySubsequences: false).map(String.init)
+            guard rest.count >= 2, rest[0].isEmpty, !rest[1].contains("=") else { return String(line) }
+            let kept = StableFlags.stable(rest[1].split(separator: ",").map(String.init))
+            rest[1] = kept.joined(separator: ",")
+            if kept.isEmpty { rest.remove(at: 1) }
+            return String(line[...close]) + rest.joined(separator: " ")
+        }
+        if line.hasPrefix("    flags ") {
+            let kept = line.split(separator: " ").dropFirst().filter { !StableFlags.names.contains(String($0.prefix { $0 != "=" })) }
+            return (["    flags"] + kept).joined(separator: " ")
+        }
+        return String(line)
+    }
+
+    /// A JSON line without LRU state: rows' `flags` names and `kpageflags` bits, summaries'
+    /// `flagCounts`, and smaps' `Referenced` (young PTEs, cleared by DAMON as it samples).
+    static func stableJSONLine(_ line: Substring) -> String {
+        func key(_ item: Substring) -> String { String(item.drop { $0 == "\"" }.prefix { $0 != "\"" }) }
+        func without(_ items: Substring, _ drop: (String) -> Bool) -> String {
+            items.split(separator: ",").filter { !drop(key($0)) }.joined(separator: ",")
+        }
+        return rewrite(
+            line,
+            [
+                ("\"flags\":[", "]", { without($0) { StableFlags.names.contains($0) } }),
+                ("\"kpageflags\":\"", "\"", { UInt64($0.dropFirst(2), radix: 16).map { hexString(StableFlags.stable($0)) } ?? String($0) }),
+                ("\"flagCounts\":{", "}", { without($0) { StableFlags.names.contains($0) } }),
+                ("\"smaps\":{", "}", { without($0) { $0 == "Referenced" } }),
+            ])
+    }
+
+    /// `s` with the text between each key (all begin with a quote) and the next `close`
+    /// after it (or the end) replaced by `change` of it, in one pass over the bytes.
+    static func rewrite(_ s: Substring, _ keys: [(key: String, close: Character, change: (Substring) -> String)]) -> String {
+        let bytes = Array(s.utf8)
+        let patterns = keys.map { (Array($0.key.utf8), $0.close.asciiValue!, $0.change) }
+        var out: [UInt8] = []
+        out.reserveCapacity(bytes.count)
+        var i = 0
+        scan: while i < bytes.count {
+            if bytes[i] == 0x22 {
+                for (key, close, change) in patterns
+                where i + key.count <= bytes.count && bytes[i..<(i + key.count)].elementsEqual(key) {
+                    out += key
+                    i += key.count
+                    let start = i
+                    while i < bytes.count && bytes[i] != close { i += 1 }
+                    out += change(Substring(decoding: bytes[start..<i], as: UTF8.self)).utf8
+                    continue scan
+                }
+            }
+            out.append(bytes[i])
+            i += 1
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Writes `bytes` to `path` and syncs it: the page cache holds clean pages, so writeback
+/// cannot turn a mapped page's `dirty` into `writeback` and then clean between two reads
+/// (measured: the mapped pages of a just-written 16 MiB file lost `dirty` within 90 s).
+func writeSyncedFile(_ path: String, bytes: Data) throws {
+    try bytes.write(to: URL(fileURLWithPath: path))
+    let fd = open(path, O_RDONLY | O_CLOEXEC)
+    guard fd >= 0 else { throw CocoaError(.fileWriteUnknown) }
+    defer { close(fd) }
+    guard fsync(fd) == 0 else { throw CocoaError(.fileWriteUnknown) }
+}
