@@ -71,7 +71,7 @@ import Testing
     .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
 struct IoUringPinCountLiveTests {
     @Test func thpBackedBufferPinsMatchTheVmstatDelta() throws {
-        let release = Census.kernelRelease()
+        let release = KernelRelease.current()
         // Other processes may pin and unpin meanwhile: a few tries for a quiet moment.
         var seen: [String] = []
         for _ in 0..<5 {
