@@ -58,3 +58,11 @@ public protocol PhysSink: AnyObject {
     func rows(_ rows: UnsafeBufferPointer<FrameRow>) throws(PinctlError)
     func owners(_ runs: [OwnerRun]) throws(PinctlError)
 }
+
+/// A streaming renderer of `pinctl phys` to a descriptor: the head, rows and owner runs as
+/// the walk produces them (`PhysSink`), then the rest of the report, or an error.
+public protocol PhysWriter: PhysSink {
+    func finish(_ report: PhysReport) throws(PinctlError)
+    /// After a failure; returns whether stdout now carries the error.
+    func fail(_ error: PinctlError) -> Bool
+}
