@@ -72,7 +72,7 @@ for c in Sources/CPinctl/*.c; do
 done
 
 # PinctlKit, once, with -enable-testing so the harnesses reach internal parsers (@testable).
-# Census/OpenMetricsRendering.swift is left out: it imports swift-prometheus, a SwiftPM
+# Render/OpenMetricsRendering.swift is left out: it imports swift-prometheus, a SwiftPM
 # dependency this direct swiftc build does not have (the census parsers stay in and are fuzzed).
 kit=$out/obj/PinctlKit.o
 if [ ! -f "$kit" ] || [ -n "$(find Sources/PinctlKit Sources/CPinctl/include -newer "$kit" | head -1)" ]; then
