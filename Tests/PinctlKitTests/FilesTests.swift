@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -149,7 +152,8 @@ struct CollectingSink: FilesSink {
     .serialized, .enabled(if: isRoot, "live page cache tests need root (cachestat and mincore answer only for files the caller may write)"),
     .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"),
     .enabled(
-        if: fincorePath != nil && vmtouchPath != nil, "fincore (util-linux) and vmtouch are the baselines: run scripts/check/install-deps.sh"))
+        if: fincorePath != nil && vmtouchPath != nil,
+        "fincore (util-linux) and vmtouch are the baselines: run scripts/check/install-deps.sh"))
 struct FilesTests {
     /// Files in known states: dropped, partly read, fully read, sparse (1 GiB with 64 pages
     /// written, some read), empty. Per file, pinctl's cached pages equal fincore's and
@@ -434,7 +438,8 @@ struct FilesTests {
     @Test(
         .enabled(if: !underSanitizer, "a sanitizer's shadow memory and quarantine are in the RSS: the bound is pinctl's own"),
         .enabled(
-            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "GNU time measures max RSS: run scripts/check/install-deps.sh"))
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"),
+            "GNU time measures max RSS: run scripts/check/install-deps.sh"))
     func aLargeTreeIsReportedInBoundedMemory() throws {
         let tree = try CacheTree()
         let long = String(repeating: "n", count: 190)

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// io_uring's pins per registered buffer: one per page, or from 6.10 one per large folio
 /// when the buffer's pages coalesce (io_uring/rsrc.c, io_check_coalesce_buffer). The rule on

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 #if canImport(Glibc)
     import Glibc
@@ -303,7 +306,8 @@ struct LivePhysTests {
     @Test(
         .enabled(if: !underSanitizer, "a sanitizer's shadow memory and quarantine are in the RSS: the bound is pinctl's own"),
         .enabled(
-            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"), "GNU time measures max RSS: run scripts/check/install-deps.sh"))
+            if: FileManager.default.isExecutableFile(atPath: "/usr/bin/time"),
+            "GNU time measures max RSS: run scripts/check/install-deps.sh"))
     func ownersOfAScatteredProcessStreamInBoundedMemory() throws {
         let h = try Holder(["alternate:1G"])
         defer { h.stop() }

@@ -14,6 +14,13 @@ public struct InspectHead: Sendable {
     public var target: String
     public var kernel: String
     public var vmas: [VMAReport]
+
+    package init(pid: Int32, target: String, kernel: String, vmas: [VMAReport]) {
+        self.pid = pid
+        self.target = target
+        self.kernel = kernel
+        self.vmas = vmas
+    }
 }
 
 /// A streaming renderer of `pinctl inspect` to a descriptor: the head and rows as the walk

@@ -48,6 +48,12 @@ public struct PhysHead: Sendable {
     public var target: String
     public var kernel: String
     public var ranges: [FrameRange]
+
+    package init(target: String, kernel: String, ranges: [FrameRange]) {
+        self.target = target
+        self.kernel = kernel
+        self.ranges = ranges
+    }
 }
 
 /// Where a streamed `phys` goes: the head, the rows a batch at a time, then (with --owners)

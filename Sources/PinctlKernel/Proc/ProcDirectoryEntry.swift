@@ -4,21 +4,21 @@
 
 /// Names of /proc directory entries as readdir gives them: the census's process scan and
 /// phys's reverse map both walk /proc and its fd directories.
-enum ProcDirectoryEntry {
+package enum ProcDirectoryEntry {
     /// The entry's name, in place (no copy of the dirent).
-    static func name(_ entry: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
+    package static func name(_ entry: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
         UnsafeRawPointer(entry).advanced(by: MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
             .assumingMemoryBound(to: CChar.self)
     }
 
     /// The pid of a /proc entry that names a process (plain decimal digits), else nil.
-    static func pid(of entry: UnsafeMutablePointer<dirent>) -> Int32? {
+    package static func pid(of entry: UnsafeMutablePointer<dirent>) -> Int32? {
         guard let v = decimal(name(entry)), v > 0 else { return nil }
         return v
     }
 
     /// A name of plain decimal digits as a number (fd names, pids), else nil.
-    static func decimal(_ name: UnsafePointer<CChar>) -> Int32? {
+    package static func decimal(_ name: UnsafePointer<CChar>) -> Int32? {
         var v: Int32 = 0
         var n = 0
         while true {
