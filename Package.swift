@@ -5,7 +5,7 @@ let package = Package(
     name: "pinctl",
     products: [
         .executable(name: "pinctl", targets: ["pinctl"]),
-        .library(name: "PinctlKit", targets: ["PinctlKit"]),
+        .library(name: "PinctlKit", targets: ["PinctlKit", "PinctlRender"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
@@ -18,20 +18,36 @@ let package = Package(
             name: "CPinctl",
             cSettings: [.define("_GNU_SOURCE")]
         ),
-        // All of pinctl's logic: /proc readers, decoders, the inspector and the renderers.
+        // The layers of pinctl's logic, lowest first; each target uses only the ones below it.
+        // System calls, errno as typed errors, descriptors, signals, clocks, text escaping.
+        .target(
+            name: "PinctlSystem",
+            dependencies: ["CPinctl"]
+        ),
+        // Kernel files (/proc, /sys, pagemap, kpageflags, netlink) and the /dev/pinctl client.
+        .target(
+            name: "PinctlKernel",
+            dependencies: ["PinctlSystem", "CPinctl"]
+        ),
+        // What each command does: inspect, pin, census, phys, files; reports as plain values.
         .target(
             name: "PinctlKit",
+            dependencies: ["PinctlKernel", "PinctlSystem", "CPinctl"]
+        ),
+        // Every command's renderers: text, JSON and the census's OpenMetrics exposition.
+        .target(
+            name: "PinctlRender",
             dependencies: [
-                "CPinctl",
-                // The census's --openmetrics exposition.
+                "PinctlKit",
                 .product(name: "Prometheus", package: "swift-prometheus"),
             ]
         ),
-        // The command line: parses, calls PinctlKit, renders.
+        // The command line: parses, calls PinctlKit, renders with PinctlRender.
         .executableTarget(
             name: "pinctl",
             dependencies: [
                 "PinctlKit",
+                "PinctlRender",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
@@ -43,7 +59,7 @@ let package = Package(
         ),
         .testTarget(
             name: "PinctlKitTests",
-            dependencies: ["PinctlKit"],
+            dependencies: ["PinctlSystem", "PinctlKernel", "PinctlKit", "PinctlRender"],
             exclude: ["Fixtures"]
         ),
     ]

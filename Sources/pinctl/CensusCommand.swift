@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 #if canImport(Glibc)
     import Glibc

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 struct Files: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 struct Flags: ParsableCommand {
     static let configuration = CommandConfiguration(

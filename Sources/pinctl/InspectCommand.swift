@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 struct Inspect: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 struct Maps: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 struct Module: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 struct Phys: ParsableCommand {
     static let configuration = CommandConfiguration(

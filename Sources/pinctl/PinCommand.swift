@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 struct Pin: ParsableCommand {
     static let configuration = CommandConfiguration(

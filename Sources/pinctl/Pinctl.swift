@@ -1,5 +1,6 @@
 import ArgumentParser
 import PinctlKit
+import PinctlRender
 
 @main
 struct Pinctl: ParsableCommand {

@@ -2,7 +2,10 @@
 // /proc/meminfo, /proc/vmstat's FOLL_PIN counters and /proc/zoneinfo's Movable zones. A
 // process can't write these files, but a kernel can print what a parser never saw, and
 // the census runs as root over every process on the host.
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCensusProcText(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -1,7 +1,10 @@
 // What every fuzz target shares; compiled into each target beside its harness (scripts/check/fuzz.sh).
 import Foundation
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// The fuzzer's bytes as the String a parser receives. Invalid UTF-8 is repaired the way
 /// CommandLine.arguments and String(decoding:) repair it, so the parsers see what pinctl sees.

@@ -4,7 +4,10 @@
 // host, and a garbled reply must be an error, never a trap or an out-of-bounds read.
 import CPinctl
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzRdmaNetlink(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// The census's parsers on /proc text captured on the host's 6.18 (Fixtures/linux-6.18) and
 /// on text in the format 6.1 prints, each checked against the file read independently.

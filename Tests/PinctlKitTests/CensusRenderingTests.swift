@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// The census renderers on a report built by hand: what the OpenMetrics text holds when a
 /// source is missing, how hostile strings come out, and that text output is summary first.

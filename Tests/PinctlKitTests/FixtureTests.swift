@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// Parsers and decoders on /proc text captured from Debian's 6.1 (in QEMU) and the host's
 /// 6.18 by scripts/capture/proc-fixtures.sh, with a known set of mappings.

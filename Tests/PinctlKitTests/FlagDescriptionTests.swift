@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// `pinctl flags` prints what `page-types -d` prints, line for line, and refuses what it cannot
 /// name with one line and exit 2.

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// io_uring's pins per registered buffer: one per page, or from 6.10 one per large folio
 /// when the buffer's pages coalesce (io_uring/rsrc.c, io_check_coalesce_buffer). The rule on
@@ -76,7 +79,7 @@ struct IoUringPinCountLiveTests {
     /// pages neither move nor split, so the two reads compare once. The vmstat FOLL_PIN
     /// delta is no baseline here: every pinner on the host moves it between two reads.
     @Test func thpBackedBufferPinsMatchItsFolios() throws {
-        let release = Census.kernelRelease()
+        let release = KernelRelease.current()
         let holder = try PinHolder(["--method", "iouring", "--for", "60s", "anon:64M,thp"])
         defer { holder.stop() }
         let report = try Census.take()

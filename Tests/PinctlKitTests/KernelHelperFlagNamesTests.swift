@@ -1,6 +1,9 @@
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// The names the module's LIST and QUERY_FRAMES flags are shown by: every known bit by name
 /// and every unknown one kept visible as bitN, so a newer module's bits are never dropped.

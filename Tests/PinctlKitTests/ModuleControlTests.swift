@@ -1,6 +1,9 @@
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 @Suite struct ModuleControlTests {
     @Test func compressedModulesAreRecognisedByTheirSuffix() {

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// `phys`'s parsers: --flags (page-types -b, checked against the semantics its usage text
 /// and parse_bits_mask/bit_mask_ok give), targets, /proc/zoneinfo spans, and why a frame is

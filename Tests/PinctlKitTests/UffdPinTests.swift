@@ -2,7 +2,10 @@ import Foundation
 import Synchronization
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 #if canImport(Glibc)
     import Glibc

@@ -1,7 +1,10 @@
 import Foundation
 import Testing
 
+@testable import PinctlKernel
 @testable import PinctlKit
+@testable import PinctlRender
+@testable import PinctlSystem
 
 /// pinctl's version is written once (KernelHelper/include/pinctl/pinctl_version.h): the CLI,
 /// the module's VERSION ioctl and the packaging scripts must all read the same one.

@@ -7,9 +7,9 @@
 #   scripts/check/fuzz.sh -b                   build only
 #   FUZZ_JOBS=1 scripts/check/fuzz.sh          one target at a time (default: one per core)
 #
-# The targets are built with swiftc and clang straight from PinctlKit's and CPinctl's sources
-# into .build-fuzz (-sanitize=fuzzer,address), so the normal `swift build` and its .build are
-# untouched. Inputs found while fuzzing go to .build-fuzz/corpus/TARGET, never into the
+# The targets are built with swiftc and clang straight from the library targets' and CPinctl's
+# sources into .build-fuzz (-sanitize=fuzzer,address), so the normal `swift build` and its
+# .build are untouched. Inputs found while fuzzing go to .build-fuzz/corpus/TARGET, never into the
 # committed seeds. Exits non-zero on any crash, broken invariant, timeout, leak or RSS
 # overrun, and prints the reproducer and the command that replays it.
 set -euo pipefail
@@ -73,27 +73,39 @@ for c in Sources/CPinctl/*.c; do
     c_objs+=("$o")
 done
 
-# PinctlKit, once, with -enable-testing so the harnesses reach internal parsers (@testable).
-# Census/OpenMetricsRendering.swift is left out: it imports swift-prometheus, a SwiftPM
-# dependency this direct swiftc build does not have (the census parsers stay in and are fuzzed).
-kit=$out/obj/PinctlKit.o
-if [ ! -f "$kit" ] || [ -n "$(find Sources/PinctlKit Sources/CPinctl/include -newer "$kit" | head -1)" ]; then
-    echo "fuzz: building PinctlKit (swiftc -sanitize=fuzzer,address)"
-    start=$SECONDS
-    mapfile -t kit_sources < <(find Sources/PinctlKit -name '*.swift' -not -name OpenMetricsRendering.swift | LC_ALL=C sort)
-    swiftc "${swift_flags[@]}" -wmo -enable-testing -module-name PinctlKit \
-        -emit-module -emit-module-path "$out/obj/PinctlKit.swiftmodule" \
-        -c "${kit_sources[@]}" -o "$kit.tmp"
-    mv "$kit.tmp" "$kit"
-    echo "fuzz: PinctlKit built in $((SECONDS - start)) s"
+# pinctl's library targets, lowest layer first, once each, with -enable-testing so the
+# harnesses reach internal parsers (@testable) and one -package-name so each layer reaches the
+# `package` API of the ones below. Render/OpenMetricsRendering.swift is left out: it imports
+# swift-prometheus, a SwiftPM dependency this direct swiftc build does not have (the census
+# parsers stay in and are fuzzed).
+layers=(PinctlSystem PinctlKernel PinctlKit PinctlRender)
+objs=()
+for m in "${layers[@]}"; do objs+=("$out/obj/$m.o"); done
+stale=0
+for o in "${objs[@]}"; do
+    if [ ! -f "$o" ] || [ -n "$(find "${layers[@]/#/Sources/}" Sources/CPinctl/include -newer "$o" | head -1)" ]; then
+        stale=1
+    fi
+done
+if [ "$stale" = 1 ]; then
+    for m in "${layers[@]}"; do
+        echo "fuzz: building $m (swiftc -sanitize=fuzzer,address)"
+        start=$SECONDS
+        mapfile -t sources < <(find "Sources/$m" -name '*.swift' -not -name OpenMetricsRendering.swift | LC_ALL=C sort)
+        swiftc "${swift_flags[@]}" -wmo -enable-testing -module-name "$m" -package-name pinctl \
+            -emit-module -emit-module-path "$out/obj/$m.swiftmodule" \
+            -c "${sources[@]}" -o "$out/obj/$m.o.tmp"
+        mv "$out/obj/$m.o.tmp" "$out/obj/$m.o"
+        echo "fuzz: $m built in $((SECONDS - start)) s"
+    done
 fi
 
 for t in "${targets[@]}"; do
     bin=$out/fuzz-$t
     src=Tests/Fuzz/${t}Fuzz.swift
-    if [ ! -f "$bin" ] || [ -n "$(find "$src" Tests/Fuzz/FuzzSupport.swift "$kit" -newer "$bin" | head -1)" ]; then
-        swiftc "${swift_flags[@]}" -module-name "${t}Fuzz" "$src" Tests/Fuzz/FuzzSupport.swift \
-            "$kit" "${c_objs[@]}" -o "$bin"
+    if [ ! -f "$bin" ] || [ -n "$(find "$src" Tests/Fuzz/FuzzSupport.swift "${objs[@]}" -newer "$bin" | head -1)" ]; then
+        swiftc "${swift_flags[@]}" -module-name "${t}Fuzz" -package-name pinctl "$src" Tests/Fuzz/FuzzSupport.swift \
+            "${objs[@]}" "${c_objs[@]}" -o "$bin"
     fi
 done
 [ "$build_only" = 1 ] && exit 0

@@ -50,7 +50,7 @@ public enum Census {
         let rdmaReading = RdmaSource.read()
         missing.append(contentsOf: rdmaReading.missing)
         let rdmaOthers = RdmaAttribution.attach(rdmaReading.regions, to: &rows)
-        let release = kernelRelease()
+        let release = KernelRelease.current()
         IoUringPinCounts.fill(&rows, kernelRelease: release)
 
         var deep: DeepCensus?
@@ -93,13 +93,5 @@ public enum Census {
             scanSeconds: MonotonicClock.now() - t0,
             rdma: rdmaReading.devices.map { RdmaCensus(devices: $0, otherRegions: rdmaOthers, regionCount: rdmaReading.regions.count) },
             kernelHelperPins: kmodPins)
-    }
-
-    static func kernelRelease() -> String {
-        var u = utsname()
-        guard uname(&u) == 0 else { return "" }
-        return withUnsafeBytes(of: u.release) { b in
-            String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self)
-        }
     }
 }

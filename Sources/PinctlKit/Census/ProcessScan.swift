@@ -15,14 +15,7 @@ public struct ProcessScan {
     /// Processes with an address space (not kernel threads or zombies): what --deep walks.
     public var liveUserPids: [Int32] = []
 
-    /// A per-process failure: the process is skipped and counted; `exhausted` (pinctl out of
-    /// file descriptors or memory) ends the scan, which would otherwise skip every process
-    /// and report that nothing pins.
-    enum Skip: Error {
-        case vanished
-        case unreadable
-        case exhausted(Int32)
-    }
+    typealias Skip = ProcFileReader.Skip
 
     public static func run(classifier: DeviceClassifier, procRoot: String = "/proc") throws(PinctlError) -> ProcessScan {
         var scan = ProcessScan()
@@ -31,7 +24,7 @@ public struct ProcessScan {
         var reader = ProcFileReader()
         let selfPid = getpid()
         while let entry = root.next() {
-            guard let pid = Self.pid(of: entry), pid != selfPid else { continue }
+            guard let pid = ProcDirectoryEntry.pid(of: entry), pid != selfPid else { continue }
             scan.scanned += 1
             do throws(Skip) {
                 if let row = try Self.scanProcess(
@@ -63,32 +56,6 @@ public struct ProcessScan {
         default: e.advice = "out of memory: the census would skip every process"
         }
         return e
-    }
-
-    /// The entry's name, in place (no copy of the dirent).
-    static func name(_ entry: UnsafeMutablePointer<dirent>) -> UnsafePointer<CChar> {
-        UnsafeRawPointer(entry).advanced(by: MemoryLayout<dirent>.offset(of: \dirent.d_name)!)
-            .assumingMemoryBound(to: CChar.self)
-    }
-
-    /// The pid of a /proc entry that names a process (plain decimal digits), else nil.
-    static func pid(of entry: UnsafeMutablePointer<dirent>) -> Int32? {
-        guard let v = decimal(name(entry)), v > 0 else { return nil }
-        return v
-    }
-
-    /// A name of plain decimal digits as a number (fd names, pids), else nil.
-    static func decimal(_ name: UnsafePointer<CChar>) -> Int32? {
-        var v: Int32 = 0
-        var n = 0
-        while true {
-            let c = UInt8(bitPattern: name[n])
-            if c == 0 { break }
-            guard c >= UInt8(ascii: "0"), c <= UInt8(ascii: "9"), n < 8 else { return nil }
-            v = v * 10 + Int32(c - UInt8(ascii: "0"))
-            n += 1
-        }
-        return n > 0 ? v : nil
     }
 
     static func scanProcess(
@@ -169,8 +136,8 @@ public struct ProcessScan {
                 if errno != 0 { throw ProcFileReader.skip(errno) }
                 return
             }
-            let name = Self.name(entry)
-            guard let fd = decimal(name) else { continue }
+            let name = ProcDirectoryEntry.name(entry)
+            guard let fd = ProcDirectoryEntry.decimal(name) else { continue }
             let n = target.withUnsafeMutableBufferPointer { readlinkat(dir.fd, name, $0.baseAddress!, $0.count) }
             guard n > 0 else { continue }  // the fd was closed meanwhile
             if n == 21 && target.starts(with: ioUringTarget) {

@@ -66,7 +66,7 @@ public final class Inspector {
         var touched: [Int] = []
         for s in segments where touched.last != s.vmaIndex { touched.append(s.vmaIndex) }
         var vmaReports = smapsAfterRows ? [] : touched.map { VMAReport(smaps[$0]) }
-        let kernel = Self.kernelRelease()
+        let kernel = KernelRelease.current()
 
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
         defer { pagemapEntriesRead = pagemap.entriesRead }
@@ -178,11 +178,5 @@ public final class Inspector {
             return (nil, "no refcounts or DMA-pinned state from the kernel helper: \(why)")
         }
         return (KernelStateSource(helper: helper, memory: memory, pid: process.pid), nil)
-    }
-
-    public static func kernelRelease() -> String {
-        var u = utsname()
-        uname(&u)
-        return withUnsafeBytes(of: &u.release) { String(decoding: $0.prefix(while: { $0 != 0 }), as: UTF8.self) }
     }
 }

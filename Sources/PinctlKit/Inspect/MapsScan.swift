@@ -23,3 +23,14 @@ public enum MapsScan {
         try writer.finish()
     }
 }
+
+/// A streaming renderer of `pinctl maps` to a descriptor: the head, each VMA as smaps is
+/// read, then whatever closes the output, or an error.
+public protocol MapsWriter: AnyObject {
+    func begin(_ head: MapsHead) throws(PinctlError)
+    func vma(_ v: VMAReport) throws(PinctlError)
+    func finish() throws(PinctlError)
+    /// After a failure. Writes what the format says a failed report ends with, and returns
+    /// whether stdout now carries the error (so no second error object is printed).
+    func fail(_ error: PinctlError) -> Bool
+}

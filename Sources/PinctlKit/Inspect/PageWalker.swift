@@ -378,7 +378,7 @@ final class PageWalker {
     static let tailsMirrorHead = kernelAtLeast(6, 15)
 
     static func kernelAtLeast(_ major: Int, _ minor: Int) -> Bool {
-        let parts = Inspector.kernelRelease().split(separator: ".")
+        let parts = KernelRelease.current().split(separator: ".")
         guard parts.count >= 2, let ma = Int(parts[0]),
             let mi = Int(parts[1].prefix(while: { $0.isNumber }))
         else { return false }

@@ -113,7 +113,7 @@ public final class PhysInspector {
     public func run(_ target: PhysTarget, options: PhysOptions, sink: any PhysSink) throws(PinctlError) -> PhysReport {
         var (ranges, notes) = try resolve(target)
         let (helper, helperNote) = Self.openHelper()
-        let kernel = Inspector.kernelRelease()
+        let kernel = KernelRelease.current()
         try sink.begin(PhysHead(target: target.description, kernel: kernel, ranges: ranges))
         let lo = ranges.map(\.start).min() ?? 0
         let hi = ranges.map(\.end).max() ?? 0

@@ -48,6 +48,12 @@ public struct PhysHead: Sendable {
     public var target: String
     public var kernel: String
     public var ranges: [FrameRange]
+
+    package init(target: String, kernel: String, ranges: [FrameRange]) {
+        self.target = target
+        self.kernel = kernel
+        self.ranges = ranges
+    }
 }
 
 /// Where a streamed `phys` goes: the head, the rows a batch at a time, then (with --owners)
@@ -57,4 +63,12 @@ public protocol PhysSink: AnyObject {
     /// Rows in PFN order; the buffer is reused once this returns.
     func rows(_ rows: UnsafeBufferPointer<FrameRow>) throws(PinctlError)
     func owners(_ runs: [OwnerRun]) throws(PinctlError)
+}
+
+/// A streaming renderer of `pinctl phys` to a descriptor: the head, rows and owner runs as
+/// the walk produces them (`PhysSink`), then the rest of the report, or an error.
+public protocol PhysWriter: PhysSink {
+    func finish(_ report: PhysReport) throws(PinctlError)
+    /// After a failure; returns whether stdout now carries the error.
+    func fail(_ error: PinctlError) -> Bool
 }

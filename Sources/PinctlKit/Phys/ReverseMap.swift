@@ -46,7 +46,7 @@ final class ReverseMap {
         do throws(SyscallError) { root = try DirectoryStream(procRoot) } catch { throw .system(error) }
         let me = getpid()
         while let entry = root.next() {
-            guard let pid = ProcessScan.pid(of: entry), pid != me else { continue }
+            guard let pid = ProcDirectoryEntry.pid(of: entry), pid != me else { continue }
             totals.processes += 1
             var owning = false
             do throws(PinctlError) {

@@ -1,3 +1,7 @@
+#if canImport(Glibc)
+    import Glibc
+#endif
+
 /// The ways `pinctl pin` can hold memory in place.
 public enum PinMethod: String, CaseIterable, Codable, Sendable {
     /// MADV_POPULATE_READ/WRITE: faults in, pins nothing (the baseline).
@@ -66,18 +70,5 @@ public final class PinProgress {
     func finish() {
         if shown { printError("") }
         shown = false
-    }
-}
-
-#if canImport(Glibc)
-    import Glibc
-#endif
-
-/// CLOCK_MONOTONIC seconds.
-public enum MonotonicClock {
-    public static func now() -> Double {
-        var ts = timespec()
-        clock_gettime(CLOCK_MONOTONIC, &ts)
-        return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
     }
 }

@@ -48,7 +48,7 @@ public enum NumberParsing {
 
     /// Digits in `radix` with overflow checks; nil for none, a bad digit (a '_' too: '1_0'
     /// must not read as 10) or overflow.
-    static func digits<C: Collection>(_ bytes: C, radix: UInt64) -> UInt64? where C.Element == UInt8 {
+    package static func digits<C: Collection>(_ bytes: C, radix: UInt64) -> UInt64? where C.Element == UInt8 {
         guard !bytes.isEmpty else { return nil }
         var v: UInt64 = 0
         for ch in bytes {
@@ -63,7 +63,7 @@ public enum NumberParsing {
     }
 
     @inline(__always)
-    static func digitValue(_ ch: UInt8) -> UInt64? {
+    package static func digitValue(_ ch: UInt8) -> UInt64? {
         switch ch {
         case UInt8(ascii: "0")...UInt8(ascii: "9"): return UInt64(ch - UInt8(ascii: "0"))
         case UInt8(ascii: "a")...UInt8(ascii: "f"): return UInt64(ch - UInt8(ascii: "a") + 10)
@@ -79,7 +79,7 @@ public enum NumberParsing {
 }
 
 extension Substring {
-    func trimmingSpaces() -> Substring {
+    package func trimmingSpaces() -> Substring {
         var s = self
         while let f = s.first, f == " " || f == "\t" { s = s.dropFirst() }
         while let l = s.last, l == " " || l == "\t" { s = s.dropLast() }

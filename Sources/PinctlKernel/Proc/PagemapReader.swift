@@ -78,6 +78,11 @@ public final class PagemapReader {
     public struct ScanWindow: Sendable {
         public var regions: [Region]
         public var walkEnd: UInt64
+
+        package init(regions: [Region], walkEnd: UInt64) {
+            self.regions = regions
+            self.walkEnd = walkEnd
+        }
     }
 
     /// The regions of [start, end) whose pagemap entries can be non-zero: present or swapped

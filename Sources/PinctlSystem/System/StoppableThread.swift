@@ -8,13 +8,13 @@ import CPinctl
 /// eventfd, close-on-exec and non-blocking) beside its own descriptors and returns once it
 /// is readable. `stop` makes it readable and joins the thread. Until then the thread keeps
 /// the body, and whatever the body captures, alive.
-final class StoppableThread {
-    let wakeup: FileDescriptor
+package final class StoppableThread {
+    package let wakeup: FileDescriptor
     private let name: String
     private var thread: pthread_t?
 
     /// `name` is what `ps -L` and /proc/PID/task/TID/comm show (at most 15 bytes).
-    init(name: String) throws(SyscallError) {
+    package init(name: String) throws(SyscallError) {
         self.name = name
         let fd = cpinctl_eventfd_cloexec_nonblock(0)
         guard fd >= 0 else { throw lastError("eventfd", "\(name) wake-up") }
@@ -37,7 +37,7 @@ final class StoppableThread {
 
     /// Starts the thread running `body`, and returns once the thread has its creator's
     /// signal mask (TerminationSignals.catchingLibcSignals).
-    func start(_ body: @escaping () -> Void) throws(SyscallError) {
+    package func start(_ body: @escaping () -> Void) throws(SyscallError) {
         precondition(thread == nil, "\(name) is already running")
         let raw = cpinctl_eventfd_cloexec_nonblock(0)
         guard raw >= 0 else { throw lastError("eventfd", "\(name) start") }
@@ -79,7 +79,7 @@ final class StoppableThread {
     }
 
     /// Tells the body to return and joins the thread; safe to call twice, or never started.
-    func stop() {
+    package func stop() {
         guard let t = thread else { return }
         var one: UInt64 = 1
         // An eventfd write only fails when the counter would overflow: a wake-up is pending anyway.

@@ -17,7 +17,7 @@ public func printError(_ line: String, newline: Bool = true) {
 /// or a terminal shares with whoever set it) waited on with poll(POLLOUT) until it takes more,
 /// as a blocking one would have been. Returns 0, or the errno that stopped it (EIO for a write
 /// of nothing).
-func writeAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int) -> Int32 {
+package func writeAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int) -> Int32 {
     var off = 0
     while off < count {
         let n = write(fd, p + off, count - off)

@@ -39,7 +39,7 @@ public struct KPageFlagNames: Sendable, Equatable {
     }
 
     /// The running kernel's names.
-    public static let running = KPageFlagNames(kernelRelease: Inspector.kernelRelease())
+    public static let running = KPageFlagNames(kernelRelease: KernelRelease.current())
 
     /// The name of `bit`; bit 34 of an anon page is "anon_exclusive".
     @inline(__always)

@@ -36,6 +36,6 @@ public struct SyscallError: Error, Equatable, CustomStringConvertible {
 
 /// Captures errno of the call that just failed.
 @inline(__always)
-func lastError(_ call: String, _ object: String) -> SyscallError {
+package func lastError(_ call: String, _ object: String) -> SyscallError {
     SyscallError(call: call, object: object, errno: errno)
 }

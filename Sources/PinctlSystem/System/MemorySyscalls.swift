@@ -7,7 +7,7 @@ import CPinctl
 /// Thin wrappers over the memory system calls `pin` uses; each throws a SyscallError
 /// naming the call and the range.
 public enum MemorySyscalls {
-    static func describe(_ addr: UInt64, _ len: UInt64) -> String { "\(hex(addr))+\(hex(len))" }
+    package static func describe(_ addr: UInt64, _ len: UInt64) -> String { "\(hex(addr))+\(hex(len))" }
 
     public static func mmap(length: UInt64, prot: Int32, flags: Int32, fd: Int32 = -1, offset: UInt64 = 0) throws(SyscallError)
         -> UInt64

@@ -123,14 +123,3 @@ public struct FilesTextWriter: FilesSink {
         return s
     }
 }
-
-/// Printable ASCII without a backslash: a path that TerminalEscaping would leave as it is
-/// (checked first: escaping scalar by scalar cost 50 us for a 200-byte name).
-func isPlain(_ path: [UInt8]) -> Bool {
-    path.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x5c }
-}
-
-/// A path for a report: as it is when plain, else escaped.
-func displayPath(_ path: [UInt8]) -> String {
-    isPlain(path) ? String(decoding: path, as: UTF8.self) : TerminalEscaping.escape(bytes: path)
-}

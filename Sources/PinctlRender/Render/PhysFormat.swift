@@ -1,13 +1,5 @@
 import FoundationEssentials
 
-/// A streaming renderer of `pinctl phys` to a descriptor: the head, rows and owner runs as
-/// the walk produces them (`PhysSink`), then the rest of the report, or an error.
-public protocol PhysWriter: PhysSink {
-    func finish(_ report: PhysReport) throws(PinctlError)
-    /// After a failure; returns whether stdout now carries the error.
-    func fail(_ error: PinctlError) -> Bool
-}
-
 /// The format `phys` writes.
 public enum PhysFormat: Sendable {
     case text(showFrames: Bool)

@@ -4,18 +4,18 @@
 
 /// Byte-level scanning of /proc text. /proc is ASCII; working on UTF-8 bytes instead of
 /// Characters makes parsing a large smaps ten times faster.
-struct ProcText {
-    let bytes: [UInt8]
+package struct ProcText {
+    package let bytes: [UInt8]
 
     init(_ text: String) { bytes = Array(text.utf8) }
     /// The bytes as read: paths in maps are bytes, not necessarily UTF-8.
-    init(bytes: [UInt8]) { self.bytes = bytes }
+    package init(bytes: [UInt8]) { self.bytes = bytes }
 
-    static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), newline = UInt8(ascii: "\n")
-    static let colon = UInt8(ascii: ":"), dash = UInt8(ascii: "-")
+    package static let space = UInt8(ascii: " "), tab = UInt8(ascii: "\t"), newline = UInt8(ascii: "\n")
+    package static let colon = UInt8(ascii: ":"), dash = UInt8(ascii: "-")
 
     /// Calls `body` with each non-empty line's byte range.
-    func forEachLine(_ body: (Range<Int>) throws(PinctlError) -> Void) throws(PinctlError) {
+    package func forEachLine(_ body: (Range<Int>) throws(PinctlError) -> Void) throws(PinctlError) {
         var start = 0
         let n = bytes.count
         while start < n {
@@ -52,10 +52,10 @@ struct ProcText {
         if !pending.isEmpty { try body(ProcText(bytes: pending)) }
     }
 
-    func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
+    package func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }
 
     /// The next field of `r` separated by spaces or tabs; advances `r` past it.
-    func nextField(_ r: inout Range<Int>) -> Range<Int>? {
+    package func nextField(_ r: inout Range<Int>) -> Range<Int>? {
         var i = r.lowerBound
         while i < r.upperBound && (bytes[i] == Self.space || bytes[i] == Self.tab) { i += 1 }
         guard i < r.upperBound else { return nil }
@@ -65,14 +65,14 @@ struct ProcText {
         return i..<j
     }
 
-    func skipBlanks(_ r: Range<Int>) -> Range<Int> {
+    package func skipBlanks(_ r: Range<Int>) -> Range<Int> {
         var i = r.lowerBound
         while i < r.upperBound && (bytes[i] == Self.space || bytes[i] == Self.tab) { i += 1 }
         return i..<r.upperBound
     }
 
     /// Digits in `radix` with overflow checks; nil for empty, bad digits or overflow.
-    func number(_ r: Range<Int>, radix: UInt64) -> UInt64? {
+    package func number(_ r: Range<Int>, radix: UInt64) -> UInt64? {
         NumberParsing.digits(bytes[r], radix: radix)
     }
 
@@ -85,7 +85,7 @@ struct ProcText {
         return nil
     }
 
-    func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
+    package func equals(_ r: Range<Int>, _ s: StaticString) -> Bool {
         guard r.count == s.utf8CodeUnitCount else { return false }
         let p = s.utf8Start
         for (k, i) in r.enumerated() where bytes[i] != p[k] { return false }

@@ -15,7 +15,7 @@ public enum ProcessLimits {
     }
 
     /// `softLimit` as an error message says it: the number, or "unlimited".
-    static func softLimitText(_ resource: __rlimit_resource_t) -> String {
+    package static func softLimitText(_ resource: __rlimit_resource_t) -> String {
         softLimit(resource).map { String($0) } ?? "unlimited"
     }
 

@@ -63,7 +63,7 @@ public enum ProcSmaps {
         return Self.value(t, 0..<t.bytes.count)
     }
 
-    static func value(_ t: ProcText, _ r: Range<Int>) -> UInt64? {
+    package static func value(_ t: ProcText, _ r: Range<Int>) -> UInt64? {
         var rest = r
         guard let digits = t.nextField(&rest), let n = t.number(digits, radix: 10) else { return nil }
         if let unit = t.nextField(&rest), t.equals(unit, "kB") {

@@ -1,29 +1,29 @@
 /// One netlink message inside a received buffer: its header and where its payload lies.
-struct NetlinkMessage: Equatable {
-    var type: UInt16
+package struct NetlinkMessage: Equatable {
+    package var type: UInt16
     var flags: UInt16
-    var sequence: UInt32
+    package var sequence: UInt32
     var portID: UInt32
     /// The payload's bytes in the buffer (after the 16-byte header).
-    var payload: Range<Int>
+    package var payload: Range<Int>
 }
 
 /// One attribute (struct nlattr): its type without the NLA_F_NESTED and NLA_F_NET_BYTEORDER
 /// bits, and where its value lies.
-struct NetlinkAttribute: Equatable {
-    var type: UInt16
-    var value: Range<Int>
+package struct NetlinkAttribute: Equatable {
+    package var type: UInt16
+    package var value: Range<Int>
 }
 
 /// A reply whose lengths do not add up. The kernel never sends one; the parser must still
 /// answer with this rather than read out of bounds or trap.
-enum NetlinkFormatError: Error, Equatable, CustomStringConvertible {
+package enum NetlinkFormatError: Error, Equatable, CustomStringConvertible {
     /// nlmsg_len below the header's 16 bytes or past the end of what was received.
     case badMessageLength(offset: Int, length: UInt32, available: Int)
     /// nla_len below the attribute header's 4 bytes or past the end of its container.
     case badAttributeLength(offset: Int, length: UInt16, available: Int)
 
-    var description: String {
+    package var description: String {
         switch self {
         case .badMessageLength(let o, let l, let a):
             return "a netlink message at byte \(o) claims \(l) bytes where \(a) remain (16 at least)"
@@ -36,17 +36,17 @@ enum NetlinkFormatError: Error, Equatable, CustomStringConvertible {
 /// Reads netlink messages and attributes (include/uapi/linux/netlink.h) from received bytes,
 /// checking every length against what is there: a garbled reply is an error, never an
 /// out-of-bounds read. Integers are in host byte order, as netlink carries them.
-struct NetlinkBytes {
+package struct NetlinkBytes {
     let bytes: [UInt8]
     /// How many of `bytes` were received (the buffer is reused and may be longer).
     let count: Int
 
-    static let messageHeaderSize = 16
+    package static let messageHeaderSize = 16
     static let attributeHeaderSize = 4
     /// NLA_TYPE_MASK: the type without NLA_F_NESTED (1 << 15) and NLA_F_NET_BYTEORDER (1 << 14).
     static let attributeTypeMask: UInt16 = 0x3fff
 
-    init(_ bytes: [UInt8], count: Int? = nil) {
+    package init(_ bytes: [UInt8], count: Int? = nil) {
         self.bytes = bytes
         self.count = max(0, min(count ?? bytes.count, bytes.count))
     }
@@ -55,7 +55,7 @@ struct NetlinkBytes {
     static func align(_ n: Int) -> Int { (n + 3) & ~3 }
 
     /// The messages in the buffer, in order. Padding after the last one is ignored.
-    func messages() throws(NetlinkFormatError) -> [NetlinkMessage] {
+    package func messages() throws(NetlinkFormatError) -> [NetlinkMessage] {
         var out: [NetlinkMessage] = []
         var offset = 0
         while count - offset >= Self.messageHeaderSize {
@@ -76,7 +76,7 @@ struct NetlinkBytes {
 
     /// The attributes in `range` (a message's payload after its family header, or a nested
     /// attribute's value), in order.
-    func attributes(in range: Range<Int>) throws(NetlinkFormatError) -> [NetlinkAttribute] {
+    package func attributes(in range: Range<Int>) throws(NetlinkFormatError) -> [NetlinkAttribute] {
         var out: [NetlinkAttribute] = []
         let end = min(range.upperBound, count)
         var offset = max(0, range.lowerBound)
@@ -96,20 +96,20 @@ struct NetlinkBytes {
     }
 
     /// A u32 attribute's value; nil unless it is exactly 4 bytes.
-    func u32(_ a: NetlinkAttribute) -> UInt32? {
+    package func u32(_ a: NetlinkAttribute) -> UInt32? {
         guard a.value.count == 4, a.value.upperBound <= count else { return nil }
         return u32(at: a.value.lowerBound)
     }
 
     /// A u64 attribute's value (nla_put_u64_64bit); nil unless it is exactly 8 bytes.
-    func u64(_ a: NetlinkAttribute) -> UInt64? {
+    package func u64(_ a: NetlinkAttribute) -> UInt64? {
         guard a.value.count == 8, a.value.upperBound <= count else { return nil }
         return bytes.withUnsafeBytes { $0.loadUnaligned(fromByteOffset: a.value.lowerBound, as: UInt64.self) }
     }
 
     /// A string attribute up to its NUL (nla_put_string includes one), at most `limit` bytes;
     /// nil when longer. Bytes that are not UTF-8 read as U+FFFD (renderers escape the rest).
-    func string(_ a: NetlinkAttribute, limit: Int) -> String? {
+    package func string(_ a: NetlinkAttribute, limit: Int) -> String? {
         guard a.value.upperBound <= count else { return nil }
         let slice = bytes[a.value]
         let text = slice.prefix(while: { $0 != 0 })
@@ -118,7 +118,7 @@ struct NetlinkBytes {
     }
 
     /// The first int of an NLMSG_ERROR or NLMSG_DONE payload (0 or a negative errno).
-    func errorCode(_ m: NetlinkMessage) -> Int32? {
+    package func errorCode(_ m: NetlinkMessage) -> Int32? {
         guard m.payload.count >= 4, m.payload.upperBound <= count else { return nil }
         return Int32(bitPattern: u32(at: m.payload.lowerBound))
     }

@@ -104,7 +104,7 @@ public enum TerminalEscaping {
 
     /// C1 controls, the line and paragraph separators, and the marks, embeddings, overrides
     /// and isolates that reorder bidirectional text.
-    static func isFormatControl(_ v: UInt32) -> Bool {
+    package static func isFormatControl(_ v: UInt32) -> Bool {
         (0x80...0x9f).contains(v) || v == 0x2028 || v == 0x2029 || (0x202a...0x202e).contains(v)
             || (0x2066...0x2069).contains(v) || v == 0x200e || v == 0x200f || v == 0x061c
     }
@@ -157,8 +157,19 @@ public enum TerminalEscaping {
         return escaped ?? json
     }
 
-    static func hexByte(_ b: UInt8) -> String {
+    package static func hexByte(_ b: UInt8) -> String {
         let digits: [Character] = ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "a", "b", "c", "d", "e", "f"]
         return String([digits[Int(b >> 4)], digits[Int(b & 0xf)]])
     }
+}
+
+/// Printable ASCII without a backslash: a path that TerminalEscaping would leave as it is
+/// (checked first: escaping scalar by scalar cost 50 us for a 200-byte name).
+package func isPlain(_ path: [UInt8]) -> Bool {
+    path.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x5c }
+}
+
+/// A path for a report: as it is when plain, else escaped.
+package func displayPath(_ path: [UInt8]) -> String {
+    isPlain(path) ? String(decoding: path, as: UTF8.self) : TerminalEscaping.escape(bytes: path)
 }

@@ -30,7 +30,8 @@ public enum RegularFile {
     }
 
     /// open(2) of `path` with `flags` (CPINCTL_O_PATH here and in ShmObject), errors told as input problems.
-    static func openPath(_ path: String, flags: Int32, dir: Int32 = AT_FDCWD, purpose: String) throws(PinctlError) -> FileDescriptor {
+    package static func openPath(_ path: String, flags: Int32, dir: Int32 = AT_FDCWD, purpose: String) throws(PinctlError) -> FileDescriptor
+    {
         while true {
             let fd = openat(dir, path, flags)
             if fd >= 0 { return FileDescriptor(raw: fd, path: path) }
@@ -50,7 +51,9 @@ public enum RegularFile {
     }
 
     /// Opens the inode an CPINCTL_O_PATH descriptor names, read-only or read-write, never blocking.
-    static func reopen(_ pathFD: FileDescriptor, path: String, writable: Bool, purpose: String) throws(PinctlError) -> FileDescriptor {
+    package static func reopen(_ pathFD: FileDescriptor, path: String, writable: Bool, purpose: String) throws(PinctlError)
+        -> FileDescriptor
+    {
         let flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY
         while true {
             let fd = Glibc.open("/proc/self/fd/\(pathFD.raw)", flags)
@@ -70,7 +73,7 @@ public enum RegularFile {
     }
 
     /// "a FIFO", "a directory": what a non-regular file is, for messages.
-    static func typeName(_ mode: mode_t) -> String {
+    package static func typeName(_ mode: mode_t) -> String {
         switch mode & S_IFMT {
         case S_IFDIR: return "a directory"
         case S_IFIFO: return "a FIFO"

@@ -53,7 +53,7 @@ public struct KernelHelperVersion: Codable, Sendable {
 /// its /proc/PID/mem, whose open runs the kernel's ptrace attach check (LSMs and Yama too).
 public final class KernelHelper {
     public static let devicePath = "/dev/pinctl"
-    let fd: FileDescriptor
+    package let fd: FileDescriptor
 
     init(fd: FileDescriptor) { self.fd = fd }
 
@@ -72,14 +72,14 @@ public final class KernelHelper {
         }
     }
 
-    func fail(_ call: String, _ object: String) -> SyscallError { lastError("ioctl(\(call))", object) }
+    package func fail(_ call: String, _ object: String) -> SyscallError { lastError("ioctl(\(call))", object) }
 
     private var abiChecked = false
 
     /// PIN, QUERY and BENCH only with a module of this client's ABI: ABI 1 read the field that
     /// now carries a /proc/PID/mem descriptor as a pid, so an old module would pin in whichever
     /// process that number names.
-    func requireABI() throws(PinctlError) {
+    package func requireABI() throws(PinctlError) {
         if abiChecked { return }
         let v = try version()
         guard v.abiVersion == UInt32(PINCTL_ABI_VERSION) else {

@@ -51,13 +51,13 @@ public enum ModuleControl {
             if version.features.contains("frames"), version.showsPFNs { framesBelow = try? helper.frameLimit() }
         }
         return Status(
-            loaded: loaded, device: helper != nil, version: version, kernel: Inspector.kernelRelease(),
+            loaded: loaded, device: helper != nil, version: version, kernel: KernelRelease.current(),
             installedAt: installedPath(), held: held, framesBelowPFN: framesBelow)
     }
 
     /// DKMS installs to /lib/modules/<release>/updates/dkms; `make modules_install` to extra.
     public static func installedPath() -> String? {
-        let release = Inspector.kernelRelease()
+        let release = KernelRelease.current()
         for dir in ["updates/dkms", "extra", "updates"] {
             for file in ["\(name).ko", "\(name).ko.xz", "\(name).ko.zst"] {
                 let p = "/lib/modules/\(release)/\(dir)/\(file)"
@@ -73,7 +73,7 @@ public enum ModuleControl {
     public static func load(path: String?) throws(PinctlError) -> String {
         guard let file = path ?? installedPath() else {
             throw .invalidInput(
-                "no pinctl module installed for \(Inspector.kernelRelease()): give its path (pinctl module load KernelHelper/pinctl.ko) or install it with DKMS (KernelHelper/README.md)"
+                "no pinctl module installed for \(KernelRelease.current()): give its path (pinctl module load KernelHelper/pinctl.ko) or install it with DKMS (KernelHelper/README.md)"
             )
         }
         let fd = try openModuleFile(file)
@@ -105,7 +105,7 @@ public enum ModuleControl {
                     "loading a module needs CAP_SYS_MODULE (EPERM): run as root; a locked-down kernel refuses unsigned modules")
             case ENOEXEC, EINVAL:
                 throw .refused(
-                    "\(file) was refused (\(e.errnoName)): it was built for another kernel than \(Inspector.kernelRelease()): rebuild it (make -C KernelHelper)"
+                    "\(file) was refused (\(e.errnoName)): it was built for another kernel than \(KernelRelease.current()): rebuild it (make -C KernelHelper)"
                 )
             case ENOSYS: throw .refused("this kernel has no loadable module support (ENOSYS)")
             default: throw .system(e)

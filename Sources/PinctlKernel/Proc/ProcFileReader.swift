@@ -4,12 +4,23 @@
 
 /// Reads small /proc files relative to a directory fd into one reused buffer, telling a
 /// process that went away (skip it, count it) from one that may not be read.
-struct ProcFileReader {
+package struct ProcFileReader {
+    /// A per-process failure: the process is skipped and counted; `exhausted` (pinctl out of
+    /// file descriptors or memory) ends the scan, which would otherwise skip every process
+    /// and report that nothing pins.
+    package enum Skip: Error {
+        case vanished
+        case unreadable
+        case exhausted(Int32)
+    }
+
     var buffer = [UInt8](repeating: 0, count: 16384)
     /// readlinkat's buffer for fd link targets (PATH_MAX), reused for every fd.
-    var linkTarget = [UInt8](repeating: 0, count: 4096)
+    package var linkTarget = [UInt8](repeating: 0, count: 4096)
 
-    static func skip(_ err: Int32) -> ProcessScan.Skip {
+    package init() {}
+
+    package static func skip(_ err: Int32) -> Skip {
         switch err {
         case ENOENT, ESRCH: return .vanished
         // pinctl's own shortage, not the process's: it would skip every process alike.
@@ -18,7 +29,7 @@ struct ProcFileReader {
         }
     }
 
-    static func open(at dirFd: Int32, _ name: String) throws(ProcessScan.Skip) -> Int32 {
+    static func open(at dirFd: Int32, _ name: String) throws(Skip) -> Int32 {
         while true {
             let fd = openat(dirFd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
             if fd >= 0 { return fd }
@@ -29,7 +40,7 @@ struct ProcFileReader {
 
     /// The file's bytes; the buffer grows for large ones (smaps, fdinfo of a ring with
     /// thousands of buffers) and stays grown.
-    mutating func read(at dirFd: Int32, _ name: String) throws(ProcessScan.Skip) -> [UInt8] {
+    package mutating func read(at dirFd: Int32, _ name: String) throws(Skip) -> [UInt8] {
         let fd = try Self.open(at: dirFd, name)
         defer { _ = Glibc.close(fd) }
         var done = 0

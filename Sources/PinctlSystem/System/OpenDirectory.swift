@@ -7,7 +7,7 @@
 /// O_DIRECTORY fails with ENOTDIR on anything else before it is opened, so a FIFO or device
 /// planted under the name never blocks the open nor sees it; `noFollow` refuses a symbolic
 /// link as the last name (ELOOP), for /proc/PID, whose link would name another process.
-func openDirectory(_ path: String, at dir: Int32 = AT_FDCWD, noFollow: Bool = false) throws(SyscallError) -> FileDescriptor {
+package func openDirectory(_ path: String, at dir: Int32 = AT_FDCWD, noFollow: Bool = false) throws(SyscallError) -> FileDescriptor {
     FileDescriptor(raw: try openDirectoryDescriptor(path, at: dir, noFollow: noFollow), path: path)
 }
 
@@ -16,7 +16,7 @@ func openDirectory(_ path: String, at dir: Int32 = AT_FDCWD, noFollow: Bool = fa
 /// ENOTDIR: it or a directory on its path is something else), `denied` when the caller may
 /// not open it (EACCES, EPERM); without `denied`, and for anything else, the failure as it
 /// is (`.system`).
-func openDirectory(
+package func openDirectory(
     _ path: String, missing: (SyscallError) -> PinctlError, denied: ((SyscallError) -> PinctlError)? = nil
 ) throws(PinctlError) -> FileDescriptor {
     do {
@@ -43,11 +43,11 @@ private func openDirectoryDescriptor(_ path: String, at dir: Int32, noFollow: Bo
 
 /// A directory opened as `openDirectory` opens it and read entry by entry (readdir); the
 /// descriptor is the stream's and is closed with it.
-final class DirectoryStream {
+package final class DirectoryStream {
     let path: String
     private let stream: OpaquePointer
 
-    init(_ path: String, at dir: Int32 = AT_FDCWD, noFollow: Bool = false) throws(SyscallError) {
+    package init(_ path: String, at dir: Int32 = AT_FDCWD, noFollow: Bool = false) throws(SyscallError) {
         let fd = try openDirectoryDescriptor(path, at: dir, noFollow: noFollow)
         guard let stream = fdopendir(fd) else {
             let e = lastError("fdopendir", path)
@@ -62,11 +62,11 @@ final class DirectoryStream {
 
     /// The directory's descriptor, for openat and fstatat of its entries (the stream's own:
     /// valid while the stream lives, never closed by the caller).
-    var fd: Int32 { dirfd(stream) }
+    package var fd: Int32 { dirfd(stream) }
 
     /// The next entry; nil at the end, or after a failed read with `errno` set (a /proc
     /// directory of a process that exited meanwhile ends with ENOENT or ESRCH).
-    func next() -> UnsafeMutablePointer<dirent>? {
+    package func next() -> UnsafeMutablePointer<dirent>? {
         errno = 0
         return readdir(stream)
     }

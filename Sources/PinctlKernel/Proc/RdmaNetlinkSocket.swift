@@ -9,7 +9,7 @@ import CPinctl
 /// Reads are bounded: each recvmsg waits at most `timeout`, a reply too large for the
 /// buffer is an error rather than a silent cut, only the kernel's messages count (sender
 /// port 0), and a dump that does not end within `maxReceives` buffers is abandoned.
-final class RdmaNetlinkSocket {
+package final class RdmaNetlinkSocket {
     let fd: Int32
     private var sequence: UInt32 = 0
     private var buffer: [UInt8]
@@ -32,7 +32,7 @@ final class RdmaNetlinkSocket {
     }
 
     /// socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_RDMA) with SO_RCVTIMEO set.
-    static func open() throws(RdmaNetlinkError) -> RdmaNetlinkSocket {
+    package static func open() throws(RdmaNetlinkError) -> RdmaNetlinkSocket {
         let fd = socket(AF_NETLINK, Int32(SOCK_RAW.rawValue) | Int32(SOCK_CLOEXEC.rawValue), CPINCTL_NETLINK_RDMA)
         guard fd >= 0 else { throw .system(lastError("socket", "AF_NETLINK, NETLINK_RDMA")) }
         let s = RdmaNetlinkSocket(fd: fd)
@@ -44,7 +44,7 @@ final class RdmaNetlinkSocket {
     }
 
     /// The RDMA devices (RDMA_NLDEV_CMD_GET dump).
-    func devices() throws(RdmaNetlinkError) -> [RdmaDevice] {
+    package func devices() throws(RdmaNetlinkError) -> [RdmaDevice] {
         var out: [RdmaDevice] = []
         try dump(type: CPINCTL_RDMA_NLDEV_GET, deviceIndex: nil, request: "RDMA netlink device list") { batch throws(RdmaNetlinkError) in
             out.append(contentsOf: batch.devices)
@@ -56,7 +56,7 @@ final class RdmaNetlinkSocket {
     }
 
     /// The memory regions of one device (RDMA_NLDEV_CMD_RES_MR_GET dump with DEV_INDEX).
-    func memoryRegions(of device: RdmaDevice) throws(RdmaNetlinkError) -> [RdmaMemoryRegion] {
+    package func memoryRegions(of device: RdmaDevice) throws(RdmaNetlinkError) -> [RdmaMemoryRegion] {
         let request = "RDMA netlink MR dump of \(device.name) (index \(device.index))"
         var out: [RdmaMemoryRegion] = []
         try dump(type: CPINCTL_RDMA_NLDEV_RES_MR_GET, deviceIndex: device.index, request: request) {

@@ -1,0 +1,2 @@
+// The renderers format the reports that PinctlKit builds.
+@_exported import PinctlKit
