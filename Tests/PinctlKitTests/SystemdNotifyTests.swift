@@ -225,7 +225,13 @@ struct SystemdNotifyLiveTests {
                 builtBinary("pinctl"), "pin", "--method", "mlock", "--write", "--extend-interval", "0.1", "--for", "0", "anon:16M",
             ],
             environment: ["NOTIFY_SOCKET": rx.address])
-        // Starting up (parsing, the memory check) is work: what it sent is drained first.
+        // Starting up (parsing, the memory check) is work, which may send extensions: the
+        // window opens once pinctl's main thread sleeps in the lock's wait, however long a
+        // loaded host takes to get there, and the extender has had five intervals to
+        // account for that work; what it sent until then is drained.
+        #expect(
+            Self.sleepsInTheLockWait(cmd.process.processIdentifier, within: 60),
+            "pinctl never reached the pin lock's wait")
         usleep(500_000)
         while rx.receiveNow() != nil {}
         usleep(1_500_000)
@@ -240,6 +246,28 @@ struct SystemdNotifyLiveTests {
         #expect(ready?.first?.key == "READY", "\(ready.map { "\($0)" } ?? "no READY=1")")
         let r = cmd.finish(limit: 60)
         #expect(r.status == 0 && !r.timedOut, "\(r.stderr)")
+    }
+
+    /// Whether pinctl (pid, after its launcher's exec) is asleep in a system call of the
+    /// lock's polling wait (clock_nanosleep, or nanosleep) within `seconds`: the main
+    /// thread's /proc/PID/syscall, seen twice 10 ms apart.
+    static func sleepsInTheLockWait(_ pid: Int32, within seconds: Double) -> Bool {
+        func sleeping() -> Bool {
+            guard (try? String(contentsOfFile: "/proc/\(pid)/comm", encoding: .utf8)) == "pinctl\n",
+                let call = try? String(contentsOfFile: "/proc/\(pid)/syscall", encoding: .utf8)
+            else { return false }
+            let number = call.split(separator: " ").first
+            return number == "230" || number == "35"
+        }
+        let end = ContinuousClock.now + .milliseconds(Int(seconds * 1000))
+        while ContinuousClock.now < end {
+            if sleeping() {
+                usleep(10_000)
+                if sleeping() { return true }
+            }
+            usleep(10_000)
+        }
+        return false
     }
 
     /// What a hostile or mistaken NOTIFY_SOCKET can name. None may block pinctl (a FIFO

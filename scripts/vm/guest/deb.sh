@@ -317,7 +317,7 @@ tests=(
 	bash_completes_pinctl_pi:120
 	units_pass_systemd_analyze_verify:120
 	hold_unit_pins_at_start_and_releases_at_stop:240
-	hold_start_outlasting_its_timeout_is_extended:300
+	hold_start_outlasting_its_timeout_is_extended:900
 	census_timer_writes_metrics_promtool_accepts:300
 	apt_remove_unloads_and_removes:540
 	apt_purge_removes_group_and_conffiles:300
