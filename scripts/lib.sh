@@ -32,21 +32,27 @@ need_root() {
 	[ "$(id -u)" -eq 0 ] || die "must run as root ($*)"
 }
 
-# apt_install PKG...: installs Debian packages, as root, without questions. Waits for the
-# dpkg lock instead of failing: the test command prepares the VM stages in the background
-# while other stages may install what they need. `apt-get update` runs once per process.
+# apt_get ARGS...: apt-get, one at a time among pinctl's scripts. The test command prepares
+# the VM stages in the background while other stages install what they need, and
+# `apt-get update` fails at once on a lists lock another apt-get holds (DPkg::Lock::Timeout
+# covers only dpkg's own lock): each waits for the one before it instead.
+apt_get() {
+	flock /run/lock/pinctl-apt.lock apt-get -o DPkg::Lock::Timeout=1200 "$@"
+}
+
+# apt_install PKG...: installs Debian packages, as root, without questions. `apt-get update`
+# runs once per process.
 apt_updated=0
 apt_install() {
 	[ $# -gt 0 ] || return 0
 	need_root "apt-get install $*"
-	local lock=(-o DPkg::Lock::Timeout=1200)
 	export DEBIAN_FRONTEND=noninteractive
 	if [ "$apt_updated" -eq 0 ]; then
-		apt-get "${lock[@]}" update -qq >&2
+		apt_get update -qq >&2
 		apt_updated=1
 	fi
 	say "installing $*"
-	apt-get "${lock[@]}" install -y -q --no-install-recommends \
+	apt_get install -y -q --no-install-recommends \
 		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold "$@" >&2
 }
 

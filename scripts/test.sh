@@ -16,7 +16,7 @@
 #   fuzz        every parser's libFuzzer target for FUZZ_SECONDS (default 30) each
 #   vm-module   the module's TAP suite and pinctl against it, on Debian 12's 6.1 and 6.12
 #   vm-package  the Debian packages installed on Debian 12 guests with systemd, on both kernels
-# The full tier prepares the two VM stages in the background from the start (QEMU, the
+# The full tier prepares the two VM stages in the background from the deps stage on (QEMU, the
 # kernels and their headers, the package test's debootstrap root file system, cached in
 # /var/cache/pinctl-vm): that work waits on the network and dpkg more than on the CPU, which
 # the host stages use meanwhile. Its time is printed as "vm-prepare", and what the VM
@@ -108,6 +108,12 @@ wait_prep() {
 	return "$rc"
 }
 
+
+# --- host stages --------------------------------------------------------------------------
+
+stage deps scripts/check/install-deps.sh
+
+# After the host's own packages, so that the host stages need apt no more.
 if [ "$quick" -eq 0 ] && [ "$root" -eq 1 ]; then
 	prep_log=$(mktemp "${TMPDIR:-/tmp}/pinctl-vm-prepare.XXXXXX")
 	prep_time=$prep_log.time
@@ -117,10 +123,6 @@ if [ "$quick" -eq 0 ] && [ "$root" -eq 1 ]; then
 	prepare_vms >"$prep_log" 2>&1 &
 	prep_pid=$!
 fi
-
-# --- host stages --------------------------------------------------------------------------
-
-stage deps scripts/check/install-deps.sh
 stage build swift build --build-tests
 if [ "$root" -eq 1 ]; then
 	# As root it must build: a comparison skipped in CI would prove nothing.

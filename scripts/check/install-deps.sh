@@ -6,7 +6,8 @@
 # time: the max RSS of a `pinctl files` run over a large tree), xz-utils (the module-load
 # decompression test), prometheus (promtool, which validates `pinctl census --openmetrics`
 # in the tests; about 96 MB installed, no service needed), strace (holds `census --output`'s
-# fsync so a test can signal it mid-write), shellcheck (the scripts' lint). Idempotent;
+# fsync so a test can signal it mid-write), shellcheck (the scripts' lint), linux-source-6.12
+# (page-types and checkpatch.pl are built or taken from it). Idempotent;
 # runs apt-get only when something is missing.
 # The fuzzers and sanitizer runs (scripts/check/fuzz.sh, scripts/check/sanitize.sh) need nothing from Debian:
 # the swift.org toolchain ships clang, lld and compiler-rt's libFuzzer, ASan and TSan; this
@@ -29,6 +30,9 @@ command -v xz >/dev/null || need+=(xz-utils)
 command -v promtool >/dev/null || need+=(prometheus)
 command -v strace >/dev/null || need+=(strace)
 command -v shellcheck >/dev/null || need+=(shellcheck)
+# The kernel's own tools, page-types and checkpatch.pl (check/build-page-types.sh,
+# check/checkpatch.sh), come from its source; only root builds them (scripts/test.sh).
+[ "$(id -u)" -ne 0 ] || [ -f /usr/src/linux-source-6.12.tar.xz ] || need+=(linux-source-6.12)
 if ! command -v swift >/dev/null; then
     echo "$prog: no Swift toolchain on PATH: install Swift 6.x (https://www.swift.org/install/linux/) first" >&2
     exit 1

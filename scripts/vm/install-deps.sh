@@ -125,7 +125,7 @@ if [ ${#missing_base[@]} -eq 0 ] && [ ${#need_resolve[@]} -eq 0 ] && [ ${#want_h
 	echo "$prog: nothing to install" >&2
 else
 	echo "$prog: apt-get update" >&2
-	apt-get -o DPkg::Lock::Timeout=1200 update -qq
+	apt_get update -qq
 
 	install=("${missing_base[@]}")
 	for item in "${want_headers[@]}"; do
@@ -152,11 +152,11 @@ else
 	echo "$prog: installing ${install[*]}" >&2
 	# A kernel's postinst runs /etc/kernel/postinst.d (initramfs, bootloader hooks). None of
 	# that matters for QEMU: if it fails, keep going as long as the vmlinuz file is in place.
-	if ! apt-get -o DPkg::Lock::Timeout=1200 install -y -q --no-install-recommends \
+	if ! apt_get install -y -q --no-install-recommends \
 		-o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold \
 		"${install[@]}"; then
 		echo "$prog: apt-get install reported an error; checking what landed" >&2
-		dpkg --configure -a || true
+		flock /run/lock/pinctl-apt.lock dpkg --configure -a || true
 		for p in "${install[@]}"; do
 			case "$p" in
 			linux-image-*) [ -e "/boot/vmlinuz-$(image_release "$p")" ] || exit 1 ;;
