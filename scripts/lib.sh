@@ -8,9 +8,12 @@
 #   prog=NAME   # its name in messages
 #   . "$(dirname "$0")/../lib.sh"
 #
-# Sets `repo` to the work tree's top directory.
+# Sets `repo` to the work tree's top directory, and `release_build` to the scratch path of
+# the static release build that the packages and the VM suites ship: apart from the tests'
+# .build, so that it can build while they run (scripts/test.sh does).
 
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+release_build=$repo/.build-release
 
 # The script's header comment (line 2 down to `set -euo`) on stderr, then exit 64.
 usage() {

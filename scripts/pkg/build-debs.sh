@@ -65,14 +65,14 @@ log=$out/build.log
 
 # The static build of the README, in the spelling `swift package` takes (it has no
 # --static-swift-stdlib), so that the plugin's build and this binary are the same build.
-# scripts/vm/test.sh builds with the same flags: the two stages share one .build/release.
-static=(-c release -Xswiftc -static-executable -Xswiftc -static-stdlib)
+# scripts/vm/test.sh builds with the same flags: the two stages share one release build.
+static=(--scratch-path "$release_build" -c release -Xswiftc -static-executable -Xswiftc -static-stdlib)
 # The plugin builds every product with these flags and runs generate-manual on pinctl.
 echo "$prog: swift package ${static[*]} generate-manual --multi-page" >&2
 (cd "$repo" && swift package "${static[@]}" generate-manual --multi-page \
 	--date "$(date -u -d "@$(git -C "$repo" log -1 --format=%ct 2>/dev/null || date +%s)" +%Y-%m-%d)") >>"$log" 2>&1 ||
 	{ tail -n 30 "$log" >&2; die "swift package generate-manual failed"; }
-mandir=$repo/.build/plugins/GenerateManual/outputs/pinctl
+mandir=$release_build/plugins/GenerateManual/outputs/pinctl
 [ -s "$mandir/pinctl.1" ] || die "generate-manual wrote no $mandir/pinctl.1"
 bin=$(cd "$repo" && swift build "${static[@]}" --show-bin-path)/pinctl
 file -L "$bin" | grep -q 'statically linked' || die "$bin is not statically linked"

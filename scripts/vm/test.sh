@@ -168,11 +168,11 @@ vm_work_begin
 echo "$prog: building pinctl (release, fully static)" >&2
 # -Xswiftc -static-stdlib rather than --static-swift-stdlib: the same build as
 # scripts/pkg/build-debs.sh's `swift package` (which lacks that option), so neither rebuilds the other's.
-if ! (cd "$repo" && swift build -c release -Xswiftc -static-executable -Xswiftc -static-stdlib --product pinctl) >"$work/swift-build.log" 2>&1; then
+if ! (cd "$repo" && swift build --scratch-path "$release_build" -c release -Xswiftc -static-executable -Xswiftc -static-stdlib --product pinctl) >"$work/swift-build.log" 2>&1; then
 	tail -n 30 "$work/swift-build.log" >&2
 	die "pinctl does not build"
 fi
-pinctl_bin=$(cd "$repo" && swift build -c release --show-bin-path)/pinctl
+pinctl_bin=$(cd "$repo" && swift build --scratch-path "$release_build" -c release --show-bin-path)/pinctl
 
 echo "$prog: building the test program and its helper (gcc -static)" >&2
 # pinctl_test is the TAP harness and the tests (every tests/*.c but pinctl_helper.c);
