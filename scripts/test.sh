@@ -21,6 +21,10 @@
 # /var/cache/pinctl-vm): that work waits on the network and dpkg more than on the CPU, which
 # the host stages use meanwhile. Its time is printed as "vm-prepare", and what the VM
 # stages still had to wait for it as "vm-wait".
+# It also builds what the later stages run (the ASan and TSan builds, the fuzz targets, the
+# static release build and the packages; "prebuild") in the background, at low priority, from
+# the build stage on: the test runs are serial and leave a core idle. Each of those stages
+# still runs its own build, which then finds nothing to do, or does it and shows why it failed.
 #
 # As root, as CI runs it. Without root the stages that install packages, build page-types
 # or boot VMs are skipped, each saying so, and the live tests skip themselves with a reason.
@@ -109,6 +113,59 @@ wait_prep() {
 }
 
 
+# --- the later stages' builds, in the background -------------------------------------------
+
+pre_pid=
+pre_dir=
+# shellcheck disable=SC2317  # called by the EXIT trap
+stop_prebuild() {
+	if [ -n "$pre_pid" ]; then
+		pkill -TERM -P "$pre_pid" 2>/dev/null || true
+		kill -TERM "$pre_pid" 2>/dev/null || true
+		wait "$pre_pid" 2>/dev/null || true
+	fi
+	[ -z "$pre_dir" ] || rm -rf "$pre_dir"
+}
+
+# prebuild [debs]: the sanitizers' builds and the fuzz targets while the lock on fd 8 (taken
+# before the fork) is held: the fuzz stage takes it before it starts, so that the two never
+# build the same objects. Then the release build and, with `debs`, the packages into
+# $pre_dir/debs. Writes $pre_dir/time when all of it built. No command it runs gets fd 8:
+# one that outlived the build would keep the lock.
+prebuild() {
+	local t0=$SECONDS kind
+	for kind in address thread; do
+		swift build --build-tests --sanitize="$kind" --scratch-path ".build-${kind:0:1}san" >/dev/null 2>&1 8>&- ||
+			{ echo "prebuild: the $kind sanitizer's build failed; the sanitize stage builds it again"; return 1; }
+	done
+	scripts/check/fuzz.sh -b >/dev/null 2>&1 8>&- ||
+		{ echo "prebuild: the fuzz targets' build failed; the fuzz stage builds them again"; return 1; }
+	exec 8>&-
+	if [ "${1:-}" = debs ]; then
+		scripts/pkg/build-debs.sh --out "$pre_dir/debs" >/dev/null 2>&1 ||
+			{ echo "prebuild: the packages' build failed; the vm-package stage builds them again"; return 1; }
+	fi
+	echo $((SECONDS - t0)) >"$pre_dir/time"
+}
+
+# fuzz_stage: the fuzzers, once the background's build of them ended (or gave up).
+fuzz_stage() {
+	[ -z "$pre_pid" ] || flock "$pre_dir/lock" true
+	scripts/check/fuzz.sh
+}
+
+# debs_args: --debs DIR when the background built the packages, after waiting for it.
+debs_args=()
+wait_prebuild() {
+	[ -n "$pre_pid" ] || return 0
+	wait "$pre_pid" || true
+	pre_pid=
+	if [ -s "$pre_dir/time" ]; then
+		stage_lines+=("$(printf '%-12s %5d s  in the background' prebuild "$(cat "$pre_dir/time")")")
+		debs_args=(--debs "$pre_dir/debs")
+	fi
+}
+
 # --- host stages --------------------------------------------------------------------------
 
 stage deps scripts/check/install-deps.sh
@@ -124,6 +181,21 @@ if [ "$quick" -eq 0 ] && [ "$root" -eq 1 ]; then
 	prep_pid=$!
 fi
 stage build swift build --build-tests
+if [ "$quick" -eq 0 ]; then
+	pre_dir=$(mktemp -d "${TMPDIR:-/tmp}/pinctl-prebuild.XXXXXX")
+	trap 'stop_prep; stop_prebuild' EXIT
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	# The lock is taken here, before the fork, so that the fuzz stage cannot get it first.
+	exec 8>"$pre_dir/lock"
+	flock 8
+	(
+		renice -n 10 -p "$BASHPID" >/dev/null
+		prebuild "$([ "$root" -eq 1 ] && echo debs)"
+	) &
+	pre_pid=$!
+	exec 8>&-
+fi
 if [ "$root" -eq 1 ]; then
 	# As root it must build: a comparison skipped in CI would prove nothing.
 	stage page-types scripts/check/build-page-types.sh
@@ -152,7 +224,7 @@ fi
 
 # Each in its own scratch path (.build-asan, .build-tsan, .build-fuzz).
 stage sanitize scripts/check/sanitize.sh address thread
-stage fuzz scripts/check/fuzz.sh
+stage fuzz fuzz_stage
 
 # --- VM stages ----------------------------------------------------------------------------
 
@@ -164,7 +236,8 @@ if [ "$root" -eq 1 ]; then
 	stage vm-module scripts/vm/test.sh
 	# The packages (lintian included), installed with apt on Debian 12 guests with systemd
 	# and udev; DKMS builds the module for each kernel.
-	stage vm-package scripts/vm/deb-test.sh --kernel 6.1 --kernel 6.12
+	wait_prebuild
+	stage vm-package scripts/vm/deb-test.sh --kernel 6.1 --kernel 6.12 "${debs_args[@]}"
 else
 	skip vm-module "it installs kernels and runs QEMU as root: run scripts/test.sh as root"
 	skip vm-package "it runs debootstrap, apt and QEMU as root: run scripts/test.sh as root"
