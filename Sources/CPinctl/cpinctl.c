@@ -124,3 +124,26 @@ int cpinctl_finish_stdout(void)
 		return errno ? errno : EIO;
 	return ferror(stdout) ? EIO : 0;
 }
+
+static int saved_argc;
+static char *const *saved_argv;
+
+static void cpinctl_keep_arguments(int argc, char **argv, char **envp)
+{
+	(void)envp;
+	saved_argc = argc;
+	saved_argv = argv;
+}
+
+__attribute__((section(".init_array"), used))
+static void (*const cpinctl_keep_arguments_entry)(int, char **, char **) = cpinctl_keep_arguments;
+
+int cpinctl_argc(void)
+{
+	return saved_argc;
+}
+
+char *const *cpinctl_argv(void)
+{
+	return saved_argv;
+}

@@ -6,7 +6,7 @@ import PinctlRender
     import Glibc
 #endif
 
-struct CensusCommand: ParsableCommand {
+struct CensusCommand: ParsableCommand, ReadsProc {
     static let configuration = CommandConfiguration(
         commandName: "census",
         abstract: "Who pins and locks memory on this machine: system totals, then a row per process.",

@@ -2,7 +2,7 @@ import ArgumentParser
 import PinctlKit
 import PinctlRender
 
-struct Inspect: ParsableCommand {
+struct Inspect: ParsableCommand, ReadsProc {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
         abstract: "Show the VMA, pagemap entry, page flags and mapcount behind an address, range or mapping.",

@@ -2,7 +2,7 @@ import ArgumentParser
 import PinctlKit
 import PinctlRender
 
-struct Maps: ParsableCommand {
+struct Maps: ParsableCommand, ReadsProc {
     static let configuration = CommandConfiguration(
         commandName: "maps",
         abstract: "List a process's VMAs with the pin-relevant facts, and its VmLck and VmPin.")

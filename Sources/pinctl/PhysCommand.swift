@@ -2,7 +2,7 @@ import ArgumentParser
 import PinctlKit
 import PinctlRender
 
-struct Phys: ParsableCommand {
+struct Phys: ParsableCommand, ReadsProc {
     static let configuration = CommandConfiguration(
         commandName: "phys",
         abstract: "Show physical memory by frame: page flags, mapcount and memory cgroup per PFN, memory blocks, and who maps it.",

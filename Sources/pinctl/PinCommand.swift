@@ -2,7 +2,7 @@ import ArgumentParser
 import PinctlKit
 import PinctlRender
 
-struct Pin: ParsableCommand {
+struct Pin: ParsableCommand, ReadsProc {
     static let configuration = CommandConfiguration(
         commandName: "pin",
         abstract: "Fault in and pin memory, prove that it stays put, hold it, and release every pin on the way out.",

@@ -21,7 +21,7 @@ struct Pinctl: ParsableCommand {
         StandardDescriptors.reserve()
         // Before the parser reads the width: a tiny COLUMNS or terminal made its help trap.
         HelpWidth.widenForHelp()
-        let arguments = Array(CommandLine.arguments.dropFirst())
+        let arguments = ArgumentEncoding.arguments()
         // Bytes that are not UTF-8 would reach the commands as U+FFFD: another name.
         do {
             try ArgumentEncoding.check()
@@ -34,6 +34,11 @@ struct Pinctl: ParsableCommand {
         } catch {
             // Parsing failed, so there is no command to ask for its output options.
             report(error, json: OutputProbe.form(arguments))
+        }
+        do throws(PinctlError) {
+            if command is ReadsProc { try ProcMount.require() }
+        } catch {
+            report(fail(error), json: (command as? JSONOutput)?.errorForm)
         }
         do {
             try command.run()
@@ -81,6 +86,10 @@ struct Pinctl: ParsableCommand {
 }
 
 /// A command with the output options: its errors are JSON on stdout too, in the form asked for.
+/// A command that reads processes or the kernel's counters under /proc: the root command
+/// checks that /proc is mounted before it runs.
+protocol ReadsProc {}
+
 protocol JSONOutput {
     var output: OutputOptions { get }
     /// `--json-lines` (inspect and phys).

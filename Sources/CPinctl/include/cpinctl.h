@@ -148,4 +148,13 @@ const char *cpinctl_errno_name(int err);
  */
 int cpinctl_finish_stdout(void);
 
+/**
+ * cpinctl_argc, cpinctl_argv - the process's arguments as main() got them. Swift's
+ * CommandLine reads them from /proc/self/cmdline on Linux and sees none where /proc is not
+ * mounted; glibc passes argc and argv to every .init_array function, static or dynamic, and
+ * one in cpinctl.c keeps them. argv[0] is the program; 0 and NULL before that function ran.
+ */
+int cpinctl_argc(void);
+char *const *cpinctl_argv(void);
+
 #endif /* CPINCTL_H */

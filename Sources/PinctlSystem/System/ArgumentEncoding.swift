@@ -1,3 +1,5 @@
+import CPinctl
+
 /// Command-line arguments are bytes; Swift's `CommandLine.arguments` decodes them as UTF-8
 /// and replaces each byte that is not with U+FFFD. `pin file:/srv/a\xff` then named the file
 /// `/srv/a\u{FFFD}`: another file, which another user may have planted there (pinctl locked
@@ -13,12 +15,21 @@ public enum ArgumentEncoding {
         return nil
     }
 
-    /// This process's arguments as the kernel passed them, without the program name.
+    /// This process's arguments as the kernel passed them, without the program name. Taken
+    /// from main's argv, not `CommandLine`, which reads /proc and has none without it.
     public static func rawArguments() -> [[UInt8]] {
-        (1..<Int(CommandLine.argc)).map { i in
-            guard let p = CommandLine.unsafeArgv[i] else { return [] }
+        let argc = Int(cpinctl_argc())
+        guard argc > 1, let argv = cpinctl_argv() else { return [] }
+        return (1..<argc).map { i in
+            guard let p = argv[i] else { return [] }
             return Array(UnsafeBufferPointer(start: UnsafeRawPointer(p).assumingMemoryBound(to: UInt8.self), count: strlen(p)))
         }
+    }
+
+    /// The arguments as `CommandLine.arguments` decodes them (U+FFFD for bytes that are
+    /// not UTF-8), without the program name, and without reading /proc.
+    public static func arguments() -> [String] {
+        rawArguments().map { String(decoding: $0, as: UTF8.self) }
     }
 
     /// Throws `invalidInput` (exit 2) naming the first argument that is not UTF-8.

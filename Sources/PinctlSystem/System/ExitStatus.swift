@@ -28,7 +28,7 @@ public enum ExitStatus {
     /// of several lines continues under its first).
     public static let table: [(status: String, meaning: String)] = [
         ("\(ok)", "success; a hold ended by its time, SIGINT, SIGTERM or SIGHUP"),
-        ("\(failure)", "a system call failed, or the output could not be written whole"),
+        ("\(failure)", "a system call failed, the output could not be written whole,\nor /proc is not mounted"),
         ("\(invalidInput)", "invalid input: a target, pid, size, range, path or pidfile\npinctl cannot use"),
         ("\(processNotFound)", "the process is gone, exec'd while it was read, or has no\naddress space"),
         ("\(permissionDenied)", "permission denied (ptrace access, a root-only file, another\nuser's object)"),

@@ -18,10 +18,12 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
     case refused(String)
     /// SIGINT or SIGTERM arrived while pinning; everything was released.
     case interrupted(String)
+    /// The host lacks what the command reads (no /proc mounted), said before any read.
+    case unavailable(String)
 
     public var exitStatus: Int32 {
         switch self {
-        case .system: return ExitStatus.failure
+        case .system, .unavailable: return ExitStatus.failure
         case .invalidInput: return ExitStatus.invalidInput
         case .processNotFound, .noAddressSpace: return ExitStatus.processNotFound
         case .permissionDenied: return ExitStatus.permissionDenied
@@ -34,7 +36,7 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
     public var description: String {
         switch self {
         case .invalidInput(let m), .permissionDenied(let m), .notMapped(let m), .refused(let m), .interrupted(let m),
-            .noAddressSpace(let m):
+            .noAddressSpace(let m), .unavailable(let m):
             return m
         case .processNotFound(let pid):
             return "process \(pid) not found: it has exited or never existed (check the pid with `ps -p \(pid)`)"

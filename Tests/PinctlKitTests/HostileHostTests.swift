@@ -1,0 +1,97 @@
+import Foundation
+import Testing
+
+@testable import PinctlKernel
+@testable import PinctlKit
+@testable import PinctlSystem
+
+#if canImport(Glibc)
+    import Glibc
+#endif
+
+/// Every command, run on hosts unlike a developer's: a row per command for each fixture, so
+/// that a command added later gets the same treatment (`everyCommandHasARow` fails until it
+/// has its row).
+@Suite(
+    .serialized, .enabled(if: isRoot, "a mount namespace and umount need root"),
+    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+struct HostileHostTests {
+    /// A command's invocation, and whether it can do its job without /proc (then it must;
+    /// otherwise it says so in one line).
+    struct Row: Sendable, CustomTestStringConvertible {
+        var command: String
+        var arguments: [String]
+        var worksWithoutProc: Bool
+        var testDescription: String { "pinctl " + arguments.joined(separator: " ") }
+    }
+
+    static let rows: [Row] = [
+        Row(command: "inspect", arguments: ["inspect", "self", "[stack]"], worksWithoutProc: false),
+        Row(command: "maps", arguments: ["maps", "self"], worksWithoutProc: false),
+        Row(command: "pin", arguments: ["pin", "anon:64K", "--for", "0"], worksWithoutProc: false),
+        Row(command: "files", arguments: ["files", "/etc/passwd"], worksWithoutProc: true),
+        Row(command: "module", arguments: ["module", "status"], worksWithoutProc: true),
+        Row(command: "census", arguments: ["census"], worksWithoutProc: false),
+        Row(command: "phys", arguments: ["phys", "0x1000"], worksWithoutProc: false),
+        Row(command: "flags", arguments: ["flags", "lru"], worksWithoutProc: true),
+    ]
+
+    /// The subcommands `pinctl --help` lists.
+    @Test func everyCommandHasARow() throws {
+        let help = try pinctl(["--help"])
+        let after = help.stdout.components(separatedBy: "SUBCOMMANDS:").last ?? ""
+        let section = after.components(separatedBy: "\n\n").first ?? ""
+        let listed = section.split(separator: "\n").compactMap { line -> String? in
+            guard line.hasPrefix("  "), !line.hasPrefix("   ") else { return nil }
+            return line.split(separator: " ").first.map(String.init)
+        }
+        #expect(listed.count >= 8, "\(help.stdout)")
+        #expect(Set(listed) == Set(Self.rows.map(\.command)), "commands without a row, or rows without a command")
+    }
+
+    /// pinctl in a mount namespace whose /proc is unmounted (a chroot or a minimal
+    /// container has none).
+    func withoutProc(_ arguments: [String]) throws -> CommandResult {
+        try run(
+            [
+                try #require(unshare), "--mount", "--propagation", "private", "/bin/sh", "-c", "umount -l /proc && exec \"$@\"", "sh",
+                builtBinary("pinctl"),
+            ] + arguments)
+    }
+
+    /// Before: every command, even --version, died of SIGILL (exit 132): Swift reads the
+    /// arguments from /proc/self/cmdline, found none, and a 1..<0 range trapped.
+    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"))
+    func versionAndHelpNeedNoProc() throws {
+        let version = try withoutProc(["--version"])
+        #expect(version.status == 0 && version.stdout == PinctlVersion.current + "\n", "exit \(version.status): \(version.stderr)")
+        let help = try withoutProc(["flags", "--help"])
+        #expect(help.status == 0 && help.stdout.contains("USAGE: pinctl flags"), "exit \(help.status): \(help.stderr)")
+        // The arguments arrive whole, and a bad one is still refused as usage.
+        let bad = try withoutProc(["flags", "--no-such-option"])
+        #expect(bad.status == ExitStatus.usage, "exit \(bad.status): \(bad.stderr)")
+    }
+
+    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"), arguments: rows)
+    func commandWithoutProcWorksOrSaysSoInOneLine(_ row: Row) throws {
+        let r = try withoutProc(row.arguments)
+        #expect(!r.timedOut)
+        if row.worksWithoutProc {
+            #expect(r.status == 0, "exit \(r.status): \(r.stderr)")
+            #expect(!r.stdout.isEmpty && r.stderr.isEmpty, "\(r.stderr)")
+        } else {
+            #expect(r.status == ExitStatus.failure, "exit \(r.status): \(r.stderr)")
+            #expect(r.stdout.isEmpty)
+            #expect(r.stderr.hasPrefix("pinctl: no /proc mounted") && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
+            let json = try withoutProc(row.arguments + ["--json"])
+            #expect(json.status == ExitStatus.failure && json.stdout.contains(#""exitStatus":1"#), "\(json.stdout)")
+        }
+    }
+
+    /// The check itself: this host's /proc passes, a directory that is not procfs does not.
+    @Test func procMountIsRecognisedByItsFileSystem() throws {
+        try ProcMount.require()
+        #expect(throws: PinctlError.self) { try ProcMount.require("/tmp") }
+        #expect(throws: PinctlError.self) { try ProcMount.require("/nonexistent") }
+    }
+}
