@@ -48,10 +48,9 @@ struct CensusCLITests {
         let dir = try tempDir()
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/pinctl.prom"
-        // A symlink at the target is replaced, never followed.
         let victim = dir + "/victim"
         try "keep".write(toFile: victim, atomically: false, encoding: .utf8)
-        try FileManager.default.createSymbolicLink(atPath: file, withDestinationPath: victim)
+        try "old".write(toFile: file, atomically: false, encoding: .utf8)
         let r = try pinctl(["census", "--json", "--output", file])
         #expect(r.status == 0)
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
@@ -60,6 +59,24 @@ struct CensusCLITests {
         #expect((attrs[.posixPermissions] as? Int) == 0o644)
         #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) is [String: Any])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["pinctl.prom", "victim"])
+    }
+
+    /// Before: a symlink at the target was replaced by the rename; `--output /dev/stdout`
+    /// replaced the system's /dev/stdout link with a regular file (exit 0, nothing on
+    /// stdout). Now a link is refused, and stays a link to what it named.
+    @Test(arguments: ["/proc/self/fd/1", "victim"])
+    func outputNamingASymlinkIsRefusedAndTheLinkKept(_ destination: String) throws {
+        let dir = try tempDir()
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let link = dir + "/stdout"
+        try "keep".write(toFile: dir + "/victim", atomically: false, encoding: .utf8)
+        try FileManager.default.createSymbolicLink(atPath: link, withDestinationPath: destination)
+        let r = try pinctl(["census", "--openmetrics", "--output", link])
+        #expect(r.status == ExitStatus.invalidInput && r.stdout.isEmpty, "exit \(r.status)")
+        #expect(r.stderr.contains("is a symbolic link") && r.stderr.filter { $0 == "\n" }.count == 1, "\(r.stderr)")
+        #expect(try FileManager.default.destinationOfSymbolicLink(atPath: link) == destination)
+        #expect(try String(contentsOfFile: dir + "/victim", encoding: .utf8) == "keep")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["stdout", "victim"])
     }
 
     @Test func outputIntoAMissingDirectoryIsRefusedWithTheFix() throws {

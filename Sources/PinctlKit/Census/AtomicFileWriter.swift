@@ -7,10 +7,11 @@
 /// write: a new temporary file in the same directory (O_EXCL|O_NOFOLLOW, opened relative to
 /// the directory's fd, a random name so that no planted one blocks it), written whole and
 /// fsync'ed, then renamed over the target. The temporary name starts with '.' and does not
-/// end in `.prom`, so the collector ignores it. Only a regular file or a symlink at the
-/// target is replaced: a directory, device, FIFO or socket there is refused (a rename over
-/// /dev/null would replace the device node). Termination signals wait until the temporary
-/// is renamed or removed, so none leaves it behind.
+/// end in `.prom`, so the collector ignores it. Only a regular file at the target is
+/// replaced: a symlink, directory, device, FIFO or socket there is refused (a rename over
+/// /dev/stdout replaced the system's link with a file; over /dev/null, the device node).
+/// Termination signals wait until the temporary is renamed or removed, so none leaves it
+/// behind.
 public enum AtomicFileWriter {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(PinctlError) {
         let (dirPath, name) = split(path)
@@ -27,9 +28,9 @@ public enum AtomicFileWriter {
         var st = stat()
         if fstatat(dir.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
             let type = st.st_mode & S_IFMT
-            guard type == S_IFREG || type == S_IFLNK else {
+            guard type == S_IFREG else {
                 throw .invalidInput(
-                    "--output '\(path)' is \(RegularFile.typeName(type)): give the path of a regular file (the output replaces it by a rename)"
+                    "--output '\(path)' is \(RegularFile.typeName(type)): give the path of a regular file (the output replaces it by a rename), or leave --output out to write to stdout"
                 )
             }
         }
