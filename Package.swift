@@ -57,6 +57,12 @@ let package = Package(
             name: "pinctl-test-holder",
             cSettings: [.define("_GNU_SOURCE")]
         ),
+        // A FUSE file system over /dev/fuse that stops answering, holding one file open in a
+        // child: the hostile-host tests' hung NFS server or stopped FUSE daemon.
+        .executableTarget(
+            name: "pinctl-test-fuse",
+            cSettings: [.define("_GNU_SOURCE")]
+        ),
         .testTarget(
             name: "PinctlKitTests",
             dependencies: ["PinctlSystem", "PinctlKernel", "PinctlKit", "PinctlRender"],

@@ -88,6 +88,63 @@ struct HostileHostTests {
         }
     }
 
+    /// A FUSE file system that stopped answering, with one of its files held open by a
+    /// process (a hung NFS server, a stopped FUSE daemon): `pinctl-test-fuse`. Stopped and
+    /// unmounted on the way out, also when the test fails.
+    final class StoppedFuse {
+        let daemon = Process()
+        let stdin = Pipe()
+        let mountpoint: String
+        /// The process holding the file open, and its descriptor of it.
+        let holder: Int32
+        let heldFd: Int32
+
+        init() throws {
+            mountpoint = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-fuse-XXXXXX"))
+            let stdout = Pipe()
+            daemon.executableURL = URL(fileURLWithPath: builtBinary("pinctl-test-fuse"))
+            daemon.arguments = [mountpoint]
+            daemon.standardInput = stdin
+            daemon.standardOutput = stdout
+            try daemon.run()
+            var text = ""
+            while !text.hasSuffix("\n") {
+                let d = stdout.fileHandleForReading.availableData
+                if d.isEmpty { break }
+                text += String(decoding: d, as: UTF8.self)
+            }
+            let words = text.split(separator: " ").compactMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+            try #require(text.hasPrefix("ready ") && words.count == 2, "pinctl-test-fuse said '\(text)'")
+            (holder, heldFd) = (words[0], words[1])
+        }
+
+        func stop() {
+            try? stdin.fileHandleForWriting.close()
+            daemon.waitUntilExit()
+            try? FileManager.default.removeItem(atPath: mountpoint)
+        }
+    }
+
+    /// What the fixture proves before it is used: a stat of the held file blocks.
+    @Test func stoppedFuseBlocksAStatOfTheHeldFile() throws {
+        let fuse = try StoppedFuse()
+        defer { fuse.stop() }
+        let r = try run(["/usr/bin/stat", "-L", "/proc/\(fuse.holder)/fd/\(fuse.heldFd)"], limit: 2)
+        #expect(r.timedOut, "the stat returned: \(r.stdout) \(r.stderr)")
+    }
+
+    /// Before: the census fstatat()ed every fd through /proc/PID/fd and hung for good in
+    /// the stopped daemon's GETATTR (SIGTERM did not end it). Now a file is classified from
+    /// readlink, fdinfo and mountinfo, which the kernel answers itself.
+    @Test func censusFinishesBesideAFileSystemThatStoppedAnswering() throws {
+        let fuse = try StoppedFuse()
+        defer { fuse.stop() }
+        for args in [["census"], ["census", "--json"], ["census", "--openmetrics"], ["maps", "\(fuse.holder)"]] {
+            let r = try pinctl(args, limit: 60)
+            #expect(!r.timedOut && r.status == 0, "\(args): exit \(r.status), timed out \(r.timedOut): \(r.stderr)")
+        }
+    }
+
     /// The check itself: this host's /proc passes, a directory that is not procfs does not.
     @Test func procMountIsRecognisedByItsFileSystem() throws {
         try ProcMount.require()

@@ -6,7 +6,9 @@
 /// link target (io_uring instances, devices by major number), then, for processes that pin
 /// or lock, their io_uring fdinfo, locked VMAs, comm and cgroup. Every file of a process is
 /// opened relative to its /proc/PID directory fd, so a reused pid cannot stand in for it;
-/// nothing is opened but /proc files (a device is named by fstatat, never opened).
+/// nothing is opened but /proc files (a device is named by fstatat, never opened), and
+/// nothing is asked of a file's own file system but a device node's on devtmpfs or tmpfs
+/// (a FUSE daemon that stopped or a hung NFS server would never answer).
 public struct ProcessScan {
     public var rows: [CensusRow] = []
     public var scanned = 0
@@ -68,8 +70,9 @@ public struct ProcessScan {
         }
         live.append(pid)
         var ringFds: [Int32] = []
-        var devices: [DeviceFd] = []
-        try Self.scanFds(dirFd: dir.raw, classifier: classifier, target: &reader.linkTarget, rings: &ringFds, devices: &devices)
+        var paths: [(fd: Int32, path: [UInt8])] = []
+        try Self.scanFds(dirFd: dir.raw, target: &reader.linkTarget, rings: &ringFds, paths: &paths)
+        let devices = try Self.devices(paths, dirFd: dir.raw, classifier: classifier, reader: &reader)
         var rings: [IoUringRing] = []
         for fd in ringFds {
             let ring = IoUringFdinfo.parse(try reader.read(at: dir.raw, "fdinfo/\(fd)"), fd: fd)
@@ -121,11 +124,12 @@ public struct ProcessScan {
         return (pin, lck)
     }
 
-    /// Each fd's link target: io_uring instances by name, character devices by fstatat
-    /// through the fd link (which stats the open file without opening anything).
-    static func scanFds(
-        dirFd: Int32, classifier: DeviceClassifier, target: inout [UInt8], rings: inout [Int32], devices: inout [DeviceFd]
-    ) throws(Skip) {
+    /// Each fd's link target: io_uring instances by name, and the fds whose target is a path
+    /// (what `devices` classifies). readlink of /proc/PID/fd/N names the file from the
+    /// kernel's own records, without asking its file system.
+    static func scanFds(dirFd: Int32, target: inout [UInt8], rings: inout [Int32], paths: inout [(fd: Int32, path: [UInt8])])
+        throws(Skip)
+    {
         let dir: DirectoryStream
         do throws(SyscallError) { dir = try DirectoryStream("fd", at: dirFd, noFollow: true) } catch {
             throw ProcFileReader.skip(error.errno)
@@ -143,18 +147,45 @@ public struct ProcessScan {
             if n == 21 && target.starts(with: ioUringTarget) {
                 rings.append(fd)
             } else if target[0] == UInt8(ascii: "/") {
-                var st = stat()
-                guard fstatat(dir.fd, name, &st, 0) == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
-                let dev = UInt64(st.st_rdev)
-                let major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff))
-                let minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))
-                if let kind = classifier.classify(major: major, minor: minor) {
-                    devices.append(
-                        DeviceFd(fd: fd, kind: kind, path: String(decoding: target[0..<n], as: UTF8.self), major: major, minor: minor))
-                }
+                paths.append((fd, Array(target[0..<n])))
             }
         }
     }
+
+    /// The character devices among `paths`, by major number. Only a file on a mount the
+    /// kernel answers for itself (fdinfo's mnt_id, looked up in the process's mountinfo) is
+    /// stat'ed, and with AT_STATX_DONT_SYNC, so that an fd swapped meanwhile for a file on
+    /// FUSE gets its cached attributes rather than a request.
+    static func devices(
+        _ paths: [(fd: Int32, path: [UInt8])], dirFd: Int32, classifier: DeviceClassifier, reader: inout ProcFileReader
+    ) throws(Skip) -> [DeviceFd] {
+        guard !paths.isEmpty else { return [] }
+        let mounts = MountTypes.parse(mountinfo: try reader.read(at: dirFd, "mountinfo"))
+        var devices: [DeviceFd] = []
+        for (fd, path) in paths {
+            let fdinfo: [UInt8]
+            do throws(Skip) { fdinfo = try reader.read(at: dirFd, "fdinfo/\(fd)") } catch {
+                if case .exhausted = error { throw error }
+                continue  // closed meanwhile
+            }
+            guard let id = MountTypes.mountID(fdinfo: fdinfo), let type = mounts[id],
+                MountTypes.answeredByTheKernel.contains(type)
+            else { continue }
+            var st = stat()
+            guard fstatat(dirFd, "fd/\(fd)", &st, atStatxDontSync) == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
+            let dev = UInt64(st.st_rdev)
+            let major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff))
+            let minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))
+            if let kind = classifier.classify(major: major, minor: minor) {
+                devices.append(DeviceFd(fd: fd, kind: kind, path: String(decoding: path, as: UTF8.self), major: major, minor: minor))
+            }
+        }
+        return devices
+    }
+
+    /// AT_STATX_DONT_SYNC (<linux/fcntl.h>): the kernel's cached attributes, no round trip
+    /// to a network or FUSE file system. fstatat passes it on to statx's code.
+    static let atStatxDontSync: Int32 = 0x4000
 
     static let ioUringTarget = Array("anon_inode:[io_uring]".utf8)
 
