@@ -29,12 +29,11 @@ package struct ProcFileReader {
         }
     }
 
-    static func open(at dirFd: Int32, _ name: String) throws(Skip) -> Int32 {
-        while true {
-            let fd = openat(dirFd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK)
-            if fd >= 0 { return fd }
-            if errno == EINTR { continue }
-            throw skip(errno)
+    static func open(at dirFd: Int32, _ name: String) throws(Skip) -> FileDescriptor {
+        do throws(SyscallError) {
+            return try FileDescriptor.open(name, at: dirFd, flags: O_RDONLY | O_NOFOLLOW | O_NONBLOCK)
+        } catch {
+            throw skip(error.errno)
         }
     }
 
@@ -42,18 +41,17 @@ package struct ProcFileReader {
     /// thousands of buffers) and stays grown.
     package mutating func read(at dirFd: Int32, _ name: String) throws(Skip) -> [UInt8] {
         let fd = try Self.open(at: dirFd, name)
-        defer { _ = Glibc.close(fd) }
         var done = 0
         while true {
             if done == buffer.count { buffer.append(contentsOf: repeatElement(0, count: buffer.count)) }
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(fd, $0.baseAddress! + done, $0.count - done) }
-            if n > 0 {
-                done += n
-                continue
+            let n: Int
+            do throws(SyscallError) {
+                n = try fd.read(into: &buffer, from: done)
+            } catch {
+                throw Self.skip(error.errno)
             }
             if n == 0 { return Array(buffer[0..<done]) }
-            if errno == EINTR { continue }
-            throw Self.skip(errno)
+            done += n
         }
     }
 }

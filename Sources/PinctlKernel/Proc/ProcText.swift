@@ -37,10 +37,11 @@ package struct ProcText {
         var pending: [UInt8] = []
         var buffer = [UInt8](repeating: 0, count: chunk)
         while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(file.raw, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw readError(lastError("read", file.path))
+            let n: Int
+            do throws(SyscallError) {
+                n = try file.read(into: &buffer)
+            } catch {
+                throw readError(error)
             }
             if n == 0 { break }
             pending.append(contentsOf: buffer[0..<n])

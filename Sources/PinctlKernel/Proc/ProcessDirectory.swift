@@ -32,12 +32,7 @@ public final class ProcessDirectory {
     }
 
     func openAt(_ file: String) throws(SyscallError) -> FileDescriptor {
-        while true {
-            let raw = openat(fd.raw, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-            if raw >= 0 { return FileDescriptor(raw: raw, path: process.path(file)) }
-            if errno == EINTR { continue }
-            throw lastError("open", process.path(file))
-        }
+        try fd.open(file, flags: O_RDONLY | O_NOFOLLOW, display: process.path(file))
     }
 
     /// The bytes of a /proc text file of this process.

@@ -143,8 +143,9 @@ public struct ProcessScan {
             if n == 21 && target.starts(with: ioUringTarget) {
                 rings.append(fd)
             } else if target[0] == UInt8(ascii: "/") {
-                var st = stat()
-                guard fstatat(dir.fd, name, &st, 0) == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
+                guard let st = try? FileDescriptor.stat(name, at: dir.fd, flags: 0, display: String(cString: name)),
+                    st.st_mode & S_IFMT == S_IFCHR
+                else { continue }
                 let dev = UInt64(st.st_rdev)
                 let major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff))
                 let minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))

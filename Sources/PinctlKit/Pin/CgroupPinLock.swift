@@ -22,8 +22,13 @@ final class CgroupPinLock {
     static func acquire(_ directory: String, what: String) throws(PinctlError) -> CgroupPinLock? {
         guard let fd = try? openDirectory(directory) else { return nil }
         let deadline = MonotonicClock.now() + maxWait
-        while flock(fd.raw, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { return nil }
+        while true {
+            do throws(SyscallError) {
+                _ = try systemCall("flock", directory) { flock(fd.raw, LOCK_EX | LOCK_NB) }
+                break
+            } catch {
+                guard error.errno == EWOULDBLOCK else { return nil }
+            }
             if let sig = TerminationSignals.pendingSignal() {
                 throw .interrupted(
                     "\(what): \(TerminationSignals.name(sig)) while waiting for other pins in \(directory): nothing was pinned")

@@ -56,8 +56,8 @@ public final class StartTimeoutExtender: @unchecked Sendable {
         lasting = max(Self.minimumExtension, 5 * self.interval)
         self.what = what
         thread = try StoppableThread(name: "pinctl-extend")
-        let s = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
-        statm = s >= 0 ? FileDescriptor(raw: s, path: "/proc/self/statm") : nil
+        // One pread of a kept descriptor per interval: this layer sits below ProcFileReader.
+        statm = try? FileDescriptor.openReadOnly("/proc/self/statm")
     }
 
     /// The EXTEND_TIMEOUT_USEC and STATUS assignments for one extension.
@@ -89,10 +89,17 @@ public final class StartTimeoutExtender: @unchecked Sendable {
         var deadline = MonotonicClock.now() + interval
         while true {
             let left = deadline - MonotonicClock.now()
-            let n = left > 0 ? poll(&p, 1, max(1, Int32(left * 1000))) : 0
+            var n: Int32 = 0
+            if left > 0 {
+                do throws(SyscallError) {
+                    // Interruptible: after a signal the timeout is recomputed from the deadline.
+                    n = try interruptibleSystemCall("poll", "pinctl-extend") { poll(&p, 1, max(1, Int32(left * 1000))) }
+                } catch {
+                    if error.interrupted { continue }
+                    return
+                }
+            }
             if n > 0 { return }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return }
             let now = MonotonicClock.now()
             deadline = now + interval
             let (cpu, rss) = (otherThreadsCPU(), resident())
@@ -132,8 +139,12 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     private func resident() -> UInt64 {
         guard let statm else { return 0 }
         var buf = [UInt8](repeating: 0, count: 128)
-        let n = buf.withUnsafeMutableBytes { pread(statm.raw, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return 0 }
+        guard
+            let n = try? buf.withUnsafeMutableBytes({ b throws(SyscallError) in
+                try statm.pread(into: b.baseAddress!, count: b.count, offset: 0)
+            }),
+            n > 0
+        else { return 0 }
         let fields = buf[0..<n].split(separator: UInt8(ascii: " "))
         guard fields.count > 1, let pages = UInt64(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
         return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))

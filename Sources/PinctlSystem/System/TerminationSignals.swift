@@ -146,8 +146,7 @@ public enum TerminationSignals {
     }
 
     static func stdoutIsPipeOrSocket() -> Bool {
-        var st = stat()
-        guard fstat(1, &st) == 0 else { return false }
+        guard let st = try? FileDescriptor.stat(fd: 1, path: "standard output") else { return false }
         return st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK
     }
 
