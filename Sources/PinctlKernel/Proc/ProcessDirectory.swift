@@ -39,7 +39,7 @@ public final class ProcessDirectory {
     public func readBytes(_ file: String) throws(PinctlError) -> [UInt8] {
         let f = try open(file)
         do {
-            return try f.readAll()
+            return try ProcFileReader.bytes(of: f)
         } catch {
             throw process.classify(error, file: file)
         }
@@ -83,7 +83,7 @@ public final class ProcessDirectory {
     static let exitingFlag: UInt64 = 0x0000_0004
 
     public func state() -> State {
-        guard let bytes = try? openAt("stat").readAll() else { return .gone }
+        guard let bytes = try? ProcFileReader.bytes(of: openAt("stat")) else { return .gone }
         return Self.state(ofStat: bytes)
     }
 

@@ -50,6 +50,6 @@ public enum VmstatReader {
     }
 
     public static func read() throws(SyscallError) -> FollPinCounters? {
-        parse(try FileDescriptor.openReadOnly(path).readAll())
+        parse(try ProcFileReader.bytes(path))
     }
 }

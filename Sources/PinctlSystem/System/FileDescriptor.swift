@@ -138,24 +138,4 @@ public final class FileDescriptor {
         }
         return done
     }
-
-    /// Reads the whole file as text (for /proc text files, which are generated per read).
-    public func readAll() throws(SyscallError) -> [UInt8] {
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(raw, $0.baseAddress, $0.count) }
-            if n > 0 { out.append(contentsOf: chunk[0..<n]); continue }
-            if n == 0 { return out }
-            if errno == EINTR { continue }
-            throw lastError("read", path)
-        }
-    }
-}
-
-/// Reads a /proc text file whole.
-public func readProcText(_ path: String) throws(SyscallError) -> String {
-    let fd = try FileDescriptor.openReadOnly(path)
-    let bytes = try fd.readAll()
-    return String(decoding: bytes, as: UTF8.self)
 }
