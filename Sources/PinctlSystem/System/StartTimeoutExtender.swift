@@ -47,7 +47,7 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     /// CPU time, resident bytes and the time at the last extension (or the start).
     private var baseCPU: UInt64 = 0
     private var baseResident: UInt64 = 0
-    private var baseTime = 0.0
+    private var baseTime = SuspendingClock.now
 
     /// `what` names the pin in STATUS (escaped there by the notifier).
     public init(notifier: SystemdNotifier, interval: Double = defaultInterval, what: String) throws(SyscallError) {
@@ -77,7 +77,7 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     /// Starts the thread; until `stop`, it holds a reference to the extender.
     public func start() throws(SyscallError) {
         // The thread has used no CPU yet: the process's time is the other threads'.
-        (baseCPU, baseResident, baseTime) = (Self.processCPU(), resident(), MonotonicClock.now())
+        (baseCPU, baseResident, baseTime) = (Self.processCPU(), resident(), SuspendingClock.now)
         try thread.start { self.run() }
     }
 
@@ -86,9 +86,9 @@ public final class StartTimeoutExtender: @unchecked Sendable {
 
     private func run() {
         var p = pollfd(fd: thread.wakeup.raw, events: Int16(POLLIN), revents: 0)
-        var deadline = MonotonicClock.now() + interval
+        var deadline = SuspendingClock.now.advanced(by: .seconds(interval))
         while true {
-            let left = deadline - MonotonicClock.now()
+            let left = (deadline - SuspendingClock.now).inSeconds
             var n: Int32 = 0
             if left > 0 {
                 do throws(SyscallError) {
@@ -100,10 +100,10 @@ public final class StartTimeoutExtender: @unchecked Sendable {
                 }
             }
             if n > 0 { return }
-            let now = MonotonicClock.now()
-            deadline = now + interval
+            let now = SuspendingClock.now
+            deadline = now.advanced(by: .seconds(interval))
             let (cpu, rss) = (otherThreadsCPU(), resident())
-            let since = now - baseTime
+            let since = (now - baseTime).inSeconds
             let worked = rss >= baseResident + Self.residentStep || Double(cpu &- min(cpu, baseCPU)) >= since * Self.busyFraction * 1e9
             guard worked else {
                 // Work older than an extension's length says nothing about now.

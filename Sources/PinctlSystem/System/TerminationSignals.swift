@@ -127,12 +127,12 @@ public enum TerminationSignals {
     /// that counts as SIGPIPE even if nothing more is written: checked every quarter second.
     public static func wait(seconds: Double?) -> Int32? {
         var s = set()
-        let deadline = seconds.map { MonotonicClock.now() + $0 }
+        let start = SuspendingClock.now
         let watchStdout = stdoutIsPipeOrSocket()
         while true {
             var slice = watchStdout ? 0.25 : 3600.0
-            if let deadline {
-                let left = deadline - MonotonicClock.now()
+            if let seconds {
+                let left = seconds - (SuspendingClock.now - start).inSeconds
                 if left <= 0 { return nil }
                 slice = min(slice, left)
             }
