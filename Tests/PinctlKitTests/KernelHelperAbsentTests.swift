@@ -115,14 +115,13 @@ struct KernelHelperAbsentTests {
         #expect(xz.status == 0, "xz: \(xz.stderr)")
 
         let checked = try ModuleControl.openModuleFile(ko.path + ".xz")
-        defer { close(checked) }
         var skipped = [UInt8](repeating: 0, count: 6)
-        #expect(read(checked, &skipped, 6) == 6)
+        #expect(read(checked.raw, &skipped, 6) == 6)
         let swapped = dir.appendingPathComponent("swapped")
         try Data("not the module".utf8).write(to: swapped)
         #expect(rename(swapped.path, ko.path + ".xz") == 0)
-        let fd = try ModuleControl.decompress(checked, ko.path + ".xz", with: "xz")
-        defer { close(fd) }
+        let decompressed = try ModuleControl.decompress(checked.raw, ko.path + ".xz", with: "xz")
+        let fd = decompressed.raw
         var st = stat()
         #expect(fstat(fd, &st) == 0 && st.st_size == original.count)
         var back = [UInt8](repeating: 0, count: original.count)
@@ -131,8 +130,8 @@ struct KernelHelperAbsentTests {
 
         let damaged = dir.appendingPathComponent("damaged.ko.xz")
         try Data("not an xz stream".utf8).write(to: damaged)
-        let damagedFd = try ModuleControl.openModuleFile(damaged.path)
-        defer { close(damagedFd) }
+        let damagedFile = try ModuleControl.openModuleFile(damaged.path)
+        let damagedFd = damagedFile.raw
         #expect {
             try ModuleControl.decompress(damagedFd, damaged.path, with: "xz")
         } throws: { e in
@@ -143,5 +142,6 @@ struct KernelHelperAbsentTests {
         } throws: { e in
             "\(e)".contains("not on PATH")
         }
+        withExtendedLifetime((checked, decompressed, damagedFile)) {}
     }
 }

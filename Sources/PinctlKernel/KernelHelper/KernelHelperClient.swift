@@ -59,9 +59,12 @@ public final class KernelHelper {
 
     /// The device, or nil when the module is not loaded.
     public static func open(path: String = devicePath) throws(PinctlError) -> KernelHelper? {
-        let raw = Glibc.open(path, O_RDWR | O_CLOEXEC)
-        if raw >= 0 { return KernelHelper(fd: FileDescriptor(raw: raw, path: path)) }
-        let e = lastError("open", path)
+        let e: SyscallError
+        do throws(SyscallError) {
+            return KernelHelper(fd: try FileDescriptor.open(path, flags: O_RDWR))
+        } catch {
+            e = error
+        }
         switch e.errno {
         case ENOENT, ENODEV, ENXIO: return nil
         case EACCES, EPERM:
@@ -116,11 +119,9 @@ public final class KernelHelper {
     /// `writable` is for pins; queries open it read-only.
     public static func openProcessMemory(pid: Int32, writable: Bool = true) throws(PinctlError) -> FileDescriptor {
         let path = "/proc/\(pid)/mem"
-        while true {
-            let raw = Glibc.open(path, (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC)
-            if raw >= 0 { return FileDescriptor(raw: raw, path: path) }
-            if errno == EINTR { continue }
-            let e = lastError("open", path)
+        do throws(SyscallError) {
+            return try FileDescriptor.open(path, flags: writable ? O_RDWR : O_RDONLY)
+        } catch let e {
             switch e.errno {
             case ENOENT, ESRCH: throw .processNotFound(pid: pid)
             case EACCES, EPERM:

@@ -76,8 +76,8 @@ public enum ModuleControl {
                 "no pinctl module installed for \(KernelRelease.current()): give its path (pinctl module load KernelHelper/pinctl.ko) or install it with DKMS (KernelHelper/README.md)"
             )
         }
-        let fd = try openModuleFile(file)
-        defer { close(fd) }
+        let module = try openModuleFile(file)
+        defer { withExtendedLifetime(module) {} }
         if access("/proc/modules", F_OK) != 0 || access("/sys/module", F_OK) != 0 {
             throw .refused("this kernel has no loadable module support (CONFIG_MODULES is off): boot a kernel with it, e.g. Debian's")
         }
@@ -88,12 +88,12 @@ public enum ModuleControl {
         // own modules use --check=crc32). Then pinctl decompresses it in user space, as kmod's
         // insmod does, and loads that.
         let tool = decompressor(for: file)
-        if cpinctl_finit_module(fd, "", tool == nil ? 0 : moduleInitCompressedFile) != 0 {
+        if cpinctl_finit_module(module.raw, "", tool == nil ? 0 : moduleInitCompressedFile) != 0 {
             var e = lastError("finit_module", file)
             if let tool, e.errno == EINVAL || e.errno == EOPNOTSUPP {
-                let plain = try decompress(fd, file, with: tool)
-                defer { close(plain) }
-                if cpinctl_finit_module(plain, "", 0) == 0 {
+                let plain = try decompress(module.raw, file, with: tool)
+                defer { withExtendedLifetime(plain) {} }
+                if cpinctl_finit_module(plain.raw, "", 0) == 0 {
                     return "loaded \(file) (decompressed by \(tool): the kernel refused it compressed, \(e.errnoName))"
                 }
                 e = lastError("finit_module", "\(file), decompressed by \(tool)")
@@ -123,46 +123,39 @@ public enum ModuleControl {
     /// file they reach, and that descriptor is what gets loaded, so nothing can be swapped in
     /// between. Only another user's link in a sticky world-writable directory (/tmp) is
     /// refused on the way, as for `--output` (PlantedSymlinks).
-    static func openModuleFile(_ file: String) throws(PinctlError) -> Int32 {
+    static func openModuleFile(_ file: String) throws(PinctlError) -> FileDescriptor {
         try PlantedSymlinks.refuse(in: file, option: "module load", path: file)
-        let fd = open(file, O_RDONLY | O_NONBLOCK | O_NOCTTY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = lastError("open", file)
+        let fd: FileDescriptor
+        do throws(SyscallError) {
+            fd = try FileDescriptor.open(file, flags: O_RDONLY | O_NONBLOCK | O_NOCTTY)
+        } catch let e {
             switch e.errno {
             case ENOENT: throw .invalidInput("\(file): no such file: build the module first (make -C KernelHelper)")
             case EACCES, EPERM: throw .permissionDenied("\(file): cannot be read (\(e.errnoName)): run as root")
             case ENXIO:
                 // A socket (or a device without its driver) does not open: say what it is.
-                var st = stat()
-                let what = stat(file, &st) == 0 ? fileTypeName(st.st_mode & S_IFMT) : "a socket or a device"
+                let what = (try? FileDescriptor.stat(file, flags: 0)).map { fileTypeName($0.st_mode & S_IFMT) } ?? "a socket or a device"
                 throw .invalidInput(
                     "module load '\(file)': it is \(what), not a module file: give the .ko file (make -C KernelHelper builds KernelHelper/pinctl.ko)"
                 )
             default: throw .system(e)
             }
         }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            let e = lastError("fstat", file)
-            close(fd)
-            throw .system(e)
-        }
+        let st: stat
+        do throws(SyscallError) { st = try fd.stat() } catch { throw .system(error) }
         let type = st.st_mode & S_IFMT
         guard type == S_IFREG else {
-            close(fd)
             throw .invalidInput(
                 "module load '\(file)': it is \(fileTypeName(type)), not a module file: give the .ko file (make -C KernelHelper builds KernelHelper/pinctl.ko)"
             )
         }
         let me = geteuid()
         if st.st_uid != 0 && st.st_uid != me {
-            close(fd)
             throw .permissionDenied(
                 "module load '\(file)': it belongs to uid \(st.st_uid), who could have put anything in it: load a copy root owns (install -o root -m 0644 '\(file)' DIR/pinctl.ko)"
             )
         }
         if st.st_mode & (S_IWGRP | S_IWOTH) != 0 {
-            close(fd)
             throw .permissionDenied(
                 "module load '\(file)': it is writable by \(st.st_mode & S_IWOTH != 0 ? "every user" : "group \(st.st_gid)") (mode \(String(st.st_mode & 0o7777, radix: 8))): make it writable by its owner only (chmod go-w '\(file)')"
             )
@@ -193,13 +186,13 @@ public enum ModuleControl {
     }
 
     /// `tool -dc < fd` into a memfd, for finit_module(2): the checked descriptor, not the path.
-    static func decompress(_ fd: Int32, _ file: String, with tool: String) throws(PinctlError) -> Int32 {
-        let out = cpinctl_memfd_create("pinctl.ko", 1 /* MFD_CLOEXEC */)
-        guard out >= 0 else { throw .system(lastError("memfd_create", file)) }
+    static func decompress(_ fd: Int32, _ file: String, with tool: String) throws(PinctlError) -> FileDescriptor {
+        let raw = cpinctl_memfd_create("pinctl.ko", 1 /* MFD_CLOEXEC */)
+        guard raw >= 0 else { throw .system(lastError("memfd_create", file)) }
+        let out = FileDescriptor(raw: raw, path: "\(file), decompressed")
         var status: Int32 = 0
-        let err = cpinctl_decompress_to_fd(tool, fd, out, &status)
+        let err = withExtendedLifetime(out) { cpinctl_decompress_to_fd(tool, fd, out.raw, &status) }
         if err != 0 {
-            close(out)
             if err == ENOENT {
                 throw .refused("\(file) needs \(tool) to decompress it and \(tool) is not on PATH: install it (xz-utils, zstd or gzip)")
             }
@@ -207,7 +200,6 @@ public enum ModuleControl {
         }
         // WIFEXITED && WEXITSTATUS == 0, spelt out: the macros are not imported.
         if status & 0x7f != 0 || (status >> 8) & 0xff != 0 {
-            close(out)
             throw .refused("\(tool) -dc \(file) failed (wait status \(status)): the file is damaged: reinstall the module")
         }
         return out

@@ -63,6 +63,6 @@ public enum MeminfoReader {
     }
 
     public static func read() throws(SyscallError) -> MeminfoTotals {
-        parse(try FileDescriptor.openReadOnly(path).readAll())
+        parse(try ProcFileReader.bytes(path))
     }
 }

@@ -99,7 +99,7 @@ public final class PagemapReader {
     {
         if scanSupported == false { return nil }
         let vec = scanBuffer
-        while true {
+        do throws(SyscallError) {
             var arg = cpinctl_pm_scan_arg()
             arg.size = UInt64(MemoryLayout<cpinctl_pm_scan_arg>.size)
             arg.start = start
@@ -109,27 +109,25 @@ public final class PagemapReader {
             arg.return_mask = wanted | UInt64(CPINCTL_PAGE_IS_HUGE)
             arg.vec_len = UInt64(vec.count)
             arg.vec = UInt64(UInt(bitPattern: vec.baseAddress))
-            let n = cpinctl_pagemap_scan(fd.raw, &arg)
-            if n >= 0 {
-                scanSupported = true
-                var out: [Region] = []
-                out.reserveCapacity(n)
-                for i in 0..<n {
-                    let r = vec[i]
-                    if var last = out.last, last.end == r.start, last.categories == r.categories {
-                        last.end = r.end
-                        out[out.count - 1] = last
-                    } else {
-                        out.append(Region(start: r.start, end: r.end, categories: r.categories))
-                    }
+            // Restarted with the same request when interrupted: the kernel writes only walk_end.
+            let n = try systemCall("ioctl(PAGEMAP_SCAN)", process.path("pagemap")) { cpinctl_pagemap_scan(fd.raw, &arg) }
+            scanSupported = true
+            var out: [Region] = []
+            out.reserveCapacity(n)
+            for i in 0..<n {
+                let r = vec[i]
+                if var last = out.last, last.end == r.start, last.categories == r.categories {
+                    last.end = r.end
+                    out[out.count - 1] = last
+                } else {
+                    out.append(Region(start: r.start, end: r.end, categories: r.categories))
                 }
-                // When the vector fills at the range's last region, 6.18 sets walk_end
-                // short of the regions it returned (a call from there returns them again):
-                // the walk got at least as far as the last region returned.
-                return ScanWindow(regions: out, walkEnd: max(arg.walk_end, out.last?.end ?? 0))
             }
-            let err = lastError("ioctl(PAGEMAP_SCAN)", process.path("pagemap"))
-            if err.errno == EINTR { continue }
+            // When the vector fills at the range's last region, 6.18 sets walk_end
+            // short of the regions it returned (a call from there returns them again):
+            // the walk got at least as far as the last region returned.
+            return ScanWindow(regions: out, walkEnd: max(arg.walk_end, out.last?.end ?? 0))
+        } catch let err {
             if err.errno == ENOTTY || (err.errno == EINVAL && scanSupported == nil) {
                 scanSupported = false
                 scanUnsupportedReason = "PAGEMAP_SCAN: \(err.errnoName) (the kernel predates 6.7)"

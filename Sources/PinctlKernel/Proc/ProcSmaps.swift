@@ -41,7 +41,8 @@ public enum ProcSmaps {
         _ body: (SmapsEntry) throws(PinctlError) -> Void
     ) throws(PinctlError) {
         var parser = SmapsParser(wantFields: wantFields)
-        try ProcText.forEachChunk(of: file, chunk: chunk, readError: readError) { (t) throws(PinctlError) in try parser.feed(t, body) }
+        try ProcFileReader.forEachChunk(of: file, chunk: chunk, readError: readError) { (t) throws(PinctlError) in try parser.feed(t, body)
+        }
         var last: SmapsEntry? = nil
         parser.finish { last = $0 }
         if let last { try body(last) }

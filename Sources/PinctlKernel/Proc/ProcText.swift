@@ -2,8 +2,8 @@
     import Glibc
 #endif
 
-/// Byte-level scanning of /proc text. /proc is ASCII; working on UTF-8 bytes instead of
-/// Characters makes parsing a large smaps ten times faster.
+/// Byte-level scanning of /proc text, once read (ProcFileReader reads it). /proc is ASCII;
+/// working on UTF-8 bytes instead of Characters makes parsing a large smaps ten times faster.
 package struct ProcText {
     package let bytes: [UInt8]
 
@@ -24,32 +24,6 @@ package struct ProcText {
             if end > start { try body(start..<end) }
             start = end + 1
         }
-    }
-
-    /// Reads `file` (a /proc text file) a chunk at a time and hands `body` each run of whole
-    /// lines; a line longer than a chunk grows the buffer until it ends. The bytes after
-    /// the last newline at the end of the file are the last line.
-    /// A failed read(2) is `readError`'s error.
-    static func forEachChunk(
-        of file: FileDescriptor, chunk: Int = 256 << 10, readError: (SyscallError) -> PinctlError,
-        _ body: (ProcText) throws(PinctlError) -> Void
-    ) throws(PinctlError) {
-        var pending: [UInt8] = []
-        var buffer = [UInt8](repeating: 0, count: chunk)
-        while true {
-            let n = buffer.withUnsafeMutableBytes { Glibc.read(file.raw, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw readError(lastError("read", file.path))
-            }
-            if n == 0 { break }
-            pending.append(contentsOf: buffer[0..<n])
-            guard let lastNewline = pending.lastIndex(of: newline) else { continue }
-            let whole = Array(pending[...lastNewline])
-            pending.removeSubrange(...lastNewline)
-            try body(ProcText(bytes: whole))
-        }
-        if !pending.isEmpty { try body(ProcText(bytes: pending)) }
     }
 
     package func string(_ r: Range<Int>) -> String { String(decoding: bytes[r], as: UTF8.self) }

@@ -32,19 +32,14 @@ public final class ProcessDirectory {
     }
 
     func openAt(_ file: String) throws(SyscallError) -> FileDescriptor {
-        while true {
-            let raw = openat(fd.raw, file, O_RDONLY | O_CLOEXEC | O_NOFOLLOW)
-            if raw >= 0 { return FileDescriptor(raw: raw, path: process.path(file)) }
-            if errno == EINTR { continue }
-            throw lastError("open", process.path(file))
-        }
+        try fd.open(file, flags: O_RDONLY | O_NOFOLLOW, display: process.path(file))
     }
 
     /// The bytes of a /proc text file of this process.
     public func readBytes(_ file: String) throws(PinctlError) -> [UInt8] {
         let f = try open(file)
         do {
-            return try f.readAll()
+            return try ProcFileReader.bytes(of: f)
         } catch {
             throw process.classify(error, file: file)
         }
@@ -88,7 +83,7 @@ public final class ProcessDirectory {
     static let exitingFlag: UInt64 = 0x0000_0004
 
     public func state() -> State {
-        guard let bytes = try? openAt("stat").readAll() else { return .gone }
+        guard let bytes = try? ProcFileReader.bytes(of: openAt("stat")) else { return .gone }
         return Self.state(ofStat: bytes)
     }
 

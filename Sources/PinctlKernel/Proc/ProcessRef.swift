@@ -54,7 +54,7 @@ public struct ProcessRef: Equatable, Sendable, CustomStringConvertible {
     public func readText(_ file: String) throws(PinctlError) -> String {
         let fd = try open(file)
         do {
-            return String(decoding: try fd.readAll(), as: UTF8.self)
+            return String(decoding: try ProcFileReader.bytes(of: fd), as: UTF8.self)
         } catch {
             throw classify(error, file: file)
         }

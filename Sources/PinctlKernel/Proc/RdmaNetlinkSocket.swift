@@ -10,7 +10,8 @@ import CPinctl
 /// buffer is an error rather than a silent cut, only the kernel's messages count (sender
 /// port 0), and a dump that does not end within `maxReceives` buffers is abandoned.
 package final class RdmaNetlinkSocket {
-    let fd: Int32
+    private let socketFD: FileDescriptor
+    var fd: Int32 { socketFD.raw }
     private var sequence: UInt32 = 0
     private var buffer: [UInt8]
 
@@ -22,13 +23,8 @@ package final class RdmaNetlinkSocket {
     static let maxRegions = 1 << 20
 
     private init(fd: Int32) {
-        self.fd = fd
+        self.socketFD = FileDescriptor(raw: fd, path: "NETLINK_RDMA socket")
         self.buffer = [UInt8](repeating: 0, count: Self.bufferSize)
-    }
-
-    deinit {
-        // Never retry close.
-        _ = Glibc.close(fd)
     }
 
     /// socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_RDMA) with SO_RCVTIMEO set.
@@ -83,50 +79,51 @@ package final class RdmaNetlinkSocket {
         throw .unbounded(request: request, reason: "no NLMSG_DONE after \(Self.maxReceives) replies")
     }
 
-    /// send(2) to the kernel (the socket's default destination, port 0); EINTR retried.
+    /// send(2) to the kernel (the socket's default destination, port 0).
     private func send(_ bytes: [UInt8], request: String) throws(RdmaNetlinkError) {
-        while true {
-            let n = bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) }
-            if n == bytes.count { return }
-            if n < 0 && errno == EINTR { continue }
-            if n >= 0 { throw .unbounded(request: request, reason: "send wrote \(n) of \(bytes.count) bytes") }
-            throw .system(lastError("send", request))
+        let n: Int
+        do throws(SyscallError) {
+            n = try systemCall("send", request) { bytes.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, 0) } }
+        } catch {
+            throw .system(error)
         }
+        if n != bytes.count { throw .unbounded(request: request, reason: "send wrote \(n) of \(bytes.count) bytes") }
     }
 
-    /// One recvmsg(2) into the buffer: the bytes received. EINTR retried; a timeout, a
+    /// One recvmsg(2) into the buffer: the bytes received. A timeout, a
     /// truncated datagram or a sender other than the kernel is an error.
     private func receive(request: String) throws(RdmaNetlinkError) -> Int {
-        while true {
-            var from = sockaddr_nl()
-            var iov = iovec()
-            var msg = msghdr()
-            let n = buffer.withUnsafeMutableBytes { b in
-                withUnsafeMutablePointer(to: &from) { f in
-                    iov.iov_base = b.baseAddress
-                    iov.iov_len = b.count
-                    return withUnsafeMutablePointer(to: &iov) { iovp in
-                        msg.msg_name = UnsafeMutableRawPointer(f)
-                        msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_nl>.size)
-                        msg.msg_iov = iovp
-                        msg.msg_iovlen = 1
-                        return recvmsg(fd, &msg, 0)
+        var from = sockaddr_nl()
+        var msg = msghdr()
+        let n: Int
+        do throws(SyscallError) {
+            n = try systemCall("recvmsg", request) {
+                var iov = iovec()
+                return buffer.withUnsafeMutableBytes { b in
+                    withUnsafeMutablePointer(to: &from) { f in
+                        iov.iov_base = b.baseAddress
+                        iov.iov_len = b.count
+                        return withUnsafeMutablePointer(to: &iov) { iovp in
+                            msg.msg_name = UnsafeMutableRawPointer(f)
+                            msg.msg_namelen = socklen_t(MemoryLayout<sockaddr_nl>.size)
+                            msg.msg_iov = iovp
+                            msg.msg_iovlen = 1
+                            return recvmsg(fd, &msg, 0)
+                        }
                     }
                 }
             }
-            if n < 0 {
-                if errno == EINTR { continue }
-                if errno == EAGAIN || errno == EWOULDBLOCK {
-                    throw .unbounded(request: request, reason: "no reply within \(Self.timeoutSeconds) s")
-                }
-                throw .system(lastError("recvmsg", request))
+        } catch {
+            if error.errno == EAGAIN || error.errno == EWOULDBLOCK {
+                throw .unbounded(request: request, reason: "no reply within \(Self.timeoutSeconds) s")
             }
-            if msg.msg_flags & Int32(MSG_TRUNC) != 0 {
-                throw .malformed(request: request, reason: "a reply larger than \(Self.bufferSize) bytes")
-            }
-            // Only root may send to another process's netlink port; still, only the kernel's
-            // messages count (a foreign one reads as nothing, and counts against maxReceives).
-            return from.nl_pid == 0 ? n : 0
+            throw .system(error)
         }
+        if msg.msg_flags & Int32(MSG_TRUNC) != 0 {
+            throw .malformed(request: request, reason: "a reply larger than \(Self.bufferSize) bytes")
+        }
+        // Only root may send to another process's netlink port; still, only the kernel's
+        // messages count (a foreign one reads as nothing, and counts against maxReceives).
+        return from.nl_pid == 0 ? n : 0
     }
 }

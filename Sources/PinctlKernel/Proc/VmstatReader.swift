@@ -39,18 +39,17 @@ public enum VmstatReader {
     /// Writes 1 to /proc/sys/vm/stat_refresh so vmstat shows exact totals (root only);
     /// the error when it could not.
     public static func refresh() -> SyscallError? {
-        let fd = Glibc.open(refreshPath, O_WRONLY | O_CLOEXEC | O_NOFOLLOW)
-        guard fd >= 0 else { return lastError("open", refreshPath) }
-        defer { _ = Glibc.close(fd) }
-        var one: UInt8 = UInt8(ascii: "1")
-        while Glibc.write(fd, &one, 1) < 0 {
-            if errno == EINTR { continue }
-            return lastError("write", refreshPath)
+        do throws(SyscallError) {
+            let fd = try FileDescriptor.open(refreshPath, flags: O_WRONLY | O_NOFOLLOW)
+            var one: UInt8 = UInt8(ascii: "1")
+            _ = try systemCall("write", refreshPath) { Glibc.write(fd.raw, &one, 1) }
+            return nil
+        } catch {
+            return error
         }
-        return nil
     }
 
     public static func read() throws(SyscallError) -> FollPinCounters? {
-        parse(try FileDescriptor.openReadOnly(path).readAll())
+        parse(try ProcFileReader.bytes(path))
     }
 }

@@ -63,7 +63,7 @@ public enum ZoneSpans {
 
     public static func read() throws(PinctlError) -> [ZoneSpan] {
         do {
-            return parse(try FileDescriptor.openReadOnly(path).readAll())
+            return parse(try ProcFileReader.bytes(path))
         } catch {
             throw .system(error)
         }

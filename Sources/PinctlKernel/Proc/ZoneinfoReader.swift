@@ -18,6 +18,6 @@ public enum ZoneinfoReader {
     }
 
     public static func read() throws(SyscallError) -> [MovableZone] {
-        parse(try FileDescriptor.openReadOnly(path).readAll())
+        parse(try ProcFileReader.bytes(path))
     }
 }

@@ -25,8 +25,7 @@ public enum AtomicFileWriter {
             denied: { e in
                 .permissionDenied("--output '\(path)': the directory \(dirPath) cannot be opened (\(e.errnoName)): write elsewhere")
             })
-        var st = stat()
-        if fstatat(dir.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
+        if let st = try? dir.stat(name, flags: AT_SYMLINK_NOFOLLOW) {
             let type = st.st_mode & S_IFMT
             guard type == S_IFREG else {
                 throw .invalidInput(
@@ -36,10 +35,11 @@ public enum AtomicFileWriter {
         }
         let previous = TerminationSignals.blockSaving()
         defer { TerminationSignals.restore(previous) }
-        let (fd, temp) = try createTemporary(dirFd: dir.raw, dirPath: dirPath, name: name, path: path, mode: mode)
+        let (file, temp) = try createTemporary(dir: dir, dirPath: dirPath, name: name, path: path, mode: mode)
         do throws(SyscallError) {
-            defer { _ = Glibc.close(fd) }
-            try writeAll(fd, bytes, object: "\(dirPath)/\(temp)")
+            defer { file.close() }
+            let fd = file.raw
+            try file.writeAll(bytes)
             // The mode asked for, whatever the umask made of it: the collector runs as another user.
             guard fchmod(fd, mode) == 0 else { throw lastError("fchmod", "\(dirPath)/\(temp)") }
             guard fsync(fd) == 0 else { throw lastError("fsync", "\(dirPath)/\(temp)") }
@@ -57,18 +57,21 @@ public enum AtomicFileWriter {
 
     /// A new file `.NAME.tmp-PID-RANDOM` in the directory (a long NAME shortened so the
     /// temporary stays within NAME_MAX), retried under another random name if one exists.
-    static func createTemporary(dirFd: Int32, dirPath: String, name: String, path: String, mode: mode_t) throws(PinctlError) -> (
-        Int32, String
+    static func createTemporary(dir: FileDescriptor, dirPath: String, name: String, path: String, mode: mode_t) throws(PinctlError) -> (
+        FileDescriptor, String
     ) {
         let base = name.utf8.count > 200 ? "pinctl" : name
         var attempts = 0
         while true {
             let temp = ".\(base).tmp-\(getpid())-\(String(UInt32.random(in: 0...UInt32.max), radix: 16))"
-            let fd = openat(dirFd, temp, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, mode)
-            if fd >= 0 { return (fd, temp) }
-            let e = lastError("open", "\(dirPath)/\(temp)")
+            let e: SyscallError
+            do throws(SyscallError) {
+                let fd = try dir.open(temp, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: mode, display: "\(dirPath)/\(temp)")
+                return (fd, temp)
+            } catch {
+                e = error
+            }
             switch e.errno {
-            case EINTR: continue
             case EEXIST:
                 attempts += 1
                 if attempts < 100 { continue }
@@ -98,20 +101,6 @@ public enum AtomicFileWriter {
         default: break
         }
         return e
-    }
-
-    static func writeAll(_ fd: Int32, _ bytes: [UInt8], object: String) throws(SyscallError) {
-        var done = 0
-        while done < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + done, $0.count - done) }
-            if n > 0 {
-                done += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                throw lastError("write", object)
-            }
-        }
     }
 
     /// "/a/b/c.prom" -> ("/a/b", "c.prom"); "c.prom" -> (".", "c.prom"); "/c" -> ("/", "c").

@@ -22,7 +22,7 @@ public struct CensusOptions: Sendable {
 /// then how much of the outstanding FOLL_PIN total the rows account for.
 public enum Census {
     public static func take(_ options: CensusOptions = CensusOptions()) throws(PinctlError) -> CensusReport {
-        let t0 = MonotonicClock.now()
+        let t0 = SuspendingClock.now
         if options.flags != nil && !options.deep { throw .invalidInput("--flags filters --deep's pinned pages: add --deep") }
         var missing: [String] = []
         if options.refreshVmstat, let e = VmstatReader.refresh() {
@@ -90,7 +90,7 @@ public enum Census {
         return CensusReport(
             kernel: release, totals: totals, rows: rows, processesScanned: scan.scanned,
             processesVanished: scan.vanished, processesUnreadable: scan.unreadable, missingSources: missing, deep: deep,
-            scanSeconds: MonotonicClock.now() - t0,
+            scanSeconds: (SuspendingClock.now - t0).inSeconds,
             rdma: rdmaReading.devices.map { RdmaCensus(devices: $0, otherRegions: rdmaOthers, regionCount: rdmaReading.regions.count) },
             kernelHelperPins: kmodPins)
     }

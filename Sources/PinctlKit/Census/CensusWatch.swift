@@ -8,14 +8,14 @@ public enum CensusWatch {
         interval: Double, count: Int?, options: CensusOptions, show: (CensusReport, PinRates?) -> Void
     ) throws(PinctlError) -> Int32? {
         TerminationSignals.block()
-        var previous: (FollPinCounters, Double)?
+        var previous: (FollPinCounters, SuspendingClock.Instant)?
         var shown = 0
         while true {
             let report = try Census.take(options)
-            let now = MonotonicClock.now()
+            let now = SuspendingClock.now
             var rates: PinRates?
             if let (old, then) = previous, let new = report.totals.follPin {
-                rates = PinRates(from: old, to: new, seconds: now - then)
+                rates = PinRates(from: old, to: new, seconds: (now - then).inSeconds)
             }
             if let pin = report.totals.follPin { previous = (pin, now) }
             show(report, rates)

@@ -32,7 +32,7 @@ public struct DeviceClassifier: Sendable {
 
     /// From the running kernel's /proc/devices and /proc/misc (an unreadable file is empty).
     public static func live() -> DeviceClassifier {
-        func bytes(_ p: String) -> [UInt8] { (try? FileDescriptor.openReadOnly(p).readAll()) ?? [] }
+        func bytes(_ p: String) -> [UInt8] { (try? ProcFileReader.bytes(p)) ?? [] }
         return DeviceClassifier(devices: bytes("/proc/devices"), misc: bytes("/proc/misc"))
     }
 

@@ -171,8 +171,9 @@ public struct ProcessScan {
             guard let id = MountTypes.mountID(fdinfo: fdinfo), let type = mounts[id],
                 MountTypes.answeredByTheKernel.contains(type)
             else { continue }
-            var st = stat()
-            guard fstatat(dirFd, "fd/\(fd)", &st, atStatxDontSync) == 0, st.st_mode & S_IFMT == S_IFCHR else { continue }
+            guard let st = try? FileDescriptor.stat("fd/\(fd)", at: dirFd, flags: atStatxDontSync),
+                st.st_mode & S_IFMT == S_IFCHR
+            else { continue }
             let dev = UInt64(st.st_rdev)
             let major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff))
             let minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))

@@ -12,10 +12,7 @@ public enum CacheStat {
     public static func state(fd: Int32, path: String) throws(SyscallError) -> PageCacheState {
         var range = cpinctl_cachestat_range(off: 0, len: 0)
         var cs = cpinctl_cachestat()
-        while cpinctl_cachestat(fd, &range, &cs, 0) != 0 {
-            if errno == EINTR { continue }
-            throw lastError("cachestat", path)
-        }
+        _ = try systemCall("cachestat", path) { cpinctl_cachestat(fd, &range, &cs, 0) }
         return PageCacheState(
             cached: cs.nr_cache, dirty: cs.nr_dirty, writeback: cs.nr_writeback, evicted: cs.nr_evicted,
             recentlyEvicted: cs.nr_recently_evicted)
@@ -24,11 +21,12 @@ public enum CacheStat {
     /// Whether this kernel has cachestat: one call on a descriptor of our own; the answer
     /// holds for the process's life.
     public static let available: Bool = {
-        let fd = open("/proc/self/exe", O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { return false }
-        defer { close(fd) }
-        var range = cpinctl_cachestat_range(off: 0, len: 0)
-        var cs = cpinctl_cachestat()
-        return cpinctl_cachestat(fd, &range, &cs, 0) == 0 || errno != ENOSYS
+        guard let file = try? FileDescriptor.openReadOnly("/proc/self/exe") else { return false }
+        do throws(SyscallError) {
+            _ = try state(fd: file.raw, path: file.path)
+            return true
+        } catch {
+            return error.errno != ENOSYS
+        }
     }()
 }

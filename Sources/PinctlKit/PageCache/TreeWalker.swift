@@ -125,10 +125,10 @@ public struct TreeWalker {
             b.withMemoryRebound(to: CChar.self) { options.patterns.ignores($0.baseAddress!) }
         }
         if ignored { return }
-        var st = stat()
+        let st: stat
         let statFlags = options.followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
-        if fstatat(AT_FDCWD, argument, &st, statFlags) != 0 {
-            try visit(.failed(path: path, message: Self.openFailure(errno, what: "stat")))
+        do throws(SyscallError) { st = try FileDescriptor.stat(argument, at: AT_FDCWD, flags: statFlags) } catch {
+            try visit(.failed(path: path, message: Self.openFailure(error.errno, what: "stat")))
             return
         }
         let type = st.st_mode & S_IFMT
@@ -158,9 +158,11 @@ public struct TreeWalker {
                 try visit(.skipped(path: path, reason: .symlink))
                 return
             }
-            var st = stat()
-            guard fstatat(dir, name, &st, 0) == 0 else {
-                let why = errno == ENOENT ? "a symbolic link to nothing (dangling)" : Self.openFailure(errno, what: "follow")
+            let st: stat
+            do throws(SyscallError) {
+                st = try FileDescriptor.stat(name, at: dir, flags: 0, display: String(decoding: path, as: UTF8.self))
+            } catch {
+                let why = error.errno == ENOENT ? "a symbolic link to nothing (dangling)" : Self.openFailure(error.errno, what: "follow")
                 try visit(.failed(path: path, message: why))
                 return
             }
@@ -179,24 +181,30 @@ public struct TreeWalker {
     }
 
     private mutating func visitFile(dir: Int32, name: UnsafePointer<CChar>, follow: Bool, path: [UInt8], visit: Visit) throws(PinctlError) {
-        let base = O_RDONLY | O_NONBLOCK | O_CLOEXEC | O_NOCTTY | (follow ? 0 : CPINCTL_O_NOFOLLOW)
-        var fd = openat(dir, name, base | CPINCTL_O_NOATIME)
-        // O_NOATIME needs the file's owner or CAP_FOWNER.
-        if fd < 0 && errno == EPERM { fd = openat(dir, name, base) }
-        if fd < 0 && errno == EINTR { fd = openat(dir, name, base) }
-        guard fd >= 0 else {
-            if errno == ELOOP && !follow {
+        let base = O_RDONLY | O_NONBLOCK | O_NOCTTY | (follow ? 0 : CPINCTL_O_NOFOLLOW)
+        let display = String(decoding: path, as: UTF8.self)
+        let file: FileDescriptor
+        do throws(SyscallError) {
+            do {
+                file = try FileDescriptor.open(name, at: dir, flags: base | CPINCTL_O_NOATIME, display: display)
+            } catch  where error.errno == EPERM {
+                // O_NOATIME needs the file's owner or CAP_FOWNER.
+                file = try FileDescriptor.open(name, at: dir, flags: base, display: display)
+            }
+        } catch {
+            if error.errno == ELOOP && !follow {
                 // The name became a symbolic link after the directory entry was read.
                 try visit(.skipped(path: path, reason: .symlink))
             } else {
-                try visit(.failed(path: path, message: Self.openFailure(errno, what: "open")))
+                try visit(.failed(path: path, message: Self.openFailure(error.errno, what: "open")))
             }
             return
         }
-        defer { close(fd) }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            try visit(.failed(path: path, message: Self.openFailure(errno, what: "fstat")))
+        defer { file.close() }
+        let fd = file.raw
+        let st: stat
+        do throws(SyscallError) { st = try file.stat() } catch {
+            try visit(.failed(path: path, message: Self.openFailure(error.errno, what: "fstat")))
             return
         }
         guard st.st_mode & S_IFMT == S_IFREG else {
@@ -229,44 +237,46 @@ public struct TreeWalker {
             try visit(.failed(path: path, message: "nested deeper than \(Self.maxDepth) directories: not entered"))
             return
         }
-        let flags = O_RDONLY | CPINCTL_O_DIRECTORY | O_NONBLOCK | O_CLOEXEC | (follow ? 0 : CPINCTL_O_NOFOLLOW)
-        var fd = openat(dir, name, flags)
-        if fd < 0 && errno == EINTR { fd = openat(dir, name, flags) }
-        guard fd >= 0 else {
-            if errno == ELOOP && !follow {
+        let flags = O_RDONLY | CPINCTL_O_DIRECTORY | O_NONBLOCK | (follow ? 0 : CPINCTL_O_NOFOLLOW)
+        let directory: FileDescriptor
+        do throws(SyscallError) {
+            directory = try FileDescriptor.open(name, at: dir, flags: flags, display: String(decoding: path, as: UTF8.self))
+        } catch {
+            if error.errno == ELOOP && !follow {
                 try visit(.skipped(path: path, reason: .symlink))
-            } else if errno == ENOTDIR {
+            } else if error.errno == ENOTDIR {
                 try visit(.failed(path: path, message: "was a directory when listed and is not now (replaced during the walk): skipped"))
             } else {
-                try visit(.failed(path: path, message: Self.openFailure(errno, what: "open the directory")))
+                try visit(.failed(path: path, message: Self.openFailure(error.errno, what: "open the directory")))
             }
             return
         }
-        var st = stat()
-        guard fstat(fd, &st) == 0 else {
-            close(fd)
-            try visit(.failed(path: path, message: Self.openFailure(errno, what: "fstat")))
+        let st: stat
+        do throws(SyscallError) { st = try directory.stat() } catch {
+            directory.close()
+            try visit(.failed(path: path, message: Self.openFailure(error.errno, what: "fstat")))
             return
         }
         if options.oneFileSystem && UInt64(st.st_dev) != rootDev {
-            close(fd)
+            directory.close()
             try visit(.skipped(path: path, reason: .otherFileSystem))
             return
         }
         if options.followSymlinks {
             guard seenDirectories.insert(FileIdentity(st)).inserted else {
-                close(fd)
+                directory.close()
                 try visit(.skipped(path: path, reason: .directoryAgain))
                 return
             }
         }
-        // fdopendir owns fd from here: closedir closes it.
-        guard let stream = fdopendir(fd) else {
+        // fdopendir owns the descriptor from here: closedir closes it.
+        guard let stream = fdopendir(directory.raw) else {
             let e = errno
-            close(fd)
+            directory.close()
             try visit(.failed(path: path, message: Self.openFailure(e, what: "read the directory")))
             return
         }
+        _ = directory.take()
         defer { closedir(stream) }
         try visit(.directory(path: path))
         let dfd = dirfd(stream)
@@ -301,9 +311,11 @@ public struct TreeWalker {
             case Int32(DT_BLK): type = S_IFBLK
             default:
                 // DT_UNKNOWN: the file system does not say; ask without following.
-                var st = stat()
-                guard fstatat(dfd, cname, &st, AT_SYMLINK_NOFOLLOW) == 0 else {
-                    try visit(.failed(path: path, message: Self.openFailure(errno, what: "stat")))
+                let st: stat
+                do throws(SyscallError) {
+                    st = try FileDescriptor.stat(cname, at: dfd, flags: AT_SYMLINK_NOFOLLOW, display: String(decoding: path, as: UTF8.self))
+                } catch {
+                    try visit(.failed(path: path, message: Self.openFailure(error.errno, what: "stat")))
                     continue
                 }
                 type = st.st_mode & S_IFMT

@@ -18,9 +18,8 @@ public enum CgroupFilter {
         guard !text.isEmpty else {
             throw .invalidInput("--cgroup: empty path; give a cgroup directory such as /sys/fs/cgroup/system.slice")
         }
-        var st = stat()
-        guard stat(text, &st) == 0 else {
-            let e = lastError("stat", text)
+        let st: stat
+        do throws(SyscallError) { st = try FileDescriptor.stat(text, flags: 0) } catch let e {
             throw .invalidInput(
                 "--cgroup \(text): \(e.errnoName): give an existing cgroup directory such as /sys/fs/cgroup/system.slice"
             )

@@ -23,7 +23,7 @@ public struct MemoryBlocks: Sendable {
 
     /// nil when the kernel has no memory block devices (CONFIG_MEMORY_HOTPLUG off).
     public init?(root: String = MemoryBlocks.root) {
-        guard let text = try? FileDescriptor.openReadOnly("\(root)/block_size_bytes").readAll(),
+        guard let text = try? ProcFileReader.bytes("\(root)/block_size_bytes"),
             let bytes = NumberParsing.parseHex(String(decoding: text, as: UTF8.self).trimmingSpacesAndNewlines()),
             bytes >= PagemapReader.pageSize, bytes & (bytes - 1) == 0
         else { return nil }
@@ -60,7 +60,7 @@ public struct MemoryBlocks: Sendable {
     }
 
     private func read(_ dir: String, _ file: String) -> String? {
-        guard let fd = try? FileDescriptor.openReadOnly("\(dir)/\(file)"), let b = try? fd.readAll() else { return nil }
+        guard let b = try? ProcFileReader.bytes("\(dir)/\(file)") else { return nil }
         return String(decoding: b.prefix(256), as: UTF8.self).trimmingSpacesAndNewlines()
     }
 }

@@ -21,14 +21,19 @@ final class CgroupPinLock {
     /// process held it for `maxWait` seconds (a warning says so).
     static func acquire(_ directory: String, what: String) throws(PinctlError) -> CgroupPinLock? {
         guard let fd = try? openDirectory(directory) else { return nil }
-        let deadline = MonotonicClock.now() + maxWait
-        while flock(fd.raw, LOCK_EX | LOCK_NB) != 0 {
-            guard errno == EWOULDBLOCK || errno == EINTR else { return nil }
+        let deadline = SuspendingClock.now.advanced(by: .seconds(maxWait))
+        while true {
+            do throws(SyscallError) {
+                _ = try systemCall("flock", directory) { flock(fd.raw, LOCK_EX | LOCK_NB) }
+                break
+            } catch {
+                guard error.errno == EWOULDBLOCK else { return nil }
+            }
             if let sig = TerminationSignals.pendingSignal() {
                 throw .interrupted(
                     "\(what): \(TerminationSignals.name(sig)) while waiting for other pins in \(directory): nothing was pinned")
             }
-            if MonotonicClock.now() > deadline {
+            if SuspendingClock.now > deadline {
                 printError(
                     "pinctl: warning: \(TerminalEscaping.escape(what)): another process has held the pin lock (flock) on \(TerminalEscaping.escape(directory)) for \(Int(maxWait)) s (`fuser -v` on it shows who): pinning without it"
                 )

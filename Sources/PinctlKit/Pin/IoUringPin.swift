@@ -11,7 +11,7 @@ public final class IoUringPin: Pinner {
     public let method = PinMethod.iouring
     public let holdsPages = true
     public private(set) var detail = ""
-    private var ring: Int32 = -1
+    private var ring: FileDescriptor?
     static let maxBuffer: UInt64 = 1 << 30
     static let maxBuffers: UInt64 = 16384
 
@@ -47,7 +47,7 @@ public final class IoUringPin: Pinner {
             default: throw .system(e)
             }
         }
-        ring = fd
+        ring = FileDescriptor(raw: fd, path: "io_uring")
         var iovs: [iovec] = []
         var off: UInt64 = 0
         while off < range.length {
@@ -88,7 +88,7 @@ public final class IoUringPin: Pinner {
         var params = io_uring_params()
         let fd = cpinctl_io_uring_setup(1, &params)
         if fd >= 0 {
-            close(fd)
+            FileDescriptor(raw: fd, path: "io_uring").close()
             return nil
         }
         let e = lastError("io_uring_setup", "1 entry")
@@ -100,10 +100,10 @@ public final class IoUringPin: Pinner {
     }
 
     public func release() {
-        guard ring >= 0 else { return }
-        _ = cpinctl_io_uring_unregister_buffers(ring)
-        close(ring)
-        ring = -1
+        guard let ring else { return }
+        _ = cpinctl_io_uring_unregister_buffers(ring.raw)
+        ring.close()
+        self.ring = nil
     }
 
     deinit { release() }

@@ -72,13 +72,13 @@ public enum KernelBench {
             let (getNs, putNs) = try helper.bench(addr: range.base, pages: range.pages, flags: flags, iterations: 1)
             kernelPin.append(Double(getNs) / 1e6)
             kernelUnpin.append(Double(putNs) / 1e6)
-            let t0 = MonotonicClock.now()
+            let t0 = SuspendingClock.now
             let (handle, _) = try helper.pin(addr: range.base, pages: range.pages, flags: flags)
-            let t1 = MonotonicClock.now()
+            let t1 = SuspendingClock.now
             _ = try helper.unpin(handle: handle)
-            let t2 = MonotonicClock.now()
-            ioctlPin.append((t1 - t0) * 1e3)
-            ioctlUnpin.append((t2 - t1) * 1e3)
+            let t2 = SuspendingClock.now
+            ioctlPin.append((t1 - t0).inSeconds * 1e3)
+            ioctlUnpin.append((t2 - t1).inSeconds * 1e3)
         }
         let kp = median(kernelPin)
         let ku = median(kernelUnpin)

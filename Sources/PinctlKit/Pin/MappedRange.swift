@@ -120,11 +120,12 @@ public final class MappedRange {
             if noTHP { try advise(base, size, CPINCTL_MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE") }
             return Mapping(base: base, length: size, backing: .anonymous, writable: true)
         case .memfd(let size):
-            let fd = cpinctl_memfd_create("pinctl", 1 /* MFD_CLOEXEC */)
-            guard fd >= 0 else { throw lastError("memfd_create", "pinctl") }
-            defer { close(fd) }
-            try truncate(fd, to: size, spec)
-            let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_SHARED, fd: fd)
+            let raw = cpinctl_memfd_create("pinctl", 1 /* MFD_CLOEXEC */)
+            guard raw >= 0 else { throw lastError("memfd_create", "pinctl") }
+            let memfd = FileDescriptor(raw: raw, path: "memfd:pinctl")
+            defer { memfd.close() }
+            try truncate(memfd.raw, to: size, spec)
+            let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_SHARED, fd: memfd.raw)
             return Mapping(base: base, length: size, backing: .shmem, writable: true)
         case .shm(let name, let size):
             let object = try ShmObject.open(name: name, spec: spec.description)
@@ -178,10 +179,10 @@ public final class MappedRange {
     /// ftruncate(2) of a memfd or shm object to the range's size.
     static func truncate(_ fd: Int32, to size: UInt64, _ spec: PinRangeSpec) throws -> Void {
         guard let length = off_t(exactly: size) else { throw PinctlError.invalidInput("\(spec): the size does not fit in off_t") }
-        while ftruncate(fd, length) != 0 {
-            let e = lastError("ftruncate", "\(spec) to \(size) bytes")
+        do throws(SyscallError) {
+            _ = try systemCall("ftruncate", "\(spec) to \(size) bytes") { ftruncate(fd, length) }
+        } catch let e {
             switch e.errno {
-            case EINTR: continue
             case EFBIG, EINVAL:
                 throw PinctlError.invalidInput("\(spec): tmpfs refuses a size of \(humanBytes(size)) (\(e.errnoName)): give a smaller size")
             case ENOSPC, ENOMEM:

@@ -82,9 +82,9 @@ public final class MultiPin {
         let tree = TreePin(root: path, walk: walk, onFault: options.onFault, seen: seen)
         try tree.check(try tree.plan())
         parts.append(.tree(tree))
-        let t0 = MonotonicClock.now()
+        let t0 = SuspendingClock.now
         try tree.pin(report: note)
-        let elapsed = MonotonicClock.now() - t0
+        let elapsed = (SuspendingClock.now - t0).inSeconds
         let (present, runs) = try tree.residency()
         let status = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "")
         var r = PinReport(

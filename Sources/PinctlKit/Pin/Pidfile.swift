@@ -68,32 +68,39 @@ public final class Pidfile {
     /// The O_TMPFILE with the pid in it; where the file system has none, a probe that the
     /// directory takes a new file (created and removed at once).
     private func makeNameless() throws(PinctlError) {
-        let tmp = openat(dir.raw, ".", CPINCTL_O_TMPFILE | O_WRONLY | O_CLOEXEC, 0o644)
-        if tmp >= 0 {
-            let fd = FileDescriptor(raw: tmp, path: path)
-            try writeAll(fd.raw, pidText)
+        var e: Int32 = 0
+        var opened: FileDescriptor?
+        do throws(SyscallError) {
+            opened = try dir.open(".", flags: CPINCTL_O_TMPFILE | O_WRONLY, mode: 0o644, display: path)
+        } catch {
+            e = error.errno
+        }
+        if let fd = opened {
+            try writeAll(fd, pidText)
             nameless = fd
             return
         }
-        let e = errno
         guard e == EOPNOTSUPP || e == EISDIR || e == EINVAL else { throw createFailure(e) }
         let probe = ".\(name).pinctl-probe-\(getpid())"
-        let fd = openat(dir.raw, probe, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw createFailure(errno) }
-        close(fd)
+        do throws(SyscallError) {
+            try dir.open(probe, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o600).close()
+        } catch {
+            throw createFailure(error.errno)
+        }
         _ = unlinkat(dir.raw, probe, 0)
     }
 
     static func checkFree(dir: FileDescriptor, name: String, path: String) throws(PinctlError) {
-        var st = stat()
-        if fstatat(dir.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0 {
-            throw .invalidInput(
-                "--pidfile \(path) already exists (\(RegularFile.typeName(st.st_mode))): pinctl never writes over or through an existing file: remove it if it is stale, or give another path"
-            )
+        let st: stat
+        do throws(SyscallError) {
+            st = try dir.stat(name, flags: AT_SYMLINK_NOFOLLOW)
+        } catch {
+            if error.errno == ENOENT { return }
+            throw .invalidInput("--pidfile \(path): \(error.errnoName) checking it: give another path")
         }
-        if errno != ENOENT {
-            throw .invalidInput("--pidfile \(path): \(SyscallError.name(of: errno)) checking it: give another path")
-        }
+        throw .invalidInput(
+            "--pidfile \(path) already exists (\(RegularFile.typeName(st.st_mode))): pinctl never writes over or through an existing file: remove it if it is stale, or give another path"
+        )
     }
 
     /// Gives the pidfile its name; fails, writing nothing, if the name exists by now.
@@ -107,12 +114,15 @@ public final class Pidfile {
             return
         }
         // File systems without O_TMPFILE: create the name exclusively, never through a link.
-        let fd = openat(dir.raw, name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o644)
-        guard fd >= 0 else { throw createFailure(errno) }
-        let owned = FileDescriptor(raw: fd, path: path)
+        let owned: FileDescriptor
+        do throws(SyscallError) {
+            owned = try dir.open(name, flags: O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, mode: 0o644, display: path)
+        } catch {
+            throw createFailure(error.errno)
+        }
         try remember(owned)
         do throws(PinctlError) {
-            try writeAll(owned.raw, pidText)
+            try writeAll(owned, pidText)
         } catch {
             remove()
             throw error
@@ -131,30 +141,25 @@ public final class Pidfile {
         }
     }
 
-    private func writeAll(_ fd: Int32, _ bytes: [UInt8]) throws(PinctlError) {
-        var off = 0
-        while off < bytes.count {
-            let n = bytes.withUnsafeBytes { Glibc.write(fd, $0.baseAddress! + off, $0.count - off) }
-            if n > 0 {
-                off += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else if n < 0 && errno == EFBIG {
+    private func writeAll(_ fd: FileDescriptor, _ bytes: [UInt8]) throws(PinctlError) {
+        do throws(SyscallError) {
+            try fd.writeAll(bytes)
+        } catch {
+            if error.errno == EFBIG {
                 // RLIMIT_FSIZE below a pid's few bytes; its SIGXFSZ (blocked) says the same.
                 TerminationSignals.discard(SIGXFSZ)
                 let limit = ProcessLimits.softLimitText(__rlimit_resource_t(RLIMIT_FSIZE.rawValue))
                 throw .invalidInput(
                     "--pidfile \(path): this process may write files of at most \(limit) bytes (RLIMIT_FSIZE): raise `ulimit -f` (LimitFSIZE= in a unit), or drop --pidfile"
                 )
-            } else {
-                throw .system(lastError("write", path))
             }
+            throw .system(error)
         }
     }
 
     private func remember(_ fd: FileDescriptor) throws(PinctlError) {
-        var st = stat()
-        guard fstat(fd.raw, &st) == 0 else { throw .system(lastError("fstat", path)) }
+        let st: stat
+        do throws(SyscallError) { st = try fd.stat() } catch { throw .system(error) }
         written = (UInt64(st.st_dev), UInt64(st.st_ino))
         file = fd
     }
@@ -164,8 +169,8 @@ public final class Pidfile {
         guard let w = written else { return }
         written = nil
         defer { file = nil }
-        var st = stat()
-        guard fstatat(dir.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0, UInt64(st.st_dev) == w.device, UInt64(st.st_ino) == w.inode else {
+        guard let st = try? dir.stat(name, flags: AT_SYMLINK_NOFOLLOW), UInt64(st.st_dev) == w.device, UInt64(st.st_ino) == w.inode
+        else {
             return
         }
         _ = unlinkat(dir.raw, name, 0)

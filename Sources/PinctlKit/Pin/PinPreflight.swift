@@ -90,8 +90,9 @@ public enum PinPreflight {
             return readOnlyFaults ? 0 : size
         case .memfd(let size): return size
         case .shm(let name, let size):
-            var st = stat()
-            guard lstat("\(ShmObject.directory)/\(name)", &st) == 0, st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid() else {
+            guard let st = try? FileDescriptor.stat("\(ShmObject.directory)/\(name)", flags: AT_SYMLINK_NOFOLLOW),
+                st.st_mode & S_IFMT == S_IFREG, st.st_uid == geteuid()
+            else {
                 return size
             }
             let allocated = UInt64(st.st_blocks).multipliedReportingOverflow(by: 512).partialValue
@@ -100,8 +101,7 @@ public enum PinPreflight {
             // Page cache is reclaimable until locked: only methods that hold pages need it all
             // resident at once (MemAvailable already counts what of it is cached).
             guard method == .mlock || method == .kmod else { return 0 }
-            var st = stat()
-            guard stat(path, &st) == 0 else { return 0 }
+            guard let st = try? FileDescriptor.stat(path, flags: 0) else { return 0 }
             return fileBytes(st, offset: offset, length: len)
         }
     }
@@ -119,9 +119,9 @@ public enum PinPreflight {
         case .anon(let s, let thp, let hugetlb, _): return (hugetlb ? .hugetlb : thp ? .thp : .anonymous, s)
         case .memfd(let s), .shm(_, let s): return (.shmem, s)
         case .file(let path, let offset, let len):
-            var st = stat()
-            guard stat(path, &st) == 0 else {
-                throw .invalidInput("\(path): \(SyscallError.name(of: errno)): give an existing file to pin")
+            let st: stat
+            do throws(SyscallError) { st = try FileDescriptor.stat(path, flags: 0) } catch {
+                throw .invalidInput("\(path): \(error.errnoName): give an existing file to pin")
             }
             guard st.st_mode & S_IFMT == S_IFREG else {
                 throw .invalidInput("\(path) is \(RegularFile.typeName(st.st_mode)), not a regular file: file: pins a regular file's bytes")
@@ -141,7 +141,7 @@ public enum PinPreflight {
         for flags in [O_CLOEXEC, O_CLOEXEC | CPINCTL_UFFD_USER_MODE_ONLY] {
             let fd = cpinctl_userfaultfd(flags)
             if fd >= 0 {
-                close(fd)
+                FileDescriptor(raw: fd, path: "userfaultfd").close()
                 return nil
             }
         }

@@ -91,7 +91,7 @@ public final class PinSession {
         let progress = PinProgress(label: "pinning \(range.spec) by \(pinner.method.rawValue)", total: range.length) {
             TerminationSignals.pending()
         }
-        let t0 = MonotonicClock.now()
+        let t0 = SuspendingClock.now
         defer { admission = nil }
         do {
             try pinner.pin(range, write: options.write, progress: progress)
@@ -99,7 +99,7 @@ public final class PinSession {
             release()
             throw error
         }
-        let elapsed = MonotonicClock.now() - t0
+        let elapsed = (SuspendingClock.now - t0).inSeconds
         // A zero-page fill has one PFN for every page: nothing to count, so nothing is read.
         let zeroPage = (pinner as? UffdPin)?.mapsSharedZeroPage ?? false
         let (resident, runs): (UInt64, UInt64?)

@@ -131,18 +131,17 @@ public enum PinVerifier {
 
     /// Whole-system compaction migrates movable pages; pinned pages are not movable.
     static func compact() -> ProbeResult {
-        let fd = open("/proc/sys/vm/compact_memory", O_WRONLY | O_CLOEXEC)
-        guard fd >= 0 else {
-            let e = lastError("open", "/proc/sys/vm/compact_memory")
+        let fd: FileDescriptor
+        do throws(SyscallError) {
+            fd = try FileDescriptor.open("/proc/sys/vm/compact_memory", flags: O_WRONLY)
+        } catch {
             return ProbeResult(
-                probe: "compact_memory", outcome: "skipped", detail: "\(e.errnoName): compaction needs root and CONFIG_COMPACTION")
+                probe: "compact_memory", outcome: "skipped", detail: "\(error.errnoName): compaction needs root and CONFIG_COMPACTION")
         }
-        defer { close(fd) }
-        let one: [UInt8] = [UInt8(ascii: "1"), UInt8(ascii: "\n")]
-        let n = one.withUnsafeBytes { write(fd, $0.baseAddress, 2) }
-        if n != 2 {
-            return ProbeResult(
-                probe: "compact_memory", outcome: "refused", detail: lastError("write", "/proc/sys/vm/compact_memory").description)
+        do throws(SyscallError) {
+            try fd.writeAll([UInt8(ascii: "1"), UInt8(ascii: "\n")])
+        } catch {
+            return ProbeResult(probe: "compact_memory", outcome: "refused", detail: error.description)
         }
         return ProbeResult(probe: "compact_memory", outcome: "ran", detail: "compacted every zone")
     }

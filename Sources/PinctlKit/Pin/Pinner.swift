@@ -32,7 +32,7 @@ public protocol Pinner: AnyObject {
 public final class PinProgress {
     let label: String
     let total: UInt64
-    let start = MonotonicClock.now()
+    let start = SuspendingClock.now
     let show: Bool
     let shouldStop: () -> Bool
     private var shown = false
@@ -61,7 +61,7 @@ public final class PinProgress {
     }
 
     func report(_ done: UInt64) {
-        guard show, MonotonicClock.now() - start > 1.0 else { return }
+        guard show, SuspendingClock.now - start > .seconds(1) else { return }
         shown = true
         let pct = total == 0 ? 100 : done * 100 / total
         printError("\r\(label): \(pct)% (\(humanBytes(done)) of \(humanBytes(total)))\u{1b}[K", newline: false)

@@ -26,29 +26,26 @@ public final class PopulatePin: Pinner {
         let advice = write ? CPINCTL_MADV_POPULATE_WRITE : CPINCTL_MADV_POPULATE_READ
         let name = write ? "MADV_POPULATE_WRITE" : "MADV_POPULATE_READ"
         try progress.forEachStep(step) { (off, len) throws(PinctlError) in
-            while true {
-                do throws(SyscallError) {
-                    try MemorySyscalls.madvise(range.base + off, len, advice, name: name)
-                    return
-                } catch {
-                    switch error.errno {
-                    case EINTR: continue
-                    case EINVAL where write && !range.writable:
-                        throw .refused(
-                            "\(range.spec): \(name) refused (EINVAL): the mapping is read-only: drop --write or open the file writable")
-                    case EINVAL:
-                        throw .refused(
-                            "\(range.spec): \(name) refused (EINVAL): the mapping cannot be populated (VM_IO/VM_PFNMAP, or a kernel before 5.14)"
-                        )
-                    case EFAULT:
-                        throw .refused("\(range.spec): \(name) failed (EFAULT): part of the range is past the end of the file")
-                    case ENOMEM where range.backing == .hugetlb:
-                        throw .refused("\(range.spec): out of hugetlb pages while populating (ENOMEM): raise vm.nr_hugepages")
-                    case EHWPOISON:
-                        throw .refused("\(range.spec): \(name) hit a hardware-poisoned page (EHWPOISON)")
-                    default:
-                        throw .system(error)
-                    }
+            do throws(SyscallError) {
+                try MemorySyscalls.madvise(range.base + off, len, advice, name: name)
+                return
+            } catch {
+                switch error.errno {
+                case EINVAL where write && !range.writable:
+                    throw .refused(
+                        "\(range.spec): \(name) refused (EINVAL): the mapping is read-only: drop --write or open the file writable")
+                case EINVAL:
+                    throw .refused(
+                        "\(range.spec): \(name) refused (EINVAL): the mapping cannot be populated (VM_IO/VM_PFNMAP, or a kernel before 5.14)"
+                    )
+                case EFAULT:
+                    throw .refused("\(range.spec): \(name) failed (EFAULT): part of the range is past the end of the file")
+                case ENOMEM where range.backing == .hugetlb:
+                    throw .refused("\(range.spec): out of hugetlb pages while populating (ENOMEM): raise vm.nr_hugepages")
+                case EHWPOISON:
+                    throw .refused("\(range.spec): \(name) hit a hardware-poisoned page (EHWPOISON)")
+                default:
+                    throw .system(error)
                 }
             }
         }

@@ -29,7 +29,7 @@ public final class RemotePinSession {
     }
 
     public func pin() throws(PinctlError) -> PinReport {
-        let t0 = MonotonicClock.now()
+        let t0 = SuspendingClock.now
         var pages: UInt64 = 0
         var runs: UInt64 = 0
         // PFNs only where the module shows them (CAP_SYS_ADMIN, as pagemap): else no run count.
@@ -48,7 +48,7 @@ public final class RemotePinSession {
             release()
             throw error
         }
-        let elapsed = MonotonicClock.now() - t0
+        let elapsed = (SuspendingClock.now - t0).inSeconds
         let status = ProcStatus.parse((try? process.readText("status")) ?? "")
         let first = segments.first!, last = segments.last!
         let names = [flags.contains(.write) ? "FOLL_WRITE" : nil, flags.contains(.longterm) ? "FOLL_LONGTERM" : nil].compactMap { $0 }

@@ -43,21 +43,11 @@ final class ShmObject {
         let dir = try openDirectory(directory) { e in
             .invalidInput("\(spec): there is no \(directory) here (\(e.errnoName)): mount a tmpfs there, or use a memfd: range")
         }
-        while true {
-            let fd = openat(dir.raw, name, O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK, 0o600)
-            if fd >= 0 {
-                var st = stat()
-                guard fstat(fd, &st) == 0 else {
-                    let e = lastError("fstat", path)
-                    _ = unlinkat(dir.raw, name, 0)
-                    close(fd)
-                    throw .system(e)
-                }
-                return ShmObject(fd: FileDescriptor(raw: fd, path: path), dir: dir, name: name, created: true, stat: st)
-            }
-            let e = lastError("open", path)
+        let fd: FileDescriptor
+        do throws(SyscallError) {
+            fd = try dir.open(name, flags: O_RDWR | O_CREAT | O_EXCL | O_NOFOLLOW | O_NONBLOCK, mode: 0o600, display: path)
+        } catch let e {
             switch e.errno {
-            case EINTR: continue
             case EEXIST: return try openExisting(dir: dir, name: name, spec: spec)
             case ENAMETOOLONG: throw .invalidInput("\(spec): the shm name is too long for /dev/shm (ENAMETOOLONG): give a shorter name")
             case EACCES, EPERM:
@@ -67,14 +57,22 @@ final class ShmObject {
             default: throw .system(e)
             }
         }
+        do throws(SyscallError) {
+            return ShmObject(fd: fd, dir: dir, name: name, created: true, stat: try fd.stat())
+        } catch {
+            _ = unlinkat(dir.raw, name, 0)
+            throw .system(error)
+        }
     }
 
     /// An object that was there already: never a link, only a regular file the caller owns.
     private static func openExisting(dir: FileDescriptor, name: String, spec: String) throws(PinctlError) -> ShmObject {
         let path = "\(directory)/\(name)"
         let pathFD = try RegularFile.openPath(name, flags: CPINCTL_O_PATH | O_NOFOLLOW | O_CLOEXEC, dir: dir.raw, purpose: "shm: maps")
-        var st = stat()
-        guard fstat(pathFD.raw, &st) == 0 else { throw .system(lastError("fstat", path)) }
+        let st: stat
+        do throws(SyscallError) { st = try pathFD.stat() } catch {
+            throw .system(SyscallError(call: "fstat", object: path, errno: error.errno))
+        }
         let type = st.st_mode & S_IFMT
         if type == S_IFLNK {
             throw .invalidInput(
@@ -97,8 +95,7 @@ final class ShmObject {
     /// (read with lstat: nothing is opened); nil when the name is free or usable.
     static func existingProblem(name: String) -> String? {
         let path = "\(directory)/\(name)"
-        var st = stat()
-        guard lstat(path, &st) == 0 else { return nil }
+        guard let st = try? FileDescriptor.stat(path, flags: AT_SYMLINK_NOFOLLOW) else { return nil }
         switch st.st_mode & S_IFMT {
         case S_IFLNK: return "\(path) is a symbolic link: pinctl never follows links in /dev/shm: remove it or choose another name"
         case S_IFREG:
@@ -112,8 +109,7 @@ final class ShmObject {
 
     /// Makes the object at least `size` bytes long (tmpfs gives the new pages on first touch).
     func grow(to size: UInt64, _ spec: PinRangeSpec) throws {
-        var st = stat()
-        guard fstat(fd.raw, &st) == 0 else { throw lastError("fstat", path) }
+        let st = try fd.stat()
         let current = UInt64(max(st.st_size, 0))
         guard current < size else { return }
         try MappedRange.truncate(fd.raw, to: size, spec)
@@ -126,17 +122,15 @@ final class ShmObject {
     func restoreSize() {
         guard let (from, to) = growth else { return }
         growth = nil
-        var st = stat()
-        guard fstat(fd.raw, &st) == 0, UInt64(max(st.st_size, 0)) == to, let length = off_t(exactly: from) else { return }
-        while ftruncate(fd.raw, length) != 0 && errno == EINTR {}
+        guard let st = try? fd.stat(), UInt64(max(st.st_size, 0)) == to, let length = off_t(exactly: from) else { return }
+        _ = try? systemCall("ftruncate", path) { ftruncate(fd.raw, length) }
     }
 
     /// Unlinks the object if pinctl created it and the name still names it; safe to call twice.
     func removeIfCreated() {
         guard created, !removed else { return }
         removed = true
-        var st = stat()
-        guard fstatat(dir.raw, name, &st, AT_SYMLINK_NOFOLLOW) == 0, UInt64(st.st_dev) == device, UInt64(st.st_ino) == inode else {
+        guard let st = try? dir.stat(name, flags: AT_SYMLINK_NOFOLLOW), UInt64(st.st_dev) == device, UInt64(st.st_ino) == inode else {
             return
         }
         _ = unlinkat(dir.raw, name, 0)

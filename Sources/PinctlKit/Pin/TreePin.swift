@@ -39,8 +39,8 @@ public final class TreePin {
     /// Whether a file: path names a directory (stat follows links: the caller's own path;
     /// the walk then decides, under -f, whether a link at the top is entered).
     public static func isDirectory(_ path: String) -> Bool {
-        var st = stat()
-        return stat(path, &st) == 0 && st.st_mode & S_IFMT == S_IFDIR
+        guard let st = try? FileDescriptor.stat(path, flags: 0) else { return false }
+        return st.st_mode & S_IFMT == S_IFDIR
     }
 
     /// The first walk: files and page-rounded bytes that locking the tree will take, and the
@@ -126,8 +126,7 @@ public final class TreePin {
             try pinner.pin(range, write: false, progress: progress)
         } catch {
             // The file may have shrunk since it was opened: lock what is left of it.
-            var st = stat()
-            guard fstat(fd, &st) == 0, UInt64(max(0, st.st_size)) < size else { throw error }
+            guard let st = try? FileDescriptor.stat(fd: fd, path: name), UInt64(max(0, st.st_size)) < size else { throw error }
             range.unmap()
             report(
                 "\(TerminalEscaping.escape(bytes: path)): shrank from \(size) to \(st.st_size) bytes while it was being locked: locking \(st.st_size)"

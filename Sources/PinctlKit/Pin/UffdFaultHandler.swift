@@ -54,10 +54,10 @@ final class UffdFaultHandler: @unchecked Sendable {
         let uffd = filler.uffd.raw
         var fds = [pollfd(fd: uffd, events: Int16(POLLIN), revents: 0), pollfd(fd: thread.wakeup.raw, events: Int16(POLLIN), revents: 0)]
         while true {
-            let n = fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, 2, -1) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                return record(lastError("poll", "userfaultfd"))
+            do throws(SyscallError) {
+                _ = try systemCall("poll", "userfaultfd") { fds.withUnsafeMutableBufferPointer { poll($0.baseAddress, 2, -1) } }
+            } catch {
+                return record(error)
             }
             if fds[1].revents != 0 { return }
             if fds[0].revents & Int16(POLLERR | POLLHUP | POLLNVAL) != 0 {
@@ -65,11 +65,13 @@ final class UffdFaultHandler: @unchecked Sendable {
                     SyscallError(
                         call: "poll", object: "userfaultfd (revents \(hex(UInt64(UInt16(bitPattern: fds[0].revents)))))", errno: EIO))
             }
-            let got = read(uffd, msgs, msgSize * batch)
-            if got < 0 {
+            let got: Int
+            do throws(SyscallError) {
+                got = try systemCall("read", "userfaultfd") { read(uffd, msgs, msgSize * batch) }
+            } catch {
                 // EAGAIN: the fault was resolved (by the bulk fill) between poll and read.
-                if errno == EAGAIN || errno == EINTR { continue }
-                return record(lastError("read", "userfaultfd"))
+                if error.errno == EAGAIN { continue }
+                return record(error)
             }
             for i in 0..<(got / msgSize) {
                 let m = msgs + i * msgSize

@@ -157,16 +157,16 @@ public final class UffdPin: Pinner {
                 err = errno
                 call = "userfaultfd"
             case .device:
-                let dev = Glibc.open("/dev/userfaultfd", O_RDWR | O_CLOEXEC)
-                if dev < 0 {
-                    fd = -1
-                    err = errno
-                    call = "open"
-                } else {
-                    fd = cpinctl_userfaultfd_dev_new(dev, flags)
+                do throws(SyscallError) {
+                    let dev = try FileDescriptor.open("/dev/userfaultfd", flags: O_RDWR)
+                    fd = cpinctl_userfaultfd_dev_new(dev.raw, flags)
                     err = errno
                     call = "ioctl(USERFAULTFD_IOC_NEW)"
-                    close(dev)
+                    dev.close()
+                } catch {
+                    fd = -1
+                    err = error.errno
+                    call = "open"
                 }
             }
             if fd >= 0 { return (FileDescriptor(raw: fd, path: "userfaultfd"), path) }
@@ -374,25 +374,40 @@ enum UffdCalls {
     /// UFFDIO_WRITEPROTECT: sets write protection, or clears it and wakes the waiting writers.
     static func writeprotect(_ fd: Int32, _ start: UInt64, _ len: UInt64, protect: Bool) throws(SyscallError) {
         var w = uffdio_writeprotect(range: uffdio_range(start: start, len: len), mode: protect ? UffdABI.writeprotectWP : 0)
-        while cpinctl_uffdio_writeprotect(fd, &w) != 0 {
-            // EAGAIN: the address space was changing (a non-cooperative event); try again.
-            if errno == EAGAIN || errno == EINTR { continue }
-            throw fail("UFFDIO_WRITEPROTECT", start, len)
+        while true {
+            do throws(SyscallError) {
+                _ = try systemCall("ioctl(UFFDIO_WRITEPROTECT)", MemorySyscalls.describe(start, len)) {
+                    cpinctl_uffdio_writeprotect(fd, &w)
+                }
+                return
+            } catch  where error.errno == EAGAIN {
+                // The address space was changing (a non-cooperative event); try again.
+            }
         }
     }
 
     static func copy(_ fd: Int32, dst: UInt64, src: UInt64, len: UInt64, dontWake: Bool) -> Outcome {
         var c = uffdio_copy(dst: dst, src: src, len: len, mode: dontWake ? UffdABI.dontWake : 0, copy: 0)
-        if cpinctl_uffdio_copy(fd, &c) == 0 { return Outcome(filled: len, error: nil) }
-        let e = fail("UFFDIO_COPY", dst, len)
-        return Outcome(filled: c.copy > 0 ? UInt64(c.copy) : 0, error: e)
+        do throws(SyscallError) {
+            // Interruptible: a restart would redo bytes the kernel already copied.
+            _ = try interruptibleSystemCall("ioctl(UFFDIO_COPY)", MemorySyscalls.describe(dst, len)) { cpinctl_uffdio_copy(fd, &c) }
+            return Outcome(filled: len, error: nil)
+        } catch {
+            return Outcome(filled: c.copy > 0 ? UInt64(c.copy) : 0, error: error)
+        }
     }
 
     static func zeropage(_ fd: Int32, dst: UInt64, len: UInt64, dontWake: Bool) -> Outcome {
         var z = uffdio_zeropage(range: uffdio_range(start: dst, len: len), mode: dontWake ? UffdABI.dontWake : 0, zeropage: 0)
-        if cpinctl_uffdio_zeropage(fd, &z) == 0 { return Outcome(filled: len, error: nil) }
-        let e = fail("UFFDIO_ZEROPAGE", dst, len)
-        return Outcome(filled: z.zeropage > 0 ? UInt64(z.zeropage) : 0, error: e)
+        do throws(SyscallError) {
+            // Interruptible, as UFFDIO_COPY: the kernel reports the bytes it filled.
+            _ = try interruptibleSystemCall("ioctl(UFFDIO_ZEROPAGE)", MemorySyscalls.describe(dst, len)) {
+                cpinctl_uffdio_zeropage(fd, &z)
+            }
+            return Outcome(filled: len, error: nil)
+        } catch {
+            return Outcome(filled: z.zeropage > 0 ? UInt64(z.zeropage) : 0, error: error)
+        }
     }
 }
 
@@ -489,7 +504,7 @@ final class UffdFiller: @unchecked Sendable {
             case EAGAIN where out.filled > 0:
                 // Stopped short at a page that exists: the next call reports it.
                 continue
-            case EAGAIN, EINTR:
+            case _ where e.errno == EAGAIN || e.interrupted:
                 // The address space was changing, or a signal: no progress, try again a while.
                 retries += 1
                 if retries > 1000 { throw e }

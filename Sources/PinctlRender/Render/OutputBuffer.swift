@@ -35,7 +35,7 @@ public struct OutputBuffer {
         if n > capacity { throw .system(SyscallError(call: "write", object: "an item of \(n) bytes", errno: EMSGSIZE)) }
     }
 
-    /// Writes out every buffered byte (`writeAll`: EINTR retried, short writes continued, a
+    /// Writes out every buffered byte (`writeAll`: interrupted and short writes continued, a
     /// non-blocking descriptor waited on: EAGAIN dropped the buffer and ended the report
     /// mid-line, its JSON document unparsable).
     public mutating func flush() throws(PinctlError) {

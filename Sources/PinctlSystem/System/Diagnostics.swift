@@ -20,18 +20,18 @@ public func printError(_ line: String, newline: Bool = true) {
 package func writeAll(_ fd: Int32, _ p: UnsafeRawPointer, _ count: Int) -> Int32 {
     var off = 0
     while off < count {
-        let n = write(fd, p + off, count - off)
-        if n > 0 {
-            off += n
-        } else if n < 0 && errno == EINTR {
-            continue
-        } else if n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK) {
+        let n: Int
+        do throws(SyscallError) {
+            n = try systemCall("write", "descriptor \(fd)") { write(fd, p + off, count - off) }
+        } catch {
+            guard error.errno == EAGAIN || error.errno == EWOULDBLOCK else { return error.errno }
             // POLLERR (the reader went away) or POLLNVAL: the next write says which.
             var pfd = pollfd(fd: fd, events: Int16(POLLOUT), revents: 0)
-            _ = poll(&pfd, 1, -1)
-        } else {
-            return n < 0 ? errno : EIO
+            _ = try? systemCall("poll", "descriptor \(fd)") { poll(&pfd, 1, -1) }
+            continue
         }
+        if n == 0 { return EIO }
+        off += n
     }
     return 0
 }

@@ -4,9 +4,9 @@
     import Musl
 #endif
 
-/// An owned file descriptor: closed exactly once, when the value is dropped.
+/// An owned file descriptor: closed exactly once, by `close()` or when the value is dropped.
 public final class FileDescriptor {
-    public let raw: Int32
+    public private(set) var raw: Int32
     public let path: String
 
     public init(raw: Int32, path: String) {
@@ -14,18 +14,104 @@ public final class FileDescriptor {
         self.path = path
     }
 
-    deinit {
-        // Never retry close: on Linux the descriptor is gone even when close reports EINTR.
+    deinit { close() }
+
+    /// Closes the descriptor now; later calls do nothing. Never retried: on Linux the
+    /// descriptor is gone even when close reports EINTR.
+    public func close() {
+        guard raw >= 0 else { return }
         _ = Glibc.close(raw)
+        raw = -1
+    }
+
+    /// open(2) of `path`, relative to `dir` (openat), always close-on-exec; EINTR retried.
+    /// `display` names the file in errors and in `path` when `path` is relative to `dir`.
+    package static func open(
+        _ path: String, at dir: Int32 = AT_FDCWD, flags: Int32, mode: mode_t = 0, display: String? = nil
+    ) throws(SyscallError) -> FileDescriptor {
+        let name = display ?? path
+        let fd = try systemCall("open", name) { openat(dir, path, flags | O_CLOEXEC, mode) }
+        return FileDescriptor(raw: fd, path: name)
+    }
+
+    /// openat(2) of `name` in this directory.
+    package func open(_ name: String, flags: Int32, mode: mode_t = 0, display: String? = nil) throws(SyscallError) -> FileDescriptor {
+        try Self.open(name, at: raw, flags: flags, mode: mode, display: display ?? "\(path)/\(name)")
+    }
+
+    /// open(2) of a C-string name relative to `dir`, for walks that keep names as the
+    /// kernel's bytes (a String would replace bytes that are not UTF-8).
+    package static func open(
+        _ name: UnsafePointer<CChar>, at dir: Int32, flags: Int32, mode: mode_t = 0, display: @autoclosure () -> String
+    ) throws(SyscallError) -> FileDescriptor {
+        let fd = try systemCall("open", display()) { openat(dir, name, flags | O_CLOEXEC, mode) }
+        return FileDescriptor(raw: fd, path: display())
+    }
+
+    /// Gives up ownership: the caller closes the returned descriptor (fdopendir takes it over).
+    package func take() -> Int32 {
+        defer { raw = -1 }
+        return raw
     }
 
     /// open(2), read-only, close-on-exec; EINTR retried.
     public static func openReadOnly(_ path: String) throws(SyscallError) -> FileDescriptor {
-        while true {
-            let fd = Glibc.open(path, O_RDONLY | O_CLOEXEC)
-            if fd >= 0 { return FileDescriptor(raw: fd, path: path) }
-            if errno == EINTR { continue }
-            throw lastError("open", path)
+        try open(path, flags: O_RDONLY)
+    }
+
+    /// fstat(2) of this descriptor.
+    package func stat() throws(SyscallError) -> Glibc.stat {
+        try Self.stat(fd: raw, path: path)
+    }
+
+    /// fstat(2) of a descriptor owned elsewhere (a tree walk hands its files out by number).
+    package static func stat(fd: Int32, path: String) throws(SyscallError) -> Glibc.stat {
+        var st = Glibc.stat()
+        _ = try systemCall("fstat", path) { fstat(fd, &st) }
+        return st
+    }
+
+    /// fstatat(2) of `name` in this directory (`flags`: AT_SYMLINK_NOFOLLOW and friends).
+    package func stat(_ name: String, flags: Int32) throws(SyscallError) -> Glibc.stat {
+        try Self.stat(name, at: raw, flags: flags, display: "\(path)/\(name)")
+    }
+
+    /// fstatat(2) of `name` relative to `dir` (stat(2) and lstat(2) of a path by default).
+    package static func stat(_ name: String, at dir: Int32 = AT_FDCWD, flags: Int32, display: String? = nil) throws(SyscallError)
+        -> Glibc.stat
+    {
+        var st = Glibc.stat()
+        _ = try systemCall("fstatat", display ?? name) { fstatat(dir, name, &st, flags) }
+        return st
+    }
+
+    /// fstatat(2) of a C-string name relative to `dir` (see the C-string `open`).
+    package static func stat(
+        _ name: UnsafePointer<CChar>, at dir: Int32, flags: Int32, display: @autoclosure () -> String
+    ) throws(SyscallError) -> Glibc.stat {
+        var st = Glibc.stat()
+        _ = try systemCall("fstatat", display()) { fstatat(dir, name, &st, flags) }
+        return st
+    }
+
+    /// One read(2) into `buffer`: the bytes read, 0 at end of file; EINTR retried.
+    package func read(into buffer: UnsafeMutableRawPointer, count: Int) throws(SyscallError) -> Int {
+        try systemCall("read", path) { Glibc.read(raw, buffer, count) }
+    }
+
+    /// One read(2) into `buffer` from index `start` to its end: the bytes read, 0 at end of file.
+    package func read(into buffer: inout [UInt8], from start: Int = 0) throws(SyscallError) -> Int {
+        try systemCall("read", path) { buffer.withUnsafeMutableBytes { Glibc.read(raw, $0.baseAddress! + start, $0.count - start) } }
+    }
+
+    /// write(2) of every byte, short writes continued; EINTR retried. A write of nothing
+    /// (a full device that says so without an errno) fails as EIO rather than looping.
+    package func writeAll(_ bytes: [UInt8]) throws(SyscallError) {
+        var off = 0
+        while off < bytes.count {
+            let n = try systemCall("write", path) { bytes.withUnsafeBytes { Glibc.write(raw, $0.baseAddress! + off, $0.count - off) } }
+            if n == 0 { throw SyscallError(call: "write", object: path, errno: EIO) }
+            off += n
         }
     }
 
@@ -36,35 +122,20 @@ public final class FileDescriptor {
         while done < count {
             let off = offset.addingReportingOverflow(UInt64(done))
             if off.overflow || off.partialValue > UInt64(Int64.max) { break }
-            let n = Glibc.pread(raw, buffer + done, count - done, off_t(Int64(bitPattern: off.partialValue)))
-            if n > 0 { done += n; continue }
+            let n: Int
+            do throws(SyscallError) {
+                n = try systemCall("pread", "\(path) at offset 0x\(String(offset, radix: 16))") {
+                    Glibc.pread(raw, buffer + done, count - done, off_t(Int64(bitPattern: off.partialValue)))
+                }
+            } catch {
+                // Past the end of /proc/kpageflags and friends the kernel answers EINVAL or
+                // nothing; a partial result is still a result.
+                if done > 0 { break }
+                throw error
+            }
             if n == 0 { break }
-            if errno == EINTR { continue }
-            // Past the end of /proc/kpageflags and friends the kernel answers EINVAL or
-            // nothing; a partial result is still a result.
-            if done > 0 { break }
-            throw lastError("pread", "\(path) at offset 0x\(String(offset, radix: 16))")
+            done += n
         }
         return done
     }
-
-    /// Reads the whole file as text (for /proc text files, which are generated per read).
-    public func readAll() throws(SyscallError) -> [UInt8] {
-        var out: [UInt8] = []
-        var chunk = [UInt8](repeating: 0, count: 65536)
-        while true {
-            let n = chunk.withUnsafeMutableBytes { Glibc.read(raw, $0.baseAddress, $0.count) }
-            if n > 0 { out.append(contentsOf: chunk[0..<n]); continue }
-            if n == 0 { return out }
-            if errno == EINTR { continue }
-            throw lastError("read", path)
-        }
-    }
-}
-
-/// Reads a /proc text file whole.
-public func readProcText(_ path: String) throws(SyscallError) -> String {
-    let fd = try FileDescriptor.openReadOnly(path)
-    let bytes = try fd.readAll()
-    return String(decoding: bytes, as: UTF8.self)
 }

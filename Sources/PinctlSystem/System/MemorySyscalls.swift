@@ -21,18 +21,17 @@ public enum MemorySyscalls {
         _ = Glibc.munmap(UnsafeMutableRawPointer(bitPattern: UInt(addr)), Int(len))
     }
 
-    /// madvise(2); EINTR (MADV_POPULATE_* on a signal) and EAGAIN are returned to the caller.
+    /// madvise(2); restarted when a signal interrupts it (MADV_POPULATE_*), EAGAIN returned.
     public static func madvise(_ addr: UInt64, _ len: UInt64, _ advice: Int32, name: String) throws(SyscallError) {
-        if Glibc.madvise(UnsafeMutableRawPointer(bitPattern: UInt(addr)), Int(len), advice) != 0 {
-            throw lastError("madvise(\(name))", describe(addr, len))
+        _ = try systemCall("madvise(\(name))", describe(addr, len)) {
+            Glibc.madvise(UnsafeMutableRawPointer(bitPattern: UInt(addr)), Int(len), advice)
         }
     }
 
     public static func mlock2(_ addr: UInt64, _ len: UInt64, onFault: Bool) throws(SyscallError) {
         let flags: UInt32 = onFault ? UInt32(CPINCTL_MLOCK_ONFAULT) : 0
-        while cpinctl_mlock2(UnsafeRawPointer(bitPattern: UInt(addr)), Int(len), flags) != 0 {
-            if errno == EINTR { continue }
-            throw lastError(onFault ? "mlock2(MLOCK_ONFAULT)" : "mlock2", describe(addr, len))
+        _ = try systemCall(onFault ? "mlock2(MLOCK_ONFAULT)" : "mlock2", describe(addr, len)) {
+            cpinctl_mlock2(UnsafeRawPointer(bitPattern: UInt(addr)), Int(len), flags)
         }
     }
 

@@ -33,12 +33,7 @@ package func openDirectory(
 /// The raw descriptor, for fdopendir, which takes it over (`DirectoryStream`).
 private func openDirectoryDescriptor(_ path: String, at dir: Int32, noFollow: Bool) throws(SyscallError) -> Int32 {
     let flags = O_RDONLY | O_DIRECTORY | O_CLOEXEC | (noFollow ? O_NOFOLLOW : 0)
-    while true {
-        let fd = openat(dir, path, flags)
-        if fd >= 0 { return fd }
-        if errno == EINTR { continue }
-        throw lastError("open", path)
-    }
+    return try systemCall("open", path) { openat(dir, path, flags) }
 }
 
 /// A directory opened as `openDirectory` opens it and read entry by entry (readdir); the

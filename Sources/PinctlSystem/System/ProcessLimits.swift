@@ -2,7 +2,8 @@
     import Glibc
 #endif
 
-/// What this process may lock or pin: RLIMIT_MEMLOCK and CAP_IPC_LOCK.
+/// What this process may lock or pin: RLIMIT_MEMLOCK here, CAP_IPC_LOCK (read from /proc)
+/// in PinctlKernel.
 public enum ProcessLimits {
     public static let capIPCLock = 14
     public static let capSysAdmin = 21
@@ -21,23 +22,6 @@ public enum ProcessLimits {
 
     /// The soft RLIMIT_MEMLOCK in bytes; nil when unlimited.
     public static func memlockLimit() -> UInt64? { softLimit(__rlimit_resource_t(8 /* RLIMIT_MEMLOCK */)) }
-
-    /// Whether the capability is in this process's effective set (/proc/self/status CapEff).
-    public static func hasCapability(_ cap: Int) -> Bool {
-        guard let text = try? readProcText("/proc/self/status") else { return false }
-        for line in text.split(separator: "\n") where line.hasPrefix("CapEff:") {
-            guard let v = NumberParsing.parseHex(line.dropFirst(7).trimmingSpaces()) else { return false }
-            return v & (1 << UInt64(cap)) != 0
-        }
-        return false
-    }
-
-    /// Whether locking or pinning `bytes` fits the limit (always, with CAP_IPC_LOCK).
-    public static func memlockAllows(_ bytes: UInt64) -> Bool {
-        if hasCapability(capIPCLock) { return true }
-        guard let limit = memlockLimit() else { return true }
-        return bytes <= limit
-    }
 
     /// The one-line explanation and fix for a refusal caused by RLIMIT_MEMLOCK.
     public static func memlockAdvice(_ what: String, bytes: UInt64) -> String {

@@ -20,8 +20,8 @@ public enum RegularFile {
     /// `purpose` finishes "... a regular file's bytes" in messages ("file: pins", "--fill-from copies").
     public static func open(_ path: String, writable: Bool, purpose: String) throws(PinctlError) -> Opened {
         let pathFD = try openPath(path, flags: CPINCTL_O_PATH | O_CLOEXEC, purpose: purpose)
-        var st = stat()
-        guard fstat(pathFD.raw, &st) == 0 else { throw .system(lastError("fstat", path)) }
+        let st: stat
+        do throws(SyscallError) { st = try pathFD.stat() } catch { throw .system(error) }
         guard st.st_mode & S_IFMT == S_IFREG else {
             throw .invalidInput("\(path) is \(typeName(st.st_mode)), not a regular file: \(purpose) a regular file's bytes")
         }
@@ -32,12 +32,10 @@ public enum RegularFile {
     /// open(2) of `path` with `flags` (CPINCTL_O_PATH here and in ShmObject), errors told as input problems.
     package static func openPath(_ path: String, flags: Int32, dir: Int32 = AT_FDCWD, purpose: String) throws(PinctlError) -> FileDescriptor
     {
-        while true {
-            let fd = openat(dir, path, flags)
-            if fd >= 0 { return FileDescriptor(raw: fd, path: path) }
-            let e = lastError("open", path)
+        do throws(SyscallError) {
+            return try FileDescriptor.open(path, at: dir, flags: flags)
+        } catch let e {
             switch e.errno {
-            case EINTR: continue
             case ENOENT: throw .invalidInput("\(path): no such file: \(purpose) an existing regular file")
             case ENOTDIR: throw .invalidInput("\(path): a component of the path is not a directory: give the path of a regular file")
             case ENAMETOOLONG: throw .invalidInput("\(path): the path or one of its names is too long (ENAMETOOLONG): give a shorter path")
@@ -55,12 +53,10 @@ public enum RegularFile {
         -> FileDescriptor
     {
         let flags = (writable ? O_RDWR : O_RDONLY) | O_CLOEXEC | O_NONBLOCK | O_NOCTTY
-        while true {
-            let fd = Glibc.open("/proc/self/fd/\(pathFD.raw)", flags)
-            if fd >= 0 { return FileDescriptor(raw: fd, path: path) }
-            let e = lastError("open", path)
+        do throws(SyscallError) {
+            return try FileDescriptor.open("/proc/self/fd/\(pathFD.raw)", flags: flags, display: path)
+        } catch let e {
             switch e.errno {
-            case EINTR: continue
             case EACCES, EPERM:
                 throw .permissionDenied(
                     "\(path): \(e.errnoName) opening it\(writable ? " for writing (--write): pin it read-only (drop --write) or fix its permissions" : ": fix its permissions or run as its owner")"

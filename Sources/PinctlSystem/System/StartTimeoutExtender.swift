@@ -47,7 +47,7 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     /// CPU time, resident bytes and the time at the last extension (or the start).
     private var baseCPU: UInt64 = 0
     private var baseResident: UInt64 = 0
-    private var baseTime = 0.0
+    private var baseTime = SuspendingClock.now
 
     /// `what` names the pin in STATUS (escaped there by the notifier).
     public init(notifier: SystemdNotifier, interval: Double = defaultInterval, what: String) throws(SyscallError) {
@@ -56,8 +56,8 @@ public final class StartTimeoutExtender: @unchecked Sendable {
         lasting = max(Self.minimumExtension, 5 * self.interval)
         self.what = what
         thread = try StoppableThread(name: "pinctl-extend")
-        let s = open("/proc/self/statm", O_RDONLY | O_CLOEXEC)
-        statm = s >= 0 ? FileDescriptor(raw: s, path: "/proc/self/statm") : nil
+        // One pread of a kept descriptor per interval: this layer sits below ProcFileReader.
+        statm = try? FileDescriptor.openReadOnly("/proc/self/statm")
     }
 
     /// The EXTEND_TIMEOUT_USEC and STATUS assignments for one extension.
@@ -77,7 +77,7 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     /// Starts the thread; until `stop`, it holds a reference to the extender.
     public func start() throws(SyscallError) {
         // The thread has used no CPU yet: the process's time is the other threads'.
-        (baseCPU, baseResident, baseTime) = (Self.processCPU(), resident(), MonotonicClock.now())
+        (baseCPU, baseResident, baseTime) = (Self.processCPU(), resident(), SuspendingClock.now)
         try thread.start { self.run() }
     }
 
@@ -86,17 +86,24 @@ public final class StartTimeoutExtender: @unchecked Sendable {
 
     private func run() {
         var p = pollfd(fd: thread.wakeup.raw, events: Int16(POLLIN), revents: 0)
-        var deadline = MonotonicClock.now() + interval
+        var deadline = SuspendingClock.now.advanced(by: .seconds(interval))
         while true {
-            let left = deadline - MonotonicClock.now()
-            let n = left > 0 ? poll(&p, 1, max(1, Int32(left * 1000))) : 0
+            let left = (deadline - SuspendingClock.now).inSeconds
+            var n: Int32 = 0
+            if left > 0 {
+                do throws(SyscallError) {
+                    // Interruptible: after a signal the timeout is recomputed from the deadline.
+                    n = try interruptibleSystemCall("poll", "pinctl-extend") { poll(&p, 1, max(1, Int32(left * 1000))) }
+                } catch {
+                    if error.interrupted { continue }
+                    return
+                }
+            }
             if n > 0 { return }
-            if n < 0 && errno == EINTR { continue }
-            if n < 0 { return }
-            let now = MonotonicClock.now()
-            deadline = now + interval
+            let now = SuspendingClock.now
+            deadline = now.advanced(by: .seconds(interval))
             let (cpu, rss) = (otherThreadsCPU(), resident())
-            let since = now - baseTime
+            let since = (now - baseTime).inSeconds
             let worked = rss >= baseResident + Self.residentStep || Double(cpu &- min(cpu, baseCPU)) >= since * Self.busyFraction * 1e9
             guard worked else {
                 // Work older than an extension's length says nothing about now.
@@ -132,8 +139,12 @@ public final class StartTimeoutExtender: @unchecked Sendable {
     private func resident() -> UInt64 {
         guard let statm else { return 0 }
         var buf = [UInt8](repeating: 0, count: 128)
-        let n = buf.withUnsafeMutableBytes { pread(statm.raw, $0.baseAddress, $0.count, 0) }
-        guard n > 0 else { return 0 }
+        guard
+            let n = try? buf.withUnsafeMutableBytes({ b throws(SyscallError) in
+                try statm.pread(into: b.baseAddress!, count: b.count, offset: 0)
+            }),
+            n > 0
+        else { return 0 }
         let fields = buf[0..<n].split(separator: UInt8(ascii: " "))
         guard fields.count > 1, let pages = UInt64(String(decoding: fields[1], as: UTF8.self)) else { return 0 }
         return pages * UInt64(sysconf(Int32(_SC_PAGESIZE)))

@@ -70,7 +70,7 @@ package final class StoppableThread {
             }
             // Until the thread has blocked them, a signal may land in it.
             var p = pollfd(fd: started.raw, events: Int16(POLLIN), revents: 0)
-            while poll(&p, 1, -1) < 0 && errno == EINTR {}
+            _ = try? systemCall("poll", name) { poll(&p, 1, -1) }
             return t
         }
         // Named here as well as by the thread itself, so that the name is there as soon as

@@ -39,3 +39,32 @@ public struct SyscallError: Error, Equatable, CustomStringConvertible {
 package func lastError(_ call: String, _ object: String) -> SyscallError {
     SyscallError(call: call, object: object, errno: errno)
 }
+
+extension SyscallError {
+    /// The call was cut short by a signal (EINTR): only an `interruptibleSystemCall` fails so.
+    public var interrupted: Bool { errno == EINTR }
+}
+
+/// Calls a system call that fails with a negative result and errno, restarting it while a
+/// signal interrupts it (EINTR): the one place pinctl retries an interrupted call. Never
+/// for close(2). `object` is built only on failure.
+@inline(__always)
+package func systemCall<R: BinaryInteger>(_ call: String, _ object: @autoclosure () -> String, _ body: () -> R) throws(SyscallError) -> R {
+    while true {
+        let r = body()
+        if r >= 0 { return r }
+        if errno == EINTR { continue }
+        throw SyscallError(call: call, object: object(), errno: errno)
+    }
+}
+
+/// `systemCall` without the restart: EINTR fails as `interrupted`, for a call that reports
+/// partial progress (the caller decides what to repeat) or a wait that must see a signal.
+@inline(__always)
+package func interruptibleSystemCall<R: BinaryInteger>(
+    _ call: String, _ object: @autoclosure () -> String, _ body: () -> R
+) throws(SyscallError) -> R {
+    let r = body()
+    if r >= 0 { return r }
+    throw SyscallError(call: call, object: object(), errno: errno)
+}

@@ -162,7 +162,7 @@ public final class SystemdNotifier {
     }
 
     /// One socket per message, as sd_notify: socket(AF_UNIX, SOCK_DGRAM | SOCK_CLOEXEC |
-    /// SOCK_NONBLOCK), sendmsg with MSG_DONTWAIT | MSG_NOSIGNAL, close. EINTR is retried.
+    /// SOCK_NONBLOCK), sendmsg with MSG_DONTWAIT | MSG_NOSIGNAL, close.
     static func deliver(_ message: [UInt8], to address: Address) throws(SyscallError) {
         let object: String
         var sa = sockaddr_un()
@@ -185,10 +185,12 @@ public final class SystemdNotifier {
             }
             length = pathOffset + 1 + name.count
         }
-        let fd = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
-        guard fd >= 0 else { throw lastError("socket", "AF_UNIX SOCK_DGRAM") }
-        defer { _ = close(fd) }
-        while true {
+        let raw = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue) | Int32(SOCK_CLOEXEC.rawValue) | Int32(SOCK_NONBLOCK.rawValue), 0)
+        guard raw >= 0 else { throw lastError("socket", "AF_UNIX SOCK_DGRAM") }
+        let socketFD = FileDescriptor(raw: raw, path: object)
+        defer { socketFD.close() }
+        let fd = socketFD.raw
+        _ = try systemCall("sendmsg", object) {
             // sendmsg, not sendto: msg_name is a plain pointer, where sendto's address is a
             // transparent union under some Glibc module builds (the fuzz build's swiftc).
             let n = message.withUnsafeBytes { m in
@@ -204,9 +206,7 @@ public final class SystemdNotifier {
                     }
                 }
             }
-            if n >= 0 { return }
-            if errno == EINTR { continue }
-            throw lastError("sendmsg", object)
+            return n
         }
     }
 }

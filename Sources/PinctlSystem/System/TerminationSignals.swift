@@ -127,12 +127,12 @@ public enum TerminationSignals {
     /// that counts as SIGPIPE even if nothing more is written: checked every quarter second.
     public static func wait(seconds: Double?) -> Int32? {
         var s = set()
-        let deadline = seconds.map { MonotonicClock.now() + $0 }
+        let start = SuspendingClock.now
         let watchStdout = stdoutIsPipeOrSocket()
         while true {
             var slice = watchStdout ? 0.25 : 3600.0
-            if let deadline {
-                let left = deadline - MonotonicClock.now()
+            if let seconds {
+                let left = seconds - (SuspendingClock.now - start).inSeconds
                 if left <= 0 { return nil }
                 slice = min(slice, left)
             }
@@ -146,8 +146,7 @@ public enum TerminationSignals {
     }
 
     static func stdoutIsPipeOrSocket() -> Bool {
-        var st = stat()
-        guard fstat(1, &st) == 0 else { return false }
+        guard let st = try? FileDescriptor.stat(fd: 1, path: "standard output") else { return false }
         return st.st_mode & S_IFMT == S_IFIFO || st.st_mode & S_IFMT == S_IFSOCK
     }
 
