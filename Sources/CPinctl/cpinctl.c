@@ -117,6 +117,15 @@ long long cpinctl_fs_magic(const char *path)
 	return (long long)fs.f_type;
 }
 
+long long cpinctl_fd_fs_magic(int fd)
+{
+	struct statfs fs;
+
+	if (fstatfs(fd, &fs) != 0)
+		return -1;
+	return (long long)fs.f_type;
+}
+
 int cpinctl_finish_stdout(void)
 {
 	errno = 0;

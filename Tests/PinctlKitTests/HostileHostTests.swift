@@ -145,6 +145,77 @@ struct HostileHostTests {
         }
     }
 
+    /// A tracefs mounted in a temporary directory, with an instance of its own (its own ring
+    /// buffer, so the host's tracing is not touched); unmounted on the way out.
+    final class TracefsTree {
+        let mountpoint: String
+        let instance: String
+
+        init() throws {
+            mountpoint = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-tracefs-XXXXXX"))
+            try #require(mount("nodev", mountpoint, "tracefs", 0, nil) == 0, "mount -t tracefs: \(String(cString: strerror(errno)))")
+            instance = mountpoint + "/instances/pinctl-test-\(getpid())"
+            try #require(mkdir(instance, 0o755) == 0, "mkdir \(instance): \(String(cString: strerror(errno)))")
+        }
+
+        /// The instance's ring buffer size: closing its free_buffer shrinks it.
+        func bufferSizeKB() throws -> String {
+            try String(contentsOfFile: instance + "/buffer_size_kb", encoding: .utf8)
+        }
+
+        func remove() {
+            _ = rmdir(instance)
+            _ = umount2(mountpoint, Int32(MNT_DETACH))
+            _ = rmdir(mountpoint)
+        }
+    }
+
+    static let tracefsMountable: Bool =
+        (try? String(contentsOfFile: "/proc/filesystems", encoding: .utf8))?.contains("\ttracefs\n") ?? false
+
+    /// Before: `files` and `pin file:` opened every tracefs control file for reading (root
+    /// bypasses their write-only modes), and closing free_buffer freed the trace ring buffer
+    /// (buffer_size_kb 1410 -> 7 here). Now nothing on a pseudo file system is opened: an
+    /// argument there is skipped or refused, and so is a mount point met in a walk.
+    @Test(.enabled(if: tracefsMountable, "this kernel has no tracefs"))
+    func pageCacheCommandsNeverOpenTracefsFiles() throws {
+        let tracefs = try TracefsTree()
+        defer { tracefs.remove() }
+        let size = try tracefs.bufferSizeKB()
+        // A tree that holds a tracefs mount point, as / does on any host that mounts it.
+        let tree = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-tree-XXXXXX"))
+        defer { try? FileManager.default.removeItem(atPath: tree) }
+        try "data".write(toFile: tree + "/data", atomically: false, encoding: .utf8)
+        #expect(mkdir(tree + "/tracing", 0o755) == 0)
+        try #require(mount(tracefs.mountpoint, tree + "/tracing", nil, UInt(MS_BIND), nil) == 0)
+        defer { _ = umount2(tree + "/tracing", Int32(MNT_DETACH)) }
+        for args in [
+            ["files", tracefs.instance], ["files", tracefs.instance + "/free_buffer"], ["files", "-f", tracefs.instance],
+            ["files", "--json", tracefs.mountpoint], ["files", tree],
+        ] {
+            let r = try pinctl(args)
+            #expect(r.status == 0, "\(args): exit \(r.status): \(r.stderr)")
+            let said =
+                args.contains("--json")
+                ? r.stdout.contains("\"pseudo-file-system\"") : r.stderr.contains(": on tracefs, a file system of kernel controls")
+            #expect(said, "\(args): \(r.stdout.prefix(300)) \(r.stderr)")
+        }
+        for args in [["pin", "file:" + tracefs.instance + "/trace", "--for", "0"], ["pin", "file:" + tree + "/tracing", "--for", "0"]] {
+            let r = try pinctl(args)
+            #expect(r.status == ExitStatus.invalidInput, "\(args): exit \(r.status): \(r.stderr)")
+        }
+        #expect(try tracefs.bufferSizeKB() == size, "a tracefs control file was opened and closed")
+    }
+
+    /// procfs and sysfs likewise: skipped, not a row per control file.
+    @Test(arguments: ["/proc/sys/vm", "/sys/kernel/mm", "/proc/self/status"])
+    func pseudoFileSystemArgumentIsSkippedNotOpened(_ path: String) throws {
+        let r = try pinctl(["files", "--json", path])
+        #expect(r.status == 0, "exit \(r.status): \(r.stderr)")
+        #expect(r.stdout.contains("\"pseudo-file-system\""), "\(r.stdout)")
+        #expect(!r.stdout.contains("\"pages\":1,"), "a control file was counted: \(r.stdout.prefix(300))")
+    }
+
     /// The check itself: this host's /proc passes, a directory that is not procfs does not.
     @Test func procMountIsRecognisedByItsFileSystem() throws {
         try ProcMount.require()

@@ -138,6 +138,9 @@ unsigned long cpinctl_take_caught_signals(void);
  */
 long long cpinctl_fs_magic(const char *path);
 
+/** cpinctl_fd_fs_magic - the same for an open descriptor (fstatfs(2); O_PATH ones too). */
+long long cpinctl_fd_fs_magic(int fd);
+
 /** strerrorname_np(): "EACCES" for EACCES; NULL when unknown. */
 const char *cpinctl_errno_name(int err);
 

@@ -27,6 +27,8 @@ public enum TreeWalkSkip: Equatable, Sendable {
     case otherFileSystem
     /// With `-f`: a directory reached again through a link (a loop, or a second way in).
     case directoryAgain
+    /// On procfs, sysfs, tracefs and the like (`PseudoFileSystem`): never opened.
+    case pseudoFileSystem(String)
 
     public var message: String {
         switch self {
@@ -35,6 +37,7 @@ public enum TreeWalkSkip: Equatable, Sendable {
         case .tooLarge(let size, let limit): return "\(size) bytes, larger than -m \(limit) bytes: skipped"
         case .otherFileSystem: return "on another file system than its argument, not entered (--one-file-system)"
         case .directoryAgain: return "a directory already walked (a symbolic link loop or a second link to it): walked once"
+        case .pseudoFileSystem(let name): return PseudoFileSystem.reason(name)
         }
     }
 
@@ -46,6 +49,7 @@ public enum TreeWalkSkip: Equatable, Sendable {
         case .tooLarge: return "too-large"
         case .otherFileSystem: return "other-file-system"
         case .directoryAgain: return "directory-again"
+        case .pseudoFileSystem: return "pseudo-file-system"
         }
     }
 }
@@ -68,7 +72,9 @@ public struct TreeWalkOptions: Sendable {
 /// descriptor. Only names the directory entry (or fstatat without following) says are
 /// regular files or directories are ever opened: a FIFO, socket or device never is. A name
 /// swapped for something else between the entry and the open is seen by fstat and skipped
-/// (a FIFO opened O_NONBLOCK does not block). A file with several links is reported once
+/// (a FIFO opened O_NONBLOCK does not block). Nothing on a pseudo file system (procfs,
+/// sysfs, tracefs, ...) is opened: an argument there is skipped, and so is a directory on
+/// one (a mount point met in the walk) before it is read. A file with several links is reported once
 /// (by device and inode), as vmtouch does; with `-f`, directories are walked once each too.
 public struct TreeWalker {
     public let options: TreeWalkOptions
@@ -132,6 +138,11 @@ public struct TreeWalker {
             return
         }
         let type = st.st_mode & S_IFMT
+        // statfs follows a link, as the open below would with -f; without -f a link is skipped.
+        if type != S_IFLNK || options.followSymlinks, let fs = PseudoFileSystem.holding(path: argument) {
+            try visit(.skipped(path: path, reason: .pseudoFileSystem(fs)))
+            return
+        }
         let rootDev = UInt64(st.st_dev)
         // A C copy (withCString would widen the typed throws to any Error).
         guard let c = strdup(argument) else { throw .system(SyscallError(call: "strdup", object: "a path", errno: ENOMEM)) }
@@ -260,6 +271,11 @@ public struct TreeWalker {
         if options.oneFileSystem && UInt64(st.st_dev) != rootDev {
             directory.close()
             try visit(.skipped(path: path, reason: .otherFileSystem))
+            return
+        }
+        if let fs = PseudoFileSystem.holding(fd: directory.raw) {
+            directory.close()
+            try visit(.skipped(path: path, reason: .pseudoFileSystem(fs)))
             return
         }
         if options.followSymlinks {

@@ -25,6 +25,9 @@ public enum RegularFile {
         guard st.st_mode & S_IFMT == S_IFREG else {
             throw .invalidInput("\(path) is \(typeName(st.st_mode)), not a regular file: \(purpose) a regular file's bytes")
         }
+        if let fs = PseudoFileSystem.holding(fd: pathFD.raw) {
+            throw .invalidInput("\(path) is \(PseudoFileSystem.reason(fs)): \(purpose) a regular file's bytes")
+        }
         let fd = try reopen(pathFD, path: path, writable: writable, purpose: purpose)
         return Opened(fd: fd, stat: st)
     }
