@@ -77,6 +77,42 @@ struct TreePinTests {
         pin.release()
     }
 
+    /// Before: the memory check added up the first walk's sizes, but each file was locked
+    /// at the size the second walk saw: a file grown in between was locked whole (VmLck
+    /// 2 GiB after a 1.2 MiB plan; in a small memory cgroup, an OOM kill). Now a file is
+    /// locked no larger than it was checked, and one that appeared meanwhile is left out.
+    @Test func treePinLocksNoMoreThanTheMemoryCheckAdmitted() throws {
+        let (tree, bytes, _) = try Self.makeTree()
+        let before = ProcStatus.parse(try readProcText("/proc/self/status")).vmLck ?? 0
+        let pin = TreePin(root: tree.root, walk: TreeWalkOptions())
+        defer { pin.release() }
+        let plan = try pin.plan()
+        try pin.check(plan)
+        #expect(plan.bytes == bytes)
+        // Between the walks: one file grows by 64 pages, a new one appears.
+        let fd = open(tree.path("a"), O_WRONLY | O_APPEND)
+        _ = [UInt8](repeating: 7, count: 64 * tree.pageSize).withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+        try tree.write("new", pages: 16)
+        var notes: [String] = []
+        try pin.pin { notes.append($0) }
+        #expect(pin.bytes == bytes && pin.files == 3, "\(notes)")
+        #expect(ProcStatus.parse(try readProcText("/proc/self/status")).vmLck == before + bytes)
+        #expect(notes.contains { $0.contains("/a: grew from \(10 * tree.pageSize) to \(74 * tree.pageSize) bytes") }, "\(notes)")
+        #expect(notes.contains { $0.contains("/new: appeared after the memory check: not locked") }, "\(notes)")
+    }
+
+    /// The same for file:PATH: the check stats the path, the mapping opens it later; a file
+    /// grown in between is mapped at the size that was checked, and the report says so.
+    @Test func fileRangeIsMappedNoLargerThanAdmitted() throws {
+        let tree = try CacheTree()
+        try tree.write("f", pages: 256)
+        let range = try MappedRange(.file(path: tree.path("f"), offset: 0, length: nil), write: false, admitted: 8 * UInt64(tree.pageSize))
+        defer { range.unmap() }
+        #expect(range.length == 8 * UInt64(tree.pageSize))
+        #expect(range.trimmed?.contains("grew to \(256 * tree.pageSize) bytes after the memory check") == true, "\(range.trimmed ?? "")")
+    }
+
     /// Over RLIMIT_MEMLOCK (nobody, 64 KiB): refused before anything is locked, one line that
     /// names the files, the total and the fix; exit 8.
     @Test func treeOverRlimitMemlockIsRefusedWithTheTotalAndTheFix() throws {

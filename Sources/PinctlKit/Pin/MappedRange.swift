@@ -29,11 +29,12 @@ public final class MappedRange {
     public var pages: UInt64 { length >> PagemapReader.pageShift }
     public var isFileBacked: Bool { backing == .file }
 
-    public init(_ spec: PinRangeSpec, write: Bool) throws(PinctlError) {
+    /// `admitted`: for file:, the most bytes to map (what the memory check was made for).
+    public init(_ spec: PinRangeSpec, write: Bool, admitted: UInt64? = nil) throws(PinctlError) {
         self.spec = spec
         let m: Mapping
         do {
-            m = try Self.map(spec, write: write)
+            m = try Self.map(spec, write: write, admitted: admitted)
         } catch let e as SyscallError {
             throw .system(e)
         } catch let e as PinctlError {
@@ -86,7 +87,7 @@ public final class MappedRange {
         var wholeFile = false
     }
 
-    static func map(_ spec: PinRangeSpec, write: Bool) throws -> Mapping {
+    static func map(_ spec: PinRangeSpec, write: Bool, admitted: UInt64? = nil) throws -> Mapping {
         let rw = PROT_READ | PROT_WRITE
         switch spec {
         case .anon(let size, let thp, let hugetlb, let noTHP):
@@ -157,7 +158,16 @@ public final class MappedRange {
                 trimmed =
                     "+\(humanBytes(len)) ran past the end of \(path) (\(fileSize) bytes): trimmed to \(humanBytes(left)), through the file's last page"
             }
-            let want = min(len ?? left, left)
+            var want = min(len ?? left, left)
+            if let admitted, want > admitted {
+                // The file grew between the memory check (by path) and this open.
+                trimmed =
+                    "\(path) grew to \(fileSize) bytes after the memory check: mapped the \(humanBytes(admitted)) checked (pin again for the rest)"
+                want = admitted
+            }
+            guard want > 0 else {
+                throw PinctlError.invalidInput("\(path): the file was empty when the memory check was made: pin it again")
+            }
             let base = try mmapOrRefuse(
                 spec, length: want, prot: write ? rw : PROT_READ, flags: MAP_SHARED, fd: opened.fd.raw, offset: offset)
             return Mapping(

@@ -82,7 +82,11 @@ public enum PinPreflight {
     /// read faults of private anonymous memory (they map the zero page), none for hugetlb
     /// (its own reserved pool: mmap refuses when short), none for file: unless the method
     /// locks the page cache (mlock, kmod), the unallocated part of an existing shm object.
-    static func newMemory(_ spec: PinRangeSpec, method: PinMethod, write: Bool, uffdZeroFill: Bool) -> UInt64 {
+    /// `fileBytes`: for file:, the bytes the memory check was made for (`describe`'s), so
+    /// that the file is not stat'ed again to a size nobody checked.
+    static func newMemory(_ spec: PinRangeSpec, method: PinMethod, write: Bool, uffdZeroFill: Bool, fileBytes checked: UInt64? = nil)
+        -> UInt64
+    {
         switch spec {
         case .anon(let size, _, let hugetlb, _):
             if hugetlb { return 0 }
@@ -101,6 +105,7 @@ public enum PinPreflight {
             // Page cache is reclaimable until locked: only methods that hold pages need it all
             // resident at once (MemAvailable already counts what of it is cached).
             guard method == .mlock || method == .kmod else { return 0 }
+            if let checked { return checked }
             guard let st = try? FileDescriptor.stat(path, flags: 0) else { return 0 }
             return fileBytes(st, offset: offset, length: len)
         }

@@ -49,7 +49,7 @@ public final class PinSession {
             chosenBecause = why
         }
         let zeroFill = (pinner as? UffdPin).map { $0.fill == .zero } ?? false
-        let need = PinPreflight.newMemory(spec, method: pinner.method, write: options.write, uffdZeroFill: zeroFill)
+        let need = PinPreflight.newMemory(spec, method: pinner.method, write: options.write, uffdZeroFill: zeroFill, fileBytes: bytes)
         if need > 0 {
             // Held until pin() has charged the pages, so concurrent pins see each other's.
             let cgroups = MemoryHeadroom.cgroupLimits()
@@ -61,7 +61,8 @@ public final class PinSession {
                 throw .refused(why)
             }
         }
-        range = try MappedRange(spec, write: options.write)
+        // A file is mapped no larger than it was checked: it may have grown since.
+        range = try MappedRange(spec, write: options.write, admitted: backing == .file ? bytes : nil)
     }
 
     /// The strongest method the range and kernel allow, and why.

@@ -7,10 +7,12 @@
 /// twice, both times with openat relative to directory descriptors (TreeWalker: links not
 /// followed unless asked, FIFOs and devices never opened): first to add up the sizes, so that
 /// RLIMIT_MEMLOCK and the memory headroom are checked against the whole tree before anything
-/// is locked; then to open, map and lock each file while its descriptor is open. A file that
-/// shrank between its fstat and its lock (mlock2 then fails: the pages past the new end
-/// cannot be faulted in) is mapped again at its new size; a file that grew is locked to the
-/// size it had when it was opened.
+/// is locked; then to open, map and lock each file while its descriptor is open. The second
+/// walk locks no more than the first admitted: a file is locked to the smaller of its size
+/// then and its size now, and a file the first walk did not see is left out (both said on
+/// stderr), so a tree grown between the walks cannot take more memory than was checked. A
+/// file that shrank between its fstat and its lock (mlock2 then fails: the pages past the
+/// new end cannot be faulted in) is mapped again at its new size.
 public final class TreePin {
     public let root: String
     let walk: TreeWalkOptions
@@ -28,6 +30,8 @@ public final class TreePin {
     /// earlier range of the same `pin` locked (file:DIR file:DIR/sub).
     public private(set) var alreadyLocked: UInt64 = 0
     private var released = false
+    /// The first walk's page-rounded size of each file: what the memory check admitted.
+    private var admitted: [FileIdentity: UInt64] = [:]
 
     public init(root: String, walk: TreeWalkOptions, onFault: Bool = false, seen: SeenFiles = SeenFiles()) {
         self.root = root
@@ -49,12 +53,16 @@ public final class TreePin {
         var walker = TreeWalker(options: walk, seen: seen.copy())
         var files: UInt64 = 0
         var bytes: UInt64 = 0
+        var admitted: [FileIdentity: UInt64] = [:]
         try walker.walk(root) { (event) throws(PinctlError) in
             if case .file(_, let st, _) = event, st.st_size > 0 {
+                let size = roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
                 files += 1
-                bytes &+= roundUp(UInt64(st.st_size), to: PagemapReader.pageSize) ?? UInt64(st.st_size)
+                bytes &+= size
+                admitted[FileIdentity(st)] = size
             }
         }
+        self.admitted = admitted
         return (files, bytes, walker.alreadySeen)
     }
 
@@ -106,7 +114,21 @@ public final class TreePin {
                     failed += 1
                     report("\(TerminalEscaping.escape(bytes: path)): \(message)")
                 case .file(let fd, let st, let path):
-                    try lockFile(fd: fd, size: UInt64(max(0, st.st_size)), path: path, report: report)
+                    let size = UInt64(max(0, st.st_size))
+                    guard size > 0 else { break }
+                    guard let limit = admitted[FileIdentity(st)] else {
+                        skipped += 1
+                        report(
+                            "\(TerminalEscaping.escape(bytes: path)): appeared after the memory check: not locked (pin again to include it)"
+                        )
+                        break
+                    }
+                    if size > limit {
+                        report(
+                            "\(TerminalEscaping.escape(bytes: path)): grew from \(limit) to \(size) bytes after the memory check: locking the \(limit) checked"
+                        )
+                    }
+                    try lockFile(fd: fd, size: min(size, limit), path: path, report: report)
                 }
             }
         } catch {
