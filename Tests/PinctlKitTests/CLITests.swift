@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The pinctl binary as a user runs it: JSON contract, exit statuses, one-line errors.
 @Suite(
     .serialized, .needsRootForProc,

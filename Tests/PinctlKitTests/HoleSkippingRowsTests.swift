@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Rows skip the holes PAGEMAP_SCAN proves empty (6.7+): the output must be the one reading
 /// every pagemap entry gives (`--read-holes`), byte for byte, on a sparse layout holding each
 /// kind of entry the scan could miss: a 4 GiB PROT_NONE reservation, 1 GiB with six written

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
 /// strace is there and may trace here (a container's seccomp profile can refuse ptrace).
 let straceTraces: Bool = {
@@ -23,7 +19,7 @@ let unshare = ["/usr/bin/unshare", "/bin/unshare"].first { FileManager.default.i
 /// as a hostile user or a mistyped path would have it. Each row failed before its fix.
 @Suite(
     .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps, mknod needs root"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+    .needsBuiltPinctl)
 struct HostileOutputTests {
     func tempDir() throws -> String {
         try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hostile-output-XXXXXX"))

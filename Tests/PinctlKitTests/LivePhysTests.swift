@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `pinctl phys` against the running kernel and against tools/mm/page-types reading the
 /// same frames. Frames change between two reads (the machine runs), so exact comparisons use
 /// stable frames: the holder's mlocked pages, and low memory (firmware, reserved, the DMA

@@ -3,10 +3,6 @@ import Testing
 
 @testable import PinctlKit
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The hold of a pin, reached directly: the pidfile's life, what the service manager is told
 /// and when, and the exit status a signal gives.
 struct PinHoldTests {

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Summaries, `census --deep` and `phys --owners` find a VMA's populated regions with
 /// PAGEMAP_SCAN. They take them a scan vector's worth at a time, so a mapping fragmented into
 /// millions of regions costs the same memory as an empty one: proven on 1 GiB with every 64th

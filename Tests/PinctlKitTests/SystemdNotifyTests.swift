@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What systemd would be: an AF_UNIX datagram socket bound at a path or an abstract name,
 /// read with a time limit.
 final class NotifyReceiver {
@@ -121,7 +117,7 @@ struct SystemdNotifierParsingTests {
 
 @Suite(
     .enabled(if: isRoot, "live notify tests mlock more than the default RLIMIT_MEMLOCK"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+    .needsBuiltPinctl)
 struct SystemdNotifyLiveTests {
     /// A socket at a path exactly as long as sun_path allows (107 bytes), and one in the
     /// abstract namespace.
