@@ -1,10 +1,7 @@
 // libFuzzer target for `inspect PID TARGET`: InspectTarget.parse and ProcessRef.parse on the
 // first line, then TargetResolver on the VMAs of the rest (a maps text shaped as the kernel
 // writes it) or, without one, on a captured 6.18 maps.
-@testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 let capturedMaps = try! ProcMaps.parse(
     """

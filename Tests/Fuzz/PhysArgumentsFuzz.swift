@@ -1,9 +1,6 @@
 // libFuzzer target for `phys`'s user input: --flags expressions (FlagExpression.parseOne,
 // page-types -b semantics) when the first byte is even, phys targets (PhysTarget.parse) when odd.
-@testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPhysArguments(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

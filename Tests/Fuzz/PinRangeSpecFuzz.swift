@@ -1,8 +1,5 @@
 // libFuzzer target for PinRangeSpec.parse: `pin` and `module bench` ranges as typed by a user.
-@testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPinRangeSpec(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
