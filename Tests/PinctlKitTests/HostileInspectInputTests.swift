@@ -1,10 +1,8 @@
 import Foundation
+import PinctlRender
 import Testing
 
 @testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 /// The command line, the inspect/maps rows and the output path every command
 /// shares, as a table: the built binary against hostile input, as an adversarial user
