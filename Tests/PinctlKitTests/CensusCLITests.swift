@@ -13,12 +13,6 @@ let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileMana
     .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps: it needs root"),
     .needsBuiltPinctl)
 struct CensusCLITests {
-    func tempDir() throws -> String {
-        let dir = NSTemporaryDirectory() + "pinctl-census-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
-        return dir
-    }
-
     @Test(.enabled(if: promtool != nil, "promtool is missing: scripts/check/install-deps.sh installs Debian's prometheus package"))
     func openMetricsOutputPassesPromtool() throws {
         // A row of every kind the host can make: io_uring, mlock, a hostile comm.
@@ -26,7 +20,7 @@ struct CensusCLITests {
         defer { pin.stop() }
         let h = try Holder(["hostilecomm:1", "mlock:64K"])
         defer { h.stop() }
-        let dir = try tempDir()
+        let dir = try tempDir("census")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/pinctl.prom"
         let r = try pinctl(["census", "--openmetrics", "--output", file])
@@ -41,7 +35,7 @@ struct CensusCLITests {
     }
 
     @Test func outputReplacesTheFileAtomicallyAndLeavesNoTemporary() throws {
-        let dir = try tempDir()
+        let dir = try tempDir("census")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/pinctl.prom"
         // A symlink at the target is replaced, never followed.

@@ -351,7 +351,7 @@ struct HostilePinInputTests {
         ["census", "--output", "DIR/c\\0377.prom"], ["inspect", "--json", "self", "[st\\0377ack]"],
     ])
     func argumentsThatAreNotUTF8AreRefused(_ words: [String]) throws {
-        let dir = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hostile-utf8-XXXXXX"))
+        let dir = try tempDir("hostile-utf8")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // What the argument would have named: the planted file, and where files would go.
         try Data("planted".utf8).write(to: URL(fileURLWithPath: dir + "/t\u{FFFD}"))
@@ -428,9 +428,7 @@ struct HostilePinInputTests {
     /// Row 10: a range over the memory cgroup's headroom is refused with the numbers before
     /// anything is mapped (and --dry-run says the same); concurrent pins in one cgroup are
     /// admitted one at a time, so none is OOM-killed.
-    @Test(
-        .enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"),
-        .enabled(if: !underSanitizer, "a sanitized pinctl's own shadow memory is charged to the small cgroup and can get it OOM-killed"))
+    @Test(.needsMemoryCgroup, .unsanitizedInSmallCgroup)
     func memoryCgroupLimitIsCheckedBeforePinning() throws {
         let cg = try Self.cgroup256M()
         defer { cg.remove() }
@@ -462,7 +460,7 @@ struct HostilePinInputTests {
 
     /// Row 10: a pin waits for the cgroup's pin lock (another pin checking and charging, or a
     /// user holding the flock) before it maps anything, and a signal ends the wait.
-    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    @Test(.needsMemoryCgroup)
     func pinWaitsForTheCgroupPinLockAndASignalEndsTheWait() throws {
         let cg = try Self.cgroup256M()
         defer { cg.remove() }
@@ -492,7 +490,7 @@ struct HostilePinInputTests {
     /// Row 10: anyone who can open the cgroup's directory can hold its flock, so the wait is
     /// bounded: past it the pin goes ahead (after its memory check) with a warning, and a
     /// hostile lock holder delays pins but never refuses them.
-    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    @Test(.needsMemoryCgroup)
     func aCgroupLockHeldByAnotherUserDelaysButNeverRefusesAPin() throws {
         let cg = try Self.cgroup256M()
         defer { cg.remove() }

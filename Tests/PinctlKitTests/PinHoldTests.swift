@@ -17,7 +17,7 @@ struct PinHoldTests {
     }
 
     @Test func pidfileHoldsThisPidDuringTheHoldAndIsGoneAfter() throws {
-        let dir = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hold-XXXXXX"))
+        let dir = try tempDir("hold")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/hold.pid"
         var during: String?
@@ -31,7 +31,7 @@ struct PinHoldTests {
     }
 
     @Test func aPidfileNameTakenSincePrepareFailsTheHoldAndIsLeftAlone() throws {
-        let dir = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hold-XXXXXX"))
+        let dir = try tempDir("hold")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/hold.pid"
         let pidfile = try Pidfile.prepare(path)

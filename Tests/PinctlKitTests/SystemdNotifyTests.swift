@@ -207,9 +207,7 @@ struct SystemdNotifyLiveTests {
     /// A pin that waits without working (for a cgroup's pin lock another process holds)
     /// sends no extension, so systemd's own timeout still ends a start that hangs; once the
     /// lock is free the pin goes ahead and READY=1 comes.
-    @Test(
-        .enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"),
-        .enabled(if: !underSanitizer, "a sanitized pinctl's own shadow memory is charged to the small cgroup and can get it OOM-killed"))
+    @Test(.needsMemoryCgroup, .unsanitizedInSmallCgroup)
     func aPinThatOnlyWaitsDoesNotExtendItsStartTimeout() throws {
         let cg = try HostilePinInputTests.cgroup256M()
         defer { cg.remove() }

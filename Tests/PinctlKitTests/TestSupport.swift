@@ -247,8 +247,23 @@ func makeTemporaryDirectory(_ template: String) -> String? {
     }
 }
 
+/// A fresh directory `pinctl-LABEL-...` under $TMPDIR, for the test to remove.
+func tempDir(_ label: String) throws -> String {
+    try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-\(label)-XXXXXX"))
+}
+
 /// The conditions most live suites share, named once.
 extension Trait where Self == ConditionTrait {
+    /// The test makes a small memory cgroup of its own.
+    static var needsMemoryCgroup: Self {
+        .enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process")
+    }
+
+    /// A sanitized pinctl's shadow memory would be charged to the test's small cgroup.
+    static var unsanitizedInSmallCgroup: Self {
+        .enabled(if: !underSanitizer, "a sanitized pinctl's own shadow memory is charged to the small cgroup and can get it OOM-killed")
+    }
+
     /// Live /proc tests: kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN.
     static var needsRootForProc: Self {
         .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)")
