@@ -190,7 +190,7 @@ int test_user_memlock_charged_per_user(void)
 		_exit(9);
 	}
 	CHECK(waitpid(pid, &status, 0) == pid);
-	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	CHECKF(exit_code(status) == 0,
 	       "exec'ed holder: status %#x (1: pinned over the limit)",
 	       status);
 	close(inh);
@@ -232,7 +232,7 @@ int test_user_memlock_charged_per_user(void)
 	CHECK(do_unpin_all(fd, NULL) == 0);
 	CHECK(write(sv[0], "2", 1) == 1);
 	CHECK(waitpid(pid, &status, 0) == pid);
-	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	CHECKF(exit_code(status) == 0,
 	       "SCM_RIGHTS holder: status %#x (11 over the limit, 13 limit wrong, 14 VmPin)",
 	       status);
 	/* Everything returned: the full budget is ours again. */
@@ -437,7 +437,7 @@ int test_user_refused_pins_never_crowd_out_others(void)
 	kill(child, SIGKILL);
 	CHECK(waitpid(child, &status, 0) == child);
 	CHECKF(WIFSIGNALED(status), "hammer exited with %d",
-	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	       exit_code(status));
 	CHECKF(!enospc,
 	       "root's 1-page PIN %d failed ENOSPC while a user without budget was refused",
 	       enospc);
@@ -540,7 +540,7 @@ int test_user_share_bounds_one_user_not_others(void)
 			     NULL, NULL) ? 11 : 0);
 	}
 	CHECK(waitpid(b, &status, 0) == b);
-	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	CHECKF(exit_code(status) == 0,
 	       "uid 65533 beside a user at its share: status %#x", status);
 	/* Root is exempt from the share, not from the total (10 held). */
 	r = do_pin(fd, p + 30 * psz, 30, PINCTL_PIN_LONGTERM, 0, NULL, &h);
@@ -550,9 +550,9 @@ int test_user_share_bounds_one_user_not_others(void)
 	CHECK(do_unpin(fd, h, NULL) == 0);
 	CHECK(write(go[1], &c, 1) == 1);
 	CHECK(waitpid(a, &status, 0) == a);
-	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	CHECKF(exit_code(status) == 0,
 	       "nobody at its share: exit %d (10 setup, 11 first 10 pages, 12 11th page not ENOSPC, 13 other file not ENOSPC, 15 share not returned)",
-	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	       exit_code(status));
 	CHECK(vmpin_kb() == 0);
 	close(fd);
 	return PASS;
@@ -624,13 +624,13 @@ int test_user_share_counts_namespace_uids_against_owner(void)
 	CHECK(waitpid(n, &ns, 0) == n);
 	CHECK(write(go[1], &c, 1) == 1);
 	CHECK(waitpid(a, &status, 0) == a);
-	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	CHECKF(exit_code(status) == 0,
 	       "nobody holding its share: exit %d",
-	       WIFEXITED(status) ? WEXITSTATUS(status) : -1);
+	       exit_code(status));
 	SKIP_IF(skip, "nobody cannot create a user namespace here");
-	CHECKF(WIFEXITED(ns) && WEXITSTATUS(ns) == 0,
+	CHECKF(exit_code(ns) == 0,
 	       "uid 100000 in nobody's namespace: exit %d (12 setresuid, 13 its PIN was not refused ENOSPC at nobody's share)",
-	       WIFEXITED(ns) ? WEXITSTATUS(ns) : -1);
+	       exit_code(ns));
 	CHECK(vmpin_kb() == 0);
 	close(fd);
 	return PASS;

@@ -501,24 +501,6 @@ static void fuzz_worker(uint64_t seed, bool user)
 	_exit(0);
 }
 
-long vmstat_value(const char *key)
-{
-	char line[256];
-	size_t klen = strlen(key);
-	long v = -1;
-	FILE *f = fopen("/proc/vmstat", "re");
-
-	if (!f)
-		return -1;
-	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ' ') {
-			v = strtol(line + klen + 1, NULL, 10);
-			break;
-		}
-	fclose(f);
-	return v;
-}
-
 static const char *const bad_kmsg[] = {
 	"BUG", "WARNING:", "Oops", "general protection fault",
 	"Call Trace", "UBSAN", "KASAN", "Bad page", "refcount_t:",

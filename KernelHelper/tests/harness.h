@@ -138,6 +138,9 @@ void lru_drain(void);
 long read_long_file(const char *path);
 int write_long_file(const char *path, long v);
 long meminfo_kb(const char *key);
+long vmstat_value(const char *key);
+/* A child's exit status from waitpid(), or -1 when a signal ended it. */
+int exit_code(int status);
 int become_nobody(void);
 int drop_effective_cap(int cap);
 int expect_pages(int fd, void *p, size_t n, const uint32_t *base,
@@ -243,7 +246,6 @@ int test_bench_ends_on_a_caught_signal(void);
 extern __thread uint64_t rng_state;
 uint64_t rnd(void);
 int fuzz_exec_main(const char *fdarg, const char *seed);
-long vmstat_value(const char *key);
 int kmsg_bad_lines(int kfd);
 int test_fuzz_processes_threads_fork_exec_remote(void);
 

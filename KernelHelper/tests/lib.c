@@ -132,8 +132,11 @@ char *map_aligned(size_t size, int flags, int fd)
 	return a;
 }
 
-/* The number after "KEY:" in a /proc file of KEY: VALUE lines, or -1. */
-static long proc_key_value(const char *path, const char *key)
+/*
+ * The number after KEY and SEP in a /proc file of "KEY<SEP> VALUE" lines
+ * (status and meminfo: ':'; vmstat: ' '), or -1.
+ */
+static long proc_key_value(const char *path, const char *key, char sep)
 {
 	char line[256];
 	size_t klen = strlen(key);
@@ -143,7 +146,7 @@ static long proc_key_value(const char *path, const char *key)
 	if (!f)
 		return -1;
 	while (fgets(line, sizeof(line), f))
-		if (!strncmp(line, key, klen) && line[klen] == ':') {
+		if (!strncmp(line, key, klen) && line[klen] == sep) {
 			v = strtol(line + klen + 1, NULL, 10);
 			break;
 		}
@@ -156,7 +159,7 @@ long status_kb(pid_t pid, const char *key)
 	char path[64];
 
 	snprintf(path, sizeof(path), "/proc/%d/status", pid ? pid : getpid());
-	return proc_key_value(path, key);
+	return proc_key_value(path, key, ':');
 }
 
 long vmpin_kb(void)
@@ -241,7 +244,17 @@ int write_long_file(const char *path, long v)
 
 long meminfo_kb(const char *key)
 {
-	return proc_key_value("/proc/meminfo", key);
+	return proc_key_value("/proc/meminfo", key, ':');
+}
+
+long vmstat_value(const char *key)
+{
+	return proc_key_value("/proc/vmstat", key, ' ');
+}
+
+int exit_code(int status)
+{
+	return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
 
 /*

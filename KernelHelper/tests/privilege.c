@@ -121,7 +121,7 @@ int test_pfn_visibility_follows_the_opener(void)
 	}
 	userfd = recv_fd(sv[0]);
 	CHECK(waitpid(pid, &status, 0) == pid);
-	CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+	CHECKF(exit_code(status) == 0,
 	       "child status %#x (11 root's fd hid the PFN, 12 open/send)",
 	       status);
 	CHECK(userfd >= 0);
@@ -473,7 +473,7 @@ int test_user_setuid_exec_never_pinned(void)
 		if (WIFEXITED(status) && WEXITSTATUS(status) == 3)
 			pinned_new++;
 		else
-			CHECKF(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			CHECKF(exit_code(status) == 0,
 			       "round %d: status %#x", rounds, status);
 	}
 	unlink(SUID_PATH);

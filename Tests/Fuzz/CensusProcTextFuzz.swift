@@ -3,9 +3,6 @@
 // process can't write these files, but a kernel can print what a parser never saw, and
 // the census runs as root over every process on the host.
 @testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzCensusProcText(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

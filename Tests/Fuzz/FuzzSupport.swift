@@ -111,3 +111,15 @@ func checkMapsWriters(_ vmas: [VMAReport], failAfter: Int) {
         require(json.last == 0x0a && json.dropLast().allSatisfy { $0 != 0x0a }, "maps --json is not one line")
     }
 }
+
+/// What `parse` makes of `input`, or nil when it rejects it. The rejection's message and
+/// exit status are made as pinctl would print them: rejecting is fine, crashing while saying
+/// why is not.
+func accepted<Input, T>(_ input: Input, _ parse: (Input) throws(PinctlError) -> T) -> T? {
+    do {
+        return try parse(input)
+    } catch {
+        _ = (error.description, error.exitStatus)
+        return nil
+    }
+}

@@ -1,10 +1,7 @@
 // libFuzzer target for `inspect PID TARGET`: InspectTarget.parse and ProcessRef.parse on the
 // first line, then TargetResolver on the VMAs of the rest (a maps text shaped as the kernel
 // writes it) or, without one, on a captured 6.18 maps.
-@testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 let capturedMaps = try! ProcMaps.parse(
     """
@@ -32,13 +29,7 @@ public func fuzzInspectTarget(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int
         _ = process.description
     }
 
-    let target: InspectTarget
-    do {
-        target = try InspectTarget.parse(line)
-    } catch {
-        _ = (error.description, error.exitStatus)
-        return 0
-    }
+    guard let target = accepted(line, InspectTarget.parse) else { return 0 }
     switch target {
     case .address: break
     case .range(let start, let end): require(end > start, "'\(line)': range \(hex(start))-\(hex(end)) is empty or backwards")

@@ -1,9 +1,6 @@
 // libFuzzer target for ModuleControl.decompressor(for:): which tool decompresses a module
 // file before finit_module, decided from its name as the kernel and kmod see it (bytes).
 @testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 let compressedSuffixes: [(suffix: String, tool: String)] = [(".ko.xz", "xz"), (".ko.zst", "zstd"), (".ko.gz", "gzip")]
 

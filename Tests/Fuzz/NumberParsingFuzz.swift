@@ -2,8 +2,6 @@
 // iteration counts (--iterations) and kpageflags names, all from NumberParsing and its callers.
 @testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzNumberParsing(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -4,10 +4,7 @@
 // The input is records of 18 bytes: the pagemap entry (8, little-endian), the kpageflags
 // word (8), a mapcount byte, and a control byte: bit 0 flags unreadable, bit 1 the flags are
 // a head's inherited by this tail, bit 2 a hole of one page before this one, bit 3 no mapcount.
-@testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPageRowBuilder(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

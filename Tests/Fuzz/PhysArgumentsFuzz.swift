@@ -1,9 +1,6 @@
 // libFuzzer target for `phys`'s user input: --flags expressions (FlagExpression.parseOne,
 // page-types -b semantics) when the first byte is even, phys targets (PhysTarget.parse) when odd.
-@testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzPhysArguments(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {
@@ -14,13 +11,7 @@ public func fuzzPhysArguments(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int
 }
 
 func flagExpression(_ text: String) {
-    let f: FlagFilter
-    do {
-        f = try FlagExpression.parseOne(text)
-    } catch {
-        _ = (error.description, error.exitStatus)
-        return
-    }
+    guard let f = accepted(text, FlagExpression.parseOne) else { return }
     let bytes = Array(text.utf8)
     require(!bytes.isEmpty && bytes.allSatisfy { $0 > 0x20 && $0 < 0x7f }, "accepted \(text.debugDescription)")
     let eq = bytes.firstIndex(of: UInt8(ascii: "="))
@@ -49,13 +40,7 @@ func flagExpression(_ text: String) {
 }
 
 func physTarget(_ text: String) {
-    let t: PhysTarget
-    do {
-        t = try PhysTarget.parse(text)
-    } catch {
-        _ = (error.description, error.exitStatus)
-        return
-    }
+    guard let t = accepted(text, PhysTarget.parse) else { return }
     if case .frames(let start, let count) = t {
         require(count > 0, "\(text.debugDescription): an empty range")
         let end = start.addingReportingOverflow(count)

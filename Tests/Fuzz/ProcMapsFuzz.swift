@@ -1,8 +1,6 @@
 // libFuzzer target for ProcMaps: /proc/PID/maps text, and `pinctl maps`'s writers' rendering of it.
 @testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzProcMaps(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -1,10 +1,8 @@
 // libFuzzer target for ProcSmaps: /proc/PID/smaps text, with and without counters kept,
 // streamed from a file in chunks of any size as `pinctl maps` and inspect read it, and
 // `pinctl maps`'s text and JSON writers.
-@testable import PinctlKernel
 @testable import PinctlKit
 @testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzProcSmaps(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

@@ -1,9 +1,6 @@
 // libFuzzer target for ProcStatus: the memory lines of /proc/PID/status (VmLck, VmPin, ...)
 // that `pin` and `maps` report, and the CapEff line ProcessLimits reads.
 @testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzProcStatus(_ data: UnsafePointer<UInt8>?, _ size: Int) -> Int32 {

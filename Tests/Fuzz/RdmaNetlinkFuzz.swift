@@ -5,8 +5,6 @@
 import CPinctl
 
 @testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
 @testable import PinctlSystem
 
 @_cdecl("LLVMFuzzerTestOneInput")

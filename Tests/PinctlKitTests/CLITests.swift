@@ -1,14 +1,6 @@
 import Foundation
+import PinctlRender
 import Testing
-
-@testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The pinctl binary as a user runs it: JSON contract, exit statuses, one-line errors.
 @Suite(

@@ -6,23 +6,13 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 let promtool = ["/usr/bin/promtool", "/usr/local/bin/promtool"].first { FileManager.default.isExecutableFile(atPath: $0) }
 
 /// `pinctl census` from the command line: formats, --output, --watch.
 @Suite(
     .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps: it needs root"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+    .needsBuiltPinctl)
 struct CensusCLITests {
-    func tempDir() throws -> String {
-        let dir = NSTemporaryDirectory() + "pinctl-census-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: false)
-        return dir
-    }
-
     @Test(.enabled(if: promtool != nil, "promtool is missing: scripts/check/install-deps.sh installs Debian's prometheus package"))
     func openMetricsOutputPassesPromtool() throws {
         // A row of every kind the host can make: io_uring, mlock, a hostile comm.
@@ -30,7 +20,7 @@ struct CensusCLITests {
         defer { pin.stop() }
         let h = try Holder(["hostilecomm:1", "mlock:64K"])
         defer { h.stop() }
-        let dir = try tempDir()
+        let dir = try tempDir("census")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/pinctl.prom"
         let r = try pinctl(["census", "--openmetrics", "--output", file])
@@ -45,7 +35,7 @@ struct CensusCLITests {
     }
 
     @Test func outputReplacesTheFileAtomicallyAndLeavesNoTemporary() throws {
-        let dir = try tempDir()
+        let dir = try tempDir("census")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/pinctl.prom"
         let victim = dir + "/victim"
@@ -101,22 +91,10 @@ struct CensusCLITests {
     }
 
     @Test func watchEndsCleanlyOnSIGINT() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
-        p.arguments = ["census", "--watch", "200ms", "--count", "1000"]
-        let out = Pipe()
-        p.standardOutput = out
-        p.standardError = FileHandle.nullDevice
-        try p.run()
-        let handle = out.fileHandleForReading
-        var seen = ""
-        while !seen.contains("census  kernel") {
-            let d = handle.availableData
-            if d.isEmpty { break }
-            seen += String(decoding: d, as: UTF8.self)
-        }
+        let (p, out, _) = try startPinctl(["census", "--watch", "200ms", "--count", "1000"])
+        _ = read(out) { String(decoding: $0, as: UTF8.self).contains("census  kernel") }
         kill(p.processIdentifier, SIGINT)
-        _ = handle.readDataToEndOfFile()
+        _ = out.readDataToEndOfFile()
         p.waitUntilExit()
         #expect(p.terminationReason == .exit && p.terminationStatus == 0)
     }

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Independent readers for checking the census: plain string splitting of the raw files.
 enum RawCensus {
     static func statusField(_ pid: Int32, _ name: String) -> UInt64? {

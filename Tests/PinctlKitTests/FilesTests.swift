@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The page cache baselines the live tests compare with: util-linux's fincore and vmtouch
 /// (scripts/check/install-deps.sh installs both).
 let fincorePath = ["/usr/bin/fincore", "/bin/fincore"].first { FileManager.default.isExecutableFile(atPath: $0) }
@@ -174,7 +170,7 @@ struct CollectingSink: FilesSink {
 
 @Suite(
     .serialized, .enabled(if: isRoot, "live page cache tests need root (cachestat and mincore answer only for files the caller may write)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"),
+    .needsBuiltPinctl,
     .enabled(
         if: fincorePath != nil && vmtouchPath != nil,
         "fincore (util-linux) and vmtouch are the baselines: run scripts/check/install-deps.sh"))

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The frame walker's stretches, filters, rows and tallies against a plain per-frame loop over
 /// the same frames: a copy of the live kernel's tables for 200 000 frames of Normal memory,
 /// taken once, so that both read identical bytes (the live tables change between two reads).

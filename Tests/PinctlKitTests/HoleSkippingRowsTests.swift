@@ -1,14 +1,8 @@
 import Foundation
+import PinctlRender
 import Testing
 
-@testable import PinctlKernel
 @testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Rows skip the holes PAGEMAP_SCAN proves empty (6.7+): the output must be the one reading
 /// every pagemap entry gives (`--read-holes`), byte for byte, on a sparse layout holding each

@@ -1,14 +1,8 @@
 import Foundation
+import PinctlRender
 import Testing
 
 @testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// The command line, the inspect/maps rows and the output path every command
 /// shares, as a table: the built binary against hostile input, as an adversarial user
@@ -18,6 +12,13 @@ import Testing
     .serialized, .needsRootForProc,
     .needsBuiltBinaries)
 struct HostileInspectInputTests {
+    /// A text report's `summary:` line and the present pages it counts (0 without one).
+    static func presentPages(_ stdout: String) -> (summary: Substring, present: Int) {
+        let summary = stdout.split(separator: "\n").first { $0.hasPrefix("summary: ") } ?? ""
+        let present = summary.split(separator: ":").dropFirst(2).first?.split(separator: " ").first.flatMap { Int($0) } ?? 0
+        return (summary, present)
+    }
+
     /// Under --json: stdout is one JSON object {"error", "exitStatus"} matching the exit
     /// status, and the same message is the stderr line.
     func expectJSONError(_ r: CommandResult, status: Int32, sourceLocation: SourceLocation = #_sourceLocation) throws {
@@ -297,8 +298,7 @@ struct HostileInspectInputTests {
                     #expect(vmaLines == vmaCount, "run \(i): exit 0 with \(vmaLines) of \(vmaCount) VMAs")
                     let region = h.region("anon")
                     #expect(r.stdout.contains("vma \(String(region.start, radix: 16))-"), "run \(i): the anon region is missing")
-                    let summary = r.stdout.split(separator: "\n").first { $0.hasPrefix("summary: ") } ?? ""
-                    let present = summary.split(separator: ":").dropFirst(2).first?.split(separator: " ").first.flatMap { Int($0) } ?? 0
+                    let (summary, present) = Self.presentPages(r.stdout)
                     #expect(present >= 32768, "run \(i): exit 0 with \(present) present pages: \(summary)")
                 } else {
                     let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
@@ -351,8 +351,7 @@ struct HostileInspectInputTests {
             if r.status == ExitStatus.pfnHidden {
                 let region = h.region("anon")
                 #expect(r.stdout.contains("vma \(String(region.start, radix: 16))-"), "run \(i): a report of the new program")
-                let summary = r.stdout.split(separator: "\n").first { $0.hasPrefix("summary: ") } ?? ""
-                let present = summary.split(separator: ":").dropFirst(2).first?.split(separator: " ").first.flatMap { Int($0) } ?? 0
+                let (summary, present) = Self.presentPages(r.stdout)
                 #expect(present >= 32768, "run \(i): exit 6 with \(present) present pages: \(summary)")
             } else {
                 #expect(

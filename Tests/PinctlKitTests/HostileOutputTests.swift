@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 let strace = ["/usr/bin/strace", "/bin/strace"].first { FileManager.default.isExecutableFile(atPath: $0) }
 /// strace is there and may trace here (a container's seccomp profile can refuse ptrace).
 let straceTraces: Bool = {
@@ -23,12 +19,8 @@ let unshare = ["/usr/bin/unshare", "/bin/unshare"].first { FileManager.default.i
 /// as a hostile user or a mistyped path would have it. Each row failed before its fix.
 @Suite(
     .serialized, .enabled(if: isRoot, "the census reads every process's fds and smaps, mknod needs root"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+    .needsBuiltPinctl)
 struct HostileOutputTests {
-    func tempDir() throws -> String {
-        try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hostile-output-XXXXXX"))
-    }
-
     func entries(_ dir: String) -> [String] {
         ((try? FileManager.default.contentsOfDirectory(atPath: dir)) ?? []).sorted()
     }
@@ -62,7 +54,7 @@ struct HostileOutputTests {
     /// `--output /dev/null` replaced /dev/null), a directory was exit 1 (rename EISDIR).
     @Test(arguments: Planted.allCases)
     func outputOverSomethingNotARegularFileIsRefusedAndLeftAlone(_ planted: Planted) throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let file = dir + "/pinctl.prom"
         let type = planted.make(file)
@@ -87,7 +79,7 @@ struct HostileOutputTests {
     /// written); nothing is left there. Out of blocks, then out of inodes.
     @Test(arguments: ["size=8k", "nr_inodes=2"])
     func outputToAFullFileSystemNamesTheFix(_ limit: String) throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let mounted = try run(["/bin/mount", "-t", "tmpfs", "-o", limit, "tmpfs", dir])
         try #require(mounted.status == 0, "cannot mount a tmpfs here: \(mounted.stderr)")
@@ -108,7 +100,7 @@ struct HostileOutputTests {
     /// refused before anything is pinned; nothing is written.
     @Test(arguments: [("--output", ""), ("--output", "/sub"), ("--pidfile", ""), ("--pidfile", "/sub")])
     func fileThroughAnotherUsersSymlinkInTmpIsRefused(_ option: String, _ below: String) throws {
-        let target = try tempDir()
+        let target = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: target) }
         try FileManager.default.createDirectory(atPath: target + "/sub", withIntermediateDirectories: false)
         let link = "/tmp/pinctl-planted-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -127,7 +119,7 @@ struct HostileOutputTests {
     /// a new pid namespace, where pinctl is pid 1, the names are known.
     @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"))
     func plantedTemporaryNamesDoNotBlockTheOutput() throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let planted = (1...3).map { "\(dir)/.pinctl.prom.tmp-\($0)" }
         for p in planted { try "planted".write(toFile: p, atomically: false, encoding: .utf8) }
@@ -149,7 +141,7 @@ struct HostileOutputTests {
     func censusOutOfDescriptorsFailsInsteadOfReportingNothing() throws {
         let h = try Holder(["mlock:64K"])
         defer { h.stop() }
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let full = try pinctl(["census"])
         #expect(full.status == 0 && full.stdout.contains("\(h.pid) "), "\(full.stderr)")
@@ -173,7 +165,7 @@ struct HostileOutputTests {
         .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "prlimit (util-linux) is missing"),
         .enabled(if: !underSanitizer, "a sanitizer's runtime dies of the file size limit (its own files) before pinctl can say so"))
     func outputPastTheFileSizeLimitNamesTheFix() throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let r = try run([
             "/usr/bin/prlimit", "--fsize=1024", builtBinary("pinctl"), "census", "--openmetrics", "--output", dir + "/pinctl.prom",
@@ -193,7 +185,7 @@ struct HostileOutputTests {
         .enabled(if: straceTraces, "strace is missing or may not trace here: scripts/check/install-deps.sh installs it"),
         .enabled(if: !underSanitizer, "LeakSanitizer will not run under ptrace: a sanitized pinctl under strace exits 1 at its end"))
     func outputBlocksGlibcsSignalsWhileTheTemporaryExists() throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let trace = dir + "/trace"
         let r = try run([
@@ -215,7 +207,7 @@ struct HostileOutputTests {
     /// SIG_SETMASK restore unblocked them, for a caller that had blocked every termination
     /// signal, as `pin` and `census --watch` do). Read from this thread's SigBlk.
     @Test func outputLeavesGlibcsSignalsBlockedAsItFoundThem() throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // This thread's mask: the test stays on one thread (no suspension point in between).
         func blocked() throws -> UInt64 {
@@ -240,7 +232,7 @@ struct HostileOutputTests {
         .enabled(if: straceTraces, "strace is missing or may not trace here: scripts/check/install-deps.sh installs it"),
         arguments: [SIGTERM, SIGINT, SIGHUP])
     func terminationSignalDuringTheWriteLeavesNoTemporary(_ sig: Int32) throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // env --default-signal: the test runner's children start with these signals blocked.
         let command = try RunningCommand([
@@ -484,7 +476,7 @@ struct HostileOutputTests {
     /// for `files` and for `pin file:DIR`. Now the depth fits the stack and the deeper
     /// directory is one line: exit 9 (files), or the pin of what the walk reached.
     @Test func treeDeeperThanTheStackHoldsIsOneLineNotACrash() throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { _ = try? run(["/bin/rm", "-rf", dir]) }
         try "top".write(toFile: dir + "/top", atomically: false, encoding: .utf8)
         var fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
@@ -542,7 +534,7 @@ struct HostileOutputTests {
     /// Before: started with stdout and stderr closed, the pidfile took descriptor 2 and the
     /// hold's "holding pid N" line was written into it ("N\nholding pid N for 2.0 s").
     @Test func closedStdoutAndStderrDoNotLandInThePidfile() throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let pidfile = dir + "/pin.pid"
         let command = try RunningCommand([
@@ -609,7 +601,7 @@ struct HostileOutputTests {
     /// the path and the fix. On this host (no module support) every row was exit 8 before.
     @Test(arguments: ModuleFile.allCases)
     func moduleLoadRefusesAFileRootShouldNotLoad(_ kind: ModuleFile) throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/pinctl.ko"
         let (status, mentions) = try kind.make(path)
@@ -643,7 +635,7 @@ struct HostileOutputTests {
     /// under a 2 MiB RLIMIT_MEMLOCK, where twice the files does not fit: that failed before.
     @Test(arguments: overlapping)
     func eachFileIsLockedAndCountedOncePerPin(_ ranges: [String], _ locked: UInt64?) throws {
-        let dir = try tempDir()
+        let dir = try tempDir("hostile-output")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let fm = FileManager.default
         try fm.createDirectory(atPath: dir + "/D/sub", withIntermediateDirectories: true)

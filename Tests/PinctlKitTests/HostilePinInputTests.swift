@@ -6,17 +6,13 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The command line's hostile-input table, row by row, against the built pinctl: each input
 /// exits with its documented status and one line on stderr naming the input, and leaves
 /// nothing behind: no /dev/shm object, no pidfile, no pin (the kernel's FOLL_PIN counters
 /// balance once the process has exited).
 @Suite(
     .serialized, .enabled(if: isRoot, "hostile-input tests need root (planting files as another user, cgroups, CAP_IPC_LOCK)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+    .needsBuiltPinctl)
 struct HostilePinInputTests {
     /// Seconds a hostile input may take: pinctl refuses it at once, so one still running
     /// after this is blocked (on a FIFO, a lock) and is killed and reported, not waited for.
@@ -355,7 +351,7 @@ struct HostilePinInputTests {
         ["census", "--output", "DIR/c\\0377.prom"], ["inspect", "--json", "self", "[st\\0377ack]"],
     ])
     func argumentsThatAreNotUTF8AreRefused(_ words: [String]) throws {
-        let dir = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hostile-utf8-XXXXXX"))
+        let dir = try tempDir("hostile-utf8")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         // What the argument would have named: the planted file, and where files would go.
         try Data("planted".utf8).write(to: URL(fileURLWithPath: dir + "/t\u{FFFD}"))
@@ -380,27 +376,16 @@ struct HostilePinInputTests {
     @Test func closedStdoutEndsTheHoldAndCleansUp() throws {
         let name = "pinctl-hostile-pipe-\(getpid())"
         let pidfile = "/tmp/pinctl-hostile-pipe-\(getpid()).pid"
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
-        p.arguments = ["pin", "--method", "iouring", "--pidfile", pidfile, "shm:\(name):4M"]
-        let out = Pipe(), err = Pipe()
-        p.standardOutput = out
-        p.standardError = err
-        try p.run()
+        let (p, out, err) = try startPinctl(["pin", "--method", "iouring", "--pidfile", pidfile, "shm:\(name):4M"])
         // What `head -1` does: read the first line, then close.
-        var first = Data()
-        while !first.contains(UInt8(ascii: "\n")) {
-            let d = out.fileHandleForReading.availableData
-            if d.isEmpty { break }
-            first += d
-        }
+        let first = read(out) { $0.contains(UInt8(ascii: "\n")) }
         while access(pidfile, F_OK) != 0 && p.isRunning { usleep(10_000) }
-        try out.fileHandleForReading.close()
+        try out.close()
         let deadline = Date().addingTimeInterval(Self.limit)
         while p.isRunning && Date() < deadline { usleep(10_000) }
         if p.isRunning { kill(p.processIdentifier, SIGKILL) }
         p.waitUntilExit()
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let e = String(decoding: err.readDataToEndOfFile(), as: UTF8.self)
         #expect(String(decoding: first, as: UTF8.self).hasPrefix("pinned shm:"))
         #expect(p.terminationReason == .exit && p.terminationStatus == 128 + SIGPIPE, "\(e)")
         #expect(e.contains("released") && e.contains("SIGPIPE"), "\(e)")
@@ -443,9 +428,7 @@ struct HostilePinInputTests {
     /// Row 10: a range over the memory cgroup's headroom is refused with the numbers before
     /// anything is mapped (and --dry-run says the same); concurrent pins in one cgroup are
     /// admitted one at a time, so none is OOM-killed.
-    @Test(
-        .enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"),
-        .enabled(if: !underSanitizer, "a sanitized pinctl's own shadow memory is charged to the small cgroup and can get it OOM-killed"))
+    @Test(.needsMemoryCgroup, .unsanitizedInSmallCgroup)
     func memoryCgroupLimitIsCheckedBeforePinning() throws {
         let cg = try Self.cgroup256M()
         defer { cg.remove() }
@@ -477,7 +460,7 @@ struct HostilePinInputTests {
 
     /// Row 10: a pin waits for the cgroup's pin lock (another pin checking and charging, or a
     /// user holding the flock) before it maps anything, and a signal ends the wait.
-    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    @Test(.needsMemoryCgroup)
     func pinWaitsForTheCgroupPinLockAndASignalEndsTheWait() throws {
         let cg = try Self.cgroup256M()
         defer { cg.remove() }
@@ -507,7 +490,7 @@ struct HostilePinInputTests {
     /// Row 10: anyone who can open the cgroup's directory can hold its flock, so the wait is
     /// bounded: past it the pin goes ahead (after its memory check) with a warning, and a
     /// hostile lock holder delays pins but never refuses them.
-    @Test(.enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"))
+    @Test(.needsMemoryCgroup)
     func aCgroupLockHeldByAnotherUserDelaysButNeverRefusesAPin() throws {
         let cg = try Self.cgroup256M()
         defer { cg.remove() }

@@ -71,7 +71,7 @@ import Testing
 
 @Suite(
     .serialized, .enabled(if: isRoot, "the census reads pagemap PFNs and kpageflags and writes stat_refresh: it needs root"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+    .needsBuiltPinctl)
 struct IoUringPinCountLiveTests {
     /// A 64 MiB registered buffer of THPs: the census's pins are the ones the buffer's pages
     /// call for, read independently (RawProc: pagemap PFNs, kpageflags): from 6.10 one per

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 let kernelHelperLoaded = access(KernelHelper.devicePath, F_OK) == 0
 
 /// Without the KernelHelper module (always so on a host without CONFIG_MODULES), every

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Checks pinctl's per-page report against the kernel's own files read independently, page by
 /// page, once: the pagemap entry, PFN, mapcount and every flag but the LRU-state ones the
 /// kernel may change between the two reads (`StableFlags`).
@@ -45,7 +41,7 @@ struct LiveInspectTests {
         defer { h.stop() }
         let r = h.region("anon")
         try expectMatchesKernel(pid: h.pid, process: ProcessRef(pid: h.pid), start: r.start, pages: 64)
-        let report = try Inspector(process: ProcessRef(pid: h.pid)).inspect(.range(start: r.start, end: r.start + r.size))
+        let report = try h.inspect(r)
         #expect(report.summary.present == 64)
         #expect(report.summary.flagCounts["anon"] == 64)
         #expect(report.summary.exclusive == 64)
@@ -91,7 +87,7 @@ struct LiveInspectTests {
         let h = try Holder(["file:64K:\(path)"])
         defer { h.stop() }
         let r = h.region("file")
-        let report = try Inspector(process: ProcessRef(pid: h.pid)).inspect(.range(start: r.start, end: r.start + r.size))
+        let report = try h.inspect(r)
         #expect(report.vmas.first?.path == path)
         #expect(report.summary.present == 16)
         #expect(report.summary.fileOrShared == 16)
@@ -104,7 +100,7 @@ struct LiveInspectTests {
         let h = try Holder(["mlock:64K"])
         defer { h.stop() }
         let r = h.region("mlock")
-        let report = try Inspector(process: ProcessRef(pid: h.pid)).inspect(.range(start: r.start, end: r.start + r.size))
+        let report = try h.inspect(r)
         #expect(report.summary.locked == 16)
         #expect(report.summary.unevictable == 16)
         #expect(report.vmas.first?.vmFlags.contains("lo") == true)
@@ -118,7 +114,7 @@ struct LiveInspectTests {
         let h = try Holder(["zero:64K"])
         defer { h.stop() }
         let r = h.region("zero")
-        let report = try Inspector(process: ProcessRef(pid: h.pid)).inspect(.range(start: r.start, end: r.start + r.size))
+        let report = try h.inspect(r)
         #expect(report.summary.zero == 16)
         #expect(report.summary.exclusive == 0)
         try expectMatchesKernel(pid: h.pid, process: ProcessRef(pid: h.pid), start: r.start, pages: 16)
@@ -218,6 +214,13 @@ struct LiveInspectTests {
         #expect(report.pages.count == 2)
         #expect(report.pages.allSatisfy { $0.count == 512 && $0.flags.contains("huge") })
         try expectMatchesKernel(pid: h.pid, process: ProcessRef(pid: h.pid), start: r.start, pages: 1024)
+    }
+}
+
+extension Holder {
+    /// pinctl's report on one of the holder's regions, from the library in this process.
+    func inspect(_ r: (start: UInt64, size: UInt64)) throws -> InspectReport {
+        try Inspector(process: ProcessRef(pid: pid)).inspect(.range(start: r.start, end: r.start + r.size))
     }
 }
 

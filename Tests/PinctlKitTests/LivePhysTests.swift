@@ -1,14 +1,6 @@
 import Foundation
+import PinctlRender
 import Testing
-
-@testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// `pinctl phys` against the running kernel and against tools/mm/page-types reading the
 /// same frames. Frames change between two reads (the machine runs), so exact comparisons use

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The memory preflight's reading of /proc/self/cgroup, mountinfo and the cgroup files.
 /// The host runs the memory controller on cgroup v1, so the v2 layout is checked here on a
 /// directory tree laid out as cgroup2 lays it out (the live v1 test is in HostilePinInputTests).

@@ -3,10 +3,6 @@ import Testing
 
 @testable import PinctlKit
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The hold of a pin, reached directly: the pidfile's life, what the service manager is told
 /// and when, and the exit status a signal gives.
 struct PinHoldTests {
@@ -21,7 +17,7 @@ struct PinHoldTests {
     }
 
     @Test func pidfileHoldsThisPidDuringTheHoldAndIsGoneAfter() throws {
-        let dir = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hold-XXXXXX"))
+        let dir = try tempDir("hold")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/hold.pid"
         var during: String?
@@ -35,7 +31,7 @@ struct PinHoldTests {
     }
 
     @Test func aPidfileNameTakenSincePrepareFailsTheHoldAndIsLeftAlone() throws {
-        let dir = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-hold-XXXXXX"))
+        let dir = try tempDir("hold")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let path = dir + "/hold.pid"
         let pidfile = try Pidfile.prepare(path)

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// A `pinctl pin` running in the background, holding until signalled.
 final class PinHolder {
     let process = Process()
@@ -77,7 +73,7 @@ func pinJSON(_ args: [String], as launcher: [String] = []) throws -> (CommandRes
 
 @Suite(
     .serialized, .enabled(if: isRoot, "live pin tests need root (CAP_IPC_LOCK, kpageflags, compaction, zram)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+    .needsBuiltPinctl)
 struct PinTests {
     /// Without CAP_SYS_ADMIN pagemap reads PFN 0 for every present page: the physical runs
     /// are unknown, and the report says so instead of counting every page as its own run
@@ -284,18 +280,12 @@ struct PinTests {
     }
 
     @Test func signalWhilePinningReleasesEverythingAndExits130() throws {
-        let p = Process()
-        p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
-        p.arguments = ["pin", "--method", "mlock", "--write", "anon:8G"]
-        let err = Pipe()
-        p.standardError = err
-        p.standardOutput = Pipe()
-        try p.run()
+        let (p, _, err) = try startPinctl(["pin", "--method", "mlock", "--write", "anon:8G"])
         usleep(400_000)
         let vmLckDuring = statusField(p.processIdentifier, "VmLck")
         kill(p.processIdentifier, SIGINT)
         p.waitUntilExit()
-        let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        let e = String(decoding: err.readDataToEndOfFile(), as: UTF8.self)
         #expect(p.terminationStatus == ExitStatus.interrupted, "\(e)")
         #expect(e.contains("interrupted") && e.contains("released"))
         // mlock2 faults in and locks in one pass, 64 MiB at a time: stopped part way.

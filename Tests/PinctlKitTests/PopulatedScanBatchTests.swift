@@ -1,14 +1,6 @@
 import Foundation
+import PinctlRender
 import Testing
-
-@testable import PinctlKernel
-@testable import PinctlKit
-@testable import PinctlRender
-@testable import PinctlSystem
-
-#if canImport(Glibc)
-    import Glibc
-#endif
 
 /// Summaries, `census --deep` and `phys --owners` find a VMA's populated regions with
 /// PAGEMAP_SCAN. They take them a scan vector's worth at a time, so a mapping fragmented into

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// The RDMA netlink resource dump's decoder on replies captured from Debian's 6.12 kernel
 /// in the VM (rdma_rxe on a dummy netdev, one 16 MiB ibv_reg_mr by pid 169: what
 /// `rdma resource show mr` printed as "dev rxe0 mrn 0 rkey 0x242 lkey 0x242 mrlen 16777216

@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// tools/mm/page-types (Linux 6.12), built by scripts/check/build-page-types.sh: the baseline
 /// pinctl's rows are checked against, page by page.
 enum PageTypes {
@@ -273,24 +269,13 @@ struct StreamingInspectTests {
         for format in ["--json", "--json-lines", "--pages"] {
             let h = try Holder(["sparse:16G"])
             let r = h.region("sparse")
-            let p = Process()
-            p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
-            p.arguments = ["inspect", format, "--no-collapse", "\(h.pid)", "\(hexString(r.start))+16G"]
-            let out = Pipe(), err = Pipe()
-            p.standardOutput = out
-            p.standardError = err
-            try p.run()
+            let (p, out, err) = try startPinctl(["inspect", format, "--no-collapse", "\(h.pid)", "\(hexString(r.start))+16G"])
             // Rows are on stdout: the walk is under way. Then the target dies.
-            var head = Data()
-            while head.count < 256 << 10 {
-                let d = out.fileHandleForReading.availableData
-                if d.isEmpty { break }
-                head += d
-            }
+            let head = read(out) { $0.count >= 256 << 10 }
             kill(h.pid, SIGKILL)
             h.process.waitUntilExit()
-            let rest = out.fileHandleForReading.readDataToEndOfFile()
-            let e = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+            let rest = out.readDataToEndOfFile()
+            let e = String(decoding: err.readDataToEndOfFile(), as: UTF8.self)
             p.waitUntilExit()
             let stdout = String(decoding: head + rest, as: UTF8.self)
             #expect(p.terminationStatus == ExitStatus.processNotFound, "\(format): exit \(p.terminationStatus): \(e)")

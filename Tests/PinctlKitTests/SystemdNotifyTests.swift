@@ -6,10 +6,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// What systemd would be: an AF_UNIX datagram socket bound at a path or an abstract name,
 /// read with a time limit.
 final class NotifyReceiver {
@@ -121,7 +117,7 @@ struct SystemdNotifierParsingTests {
 
 @Suite(
     .enabled(if: isRoot, "live notify tests mlock more than the default RLIMIT_MEMLOCK"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"))
+    .needsBuiltPinctl)
 struct SystemdNotifyLiveTests {
     /// A socket at a path exactly as long as sun_path allows (107 bytes), and one in the
     /// abstract namespace.
@@ -211,9 +207,7 @@ struct SystemdNotifyLiveTests {
     /// A pin that waits without working (for a cgroup's pin lock another process holds)
     /// sends no extension, so systemd's own timeout still ends a start that hangs; once the
     /// lock is free the pin goes ahead and READY=1 comes.
-    @Test(
-        .enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process"),
-        .enabled(if: !underSanitizer, "a sanitized pinctl's own shadow memory is charged to the small cgroup and can get it OOM-killed"))
+    @Test(.needsMemoryCgroup, .unsanitizedInSmallCgroup)
     func aPinThatOnlyWaitsDoesNotExtendItsStartTimeout() throws {
         let cg = try HostilePinInputTests.cgroup256M()
         defer { cg.remove() }

@@ -1,10 +1,6 @@
 import Foundation
 import Testing
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Live tests need root: /proc/kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN.
 let isRoot = geteuid() == 0
 
@@ -179,6 +175,31 @@ final class RunningCommand {
     }
 }
 
+/// pinctl started with stdout and stderr on pipes the test reads itself, to act on the
+/// process while it runs (signal it, close its stdout, kill its target); `RunningCommand`
+/// reads them for a test that only waits.
+func startPinctl(_ args: [String]) throws -> (process: Process, stdout: FileHandle, stderr: FileHandle) {
+    let p = Process()
+    p.executableURL = URL(fileURLWithPath: builtBinary("pinctl"))
+    p.arguments = args
+    let out = Pipe(), err = Pipe()
+    p.standardOutput = out
+    p.standardError = err
+    try p.run()
+    return (p, out.fileHandleForReading, err.fileHandleForReading)
+}
+
+/// What `handle` carries until `enough` says so, or until it ends.
+func read(_ handle: FileHandle, until enough: (Data) -> Bool) -> Data {
+    var data = Data()
+    while !enough(data) {
+        let more = handle.availableData
+        if more.isEmpty { break }
+        data += more
+    }
+    return data
+}
+
 /// Reads a pipe to its end on a thread of its own.
 final class PipeReader: @unchecked Sendable {
     private let done = DispatchSemaphore(value: 0)
@@ -226,11 +247,31 @@ func makeTemporaryDirectory(_ template: String) -> String? {
     }
 }
 
+/// A fresh directory `pinctl-LABEL-...` under $TMPDIR, for the test to remove.
+func tempDir(_ label: String) throws -> String {
+    try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-\(label)-XXXXXX"))
+}
+
 /// The conditions most live suites share, named once.
 extension Trait where Self == ConditionTrait {
+    /// The test makes a small memory cgroup of its own.
+    static var needsMemoryCgroup: Self {
+        .enabled(if: TestCgroup.available, "needs a writable memory cgroup (v1 memory, or v2 with memory delegated) above this process")
+    }
+
+    /// A sanitized pinctl's shadow memory would be charged to the test's small cgroup.
+    static var unsanitizedInSmallCgroup: Self {
+        .enabled(if: !underSanitizer, "a sanitized pinctl's own shadow memory is charged to the small cgroup and can get it OOM-killed")
+    }
+
     /// Live /proc tests: kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN.
     static var needsRootForProc: Self {
         .enabled(if: isRoot, "live /proc tests need root (kpageflags is 0400 root, PFNs need CAP_SYS_ADMIN)")
+    }
+
+    /// The suite starts the built pinctl.
+    static var needsBuiltPinctl: Self {
+        .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl")
     }
 
     /// The suite starts the built test holder and pinctl.

@@ -6,14 +6,10 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// `pin file:DIR` and several ranges in one pin, live (6.18), against fincore and VmLck.
 @Suite(
     .serialized, .enabled(if: isRoot, "live pin tests need root (mlock, another user's limits)"),
-    .enabled(if: binariesBuilt, "run `swift build` first: the tests start .build/debug/pinctl"),
+    .needsBuiltPinctl,
     .enabled(if: fincorePath != nil, "fincore (util-linux) is the baseline: run scripts/check/install-deps.sh"))
 struct TreePinTests {
     /// A tree of files of several sizes (one not a whole number of pages, one empty), a FIFO,

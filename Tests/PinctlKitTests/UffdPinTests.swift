@@ -7,10 +7,6 @@ import Testing
 @testable import PinctlRender
 @testable import PinctlSystem
 
-#if canImport(Glibc)
-    import Glibc
-#endif
-
 /// Byte `i` of a memory address.
 private func byte(_ address: UInt64, _ i: UInt64 = 0) -> UnsafeMutablePointer<UInt8> {
     UnsafeMutablePointer<UInt8>(bitPattern: UInt(address + i))!

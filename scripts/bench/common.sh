@@ -39,6 +39,23 @@ die() {
 	exit 1
 }
 
+# bench_rounds DEFAULT: ROUNDS from BENCH_ROUNDS, or DEFAULT; a positive integer.
+bench_rounds() {
+	ROUNDS=${BENCH_ROUNDS:-$1}
+	positive_int BENCH_ROUNDS "$ROUNDS"
+}
+
+# bench_build PRODUCT [OPTION...]: a release build of PRODUCT with swift build's OPTIONs,
+# its log in TMP/build-PRODUCT.log, whose last lines are shown when it fails; sets BIN to
+# the release products' directory.
+bench_build() {
+	local product=$1 log=$TMP/build-$1.log
+	shift
+	swift build -c release "$@" --product "$product" >"$log" 2>&1 ||
+		{ tail -n 20 "$log" >&2; die "swift build of $product failed"; }
+	BIN=$(swift build -c release --show-bin-path)
+}
+
 stop_holder() {
 	[[ -n $HOLDER_PID ]] || return 0
 	# The holder exits when its stdin closes. (Its SIGTERM handler sets a flag but the

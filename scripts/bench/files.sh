@@ -20,9 +20,8 @@ export LC_ALL=C
 
 # shellcheck source=scripts/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-ROUNDS=${BENCH_ROUNDS:-9}
+bench_rounds 9
 NFILES=${BENCH_FILES:-10000}
-positive_int BENCH_ROUNDS "$ROUNDS"
 positive_int BENCH_FILES "$NFILES"
 # On a disk file system (tmpfs page cache cannot be dropped or evicted): /var/tmp by default.
 bench_begin "cachestat and mincore answer for every file only to root" "${BENCH_DIR:-/var/tmp}"

@@ -41,6 +41,7 @@
 #include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
+#include "pagemap-scan.h"
 
 #define PAGE_SIZE 4096ULL
 #define PMD_PAGES 512ULL
@@ -60,17 +61,6 @@
 #define KPF_COMPOUND_TAIL 16
 #define KPF_THP 22
 
-/* The installed 6.1 uapi headers lack PAGEMAP_SCAN (6.7+). */
-struct page_region {
-	uint64_t start, end, categories;
-};
-struct pm_scan_arg {
-	uint64_t size, flags, start, end, walk_end, vec, vec_len, max_pages;
-	uint64_t category_inverted, category_mask, category_anyof_mask, return_mask;
-};
-_Static_assert(sizeof(struct pm_scan_arg) == 96, "pm_scan_arg is twelve u64");
-#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_HUGE (1ULL << 6)
 
 static const char *const kpf_names[64] = {
 	"locked", "error", "referenced", "uptodate", "dirty", "lru", "active",

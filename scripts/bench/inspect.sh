@@ -29,17 +29,14 @@ export LC_ALL=C # $EPOCHREALTIME must use '.' as its decimal point
 
 # shellcheck source=scripts/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-ROUNDS=${BENCH_ROUNDS:-7}
-positive_int BENCH_ROUNDS "$ROUNDS"
+bench_rounds 7
 bench_begin "/proc/kpageflags, kpagecount and kpagecgroup are root-only, and pagemap shows PFNs only to CAP_SYS_ADMIN"
 TIMED_OUT=/dev/null
 
 # ---- build -------------------------------------------------------------------------
 
 echo "building (release) ..."
-swift build -c release --product pinctl-test-holder >"$TMP/build-holder.log" 2>&1 ||
-	{ tail -n 20 "$TMP/build-holder.log" >&2; die "swift build of pinctl-test-holder failed"; }
-BIN=$(swift build -c release --show-bin-path)
+bench_build pinctl-test-holder
 HOLDER_BIN=$BIN/pinctl-test-holder
 
 PINCTL=$BIN/pinctl

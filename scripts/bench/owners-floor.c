@@ -26,22 +26,12 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 #include <linux/types.h>
+#include "pagemap-scan.h"
 
 #define BATCH 65536
 #define PFN_MASK ((1ULL << 55) - 1)
 #define USER_END (1ULL << 63)
 
-struct pm_scan_arg {
-	__u64 size, flags, start, end, walk_end, vec, vec_len, max_pages;
-	__u64 category_inverted, category_mask, category_anyof_mask, return_mask;
-};
-struct page_region {
-	__u64 start, end, categories;
-};
-#define PAGEMAP_SCAN _IOWR('f', 16, struct pm_scan_arg)
-#define PAGE_IS_PRESENT (1ULL << 3)
-#define PAGE_IS_SWAPPED (1ULL << 4)
-#define PAGE_IS_HUGE (1ULL << 6)
 
 struct run {
 	int pid;

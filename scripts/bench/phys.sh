@@ -27,16 +27,13 @@ export LC_ALL=C
 
 # shellcheck source=scripts/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-ROUNDS=${BENCH_ROUNDS:-5}
-positive_int BENCH_ROUNDS "$ROUNDS"
+bench_rounds 5
 bench_begin "/proc/kpageflags is root-only"
 TIMED_OUT=/dev/null
 
 echo "building (release) ..."
-swift build -c release --product pinctl >"$TMP/build.log" 2>&1 || { tail -n 20 "$TMP/build.log" >&2; die "swift build failed"; }
-swift build -c release --product pinctl-test-holder >"$TMP/build.log" 2>&1 ||
-	{ tail -n 20 "$TMP/build.log" >&2; die "swift build of pinctl-test-holder failed"; }
-BIN=$(swift build -c release --show-bin-path)
+bench_build pinctl
+bench_build pinctl-test-holder
 PINCTL=$BIN/pinctl
 HOLDER_BIN=$BIN/pinctl-test-holder
 FLOOR=$ROOT/.build/bench/owners-floor

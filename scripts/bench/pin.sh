@@ -160,6 +160,22 @@ stats() {
         }'
 }
 
+# compare CASE BASE-RUNS PIN-RUNS LIMIT SUFFIX: the table row of a case, pinctl's runs
+# against the baseline's: medians and minimums, pinctl's extra time and its user/sys, the
+# ratios, and whether the median ratio is within LIMIT (the verdict followed by SUFFIX).
+compare() {
+    local fmed fmin pmed pmin umed smed ratio min_ratio extra verdict
+    read -r fmed fmin < <(stats "$2" 1)
+    read -r pmed pmin < <(stats "$3" 1)
+    read -r umed _ < <(stats "$3" 2)
+    read -r smed _ < <(stats "$3" 3)
+    ratio=$(awk -v p="$pmed" -v f="$fmed" 'BEGIN { printf "%.2f", (f > 0 ? p / f : 0) }')
+    min_ratio=$(awk -v p="$pmin" -v f="$fmin" 'BEGIN { printf "%.2f", (f > 0 ? p / f : 0) }')
+    extra=$(awk -v p="$pmed" -v f="$fmed" 'BEGIN { printf "%+.1f", p - f }')
+    verdict=$(awk -v r="$ratio" -v l="$4" 'BEGIN { print (r <= l ? "yes" : "NO") }')$5
+    rows+=("$1|$fmed|$fmin|$pmed|$pmin|$extra|$umed/$smed|${ratio}x|${min_ratio}x|$verdict")
+}
+
 broke=0
 rows=()
 notes=()
@@ -238,14 +254,7 @@ for pages in "${page_kinds[@]}"; do
             rows+=("$case_name|$fmed|$fmin|-|-|-|-|-|-|$verdict")
             continue
         fi
-        read -r pmed pmin < <(stats "$tmp/$key-pinctl.runs" 1)
-        read -r umed _ < <(stats "$tmp/$key-pinctl.runs" 2)
-        read -r smed _ < <(stats "$tmp/$key-pinctl.runs" 3)
-        ratio=$(awk -v p="$pmed" -v f="$fmed" 'BEGIN { printf "%.2f", (f > 0 ? p / f : 0) }')
-        min_ratio=$(awk -v p="$pmin" -v f="$fmin" 'BEGIN { printf "%.2f", (f > 0 ? p / f : 0) }')
-        extra=$(awk -v p="$pmed" -v f="$fmed" 'BEGIN { printf "%+.1f", p - f }')
-        verdict=$(awk -v r="$ratio" -v l="$limit" 'BEGIN { print (r <= l ? "yes" : "NO") }')
-        rows+=("$case_name|$fmed|$fmin|$pmed|$pmin|$extra|$umed/$smed|${ratio}x|${min_ratio}x|$verdict")
+        compare "$case_name" "$tmp/$key-floor.runs" "$tmp/$key-pinctl.runs" "$limit" ""
     done
 done
 
@@ -297,15 +306,7 @@ if [ ${#file_cases[@]} -gt 0 ]; then
             rows+=("$case_name|failed")
             continue
         fi
-        read -r fmed fmin < <(stats "$tmp/$key-base.runs" 1)
-        read -r pmed pmin < <(stats "$tmp/$key-pin.runs" 1)
-        read -r umed _ < <(stats "$tmp/$key-pin.runs" 2)
-        read -r smed _ < <(stats "$tmp/$key-pin.runs" 3)
-        ratio=$(awk -v p="$pmed" -v f="$fmed" 'BEGIN { printf "%.2f", (f > 0 ? p / f : 0) }')
-        min_ratio=$(awk -v p="$pmin" -v f="$fmin" 'BEGIN { printf "%.2f", (f > 0 ? p / f : 0) }')
-        extra=$(awk -v p="$pmed" -v f="$fmed" 'BEGIN { printf "%+.1f", p - f }')
-        verdict=$(awk -v r="$ratio" 'BEGIN { print (r <= 1.1 ? "yes (1.1x)" : "NO (1.1x)") }')
-        rows+=("$case_name|$fmed|$fmin|$pmed|$pmin|$extra|$umed/$smed|${ratio}x|${min_ratio}x|$verdict")
+        compare "$case_name" "$tmp/$key-base.runs" "$tmp/$key-pin.runs" 1.1 " (1.1x)"
     done
     file_note="file rows: the floor columns are vmtouch's (-t to its exit; -l until its pidfile appears, as pinctl's)"
 fi

@@ -37,18 +37,14 @@ export LC_ALL=C
 
 # shellcheck source=scripts/bench/common.sh
 . "$(dirname "${BASH_SOURCE[0]}")/common.sh"
-ROUNDS=${BENCH_ROUNDS:-5}
-positive_int BENCH_ROUNDS "$ROUNDS"
+bench_rounds 5
 bench_begin "kpageflags, kpagecount and kpagecgroup are root-only"
 
 # ---- build -------------------------------------------------------------------------
 
 echo "building (release) ..."
-swift build -c release --product pinctl-test-holder >"$TMP/build.log" 2>&1 ||
-	{ tail -n 20 "$TMP/build.log" >&2; die "swift build of pinctl-test-holder failed"; }
-swift build -c release --static-swift-stdlib -Xswiftc -static-executable --product pinctl >"$TMP/build.log" 2>&1 ||
-	{ tail -n 20 "$TMP/build.log" >&2; die "swift build of pinctl failed"; }
-BIN=$(swift build -c release --show-bin-path)
+bench_build pinctl-test-holder
+bench_build pinctl --static-swift-stdlib -Xswiftc -static-executable
 HOLDER_BIN=$BIN/pinctl-test-holder
 PINCTL=$BIN/pinctl
 PAGE_TYPES=$(scripts/check/build-page-types.sh) || die "page-types did not build (scripts/check/build-page-types.sh)"

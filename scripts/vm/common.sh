@@ -1,11 +1,13 @@
 # SPDX-License-Identifier: MIT
 # shellcheck shell=bash
-# shellcheck disable=SC2034,SC2154  # `status` is the sourcing script's, `prog` set by it
+# shellcheck disable=SC2034,SC2154  # `status`, `series`... are the sourcing script's, `prog` set by it
 #
-# common.sh - what scripts/vm/test.sh and scripts/vm/deb-test.sh share: the work directory,
-# the clean-up of their VMs and the judging of their TAP. Sourced, not run (nor copied into a
-# guest). The sourcing script sets `prog` (its name in messages and in the temporary
-# directory's) and `keep` (--keep DIR, or empty), then calls vm_work_begin.
+# common.sh - what scripts/vm/test.sh and scripts/vm/deb-test.sh share: the options they
+# both take, the work directory, the clean-up of their VMs and the judging of their TAP; and
+# with scripts/vm/run.sh, which kernel a series names. Sourced, not run (nor copied into a
+# guest), after scripts/lib.sh. The sourcing script sets `prog` (its name in messages and in
+# the temporary directory's), parses its options with vm_option and then calls
+# vm_work_begin.
 #
 # Every VM (or anything else to stop on exit) runs in the background with its pid in `pids`,
 # and the script `wait`s for it: a signal ends a `wait` at once, where a foreground child
@@ -15,6 +17,56 @@
 # and 129 (128 + the signal, as a shell reports it), through that clean-up.
 
 pids=()
+
+# vm_option ARGS...: the option at the front of ARGS if it is one of those test.sh and
+# deb-test.sh share (--kernel SERIES, --timeout SECONDS, --keep DIR, --serial, -v), into
+# `series`, `timeout_s`, `keep`, `parallel` and `verbose`; sets `vm_shift` to the words it
+# took, 0 for an option it does not know. A bad value is a usage error (exit 64).
+vm_option() {
+	vm_shift=2
+	case "$1" in
+	--kernel | --timeout | --keep)
+		[ $# -ge 2 ] || { echo "$prog: $1 needs a value" >&2; usage; }
+		;;
+	esac
+	case "$1" in
+	--kernel)
+		case "$2" in
+		6.1 | 6.12) series+=("$2") ;;
+		*) echo "$prog: unsupported kernel series '$2' (6.1 or 6.12)" >&2; exit 64 ;;
+		esac
+		;;
+	--timeout)
+		case "$2" in '' | *[!0-9]*) echo "$prog: bad --timeout '$2'" >&2; exit 64 ;; esac
+		timeout_s=$2
+		;;
+	--keep) keep=$2 ;;
+	--serial) parallel=no vm_shift=1 ;;
+	-v | --verbose) verbose=1 vm_shift=1 ;;
+	*) vm_shift=0 ;;
+	esac
+}
+
+# vm_series DEFAULT...: `series` as given, each once in the order given, or DEFAULT.
+vm_series() {
+	[ ${#series[@]} -gt 0 ] || series=("$@")
+	mapfile -t series < <(printf '%s\n' "${series[@]}" | awk '!seen[$0]++')
+}
+
+# vm_kernel_release SERIES: the newest /boot/vmlinuz-SERIES[.-]* release (6.1 must not
+# match 6.12), or nothing.
+vm_kernel_release() {
+	local f rel rest best=
+	for f in /boot/vmlinuz-"$1"*; do
+		[ -f "$f" ] || continue
+		rel=${f#/boot/vmlinuz-}
+		rest=${rel#"$1"}
+		case "$rest" in
+		.* | -*) best=$(printf '%s\n%s\n' "$best" "$rel" | sed '/^$/d' | sort -V | tail -n 1) ;;
+		esac
+	done
+	echo "$best"
+}
 
 # vm_work_begin: $work is --keep's directory (made if need be) or a new temporary one.
 vm_work_begin() {

@@ -35,6 +35,9 @@ prog=vm-deb-test
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
+# shellcheck source=scripts/vm/common.sh
+. "$repo/scripts/vm/common.sh"
+
 series=()
 debs=
 timeout_s=2700
@@ -42,39 +45,22 @@ keep=
 verbose=0
 parallel=auto
 while [ $# -gt 0 ]; do
+	vm_option "$@"
+	if [ "$vm_shift" -gt 0 ]; then
+		shift "$vm_shift"
+		continue
+	fi
 	case "$1" in
-	--kernel)
-		[ $# -ge 2 ] || usage
-		case "$2" in
-		6.1 | 6.12) series+=("$2") ;;
-		*) echo "$prog: unsupported kernel series '$2' (6.1 or 6.12)" >&2; exit 64 ;;
-		esac
-		shift 2
-		;;
 	--debs)
 		[ $# -ge 2 ] || usage
 		debs=$2
 		shift 2
 		;;
-	--timeout)
-		[ $# -ge 2 ] || usage
-		case "$2" in '' | *[!0-9]*) echo "$prog: bad --timeout '$2'" >&2; exit 64 ;; esac
-		timeout_s=$2
-		shift 2
-		;;
-	--keep)
-		[ $# -ge 2 ] || usage
-		keep=$2
-		shift 2
-		;;
-	--serial) parallel=no; shift ;;
-	-v | --verbose) verbose=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
 done
-[ ${#series[@]} -gt 0 ] || series=(6.12)
-mapfile -t series < <(printf '%s\n' "${series[@]}" | awk '!seen[$0]++')
+vm_series 6.12
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, QEMU)"
 
 t_start=$(date +%s)
@@ -85,8 +71,6 @@ promtool=$(command -v promtool) || {
 	promtool=$(command -v promtool)
 }
 
-# shellcheck source=scripts/vm/common.sh
-. "$repo/scripts/vm/common.sh"
 vm_work_begin
 
 # --- the root file system (cached) and the packages ---------------------------------------

@@ -32,6 +32,8 @@ set -euo pipefail
 prog=vm-run
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/../lib.sh"
+# shellcheck source=scripts/vm/common.sh
+. "$repo/scripts/vm/common.sh"
 
 die() {
 	echo "$prog: $*" >&2
@@ -100,15 +102,7 @@ if [ -f "/boot/vmlinuz-$kernel" ]; then
 elif [ -f "$kernel" ]; then
 	vmlinuz=$kernel
 else
-	best=
-	for f in /boot/vmlinuz-"$kernel"*; do
-		[ -f "$f" ] || continue
-		rel=${f#/boot/vmlinuz-}
-		rest=${rel#"$kernel"}
-		case "$rest" in
-		.* | -*) best=$(printf '%s\n%s\n' "$best" "$rel" | sed '/^$/d' | sort -V | tail -n 1) ;;
-		esac
-	done
+	best=$(vm_kernel_release "$kernel")
 	[ -n "$best" ] && vmlinuz=/boot/vmlinuz-$best
 fi
 [ -n "$vmlinuz" ] || {

@@ -43,6 +43,9 @@ prog=vm-test
 # shellcheck source=scripts/lib.sh
 . "$(dirname "$0")/../lib.sh"
 
+# shellcheck source=scripts/vm/common.sh
+. "$repo/scripts/vm/common.sh"
+
 series=()
 timeout_s=900
 parallel=auto
@@ -50,58 +53,26 @@ keep=
 install=1
 verbose=0
 while [ $# -gt 0 ]; do
+	vm_option "$@"
+	if [ "$vm_shift" -gt 0 ]; then
+		shift "$vm_shift"
+		continue
+	fi
 	case "$1" in
-	--kernel)
-		[ $# -ge 2 ] || { echo "$prog: --kernel needs a value" >&2; usage; }
-		case "$2" in
-		6.1 | 6.12) series+=("$2") ;;
-		*) echo "$prog: unsupported kernel series '$2' (6.1 or 6.12)" >&2; exit 64 ;;
-		esac
-		shift 2
-		;;
-	--timeout)
-		[ $# -ge 2 ] || usage
-		case "$2" in '' | *[!0-9]*) echo "$prog: bad --timeout '$2'" >&2; exit 64 ;; esac
-		timeout_s=$2
-		shift 2
-		;;
-	--keep)
-		[ $# -ge 2 ] || usage
-		keep=$2
-		shift 2
-		;;
-	--serial) parallel=no; shift ;;
 	--no-install) install=0; shift ;;
-	-v | --verbose) verbose=1; shift ;;
 	-h | --help) usage ;;
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
 done
-[ ${#series[@]} -gt 0 ] || series=(6.1 6.12)
-# Each series once, in the order given.
-mapfile -t series < <(printf '%s\n' "${series[@]}" | awk '!seen[$0]++')
+vm_series 6.1 6.12
 
 t_start=$(date +%s)
-
-# Newest /boot/vmlinuz-SERIES[.-]* (6.1 must not match 6.12), as scripts/vm/run.sh resolves it.
-kernel_release() {
-	local f rel rest best=
-	for f in /boot/vmlinuz-"$1"*; do
-		[ -f "$f" ] || continue
-		rel=${f#/boot/vmlinuz-}
-		rest=${rel#"$1"}
-		case "$rest" in
-		.* | -*) best=$(printf '%s\n%s\n' "$best" "$rel" | sed '/^$/d' | sort -V | tail -n 1) ;;
-		esac
-	done
-	echo "$best"
-}
 
 # --- dependencies -------------------------------------------------------------------------
 
 missing_vm=0
 for s in "${series[@]}"; do
-	rel=$(kernel_release "$s")
+	rel=$(vm_kernel_release "$s")
 	if [ -z "$rel" ] || [ ! -e "/lib/modules/$rel/build/Makefile" ]; then
 		missing_vm=1
 	fi
@@ -150,7 +121,7 @@ fi
 
 declare -A krel
 for s in "${series[@]}"; do
-	rel=$(kernel_release "$s")
+	rel=$(vm_kernel_release "$s")
 	[ -n "$rel" ] || die "no /boot/vmlinuz-$s* kernel (scripts/vm/install-deps.sh)"
 	[ -e "/lib/modules/$rel/build/Makefile" ] ||
 		die "no headers for $rel at /lib/modules/$rel/build (scripts/vm/install-deps.sh --headers)"
@@ -159,8 +130,6 @@ done
 
 # --- work directory -----------------------------------------------------------------------
 
-# shellcheck source=scripts/vm/common.sh
-. "$repo/scripts/vm/common.sh"
 vm_work_begin
 
 # --- builds -------------------------------------------------------------------------------

@@ -15,14 +15,16 @@ public struct MeminfoTotals: Codable, Sendable, Equatable {
 
     /// Default-size hugetlb pages in use (allocated to mappings or reserved-and-faulted).
     public var hugetlbInUseBytes: UInt64? {
-        guard let t = hugePagesTotal, let f = hugePagesFree, let s = hugepageSizeBytes, t >= f else { return nil }
-        let m = (t - f).multipliedReportingOverflow(by: s)
-        return m.overflow ? nil : m.partialValue
+        guard let t = hugePagesTotal, let f = hugePagesFree, t >= f else { return nil }
+        return hugepageBytes(t - f)
     }
 
-    public var hugetlbTotalBytes: UInt64? {
-        guard let t = hugePagesTotal, let s = hugepageSizeBytes else { return nil }
-        let m = t.multipliedReportingOverflow(by: s)
+    public var hugetlbTotalBytes: UInt64? { hugePagesTotal.flatMap(hugepageBytes) }
+
+    /// `pages` default-size huge pages in bytes; nil without a size or on overflow.
+    func hugepageBytes(_ pages: UInt64) -> UInt64? {
+        guard let s = hugepageSizeBytes else { return nil }
+        let m = pages.multipliedReportingOverflow(by: s)
         return m.overflow ? nil : m.partialValue
     }
 }
@@ -31,6 +33,13 @@ public struct MeminfoTotals: Codable, Sendable, Equatable {
 public enum MeminfoReader {
     public static let path = "/proc/meminfo"
 
+    /// The lines read, by name, and where each value goes.
+    static let fields: [(name: StaticString, into: WritableKeyPath<MeminfoTotals, UInt64?> & Sendable)] = [
+        ("MemTotal", \.memTotalBytes), ("MemAvailable", \.memAvailableBytes), ("Mlocked", \.mlockedBytes),
+        ("Unevictable", \.unevictableBytes), ("HugePages_Total", \.hugePagesTotal), ("HugePages_Free", \.hugePagesFree),
+        ("Hugepagesize", \.hugepageSizeBytes), ("CmaTotal", \.cmaTotalBytes), ("CmaFree", \.cmaFreeBytes),
+    ]
+
     public static func parse(_ bytes: [UInt8]) -> MeminfoTotals {
         let t = ProcText(bytes: bytes)
         var m = MeminfoTotals()
@@ -38,26 +47,8 @@ public enum MeminfoReader {
             var rest = line
             guard let key = t.nextField(&rest), key.count > 1, t.bytes[key.upperBound - 1] == ProcText.colon else { return }
             let name = key.lowerBound..<(key.upperBound - 1)
-            let value = ProcSmaps.value(t, rest)
-            if t.equals(name, "MemTotal") {
-                m.memTotalBytes = value
-            } else if t.equals(name, "MemAvailable") {
-                m.memAvailableBytes = value
-            } else if t.equals(name, "Mlocked") {
-                m.mlockedBytes = value
-            } else if t.equals(name, "Unevictable") {
-                m.unevictableBytes = value
-            } else if t.equals(name, "HugePages_Total") {
-                m.hugePagesTotal = value
-            } else if t.equals(name, "HugePages_Free") {
-                m.hugePagesFree = value
-            } else if t.equals(name, "Hugepagesize") {
-                m.hugepageSizeBytes = value
-            } else if t.equals(name, "CmaTotal") {
-                m.cmaTotalBytes = value
-            } else if t.equals(name, "CmaFree") {
-                m.cmaFreeBytes = value
-            }
+            guard let field = fields.first(where: { t.equals(name, $0.name) }) else { return }
+            m[keyPath: field.into] = ProcSmaps.value(t, rest)
         }
         return m
     }

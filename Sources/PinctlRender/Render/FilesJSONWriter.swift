@@ -22,57 +22,46 @@ public struct FilesJSONWriter: FilesSink {
     public mutating func file(_ f: FileResidency) throws(PinctlError) {
         try start()
         try json.beginObject()
-        try json.key("path")
-        try json.string(displayPath(f.path))
-        try json.key("size")
-        try json.uint(f.size)
-        try json.key("pages")
-        try json.uint(f.pages)
+        try json.field("path", displayPath(f.path))
+        try json.field("size", f.size)
+        try json.field("pages", f.pages)
         try writeState(f.state)
         if let e = f.eviction {
-            try json.key("cachedBeforeEviction")
-            try json.uint(e.cachedBefore)
-            try json.key("stayed")
-            try json.uint(e.stayed)
-            try json.key("stayedBecause")
-            try json.strings(e.reasons)
+            try writeEviction(cachedBefore: e.cachedBefore, stayed: e.stayed)
+            try json.field("stayedBecause", e.reasons)
         }
         try json.endObject()
     }
 
     mutating func writeState(_ s: PageCacheState) throws(PinctlError) {
-        try json.key("cached")
-        try json.uint(s.cached)
-        try json.key("dirty")
-        try json.uint(s.dirty)
-        try json.key("writeback")
-        try json.uint(s.writeback)
-        try json.key("evicted")
-        try json.uint(s.evicted)
-        try json.key("recentlyEvicted")
-        try json.uint(s.recentlyEvicted)
+        try json.field("cached", s.cached)
+        try json.field("dirty", s.dirty)
+        try json.field("writeback", s.writeback)
+        try json.field("evicted", s.evicted)
+        try json.field("recentlyEvicted", s.recentlyEvicted)
+    }
+
+    /// What `--evict` left: a file's counts and the totals' have the same two members.
+    mutating func writeEviction(cachedBefore: UInt64, stayed: UInt64) throws(PinctlError) {
+        try json.field("cachedBeforeEviction", cachedBefore)
+        try json.field("stayed", stayed)
+    }
+
+    /// A path that is not a file report: skipped (`skipped`, `reason`) or failed (`error`).
+    mutating func pathRecord(_ path: [UInt8], _ members: [(StaticString, String)]) throws(PinctlError) {
+        try start()
+        try json.beginObject()
+        try json.field("path", displayPath(path))
+        for (k, v) in members { try json.field(k, v) }
+        try json.endObject()
     }
 
     public mutating func skipped(_ path: [UInt8], _ reason: TreeWalkSkip) throws(PinctlError) {
-        try start()
-        try json.beginObject()
-        try json.key("path")
-        try json.string(displayPath(path))
-        try json.key("skipped")
-        try json.string(reason.kind)
-        try json.key("reason")
-        try json.string(reason.message)
-        try json.endObject()
+        try pathRecord(path, [("skipped", reason.kind), ("reason", reason.message)])
     }
 
     public mutating func failed(_ path: [UInt8], _ message: String) throws(PinctlError) {
-        try start()
-        try json.beginObject()
-        try json.key("path")
-        try json.string(displayPath(path))
-        try json.key("error")
-        try json.string(message)
-        try json.endObject()
+        try pathRecord(path, [("error", message)])
         try json.out.flush()
         printError("pinctl: \(TerminalEscaping.escape(bytes: path)): \(message)")
     }
@@ -82,41 +71,22 @@ public struct FilesJSONWriter: FilesSink {
         try json.endArray()
         try json.key("total")
         try json.beginObject()
-        try json.key("files")
-        try json.uint(t.files)
-        try json.key("directories")
-        try json.uint(t.directories)
-        try json.key("size")
-        try json.uint(t.bytes)
-        try json.key("pages")
-        try json.uint(t.pages)
+        try json.field("files", t.files)
+        try json.field("directories", t.directories)
+        try json.field("size", t.bytes)
+        try json.field("pages", t.pages)
         try writeState(
             PageCacheState(cached: t.cached, dirty: t.dirty, writeback: t.writeback, evicted: t.evicted, recentlyEvicted: t.recentlyEvicted)
         )
         if let before = t.cachedBeforeEviction, let stayed = t.stayedAfterEviction {
-            try json.key("cachedBeforeEviction")
-            try json.uint(before)
-            try json.key("stayed")
-            try json.uint(stayed)
+            try writeEviction(cachedBefore: before, stayed: stayed)
         }
-        try json.key("skipped")
-        try json.beginObject()
-        for (k, v) in t.skipped.sorted(by: { $0.key < $1.key }) {
-            try json.key(k)
-            try json.uint(v)
-        }
+        try json.field("skipped", sorted: t.skipped)
+        try json.field("failed", t.failed)
+        try json.field("method", t.method.rawValue)
+        try json.field("pageSize", PagemapReader.pageSize)
         try json.endObject()
-        try json.key("failed")
-        try json.uint(t.failed)
-        try json.key("method")
-        try json.string(t.method.rawValue)
-        try json.key("pageSize")
-        try json.uint(PagemapReader.pageSize)
-        try json.endObject()
-        try json.endObject()
-        try json.out.reserve(1)
-        json.out.byte(0x0a)
-        try json.out.flush()
+        try json.endDocument()
         json.out.deallocate()
     }
 }

@@ -15,29 +15,15 @@ public final class FrameRowRendering {
     /// pfn, frames, mapcount, memcg, flag names, then `holds=` and the module's state.
     @inline(__always)
     public func text(_ r: FrameRow, into o: inout OutputBuffer) {
-        var col = o.position
-        o.hex(r.pfn)
-        o.pad(from: col, to: 18)
-        col = o.position
-        o.decimal(r.count)
-        o.pad(from: col, to: 8)
-        col = o.position
-        if r.hasMapcount { o.decimal(r.mapcount) } else { o.byte(0x2d) }
-        o.pad(from: col, to: 9)
-        col = o.position
-        if r.hasCgroup { o.decimal(r.cgroup) } else { o.byte(0x2d) }
-        o.pad(from: col, to: 8)
+        o.hex(r.pfn, width: 18)
+        o.decimal(r.count, width: 8)
+        o.countColumns(r)
         if r.flags != 0 { pages.flagNames(r.flags, json: false, into: &o) } else { o.byte(0x2d) }
         if !r.holds.isEmpty {
             o.ascii(" holds=")
             holds(r.holds, json: false, into: &o)
         }
-        if r.hasKernelState {
-            o.ascii(" refcount=")
-            o.decimal(UInt64(r.refcount))
-            if r.dmaPinned { o.ascii(" dma-pinned") }
-        }
-        o.byte(0x0a)
+        o.kernelStateAndNewline(r)
     }
 
     /// One row as a JSON object; `type` adds `"type":"frame"` first (JSON lines).
@@ -53,22 +39,13 @@ public final class FrameRowRendering {
         pages.flagNames(r.flags, json: true, into: &o)
         o.ascii("],\"kpageflags\":\"")
         o.hex(r.flags)
-        o.ascii("\",\"mapcount\":")
-        if r.hasMapcount { o.decimal(r.mapcount) } else { o.ascii("null") }
-        o.ascii(",\"memcg\":")
-        if r.hasCgroup { o.decimal(r.cgroup) } else { o.ascii("null") }
+        o.byte(0x22)
+        o.countMembers(r)
         o.ascii(",\"holds\":[")
         holds(r.holds, json: true, into: &o)
         o.ascii("],\"unmovable\":")
         if r.holds.isUnmovable { o.ascii("true") } else { o.ascii("false") }
-        if r.hasKernelState {
-            o.ascii(",\"refcount\":")
-            o.decimal(UInt64(r.refcount))
-            o.ascii(",\"dmaPinned\":")
-            if r.dmaPinned { o.ascii("true}") } else { o.ascii("false}") }
-        } else {
-            o.ascii(",\"refcount\":null,\"dmaPinned\":null}")
-        }
+        o.kernelStateMembersAndClose(r)
     }
 
     @inline(__always)
@@ -96,22 +73,14 @@ public final class FrameRowRendering {
     /// pid, comm, address, first pfn, pages, the VMA's path (escaped).
     public func text(_ r: OwnerRun, into o: inout OutputBuffer) throws(PinctlError) {
         try o.reserve(Self.maxRowBytes)
-        var col = o.position
-        o.decimal(UInt64(r.pid))
-        o.pad(from: col, to: 9)
-        col = o.position
+        o.decimal(UInt64(r.pid), width: 9)
+        let col = o.position
         try o.string(TerminalEscaping.escape(text: r.comm, hexBytes: r.commBytes))
         try o.reserve(Self.maxRowBytes)
         o.pad(from: col, to: 17)
-        col = o.position
-        o.hex(r.address)
-        o.pad(from: col, to: 18)
-        col = o.position
-        o.hex(r.pfn)
-        o.pad(from: col, to: 18)
-        col = o.position
-        o.decimal(r.count)
-        o.pad(from: col, to: 9)
+        o.hex(r.address, width: 18)
+        o.hex(r.pfn, width: 18)
+        o.decimal(r.count, width: 9)
         try o.string(r.path.isEmpty ? "[anon]" : TerminalEscaping.escape(r.path))
         try o.reserve(1)
         o.byte(0x0a)
@@ -120,26 +89,14 @@ public final class FrameRowRendering {
     /// One owner run as a JSON object; `type` adds `"type":"owner"` (JSON lines).
     public func json(_ r: OwnerRun, type: Bool, into w: inout JSONWriter) throws(PinctlError) {
         try w.beginObject()
-        if type {
-            try w.key("type")
-            try w.string("owner")
-        }
-        try w.key("pid")
-        try w.int(Int64(r.pid))
-        try w.key("comm")
-        try w.string(r.comm)
-        if let hex = r.commBytes {
-            try w.key("commBytes")
-            try w.string(hex)
-        }
-        try w.key("address")
-        try w.hexString(r.address)
-        try w.key("pfn")
-        try w.uint(r.pfn)
-        try w.key("count")
-        try w.uint(r.count)
-        try w.key("path")
-        try w.string(r.path)
+        if type { try w.field("type", "owner") }
+        try w.field("pid", Int64(r.pid))
+        try w.field("comm", r.comm)
+        if let hex = r.commBytes { try w.field("commBytes", hex) }
+        try w.field("address", hex: r.address)
+        try w.field("pfn", r.pfn)
+        try w.field("count", r.count)
+        try w.field("path", r.path)
         try w.endObject()
     }
 }

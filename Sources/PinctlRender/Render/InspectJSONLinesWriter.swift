@@ -23,21 +23,17 @@ public final class InspectJSONLinesWriter: InspectWriter {
     }
 
     public func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) {
-        var o = out
-        defer { out = o }
-        for r in rows {
-            try o.reserve(PageRowRendering.maxRowBytes)
+        let rendering = rendering
+        try out.rows(rows, maxRowBytes: PageRowRendering.maxRowBytes) { r, o in
             rendering.json(r, type: true, into: &o)
             o.byte(0x0a)
         }
-        try o.flush()
     }
 
     public func finish(_ r: InspectReport) throws(PinctlError) {
         if !vmasWritten { try writeVMAs(r.vmas) }
         try record { (w) throws(PinctlError) in
-            try w.key("type")
-            try w.string("summary")
+            try w.field("type", "summary")
             try w.headMembers(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel, vmas: []))
             try w.summaryMembers(r.summary)
             try w.reportTailMembers(r)
@@ -48,8 +44,7 @@ public final class InspectJSONLinesWriter: InspectWriter {
     public func fail(_ error: PinctlError) -> Bool {
         do throws(PinctlError) {
             try record { (w) throws(PinctlError) in
-                try w.key("type")
-                try w.string("error")
+                try w.field("type", "error")
                 try w.errorMembers(error)
             }
             try out.flush()
@@ -62,8 +57,7 @@ public final class InspectJSONLinesWriter: InspectWriter {
         vmasWritten = true
         for v in vmas {
             try record { (w) throws(PinctlError) in
-                try w.key("type")
-                try w.string("vma")
+                try w.field("type", "vma")
                 try w.vmaMembers(v)
             }
         }
@@ -73,10 +67,6 @@ public final class InspectJSONLinesWriter: InspectWriter {
     private func record(_ body: (inout JSONWriter) throws(PinctlError) -> Void) throws(PinctlError) {
         var w = JSONWriter(out)
         defer { out = w.out }
-        try w.beginObject()
-        try body(&w)
-        try w.endObject()
-        try w.out.reserve(1)
-        w.out.byte(0x0a)
+        try w.record(body)
     }
 }

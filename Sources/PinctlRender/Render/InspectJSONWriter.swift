@@ -32,17 +32,14 @@ public final class InspectJSONWriter: InspectWriter {
     }
 
     public func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) {
-        var o = w.out
-        defer { w.out = o }
+        let rendering = rendering
         var first = firstRow
-        for r in rows {
-            try o.reserve(PageRowRendering.maxRowBytes)
+        try w.out.rows(rows, maxRowBytes: PageRowRendering.maxRowBytes) { r, o in
             if !first { o.byte(0x2c) }
             first = false
             rendering.json(r, type: false, into: &o)
         }
         firstRow = first
-        try o.flush()
     }
 
     public func finish(_ r: InspectReport) throws(PinctlError) {
@@ -54,10 +51,7 @@ public final class InspectJSONWriter: InspectWriter {
         try w.summaryMembers(r.summary)
         try w.endObject()
         try w.reportTailMembers(r)
-        try w.endObject()
-        try w.out.reserve(1)
-        w.out.byte(0x0a)
-        try w.out.flush()
+        try w.endDocument()
     }
 
     public func fail(_ error: PinctlError) -> Bool {
@@ -66,10 +60,7 @@ public final class InspectJSONWriter: InspectWriter {
             try closeRows()
             // The head wrote `pid` already: one key once.
             try w.errorMembers(error, withPid: false)
-            try w.endObject()
-            try w.out.reserve(1)
-            w.out.byte(0x0a)
-            try w.out.flush()
+            try w.endDocument()
         } catch {}
         return true
     }

@@ -26,18 +26,9 @@ public final class InspectTextWriter: InspectWriter {
 
     public func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) {
         guard showPages else { return }
-        var o = out
-        defer { out = o }
-        if !headerWritten {
-            try o.reserve(PageRowRendering.maxRowBytes)
-            o.ascii(PageRowRendering.textHeader)
-            headerWritten = true
-        }
-        for r in rows {
-            try o.reserve(PageRowRendering.maxRowBytes)
-            rendering.text(r, into: &o)
-        }
-        try o.flush()
+        let rendering = rendering
+        try out.header(PageRowRendering.textHeader, written: &headerWritten)
+        try out.rows(rows, maxRowBytes: PageRowRendering.maxRowBytes) { r, o in rendering.text(r, into: &o) }
     }
 
     public func finish(_ r: InspectReport) throws(PinctlError) {

@@ -27,28 +27,22 @@ public struct JSONWriter {
         }
     }
 
-    public mutating func beginObject() throws(PinctlError) {
+    public mutating func beginObject() throws(PinctlError) { try open(0x7b) }
+    public mutating func endObject() throws(PinctlError) { try close(0x7d) }
+    public mutating func beginArray() throws(PinctlError) { try open(0x5b) }
+    public mutating func endArray() throws(PinctlError) { try close(0x5d) }
+
+    /// `{` or `[`: an element of the enclosing container, and a new depth.
+    private mutating func open(_ bracket: UInt8) throws(PinctlError) {
         try element()
-        out.byte(0x7b)
+        out.byte(bracket)
         push()
     }
 
-    public mutating func endObject() throws(PinctlError) {
+    private mutating func close(_ bracket: UInt8) throws(PinctlError) {
         try out.reserve(1)
         pop()
-        out.byte(0x7d)
-    }
-
-    public mutating func beginArray() throws(PinctlError) {
-        try element()
-        out.byte(0x5b)
-        push()
-    }
-
-    public mutating func endArray() throws(PinctlError) {
-        try out.reserve(1)
-        pop()
-        out.byte(0x5d)
+        out.byte(bracket)
     }
 
     private mutating func push() {
@@ -120,6 +114,85 @@ public struct JSONWriter {
         try beginArray()
         for s in a { try string(s) }
         try endArray()
+    }
+
+    // MARK: Members. Most members are one key and one value: `"key":value` in one call.
+
+    public mutating func field(_ k: StaticString, _ v: UInt64) throws(PinctlError) {
+        try key(k)
+        try uint(v)
+    }
+
+    public mutating func field(_ k: StaticString, _ v: UInt64?) throws(PinctlError) {
+        try key(k)
+        try uint(v)
+    }
+
+    public mutating func field(_ k: StaticString, _ v: Int64) throws(PinctlError) {
+        try key(k)
+        try int(v)
+    }
+
+    public mutating func field(_ k: StaticString, _ v: Bool) throws(PinctlError) {
+        try key(k)
+        try bool(v)
+    }
+
+    public mutating func field(_ k: StaticString, _ v: String) throws(PinctlError) {
+        try key(k)
+        try string(v)
+    }
+
+    public mutating func field(_ k: StaticString, _ v: [String]) throws(PinctlError) {
+        try key(k)
+        try strings(v)
+    }
+
+    /// `"key":"0x..."`
+    public mutating func field(_ k: StaticString, hex v: UInt64) throws(PinctlError) {
+        try key(k)
+        try hexString(v)
+    }
+
+    /// A member left out when there is no value (smaps fields a kernel lacks), rather than
+    /// written as null.
+    public mutating func field(_ k: StaticString, ifPresent v: UInt64?) throws(PinctlError) {
+        if let v { try field(k, v) }
+    }
+
+    /// An object of counters from data (flag names, smaps fields), keys sorted so the output
+    /// does not depend on dictionary order.
+    public mutating func field(_ k: StaticString, sorted counts: [String: UInt64]) throws(PinctlError) {
+        try key(k)
+        try beginObject()
+        for (name, v) in counts.sorted(by: { $0.key < $1.key }) {
+            try key(name)
+            try uint(v)
+        }
+        try endObject()
+    }
+
+    // MARK: Ends. Every document and JSON-lines record ends with a newline.
+
+    /// A newline after a top-level value.
+    public mutating func newline() throws(PinctlError) {
+        try out.reserve(1)
+        out.byte(0x0a)
+    }
+
+    /// Closes the top-level object, ends the line and writes everything out.
+    public mutating func endDocument() throws(PinctlError) {
+        try endObject()
+        try newline()
+        try out.flush()
+    }
+
+    /// One object on one line (a JSON-lines record), written by `body` between the braces.
+    public mutating func record(_ body: (inout JSONWriter) throws(PinctlError) -> Void) throws(PinctlError) {
+        try beginObject()
+        try body(&self)
+        try endObject()
+        try newline()
     }
 
     /// Bytes already JSON (a value rendered elsewhere): written as one element.

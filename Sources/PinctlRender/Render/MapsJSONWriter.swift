@@ -17,15 +17,11 @@ public final class MapsJSONWriter: MapsWriter {
     public func begin(_ m: MapsHead) throws(PinctlError) {
         started = true
         try w.beginObject()
-        try w.key("name")
-        try w.string(m.name)
-        try w.key("pid")
-        try w.int(Int64(m.pid))
-        for (k, v) in [("vmLck", m.vmLck), ("vmPin", m.vmPin), ("vmRSS", m.vmRSS)] as [(StaticString, UInt64?)] {
-            guard let v else { continue }
-            try w.key(k)
-            try w.uint(v)
-        }
+        try w.field("name", m.name)
+        try w.field("pid", Int64(m.pid))
+        try w.field("vmLck", ifPresent: m.vmLck)
+        try w.field("vmPin", ifPresent: m.vmPin)
+        try w.field("vmRSS", ifPresent: m.vmRSS)
         try w.key("vmas")
         try w.beginArray()
     }
@@ -38,8 +34,7 @@ public final class MapsJSONWriter: MapsWriter {
 
     public func finish() throws(PinctlError) {
         try w.endArray()
-        try w.endObject()
-        try end()
+        try w.endDocument()
     }
 
     public func fail(_ error: PinctlError) -> Bool {
@@ -47,15 +42,8 @@ public final class MapsJSONWriter: MapsWriter {
         do throws(PinctlError) {
             try w.endArray()
             try w.errorMembers(error, withPid: false)
-            try w.endObject()
-            try end()
+            try w.endDocument()
         } catch {}
         return true
-    }
-
-    private func end() throws(PinctlError) {
-        try w.out.reserve(1)
-        w.out.byte(0x0a)
-        try w.out.flush()
     }
 }

@@ -39,38 +39,34 @@ public enum OpenMetricsRendering {
                 .increment(by: Int64(clamping: pin.released))
             }
         }
-        family(
-            gauge(
-                "pinctl_foll_pin_outstanding_pages", "FOLL_PIN page references held now (acquired - released).", t.follPinOutstandingPages))
-        family(
-            gauge(
+        let machine: [(String, String, UInt64?)] = [
+            ("pinctl_foll_pin_outstanding_pages", "FOLL_PIN page references held now (acquired - released).", t.follPinOutstandingPages),
+            (
                 "pinctl_foll_pin_attributed_pages", "Outstanding pins the process rows account for (io_uring buffers, VmPin).",
-                t.attributedPinPages))
-        family(
-            gauge(
+                t.attributedPinPages
+            ),
+            (
                 "pinctl_foll_pin_unattributed_pages", "Outstanding pins no process row accounts for (drivers that charge nothing).",
-                t.unattributedPinPages))
-        family(gauge("pinctl_mlocked_bytes", "Mlocked memory (/proc/meminfo Mlocked).", t.mlockedBytes))
-        family(gauge("pinctl_unevictable_bytes", "Unevictable memory (/proc/meminfo Unevictable).", t.unevictableBytes))
-        family(
-            gauge(
+                t.unattributedPinPages
+            ),
+            ("pinctl_mlocked_bytes", "Mlocked memory (/proc/meminfo Mlocked).", t.mlockedBytes),
+            ("pinctl_unevictable_bytes", "Unevictable memory (/proc/meminfo Unevictable).", t.unevictableBytes),
+            (
                 "pinctl_hugetlb_in_use_bytes", "Default-size hugetlb pages in use ((HugePages_Total - HugePages_Free) x Hugepagesize).",
-                t.hugetlbInUseBytes))
-        family(gauge("pinctl_hugetlb_total_bytes", "Default-size hugetlb pool (HugePages_Total x Hugepagesize).", t.hugetlbTotalBytes))
-        family(gauge("pinctl_cma_total_bytes", "CMA area size (/proc/meminfo CmaTotal).", t.cmaTotalBytes))
-        family(gauge("pinctl_cma_free_bytes", "Free CMA memory (/proc/meminfo CmaFree).", t.cmaFreeBytes))
-        family { reg in
-            for z in t.movableZones {
-                gauge(
-                    "pinctl_movable_zone_present_bytes", "ZONE_MOVABLE memory present on the node (/proc/zoneinfo).",
-                    z.presentPages << PagemapReader.pageShift, [("node", "\(z.node)")])(reg)
-            }
-        }
-        family { reg in
-            for z in t.movableZones {
-                gauge(
-                    "pinctl_movable_zone_free_bytes", "ZONE_MOVABLE memory free on the node (/proc/zoneinfo).",
-                    z.freePages << PagemapReader.pageShift, [("node", "\(z.node)")])(reg)
+                t.hugetlbInUseBytes
+            ),
+            ("pinctl_hugetlb_total_bytes", "Default-size hugetlb pool (HugePages_Total x Hugepagesize).", t.hugetlbTotalBytes),
+            ("pinctl_cma_total_bytes", "CMA area size (/proc/meminfo CmaTotal).", t.cmaTotalBytes),
+            ("pinctl_cma_free_bytes", "Free CMA memory (/proc/meminfo CmaFree).", t.cmaFreeBytes),
+        ]
+        for (name, help, value) in machine { family(gauge(name, help, value)) }
+        let zones: [(String, String, KeyPath<MovableZone, UInt64>)] = [
+            ("pinctl_movable_zone_present_bytes", "ZONE_MOVABLE memory present on the node (/proc/zoneinfo).", \.presentPages),
+            ("pinctl_movable_zone_free_bytes", "ZONE_MOVABLE memory free on the node (/proc/zoneinfo).", \.freePages),
+        ]
+        for (name, help, pages) in zones {
+            family { reg in
+                for z in t.movableZones { gauge(name, help, z[keyPath: pages] << PagemapReader.pageShift, [("node", "\(z.node)")])(reg) }
             }
         }
         func perRow(_ name: String, _ help: String, _ value: @escaping (CensusRow) -> UInt64) {

@@ -152,6 +152,30 @@ public struct OutputBuffer {
     /// Where the next byte goes (for `pad(from:to:)`).
     @inline(__always)
     public var position: Int { count }
+
+    // MARK: Columns of the text tables: a value, then spaces up to the column's width.
+
+    @inline(__always)
+    public mutating func hex(_ v: UInt64, width: Int) {
+        let start = count
+        hex(v)
+        pad(from: start, to: width)
+    }
+
+    @inline(__always)
+    public mutating func decimal(_ v: UInt64, width: Int) {
+        let start = count
+        decimal(v)
+        pad(from: start, to: width)
+    }
+
+    /// `-` where the kernel gave no value.
+    @inline(__always)
+    public mutating func decimal(_ v: UInt64, present: Bool, width: Int) {
+        let start = count
+        if present { decimal(v) } else { byte(0x2d) }
+        pad(from: start, to: width)
+    }
 }
 
 extension OutputBuffer {
@@ -170,5 +194,29 @@ func withUTF8<R>(of s: String, _ body: (UnsafeBufferPointer<UInt8>) throws(Pinct
         throw e
     } catch {
         preconditionFailure("withUTF8: \(error)")
+    }
+}
+
+extension OutputBuffer {
+    /// A table's header, before its first row only.
+    mutating func header(_ h: StaticString, written: inout Bool) throws(PinctlError) {
+        guard !written else { return }
+        try reserve(h.utf8CodeUnitCount)
+        ascii(h)
+        written = true
+    }
+
+    /// A chunk of rows, each rendered straight into the buffer after `reserve(maxRowBytes)`
+    /// (the row renderers do not check for room), then written out: the streaming writers'
+    /// loop, for text rows, JSON array elements and JSON lines alike.
+    @inline(__always)
+    mutating func rows<Row>(
+        _ rows: UnsafeBufferPointer<Row>, maxRowBytes: Int, _ render: (Row, inout OutputBuffer) -> Void
+    ) throws(PinctlError) {
+        for r in rows {
+            try reserve(maxRowBytes)
+            render(r, &self)
+        }
+        try flush()
     }
 }

@@ -43,13 +43,9 @@ public final class PageRowRendering {
     @inline(__always)
     public func text(_ r: PageRowFacts, into o: inout OutputBuffer) {
         let e = r.entry
+        o.hex(r.va, width: 18)
+        o.decimal(r.count, width: 7)
         var col = o.position
-        o.hex(r.va)
-        o.pad(from: col, to: 18)
-        col = o.position
-        o.decimal(r.count)
-        o.pad(from: col, to: 7)
-        col = o.position
         let present = e & (1 << 63) != 0
         let guardRegion = e & (1 << 58) != 0
         let swapped = e & (1 << 62) != 0 && !guardRegion && !present
@@ -76,12 +72,7 @@ public final class PageRowRendering {
             o.byte(0x2d)
         }
         o.pad(from: col, to: 12)
-        col = o.position
-        if r.hasMapcount { o.decimal(r.mapcount) } else { o.byte(0x2d) }
-        o.pad(from: col, to: 9)
-        col = o.position
-        if r.hasCgroup { o.decimal(r.cgroup) } else { o.byte(0x2d) }
-        o.pad(from: col, to: 8)
+        o.countColumns(r)
         o.byte(0x5b)
         var sep = false
         func word(_ s: StaticString, _ on: Bool, _ o: inout OutputBuffer) {
@@ -99,12 +90,7 @@ public final class PageRowRendering {
             o.byte(0x20)
             flagNames(r.flags, json: false, into: &o)
         }
-        if r.hasKernelState {
-            o.ascii(" refcount=")
-            o.decimal(UInt64(r.refcount))
-            if r.dmaPinned { o.ascii(" dma-pinned") }
-        }
-        o.byte(0x0a)
+        o.kernelStateAndNewline(r)
     }
 
     /// Set bits by name, comma-separated; quoted for JSON.
@@ -185,22 +171,12 @@ public final class PageRowRendering {
         } else {
             o.ascii("],\"kpageflags\":null")
         }
-        o.ascii(",\"mapcount\":")
-        if r.hasMapcount { o.decimal(r.mapcount) } else { o.ascii("null") }
-        o.ascii(",\"memcg\":")
-        if r.hasCgroup { o.decimal(r.cgroup) } else { o.ascii("null") }
+        o.countMembers(r)
         o.ascii(",\"compound\":")
         flag(r.compound, &o)
         o.ascii(",\"pagemap\":\"")
         o.hex(e)
-        if r.hasKernelState {
-            o.ascii("\",\"refcount\":")
-            o.decimal(UInt64(r.refcount))
-            o.ascii(",\"dmaPinned\":")
-            flag(r.dmaPinned, &o)
-            o.byte(0x7d)
-        } else {
-            o.ascii("\",\"refcount\":null,\"dmaPinned\":null}")
-        }
+        o.byte(0x22)
+        o.kernelStateMembersAndClose(r)
     }
 }

@@ -52,25 +52,14 @@ struct PhysTail: Encodable {
         }
         try put("ranges", ranges, &w)
         try put("flagExpressions", flags, &w)
-        try w.key("cgroup")
-        try w.uint(cgroup)
-        try w.key("unmovableOnly")
-        try w.bool(unmovableOnly)
-        try w.key("blockBytes")
-        try w.uint(blockBytes)
+        try w.field("cgroup", cgroup)
+        try w.field("unmovableOnly", unmovableOnly)
+        try w.field("blockBytes", blockBytes)
         try put("blocks", blocks, &w)
         try put("summary", summary, &w)
-        if let owners {
-            try put("ownerTotals", owners, &w)
-        } else {
-            try w.key("ownerTotals")
-            try w.null()
-        }
-        try w.key("pageTablesUnavailable")
-        try w.strings(pageTablesUnavailable)
-        try w.key("kernelHelper")
-        try w.bool(kernelHelper)
-        try w.key("notes")
-        try w.strings(notes)
+        try put("ownerTotals", owners, &w)
+        try w.field("pageTablesUnavailable", pageTablesUnavailable)
+        try w.field("kernelHelper", kernelHelper)
+        try w.field("notes", notes)
     }
 }

@@ -29,10 +29,8 @@ public final class PhysJSONWriter: PhysWriter {
         started = true
         guard !lines else { return }
         try w.beginObject()
-        try w.key("target")
-        try w.string(h.target)
-        try w.key("kernel")
-        try w.string(h.kernel)
+        try w.field("target", h.target)
+        try w.field("kernel", h.kernel)
         try w.out.flush()
     }
 
@@ -47,97 +45,61 @@ public final class PhysJSONWriter: PhysWriter {
 
     public func rows(_ rows: UnsafeBufferPointer<FrameRow>) throws(PinctlError) {
         try array("frames")
-        var o = w.out
-        defer { w.out = o }
+        let (rendering, lines) = (rendering, lines)
         var first = firstElement
-        for r in rows {
-            try o.reserve(FrameRowRendering.maxRowBytes)
-            if lines {
-                rendering.json(r, type: true, into: &o)
-                o.byte(0x0a)
-            } else {
-                if !first { o.byte(0x2c) }
-                first = false
-                rendering.json(r, type: false, into: &o)
-            }
+        try w.out.rows(rows, maxRowBytes: FrameRowRendering.maxRowBytes) { r, o in
+            if !lines && !first { o.byte(0x2c) }
+            first = false
+            rendering.json(r, type: lines, into: &o)
+            if lines { o.byte(0x0a) }
         }
         firstElement = first
-        try o.flush()
     }
 
     public func owners(_ runs: [OwnerRun]) throws(PinctlError) {
         try array("owners")
+        // Owners go through `w` itself, which places the array's commas; in JSON lines `w`
+        // stays at the top level, where each record is a value of its own.
         for r in runs {
-            if lines {
-                var lw = JSONWriter(w.out)
-                try rendering.json(r, type: true, into: &lw)
-                w.out = lw.out
-                try w.out.reserve(1)
-                w.out.byte(0x0a)
-            } else {
-                if !firstElement {
-                    try w.out.reserve(1)
-                    w.out.byte(0x2c)
-                }
-                firstElement = false
-                // A fresh writer per element: the commas of this array are written here.
-                var ew = JSONWriter(w.out)
-                try rendering.json(r, type: false, into: &ew)
-                w.out = ew.out
-            }
+            try rendering.json(r, type: lines, into: &w)
+            if lines { try w.newline() }
         }
         try w.out.flush()
     }
 
     public func finish(_ r: PhysReport) throws(PinctlError) {
         if lines {
-            var lw = JSONWriter(w.out)
-            try lw.beginObject()
-            try lw.key("type")
-            try lw.string("summary")
-            try lw.key("target")
-            try lw.string(r.target)
-            try lw.key("kernel")
-            try lw.string(r.kernel)
-            try PhysTail(r).members(into: &lw)
-            try lw.endObject()
-            w.out = lw.out
-            try w.out.reserve(1)
-            w.out.byte(0x0a)
+            try w.record { (w) throws(PinctlError) in
+                try w.field("type", "summary")
+                try w.field("target", r.target)
+                try w.field("kernel", r.kernel)
+                try PhysTail(r).members(into: &w)
+            }
+            try w.out.flush()
         } else {
             if !started { try begin(PhysHead(target: r.target, kernel: r.kernel, ranges: r.ranges)) }
             if openArray == nil { try array("frames") }
             try w.endArray()
             openArray = nil
             try PhysTail(r).members(into: &w)
-            try w.endObject()
-            try w.out.reserve(1)
-            w.out.byte(0x0a)
+            try w.endDocument()
         }
-        try w.out.flush()
     }
 
     public func fail(_ error: PinctlError) -> Bool {
         do throws(PinctlError) {
             if lines {
-                var lw = JSONWriter(w.out)
-                try lw.beginObject()
-                try lw.key("type")
-                try lw.string("error")
-                try lw.errorMembers(error)
-                try lw.endObject()
-                w.out = lw.out
-                try w.out.reserve(1)
-                w.out.byte(0x0a)
+                try w.record { (w) throws(PinctlError) in
+                    try w.field("type", "error")
+                    try w.errorMembers(error)
+                }
+                try w.out.flush()
             } else {
                 guard started else { return false }
                 if openArray != nil { try w.endArray() }
                 try w.errorMembers(error, withPid: false)
-                try w.endObject()
-                try w.out.reserve(1)
-                w.out.byte(0x0a)
+                try w.endDocument()
             }
-            try w.out.flush()
         } catch {}
         return true
     }

@@ -23,26 +23,13 @@ public final class PhysTextWriter: PhysWriter {
 
     public func rows(_ rows: UnsafeBufferPointer<FrameRow>) throws(PinctlError) {
         guard showFrames else { return }
-        var o = out
-        defer { out = o }
-        if !framesHeader {
-            try o.reserve(FrameRowRendering.maxRowBytes)
-            o.ascii(FrameRowRendering.textHeader)
-            framesHeader = true
-        }
-        for r in rows {
-            try o.reserve(FrameRowRendering.maxRowBytes)
-            rendering.text(r, into: &o)
-        }
-        try o.flush()
+        let rendering = rendering
+        try out.header(FrameRowRendering.textHeader, written: &framesHeader)
+        try out.rows(rows, maxRowBytes: FrameRowRendering.maxRowBytes) { r, o in rendering.text(r, into: &o) }
     }
 
     public func owners(_ runs: [OwnerRun]) throws(PinctlError) {
-        if !ownersHeader {
-            try out.reserve(FrameRowRendering.maxRowBytes)
-            out.ascii(FrameRowRendering.ownersHeader)
-            ownersHeader = true
-        }
+        try out.header(FrameRowRendering.ownersHeader, written: &ownersHeader)
         for r in runs { try rendering.text(r, into: &out) }
         try out.flush()
     }
