@@ -56,7 +56,7 @@ struct CensusCLITests {
     /// stdout). Now a link is refused, and stays a link to what it named.
     @Test(arguments: ["/proc/self/fd/1", "victim"])
     func outputNamingASymlinkIsRefusedAndTheLinkKept(_ destination: String) throws {
-        let dir = try tempDir()
+        let dir = try tempDir("census")
         defer { try? FileManager.default.removeItem(atPath: dir) }
         let link = dir + "/stdout"
         try "keep".write(toFile: dir + "/victim", atomically: false, encoding: .utf8)

@@ -100,7 +100,7 @@ struct HostileHostTests {
         let heldFd: Int32
 
         init() throws {
-            mountpoint = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-fuse-XXXXXX"))
+            mountpoint = try tempDir("fuse")
             let stdout = Pipe()
             daemon.executableURL = URL(fileURLWithPath: builtBinary("pinctl-test-fuse"))
             daemon.arguments = [mountpoint]
@@ -152,7 +152,7 @@ struct HostileHostTests {
         let instance: String
 
         init() throws {
-            mountpoint = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-tracefs-XXXXXX"))
+            mountpoint = try tempDir("tracefs")
             try #require(mount("nodev", mountpoint, "tracefs", 0, nil) == 0, "mount -t tracefs: \(String(cString: strerror(errno)))")
             instance = mountpoint + "/instances/pinctl-test-\(getpid())"
             try #require(mkdir(instance, 0o755) == 0, "mkdir \(instance): \(String(cString: strerror(errno)))")
@@ -183,7 +183,7 @@ struct HostileHostTests {
         defer { tracefs.remove() }
         let size = try tracefs.bufferSizeKB()
         // A tree that holds a tracefs mount point, as / does on any host that mounts it.
-        let tree = try #require(makeTemporaryDirectory(NSTemporaryDirectory() + "pinctl-tree-XXXXXX"))
+        let tree = try tempDir("tree")
         defer { try? FileManager.default.removeItem(atPath: tree) }
         try "data".write(toFile: tree + "/data", atomically: false, encoding: .utf8)
         #expect(mkdir(tree + "/tracing", 0o755) == 0)
