@@ -94,7 +94,8 @@ mkdir -p "$src/staged/man" "$src/staged/systemd" "$src/staged/completions"/{bash
 cp "$bin" "$src/staged/pinctl"
 # pinctl.module.load.1 -> pinctl-module-load.1: the title and cross-references follow, and so
 # does NAME (.Nm "pinctl module load" is no whatis entry for lexgrog, man -k and lintian);
-# the synopsis keeps the words the user types.
+# the synopsis keeps the words the user types. A blank line of a discussion (a paragraph
+# break in --help) is no mdoc: groff warns "Empty input line" (lintian); .Pp is the break.
 for f in "$mandir"/*.1; do
 	name=$(basename "$f" .1)
 	awk '
@@ -108,6 +109,7 @@ for f in "$mandir"/*.1; do
 		/^\.Dt / { gsub(/\./, "-"); sub(/^-Dt/, ".Dt") }
 		/^\.Xr / { gsub(/\./, "-"); sub(/^-Xr/, ".Xr") }
 		/^\.Ex -std$/ { while ((getline line < table) > 0) print line; close(table); next }
+		/^$/ { print ".Pp"; next }
 		{ print }' table="$exit_status" "$f" >"$src/staged/man/${name//./-}.1"
 	! grep -q '^\.Ex ' "$src/staged/man/${name//./-}.1" || die "${name//./-}.1 kept the stock EXIT STATUS sentence"
 	lexgrog "$src/staged/man/${name//./-}.1" >/dev/null || die "${name//./-}.1 has no whatis entry lexgrog can read"
