@@ -80,7 +80,7 @@ struct CensusCommand: ParsableCommand, ReadsProc {
                 text = CensusTextRendering.render(report)
             }
             if let outputFile {
-                try AtomicFileWriter.write(Array(text.utf8), to: outputFile)
+                try AtomicFileWriter.write(Array(text.utf8), to: outputFile, mode: Census.outputMode(openMetrics: openmetrics))
             } else {
                 print(text, terminator: "")
             }

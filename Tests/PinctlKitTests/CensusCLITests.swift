@@ -26,6 +26,8 @@ struct CensusCLITests {
         let r = try pinctl(["census", "--openmetrics", "--output", file])
         #expect(r.status == 0 && r.stdout.isEmpty)
         let metrics = try String(contentsOfFile: file, encoding: .utf8)
+        // No addresses in it, and the textfile collector reads it as another user.
+        #expect((try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) == 0o644)
         #expect(metrics.contains("pinctl_process_io_uring_registered_bytes{pid=\"\(pin.pid)\""))
         #expect(metrics.contains("pinctl_process_locked_bytes{pid=\"\(h.pid)\""))
         let check = try run([promtool!, "check", "metrics"], stdinFile: file)
@@ -46,7 +48,8 @@ struct CensusCLITests {
         #expect(try String(contentsOfFile: victim, encoding: .utf8) == "keep")
         let attrs = try FileManager.default.attributesOfItem(atPath: file)
         #expect(attrs[.type] as? FileAttributeType == .typeRegular)
-        #expect((attrs[.posixPermissions] as? Int) == 0o644)
+        // JSON names other processes' addresses and paths: the owner's only.
+        #expect((attrs[.posixPermissions] as? Int) == 0o600)
         #expect(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: file))) is [String: Any])
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["pinctl.prom", "victim"])
     }

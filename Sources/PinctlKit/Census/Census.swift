@@ -21,6 +21,11 @@ public struct CensusOptions: Sendable {
 /// `pinctl census`: the machine's totals, then a row per process that pins or locks memory,
 /// then how much of the outstanding FOLL_PIN total the rows account for.
 public enum Census {
+    /// The mode of a `--output` file. Text and JSON carry other processes' VMA addresses and
+    /// paths, which /proc shows only to their owners: 0600. OpenMetrics carries none, and
+    /// node_exporter's textfile collector reads it as another user: 0644.
+    public static func outputMode(openMetrics: Bool) -> mode_t { openMetrics ? 0o644 : 0o600 }
+
     public static func take(_ options: CensusOptions = CensusOptions()) throws(PinctlError) -> CensusReport {
         let t0 = SuspendingClock.now
         if options.flags != nil && !options.deep { throw .invalidInput("--flags filters --deep's pinned pages: add --deep") }
