@@ -1,5 +1,6 @@
 // libFuzzer target for the census's /proc readers: io_uring fdinfo (registered buffers),
-// /proc/meminfo, /proc/vmstat's FOLL_PIN counters and /proc/zoneinfo's Movable zones. A
+// /proc/meminfo, /proc/vmstat's FOLL_PIN counters, /proc/zoneinfo's Movable zones, and the
+// mount of an fd (fdinfo's mnt_id, a process's mountinfo). A
 // process can't write these files, but a kernel can print what a parser never saw, and
 // the census runs as root over every process on the host.
 @testable import PinctlKernel
@@ -28,5 +29,10 @@ public func fuzzCensusProcText(_ data: UnsafePointer<UInt8>?, _ size: Int) -> In
 
     let zones = ZoneinfoReader.parse(bytes)
     require(zones.count < lines, "\(zones.count) zones from \(lines) lines")
+
+    _ = MountTypes.mountID(fdinfo: bytes)
+    let mounts = MountTypes.parse(mountinfo: bytes)
+    require(mounts.count < lines, "\(mounts.count) mounts from \(lines) lines")
+    require(mounts.values.allSatisfy { !$0.isEmpty && !$0.contains(" ") }, "a file system type with a blank: \(mounts)")
     return 0
 }

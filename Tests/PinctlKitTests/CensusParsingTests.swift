@@ -192,4 +192,23 @@ import Testing
         #expect(PinRates(from: b, to: a, seconds: 2) == nil)
         #expect(PinRates(from: a, to: b, seconds: 0) == nil)
     }
+
+    /// mountinfo lines as fs/proc_namespace.c prints them: optional fields before the "-",
+    /// a mount point with an escaped blank (\040), and lines that are not one; fdinfo's
+    /// mnt_id as fs/proc/fd.c prints it.
+    @Test func mountTypesComeFromMountinfoAndFdinfo() {
+        let mountinfo = """
+            22 27 0:21 / /proc rw,relatime shared:12 - proc proc rw
+            24 27 0:6 / /dev rw,relatime shared:2 master:1 - devtmpfs devtmpfs rw,size=1k
+            61 24 0:55 / /dev/shm/my\\040mnt rw,nosuid - fuse.sshfs host:/ rw,user_id=0
+            77 27 0:60 / /tmp/x rw - tmpfs tmpfs rw
+            garbage line
+            88 27 0:61 / /y rw
+            """
+        let types = MountTypes.parse(mountinfo: Array(mountinfo.utf8))
+        #expect(types == [22: "proc", 24: "devtmpfs", 61: "fuse.sshfs", 77: "tmpfs"])
+        #expect(MountTypes.mountID(fdinfo: Array("pos:\t0\nflags:\t02100002\nmnt_id:\t61\nino:\t3\n".utf8)) == 61)
+        #expect(MountTypes.mountID(fdinfo: Array("pos:\t0\nflags:\t02\n".utf8)) == nil)
+        #expect(!MountTypes.answeredByTheKernel.contains("fuse.sshfs") && MountTypes.answeredByTheKernel.contains("devtmpfs"))
+    }
 }
