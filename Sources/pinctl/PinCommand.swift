@@ -148,10 +148,12 @@ struct Pin: ParsableCommand, ReadsProc {
     /// the caller's defers then release everything. A hold that a signal other than SIGINT,
     /// SIGTERM or SIGHUP ended exits 128 + the signal.
     func holdAndReport(_ report: PinReport, pidfile: Pidfile?, notifier: SystemdNotifier?, startup: StartTimeoutExtender?) throws {
-        print(output.json ? ((try? renderJSON(report)) ?? "{}") : TextRendering.render(report), terminator: output.json ? "\n" : "")
-        flushOutput()
         let hold = PinHold(seconds: holdFor.flatMap(NumberParsing.parseDuration), pidfile: pidfile, notifier: notifier, startup: startup)
-        let status = try hold.hold(range: report.range, status: TextRendering.statusLine(report)) { event in
+        let announce = {
+            print(output.json ? ((try? renderJSON(report)) ?? "{}") : TextRendering.render(report), terminator: output.json ? "\n" : "")
+            flushOutput()
+        }
+        let status = try hold.hold(range: report.range, status: TextRendering.statusLine(report), announce: announce) { event in
             switch event {
             case .notifyWarning(let warning): printError(warning)
             case .holding(let pid, let seconds):

@@ -37,8 +37,14 @@ struct PinHoldTests {
         let pidfile = try Pidfile.prepare(path)
         try Data("someone else's\n".utf8).write(to: URL(fileURLWithPath: path))
         var events: [PinHold.Event] = []
-        #expect(throws: PinctlError.self) { try PinHold(seconds: 0, pidfile: pidfile).hold(range: "r", status: "s") { events.append($0) } }
+        var announced = false
+        #expect(throws: PinctlError.self) {
+            try PinHold(seconds: 0, pidfile: pidfile).hold(range: "r", status: "s", announce: { announced = true }) { events.append($0) }
+        }
         #expect(events.isEmpty, "no hold without its pidfile: \(events)")
+        // Before: the loser of two pins racing for one pidfile printed its whole success
+        // report (a second JSON document), then exited 2.
+        #expect(!announced, "the report was printed though the pidfile was lost")
         #expect(try String(contentsOfFile: path, encoding: .utf8) == "someone else's\n")
     }
 

@@ -58,9 +58,12 @@ public struct PinHold {
     /// for the service manager). Returns the exit status: 0 after the hold time, SIGINT,
     /// SIGTERM or SIGHUP; 128 + N after any other termination signal N (SIGPIPE from a
     /// closed stdout, SIGQUIT, SIGALRM...).
-    public func hold(range: String, status: String, _ event: (Event) -> Void) throws(PinctlError) -> Int32 {
+    /// `announce` prints the report: called once the pidfile is pinctl's, so that a pin
+    /// that lost its pidfile to another one fails before it says it succeeded.
+    public func hold(range: String, status: String, announce: () -> Void = {}, _ event: (Event) -> Void) throws(PinctlError) -> Int32 {
         try pidfile?.write()
         defer { pidfile?.remove() }
+        announce()
         // Under a Type=notify unit: systemctl start returns now, with the pin in place.
         startup?.stop()
         if let warning = notifier?.ready(status: status) { event(.notifyWarning(warning)) }
