@@ -216,6 +216,31 @@ struct HostileHostTests {
         #expect(!r.stdout.contains("\"pages\":1,"), "a control file was counted: \(r.stdout.prefix(300))")
     }
 
+    /// Before: in a new pid namespace with the parent's /proc (`unshare --pid --fork`),
+    /// `self` was read through /proc/GETPID, /proc/1 there: `maps self` listed the host's
+    /// init, and a pin reported "resident 0, pinned 0". Now `self` is /proc/self.
+    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"))
+    func selfInANewPidNamespaceIsThisProcess() throws {
+        let binary = URL(fileURLWithPath: builtBinary("pinctl")).resolvingSymlinksInPath().path
+        let maps = try run([try #require(unshare), "--pid", "--fork", binary, "maps", "self"])
+        #expect(maps.status == 0 && maps.stdout.contains(binary), "exit \(maps.status): \(maps.stdout.prefix(400)) \(maps.stderr)")
+        let pin = try run([try #require(unshare), "--pid", "--fork", binary, "pin", "--json", "--method", "mlock", "anon:1M", "--for", "0"])
+        #expect(pin.status == 0 && pin.stdout.contains(#""residentPages":256"#), "exit \(pin.status): \(pin.stdout) \(pin.stderr)")
+    }
+
+    /// Before: root of a user namespace (`unshare -r`) has CAP_IPC_LOCK in CapEff, and
+    /// `--dry-run` said mlock and io_uring would pin 64 MiB under an 8 MiB RLIMIT_MEMLOCK;
+    /// the pin then failed with a bare ENOMEM. The kernel asks about the initial namespace.
+    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"))
+    func capabilitiesOfAUserNamespaceDoNotLiftTheMemlockLimit() throws {
+        let r = try run([
+            try #require(unshare), "--user", "--map-root-user", "/bin/sh", "-c", "ulimit -l 8192 && exec \"$@\"", "sh",
+            builtBinary("pinctl"), "pin", "--dry-run", "anon:64M",
+        ])
+        let mlock = r.stdout.split(separator: "\n").first { $0.hasPrefix("mlock ") } ?? ""
+        #expect(mlock.contains(" no ") && mlock.contains("RLIMIT_MEMLOCK"), "\(r.stdout) \(r.stderr)")
+    }
+
     /// The check itself: this host's /proc passes, a directory that is not procfs does not.
     @Test func procMountIsRecognisedByItsFileSystem() throws {
         try ProcMount.require()

@@ -12,9 +12,9 @@ public final class ProcessDirectory {
 
     public init(_ process: ProcessRef) throws(PinctlError) {
         self.process = process
-        let path = "/proc/\(process.pid)"
         do throws(SyscallError) {
-            fd = try openDirectory(path, noFollow: true)
+            // /proc/self is the kernel's link to this process's own directory: followed.
+            fd = try openDirectory(process.directory, noFollow: !process.isSelf)
         } catch {
             throw process.classify(error, file: "")
         }

@@ -39,7 +39,11 @@ public struct ProcessRef: Equatable, Sendable, CustomStringConvertible {
 
     public var description: String { isSelf ? "self (\(pid))" : "\(pid)" }
 
-    public func path(_ file: String) -> String { "/proc/\(pid)/\(file)" }
+    /// This process's own directory is /proc/self: in a new pid namespace whose /proc is
+    /// the parent's, /proc/GETPID names another process (or none).
+    public var directory: String { isSelf ? "/proc/self" : "/proc/\(pid)" }
+
+    public func path(_ file: String) -> String { "\(directory)/\(file)" }
 
     /// Opens /proc/PID/FILE, turning ENOENT/ESRCH and EACCES/EPERM into their own errors.
     public func open(_ file: String) throws(PinctlError) -> FileDescriptor {
