@@ -20,7 +20,15 @@ struct Files: ParsableCommand {
             """)
 
     @Argument(help: "Files and directories.")
-    var paths: [String]
+    var paths: [String] = []
+
+    @Option(
+        name: .customLong("from"),
+        help: ArgumentHelp("Read the paths from FILE (- for stdin), one a line, after any given as arguments.", valueName: "file"))
+    var from: String?
+
+    @Flag(name: [.customShort("0"), .customLong("null")], help: "The --from list is NUL-separated (find -print0).")
+    var nulSeparated = false
 
     @OptionGroup var tree: TreeOptions
 
@@ -36,6 +44,8 @@ struct Files: ParsableCommand {
     @OptionGroup var output: OutputOptions
 
     func validate() throws {
+        if paths.isEmpty && from == nil { throw ValidationError("give files or directories, or --from FILE with their paths") }
+        if nulSeparated && from == nil { throw ValidationError("-0 says how the --from list is separated: add --from FILE") }
         if output.json && summary {
             throw ValidationError("--summary is for the text report: --json always has the totals (under \"total\")")
         }
@@ -45,13 +55,19 @@ struct Files: ParsableCommand {
         do {
             var scan = FilesScan(walk: tree.walkOptions)
             scan.evict = evict
+            let list = try from.map { (f) throws(PinctlError) in try PathList(path: f, nulSeparated: nulSeparated) }
+            var given = paths[...]
+            let next = { () throws(PinctlError) -> String? in
+                if let path = given.popFirst() { return path }
+                return try list?.next()
+            }
             let status: Int32
             if output.json {
                 var sink = FilesJSONWriter()
-                status = try scan.run(paths, into: &sink)
+                status = try scan.run(next: next, into: &sink)
             } else {
                 var sink = FilesTextWriter(summaryOnly: summary, quiet: quiet, evict: evict)
-                status = try scan.run(paths, into: &sink)
+                status = try scan.run(next: next, into: &sink)
             }
             if status != ExitStatus.ok { throw ExitCode(status) }
         } catch let e as PinctlError {

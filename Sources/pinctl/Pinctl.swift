@@ -28,6 +28,11 @@ struct Pinctl: ParsableCommand {
         } catch {
             report(fail(error), json: OutputProbe.form(arguments))
         }
+        if let why = ArgumentEncoding.tooMany(arguments.count) {
+            // Not OutputProbe: it parses them all, as slowly as the parser would.
+            let form: JSONErrorForm? = arguments.contains("--json") ? .json : arguments.contains("--json-lines") ? .jsonLines : nil
+            report(ValidationError(why), json: form)
+        }
         var command: ParsableCommand
         do {
             command = try parseAsRoot(arguments)

@@ -44,25 +44,32 @@ public struct FilesTotals: Sendable {
 
     public init() {}
 
+    /// Sums saturate: three sparse files of 2^63-1 bytes wrapped `bytes` modulo 2^64 to a
+    /// small number; a total stuck at 2^64-1 is at least honest that it is that large.
     mutating func add(_ f: FileResidency) {
         files += 1
-        bytes &+= f.size
-        pages &+= f.pages
-        cached &+= f.state.cached
+        bytes = Self.add(bytes, f.size)
+        pages = Self.add(pages, f.pages)
+        cached = Self.add(cached, f.state.cached)
         dirty = Self.sum(dirty, f.state.dirty)
         writeback = Self.sum(writeback, f.state.writeback)
         evicted = Self.sum(evicted, f.state.evicted)
         recentlyEvicted = Self.sum(recentlyEvicted, f.state.recentlyEvicted)
         if let e = f.eviction {
-            cachedBeforeEviction = (cachedBeforeEviction ?? 0) &+ e.cachedBefore
-            stayedAfterEviction = (stayedAfterEviction ?? 0) &+ e.stayed
+            cachedBeforeEviction = Self.add(cachedBeforeEviction ?? 0, e.cachedBefore)
+            stayedAfterEviction = Self.add(stayedAfterEviction ?? 0, e.stayed)
         }
         if f.method == .mincore { method = .mincore }
     }
 
     static func sum(_ a: UInt64?, _ b: UInt64?) -> UInt64? {
         guard let a, let b else { return nil }
-        return a &+ b
+        return add(a, b)
+    }
+
+    static func add(_ a: UInt64, _ b: UInt64) -> UInt64 {
+        let (r, overflow) = a.addingReportingOverflow(b)
+        return overflow ? .max : r
     }
 
     public var skippedCount: UInt64 { skipped.values.reduce(0, &+) }

@@ -18,13 +18,19 @@ public struct FilesScan {
 
     /// The exit status the run earned: 0, or `ExitStatus.incomplete` when a path could not be examined.
     public func run<S: FilesSink>(_ paths: [String], into sink: inout S) throws(PinctlError) -> Int32 {
+        var rest = paths[...]
+        return try run(next: { rest.popFirst() }, into: &sink)
+    }
+
+    /// The same over paths taken one at a time (`files --from`): nil ends them.
+    public func run<S: FilesSink>(next: () throws(PinctlError) -> String?, into sink: inout S) throws(PinctlError) -> Int32 {
         try walk.patterns.validate()
         let probe = method ?? (CacheStat.available ? .cachestat : .mincore)
         var totals = FilesTotals()
         totals.method = probe
         var walker = TreeWalker(options: walk)
         let mappers = FileMappers()
-        for p in paths {
+        while let p = try next() {
             try walker.walk(p) { (event) throws(PinctlError) in
                 switch event {
                 case .directory:

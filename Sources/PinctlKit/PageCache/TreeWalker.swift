@@ -134,7 +134,11 @@ public struct TreeWalker {
         let st: stat
         let statFlags = options.followSymlinks ? 0 : AT_SYMLINK_NOFOLLOW
         do throws(SyscallError) { st = try FileDescriptor.stat(argument, at: AT_FDCWD, flags: statFlags) } catch {
-            try visit(.failed(path: path, message: Self.openFailure(error.errno, what: "stat")))
+            // An argument that is not there never was, as far as this walk knows.
+            let message =
+                error.errno == ENOENT
+                ? "no such file or directory (ENOENT): give an existing path" : Self.openFailure(error.errno, what: "stat")
+            try visit(.failed(path: path, message: message))
             return
         }
         let type = st.st_mode & S_IFMT

@@ -15,6 +15,17 @@ public enum ArgumentEncoding {
         return nil
     }
 
+    /// The most arguments pinctl parses: swift-argument-parser's parsing grows with their
+    /// square (8,000 paths took seconds, 20,000 over 20 s). `files --from` takes any number.
+    public static let maxArguments = 4096
+
+    /// Why `count` arguments are too many, or nil.
+    public static func tooMany(_ count: Int) -> String? {
+        guard count > maxArguments else { return nil }
+        return
+            "\(count) arguments: pinctl takes at most \(maxArguments) (its parser slows with the square of their number): give files its paths with --from FILE (one a line, or -0 for NUL-separated)"
+    }
+
     /// This process's arguments as the kernel passed them, without the program name. Taken
     /// from main's argv, not `CommandLine`, which reads /proc and has none without it.
     public static func rawArguments() -> [[UInt8]] {
@@ -43,7 +54,7 @@ public enum ArgumentEncoding {
     }
 
     /// "0xff at byte 6", for the first few bytes that make `bytes` invalid UTF-8.
-    static func invalidBytes(_ bytes: [UInt8]) -> String {
+    package static func invalidBytes(_ bytes: [UInt8]) -> String {
         var found: [String] = []
         var i = 0
         while i < bytes.count && found.count < 4 {
