@@ -18,9 +18,8 @@ public enum AtomicFileWriter {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .invalidInput("--output '\(path)': give a file name, not a directory")
         }
-        try PlantedSymlinks.refuse(in: dirPath, option: "--output", path: path)
-        let dir = try openDirectory(
-            dirPath,
+        let dir = try PlantedSymlinks.openDirectory(
+            dirPath, option: "--output", path: path,
             missing: { _ in .invalidInput("--output '\(path)': the directory \(dirPath) does not exist: create it first") },
             denied: { e in
                 .permissionDenied("--output '\(path)': the directory \(dirPath) cannot be opened (\(e.errnoName)): write elsewhere")

@@ -42,18 +42,15 @@ public final class Pidfile {
         guard !name.isEmpty, name != ".", name != ".." else {
             throw .invalidInput("--pidfile \(path): names a directory: give a file path such as /run/pinctl.pid")
         }
-        try PlantedSymlinks.refuse(in: dirPath, option: "--pidfile", path: path)
-        let dir: FileDescriptor
-        do throws(SyscallError) {
-            dir = try openDirectory(dirPath)
-        } catch {
-            if error.errno == EACCES || error.errno == EPERM {
-                throw .permissionDenied(
-                    "--pidfile \(path): \(error.errnoName) opening \(dirPath): give a path in a directory you can write")
-            }
-            throw .invalidInput(
-                "--pidfile \(path): \(dirPath) is not a directory we can open (\(error.errnoName)): give a path in an existing directory")
+        let notADirectory = { (e: SyscallError) -> PinctlError in
+            .invalidInput(
+                "--pidfile \(path): \(dirPath) is not a directory we can open (\(e.errnoName)): give a path in an existing directory")
         }
+        let dir = try PlantedSymlinks.openDirectory(
+            dirPath, option: "--pidfile", path: path, missing: notADirectory,
+            denied: { e in
+                .permissionDenied("--pidfile \(path): \(e.errnoName) opening \(dirPath): give a path in a directory you can write")
+            }, other: notADirectory)
         guard faccessat(dir.raw, ".", W_OK, AT_EACCESS) == 0 else {
             throw .permissionDenied(
                 "--pidfile \(path): \(dirPath) is not writable by this user (\(SyscallError.name(of: errno))): give a path in a directory you can write"
