@@ -9,6 +9,10 @@ import Testing
     import Glibc
 #endif
 
+/// A sanitizer's runtime reads /proc/self/exe and maps before main: without /proc an
+/// instrumented pinctl cannot start at all, whatever pinctl itself does.
+private let sanitizerNeedsProc: Comment = "a sanitizer's runtime needs /proc to start"
+
 /// Every command, run on hosts unlike a developer's: a row per command for each fixture, so
 /// that a command added later gets the same treatment (`everyCommandHasARow` fails until it
 /// has its row).
@@ -61,7 +65,9 @@ struct HostileHostTests {
 
     /// Before: every command, even --version, died of SIGILL (exit 132): Swift reads the
     /// arguments from /proc/self/cmdline, found none, and a 1..<0 range trapped.
-    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"))
+    @Test(
+        .enabled(if: unshare != nil, "unshare (util-linux) is missing"),
+        .enabled(if: !underSanitizer, sanitizerNeedsProc))
     func versionAndHelpNeedNoProc() throws {
         let version = try withoutProc(["--version"])
         #expect(version.status == 0 && version.stdout == PinctlVersion.current + "\n", "exit \(version.status): \(version.stderr)")
@@ -72,7 +78,10 @@ struct HostileHostTests {
         #expect(bad.status == ExitStatus.usage, "exit \(bad.status): \(bad.stderr)")
     }
 
-    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"), arguments: rows)
+    @Test(
+        .enabled(if: unshare != nil, "unshare (util-linux) is missing"),
+        .enabled(if: !underSanitizer, sanitizerNeedsProc),
+        arguments: rows)
     func commandWithoutProcWorksOrSaysSoInOneLine(_ row: Row) throws {
         let r = try withoutProc(row.arguments)
         #expect(!r.timedOut)
@@ -239,6 +248,22 @@ struct HostileHostTests {
         ])
         let mlock = r.stdout.split(separator: "\n").first { $0.hasPrefix("mlock ") } ?? ""
         #expect(mlock.contains(" no ") && mlock.contains("RLIMIT_MEMLOCK"), "\(r.stdout) \(r.stderr)")
+    }
+
+    /// Before: a part of a procfs bound over /proc passed the file system check, and
+    /// census named /proc/vmstat ENOENT, maps took pid 1 for a process that exited.
+    @Test(.enabled(if: unshare != nil, "unshare (util-linux) is missing"), .enabled(if: !underSanitizer, sanitizerNeedsProc))
+    func aPartOfProcfsOverProcIsNoProc() throws {
+        for args in [["census"], ["maps", "1"], ["phys", "0x1000"]] {
+            let r = try run(
+                [
+                    try #require(unshare), "--mount", "--propagation", "private", "/bin/sh", "-c",
+                    "mount --bind /proc/sys /proc && exec \"$@\"",
+                    "sh", builtBinary("pinctl"),
+                ] + args)
+            #expect(
+                r.status == ExitStatus.failure && r.stderr.hasPrefix("pinctl: no /proc mounted"), "\(args): exit \(r.status): \(r.stderr)")
+        }
     }
 
     /// The check itself: this host's /proc passes, a directory that is not procfs does not.

@@ -8,7 +8,8 @@ public struct ProcessRef: Equatable, Sendable, CustomStringConvertible {
     public let pid: Int32
     public let isSelf: Bool
 
-    public static var current: ProcessRef { ProcessRef(pid: getpid(), isSelf: true) }
+    /// This process, by the pid /proc gives it (getpid() where /proc cannot say).
+    public static var current: ProcessRef { ProcessRef(pid: ProcMount.selfPid() ?? getpid(), isSelf: true) }
     public init(pid: Int32, isSelf: Bool = false) {
         self.pid = pid
         self.isSelf = isSelf
@@ -34,7 +35,7 @@ public struct ProcessRef: Equatable, Sendable, CustomStringConvertible {
             throw .invalidInput("'\(text)' is not a process: pids run from 1 to \(pidMaxLimit)")
         }
         let pid = Int32(v)
-        return ProcessRef(pid: pid, isSelf: pid == getpid())
+        return ProcessRef(pid: pid, isSelf: pid == (ProcMount.selfPid() ?? getpid()))
     }
 
     public var description: String { isSelf ? "self (\(pid))" : "\(pid)" }

@@ -24,7 +24,8 @@ public struct ProcessScan {
         let root: DirectoryStream
         do throws(SyscallError) { root = try DirectoryStream(procRoot) } catch { throw .system(error) }
         var reader = ProcFileReader()
-        let selfPid = getpid()
+        // By /proc's numbering: in a pid namespace with the parent's /proc, getpid() is 1.
+        let selfPid = ProcMount.selfPid(procRoot) ?? getpid()
         while let entry = root.next() {
             guard let pid = ProcDirectoryEntry.pid(of: entry), pid != selfPid else { continue }
             scan.scanned += 1

@@ -44,7 +44,7 @@ final class ReverseMap {
         copySelection()
         let root: DirectoryStream
         do throws(SyscallError) { root = try DirectoryStream(procRoot) } catch { throw .system(error) }
-        let me = getpid()
+        let me = ProcMount.selfPid() ?? getpid()
         while let entry = root.next() {
             guard let pid = ProcDirectoryEntry.pid(of: entry), pid != me else { continue }
             totals.processes += 1
