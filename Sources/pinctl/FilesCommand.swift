@@ -64,10 +64,10 @@ struct Files: ParsableCommand {
             let status: Int32
             if output.json {
                 var sink = FilesJSONWriter()
-                status = try scan.run(next: next, into: &sink)
+                do { status = try scan.run(next: next, into: &sink) } catch { throw fail(error, onStdout: sink.fail(error)) }
             } else {
                 var sink = FilesTextWriter(summaryOnly: summary, quiet: quiet, evict: evict)
-                status = try scan.run(next: next, into: &sink)
+                do { status = try scan.run(next: next, into: &sink) } catch { throw fail(error, onStdout: sink.fail(error)) }
             }
             if status != ExitStatus.ok { throw ExitCode(status) }
         } catch let e as PinctlError {

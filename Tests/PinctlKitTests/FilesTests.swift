@@ -164,6 +164,7 @@ struct CollectingSink: FilesSink {
         failures.append((String(decoding: path, as: UTF8.self), message))
     }
     mutating func finish(_ t: FilesTotals) throws(PinctlError) { totals = t }
+    mutating func fail(_ error: PinctlError) -> Bool { false }
 
     func cached(_ path: String) -> UInt64? { files.first { String(decoding: $0.path, as: UTF8.self) == path }?.state.cached }
 }
@@ -338,10 +339,14 @@ struct FilesTests {
         let fromStdin = try run([builtBinary("pinctl"), "files", "--json", "--from", "-", "-0"], stdinFile: nulList)
         #expect(fromStdin.status == 0 && fromStdin.stdout == byArguments.stdout, "\(fromStdin.stderr)")
         // An entry that is not UTF-8 names another file: refused, as an argument is.
-        try Data([0x2f, 0x74, 0x6d, 0x70, 0xff, 0x0a]).write(to: URL(fileURLWithPath: list))
+        try Data(Array((paths[0] + "\n").utf8) + [0x2f, 0x74, 0x6d, 0x70, 0xff, 0x0a]).write(to: URL(fileURLWithPath: list))
         let bad = try pinctl(["files", "--from", list])
         #expect(
-            bad.status == ExitStatus.invalidInput && bad.stderr.contains("entry 1") && bad.stderr.contains("not UTF-8"), "\(bad.stderr)")
+            bad.status == ExitStatus.invalidInput && bad.stderr.contains("entry 2") && bad.stderr.contains("not UTF-8"), "\(bad.stderr)")
+        // Under --json the document that was started ends well-formed, with the error.
+        let badJSON = try pinctl(["files", "--json", "--from", list])
+        let doc = try JSONSerialization.jsonObject(with: Data(badJSON.stdout.utf8)) as? [String: Any]
+        #expect(badJSON.status == ExitStatus.invalidInput && (doc?["error"] as? String)?.contains("entry 2") == true, "\(badJSON.stdout)")
         let many = try pinctl(["files"] + Array(repeating: tree.path("f0"), count: ArgumentEncoding.maxArguments + 1), limit: 60)
         #expect(many.status == ExitStatus.usage && many.stderr.contains("--from FILE"), "\(many.stderr.prefix(300))")
     }

@@ -81,4 +81,7 @@ public protocol FilesSink {
     mutating func skipped(_ path: [UInt8], _ reason: TreeWalkSkip) throws(PinctlError)
     mutating func failed(_ path: [UInt8], _ message: String) throws(PinctlError)
     mutating func finish(_ totals: FilesTotals) throws(PinctlError)
+    /// The run failed before `finish` (a bad `--from` entry): end the output well-formed
+    /// with the error, and free what the writer holds. True when the error went to stdout.
+    mutating func fail(_ error: PinctlError) -> Bool
 }

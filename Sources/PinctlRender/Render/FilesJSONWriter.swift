@@ -66,6 +66,18 @@ public struct FilesJSONWriter: FilesSink {
         printError("pinctl: \(TerminalEscaping.escape(bytes: path)): \(message)")
     }
 
+    /// The "files" array closed and the error's members in place of the totals.
+    public mutating func fail(_ error: PinctlError) -> Bool {
+        defer { json.out.deallocate() }
+        guard started else { return false }
+        do throws(PinctlError) {
+            try json.endArray()
+            try json.errorMembers(error, withPid: false)
+            try json.endDocument()
+        } catch {}
+        return true
+    }
+
     public mutating func finish(_ t: FilesTotals) throws(PinctlError) {
         try start()
         try json.endArray()

@@ -104,6 +104,12 @@ public struct FilesTextWriter: FilesSink {
         out.deallocate()
     }
 
+    public mutating func fail(_ error: PinctlError) -> Bool {
+        try? out.flush()
+        out.deallocate()
+        return false
+    }
+
     static func totals(_ t: FilesTotals) -> String {
         let pageSize = PagemapReader.pageSize
         var s = "total: \(t.files) file\(t.files == 1 ? "" : "s"), \(t.directories) director\(t.directories == 1 ? "y" : "ies"), "
