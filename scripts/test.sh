@@ -81,17 +81,21 @@ skip() {
 
 # --- the VM stages' preparation, in the background ----------------------------------------
 
+# stop_job PID: TERM to a background job and its children (the scripts they run clean up
+# on TERM), then its end; nothing for an empty PID.
+stop_job() {
+	[ -n "$1" ] || return 0
+	pkill -TERM -P "$1" 2>/dev/null || true
+	kill -TERM "$1" 2>/dev/null || true
+	wait "$1" 2>/dev/null || true
+}
+
 prep_pid=
 prep_log=
 prep_time=
 # shellcheck disable=SC2317  # called by the EXIT trap
 stop_prep() {
-	if [ -n "$prep_pid" ]; then
-		# The script it runs (install-deps.sh or rootfs.sh) cleans up on TERM.
-		pkill -TERM -P "$prep_pid" 2>/dev/null || true
-		kill -TERM "$prep_pid" 2>/dev/null || true
-		wait "$prep_pid" 2>/dev/null || true
-	fi
+	stop_job "$prep_pid"
 	[ -z "$prep_log" ] || rm -f "$prep_log" "$prep_time"
 }
 
@@ -119,11 +123,7 @@ pre_pid=
 pre_dir=
 # shellcheck disable=SC2317  # called by the EXIT trap
 stop_prebuild() {
-	if [ -n "$pre_pid" ]; then
-		pkill -TERM -P "$pre_pid" 2>/dev/null || true
-		kill -TERM "$pre_pid" 2>/dev/null || true
-		wait "$pre_pid" 2>/dev/null || true
-	fi
+	stop_job "$pre_pid"
 	[ -z "$pre_dir" ] || rm -rf "$pre_dir"
 }
 

@@ -70,11 +70,7 @@ public struct FilesJSONWriter: FilesSink {
     public mutating func fail(_ error: PinctlError) -> Bool {
         defer { json.out.deallocate() }
         guard started else { return false }
-        do throws(PinctlError) {
-            try json.endArray()
-            try json.errorMembers(error, withPid: false)
-            try json.endDocument()
-        } catch {}
+        json.endWithError(error)
         return true
     }
 

@@ -52,6 +52,16 @@ extension JSONWriter {
 
     /// `error`, `exitStatus` and (for an error about a process, unless `pid` was written
     /// already) `pid`: the ErrorReport members.
+    /// Closes the open array of a streamed document and ends it with the error's members
+    /// (best effort: the output may be what failed).
+    mutating func endWithError(_ e: PinctlError) {
+        do throws(PinctlError) {
+            try endArray()
+            try errorMembers(e, withPid: false)
+            try endDocument()
+        } catch {}
+    }
+
     mutating func errorMembers(_ e: PinctlError, withPid: Bool = true) throws(PinctlError) {
         let r = ErrorReport(e)
         try field("error", r.error)

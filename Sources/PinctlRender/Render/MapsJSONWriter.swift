@@ -39,11 +39,7 @@ public final class MapsJSONWriter: MapsWriter {
 
     public func fail(_ error: PinctlError) -> Bool {
         guard started else { return false }
-        do throws(PinctlError) {
-            try w.endArray()
-            try w.errorMembers(error, withPid: false)
-            try w.endDocument()
-        } catch {}
+        w.endWithError(error)
         return true
     }
 }
