@@ -32,7 +32,7 @@ public func fuzzCensusProcText(_ data: UnsafePointer<UInt8>?, _ size: Int) -> In
 
     _ = MountTypes.mountID(fdinfo: bytes)
     let mounts = MountTypes.parse(mountinfo: bytes)
-    require(mounts.count < lines, "\(mounts.count) mounts from \(lines) lines")
+    require(mounts.count <= lines, "\(mounts.count) mounts from \(lines) lines")
     require(mounts.values.allSatisfy { !$0.isEmpty && !$0.contains(" ") }, "a file system type with a blank: \(mounts)")
     return 0
 }
