@@ -24,6 +24,7 @@ public struct ProcessScan {
         let root: DirectoryStream
         do throws(SyscallError) { root = try DirectoryStream(procRoot) } catch { throw .system(error) }
         var reader = ProcFileReader()
+        var mounts = MountTable()
         // By /proc's numbering: in a pid namespace with the parent's /proc, getpid() is 1.
         let selfPid = ProcMount.selfPid(procRoot) ?? getpid()
         while let entry = root.next() {
@@ -31,7 +32,7 @@ public struct ProcessScan {
             scan.scanned += 1
             do throws(Skip) {
                 if let row = try Self.scanProcess(
-                    pid: pid, rootFd: root.fd, classifier: classifier, reader: &reader, live: &scan.liveUserPids)
+                    pid: pid, rootFd: root.fd, classifier: classifier, reader: &reader, mounts: &mounts, live: &scan.liveUserPids)
                 {
                     scan.rows.append(row)
                 }
@@ -62,7 +63,8 @@ public struct ProcessScan {
     }
 
     static func scanProcess(
-        pid: Int32, rootFd: Int32, classifier: DeviceClassifier, reader: inout ProcFileReader, live: inout [Int32]
+        pid: Int32, rootFd: Int32, classifier: DeviceClassifier, reader: inout ProcFileReader, mounts: inout MountTable,
+        live: inout [Int32]
     ) throws(Skip) -> CensusRow? {
         let dir = try Self.openDirectory(at: rootFd, "\(pid)")
         let status = try reader.read(at: dir.raw, "status")
@@ -73,7 +75,7 @@ public struct ProcessScan {
         var ringFds: [Int32] = []
         var paths: [(fd: Int32, path: [UInt8])] = []
         try Self.scanFds(dirFd: dir.raw, target: &reader.linkTarget, rings: &ringFds, paths: &paths)
-        let devices = try Self.devices(paths, dirFd: dir.raw, classifier: classifier, reader: &reader)
+        let devices = try Self.devices(paths, dirFd: dir.raw, classifier: classifier, reader: &reader, mounts: &mounts)
         var rings: [IoUringRing] = []
         for fd in ringFds {
             let ring = IoUringFdinfo.parse(try reader.read(at: dir.raw, "fdinfo/\(fd)"), fd: fd)
@@ -158,10 +160,10 @@ public struct ProcessScan {
     /// stat'ed, and with AT_STATX_DONT_SYNC, so that an fd swapped meanwhile for a file on
     /// FUSE gets its cached attributes rather than a request.
     static func devices(
-        _ paths: [(fd: Int32, path: [UInt8])], dirFd: Int32, classifier: DeviceClassifier, reader: inout ProcFileReader
+        _ paths: [(fd: Int32, path: [UInt8])], dirFd: Int32, classifier: DeviceClassifier, reader: inout ProcFileReader,
+        mounts: inout MountTable
     ) throws(Skip) -> [DeviceFd] {
         guard !paths.isEmpty else { return [] }
-        let mounts = MountTypes.parse(mountinfo: try reader.read(at: dirFd, "mountinfo"))
         var devices: [DeviceFd] = []
         for (fd, path) in paths {
             let fdinfo: [UInt8]
@@ -169,7 +171,7 @@ public struct ProcessScan {
                 if case .exhausted = error { throw error }
                 continue  // closed meanwhile
             }
-            guard let id = MountTypes.mountID(fdinfo: fdinfo), let type = mounts[id],
+            guard let id = MountTypes.mountID(fdinfo: fdinfo), let type = try mounts.type(of: id, dirFd: dirFd, reader: &reader),
                 MountTypes.answeredByTheKernel.contains(type)
             else { continue }
             guard let st = try? FileDescriptor.stat("fd/\(fd)", at: dirFd, flags: atStatxDontSync),
@@ -183,6 +185,24 @@ public struct ProcessScan {
             }
         }
         return devices
+    }
+
+    /// Mount IDs to file system types, from the mountinfo of the processes scanned so far.
+    /// Mount IDs are unique across namespaces, so one process's mountinfo answers for every
+    /// process that shares its mounts: it is read again only for an ID not seen yet (another
+    /// mount namespace, a mount made during the scan), not once per process.
+    struct MountTable {
+        var types: [Int: String] = [:]
+        /// IDs a process's own mountinfo did not list either (a mount gone meanwhile).
+        var unknown: Set<Int> = []
+
+        mutating func type(of id: Int, dirFd: Int32, reader: inout ProcFileReader) throws(Skip) -> String? {
+            if let t = types[id] { return t }
+            guard !unknown.contains(id) else { return nil }
+            types.merge(MountTypes.parse(mountinfo: try reader.read(at: dirFd, "mountinfo"))) { _, new in new }
+            if types[id] == nil { unknown.insert(id) }
+            return types[id]
+        }
     }
 
     /// AT_STATX_DONT_SYNC (<linux/fcntl.h>): the kernel's cached attributes, no round trip
