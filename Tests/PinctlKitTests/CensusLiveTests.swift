@@ -81,6 +81,23 @@ struct CensusLiveTests {
         #expect(zip(report.rows, report.rows.dropFirst()).allSatisfy { $0.bytes >= $1.bytes })
     }
 
+    /// As nobody, root's process has an unreadable fd/ and smaps (ptrace's read check) but
+    /// a readable status: its row stays, with its VmLck, and names what it could not read;
+    /// the text never claims that no process locks memory.
+    @Test func aProcessWhoseFdsCannotBeReadKeepsItsRowAndSaysWhatIsUnknown() throws {
+        let h = try Holder(["mlock:8M"])
+        defer { h.stop() }
+        let json = try run(nobody + [builtBinary("pinctl"), "census", "--json"])
+        #expect(json.status == 0, "\(json.stderr)")
+        let report = try JSONDecoder().decode(CensusReport.self, from: Data(json.stdout.utf8))
+        let row = try #require(report.rows.first { $0.pid == h.pid }, "no row for root's mlocking process as nobody")
+        #expect(row.vmLckBytes == 8 << 20 && row.lockedVMAs.isEmpty)
+        #expect(row.unread == [.fds, .smaps])
+        let text = try run(nobody + [builtBinary("pinctl"), "census"])
+        #expect(text.stdout.contains("fds unreadable (run as root)") && text.stdout.contains("read in part"), "\(text.stdout)")
+        #expect(!text.stdout.contains("no process pins or locks memory"))
+    }
+
     @Test func processesThatDoNotPinOrLockHaveNoRow() throws {
         let h = try Holder(["anon:1M"])
         defer { h.stop() }

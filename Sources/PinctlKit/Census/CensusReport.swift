@@ -38,6 +38,13 @@ public struct CensusRow: Codable, Sendable, Equatable {
     public var deviceFds: [DeviceFd]
     /// RDMA memory regions the process registered (the RDMA netlink resource dump).
     public var rdmaMemoryRegions: [RdmaMemoryRegion] = []
+    /// What this caller could not read of the process (ptrace's read check), so what the
+    /// row cannot show: `fds`, its io_uring buffers and devices; `smaps`, its locked VMAs.
+    public var unread: [Unread] = []
+
+    public enum Unread: String, Codable, Sendable {
+        case fds, smaps
+    }
 
     /// comm for a terminal or a label: control characters and non-UTF-8 bytes escaped.
     public var displayComm: String { TerminalEscaping.escape(text: comm, hexBytes: commBytes) }

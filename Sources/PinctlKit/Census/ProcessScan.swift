@@ -72,22 +72,40 @@ public struct ProcessScan {
             return nil  // no address space: a kernel thread or a zombie
         }
         live.append(pid)
-        var ringFds: [Int32] = []
-        var paths: [(fd: Int32, path: [UInt8])] = []
-        try Self.scanFds(dirFd: dir.raw, target: &reader.linkTarget, rings: &ringFds, paths: &paths)
-        let devices = try Self.devices(paths, dirFd: dir.raw, classifier: classifier, reader: &reader, mounts: &mounts)
+        // status is world-readable, fd/ and smaps are not (ptrace's read check): a process
+        // whose fds this caller may not read keeps its row when VmPin or VmLck say it pins
+        // or locks, with what is unknown named, rather than vanish from the census.
+        var unread: [CensusRow.Unread] = []
+        var devices: [DeviceFd] = []
         var rings: [IoUringRing] = []
-        for fd in ringFds {
-            let ring = IoUringFdinfo.parse(try reader.read(at: dir.raw, "fdinfo/\(fd)"), fd: fd)
-            if ring.userBufs != 0 || !ring.buffers.isEmpty { rings.append(ring) }
+        do throws(Skip) {
+            var ringFds: [Int32] = []
+            var paths: [(fd: Int32, path: [UInt8])] = []
+            try Self.scanFds(dirFd: dir.raw, target: &reader.linkTarget, rings: &ringFds, paths: &paths)
+            devices = try Self.devices(paths, dirFd: dir.raw, classifier: classifier, reader: &reader, mounts: &mounts)
+            for fd in ringFds {
+                let ring = IoUringFdinfo.parse(try reader.read(at: dir.raw, "fdinfo/\(fd)"), fd: fd)
+                if ring.userBufs != 0 || !ring.buffers.isEmpty { rings.append(ring) }
+            }
+        } catch {
+            guard case .unreadable = error else { throw error }
+            guard vmPin > 0 || vmLck > 0 else { throw error }
+            (devices, rings) = ([], [])
+            unread.append(.fds)
         }
         guard vmPin > 0 || vmLck > 0 || !rings.isEmpty || !devices.isEmpty else { return nil }
         var locked: [LockedVMA] = []
         if vmLck > 0 {
-            let smaps = try reader.read(at: dir.raw, "smaps")
-            guard let entries = try? ProcSmaps.parse(bytes: smaps, wantFields: { _ in true }) else { throw .unreadable }
-            for e in entries where e.vmFlags.contains("lo") {
-                locked.append(LockedVMA(start: e.vma.start, end: e.vma.end, lockedBytes: e["Locked"], path: e.vma.path))
+            do throws(Skip) {
+                let smaps = try reader.read(at: dir.raw, "smaps")
+                guard let entries = try? ProcSmaps.parse(bytes: smaps, wantFields: { _ in true }) else { throw .unreadable }
+                for e in entries where e.vmFlags.contains("lo") {
+                    locked.append(LockedVMA(start: e.vma.start, end: e.vma.end, lockedBytes: e["Locked"], path: e.vma.path))
+                }
+            } catch {
+                guard case .unreadable = error else { throw error }
+                locked = []
+                unread.append(.smaps)
             }
         }
         var comm = try reader.read(at: dir.raw, "comm")
@@ -97,7 +115,7 @@ public struct ProcessScan {
         return CensusRow(
             pid: pid, comm: name.text, commBytes: name.hexBytes,
             cgroup: cgroup, vmPinBytes: vmPin, vmLckBytes: vmLck,
-            lockedVMAs: locked, ioUringRings: rings, deviceFds: devices)
+            lockedVMAs: locked, ioUringRings: rings, deviceFds: devices, unread: unread)
     }
 
     static func openDirectory(at dirFd: Int32, _ name: String) throws(Skip) -> FileDescriptor {

@@ -7,7 +7,7 @@ public enum CensusTextRendering {
 
     public static func render(_ r: CensusReport, rates: PinRates? = nil) -> String {
         var out = summary(r, rates: rates)
-        out += table(r.rows)
+        out += table(r.rows, unreadable: r.processesUnreadable)
         if let rdma = r.rdma { out += rdmaBlock(rdma) }
         if let kmod = r.kernelHelperPins { out += kernelHelperBlock(kmod) }
         if let deep = r.deep { out += deepBlock(deep) }
@@ -20,6 +20,8 @@ public enum CensusTextRendering {
         var out = "census  kernel \(esc(r.kernel))  \(r.processesScanned) processes, \(r.rows.count) rows"
         if r.processesVanished > 0 { out += ", \(r.processesVanished) exited mid-scan (skipped)" }
         if r.processesUnreadable > 0 { out += ", \(r.processesUnreadable) unreadable (skipped)" }
+        let partial = r.rows.filter { !$0.unread.isEmpty }.count
+        if partial > 0 { out += ", \(partial) read in part" }
         out += "  \(num(r.scanSeconds * 1000)) ms\n"
         if let pin = t.follPin, let outstanding = t.follPinOutstandingPages {
             out +=
@@ -43,8 +45,13 @@ public enum CensusTextRendering {
         return out
     }
 
-    static func table(_ rows: [CensusRow]) -> String {
-        guard !rows.isEmpty else { return "no process pins or locks memory\n" }
+    static func table(_ rows: [CensusRow], unreadable: Int = 0) -> String {
+        guard !rows.isEmpty else {
+            guard unreadable == 0 else {
+                return "no process this census could read pins or locks memory; \(unreadable) could not be read (run as root)\n"
+            }
+            return "no process pins or locks memory\n"
+        }
         var out =
             pad("PID", 8) + pad("COMM", 17) + pad("BYTES", 11) + pad("VmPin", 11) + pad("VmLck", 11) + pad("io_uring", 11)
             + pad("devices", 14) + "CGROUP\n"
@@ -54,6 +61,10 @@ public enum CensusTextRendering {
                 pad("\(row.pid)", 8) + pad(row.displayComm, 17) + pad(humanBytes(row.bytes), 11) + pad(humanBytes(row.vmPinBytes), 11)
                 + pad(humanBytes(row.vmLckBytes), 11) + pad(humanBytes(row.ioUringBytes), 11) + pad(kinds.isEmpty ? "-" : kinds, 14)
                 + esc(row.cgroup) + "\n"
+            if row.unread.contains(.fds) {
+                out += "    fds unreadable (run as root): io_uring buffers and device fds unknown\n"
+            }
+            if row.unread.contains(.smaps) { out += "    smaps unreadable (run as root): locked VMAs unknown\n" }
             for ring in row.ioUringRings {
                 let count = ring.userBufs.map { "\($0) buffers" } ?? "buffer table withheld (ring busy)"
                 out +=

@@ -164,11 +164,13 @@ public enum OpenMetricsRendering {
         family { reg in
             let outcomes: [(String, Int)] = [
                 ("scanned", r.processesScanned), ("vanished", r.processesVanished), ("unreadable", r.processesUnreadable),
+                ("partial", r.rows.filter { !$0.unread.isEmpty }.count),
             ]
             for (outcome, n) in outcomes {
                 gauge(
                     "pinctl_census_processes",
-                    "Processes the census listed, and of those the ones that exited mid-scan or could not be read.", UInt64(max(0, n)),
+                    "Processes the census listed, and of those the ones that exited mid-scan, could not be read, or have a row read in part.",
+                    UInt64(max(0, n)),
                     [("outcome", outcome)])(reg)
             }
         }
