@@ -458,6 +458,24 @@ struct HostilePinInputTests {
         try PinCounters.expectBalanced()
     }
 
+    /// In a cgroup namespace of its own, /proc/self/cgroup says "/" and the cgroup mount's
+    /// root shows only "/.." components: the cgroup's limit is still found, and a range over
+    /// it refused with the cgroup's real directory, not OOM-killed.
+    @Test(.needsMemoryCgroup, .unsanitizedInSmallCgroup)
+    func memoryCgroupLimitIsFoundFromInsideACgroupNamespace() throws {
+        let cg = try Self.cgroup256M()
+        defer { cg.remove() }
+        let inNamespace = cg.launcher + ["/usr/bin/unshare", "--cgroup"]
+        let seen = try run(inNamespace + ["/bin/cat", "/proc/self/cgroup"])
+        try #require(
+            seen.status == 0 && !seen.stdout.contains("pinctl-test-"), "unshare --cgroup did not hide the cgroup's path: \(seen.stdout)")
+        let over = try pinctl(["pin", "--write", "--for", "0", "anon:512M"], as: inNamespace)
+        #expect(over.status == ExitStatus.refused, "\(over.stderr)")
+        #expect(over.stderr.contains("memory cgroup \(cg.directory) ") && over.stderr.contains("limit 256 MiB"), "\(over.stderr)")
+        let dry = try pinctl(["pin", "--dry-run", "--write", "anon:512M"], as: inNamespace)
+        #expect(dry.status == 0 && dry.stdout.contains("limit 256 MiB"), "\(dry.stdout)")
+    }
+
     /// Row 10: a pin waits for the cgroup's pin lock (another pin checking and charging, or a
     /// user holding the flock) before it maps anything, and a signal ends the wait.
     @Test(.needsMemoryCgroup)

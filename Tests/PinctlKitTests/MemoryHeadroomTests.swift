@@ -76,6 +76,26 @@ struct MemoryHeadroomTests {
         #expect(whole.map(\.directory) == ["\(spaced)/a/b"], "\\040 in mountinfo is a space: \(whole)")
     }
 
+    /// In a cgroup namespace rooted at a/b, /proc/self/cgroup says "/" and the mount's root
+    /// is "/../..": the directory two levels down that lists this process is a/b, not its
+    /// sibling at the same depth, and the limits above it count.
+    @Test func cgroupNamespaceAboveTheMountIsFoundByThisProcessInCgroupProcs() throws {
+        let t = try Tree(v2: true)
+        try FileManager.default.createDirectory(atPath: "\(t.root)/a/c", withIntermediateDirectories: true)
+        try t.write("\(t.root)/a/c/cgroup.procs", "1\n\(getpid() + 1)\n")
+        try t.write("\(t.root)/a/c/memory.max", "\(1 << 20)\n")
+        try t.write("\(t.root)/a/c/memory.current", "0\n")
+        try t.write("\(t.root)/a/b/cgroup.procs", "7\n\(getpid())\n")
+        let mount = "41 31 0:38 /../.. \(t.root) rw,relatime - cgroup2 cgroup2 rw\n"
+        let limits = MemoryHeadroom.cgroupLimits(cgroupText: "0::/\n", mountinfoText: mount)
+        #expect(limits.map(\.directory) == ["\(t.root)/a/b"], "\(limits)")
+        // A mount of another subtree (its root outside the namespace but not above it) is no view of it.
+        #expect(
+            MemoryHeadroom.cgroupLimits(cgroupText: "0::/\n", mountinfoText: "41 31 0:38 /../x \(t.root) rw - cgroup2 cgroup2 rw\n").isEmpty
+        )
+        #expect(MemoryHeadroom.ownDirectory(mount: t.root, root: "/../..", path: "/") == "\(t.root)/a/b")
+    }
+
     @Test func memInfoIsReadInBytes() {
         let m = MemoryHeadroom.memInfo("MemTotal:       24684092 kB\nMemFree:        1 kB\nMemAvailable:   23350120 kB\n")
         #expect(m == MemoryHeadroom.MemInfo(total: 24_684_092 * 1024, available: 23_350_120 * 1024))

@@ -44,11 +44,7 @@ public enum MemoryHeadroom {
         else { return [] }
         var out: [CgroupLimit] = []
         for (mount, root, path, v2) in memoryCgroupDirectories(cgroup: cg, mountinfo: mi) {
-            // A cgroup namespace shows paths relative to the mount's root.
-            var rel = Substring(path)
-            if root != "/", rel.hasPrefix(root) { rel = rel.dropFirst(root.count) }
-            var dir = mount + (rel.hasPrefix("/") || rel.isEmpty ? "" : "/") + rel
-            while dir.hasSuffix("/") && dir.count > 1 { dir.removeLast() }
+            guard var dir = ownDirectory(mount: mount, root: root, path: path) else { continue }
             while true {
                 if let l = read(dir, v2: v2) { out.append(l) }
                 if dir == mount || !dir.hasPrefix(mount) { break }
@@ -58,6 +54,58 @@ public enum MemoryHeadroom {
             }
         }
         return out
+    }
+
+    /// This process's cgroup directory under `mount`, from its /proc/self/cgroup `path` and
+    /// the mount's `root` as mountinfo shows them. Both are relative to this process's cgroup
+    /// namespace: a mount made outside it has a root of "/.." components, one per level the
+    /// namespace's root lies below the mount's, and their names are not shown. The directory
+    /// is then the one at that depth, plus `path`, that lists this process in cgroup.procs.
+    /// Nil when no such directory can be found (the mount shows another subtree).
+    static func ownDirectory(mount: String, root: String, path: String) -> String? {
+        let up = root.split(separator: "/")
+        if !up.isEmpty, up.allSatisfy({ $0 == ".." }) {
+            return directoryListing(getpid(), under: mount, depth: up.count, then: path)
+        }
+        var rel = Substring(path)
+        if root != "/" {
+            guard rel.hasPrefix(root) else { return nil }
+            rel = rel.dropFirst(root.count)
+        }
+        var dir = mount + (rel.hasPrefix("/") || rel.isEmpty ? "" : "/") + rel
+        while dir.hasSuffix("/") && dir.count > 1 { dir.removeLast() }
+        return dir
+    }
+
+    /// The directory `depth` levels below `mount`, then `path`, whose cgroup.procs lists
+    /// `pid`; at most `limit` directories are looked at, so a host with very many cgroups
+    /// costs a bounded walk (cgroupfs is the kernel's own and never blocks).
+    static func directoryListing(_ pid: pid_t, under mount: String, depth: Int, then path: String, limit: Int = 65536) -> String? {
+        let tail = path.split(separator: "/").joined(separator: "/")
+        var level = [mount]
+        var seen = 0
+        for _ in 0..<depth {
+            var next: [String] = []
+            for dir in level {
+                guard let stream = try? DirectoryStream(dir) else { continue }
+                while let e = stream.next() {
+                    guard e.pointee.d_type == UInt8(DT_DIR) else { continue }
+                    let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    guard name != ".", name != ".." else { continue }
+                    seen += 1
+                    guard seen <= limit else { return nil }
+                    next.append(dir + "/" + name)
+                }
+            }
+            level = next
+        }
+        let own = String(pid)
+        for dir in level {
+            let candidate = tail.isEmpty ? dir : dir + "/" + tail
+            guard let procs = try? readProcText(candidate + "/cgroup.procs") else { continue }
+            if procs.split(separator: "\n").contains(where: { $0 == own }) { return candidate }
+        }
+        return nil
     }
 
     /// (mount point, mount root, cgroup path, is v2) for the hierarchies holding the memory controller.
