@@ -41,8 +41,15 @@ struct Pin: ParsableCommand, ReadsProc {
     @Option(name: .long, help: "How to pin.")
     var method: MethodArgument = .auto
 
-    @Flag(name: .long, help: "Fault in for write (breaking COW) and ask for a writable pin.")
+    @Flag(
+        name: .long,
+        help:
+            "Fault in for write (breaking COW) and ask for a writable pin. On a file: dirties every page, allocates its holes and changes its mtime."
+    )
     var write = false
+
+    @Flag(name: .long, help: "With --write: allow a file another user owns (refused otherwise).")
+    var writeOthersFiles = false
 
     @Flag(name: .long, help: "With mlock: MLOCK_ONFAULT.")
     var onFault = false
@@ -123,7 +130,7 @@ struct Pin: ParsableCommand, ReadsProc {
             let spec = try PinRangeSpec.parse(range)
             if !moreRanges.isEmpty || Self.isTree(spec) { return try runMany(notifier: notifier, startup: startup) }
             if dryRun {
-                let verdicts = try PinPreflight.check(spec, write: write)
+                let verdicts = try PinPreflight.check(spec, write: write, writeOthersFiles: writeOthersFiles)
                 print(output.json ? try renderJSON(verdicts) : TextRendering.render(verdicts), terminator: output.json ? "\n" : "")
                 return
             }
@@ -131,6 +138,7 @@ struct Pin: ParsableCommand, ReadsProc {
             let pidfileSlot = try pidfile.map { (p) throws(PinctlError) in try Pidfile.prepare(p) }
             let helper = try KernelHelper.open()
             var options = PinOptions(method: method.choice, write: write, onFault: onFault)
+            options.writeOthersFiles = writeOthersFiles
             options.kmodLoaded = helper != nil
             let session = try PinSession(spec: spec, options: options) { (m) throws(PinctlError) -> Pinner in
                 try makePinner(m, helper: helper)
@@ -177,6 +185,7 @@ struct Pin: ParsableCommand, ReadsProc {
         let pidfileSlot = try pidfile.map { (p) throws(PinctlError) in try Pidfile.prepare(p) }
         let helper = try KernelHelper.open()
         var options = PinOptions(method: method.choice, write: write, onFault: onFault)
+        options.writeOthersFiles = writeOthersFiles
         options.kmodLoaded = helper != nil
         let pins = MultiPin()
         defer { pins.release() }

@@ -412,6 +412,35 @@ struct HostilePinInputTests {
         try PinCounters.expectBalanced()
     }
 
+    /// --write as root on another user's sparse file would allocate its holes (charged to
+    /// that user's quota) and change its mtime: refused, with the flag that allows it, and
+    /// the file left as it was; with the flag it is written.
+    @Test func writingAnotherUsersFileIsRefusedUnlessAsked() throws {
+        let dir = try tempDir("write-others")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = "\(dir)/sparse"
+        let fd = open(path, O_CREAT | O_WRONLY | O_CLOEXEC, 0o666)
+        try #require(fd >= 0 && ftruncate(fd, 64 << 20) == 0 && fchown(fd, 65534, 65534) == 0)
+        close(fd)
+        var before = stat()
+        try #require(stat(path, &before) == 0)
+
+        let refused = try pinctl(["pin", "--write", "--for", "0", "file:\(path)"])
+        #expect(refused.status == ExitStatus.permissionDenied, "\(refused.stderr)")
+        #expect(refused.stderr.contains("belongs to uid 65534") && refused.stderr.contains("--write-others-files"), "\(refused.stderr)")
+        #expect(refused.stderr.split(separator: "\n").count == 1)
+        var after = stat()
+        try #require(stat(path, &after) == 0)
+        #expect(after.st_blocks == before.st_blocks && after.st_mtim.tv_sec == before.st_mtim.tv_sec)
+        #expect(after.st_mtim.tv_nsec == before.st_mtim.tv_nsec)
+        let dry = try pinctl(["pin", "--dry-run", "--write", "file:\(path)"])
+        #expect(dry.stdout.contains("--write-others-files"), "\(dry.stdout)")
+
+        let asked = try pinctl(["pin", "--write", "--write-others-files", "--method", "populate", "--for", "0", "file:\(path)"])
+        #expect(asked.status == 0, "\(asked.stderr)")
+        #expect(stat(path, &after) == 0 && after.st_blocks > before.st_blocks)
+    }
+
     /// A memory cgroup limited to 256 MiB, made for one test: `remove()` it at the end.
     static func cgroup256M() throws -> TestCgroup {
         try #require(TestCgroup.make(limit: 256 << 20), "no writable memory cgroup (v1 memory or v2 with the memory controller) here")

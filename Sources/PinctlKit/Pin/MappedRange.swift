@@ -30,11 +30,12 @@ public final class MappedRange {
     public var isFileBacked: Bool { backing == .file }
 
     /// `admitted`: for file:, the most bytes to map (what the memory check was made for).
-    public init(_ spec: PinRangeSpec, write: Bool, admitted: UInt64? = nil) throws(PinctlError) {
+    /// `writeOthersFiles`: --write may map a file another user owns (see `map`).
+    public init(_ spec: PinRangeSpec, write: Bool, writeOthersFiles: Bool = false, admitted: UInt64? = nil) throws(PinctlError) {
         self.spec = spec
         let m: Mapping
         do {
-            m = try Self.map(spec, write: write, admitted: admitted)
+            m = try Self.map(spec, write: write, writeOthersFiles: writeOthersFiles, admitted: admitted)
         } catch let e as SyscallError {
             throw .system(e)
         } catch let e as PinctlError {
@@ -87,7 +88,7 @@ public final class MappedRange {
         var wholeFile = false
     }
 
-    static func map(_ spec: PinRangeSpec, write: Bool, admitted: UInt64? = nil) throws -> Mapping {
+    static func map(_ spec: PinRangeSpec, write: Bool, writeOthersFiles: Bool = false, admitted: UInt64? = nil) throws -> Mapping {
         let rw = PROT_READ | PROT_WRITE
         switch spec {
         case .anon(let size, let thp, let hugetlb, let noTHP):
@@ -141,6 +142,14 @@ public final class MappedRange {
             }
         case .file(let path, let offset, let len):
             let opened = try RegularFile.open(path, writable: write, purpose: "file: pins")
+            // A write fault dirties the page, allocates a hole's blocks (charged to the
+            // owner's quota, not root's) and updates mtime: root may write, but only a
+            // file it was told it may.
+            if write, opened.stat.st_uid != geteuid(), !writeOthersFiles {
+                throw PinctlError.permissionDenied(
+                    "\(path) belongs to uid \(opened.stat.st_uid), not to you (uid \(geteuid())): --write dirties every page, allocates the file's holes on disk and changes its mtime: pin it without --write, or add --write-others-files"
+                )
+            }
             let fileSize = UInt64(opened.stat.st_size)
             guard fileSize > 0 else {
                 throw PinctlError.invalidInput("\(path): the file is empty: file: pins a file's page cache, and it has none")

@@ -7,12 +7,19 @@ import CPinctl
 /// `pin --dry-run`: for each method, whether it would work on this range and why not,
 /// without mapping or pinning anything.
 public enum PinPreflight {
-    public static func check(_ spec: PinRangeSpec, write: Bool) throws(PinctlError) -> [MethodVerdict] {
+    public static func check(_ spec: PinRangeSpec, write: Bool, writeOthersFiles: Bool = false) throws(PinctlError) -> [MethodVerdict] {
         let (backing, bytes) = try describe(spec)
         var out: [MethodVerdict] = []
         var common: [String] = []
         if case .file(let path, _, _) = spec, write, access(path, W_OK) != 0 {
             common.append("\(path) is not writable by this user: --write needs it writable")
+        }
+        if case .file(let path, _, _) = spec, write, !writeOthersFiles, let st = try? FileDescriptor.stat(path, flags: 0),
+            st.st_uid != geteuid()
+        {
+            common.append(
+                "\(path) belongs to uid \(st.st_uid), not to you: --write would dirty it, allocate its holes and change its mtime: add --write-others-files"
+            )
         }
         if case .shm(let name, _) = spec, let why = ShmObject.existingProblem(name: name) { common.append(why) }
         if backing == .hugetlb, let free = freeHugePages(), free * PinRangeSpec.hugeSize < bytes {

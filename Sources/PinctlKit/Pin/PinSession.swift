@@ -13,6 +13,8 @@ public enum PinMethodChoice: Equatable, Sendable {
 public struct PinOptions: Sendable {
     public var method: PinMethodChoice = .auto
     public var write = false
+    /// --write may map a file another user owns (refused otherwise).
+    public var writeOthersFiles = false
     public var onFault = false
     /// /dev/pinctl is there: `auto` prefers the kernel helper.
     public var kmodLoaded = false
@@ -62,7 +64,8 @@ public final class PinSession {
             }
         }
         // A file is mapped no larger than it was checked: it may have grown since.
-        range = try MappedRange(spec, write: options.write, admitted: backing == .file ? bytes : nil)
+        range = try MappedRange(
+            spec, write: options.write, writeOthersFiles: options.writeOthersFiles, admitted: backing == .file ? bytes : nil)
     }
 
     /// The strongest method the range and kernel allow, and why.
