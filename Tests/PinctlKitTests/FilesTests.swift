@@ -477,6 +477,59 @@ struct FilesTests {
         stop.finished.wait()
     }
 
+    /// With -f, a link flipped from a regular file to a device node after the stat that said
+    /// "regular file" never gets the device opened: inotify, which sees every open of the
+    /// node (an O_PATH resolve is not one), sees none in 5,000 walks beside the flipper.
+    @Test func aFollowedLinkFlippedToADeviceNeverOpensTheDevice() throws {
+        let tree = try CacheTree()
+        try tree.write("file", pages: 1)
+        let node = tree.path("null")
+        try #require(mknod(node, S_IFCHR | 0o600, (1 << 8) | 3) == 0, "mknod of a null device node")
+        #expect(mkdir(tree.path("walk"), 0o755) == 0)
+        let watch = inotify_init1(O_NONBLOCK | O_CLOEXEC)
+        try #require(watch >= 0)
+        defer { close(watch) }
+        try #require(inotify_add_watch(watch, node, 0x20 /* IN_OPEN */) >= 0)
+        func opens() -> Int {
+            var events = [UInt8](repeating: 0, count: 4096)
+            var n = 0
+            while true {
+                let r = events.withUnsafeMutableBytes { Glibc.read(watch, $0.baseAddress, $0.count) }
+                if r <= 0 { return n }
+                n += r / 16  // struct inotify_event with no name
+            }
+        }
+        let stop = SwapperControl()
+        let root = tree.root
+        let flipper = Thread {
+            defer { stop.finished.signal() }
+            while !stop.stopped {
+                _ = symlink(root + "/file", root + "/walk/l.tmp")
+                _ = rename(root + "/walk/l.tmp", root + "/walk/link")
+                _ = symlink(root + "/null", root + "/walk/l.tmp")
+                _ = rename(root + "/walk/l.tmp", root + "/walk/link")
+            }
+        }
+        flipper.start()
+        var options = TreeWalkOptions()
+        options.followSymlinks = true
+        var files = 0
+        for _ in 0..<5000 {
+            var walker = TreeWalker(options: options)
+            try walker.walk(tree.path("walk")) { (event) throws(PinctlError) in
+                if case .file = event { files += 1 }
+            }
+        }
+        stop.stop()
+        stop.finished.wait()
+        #expect(opens() == 0, "the device node was opened through the flipped link")
+        #expect(files > 0, "the link was never seen as the regular file: the race was not run")
+        // The watch does see an open of the node.
+        let fd = open(node, O_RDONLY | O_CLOEXEC)
+        if fd >= 0 { close(fd) }
+        #expect(opens() == 1)
+    }
+
     /// The report streams: 15,000 files with 200-byte names (about 4.6 MB of JSON, 4.3 MB of
     /// text) take at most 3 MiB more max RSS than a tree of one file, in either format.
     /// Measured by GNU time, whose child starts from time's own small address space

@@ -195,18 +195,76 @@ public struct TreeWalker {
         }
     }
 
+    /// An O_PATH descriptor (which opens nothing: no device open, no tracefs side effect) of
+    /// what the name resolves to through its links, when that is a regular file on a file
+    /// system with page cache; otherwise the event is visited and nil returned.
+    static func resolveFollowed(
+        dir: Int32, name: UnsafePointer<CChar>, path: [UInt8], display: String, visit: Visit
+    ) throws(PinctlError) -> FileDescriptor? {
+        let target: FileDescriptor
+        do throws(SyscallError) {
+            target = try FileDescriptor.open(name, at: dir, flags: CPINCTL_O_PATH, display: display)
+        } catch {
+            try visit(.failed(path: path, message: openFailure(error.errno, what: "open")))
+            return nil
+        }
+        let st: stat
+        do throws(SyscallError) { st = try target.stat() } catch {
+            target.close()
+            try visit(.failed(path: path, message: openFailure(error.errno, what: "fstat")))
+            return nil
+        }
+        guard st.st_mode & S_IFMT == S_IFREG else {
+            target.close()
+            try visit(.failed(path: path, message: replaced(st)))
+            return nil
+        }
+        if let fs = PseudoFileSystem.holding(fd: target.raw) {
+            target.close()
+            try visit(.skipped(path: path, reason: .pseudoFileSystem(fs)))
+            return nil
+        }
+        return target
+    }
+
+    static func replaced(_ st: stat) -> String {
+        "was a regular file when listed and is \(RegularFile.typeName(st.st_mode)) now (replaced during the walk): skipped"
+    }
+
     private mutating func visitFile(dir: Int32, name: UnsafePointer<CChar>, follow: Bool, path: [UInt8], visit: Visit) throws(PinctlError) {
         let base = O_RDONLY | O_NONBLOCK | O_NOCTTY | (follow ? 0 : CPINCTL_O_NOFOLLOW)
         let display = String(decoding: path, as: UTF8.self)
+        // A followed link can be swapped for one to a device (or into tracefs) after the stat
+        // that said "regular file": it is resolved first (`resolveFollowed`) and only the
+        // regular file it named is opened, through /proc/self/fd.
+        let resolved: FileDescriptor?
+        if follow {
+            guard let r = try Self.resolveFollowed(dir: dir, name: name, path: path, display: display, visit: visit) else { return }
+            resolved = r
+        } else {
+            resolved = nil
+        }
+        defer { resolved?.close() }
+        func open(_ flags: Int32) throws(SyscallError) -> FileDescriptor {
+            guard let resolved else { return try FileDescriptor.open(name, at: dir, flags: flags, display: display) }
+            return try FileDescriptor.open("/proc/self/fd/\(resolved.raw)", flags: flags, display: display)
+        }
         let file: FileDescriptor
         do throws(SyscallError) {
             do {
-                file = try FileDescriptor.open(name, at: dir, flags: base | CPINCTL_O_NOATIME, display: display)
+                file = try open(base | CPINCTL_O_NOATIME)
             } catch  where error.errno == EPERM {
                 // O_NOATIME needs the file's owner or CAP_FOWNER.
-                file = try FileDescriptor.open(name, at: dir, flags: base, display: display)
+                file = try open(base)
             }
         } catch {
+            if resolved != nil && error.errno == ENOENT {
+                try visit(
+                    .failed(
+                        path: path,
+                        message: "-f opens a followed link's file through /proc/self/fd, and /proc is not mounted: mount /proc or drop -f"))
+                return
+            }
             if error.errno == ELOOP && !follow {
                 // The name became a symbolic link after the directory entry was read.
                 try visit(.skipped(path: path, reason: .symlink))
@@ -223,12 +281,7 @@ public struct TreeWalker {
             return
         }
         guard st.st_mode & S_IFMT == S_IFREG else {
-            try visit(
-                .failed(
-                    path: path,
-                    message:
-                        "was a regular file when listed and is \(RegularFile.typeName(st.st_mode)) now (replaced during the walk): skipped"
-                ))
+            try visit(.failed(path: path, message: Self.replaced(st)))
             return
         }
         if st.st_nlink > 1 || options.followSymlinks || everyFile {
