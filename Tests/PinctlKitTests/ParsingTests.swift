@@ -38,6 +38,43 @@ import Testing
     }
 }
 
+/// Numbers page-types, strtoul and a decimal reader would each read differently, and blanks
+/// that sizes refuse, are refused everywhere a user types a number.
+@Suite struct AmbiguousNumberTests {
+    @Test func aLeadingZeroIsRefusedNotReadAsDecimalOrOctal() throws {
+        #expect(NumberParsing.parseUInt64("010") == nil && NumberParsing.parseSize("064K") == nil)
+        #expect(NumberParsing.parseUInt64("0") == 0 && NumberParsing.parseUInt64("0x010") == 16)
+        for target in ["010000", "0x1000-02000"] {
+            #expect {
+                try InspectTarget.parse(target)
+            } throws: {
+                "\($0)".contains("leading zero")
+            }
+        }
+        #expect {
+            try PhysTarget.parse("010")
+        } throws: {
+            "\($0)".contains("leading zero")
+        }
+    }
+
+    @Test func blanksAroundAnAddressOrDurationAreRefused() throws {
+        #expect {
+            try InspectTarget.parse(" 0x1000 ")
+        } throws: {
+            "\($0)".contains("blanks")
+        }
+        #expect(try InspectTarget.parse(" libc.so.6") == .mapping("libc.so.6"))
+        #expect(NumberParsing.parseDuration(" 5s") == nil && NumberParsing.parseDuration("5s ") == nil)
+    }
+
+    @Test func aDurationBelowOneMillisecondIsRefusedAsNanosecondsAre() {
+        #expect(NumberParsing.parseDuration("0.0000001s") == nil)
+        #expect(NumberParsing.parseDuration("0.5ms") == nil)
+        #expect(NumberParsing.parseDuration("1ms") == 0.001 && NumberParsing.parseDuration("0") == 0)
+    }
+}
+
 @Suite struct InspectTargetTests {
     @Test func addressRangeAndLengthFormsParse() throws {
         #expect(try InspectTarget.parse("0x1000") == .address(0x1000))

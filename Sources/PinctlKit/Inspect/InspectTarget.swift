@@ -13,6 +13,17 @@ public enum InspectTarget: Equatable, Sendable, CustomStringConvertible {
             throw .invalidInput(
                 "empty target: give an address (0x7f..), a range (0x7f..-0x7f.. or 0x7f..+64K) or a mapping name ([stack], libc.so.6)")
         }
+        if t.count != text.count, (try? parse(String(t)))?.isNumeric == true {
+            throw .invalidInput("'\(text)' has blanks around an address: write it without them (0x7f3a2c000000)")
+        }
+        // "010", "010+4K", "0x1000-02000": a number with a leading zero where a number goes.
+        let sep = t.firstIndex { $0 == "-" || $0 == "+" }
+        let head = t[..<(sep ?? t.endIndex)]
+        var zeroed = NumberParsing.hasLeadingZero(head) ? head : nil
+        if let sep, t[sep] == "-", NumberParsing.parseUInt64(head) != nil, NumberParsing.hasLeadingZero(t[t.index(after: sep)...]) {
+            zeroed = t[t.index(after: sep)...]
+        }
+        if let zeroed { throw .invalidInput("'\(text)': '\(zeroed)' has \(NumberParsing.leadingZeroAdvice)") }
         if let a = NumberParsing.parseUInt64(t) { return .address(a) }
         for sep in ["-", "+"] as [Character] {
             guard let i = t.firstIndex(of: sep) else { continue }

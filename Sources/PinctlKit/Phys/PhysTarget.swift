@@ -62,7 +62,9 @@ public enum PhysTarget: Sendable, Equatable, CustomStringConvertible {
     static func range(_ s: Substring, sizes: Bool, _ bad: (String) -> PinctlError) throws(PinctlError) -> (UInt64, UInt64) {
         guard !s.contains(" ") else { throw bad("spaces") }
         func number(_ t: Substring) throws(PinctlError) -> UInt64 {
-            guard let v = NumberParsing.parseUInt64(t) else { throw bad("'\(t)' is not a number") }
+            guard let v = NumberParsing.parseUInt64(t) else {
+                throw bad(NumberParsing.hasLeadingZero(t) ? "'\(t)' has \(NumberParsing.leadingZeroAdvice)" : "'\(t)' is not a number")
+            }
             return v
         }
         let one = sizes ? UInt64(1) : 1

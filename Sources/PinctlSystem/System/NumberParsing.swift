@@ -3,14 +3,25 @@
 /// anywhere is not part of a number (`-m ' 5'` is a usage error, as `-m 5x` is): callers
 /// that read padded /proc text trim it themselves.
 public enum NumberParsing {
-    /// Hex with 0x, or decimal.
+    /// Hex with 0x, or decimal without a leading zero (`hasLeadingZero`).
     public static func parseUInt64(_ text: Substring) -> UInt64? {
         let s = text
         if s.hasPrefix("0x") || s.hasPrefix("0X") {
             return parseDigits(s.dropFirst(2), radix: 16)
         }
+        if hasLeadingZero(s) { return nil }
         return parseDigits(s, radix: 10)
     }
+
+    /// "010": digits after a leading zero, which page-types and strtoul(3) read as octal
+    /// (8) and a decimal reader as 10. pinctl reads no octal: such a number is refused, with
+    /// `leadingZeroAdvice`, rather than read one of the two ways. The kernel prints none.
+    public static func hasLeadingZero(_ s: Substring) -> Bool {
+        s.utf8.count > 1 && s.utf8.first == UInt8(ascii: "0") && s.utf8.allSatisfy { $0 >= UInt8(ascii: "0") && $0 <= UInt8(ascii: "9") }
+    }
+
+    public static let leadingZeroAdvice =
+        "a leading zero (page-types reads 010 as octal 8, pinctl reads no octal): drop the zero for decimal, or write hex with 0x"
 
     /// A size: a number with an optional K, M, G or T suffix (powers of 1024), optionally
     /// followed by "B" or "iB" ("64K", "2MiB", "0x1000").
@@ -103,11 +114,12 @@ public func humanBytes(_ v: UInt64) -> String {
 }
 
 extension NumberParsing {
-    /// "90s", "5m", "1h", "250ms", "1.5s" or plain seconds ("30"); nil when malformed,
-    /// negative or above a year.
+    /// "90s", "5m", "1h", "250ms", "1.5s" or plain seconds ("30"); nil when malformed (a
+    /// blank too, as in sizes), negative, above a year, or above 0 but below the 1 ms that
+    /// the smallest unit, ms, can say.
     public static func parseDuration(_ text: String) -> Double? {
         let units: [(String, Double)] = [("ms", 0.001), ("s", 1), ("m", 60), ("h", 3600), ("d", 86400)]
-        var body = Substring(text).trimmingSpaces()
+        var body = Substring(text)
         var scale = 1.0
         for (suffix, s) in units where body.hasSuffix(suffix) {
             body = body.dropLast(suffix.count)
@@ -118,7 +130,7 @@ extension NumberParsing {
             body.filter({ $0 == "." }).count <= 1, let v = Double(body)
         else { return nil }
         let seconds = v * scale
-        guard seconds.isFinite, seconds >= 0, seconds <= 366 * 86400 else { return nil }
+        guard seconds.isFinite, seconds == 0 || seconds >= 0.001, seconds <= 366 * 86400 else { return nil }
         return seconds
     }
 }
