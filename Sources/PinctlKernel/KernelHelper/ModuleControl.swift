@@ -71,6 +71,11 @@ public enum ModuleControl {
     /// checked first (`openModuleFile`) and loaded from that descriptor, so what is loaded is
     /// what was checked.
     public static func load(path: String?) throws(PinctlError) -> String {
+        if path?.isEmpty == true {
+            throw .invalidInput(
+                "an empty module path: give the .ko file (pinctl module load KernelHelper/pinctl.ko), or no path for the one DKMS installed"
+            )
+        }
         guard let file = path ?? installedPath() else {
             throw .invalidInput(
                 "no pinctl module installed for \(KernelRelease.current()): give its path (pinctl module load KernelHelper/pinctl.ko) or install it with DKMS (KernelHelper/README.md)"
