@@ -33,6 +33,20 @@ struct KernelHelperAbsentTests {
 
     /// ABI 2 names a remote target by a descriptor of its /proc/PID/mem: the client opens it
     /// (the kernel's ptrace check) and maps a vanished pid to processNotFound, not a bare errno.
+    /// Something else at /dev/pinctl, a FIFO (whose open would block) or another device
+    /// (which answers ENOTTY), is no module: `pin` never opens it and picks another method.
+    /// Planted on a tmpfs /dev of a mount namespace of its own, so no other test sees it.
+    @Test(.enabled(if: isRoot, "a mount namespace needs root"), arguments: ["mkfifo /dev/pinctl", "mknod /dev/pinctl c 1 3"])
+    func somethingElseAtTheDevicePathIsNoModule(_ plant: String) throws {
+        let script = "mount -t tmpfs pinctl-test /dev && \(plant) && exec \"$@\""
+        let r = try run(
+            ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", builtBinary("pinctl")]
+                + ["pin", "--for", "0", "anon:4M"], limit: 30)
+        #expect(!r.timedOut, "pin blocked on what was planted at /dev/pinctl")
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(!r.stdout.contains("kmod") && !r.stderr.contains("ENOTTY"), "\(r.stdout)\(r.stderr)")
+    }
+
     @Test func remoteTargetIsOpenedAsProcPidMem() throws {
         let own = try KernelHelper.openProcessMemory(pid: getpid())
         #expect(own.path == "/proc/\(getpid())/mem" && own.raw >= 0)

@@ -57,11 +57,17 @@ public final class KernelHelper {
 
     init(fd: FileDescriptor) { self.fd = fd }
 
-    /// The device, or nil when the module is not loaded.
+    /// The device, or nil when the module is not loaded. Only the module's own device is
+    /// opened: a FIFO planted at the path would block the open, and another device would see
+    /// an open and answer ENOTTY. The path is resolved with O_PATH, which opens nothing, and
+    /// must be the misc device /proc/misc names pinctl; anything else is no module.
     public static func open(path: String = devicePath) throws(PinctlError) -> KernelHelper? {
         let e: SyscallError
         do throws(SyscallError) {
-            return KernelHelper(fd: try FileDescriptor.open(path, flags: O_RDWR))
+            let target = try FileDescriptor.open(path, flags: CPINCTL_O_PATH)
+            defer { target.close() }
+            guard isModuleDevice(try target.stat()) else { return nil }
+            return KernelHelper(fd: try FileDescriptor.open("/proc/self/fd/\(target.raw)", flags: O_RDWR, display: path))
         } catch {
             e = error
         }
@@ -73,6 +79,22 @@ public final class KernelHelper {
             )
         default: throw .system(e)
         }
+    }
+
+    /// A character device of the misc major (10) whose minor /proc/misc gives "pinctl"; with
+    /// no /proc to ask, the misc major alone.
+    static func isModuleDevice(_ st: stat) -> Bool {
+        guard st.st_mode & S_IFMT == S_IFCHR else { return false }
+        let dev = UInt64(st.st_rdev)
+        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff)
+        let minor = (dev & 0xff) | ((dev >> 12) & ~0xff)
+        guard major == 10 else { return false }
+        guard let misc = try? readProcText("/proc/misc") else { return true }
+        for line in misc.split(separator: "\n") {
+            let f = line.split(separator: " ")
+            if f.count == 2, f[1] == "pinctl" { return UInt64(f[0]) == minor }
+        }
+        return false
     }
 
     package func fail(_ call: String, _ object: String) -> SyscallError { lastError("ioctl(\(call))", object) }
