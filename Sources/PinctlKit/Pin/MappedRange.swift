@@ -108,6 +108,14 @@ public final class MappedRange {
                 let base = try result.get()
                 return Mapping(base: base, length: size, backing: .hugetlb, writable: true)
             }
+            // A kernel built without THP (Debian's 6.1 PREEMPT_RT flavour) refuses both
+            // advices with EINVAL: ,thp cannot be had there, and ,nothp is what it gives anyway.
+            let hasTHP = access("/sys/kernel/mm/transparent_hugepage", F_OK) == 0
+            if thp && !hasTHP {
+                throw PinctlError.invalidInput(
+                    "\(spec): this kernel has no transparent huge pages (built without CONFIG_TRANSPARENT_HUGEPAGE, as PREEMPT_RT kernels before 6.x are): drop ,thp, or use ,hugetlb"
+                )
+            }
             if thp {
                 let base: UInt64
                 do {
@@ -119,7 +127,7 @@ public final class MappedRange {
                 return Mapping(base: base, length: size, backing: .thp, writable: true)
             }
             let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_PRIVATE | MAP_ANONYMOUS)
-            if noTHP { try advise(base, size, CPINCTL_MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE") }
+            if noTHP && hasTHP { try advise(base, size, CPINCTL_MADV_NOHUGEPAGE, "MADV_NOHUGEPAGE") }
             return Mapping(base: base, length: size, backing: .anonymous, writable: true)
         case .memfd(let size):
             let raw = cpinctl_memfd_create("pinctl", 1 /* MFD_CLOEXEC */)
