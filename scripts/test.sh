@@ -15,6 +15,7 @@
 #   sanitize    the same tests under AddressSanitizer and ThreadSanitizer
 #   fuzz        every parser's libFuzzer target for FUZZ_SECONDS (default 30) each
 #   vm-module   the module's TAP suite and pinctl against it, on Debian 12's 6.1 and 6.12
+#               and their PREEMPT_RT flavours
 #   vm-package  the Debian packages installed on Debian 12 guests with systemd, on both kernels
 # The full tier prepares the two VM stages in the background from the deps stage on (QEMU, the
 # kernels and their headers, the package test's debootstrap root file system, cached in
@@ -101,7 +102,7 @@ stop_prep() {
 
 prepare_vms() {
 	local t0=$SECONDS
-	scripts/vm/install-deps.sh --headers --kernel 6.12 &&
+	scripts/vm/install-deps.sh --headers --kernel all &&
 		scripts/vm/rootfs.sh >/dev/null &&
 		echo $((SECONDS - t0)) >"$prep_time"
 }
@@ -231,8 +232,8 @@ stage fuzz fuzz_stage
 if [ "$root" -eq 1 ]; then
 	# What the foreground waits for the preparation, after the host stages.
 	stage vm-wait wait_prep
-	# The module and pinctl against it, in QEMU on Debian's 6.1 and 6.12 kernels (the host
-	# kernel cannot load modules).
+	# The module and pinctl against it, in QEMU on Debian's 6.1 and 6.12 kernels and their
+	# PREEMPT_RT flavours (the host kernel cannot load modules).
 	stage vm-module scripts/vm/test.sh
 	# The packages (lintian included), installed with apt on Debian 12 guests with systemd
 	# and udev; DKMS builds the module for each kernel.

@@ -32,8 +32,8 @@ vm_option() {
 	case "$1" in
 	--kernel)
 		case "$2" in
-		6.1 | 6.12) series+=("$2") ;;
-		*) echo "$prog: unsupported kernel series '$2' (6.1 or 6.12)" >&2; exit 64 ;;
+		6.1 | 6.12 | 6.1-rt | 6.12-rt) series+=("$2") ;;
+		*) echo "$prog: unsupported kernel series '$2' (6.1, 6.12, 6.1-rt or 6.12-rt)" >&2; exit 64 ;;
 		esac
 		;;
 	--timeout)
@@ -53,14 +53,19 @@ vm_series() {
 	mapfile -t series < <(printf '%s\n' "${series[@]}" | awk '!seen[$0]++')
 }
 
-# vm_kernel_release SERIES: the newest /boot/vmlinuz-SERIES[.-]* release (6.1 must not
-# match 6.12), or nothing.
+# vm_kernel_release SERIES: the newest /boot/vmlinuz-VERSION[.-]* release of SERIES, or
+# nothing. SERIES is VERSION (6.1 must not match 6.12, nor a PREEMPT_RT flavour) or
+# VERSION-rt (Debian's -rt-amd64 flavour of it).
 vm_kernel_release() {
-	local f rel rest best=
-	for f in /boot/vmlinuz-"$1"*; do
+	local f rel rest best='' version=${1%-rt}
+	for f in /boot/vmlinuz-"$version"*; do
 		[ -f "$f" ] || continue
 		rel=${f#/boot/vmlinuz-}
-		rest=${rel#"$1"}
+		rest=${rel#"$version"}
+		case "$1" in
+		*-rt) [[ $rel == *-rt-amd64 ]] || continue ;;
+		*) [[ $rel != *-rt-* ]] || continue ;;
+		esac
 		case "$rest" in
 		.* | -*) best=$(printf '%s\n%s\n' "$best" "$rel" | sed '/^$/d' | sort -V | tail -n 1) ;;
 		esac

@@ -6,6 +6,8 @@
 #                                                      # iproute2, Debian's 6.1 kernel
 #   scripts/vm/install-deps.sh --kernel 6.12           # ... and Debian 12's 6.12 kernel as well
 #   scripts/vm/install-deps.sh --kernel 6.12 --headers # ... and the linux-headers packages for both
+#   scripts/vm/install-deps.sh --kernel 6.1-rt         # ... and a PREEMPT_RT flavour (6.1-rt, 6.12-rt)
+#   scripts/vm/install-deps.sh --kernel all            # 6.1, 6.12 and both -rt flavours
 #
 # Idempotent: it asks apt only when something is missing, and runs `apt-get update` once before
 # that. The kernels are only files for QEMU's -kernel: the host never boots them, so a missing
@@ -24,9 +26,9 @@ while [ $# -gt 0 ]; do
 		[ $# -ge 2 ] || usage
 		case "$2" in
 		6.1) ;;
-		6.12) series+=(6.12) ;;
-		all) series+=(6.12) ;;
-		*) echo "$prog: unsupported kernel series '$2' (6.1, 6.12 or all)" >&2; exit 64 ;;
+		6.12 | 6.1-rt | 6.12-rt) series+=("$2") ;;
+		all) series+=(6.12 6.1-rt 6.12-rt) ;;
+		*) echo "$prog: unsupported kernel series '$2' (6.1, 6.12, 6.1-rt, 6.12-rt or all)" >&2; exit 64 ;;
 		esac
 		shift 2
 		;;
@@ -42,11 +44,14 @@ export DEBIAN_FRONTEND=noninteractive
 
 # Matches the kernel image packages of one series, signed or not. 6.1 is Debian 12's own ABI
 # naming (linux-image-6.1.0-N-amd64); 6.12 comes from bookworm's backported
-# linux-image-6.12.N+deb12-amd64(-unsigned).
+# linux-image-6.12.N+deb12-amd64(-unsigned); -rt is the PREEMPT_RT flavour of either
+# (linux-image-6.1.0-N-rt-amd64).
 image_regex() {
 	case "$1" in
 	6.1) echo '^linux-image-6\.1\.0-[0-9]+-amd64(-unsigned)?$' ;;
 	6.12) echo '^linux-image-6\.12\.[0-9]+\+deb12-amd64(-unsigned)?$' ;;
+	6.1-rt) echo '^linux-image-6\.1\.0-[0-9]+-rt-amd64(-unsigned)?$' ;;
+	6.12-rt) echo '^linux-image-6\.12\.[0-9]+\+deb12-rt-amd64(-unsigned)?$' ;;
 	esac
 }
 
@@ -82,6 +87,8 @@ candidate_image() {
 	case "$1" in
 	6.1) meta=linux-image-amd64 ;;
 	6.12) meta=linux-image-6.12-amd64 ;;
+	6.1-rt) meta=linux-image-rt-amd64 ;;
+	6.12-rt) meta=linux-image-6.12-rt-amd64 ;;
 	esac
 	re=$(image_regex "$1")
 	dep=$(apt-cache depends "$meta" 2>/dev/null | awk '$1 == "Depends:" { print $2 }' |

@@ -50,7 +50,7 @@ $P census >/tmp/rdma1.txt 2>&1
 $P census --openmetrics >/tmp/rdma1.prom 2>&1
 
 # 1: the holder's row holds the MR with its exact length, pid and device, and VmPin equal to it.
-row="\"pid\":$mpid,\"rdmaMemoryRegions\":\[{\"device\":\"rxe0\",\"deviceIndex\":[0-9]*,\"length\":$BYTES,\"mrn\":[0-9]*,\"pdn\":[0-9]*,\"pid\":$mpid}\],\"vmLckBytes\":0,\"vmPinBytes\":$BYTES"
+row="\"pid\":$mpid,\"rdmaMemoryRegions\":\[{\"device\":\"rxe0\",\"deviceIndex\":[0-9]*,\"length\":$BYTES,\"mrn\":[0-9]*,\"pdn\":[0-9]*,\"pid\":$mpid}\],\"unread\":\[\],\"vmLckBytes\":0,\"vmPinBytes\":$BYTES"
 if grep -q "$row" /tmp/rdma1.json && grep -q "rdma mr [0-9]* on rxe0: 16 MiB, $PAGES pages pinned, pid $mpid" /tmp/rdma1.txt &&
 	grep -q "^pinctl_process_rdma_mr_bytes{pid=\"$mpid\",comm=\"rdma-mr\",cgroup=\"[^\"]*\"} $BYTES" /tmp/rdma1.prom; then
 	ok "census: the holder's row lists its $MR_KIB KiB MR on rxe0 with its pid (JSON, text, OpenMetrics)"
@@ -99,7 +99,7 @@ while ! grep -q '^deregistered' /tmp/rdma-mr.out && [ $i -lt 100 ]; do sleep 0.1
 $P census --json >/tmp/rdma2.json 2>&1
 $R resource show mr >/tmp/rdma2.rdma 2>&1
 after=$(num follPinOutstandingPages /tmp/rdma2.json)
-if grep -q "\"pid\":$mpid,\"rdmaMemoryRegions\":\[\],\"vmLckBytes\":0,\"vmPinBytes\":0" /tmp/rdma2.json &&
+if grep -q "\"pid\":$mpid,\"rdmaMemoryRegions\":\[\],\"unread\":\[\],\"vmLckBytes\":0,\"vmPinBytes\":0" /tmp/rdma2.json &&
 	! grep -q "pid $mpid " /tmp/rdma2.rdma; then
 	ok "census: after ibv_dereg_mr the row has no MR and VmPin 0 (rdma lists none either)"
 else

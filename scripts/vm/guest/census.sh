@@ -50,7 +50,7 @@ else
 fi
 
 # 2: the process's row names its /dev/video0 fd as v4l2, with VmPin 0 (frame vectors charge nothing).
-if grep -q "\"kind\":\"v4l2\",\"major\":81,\"minor\":[0-9]*,\"path\":\"/dev/video0\"}\],\"ioUringRings\":\[\],\"lockedVMAs\":\[\],\"pid\":$vpid,\"rdmaMemoryRegions\":\[\],\"vmLckBytes\":0,\"vmPinBytes\":0" /tmp/census.json; then
+if grep -q "\"kind\":\"v4l2\",\"major\":81,\"minor\":[0-9]*,\"path\":\"/dev/video0\"}\],\"ioUringRings\":\[\],\"lockedVMAs\":\[\],\"pid\":$vpid,\"rdmaMemoryRegions\":\[\],\"unread\":\[\],\"vmLckBytes\":0,\"vmPinBytes\":0" /tmp/census.json; then
 	ok "census: the holder's row names /dev/video0 as a v4l2 fd"
 else
 	notok "census: the holder's row names /dev/video0 as a v4l2 fd" "$(head -c 600 /tmp/census.json)"
