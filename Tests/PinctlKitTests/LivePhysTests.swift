@@ -349,6 +349,13 @@ struct LivePhysTests {
         expectOneLineError(try pinctl(["phys", "--flags", "mlocked,~lruu", "0x1000"]), status: 2, mentions: "'lruu' is not a page flag")
         expectOneLineError(try pinctl(["phys", "--cgroup", "/nonexistent/cg", "0x1000"]), status: 2, mentions: "/nonexistent/cg")
         expectOneLineError(try pinctl(["phys", "--cgroup", "/etc/passwd", "0x1000"]), status: 2, mentions: "not a directory")
+        // A hierarchy without the memory controller: its root is inode 1 as every root is.
+        let hierarchies: [String] = ["/sys/fs/cgroup/cpu", "/sys/fs/cgroup/unified", "/sys/fs/cgroup/pids"]
+        if let other = hierarchies.first(where: {
+            access($0, F_OK) == 0 && access("\($0)/memory.stat", F_OK) != 0 && access("\($0)/memory.current", F_OK) != 0
+        }) {
+            expectOneLineError(try pinctl(["phys", "--cgroup", other, "0x1000"]), status: 2, mentions: "not a memory cgroup")
+        }
         let r = try pinctl(["phys", "--json", "zone:Nowhere"])
         #expect(r.status == 2 && r.stdout.contains("\"error\""))
         // Without root the report says why and exits 7.
