@@ -190,6 +190,16 @@ struct PinTests {
         }
     }
 
+    /// As nobody every probe is skipped (compaction and soft-offline need root): the report
+    /// says the pages were not tested instead of "held N, moved 0".
+    @Test func verifyWithEveryProbeSkippedSaysUntested() throws {
+        let r = try pinctl(["pin", "--method", "populate", "--verify", "--for", "0", "anon:1M"], as: Self.nobody)
+        #expect(r.status == 0, "\(r.stderr)")
+        #expect(r.stdout.contains("verify: untested") && !r.stdout.contains("verify: held"), "\(r.stdout)")
+        let j = try pinctl(["pin", "--method", "populate", "--verify", "--for", "0", "--json", "anon:1M"], as: Self.nobody)
+        #expect(j.stdout.contains("\"tested\":false"), "\(j.stdout)")
+    }
+
     @Test func verifyShowsIoUringPagesHeldAndMlockedPagesMoved() throws {
         let (u, uj) = try pinJSON(["--method", "iouring", "--verify", "anon:4M"])
         #expect(u.status == 0, "\(u.stderr)")

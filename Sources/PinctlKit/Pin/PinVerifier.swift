@@ -27,6 +27,20 @@ public struct VerifyReport: Codable, Sendable {
     public var moved: UInt64
     public var evicted: UInt64
     public var runs: [VerdictRun]
+
+    /// Some probe tried to move or evict the pages (it ran, or the kernel refused it). When
+    /// every probe was skipped or unsupported (as nobody: compaction and soft-offline need
+    /// root), `held` says only that the pages did not move by themselves.
+    public var tested: Bool
+
+    public init(probes: [ProbeResult], held: UInt64, moved: UInt64, evicted: UInt64, runs: [VerdictRun]) {
+        self.probes = probes
+        self.held = held
+        self.moved = moved
+        self.evicted = evicted
+        self.runs = runs
+        tested = probes.contains { $0.outcome == "ran" || $0.outcome == "refused" }
+    }
 }
 
 public enum PinVerifier {

@@ -39,12 +39,16 @@ extension TextRendering {
         s += "\(r.pages) pages (\(humanBytes(r.bytes))), resident \(r.residentPages), pinned \(r.pinnedPages)"
         if let l = r.vmLck, l > 0 { s += ", VmLck \(humanBytes(l))" }
         if let p = r.vmPin, p > 0 { s += ", VmPin \(humanBytes(p))" }
-        if let v = r.verify { s += "; verify: held \(v.held), moved \(v.moved), evicted \(v.evicted)" }
+        if let v = r.verify { s += "; verify: " + (v.tested ? "held \(v.held), moved \(v.moved), evicted \(v.evicted)" : "untested") }
         return s
     }
 
     public static func render(_ v: VerifyReport) -> String {
         var out = "verify: held \(v.held), moved \(v.moved), evicted \(v.evicted)\n"
+        if !v.tested {
+            out =
+                "verify: untested: every probe was skipped or unsupported (below), so nothing tried to move the pages; \(v.held) stayed where they were on their own\n"
+        }
         for p in v.probes { out += "    " + pad(p.probe, 19) + pad(p.outcome, 12) + esc(p.detail) + "\n" }
         let shown = v.runs.prefix(64)
         for run in shown { out += "    " + pad(run.start, 18) + pad("\(run.pages) pages", 14) + run.verdict + "\n" }
