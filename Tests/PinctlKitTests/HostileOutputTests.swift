@@ -450,24 +450,29 @@ struct HostileOutputTests {
     // MARK: files
 
     /// Before: a count as wide as its column ran into the column before it: the 2^31 pages
-    /// of an 8 TiB sparse file printed as "        02147483648" (CACHED 0, PAGES 2147483648).
-    @Test func filesColumnsStaySeparateForAHugeSparseFile() throws {
-        let path = "/dev/shm/pinctl-sparse-\(getpid())"
+    /// of an 8 TiB sparse file printed as "        02147483648" (CACHED 0, PAGES 2147483648);
+    /// and the largest file tmpfs allows (2^63-1 bytes) had a SIZE of "8388607.9 TiB", wider
+    /// than its column.
+    @Test(arguments: [(Int64(1) << 43, "8 TiB"), (Int64.max, "7.9 EiB")])
+    func filesColumnsStaySeparateForAHugeSparseFile(_ size: Int64, _ shown: String) throws {
+        let path = "/dev/shm/pinctl-sparse-\(getpid())-\(size)"
         let fd = open(path, O_CREAT | O_EXCL | O_WRONLY | O_CLOEXEC, 0o600)
         try #require(fd >= 0, "cannot create \(path)")
         defer { unlink(path) }
-        let sized = ftruncate(fd, 1 << 43) == 0
+        let sized = ftruncate(fd, off_t(size)) == 0
         close(fd)
-        try #require(sized, "tmpfs refused an 8 TiB sparse file")
+        try #require(sized, "tmpfs refused a \(shown) sparse file")
+        let pages = String((UInt64(size) + 4095) >> 12)
         for evict in [false, true] {
             let r = try pinctl(["files"] + (evict ? ["--evict"] : []) + [path])
             #expect(r.status == 0, "\(r.stderr)")
             let lines = r.stdout.split(separator: "\n")
             let columns = lines.count > 1 ? lines[1].split(separator: " ").map(String.init) : []
-            // [BEFORE] CACHED PAGES PERCENT DIRTY WRITEBACK EVICTED RECENT SIZE ("8 TiB") FILE
+            // [BEFORE] CACHED PAGES PERCENT DIRTY WRITEBACK EVICTED RECENT SIZE (2 words) FILE
             let cached = evict ? 1 : 0
             #expect(columns.count == cached + 10, "\(lines)")
-            #expect(columns.count > cached + 1 && columns[cached] == "0" && columns[cached + 1] == "2147483648", "\(lines)")
+            #expect(columns.count > cached + 1 && columns[cached] == "0" && columns[cached + 1] == pages, "\(lines)")
+            #expect(lines.count > 1 && lines[1].contains(" \(shown)  /dev/shm/"), "\(lines)")
         }
     }
 

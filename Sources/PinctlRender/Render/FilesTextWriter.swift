@@ -17,8 +17,10 @@ public struct FilesTextWriter: FilesSink {
         self.evict = evict
     }
 
+    /// `s` right-aligned in `width` columns; one as wide or wider gets one space before it,
+    /// so that it never runs into the column before it.
     static func column(_ s: String, _ width: Int) -> String {
-        s.count >= width ? s : String(repeating: " ", count: width - s.count) + s
+        s.count >= width ? " " + s : String(repeating: " ", count: width - s.count) + s
     }
 
     static func count(_ v: UInt64?) -> String { v.map { String($0) } ?? "-" }

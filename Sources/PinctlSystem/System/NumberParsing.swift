@@ -104,7 +104,9 @@ public func hex(_ v: UInt64) -> String { "0x" + String(v, radix: 16) }
 
 /// "1.5 GiB", "64 KiB", "4096 B": for humans, never parsed back.
 public func humanBytes(_ v: UInt64) -> String {
-    let units: [(UInt64, String)] = [(1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB")]
+    let units: [(UInt64, String)] = [
+        (1 << 60, "EiB"), (1 << 50, "PiB"), (1 << 40, "TiB"), (1 << 30, "GiB"), (1 << 20, "MiB"), (1 << 10, "KiB"),
+    ]
     for (size, name) in units where v >= size {
         if v % size == 0 { return "\(v / size) \(name)" }
         let tenths = (v % size) * 10 / size
