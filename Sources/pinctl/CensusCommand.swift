@@ -70,6 +70,7 @@ struct CensusCommand: ParsableCommand, ReadsProc {
                 try runWatch(interval: NumberParsing.parseDuration(watch) ?? 1, options: options)
                 return
             }
+            if let outputFile { try AtomicFileWriter.checkName(outputFile) }
             let report = try Census.take(options)
             let text: String
             if output.json {

@@ -72,6 +72,17 @@ struct CensusCLITests {
         #expect(try FileManager.default.contentsOfDirectory(atPath: dir).sorted() == ["stdout", "victim"])
     }
 
+    /// A file name longer than 255 bytes is refused before the census is taken, not by the
+    /// rename after it, and no temporary is left.
+    @Test func anOutputNameTooLongForAFileIsRefusedBeforeTheCensus() throws {
+        let dir = try tempDir("census-long")
+        defer { _ = try? FileManager.default.removeItem(atPath: dir) }
+        let r = try pinctl(["census", "--output", dir + "/" + String(repeating: "n", count: 256)])
+        expectOneLineError(r, status: ExitStatus.invalidInput, mentions: "256 bytes")
+        let left = try FileManager.default.contentsOfDirectory(atPath: dir)
+        #expect(!r.stderr.contains("rename") && left.isEmpty, "\(left)")
+    }
+
     @Test func outputIntoAMissingDirectoryIsRefusedWithTheFix() throws {
         let r = try pinctl(["census", "--output", "/nonexistent-pinctl-dir/x.prom"])
         #expect(r.status == ExitStatus.invalidInput)

@@ -14,10 +14,7 @@
 /// behind.
 public enum AtomicFileWriter {
     public static func write(_ bytes: [UInt8], to path: String, mode: mode_t = 0o644) throws(PinctlError) {
-        let (dirPath, name) = split(path)
-        guard !name.isEmpty, name != ".", name != ".." else {
-            throw .invalidInput("--output '\(path)': give a file name, not a directory")
-        }
+        let (dirPath, name) = try checkName(path)
         let dir = try PlantedSymlinks.openDirectory(
             dirPath, option: "--output", path: path,
             missing: { _ in .invalidInput("--output '\(path)': the directory \(dirPath) does not exist: create it first") },
@@ -103,6 +100,22 @@ public enum AtomicFileWriter {
     }
 
     /// "/a/b/c.prom" -> ("/a/b", "c.prom"); "c.prom" -> (".", "c.prom"); "/c" -> ("/", "c").
+    /// The directory and file name of `path`, or why no file can have that name (a name
+    /// longer than NAME_MAX would fail only at the rename): checked before the work whose
+    /// output it is, as well as when writing.
+    @discardableResult
+    public static func checkName(_ path: String) throws(PinctlError) -> (String, String) {
+        let (dirPath, name) = split(path)
+        guard !name.isEmpty, name != ".", name != ".." else {
+            throw .invalidInput("--output '\(path)': give a file name, not a directory")
+        }
+        guard name.utf8.count <= 255 else {
+            throw .invalidInput(
+                "--output: the file name is \(name.utf8.count) bytes, longer than the 255 a file name may have: give a shorter one")
+        }
+        return (dirPath, name)
+    }
+
     static func split(_ path: String) -> (String, String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let dir = String(path[..<slash])
