@@ -130,6 +130,18 @@ struct HostileOutputTests {
         #expect(entries(dir).count == 4, "\(entries(dir))")
     }
 
+    /// Any command out of file descriptors names pinctl's limit and the fix, not only the
+    /// file it could not open (before: `pin` with RLIMIT_NOFILE 4 said only "open(/proc/
+    /// self/pagemap) failed: EMFILE").
+    @Test(
+        .enabled(if: FileManager.default.isExecutableFile(atPath: "/usr/bin/prlimit"), "prlimit (util-linux) is missing"),
+        .enabled(if: !underSanitizer, "a sanitizer's runtime opens descriptors of its own"))
+    func outOfDescriptorsNamesTheLimitAndTheFix() throws {
+        let r = try run(["/usr/bin/prlimit", "--nofile=4:4", builtBinary("pinctl"), "pin", "--for", "0", "anon:4M"])
+        expectOneLineError(r, status: ExitStatus.failure, mentions: "RLIMIT_NOFILE 4")
+        #expect(r.stderr.contains("ulimit -n"), "\(r.stderr)")
+    }
+
     /// Before: a census out of file descriptors (RLIMIT_NOFILE 5: LimitNOFILE= in the timer's
     /// unit, a shell's `ulimit -n`) counted every process "unreadable (skipped)", reported
     /// that nothing pins or locks (the holder's mlocked 64 KiB missing) and exited 0, and

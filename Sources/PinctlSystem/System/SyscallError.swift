@@ -30,7 +30,20 @@ public struct SyscallError: Error, Equatable, CustomStringConvertible {
     }
 
     public var description: String {
-        "\(call)(\(object)) failed: \(errnoName) (\(String(cString: strerror(errno))))" + (advice.map { ": " + $0 } ?? "")
+        "\(call)(\(object)) failed: \(errnoName) (\(String(cString: strerror(errno))))"
+            + ((advice ?? Self.defaultAdvice(errno)).map { ": " + $0 } ?? "")
+    }
+
+    /// What to do about a failure whose cause is pinctl's own limits, not the object's,
+    /// where the caller gave no advice of its own.
+    static func defaultAdvice(_ err: Int32) -> String? {
+        switch err {
+        case EMFILE:
+            return
+                "pinctl is out of file descriptors (RLIMIT_NOFILE \(ProcessLimits.softLimitText(__rlimit_resource_t(RLIMIT_NOFILE.rawValue)))): raise `ulimit -n` (LimitNOFILE= in a unit)"
+        case ENFILE: return "the system's file table is full (fs.file-max): close files or raise it"
+        default: return nil
+        }
     }
 }
 
