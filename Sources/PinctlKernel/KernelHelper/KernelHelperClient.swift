@@ -85,16 +85,10 @@ public final class KernelHelper {
     /// no /proc to ask, the misc major alone.
     static func isModuleDevice(_ st: stat) -> Bool {
         guard st.st_mode & S_IFMT == S_IFCHR else { return false }
-        let dev = UInt64(st.st_rdev)
-        let major = ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff)
-        let minor = (dev & 0xff) | ((dev >> 12) & ~0xff)
-        guard major == 10 else { return false }
-        guard let misc = try? readProcText("/proc/misc") else { return true }
-        for line in misc.split(separator: "\n") {
-            let f = line.split(separator: " ")
-            if f.count == 2, f[1] == "pinctl" { return UInt64(f[0]) == minor }
-        }
-        return false
+        let number = DeviceNumber(UInt64(st.st_rdev))
+        guard number.major == ProcMisc.major else { return false }
+        guard let misc = try? ProcFileReader.bytes(ProcMisc.path) else { return true }
+        return ProcMisc.parse(misc).first { $0.name == "pinctl" }?.minor == number.minor
     }
 
     package func fail(_ call: String, _ object: String) -> SyscallError { lastError("ioctl(\(call))", object) }

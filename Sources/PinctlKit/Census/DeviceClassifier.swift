@@ -19,13 +19,13 @@ public enum PinningDeviceKind: String, Codable, Sendable, CaseIterable {
 public struct DeviceClassifier: Sendable {
     var majors: [UInt32: PinningDeviceKind] = [:]
     var misc: [UInt32: PinningDeviceKind] = [:]
-    public static let miscMajor: UInt32 = 10
+    public static let miscMajor: UInt32 = ProcMisc.major
 
     public init(devices: [UInt8], misc miscText: [UInt8]) {
         for (major, name) in Self.parseDevices(devices) {
             if let kind = Self.kind(ofMajorName: name) { majors[major] = kind }
         }
-        for (minor, name) in Self.parseMisc(miscText) {
+        for (minor, name) in ProcMisc.parse(miscText) {
             if let kind = Self.kind(ofMiscName: name) { misc[minor] = kind }
         }
     }
@@ -33,7 +33,7 @@ public struct DeviceClassifier: Sendable {
     /// From the running kernel's /proc/devices and /proc/misc (an unreadable file is empty).
     public static func live() -> DeviceClassifier {
         func bytes(_ p: String) -> [UInt8] { (try? ProcFileReader.bytes(p)) ?? [] }
-        return DeviceClassifier(devices: bytes("/proc/devices"), misc: bytes("/proc/misc"))
+        return DeviceClassifier(devices: bytes("/proc/devices"), misc: bytes(ProcMisc.path))
     }
 
     public func classify(major: UInt32, minor: UInt32) -> PinningDeviceKind? {
@@ -79,20 +79,6 @@ public struct DeviceClassifier: Sendable {
             guard inChar, let n = t.number(first, radix: 10), let major = UInt32(exactly: n) else { return }
             let name = t.skipBlanks(rest)
             out.append((major, t.string(name)))
-        }
-        return out
-    }
-
-    /// /proc/misc: "196 vfio", " 58 pinctl".
-    static func parseMisc(_ bytes: [UInt8]) -> [(UInt32, String)] {
-        let t = ProcText(bytes: bytes)
-        var out: [(UInt32, String)] = []
-        try? t.forEachLine { line in
-            var rest = line
-            guard let first = t.nextField(&rest), let n = t.number(first, radix: 10), let minor = UInt32(exactly: n),
-                let name = t.nextField(&rest)
-            else { return }
-            out.append((minor, t.string(name)))
         }
         return out
     }

@@ -195,11 +195,11 @@ public struct ProcessScan {
             guard let st = try? FileDescriptor.stat("fd/\(fd)", at: dirFd, flags: atStatxDontSync),
                 st.st_mode & S_IFMT == S_IFCHR
             else { continue }
-            let dev = UInt64(st.st_rdev)
-            let major = UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff))
-            let minor = UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff))
-            if let kind = classifier.classify(major: major, minor: minor) {
-                devices.append(DeviceFd(fd: fd, kind: kind, path: String(decoding: path, as: UTF8.self), major: major, minor: minor))
+            let number = DeviceNumber(UInt64(st.st_rdev))
+            if let kind = classifier.classify(major: number.major, minor: number.minor) {
+                devices.append(
+                    DeviceFd(
+                        fd: fd, kind: kind, path: String(decoding: path, as: UTF8.self), major: number.major, minor: number.minor))
             }
         }
         return devices

@@ -27,16 +27,13 @@ public final class FileMappers {
     /// The processes mapping the file with this device and inode.
     public func mappers(dev: UInt64, inode: UInt64) -> [Mapper] {
         if index == nil { index = Self.scan() }
-        let key = Key(major: Self.major(dev), minor: Self.minor(dev), inode: inode)
+        let number = DeviceNumber(dev)
+        let key = Key(major: number.major, minor: number.minor, inode: inode)
         guard let pids = index?[key] else { return [] }
         return pids.map { pid in
             Mapper(pid: pid, comm: Self.comm(pid), locked: Self.locks(pid: pid, key: key))
         }
     }
-
-    /// glibc's dev_t encoding (sys/sysmacros.h: gnu_dev_major, gnu_dev_minor).
-    static func major(_ dev: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: ((dev >> 8) & 0xfff) | ((dev >> 32) & ~0xfff)) }
-    static func minor(_ dev: UInt64) -> UInt32 { UInt32(truncatingIfNeeded: (dev & 0xff) | ((dev >> 12) & ~0xff)) }
 
     static func scan() -> [Key: [Int32]] {
         var out: [Key: [Int32]] = [:]
