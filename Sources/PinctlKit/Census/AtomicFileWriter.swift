@@ -99,7 +99,6 @@ public enum AtomicFileWriter {
         return e
     }
 
-    /// "/a/b/c.prom" -> ("/a/b", "c.prom"); "c.prom" -> (".", "c.prom"); "/c" -> ("/", "c").
     /// The directory and file name of `path`, or why no file can have that name (a name
     /// longer than NAME_MAX would fail only at the rename): checked before the work whose
     /// output it is, as well as when writing.
@@ -116,6 +115,7 @@ public enum AtomicFileWriter {
         return (dirPath, name)
     }
 
+    /// "/a/b/c.prom" -> ("/a/b", "c.prom"); "c.prom" -> (".", "c.prom"); "/c" -> ("/", "c").
     static func split(_ path: String) -> (String, String) {
         guard let slash = path.lastIndex(of: "/") else { return (".", path) }
         let dir = String(path[..<slash])

@@ -100,6 +100,8 @@ public struct CensusReport: Codable, Sendable, Equatable {
     public var processesVanished: Int
     /// Processes whose files could not be read (permissions): skipped.
     public var processesUnreadable: Int
+    /// Rows of processes read only in part (`CensusRow.unread`).
+    public var processesReadInPart: Int { rows.filter { !$0.unread.isEmpty }.count }
     /// One line per source that is missing on this kernel or machine; the census went on.
     public var missingSources: [String]
     /// What --deep found, or why it could not run.

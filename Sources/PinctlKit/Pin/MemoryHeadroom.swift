@@ -65,7 +65,7 @@ public enum MemoryHeadroom {
     static func ownDirectory(mount: String, root: String, path: String) -> String? {
         let up = root.split(separator: "/")
         if !up.isEmpty, up.allSatisfy({ $0 == ".." }) {
-            return directoryListing(getpid(), under: mount, depth: up.count, then: path)
+            return directoryHolding(getpid(), under: mount, depth: up.count, then: path)
         }
         var rel = Substring(path)
         if root != "/" {
@@ -80,7 +80,7 @@ public enum MemoryHeadroom {
     /// The directory `depth` levels below `mount`, then `path`, whose cgroup.procs lists
     /// `pid`; at most `limit` directories are looked at, so a host with very many cgroups
     /// costs a bounded walk (cgroupfs is the kernel's own and never blocks).
-    static func directoryListing(_ pid: pid_t, under mount: String, depth: Int, then path: String, limit: Int = 65536) -> String? {
+    static func directoryHolding(_ pid: pid_t, under mount: String, depth: Int, then path: String, limit: Int = 65536) -> String? {
         let tail = path.split(separator: "/").joined(separator: "/")
         var level = [mount]
         var seen = 0
@@ -90,7 +90,7 @@ public enum MemoryHeadroom {
                 guard let stream = try? DirectoryStream(dir) else { continue }
                 while let e = stream.next() {
                     guard e.pointee.d_type == UInt8(DT_DIR) else { continue }
-                    let name = withUnsafeBytes(of: e.pointee.d_name) { String(decoding: $0.prefix { $0 != 0 }, as: UTF8.self) }
+                    let name = String(cString: ProcDirectoryEntry.name(e))
                     guard name != ".", name != ".." else { continue }
                     seen += 1
                     guard seen <= limit else { return nil }

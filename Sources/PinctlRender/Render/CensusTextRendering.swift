@@ -20,8 +20,7 @@ public enum CensusTextRendering {
         var out = "census  kernel \(esc(r.kernel))  \(r.processesScanned) processes, \(r.rows.count) rows"
         if r.processesVanished > 0 { out += ", \(r.processesVanished) exited mid-scan (skipped)" }
         if r.processesUnreadable > 0 { out += ", \(r.processesUnreadable) unreadable (skipped)" }
-        let partial = r.rows.filter { !$0.unread.isEmpty }.count
-        if partial > 0 { out += ", \(partial) read in part" }
+        if r.processesReadInPart > 0 { out += ", \(r.processesReadInPart) read in part" }
         out += "  \(num(r.scanSeconds * 1000)) ms\n"
         if let pin = t.follPin, let outstanding = t.follPinOutstandingPages {
             out +=

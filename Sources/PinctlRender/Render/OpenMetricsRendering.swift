@@ -164,7 +164,7 @@ public enum OpenMetricsRendering {
         family { reg in
             let outcomes: [(String, Int)] = [
                 ("scanned", r.processesScanned), ("vanished", r.processesVanished), ("unreadable", r.processesUnreadable),
-                ("partial", r.rows.filter { !$0.unread.isEmpty }.count),
+                ("partial", r.processesReadInPart),
             ]
             for (outcome, n) in outcomes {
                 gauge(

@@ -44,11 +44,10 @@ extension TextRendering {
     }
 
     public static func render(_ v: VerifyReport) -> String {
-        var out = "verify: held \(v.held), moved \(v.moved), evicted \(v.evicted)\n"
-        if !v.tested {
-            out =
-                "verify: untested: every probe was skipped or unsupported (below), so nothing tried to move the pages; \(v.held) stayed where they were on their own\n"
-        }
+        var out =
+            v.tested
+            ? "verify: held \(v.held), moved \(v.moved), evicted \(v.evicted)\n"
+            : "verify: untested: every probe was skipped or unsupported (below), so nothing tried to move the pages; \(v.held) stayed where they were on their own\n"
         for p in v.probes { out += "    " + pad(p.probe, 19) + pad(p.outcome, 12) + esc(p.detail) + "\n" }
         let shown = v.runs.prefix(64)
         for run in shown { out += "    " + pad(run.start, 18) + pad("\(run.pages) pages", 14) + run.verdict + "\n" }
