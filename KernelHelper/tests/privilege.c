@@ -6,7 +6,7 @@
 #include "harness.h"
 
 /*
- * Finding 7: a pin held without FOLL_LONGTERM, or a FOLL_GET reference,
+ * A pin held without FOLL_LONGTERM, or a FOLL_GET reference,
  * blocks CMA and offlining for as long as it is held: a plain user may not
  * hold one. BENCH holds nothing past the call and stays open.
  */
@@ -57,7 +57,7 @@ int test_user_short_term_and_get_need_cap_sys_admin(void)
 }
 
 /*
- * Finding 4: PFNs only for a file opened with CAP_SYS_ADMIN in the initial
+ * PFNs only for a file opened with CAP_SYS_ADMIN in the initial
  * user namespace, as /proc/PID/pagemap decides by its opener.
  */
 int test_user_pfns_hidden_as_pagemap_does(void)
@@ -90,7 +90,7 @@ int test_user_pfns_hidden_as_pagemap_does(void)
 }
 
 /*
- * Finding 4, the opener decides: root's descriptor shows PFNs to nobody,
+ * The opener decides: root's descriptor shows PFNs to nobody,
  * nobody's hides them from root (passed over SCM_RIGHTS).
  */
 int test_pfn_visibility_follows_the_opener(void)
@@ -282,7 +282,7 @@ static int user_remote_attempt(pid_t target)
 }
 
 /*
- * Finding 3: with kernel.yama.ptrace_scope=2 a same-uid remote QUERY and
+ * With kernel.yama.ptrace_scope=2 a same-uid remote QUERY and
  * WRITE|LONGTERM PIN are refused (the /proc/PID/mem open is), at 0 they
  * work.
  */
@@ -317,7 +317,7 @@ int test_user_yama_ptrace_scope_refuses_remote(void)
 }
 
 /*
- * Finding 2: a /proc/PID/mem descriptor holds the address space it was
+ * A /proc/PID/mem descriptor holds the address space it was
  * opened on; after the target execs, the module refuses it (ESRCH) rather
  * than reach the new image, and a new open is checked against the new
  * credentials.
@@ -373,28 +373,8 @@ struct suid_stats {
 	long opened, pinned_old, esrch, refused;
 };
 
-static int make_suid_copy(void)
-{
-	char buf[65536];
-	ssize_t n;
-	int in = open(helper_path(), O_RDONLY | O_CLOEXEC), out;
-
-	unlink(SUID_PATH);
-	out = open(SUID_PATH, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
-	if (in < 0 || out < 0)
-		return -errno;
-	while ((n = read(in, buf, sizeof(buf))) > 0)
-		if (write(out, buf, n) != n)
-			return -EIO;
-	close(in);
-	if (fchown(out, 0, 0) || fchmod(out, 04755))
-		return -errno;
-	close(out);
-	return 0;
-}
-
 /*
- * Finding 2, the race itself: a plain user keeps opening the /proc/PID/mem
+ * The race itself: a plain user keeps opening the /proc/PID/mem
  * of its own child and pinning FIXED_ADDR while the child execs a setuid
  * root program that maps the same address. Every open either found the old
  * image (its pins land there, or ESRCH once it is gone) or is refused; the
@@ -407,7 +387,7 @@ int test_user_setuid_exec_never_pinned(void)
 	int rounds = 0, pinned_new = 0, r;
 
 	CHECK(st != MAP_FAILED);
-	r = make_suid_copy();
+	r = make_suid_copy(SUID_PATH);
 	SKIP_IF(r, "cannot make a setuid copy at %s: %s", SUID_PATH,
 		strerror(-r));
 	all_cpus();
