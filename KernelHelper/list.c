@@ -5,6 +5,9 @@
 
 #include "pinctl_internal.h"
 
+#include <linux/sched/coredump.h>
+#include <linux/sched/task.h>
+
 /* LIST records per batch, gathered under the locks and copied out after. */
 #define PINCTL_LIST_BATCH	32
 /* Files and pins LIST looks at per hold of the locks, shown or not. */
@@ -15,15 +18,85 @@
  * @self: the file LIST was called on.
  * @uid: the caller's real uid.
  * @admin: the caller has CAP_SYS_ADMIN: every record, every address.
+ * @wrote: a record was written; @last_fid and @last_h are just after it.
+ * @last_fid: the cursor just after the last record written: its file.
+ * @last_h: and its handle (1 after a file record).
  */
 struct pinctl_list_ctx {
 	struct pinctl_file *self;
 	kuid_t uid;
 	bool admin;
+	bool wrote;
+	u64 last_fid;
+	u64 last_h;
 };
 
+/* The caller's fsuid and fsgid match every uid and gid of @tcred. */
+static bool pinctl_same_ids(const struct cred *cred, const struct cred *tcred)
+{
+	return uid_eq(cred->fsuid, tcred->euid) &&
+	       uid_eq(cred->fsuid, tcred->suid) &&
+	       uid_eq(cred->fsuid, tcred->uid) &&
+	       gid_eq(cred->fsgid, tcred->egid) &&
+	       gid_eq(cred->fsgid, tcred->sgid) &&
+	       gid_eq(cred->fsgid, tcred->gid);
+}
+
+/**
+ * pinctl_may_read_layout() - may the caller read @pid's /proc/PID/maps?
+ * @pid: the process whose address space holds a pin (its tgid pid).
+ *
+ * A pin's address is that process's layout, so it is shown by the rule
+ * that guards /proc/PID/maps: ptrace read access with the caller's
+ * filesystem ids, as __ptrace_may_access() decides it. Same thread group;
+ * else ids that match the target's (or CAP_SYS_PTRACE over its user
+ * namespace), and a dumpable address space (or CAP_SYS_PTRACE over the
+ * mm's namespace): a setuid program a user started stays hidden from
+ * that user. A process with no address space left shows nothing, as its
+ * maps does. ptrace_may_access() is not exported, so an LSM's ptrace hook
+ * is not asked: this can show what only an LSM hides, never what the
+ * kernel's id and dumpability rules hide.
+ *
+ * Return: true when the address may be shown.
+ */
+static bool pinctl_may_read_layout(struct pid *pid)
+{
+	const struct cred *cred = current_cred(), *tcred;
+	struct task_struct *task = NULL;
+	struct mm_struct *mm;
+	bool ok;
+
+	rcu_read_lock();
+	if (pid)
+		task = pid_task(pid, PIDTYPE_TGID);
+	if (task)
+		get_task_struct(task);
+	rcu_read_unlock();
+	if (!task)
+		return false;
+	/* As __ptrace_may_access(): task_lock keeps task->mm. */
+	task_lock(task);
+	mm = task->mm;
+	if (!mm || (task->flags & PF_KTHREAD)) {
+		ok = false;
+	} else if (same_thread_group(task, current)) {
+		ok = true;
+	} else {
+		rcu_read_lock();
+		tcred = __task_cred(task);
+		ok = pinctl_same_ids(cred, tcred) ||
+		     ns_capable_noaudit(tcred->user_ns, CAP_SYS_PTRACE);
+		rcu_read_unlock();
+		if (ok && get_dumpable(mm) != SUID_DUMP_USER)
+			ok = ns_capable_noaudit(mm->user_ns, CAP_SYS_PTRACE);
+	}
+	task_unlock(task);
+	put_task_struct(task);
+	return ok;
+}
+
 /* A file's own fields of a LIST record (file or pin). */
-static void pinctl_list_file_fields(const struct pinctl_list_ctx *ctx,
+static void pinctl_list_file_fields(struct pinctl_list_ctx *ctx,
 				    const struct pinctl_file *pf,
 				    struct pinctl_list_entry *e)
 {
@@ -35,21 +108,25 @@ static void pinctl_list_file_fields(const struct pinctl_list_ctx *ctx,
 	e->opener_comm[sizeof(e->opener_comm) - 1] = 0;
 	if (pf == ctx->self)
 		e->flags |= PINCTL_LIST_SELF;
+	ctx->wrote = true;
+	ctx->last_fid = pf->id;
+	ctx->last_h = 1;
 }
 
 /* A pin's LIST record; @pf's lock held, so @r is not freed meanwhile. */
-static void pinctl_list_pin(const struct pinctl_list_ctx *ctx,
+static void pinctl_list_pin(struct pinctl_list_ctx *ctx,
 			    const struct pinctl_file *pf,
 			    const struct pinctl_region *r, unsigned long handle,
 			    struct pinctl_list_entry *e)
 {
 	pinctl_list_file_fields(ctx, pf, e);
 	e->handle = handle;
+	ctx->last_h = (u64)handle + 1;
 	e->nr_pages = r->nr_pages;
 	e->pin_flags = r->flags;
 	e->charged_uid = from_kuid(&init_user_ns, r->uid);
 	e->pinner_tgid = pid_vnr(r->pinner);
-	if (ctx->admin || uid_eq(r->uid, ctx->uid))
+	if (ctx->admin || pinctl_may_read_layout(r->target))
 		e->addr = r->addr;
 	else
 		e->flags |= PINCTL_LIST_ADDR_HIDDEN;
@@ -75,7 +152,7 @@ static void pinctl_list_pin(const struct pinctl_list_ctx *ctx,
  *
  * Return: the records written to @buf.
  */
-static unsigned int pinctl_list_one_file(const struct pinctl_list_ctx *ctx,
+static unsigned int pinctl_list_one_file(struct pinctl_list_ctx *ctx,
 					 struct pinctl_file *pf, u64 *h,
 					 struct pinctl_list_entry *buf,
 					 unsigned int n, unsigned int *budget,
@@ -129,7 +206,7 @@ static unsigned int pinctl_list_one_file(const struct pinctl_list_ctx *ctx,
  *
  * Return: the records written to @buf; the cursor is just after them.
  */
-static unsigned int pinctl_list_fill(const struct pinctl_list_ctx *ctx,
+static unsigned int pinctl_list_fill(struct pinctl_list_ctx *ctx,
 				     u64 *fid, u64 *h,
 				     struct pinctl_list_entry *buf,
 				     unsigned int n, bool *end)
@@ -227,8 +304,14 @@ long pinctl_ioctl_list(struct pinctl_file *pf, void __user *argp)
 		cond_resched();
 	}
 	l.count = written;
-	l.cursor_file = fid;
-	l.cursor_handle = h;
+	/*
+	 * Just after the last record written, not where the walk stopped:
+	 * past the end it would name files this caller may not see.
+	 */
+	if (ctx.wrote) {
+		l.cursor_file = ctx.last_fid;
+		l.cursor_handle = ctx.last_h;
+	}
 	l.out_flags = end ? PINCTL_LIST_END : 0;
 	if (copy_to_user(argp, &l, sizeof(l)))
 		ret = -EFAULT;

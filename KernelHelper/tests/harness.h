@@ -142,6 +142,7 @@ long vmstat_value(const char *key);
 /* A child's exit status from waitpid(), or -1 when a signal ended it. */
 int exit_code(int status);
 int become_nobody(void);
+int make_suid_copy(const char *path);
 int drop_effective_cap(int cap);
 int expect_pages(int fd, void *p, size_t n, const uint32_t *base,
 		 uint32_t delta, bool pinned);
@@ -236,6 +237,7 @@ int test_user_setuid_exec_never_pinned(void);
 int test_list_shows_files_pins_and_owners(void);
 int test_list_bad_input_einval(void);
 int test_user_list_shows_only_own_uid(void);
+int test_user_list_shows_addresses_as_proc_maps_does(void);
 int test_list_races_pin_unpin_close(void);
 
 /* bench.c */

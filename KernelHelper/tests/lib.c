@@ -271,6 +271,31 @@ int become_nobody(void)
 	return 0;
 }
 
+/*
+ * A setuid-root copy of the helper at @path (root:root 04755), for the
+ * tests of what a plain user may do to a setuid program it starts.
+ * 0 or -errno.
+ */
+int make_suid_copy(const char *path)
+{
+	char buf[65536];
+	ssize_t n;
+	int in = open(helper_path(), O_RDONLY | O_CLOEXEC), out;
+
+	unlink(path);
+	out = open(path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0700);
+	if (in < 0 || out < 0)
+		return -errno;
+	while ((n = read(in, buf, sizeof(buf))) > 0)
+		if (write(out, buf, n) != n)
+			return -EIO;
+	close(in);
+	if (fchown(out, 0, 0) || fchmod(out, 04755))
+		return -errno;
+	close(out);
+	return 0;
+}
+
 int drop_effective_cap(int cap)
 {
 	struct __user_cap_header_struct hdr = {

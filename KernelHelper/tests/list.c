@@ -7,13 +7,16 @@
 
 /*
  * Every LIST record visible to this caller, gathered @batch at a time
- * through the cursor. 0 with *@out (malloc()ed) and *@n, or -errno.
+ * through the cursor, which must stop just after the last record each
+ * call wrote. 0 with *@out (malloc()ed) and *@n, or -errno (-EPROTO for a
+ * wrong count or cursor).
  */
 static int list_all(int fd, unsigned int batch, struct pinctl_list_entry **out,
 		    size_t *n)
 {
 	struct pinctl_list l = { .count = batch };
 	struct pinctl_list_entry *e = NULL;
+	uint64_t cursor_file = 0, cursor_handle = 0;
 	size_t cap = 0, have = 0;
 	int calls = 0;
 
@@ -36,6 +39,28 @@ static int list_all(int fd, unsigned int batch, struct pinctl_list_entry **out,
 			free(e);
 			return -EPROTO;
 		}
+		/* The cursor is just after the last record written. */
+		if (l.count &&
+		    (l.cursor_file != e[have + l.count - 1].file_id ||
+		     l.cursor_handle != e[have + l.count - 1].handle + 1)) {
+			diag("cursor %llu/%llu after file %llu handle %llu",
+			     (unsigned long long)l.cursor_file,
+			     (unsigned long long)l.cursor_handle,
+			     (unsigned long long)e[have + l.count - 1].file_id,
+			     (unsigned long long)e[have + l.count - 1].handle);
+			free(e);
+			return -EPROTO;
+		}
+		if (!l.count && (l.cursor_file != cursor_file ||
+				 l.cursor_handle != cursor_handle)) {
+			diag("cursor moved to %llu/%llu past no record",
+			     (unsigned long long)l.cursor_file,
+			     (unsigned long long)l.cursor_handle);
+			free(e);
+			return -EPROTO;
+		}
+		cursor_file = l.cursor_file;
+		cursor_handle = l.cursor_handle;
 		have += l.count;
 		if (l.out_flags & PINCTL_LIST_END)
 			break;
@@ -446,6 +471,135 @@ int test_user_list_shows_only_own_uid(void)
 	}
 	CHECK(do_unpin_all(root_fd, NULL) == 0);
 	close(root_fd);
+	return PASS;
+}
+
+/* The setuid-root copy of the helper the address test starts. */
+#define LIST_SUID_PATH "/tmp/pinctl-suid-pin"
+
+/*
+ * As nobody: pins two pages of its own and starts three processes that
+ * each pin through a file of their own: a dumpable one, one that made
+ * itself non-dumpable and a setuid-root program. Says "r" on @sock, waits
+ * for root to open a file, lists two records a call and checks each pin's
+ * address. 0, or the code of the first wrong record (see the caller).
+ */
+static int nobody_lists_addresses(int sock)
+{
+	char *own = map_small(2), *m1 = map_small(4), *m2 = map_small(4);
+	struct pinctl_list_entry *e = NULL;
+	pid_t kids[3] = { 0, 0, 0 };
+	int pfd[2], fd, ret = 0, seen = 0;
+	char c, fdarg[16];
+	size_t n = 0;
+
+	if (become_nobody() || !own || !m1 || !m2 || pipe(pfd))
+		return 10;
+	fd = dev_open();
+	if (fd < 0 || do_pin(fd, own, 2, PINCTL_PIN_LONGTERM, 0, NULL, NULL))
+		return 11;
+	for (int i = 0; i < 3; i++) {
+		kids[i] = fork();
+		if (kids[i] < 0) {
+			ret = 12;
+			goto out;
+		}
+		if (kids[i])
+			continue;
+		if (i == 0)
+			child_pin_and_wait(pfd[1], m1);
+		if (i == 1) {
+			if (prctl(PR_SET_DUMPABLE, 0, 0, 0, 0))
+				_exit(1);
+			child_pin_and_wait(pfd[1], m2);
+		}
+		snprintf(fdarg, sizeof(fdarg), "%d", pfd[1]);
+		execl(LIST_SUID_PATH, "pinctl_helper", "--suid-pin", fdarg,
+		      (char *)NULL);
+		_exit(127);
+	}
+	for (int i = 0; i < 3; i++) {
+		if (read(pfd[0], &c, 1) != 1) {
+			ret = 13;
+			goto out;
+		}
+	}
+	if (write(sock, "r", 1) != 1 || read(sock, &c, 1) != 1) {
+		ret = 14;
+		goto out;
+	}
+	if (list_all(fd, 2, &e, &n)) {
+		ret = 15;
+		goto out;
+	}
+	for (size_t i = 0; i < n && !ret; i++) {
+		const struct pinctl_list_entry *x = &e[i];
+		bool hidden = x->flags & PINCTL_LIST_ADDR_HIDDEN;
+
+		if (x->flags & PINCTL_LIST_FILE)
+			continue;
+		diag("nobody sees a pin by %d: addr %#llx flags %#x", x->pinner_tgid,
+		     (unsigned long long)x->addr, x->flags);
+		if (x->pinner_tgid == getpid()) {
+			ret = !hidden && x->addr == (uintptr_t)own ? 0 : 20;
+			seen |= 1;
+		} else if (x->pinner_tgid == kids[0]) {
+			ret = !hidden && x->addr == (uintptr_t)m1 ? 0 : 21;
+			seen |= 2;
+		} else if (x->pinner_tgid == kids[1]) {
+			ret = hidden && !x->addr ? 0 : 22;
+			seen |= 4;
+		} else if (x->pinner_tgid == kids[2]) {
+			ret = hidden && !x->addr ? 0 : 23;
+			seen |= 8;
+		}
+	}
+	if (!ret && seen != 15)
+		ret = 30 + seen;
+out:
+	free(e);
+	for (int i = 0; i < 3; i++) {
+		if (kids[i] > 0) {
+			kill(kids[i], SIGKILL);
+			waitpid(kids[i], NULL, 0);
+		}
+	}
+	return ret;
+}
+
+/*
+ * A pin's address shows as /proc/PID/maps would show it, whoever it is
+ * charged to: nobody sees the addresses of its own pins and of its other
+ * dumpable process, not of its process that made itself non-dumpable nor
+ * of a setuid-root program it started, though all four pins are nobody's
+ * and listed. A file root opens after them, which nobody does not see,
+ * leaves nobody's cursor just after its last record (list_all checks).
+ */
+int test_user_list_shows_addresses_as_proc_maps_does(void)
+{
+	int sv[2], st, r, late;
+	pid_t user;
+	char c;
+
+	CHECK(cap_sys_admin());
+	r = make_suid_copy(LIST_SUID_PATH);
+	SKIP_IF(r, "cannot make a setuid copy at %s: %s", LIST_SUID_PATH,
+		strerror(-r));
+	CHECK(socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == 0);
+	user = fork();
+	CHECK(user >= 0);
+	if (!user)
+		_exit(nobody_lists_addresses(sv[1]));
+	CHECK(read(sv[0], &c, 1) == 1);
+	late = dev_open();
+	CHECK(late >= 0);
+	CHECK(write(sv[0], "g", 1) == 1);
+	CHECK(waitpid(user, &st, 0) == user);
+	close(late);
+	unlink(LIST_SUID_PATH);
+	CHECKF(WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	       "nobody's view: status %#x (10-14 setup, 15 LIST or its cursor, 20/21 own or dumpable address wrong, 22 non-dumpable shown, 23 setuid shown, 30+ missing pins)",
+	       st);
 	return PASS;
 }
 

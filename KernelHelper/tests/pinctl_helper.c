@@ -6,6 +6,7 @@
  *
  *   pinctl_helper --exec-target FD      (a test's exec target)
  *   pinctl_helper --suid-target         (run setuid root from a copy)
+ *   pinctl_helper --suid-pin FD         (run setuid root: pin, wait)
  *   pinctl_helper --pin-inherited FD    (pin through an inherited file)
  *   pinctl_helper --fuzz-exec FD SEED   (the fuzzer's exec'ed holder)
  *   pinctl_helper --reserve GIB   (maps GIB GiB PROT_NONE, prints its start,
@@ -49,6 +50,24 @@ static int suid_target_main(void)
 	return 0;
 }
 
+/*
+ * argv[1] "--suid-pin FD": runs setuid root after a plain user's exec, pins
+ * a page of its own, says "p" on FD and waits to be killed: a pin charged
+ * to that user in an address space it may not read.
+ */
+static int suid_pin_main(const char *fdarg)
+{
+	char *p = map_small(1);
+	int fd = dev_open();
+
+	if (geteuid() != 0 || !p || fd < 0 ||
+	    do_pin(fd, p, 1, PINCTL_PIN_LONGTERM, 0, NULL, NULL) ||
+	    write(atoi(fdarg), "p", 1) != 1)
+		return 1;
+	for (;;)
+		pause();
+}
+
 /* argv[1] "--pin-inherited FD": an exec'ed holder tries to pin 1 page. */
 static int pin_inherited_main(const char *fdarg)
 {
@@ -67,6 +86,8 @@ int main(int argc, char **argv)
 		return exec_target_main(atoi(argv[2]));
 	if (argc > 1 && !strcmp(argv[1], "--suid-target"))
 		return suid_target_main();
+	if (argc > 2 && !strcmp(argv[1], "--suid-pin"))
+		return suid_pin_main(argv[2]);
 	if (argc > 2 && !strcmp(argv[1], "--pin-inherited"))
 		return pin_inherited_main(argv[2]);
 	if (argc > 3 && !strcmp(argv[1], "--fuzz-exec"))

@@ -357,8 +357,8 @@ struct pinctl_list_entry {
  * @cursor_file: in/out: where the listing goes on; 0 and @cursor_handle 0
  *               to start. The call writes records from (@cursor_file,
  *               @cursor_handle) on and leaves the cursor just after the
- *               last one it wrote; call again with it until out_flags has
- *               PINCTL_LIST_END.
+ *               last one it wrote (unchanged when it wrote none); call
+ *               again with it until out_flags has PINCTL_LIST_END.
  * @cursor_handle: in/out: see @cursor_file (0 is the file record).
  * @out_flags: out: PINCTL_LIST_END when the listing is complete.
  * @reserved0: zero.
@@ -372,10 +372,14 @@ struct pinctl_list_entry {
  * CAP_SYS_ADMIN (initial user namespace) sees every file and every pin.
  * Any other caller sees the files opened by its uid (its real uid, the
  * user pins are charged to) and the pins charged to its uid in any file,
- * and no other record; of those pins, addresses only of the ones charged
- * to its uid (a pin another user took in the caller's file, which it may
- * UNPIN but whose layout is that user's, has PINCTL_LIST_ADDR_HIDDEN).
- * Process ids are translated to the caller's pid namespace.
+ * and no other record. A pin's address is its target's layout and is shown
+ * as /proc/PID/maps would show it (ptrace read access with the caller's
+ * filesystem ids: matching ids and a dumpable target, or CAP_SYS_PTRACE;
+ * an LSM's ptrace policy is not consulted); else, and when the target has
+ * exited, PINCTL_LIST_ADDR_HIDDEN: a setuid program a user started, or a
+ * pin another user took in the caller's file, which it may UNPIN but whose
+ * layout is that user's. Process ids are translated to the caller's pid
+ * namespace.
  */
 struct pinctl_list {
 	__u64 entries;
