@@ -40,6 +40,11 @@ struct Phys: ParsableCommand, ReadsProc {
             process maps each selected frame, and at which address. Why won't block 40 go offline: \
             pinctl phys --unmovable --owners --pages block:40
 
+            --map draws the target: a cell per memory block (per 2 MiB for block:N) showing the \
+            worst frame in it: P pinned, K kernel, H hugetlb, L mlocked, M movable, . free (lower \
+            case: under an eighth of the cell). --svg FILE writes it as SVG too: \
+            pinctl phys --map all --svg memory.svg
+
             --json has the frame rows unless --summary.
             """)
 
@@ -67,6 +72,12 @@ struct Phys: ParsableCommand, ReadsProc {
     @Flag(name: .long, help: "No frame rows in --json and --json-lines: the blocks, summary and flag combinations only.")
     var summary = false
 
+    @Flag(name: .long, help: "Draw the target as a map: a cell per memory block (per 2 MiB for block:N), by what keeps it from moving.")
+    var map = false
+
+    @Option(name: .long, help: "With --map, also write the map as an SVG document to FILE.")
+    var svg: String?
+
     @OptionGroup var output: OutputOptions
 
     @Flag(
@@ -81,6 +92,11 @@ struct Phys: ParsableCommand, ReadsProc {
     func validate() throws {
         if output.json && jsonLines { throw ValidationError("--json and --json-lines are two formats: give one") }
         if noScan && !owners { throw ValidationError("--no-scan only changes --owners: give --owners too") }
+        if map && (pages || noCollapse || owners || jsonLines || summary) {
+            throw ValidationError(
+                "--map draws cells, not frame rows or owners: leave out --pages, --no-collapse, --owners, --json-lines and --summary")
+        }
+        if svg != nil && !map { throw ValidationError("--svg writes the map: give --map too") }
         if summary && (pages || noCollapse) {
             throw ValidationError("--summary leaves the frame rows out: give it or --pages/--no-collapse, not both")
         }
@@ -92,16 +108,22 @@ struct Phys: ParsableCommand, ReadsProc {
             let t = try PhysTarget.parse(target)
             let expression = flags.isEmpty ? nil : try FlagExpression.parse(flags)
             let inode = try cgroup.map { (c) throws(PinctlError) in try CgroupFilter.inode(c) }
-            let options = PhysOptions(
-                rows: pages || noCollapse || ((output.json || jsonLines) && !summary), collapse: !noCollapse, flags: expression,
+            var options = PhysOptions(
+                rows: !map && (pages || noCollapse || ((output.json || jsonLines) && !summary)), collapse: !noCollapse, flags: expression,
                 cgroup: inode,
                 unmovableOnly: unmovable, owners: owners, useScan: !noScan)
+            options.map = map
+            if let svg { _ = try AtomicFileWriter.checkName(svg) }
             let inspector = try PhysInspector()
-            let format: PhysFormat = output.json ? .json : jsonLines ? .jsonLines : .text(showFrames: pages || noCollapse)
+            let format: PhysFormat =
+                output.json ? .json : jsonLines ? .jsonLines : .text(showFrames: pages || noCollapse, colour: map && terminalWantsColour())
             flushOutput()
             let w = format.writer()
             writer = w
             let report = try inspector.run(t, options: options, sink: w)
+            if let svg, let m = report.map {
+                try AtomicFileWriter.write(Array(PhysMapRendering.svg(m, title: "pinctl phys \(target)").utf8), to: svg, mode: 0o644)
+            }
             try w.finish(report)
             if report.exitStatus != ExitStatus.ok {
                 printError("pinctl: report incomplete: page flags unreadable (/proc/kpageflags needs root)")

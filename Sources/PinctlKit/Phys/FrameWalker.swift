@@ -55,6 +55,12 @@ final class FrameWalker {
     private var firstBlock: UInt64 = 0
     private var blockCount: UInt64 = 0
     private static let stride = 2 + FrameHolds.all.count
+    /// With `phys --map`: selected frames per `MapClass`, per cell of `cellPages` frames from
+    /// PFN `cellBase`, `MapClass.allCases.count` counters each.
+    private var cellPages: UInt64 = 0
+    private var cellBase: UInt64 = 0
+    private var cellCount: UInt64 = 0
+    private var cellCounts: [UInt64] = []
     /// Where the kernel's table ended, when a range reached past it.
     private(set) var tableEnd: UInt64?
     private(set) var kernelStateUsed = false
@@ -86,6 +92,24 @@ final class FrameWalker {
         countBuf.deallocate()
         cgroupBuf.deallocate()
         rows.deallocate()
+    }
+
+    /// Counts frames by class in cells of `pages` frames over [span.start, span.end) (cells
+    /// aligned to `pages`), for the map; at most `PhysMap.maxCells` cells.
+    func countCells(pages: UInt64, span: (start: UInt64, end: UInt64)) {
+        guard pages > 0, span.end > span.start else { return }
+        cellPages = pages
+        cellBase = span.start / pages
+        cellCount = min((span.end - 1) / pages - cellBase + 1, UInt64(PhysMap.maxCells))
+        cellCounts = [UInt64](repeating: 0, count: Int(cellCount) * MapClass.allCases.count)
+    }
+
+    /// Cell `index` (PFN index * cellPages on) frames per class, or nil outside the span.
+    func cell(_ index: UInt64) -> [UInt64]? {
+        guard cellPages > 0, index >= cellBase, index - cellBase < cellCount else { return nil }
+        let k = MapClass.allCases.count
+        let base = Int(index - cellBase) * k
+        return Array(cellCounts[base..<base + k])
     }
 
     /// Walks frames [start, start+count).
@@ -239,6 +263,7 @@ final class FrameWalker {
             }
             p = upto
         }
+        if cellPages > 0 { tallyCells(MapClass.of(holds: holds, flags: runFlags)) }
         selection?.set(runStart, n)
         guard wantRows else { return }
         let row = FrameRow(
@@ -251,6 +276,19 @@ final class FrameWalker {
             // Rows of one frame each (runs never grow past one frame then).
             (rows + rowCount).initialize(to: row)
             rowCount += 1
+        }
+    }
+
+    /// Adds the closed run to its cells, split at cell boundaries.
+    private func tallyCells(_ cls: MapClass) {
+        let k = MapClass.allCases.count
+        var p = runStart
+        let end = runStart + runLen
+        while p < end {
+            let c = p / cellPages
+            let upto = min(end, (c + 1) * cellPages)
+            if c >= cellBase && c - cellBase < cellCount { cellCounts[Int(c - cellBase) * k + cls.rawValue] &+= upto - p }
+            p = upto
         }
     }
 

@@ -10,6 +10,8 @@ public struct PhysOptions: Sendable {
     public var unmovableOnly: Bool
     public var owners: Bool
     public var useScan: Bool
+    /// Count the frames by class for `phys --map`.
+    public var map = false
 
     public init(
         rows: Bool = false, collapse: Bool = true, flags: FlagExpression? = nil, cgroup: UInt64? = nil, unmovableOnly: Bool = false,
@@ -109,6 +111,34 @@ public final class PhysInspector {
         }
     }
 
+    /// A map's cell: a memory block, or 2 MiB when the target is a single block.
+    func mapCellPages(_ target: PhysTarget) -> UInt64 {
+        let block = blocks?.blockPages ?? 1 << 15
+        if case .block = target { return min(block, (2 << 20) >> PagemapReader.pageShift) }
+        return block
+    }
+
+    /// The map's rows: one per range, and for `all` one per populated zone, so that a row
+    /// says where it is; each row's cells are those its frames fall in.
+    func mapRows(_ target: PhysTarget, ranges: [FrameRange], cellPages: UInt64, walker: FrameWalker) -> [MapRow] {
+        var labelled = ranges.map { ($0.label, $0.start, $0.end) }
+        if case .all = target {
+            labelled = zones.filter { $0.spanned > 0 }.sorted { ($0.startPFN, $0.node) < ($1.startPFN, $1.node) }.map {
+                ("node \($0.node) \(TerminalEscaping.escape($0.zone))", $0.startPFN, $0.endPFN)
+            }
+        }
+        return labelled.compactMap { (label, start, end) in
+            guard end > start else { return nil }
+            var cells: [MapCell] = []
+            var c = start / cellPages
+            while c * cellPages < end {
+                if let frames = walker.cell(c) { cells.append(MapCell(startPFN: c * cellPages, pages: cellPages, frames: frames)) }
+                c += 1
+            }
+            return MapRow(label: label, cells: cells)
+        }
+    }
+
     /// Walks the target into `sink` (rows, then owners) and returns the rest of the report.
     public func run(_ target: PhysTarget, options: PhysOptions, sink: any PhysSink) throws(PinctlError) -> PhysReport {
         var (ranges, notes) = try resolve(target)
@@ -141,6 +171,16 @@ public final class PhysInspector {
             }
         }
         if options.owners { walker.selection = PFNBitmap(base: lo, count: hi - lo) }
+        let cellPages = mapCellPages(target)
+        if options.map {
+            let cells = (hi - lo + cellPages - 1) / cellPages
+            guard cells <= UInt64(PhysMap.maxCells) else {
+                throw .invalidInput(
+                    "phys --map \(target): \(cells) cells are more than a map draws (\(PhysMap.maxCells)); give a zone:, node: or block: target"
+                )
+            }
+            walker.countCells(pages: cellPages, span: (lo, hi))
+        }
         for r in ranges { try walker.walk(start: r.start, count: r.count) }
         if let end = walker.tableEnd { notes.append("/proc/kpageflags ends at PFN \(hex(end)): frames past it were not read") }
         let names = KPageFlagNames.running
@@ -178,8 +218,15 @@ public final class PhysInspector {
                 "pinned frames are not told apart without the KernelHelper module (kpagecount is the mapcount, not the refcount): pinned user pages read as movable"
             )
         }
+        var map: PhysMap?
+        if options.map {
+            map = PhysMap(
+                cellPages: cellPages,
+                cellUnit: cellPages == blocks?.blockPages ? "block" : humanBytes(cellPages << PagemapReader.pageShift),
+                rows: mapRows(target, ranges: ranges, cellPages: cellPages, walker: walker), pinnedKnown: walker.kernelStateUsed)
+        }
         return PhysReport(
-            target: target.description, kernel: kernel, ranges: ranges, flags: options.flags?.text ?? [], cgroup: options.cgroup,
+            target: target.description, kernel: kernel, ranges: ranges, map: map, flags: options.flags?.text ?? [], cgroup: options.cgroup,
             unmovableOnly: options.unmovableOnly, blockBytes: blocks.map { $0.blockPages << PagemapReader.pageShift },
             blocks: blockReports, summary: summary, owners: ownerTotals,
             pageTablesUnavailable: tables.unavailable.map { "\($0.file): \($0.reason)" }, kernelHelper: walker.kernelStateUsed,

@@ -3,6 +3,8 @@ public struct PhysReport: Codable, Sendable {
     public var target: String
     public var kernel: String
     public var ranges: [FrameRange]
+    /// With --map.
+    public var map: PhysMap?
     /// The --flags expressions (ANDed), the --cgroup inode, and --unmovable.
     public var flags: [String]
     public var cgroup: UInt64?

@@ -2,13 +2,14 @@ import FoundationEssentials
 
 /// The format `phys` writes.
 public enum PhysFormat: Sendable {
-    case text(showFrames: Bool)
+    /// `colour`: SGR colours in a map (a terminal that asked for them).
+    case text(showFrames: Bool, colour: Bool = false)
     case json
     case jsonLines
 
     public func writer(fd: Int32 = 1) -> any PhysWriter {
         switch self {
-        case .text(let showFrames): return PhysTextWriter(fd: fd, showFrames: showFrames)
+        case .text(let showFrames, let colour): return PhysTextWriter(fd: fd, showFrames: showFrames, colour: colour)
         case .json: return PhysJSONWriter(fd: fd, lines: false)
         case .jsonLines: return PhysJSONWriter(fd: fd, lines: true)
         }
@@ -18,6 +19,7 @@ public enum PhysFormat: Sendable {
 /// The members of a finished report after the streamed parts, for both JSON forms.
 struct PhysTail: Encodable {
     var ranges: [FrameRange]
+    var map: PhysMap?
     var flags: [String]
     var cgroup: UInt64?
     var unmovableOnly: Bool
@@ -31,6 +33,7 @@ struct PhysTail: Encodable {
 
     init(_ r: PhysReport) {
         ranges = r.ranges
+        map = r.map
         flags = r.flags
         cgroup = r.cgroup
         unmovableOnly = r.unmovableOnly
@@ -51,6 +54,7 @@ struct PhysTail: Encodable {
             try withUTF8(of: text) { (b) throws(PinctlError) in try w.raw(b) }
         }
         try put("ranges", ranges, &w)
+        if let map { try put("map", map, &w) }
         try put("flagExpressions", flags, &w)
         try w.field("cgroup", cgroup)
         try w.field("unmovableOnly", unmovableOnly)

@@ -5,12 +5,14 @@ public final class PhysTextWriter: PhysWriter {
     private var out: OutputBuffer
     private let rendering = FrameRowRendering()
     private let showFrames: Bool
+    private let colour: Bool
     private var framesHeader = false
     private var ownersHeader = false
 
-    public init(fd: Int32 = 1, showFrames: Bool) {
+    public init(fd: Int32 = 1, showFrames: Bool, colour: Bool = false) {
         out = OutputBuffer(fd: fd)
         self.showFrames = showFrames
+        self.colour = colour
     }
 
     deinit { out.deallocate() }
@@ -35,7 +37,13 @@ public final class PhysTextWriter: PhysWriter {
     }
 
     public func finish(_ r: PhysReport) throws(PinctlError) {
-        try out.string(Self.tail(r))
+        if let map = r.map {
+            try out.string(PhysMapRendering.text(map, colour: colour))
+            for u in r.pageTablesUnavailable { try out.string("unavailable: \(TextRendering.esc(u))\n") }
+            for n in r.notes { try out.string("note: \(TextRendering.esc(n))\n") }
+        } else {
+            try out.string(Self.tail(r))
+        }
         try out.flush()
     }
 

@@ -4,15 +4,15 @@
 # Frame state by PFN comes from the module's QUERY_FRAMES (refcount, DMA-pinned). The highest
 # memory block pinctl finds nothing unmovable in is offlined and onlined as ZONE_MOVABLE; a short-term kmod pin (no FOLL_LONGTERM, so nothing migrates it out of
 # ZONE_MOVABLE first) then lands in it: phys reports the block's pinned frames, offlining it
-# fails exactly there, phys --owners names the pinning process, and once the pin is released
-# the block offlines.
+# fails exactly there, phys --owners names the pinning process, phys --map draws its 2 MiB
+# cells as pinned, and once the pin is released the block offlines and the map shows no pin.
 # JSON is checked with grep: keys are sorted and output compact.
 cd /pinctl || exit 125
 P=./pinctl
 mem=/sys/devices/system/memory
 # shellcheck source=scripts/vm/guest/tap.sh
 . ./tap.sh
-tap_plan 7
+tap_plan 9
 # The summary's count of unmovable frames (the block's equals it for one block).
 unmovable() { grep -o '"unmovable":[0-9]*' /tmp/out | tail -n 1 | cut -d: -f2; }
 
@@ -63,11 +63,19 @@ if [ $movable = yes ]; then
 		u=$(unmovable)
 		check "phys reports the pinned frames of the block as unmovable (pinned)" sh -c \
 			"grep -q '\"pinned\":[1-9]' /tmp/out && [ '${u:-0}' -gt 0 ]"
+		$P phys --map --json "block:$top" >/tmp/map.json 2>&1
+		$P phys --map "block:$top" >/tmp/map.txt 2>&1
+		awk '/^block /{print $NF}' /tmp/map.txt >/tmp/map.cells
+		check "phys --map draws the block's pinned 2 MiB cells as P" sh -c \
+			"grep -q '\"worst\":\"pinned\"' /tmp/map.json && grep -q '[Pp]' /tmp/map.cells"
+		echo "# guest-phys: map of block $top: $(cat /tmp/map.cells)"
 	else
 		notok "phys reports the pinned frames of the block as unmovable (pinned)" "holder did not start: $(cat /tmp/p.err)"
+		notok "phys --map draws the block's pinned 2 MiB cells as P" "holder did not start"
 	fi
 else
 	skip "phys reports the pinned frames of the block as unmovable (pinned)" "no movable block"
+	skip "phys --map draws the block's pinned 2 MiB cells as P" "no movable block"
 fi
 
 # 4: offlining the block fails while the pin holds (the kernel retries migration until a
@@ -114,8 +122,12 @@ if [ -n "$holder" ]; then
 	check "after the pin is released phys finds nothing pinned or kernel-held and the block offlines" sh -c \
 		"[ '$pinned' = 0 ] && ! grep -q '\"kernel\":[0-9]' /tmp/out && [ $rc -eq 0 ] && grep -q offline $mem/memory$top/state"
 	echo online_movable >"$mem/memory$top/state" 2>/dev/null
+	$P phys --map --json "block:$top" >/tmp/map.json 2>&1
+	check "after the release phys --map draws no pinned cell in the block" sh -c \
+		"grep -q '\"worst\":' /tmp/map.json && ! grep -q '\"worst\":\"pinned\"' /tmp/map.json"
 else
 	skip "after the pin is released phys finds nothing pinned or kernel-held and the block offlines" "no holder"
+	skip "after the release phys --map draws no pinned cell in the block" "no holder"
 fi
 
 echo "# guest-phys: $failed of $n failed"
