@@ -214,3 +214,28 @@ import Testing
         #expect(b.finish().count == 4)
     }
 }
+
+/// /proc/self/mountinfo as a walk reads it: mount points with the kernel's octal escapes.
+@Suite struct MountPointsParsingTests {
+    static let captured = """
+        22 1 254:0 / / rw,relatime shared:1 - ext4 /dev/vda rw
+        45 22 0:40 / /tmp/fz/tree/mnt rw,nosuid,nodev,relatime - fuse.pinctl-test pinctl-test-fuse rw,user_id=0
+        46 22 0:41 / /mnt/a\\040b\\134c rw - nfs4 srv:/x rw
+        47 22 0:42 / /sys/kernel/tracing rw - tracefs nodev rw
+        48 22 0:43 / /bad\\09 rw - tmpfs tmpfs rw
+        garbage line
+
+        """
+
+    @Test func pointsAreDecodedAndTyped() {
+        let m = MountPoints.parse(mountinfo: Array(Self.captured.utf8))
+        #expect(m.type(at: Array("/tmp/fz/tree/mnt".utf8)) == "fuse.pinctl-test")
+        #expect(m.type(at: Array("/mnt/a b\\c".utf8)) == "nfs4")
+        #expect(m.type(at: Array("/".utf8)) == "ext4")
+        #expect(m.type(at: Array("/bad\\09".utf8)) == nil, "a malformed escape is no mount point")
+        #expect(m.parents.contains(Array("/tmp/fz/tree".utf8)) && m.parents.contains(Array("/sys/kernel".utf8)))
+        #expect(MountTypes.mayStopAnswering("fuse.pinctl-test") && MountTypes.mayStopAnswering("nfs4"))
+        #expect(!MountTypes.mayStopAnswering("ext4") && !MountTypes.mayStopAnswering("tmpfs"))
+        #expect(PseudoFileSystem.named(mountType: "tracefs") == "tracefs")
+    }
+}

@@ -31,5 +31,14 @@ package enum MountTypes {
     /// from a daemon or a server: devtmpfs (/dev), tmpfs (a container's /dev), ramfs.
     package static let answeredByTheKernel: Set<String> = ["devtmpfs", "tmpfs", "ramfs"]
 
+    /// File systems whose answers come from a daemon or a server, which can stop answering
+    /// (a stopped FUSE daemon, a hung NFS or SMB server): a walk does not enter them unless
+    /// they are named. fuse covers fuseblk and every fuse.SUBTYPE (sshfs, ntfs-3g, ...).
+    package static func mayStopAnswering(_ type: String) -> Bool {
+        if type.hasPrefix("fuse") || type.hasPrefix("nfs") { return true }
+        return ["cifs", "smb3", "smbfs", "9p", "ceph", "afs", "glusterfs", "lustre", "virtiofs", "ncpfs", "coda", "davfs"]
+            .contains(type)
+    }
+
     static let mntIDKey = Array("mnt_id:".utf8)
 }

@@ -29,6 +29,10 @@ public enum TreeWalkSkip: Equatable, Sendable {
     case directoryAgain
     /// On procfs, sysfs, tracefs and the like (`PseudoFileSystem`): never opened.
     case pseudoFileSystem(String)
+    /// A mount point met in a walk, of a file system that answers through a daemon or a
+    /// server (FUSE, NFS, SMB, ...): not entered, since one that stopped answering would
+    /// block the walk for good.
+    case mayStopAnswering(String)
 
     public var message: String {
         switch self {
@@ -38,6 +42,9 @@ public enum TreeWalkSkip: Equatable, Sendable {
         case .otherFileSystem: return "on another file system than its argument, not entered (--one-file-system)"
         case .directoryAgain: return "a directory already walked (a symbolic link loop or a second link to it): walked once"
         case .pseudoFileSystem(let name): return PseudoFileSystem.reason(name)
+        case .mayStopAnswering(let type):
+            return
+                "a \(type) mount point, a file system served by a daemon or a server that can stop answering: not entered in a walk (name it to walk it)"
         }
     }
 
@@ -50,6 +57,7 @@ public enum TreeWalkSkip: Equatable, Sendable {
         case .otherFileSystem: return "other-file-system"
         case .directoryAgain: return "directory-again"
         case .pseudoFileSystem: return "pseudo-file-system"
+        case .mayStopAnswering: return "may-stop-answering"
         }
     }
 }
@@ -95,6 +103,9 @@ public struct TreeWalker {
     /// when the set is shared, since another walk may have taken a file with one link.
     private let everyFile: Bool
     private var seenDirectories = Set<FileIdentity>()
+    /// This namespace's mount points, read when the walk is made (nil without /proc): a
+    /// mount point met in a walk is judged by its type before it is opened or stat'ed.
+    private let mounts: MountPoints? = MountPoints.current()
     /// Regular files left out because they were already seen (a hard link, or a file an
     /// earlier walk sharing the set took).
     public private(set) var alreadySeen: UInt64 = 0
@@ -355,6 +366,11 @@ public struct TreeWalker {
         let dfd = dirfd(stream)
         let nameOffset = MemoryLayout<dirent>.offset(of: \dirent.d_name)!
         let mark = path.count
+        // Where this directory is, as the kernel names it, when a mount point is in it.
+        var here: [UInt8]? = nil
+        if let mounts, !mounts.parents.isEmpty, let p = Self.kernelPath(of: dfd), mounts.parents.contains(p) {
+            here = p == [0x2F] ? [] : p
+        }
         while true {
             errno = 0
             guard let entry = readdir(stream) else {
@@ -373,6 +389,27 @@ public struct TreeWalker {
                 path.append(contentsOf: UnsafeBufferPointer(start: $0, count: nameLength))
             }
             defer { path.removeSubrange(mark...) }
+            if let here, let mounts {
+                var point = here
+                point.append(0x2F)
+                cname.withMemoryRebound(to: UInt8.self, capacity: nameLength) {
+                    point.append(contentsOf: UnsafeBufferPointer(start: $0, count: nameLength))
+                }
+                if let fsType = mounts.type(at: point) {
+                    if options.oneFileSystem {
+                        try visit(.skipped(path: path, reason: .otherFileSystem))
+                        continue
+                    }
+                    if let pseudo = PseudoFileSystem.named(mountType: fsType) {
+                        try visit(.skipped(path: path, reason: .pseudoFileSystem(pseudo)))
+                        continue
+                    }
+                    if MountTypes.mayStopAnswering(fsType) {
+                        try visit(.skipped(path: path, reason: .mayStopAnswering(TerminalEscaping.escape(fsType))))
+                        continue
+                    }
+                }
+            }
             var type: mode_t
             switch Int32(entry.pointee.d_type) {
             case Int32(DT_REG): type = S_IFREG
@@ -399,6 +436,16 @@ public struct TreeWalker {
                 dir: dfd, name: cname, matchName: cname, type: type, follow: false, path: &path, depth: depth + 1, rootDev: rootDev,
                 visit: visit)
         }
+    }
+
+    /// The path of an open directory as the kernel holds it (/proc/self/fd), or nil.
+    static func kernelPath(of fd: Int32) -> [UInt8]? {
+        var buffer = [UInt8](repeating: 0, count: 4097)
+        let n = buffer.withUnsafeMutableBytes { b in
+            readlink("/proc/self/fd/\(fd)", b.baseAddress!.assumingMemoryBound(to: CChar.self), 4096)
+        }
+        guard n > 0, n < 4096, buffer[0] == 0x2F else { return nil }
+        return Array(buffer[0..<n])
     }
 
     /// The last name of a path, NUL-terminated.

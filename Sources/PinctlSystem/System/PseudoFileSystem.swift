@@ -21,6 +21,19 @@ public enum PseudoFileSystem {
     /// The pseudo file system holding `path` (links followed), or nil.
     public static func holding(path: String) -> String? { names[cpinctl_fs_magic(path)] }
 
+    /// mountinfo's type names of the same file systems, for a mount point seen in
+    /// /proc/self/mountinfo before anything on it is opened (autofs mounts on a lookup).
+    static let mountTypes: [String: String] = [
+        "proc": "procfs", "sysfs": "sysfs", "tracefs": "tracefs", "debugfs": "debugfs", "configfs": "configfs",
+        "cgroup": "cgroupfs", "cgroup2": "cgroup2fs", "securityfs": "securityfs", "bpf": "bpffs", "pstore": "pstore",
+        "efivarfs": "efivarfs", "fusectl": "fusectl", "devpts": "devpts", "mqueue": "mqueue", "selinuxfs": "selinuxfs",
+        "smackfs": "smackfs", "binfmt_misc": "binfmt_misc", "nsfs": "nsfs", "autofs": "autofs", "usbfs": "usbfs",
+        "resctrl": "resctrl",
+    ]
+
+    /// The pseudo file system a mountinfo type names, or nil for one with data.
+    public static func named(mountType: String) -> String? { mountTypes[mountType] }
+
     /// "on tracefs, ...": why such a file is not opened.
     public static func reason(_ name: String) -> String {
         "on \(name), a file system of kernel controls with no page cache: not opened (opening or closing its files can act)"
