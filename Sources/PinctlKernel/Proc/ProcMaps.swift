@@ -48,14 +48,27 @@ public enum ProcMaps {
         try parse(ProcText(bytes: bytes))
     }
 
+    /// Each VMA of `file` as it is read, a chunk of whole lines at a time, so memory does not
+    /// grow with the number of mappings.
+    public static func stream(
+        _ file: FileDescriptor, readError: (SyscallError) -> PinctlError = { .system($0) },
+        _ body: (VMA) throws(PinctlError) -> Void
+    ) throws(PinctlError) {
+        try ProcFileReader.forEachChunk(of: file, readError: readError) { (t) throws(PinctlError) in
+            try t.forEachLine { (r) throws(PinctlError) in try body(try line(t, r)) }
+        }
+    }
+
+    static func line(_ t: ProcText, _ r: Range<Int>) throws(PinctlError) -> VMA {
+        guard let vma = parseLine(t, r) else {
+            throw .invalidInput("not a /proc/PID/maps line: '\(t.string(r).prefix(120))'")
+        }
+        return vma
+    }
+
     static func parse(_ t: ProcText) throws(PinctlError) -> [VMA] {
         var vmas: [VMA] = []
-        try t.forEachLine { (r) throws(PinctlError) in
-            guard let vma = parseLine(t, r) else {
-                throw .invalidInput("not a /proc/PID/maps line: '\(t.string(r).prefix(120))'")
-            }
-            vmas.append(vma)
-        }
+        try t.forEachLine { (r) throws(PinctlError) in vmas.append(try line(t, r)) }
         return vmas
     }
 

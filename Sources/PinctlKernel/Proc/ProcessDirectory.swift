@@ -53,6 +53,11 @@ public final class ProcessDirectory {
         try ProcSmaps.stream(try open("smaps"), wantFields: wantFields, readError: smapsReadError, body)
     }
 
+    /// Each VMA of this process's maps as it is read (a chunk at a time, not the file whole).
+    public func streamMaps(_ body: (VMA) throws(PinctlError) -> Void) throws(PinctlError) {
+        try ProcMaps.stream(try open("maps"), readError: { process.classify($0, file: "maps") }, body)
+    }
+
     /// Every VMA of this process's smaps, read a chunk at a time (not the file whole).
     public func readSmaps(wantFields: @escaping (VMA) -> Bool = { _ in true }) throws(PinctlError) -> [SmapsEntry] {
         try ProcSmaps.read(try open("smaps"), wantFields: wantFields, readError: smapsReadError)
