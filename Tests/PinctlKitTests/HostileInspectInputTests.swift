@@ -244,6 +244,40 @@ struct HostileInspectInputTests {
         #expect(String(validating: Array(metrics.stdout.utf8), as: UTF8.self) != nil && !metrics.stdout.contains("\u{fffd}"))
     }
 
+    /// maps appends " (deleted)" to an unlinked file's path, and a live file may be named so:
+    /// the kernel's files (map_files, then the path in the process's root) tell them apart.
+    /// A live `lib.bin (deleted)` is named by that name and is `deleted: false`; an unlinked
+    /// `lib.bin` by its own name, `deleted: true`. Before, `lib.bin` matched both and the
+    /// live file could not be named by its basename.
+    @Test func liveFileNamedDeletedIsToldFromAnUnlinkedOne() throws {
+        let dir = try #require(makeTemporaryDirectory("/tmp/pinctl-hostile-XXXXXX"))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in ["lib.bin (deleted)", "lib.bin"] {
+            #expect(FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(repeating: 7, count: 8192)))
+        }
+        let h = try Holder(["file:8K:\(dir)/lib.bin (deleted)", "filesparse:8K:\(dir)/lib.bin"])
+        defer { h.stop() }
+        #expect(unlink(dir + "/lib.bin") == 0)
+        let live = hexString(h.region("file").start)
+        let unlinked = hexString(h.region("filesparse").start)
+        for (target, start, deleted) in [
+            ("lib.bin", unlinked, true), (dir + "/lib.bin", unlinked, true),
+            ("lib.bin (deleted)", live, false), (dir + "/lib.bin (deleted)", live, false),
+        ] {
+            for command in [["inspect", "--json", "\(h.pid)", target], ["maps", "--json", "\(h.pid)"]] {
+                let r = try pinctl(command)
+                #expect(r.status == 0, "\(command): \(r.stderr)")
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+                let vmas = (json["vmas"] as? [[String: Any]] ?? []).filter { ($0["path"] as? String)?.hasPrefix(dir) == true }
+                if command[0] == "inspect" {
+                    #expect(vmas.map { $0["start"] as? String } == [start], "\(target): \(vmas)")
+                }
+                let vma = vmas.first { $0["start"] as? String == start }
+                #expect(vma?["path"] as? String == dir + "/lib.bin (deleted)" && vma?["deleted"] as? Bool == deleted, "\(vmas)")
+            }
+        }
+    }
+
     @Test func controlCharactersInTargetsAndPidsAreEscapedInErrors() throws {
         for (args, named) in [
             (["inspect", "self", "0x\u{1b}]0;owned\u{07}"], "0x\\x1b]0;owned\\x07"),

@@ -38,6 +38,9 @@ public struct VMAReport: Codable, Sendable {
     public var path: String
     /// The path's bytes in hex, only when they are not valid UTF-8.
     public var pathBytes: String?
+    /// For a path that ends in " (deleted)": whether the file was unlinked (the kernel's
+    /// suffix) or is a live file so named; nil otherwise, or when that could not be read.
+    public var deleted: Bool?
     public var rss: UInt64?
     public var pss: UInt64?
     public var locked: UInt64?
@@ -62,6 +65,7 @@ public struct VMAReport: Codable, Sendable {
         inode = v.inode
         path = v.path
         pathBytes = v.rawPath.map { TerminalEscaping.hex($0) }
+        deleted = v.unlinked
         rss = e["Rss"]
         pss = e["Pss"]
         locked = e["Locked"]

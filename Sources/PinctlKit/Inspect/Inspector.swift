@@ -91,8 +91,10 @@ public final class Inspector {
             // page tables of every VMA of the process (tens of ms for a large one) and would
             // hold back the first row. Its counters, the per-VMA facts, are read after the
             // walk, for the VMAs then over the target (mappings may have changed meanwhile).
-            try directory.streamMaps { (v) throws(PinctlError) in
+            try directory.streamMaps { (read) throws(PinctlError) in
                 defer { index += 1 }
+                var v = read
+                v.unlinked = directory.unlinked(v)
                 guard let seg = TargetResolver.segment(for: target, in: v, index: index) else { return }
                 try begin()
                 // A PMD-mapped THP on x86-64. Without smaps a hugetlb VMA is walked in 2 MiB
@@ -102,14 +104,18 @@ public final class Inspector {
             }
             guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
             guard begun else { throw try Self.untouched(target, directory) }
-            try directory.streamSmaps(wantFields: touches) { (e) throws(PinctlError) in
+            try directory.streamSmaps(wantFields: touches) { (read) throws(PinctlError) in
+                var e = read
+                e.vma.unlinked = directory.unlinked(e.vma)
                 if touches(e.vma) { try emit(VMAReport(e)) }
             }
         } else {
             // The summary alone: smaps gives each VMA's counters and huge page size as its
             // pages are walked, one VMA at a time.
-            try directory.streamSmaps(wantFields: touches) { (e) throws(PinctlError) in
+            try directory.streamSmaps(wantFields: touches) { (read) throws(PinctlError) in
                 defer { index += 1 }
+                var e = read
+                e.vma.unlinked = directory.unlinked(e.vma)
                 guard let seg = TargetResolver.segment(for: target, in: e.vma, index: index) else { return }
                 try begin()
                 try emit(VMAReport(e))

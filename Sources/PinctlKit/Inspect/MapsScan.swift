@@ -19,7 +19,11 @@ public enum MapsScan {
             MapsHead(
                 pid: process.pid, name: name.text, nameBytes: name.hexBytes, vmLck: status.vmLck, vmPin: status.vmPin,
                 vmRSS: status.vmRSS))
-        try directory.streamSmaps { (e) throws(PinctlError) in try writer.vma(VMAReport(e)) }
+        try directory.streamSmaps { (read) throws(PinctlError) in
+            var e = read
+            e.vma.unlinked = directory.unlinked(e.vma)
+            try writer.vma(VMAReport(e))
+        }
         guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
         try writer.finish()
     }

@@ -60,11 +60,12 @@ public enum TargetResolver {
         { segment(for: target, in: $0, index: 0) != nil }
     }
 
-    /// A full path, the path without " (deleted)", a basename, or a [special] name.
+    /// A full path, the file's path (an unlinked file's without " (deleted)"), a basename,
+    /// or a [special] name.
     static func matches(_ v: VMA, _ name: String) -> Bool {
         if v.path.isEmpty { return false }
-        if v.path == name || v.basename == name { return true }
-        return v.path.hasSuffix(" (deleted)") && String(v.path.dropLast(10)) == name
+        // The text as maps has it names an unlinked file only when the kernel was not asked.
+        return v.filePath == name || v.basename == name || (v.unlinked == nil && v.path == name)
     }
 
     /// "nearest VMAs: 0x..-0x.. [heap] below, 0x..-0x.. /usr/lib/x86_64-linux-gnu/libc.so.6 above"
