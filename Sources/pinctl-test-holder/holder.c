@@ -25,6 +25,8 @@
  *       alternate (anon, every other page written: a PAGEMAP_SCAN region per page),
  *       hostilecomm (sets its comm to HOSTILE_COMM with prctl(PR_SET_NAME); SIZE is
  *       ignored),
+ *       mlocklast (mlock of the region named just before it, a file mapping too; SIZE
+ *       is ignored),
  *       reserve (PROT_NONE, never touched: an address space reservation),
  *       few (anon, six pages written: the first, one at 3 MiB + 4 KiB, three in the
  *       middle, the last; the rest unpopulated),
@@ -147,6 +149,8 @@ int main(int argc, char **argv)
 	}
 	const char *exec_path = NULL;
 	unsigned long exec_delay = 0;
+	char *last = NULL;
+	size_t last_len = 0;
 	for (int i = 1; i < argc; i++) {
 		char *spec = argv[i];
 		char *colon = strchr(spec, ':');
@@ -325,6 +329,10 @@ int main(int argc, char **argv)
 			for (size_t off = 0; off < len; off += page)
 				sink += p[off];
 			(void)sink;
+		} else if (IS("mlocklast")) {
+			if (!last || syscall(SYS_mlock, last, last_len))
+				die("mlock", spec);
+			continue;
 		} else if (IS("hostilecomm")) {
 			if (prctl(PR_SET_NAME, HOSTILE_COMM, 0, 0, 0))
 				die("prctl(PR_SET_NAME)", spec);
@@ -343,6 +351,8 @@ int main(int argc, char **argv)
 		}
 #undef IS
 		printf("region %.*s 0x%" PRIxPTR " %zu\n", (int)kl, spec, (uintptr_t)p, len);
+		last = p;
+		last_len = len;
 	}
 	/* No SA_RESTART: the read() below must return EINTR so the loop sees stop. */
 	struct sigaction sa = { .sa_handler = on_term };

@@ -161,10 +161,12 @@ import Testing
     }
 
     @Test func cgroupPathPrefersTheV2Line() {
-        #expect(ProcessScan.cgroupPath(Array("9:name=systemd:/a\n0::/system.slice/x.service\n".utf8)) == "/system.slice/x.service")
-        #expect(ProcessScan.cgroupPath(Array("4:memory:/docker/abc\n".utf8)) == "/docker/abc")
-        #expect(ProcessScan.cgroupPath(Array("0::/\n".utf8)) == "/")
-        #expect(ProcessScan.cgroupPath([]) == "")
+        #expect(
+            String(decoding: ProcessScan.cgroupPath(Array("9:name=systemd:/a\n0::/system.slice/x.service\n".utf8)), as: UTF8.self)
+                == "/system.slice/x.service")
+        #expect(String(decoding: ProcessScan.cgroupPath(Array("4:memory:/docker/abc\n".utf8)), as: UTF8.self) == "/docker/abc")
+        #expect(String(decoding: ProcessScan.cgroupPath(Array("0::/\n".utf8)), as: UTF8.self) == "/")
+        #expect(String(decoding: ProcessScan.cgroupPath([]), as: UTF8.self) == "")
     }
 
     @Test func statusWithoutVmLinesIsNoAddressSpace() throws {

@@ -184,6 +184,100 @@ struct HostileInspectInputTests {
         try expectJSONError(try pinctl(["inspect", "--json", "\(h.pid)", "evil\u{1b}[31mred\u{07}bell"]), status: ExitStatus.notMapped)
     }
 
+    /// A mapped file and a comm whose bytes are not UTF-8 read the same in every report that
+    /// names them: text escapes the bytes (`\xff`, never U+FFFD), JSON has the lossy text
+    /// and the exact bytes in hex (`pathBytes`, `commBytes`, `nameBytes`), OpenMetrics
+    /// labels stay valid. Before, census's locked VMAs and devices, phys --owners' mappings,
+    /// maps' process name and files' JSON lost the byte to U+FFFD or kept only an escape.
+    @Test func nonUTF8PathAndCommKeepTheirBytesInEveryReport() throws {
+        let dir = try #require(makeTemporaryDirectory("/tmp/pinctl-hostile-XXXXXX"))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let h = try Holder(["hostile:64K:\(dir)", "mlocklast:1", "hostilecomm:1"])
+        defer { h.stop() }
+        let region = h.region("hostile")
+        let start = hexString(region.start)
+        let escaped = dir + "/" + Self.hostileEscaped
+        let pathHex = (Array((dir + "/evil\u{1b}[31mred\u{07}bell\nline").utf8) + [0xff] + Array(".bin".utf8))
+            .map { String(format: "%02x", $0) }.joined()
+        let commEscaped = "ev\\x1b[31m\\x07x\\xffcomm"
+        let commHex = "65761b5b33316d0778ff636f6d6d"
+        let pfn = try #require(RawProc.pagemap(h.pid, region.start, pages: 1).first.map { $0 & ((1 << 55) - 1) })
+        let frame = "\(hexString(pfn))-\(hexString(pfn + 1))"
+        // Text: the escaped bytes, no U+FFFD, no raw control.
+        for (args, shows) in [
+            (["census"], [escaped, commEscaped]), (["inspect", "\(h.pid)", start], [escaped]),
+            (["maps", "\(h.pid)"], [escaped, commEscaped]),
+            (["phys", "--owners", frame], [escaped, commEscaped]), (["files", dir], [escaped]),
+        ] {
+            let r = try pinctl(args)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            for s in shows { #expect(r.stdout.contains(s), "\(args) lacks \(s): \(r.stdout)") }
+            #expect(!r.stdout.contains("\u{fffd}"), "\(args): \(r.stdout)")
+            expectNoRawControls(r.stdout)
+        }
+        func object(_ args: [String]) throws -> [String: Any] {
+            let r = try pinctl(args)
+            #expect(r.status == 0, "\(args): \(r.stderr)")
+            return try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+        }
+        // JSON: the exact bytes beside the readable text.
+        let rows = try #require(try object(["census", "--json"])["rows"] as? [[String: Any]])
+        let row = try #require(rows.first { $0["pid"] as? Int == Int(h.pid) })
+        #expect(row["commBytes"] as? String == commHex)
+        let locked = (row["lockedVMAs"] as? [[String: Any]])?.first { $0["start"] as? Int == Int(region.start) }
+        #expect(locked?["pathBytes"] as? String == pathHex, "\(row)")
+        #expect((locked?["path"] as? String)?.hasSuffix("line\u{fffd}.bin") == true)
+        let maps = try object(["maps", "--json", "\(h.pid)"])
+        #expect(maps["nameBytes"] as? String == commHex)
+        let vmas = try #require(try object(["inspect", "--json", "\(h.pid)", start])["vmas"] as? [[String: Any]])
+        #expect(vmas.first?["pathBytes"] as? String == pathHex)
+        let owners = try pinctl(["phys", "--json-lines", "--owners", frame]).stdout.split(separator: "\n").compactMap {
+            try? JSONSerialization.jsonObject(with: Data($0.utf8)) as? [String: Any]
+        }
+        let owner = owners.first { $0["type"] as? String == "owner" && $0["pid"] as? Int == Int(h.pid) }
+        #expect(owner?["pathBytes"] as? String == pathHex && owner?["commBytes"] as? String == commHex, "\(owners)")
+        let files = try #require(try object(["files", "--json", dir])["files"] as? [[String: Any]])
+        #expect(files.first?["pathBytes"] as? String == pathHex, "\(files)")
+        // OpenMetrics: the comm's bytes escaped into a valid label value.
+        let metrics = try pinctl(["census", "--openmetrics"])
+        #expect(metrics.stdout.contains("comm=\"\(commEscaped.replacingOccurrences(of: "\\", with: "\\\\"))\""))
+        #expect(String(validating: Array(metrics.stdout.utf8), as: UTF8.self) != nil && !metrics.stdout.contains("\u{fffd}"))
+    }
+
+    /// maps appends " (deleted)" to an unlinked file's path, and a live file may be named so:
+    /// the kernel's files (map_files, then the path in the process's root) tell them apart.
+    /// A live `lib.bin (deleted)` is named by that name and is `deleted: false`; an unlinked
+    /// `lib.bin` by its own name, `deleted: true`. Before, `lib.bin` matched both and the
+    /// live file could not be named by its basename.
+    @Test func liveFileNamedDeletedIsToldFromAnUnlinkedOne() throws {
+        let dir = try #require(makeTemporaryDirectory("/tmp/pinctl-hostile-XXXXXX"))
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        for name in ["lib.bin (deleted)", "lib.bin"] {
+            #expect(FileManager.default.createFile(atPath: dir + "/" + name, contents: Data(repeating: 7, count: 8192)))
+        }
+        let h = try Holder(["file:8K:\(dir)/lib.bin (deleted)", "filesparse:8K:\(dir)/lib.bin"])
+        defer { h.stop() }
+        #expect(unlink(dir + "/lib.bin") == 0)
+        let live = hexString(h.region("file").start)
+        let unlinked = hexString(h.region("filesparse").start)
+        for (target, start, deleted) in [
+            ("lib.bin", unlinked, true), (dir + "/lib.bin", unlinked, true),
+            ("lib.bin (deleted)", live, false), (dir + "/lib.bin (deleted)", live, false),
+        ] {
+            for command in [["inspect", "--json", "\(h.pid)", target], ["maps", "--json", "\(h.pid)"]] {
+                let r = try pinctl(command)
+                #expect(r.status == 0, "\(command): \(r.stderr)")
+                let json = try #require(try JSONSerialization.jsonObject(with: Data(r.stdout.utf8)) as? [String: Any])
+                let vmas = (json["vmas"] as? [[String: Any]] ?? []).filter { ($0["path"] as? String)?.hasPrefix(dir) == true }
+                if command[0] == "inspect" {
+                    #expect(vmas.map { $0["start"] as? String } == [start], "\(target): \(vmas)")
+                }
+                let vma = vmas.first { $0["start"] as? String == start }
+                #expect(vma?["path"] as? String == dir + "/lib.bin (deleted)" && vma?["deleted"] as? Bool == deleted, "\(vmas)")
+            }
+        }
+    }
+
     @Test func controlCharactersInTargetsAndPidsAreEscapedInErrors() throws {
         for (args, named) in [
             (["inspect", "self", "0x\u{1b}]0;owned\u{07}"], "0x\\x1b]0;owned\\x07"),

@@ -42,8 +42,10 @@ public struct KernelHelperFile: Codable, Sendable, Equatable {
     public var openerPID: Int32?
     /// The opener's uid in the initial user namespace.
     public var openerUID: UInt32
-    /// The opener's comm at open (not escaped: text output escapes it).
+    /// The opener's comm at open (not escaped: text output escapes it); `openerCommBytes`
+    /// as a census row's `commBytes`.
     public var openerComm: String
+    public var openerCommBytes: String? = nil
     /// Pages and handles the file holds; nil when only some of its pins were listed to this
     /// caller (another user's file holding pins charged to this user).
     public var heldPages: UInt64?
@@ -137,10 +139,11 @@ extension KernelHelper {
 
     static func file(from e: pinctl_list_entry) -> KernelHelperFile {
         let comm = withUnsafeBytes(of: e.opener_comm) { b in
-            String(decoding: b.prefix(while: { $0 != 0 }), as: UTF8.self)
+            TerminalEscaping.textAndHexBytes(b.prefix(while: { $0 != 0 }))
         }
         return KernelHelperFile(
-            fileID: e.file_id, openerPID: e.opener_tgid > 0 ? e.opener_tgid : nil, openerUID: e.opener_uid, openerComm: comm,
+            fileID: e.file_id, openerPID: e.opener_tgid > 0 ? e.opener_tgid : nil, openerUID: e.opener_uid,
+            openerComm: comm.text, openerCommBytes: comm.hexBytes,
             heldPages: nil, handles: nil, isThisDescriptor: e.flags & UInt32(PINCTL_LIST_SELF) != 0, pins: [])
     }
 

@@ -13,6 +13,14 @@ public struct VMA: Equatable, Sendable {
     public var path: String
     /// The path's exact bytes, only when they are not valid UTF-8 (file names are bytes).
     public var rawPath: [UInt8]? = nil
+    /// Whether the mapped file was unlinked, when the path ends in " (deleted)": the kernel
+    /// appends that to an unlinked file's name, and a live file may be named so too, so
+    /// only the kernel's files tell them apart (`ProcessDirectory.unlinked`). nil for other
+    /// paths, or when not asked.
+    public var unlinked: Bool? = nil
+
+    /// What the kernel appends to the path of a mapping whose file was unlinked.
+    public static let deletedSuffix = " (deleted)"
 
     /// The path for a terminal: control characters and bytes that are not UTF-8 escaped.
     public var displayPath: String {
@@ -27,11 +35,18 @@ public struct VMA: Equatable, Sendable {
     public func contains(_ address: UInt64) -> Bool { address >= start && address < end }
     public func overlaps(_ lo: UInt64, _ hi: UInt64) -> Bool { start < hi && lo < end }
 
+    /// The file's own path: without the kernel's " (deleted)" when the file was unlinked
+    /// (or, not known, when the path ends so), as it is for a live file named so.
+    public var filePath: String {
+        guard unlinked != false, path.hasSuffix(Self.deletedSuffix) else { return path }
+        return String(path.dropLast(Self.deletedSuffix.count))
+    }
+
     /// The basename of a file path ("libc.so.6"), or the whole name for [special] ones.
     public var basename: String {
         guard path.hasPrefix("/") else { return path }
-        let trimmed = path.hasSuffix(" (deleted)") ? String(path.dropLast(10)) : path
-        return String(trimmed.split(separator: "/").last ?? Substring(trimmed))
+        let file = filePath
+        return String(file.split(separator: "/").last ?? Substring(file))
     }
 }
 
@@ -48,14 +63,27 @@ public enum ProcMaps {
         try parse(ProcText(bytes: bytes))
     }
 
+    /// Each VMA of `file` as it is read, a chunk of whole lines at a time, so memory does not
+    /// grow with the number of mappings.
+    public static func stream(
+        _ file: FileDescriptor, readError: (SyscallError) -> PinctlError = { .system($0) },
+        _ body: (VMA) throws(PinctlError) -> Void
+    ) throws(PinctlError) {
+        try ProcFileReader.forEachChunk(of: file, readError: readError) { (t) throws(PinctlError) in
+            try t.forEachLine { (r) throws(PinctlError) in try body(try line(t, r)) }
+        }
+    }
+
+    static func line(_ t: ProcText, _ r: Range<Int>) throws(PinctlError) -> VMA {
+        guard let vma = parseLine(t, r) else {
+            throw .invalidInput("not a /proc/PID/maps line: '\(t.string(r).prefix(120))'")
+        }
+        return vma
+    }
+
     static func parse(_ t: ProcText) throws(PinctlError) -> [VMA] {
         var vmas: [VMA] = []
-        try t.forEachLine { (r) throws(PinctlError) in
-            guard let vma = parseLine(t, r) else {
-                throw .invalidInput("not a /proc/PID/maps line: '\(t.string(r).prefix(120))'")
-            }
-            vmas.append(vma)
-        }
+        try t.forEachLine { (r) throws(PinctlError) in vmas.append(try line(t, r)) }
         return vmas
     }
 

@@ -53,6 +53,29 @@ public final class ProcessDirectory {
         try ProcSmaps.stream(try open("smaps"), wantFields: wantFields, readError: smapsReadError, body)
     }
 
+    /// Whether the file of a mapping whose path ends in " (deleted)" was unlinked: the
+    /// kernel appends that to an unlinked file's name, and a live file may be named so. The
+    /// mapped file (map_files/START-END, root only) is stat'ed, then the path as written
+    /// in the process's root: the same file there is a live one of that name; none, or
+    /// another, means the mapped one was unlinked. nil for other paths, or when map_files
+    /// cannot be read (not root): the text alone cannot tell.
+    public func unlinked(_ v: VMA) -> Bool? {
+        guard v.inode != 0, v.path.hasPrefix("/"), v.path.hasSuffix(VMA.deletedSuffix) else { return nil }
+        let range = String(v.start, radix: 16) + "-" + String(v.end, radix: 16)
+        guard let mapped = try? fd.stat("map_files/" + range, flags: 0) else { return nil }
+        let name = (v.rawPath ?? Array(v.path.utf8)).map { CChar(bitPattern: $0) }
+        let named = (Array("root".utf8CString.dropLast()) + name + [0]).withUnsafeBufferPointer { p in
+            try? FileDescriptor.stat(p.baseAddress!, at: fd.raw, flags: AT_SYMLINK_NOFOLLOW, display: v.path)
+        }
+        guard let named else { return true }
+        return !(named.st_dev == mapped.st_dev && named.st_ino == mapped.st_ino)
+    }
+
+    /// Each VMA of this process's maps as it is read (a chunk at a time, not the file whole).
+    public func streamMaps(_ body: (VMA) throws(PinctlError) -> Void) throws(PinctlError) {
+        try ProcMaps.stream(try open("maps"), readError: { process.classify($0, file: "maps") }, body)
+    }
+
     /// Every VMA of this process's smaps, read a chunk at a time (not the file whole).
     public func readSmaps(wantFields: @escaping (VMA) -> Bool = { _ in true }) throws(PinctlError) -> [SmapsEntry] {
         try ProcSmaps.read(try open("smaps"), wantFields: wantFields, readError: smapsReadError)

@@ -4,19 +4,26 @@ public struct LockedVMA: Codable, Sendable, Equatable {
     public var end: UInt64
     /// smaps `Locked:`: the resident part, in bytes.
     public var lockedBytes: UInt64?
+    /// UTF-8, U+FFFD for bytes that are not; `pathBytes` then holds the exact bytes in hex.
     public var path: String
+    public var pathBytes: String? = nil
 
     public var size: UInt64 { end &- start }
+    public var displayPath: String { TerminalEscaping.escape(text: path, hexBytes: pathBytes) }
 }
 
 /// An open fd of a device through which the kernel can pin the process's memory.
 public struct DeviceFd: Codable, Sendable, Equatable {
     public var fd: Int32
     public var kind: PinningDeviceKind
-    /// The fd's link target (the device node's path when it was opened).
+    /// The fd's link target (the device node's path when it was opened); `pathBytes` as a
+    /// locked VMA's.
     public var path: String
+    public var pathBytes: String? = nil
     public var major: UInt32
     public var minor: UInt32
+
+    public var displayPath: String { TerminalEscaping.escape(text: path, hexBytes: pathBytes) }
 }
 
 /// One process that pins or locks memory, or holds a device that can pin it.
@@ -26,8 +33,10 @@ public struct CensusRow: Codable, Sendable, Equatable {
     /// read as U+FFFD here, and `commBytes` then holds the exact bytes in hex.
     public var comm: String
     public var commBytes: String?
-    /// The cgroup v2 path (`0::` line of /proc/PID/cgroup), or the first hierarchy's.
+    /// The cgroup v2 path (`0::` line of /proc/PID/cgroup), or the first hierarchy's;
+    /// `cgroupBytes` as `commBytes`.
     public var cgroup: String
+    public var cgroupBytes: String? = nil
     /// /proc/PID/status VmPin (mm->pinned_vm: io_uring buffers, RDMA umem) in bytes.
     public var vmPinBytes: UInt64
     /// /proc/PID/status VmLck (mm->locked_vm: mlock, VFIO type1) in bytes.
@@ -48,6 +57,7 @@ public struct CensusRow: Codable, Sendable, Equatable {
 
     /// comm for a terminal or a label: control characters and non-UTF-8 bytes escaped.
     public var displayComm: String { TerminalEscaping.escape(text: comm, hexBytes: commBytes) }
+    public var displayCgroup: String { TerminalEscaping.escape(text: cgroup, hexBytes: cgroupBytes) }
 
     public var ioUringBytes: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.registeredBytes } }
     public var ioUringPinPages: UInt64 { ioUringRings.reduce(0) { $0 &+ $1.pinnedPages } }

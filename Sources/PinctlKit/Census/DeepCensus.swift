@@ -4,8 +4,11 @@ public struct DeepPinnedRange: Codable, Sendable, Equatable {
     public var pid: Int32
     public var start: UInt64
     public var pages: UInt64
-    /// The VMA's path ("" for anonymous memory).
+    /// The VMA's path ("" for anonymous memory); `pathBytes` as a locked VMA's.
     public var path: String
+    public var pathBytes: String? = nil
+
+    public var displayPath: String { TerminalEscaping.escape(text: path, hexBytes: pathBytes) }
 }
 
 /// What `--deep` found: every present page of every process asked whether it is pinned.
@@ -96,7 +99,10 @@ public enum DeepWalker {
                         last.pages += UInt64(count)
                         deep.ranges[deep.ranges.count - 1] = last
                     } else {
-                        deep.ranges.append(DeepPinnedRange(pid: pid, start: runStart, pages: UInt64(count), path: vma.path))
+                        deep.ranges.append(
+                            DeepPinnedRange(
+                                pid: pid, start: runStart, pages: UInt64(count), path: vma.path,
+                                pathBytes: vma.rawPath.map { TerminalEscaping.hex($0) }))
                     }
                 }
                 deep.pagesQueried &+= pages

@@ -100,7 +100,10 @@ public struct ProcessScan {
                 let smaps = try reader.read(at: dir.raw, "smaps")
                 guard let entries = try? ProcSmaps.parse(bytes: smaps, wantFields: { _ in true }) else { throw .unreadable }
                 for e in entries where e.vmFlags.contains("lo") {
-                    locked.append(LockedVMA(start: e.vma.start, end: e.vma.end, lockedBytes: e["Locked"], path: e.vma.path))
+                    locked.append(
+                        LockedVMA(
+                            start: e.vma.start, end: e.vma.end, lockedBytes: e["Locked"], path: e.vma.path,
+                            pathBytes: e.vma.rawPath.map { TerminalEscaping.hex($0) }))
                 }
             } catch {
                 guard case .unreadable = error else { throw error }
@@ -110,11 +113,11 @@ public struct ProcessScan {
         }
         var comm = try reader.read(at: dir.raw, "comm")
         if comm.last == ProcText.newline { comm.removeLast() }
-        let cgroup = Self.cgroupPath(try reader.read(at: dir.raw, "cgroup"))
+        let cgroup = TerminalEscaping.textAndHexBytes(Self.cgroupPath(try reader.read(at: dir.raw, "cgroup")))
         let name = TerminalEscaping.textAndHexBytes(comm)
         return CensusRow(
             pid: pid, comm: name.text, commBytes: name.hexBytes,
-            cgroup: cgroup, vmPinBytes: vmPin, vmLckBytes: vmLck,
+            cgroup: cgroup.text, cgroupBytes: cgroup.hexBytes, vmPinBytes: vmPin, vmLckBytes: vmLck,
             lockedVMAs: locked, ioUringRings: rings, deviceFds: devices, unread: unread)
     }
 
@@ -197,9 +200,10 @@ public struct ProcessScan {
             else { continue }
             let number = DeviceNumber(UInt64(st.st_rdev))
             if let kind = classifier.classify(major: number.major, minor: number.minor) {
+                let name = TerminalEscaping.textAndHexBytes(path)
                 devices.append(
                     DeviceFd(
-                        fd: fd, kind: kind, path: String(decoding: path, as: UTF8.self), major: number.major, minor: number.minor))
+                        fd: fd, kind: kind, path: name.text, pathBytes: name.hexBytes, major: number.major, minor: number.minor))
             }
         }
         return devices
@@ -230,16 +234,16 @@ public struct ProcessScan {
     static let ioUringTarget = Array("anon_inode:[io_uring]".utf8)
 
     /// "0::/system.slice/x.service" (cgroup v2) or the first line's path (v1 only).
-    static func cgroupPath(_ bytes: [UInt8]) -> String {
-        var first: String?
+    static func cgroupPath(_ bytes: [UInt8]) -> ArraySlice<UInt8> {
+        var first: ArraySlice<UInt8>?
         for line in bytes.split(separator: ProcText.newline) {
             guard let c1 = line.firstIndex(of: ProcText.colon),
                 let c2 = line[(c1 + 1)...].firstIndex(of: ProcText.colon)
             else { continue }
-            let path = String(decoding: line[(c2 + 1)...], as: UTF8.self)
+            let path = line[(c2 + 1)...]
             if line[line.startIndex..<c1].elementsEqual("0".utf8) && c2 == c1 + 1 { return path }
             if first == nil { first = path }
         }
-        return first ?? ""
+        return first ?? []
     }
 }

@@ -38,6 +38,9 @@ public struct VMAReport: Codable, Sendable {
     public var path: String
     /// The path's bytes in hex, only when they are not valid UTF-8.
     public var pathBytes: String?
+    /// For a path that ends in " (deleted)": whether the file was unlinked (the kernel's
+    /// suffix) or is a live file so named; nil otherwise, or when that could not be read.
+    public var deleted: Bool?
     public var rss: UInt64?
     public var pss: UInt64?
     public var locked: UInt64?
@@ -61,7 +64,8 @@ public struct VMAReport: Codable, Sendable {
         dev = v.dev
         inode = v.inode
         path = v.path
-        pathBytes = v.rawPath.map { $0.map(TerminalEscaping.hexByte).joined() }
+        pathBytes = v.rawPath.map { TerminalEscaping.hex($0) }
+        deleted = v.unlinked
         rss = e["Rss"]
         pss = e["Pss"]
         locked = e["Locked"]
@@ -77,14 +81,7 @@ public struct VMAReport: Codable, Sendable {
 
     /// The path for a terminal, escaped ("[anon]" for anonymous memory).
     public var displayPath: String {
-        if path.isEmpty { return "[anon]" }
-        guard let hex = pathBytes else { return TerminalEscaping.escape(path) }
-        var bytes: [UInt8] = []
-        var i = hex.utf8.makeIterator()
-        while let hi = i.next(), let lo = i.next() {
-            bytes.append(UInt8(NumberParsing.digitValue(hi) ?? 0) << 4 | UInt8(NumberParsing.digitValue(lo) ?? 0))
-        }
-        return TerminalEscaping.escape(bytes: bytes)
+        path.isEmpty ? "[anon]" : TerminalEscaping.escape(text: path, hexBytes: pathBytes)
     }
 }
 

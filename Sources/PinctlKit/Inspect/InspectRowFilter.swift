@@ -42,6 +42,8 @@ public final class InspectRowFilter: InspectWriter {
 
     public func begin(_ head: InspectHead) throws(PinctlError) { try inner.begin(head) }
 
+    public func vma(_ v: VMAReport) throws(PinctlError) { try inner.vma(v) }
+
     public func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) {
         if rows.count > capacity {
             buffer.deallocate()

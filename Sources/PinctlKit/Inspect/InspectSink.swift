@@ -1,9 +1,13 @@
-/// Where a streamed `inspect` goes: the head (process, target, VMAs) before the first row,
-/// then the rows a chunk at a time as the walker closes them. The caller renders the rest
-/// (summary, notes) from the report `Inspector.inspect` returns, whose `pages` is then empty.
-/// Only the summary and the per-VMA facts are ever held whole.
+/// Where a streamed `inspect` goes: the head (process, target) first, then each VMA as
+/// smaps is read and the rows a chunk at a time as the walker closes them (without rows the
+/// VMAs come as their pages are walked; with rows, all after the rows). The caller renders
+/// the rest (summary, notes) from the report `Inspector.inspect` returns, whose `vmas` and
+/// `pages` are then empty: only the summary is held, so memory does not grow with the
+/// number of VMAs (a process may have 65,530 by default) or pages.
 public protocol InspectSink: AnyObject {
     func begin(_ head: InspectHead) throws(PinctlError)
+    /// One VMA the target touches, with its smaps counters, in address order.
+    func vma(_ v: VMAReport) throws(PinctlError)
     /// Rows in address order; the buffer is reused once this returns.
     func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError)
 }
@@ -13,13 +17,11 @@ public struct InspectHead: Sendable {
     public var pid: Int32
     public var target: String
     public var kernel: String
-    public var vmas: [VMAReport]
 
-    package init(pid: Int32, target: String, kernel: String, vmas: [VMAReport]) {
+    package init(pid: Int32, target: String, kernel: String) {
         self.pid = pid
         self.target = target
         self.kernel = kernel
-        self.vmas = vmas
     }
 }
 

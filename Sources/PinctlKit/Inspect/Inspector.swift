@@ -35,7 +35,7 @@ public final class Inspector {
     }
 
     /// The report, with every row in `pages` when `options.rows` (for small ranges and
-    /// tests); `sink` streams the rows instead and `pages` stays empty.
+    /// tests); `sink` streams the VMAs and rows instead, and `vmas` and `pages` stay empty.
     public func inspect(_ target: InspectTarget, options: InspectOptions = InspectOptions(), sink: (any InspectSink)? = nil)
         throws(PinctlError) -> InspectReport
     {
@@ -49,25 +49,7 @@ public final class Inspector {
         // The module's per-page state, opened next to pagemap so that both name one address
         // space, and through the directory so a recycled pid cannot stand in for the target.
         let kernelSource = opts.rows ? try Self.openKernelState(directory) : (source: nil, note: nil)
-        // Streamed rows start from /proc/PID/maps, which costs nothing per page: smaps walks
-        // the page tables of every VMA of the process (tens of ms for a large one) and would
-        // hold back the first row. Its counters, the per-VMA facts, are read after the walk.
-        let smapsAfterRows = sink != nil && opts.rows
-        var smaps: [SmapsEntry] = []
-        let vmas: [VMA]
-        if smapsAfterRows {
-            vmas = try ProcMaps.parse(bytes: directory.readBytes("maps"))
-        } else {
-            smaps = try directory.readSmaps(wantFields: TargetResolver.mayTouch(target))
-            vmas = smaps.map(\.vma)
-        }
-        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
-        let segments = try TargetResolver.segments(for: target, in: vmas, process: process)
-        var touched: [Int] = []
-        for s in segments where touched.last != s.vmaIndex { touched.append(s.vmaIndex) }
-        var vmaReports = smapsAfterRows ? [] : touched.map { VMAReport(smaps[$0]) }
         let kernel = KernelRelease.current()
-
         let walker = PageWalker(pagemap: pagemap, directory: directory, tables: tables, options: opts)
         defer { pagemapEntriesRead = pagemap.entriesRead }
         var helperUsed = kernelSource.source != nil
@@ -86,36 +68,69 @@ public final class Inspector {
                 }
             }
         }
-        if let sink {
-            try sink.begin(InspectHead(pid: process.pid, target: target.description, kernel: kernel, vmas: vmaReports))
+        // Without a sink (tests, small ranges) the VMAs are kept for the report; with one,
+        // each goes out as it is read and nothing per VMA stays.
+        var kept: [VMAReport] = []
+        func emit(_ v: VMAReport) throws(PinctlError) {
+            if let sink { try sink.vma(v) } else { kept.append(v) }
+        }
+        // The head goes out at the first VMA the target touches, so a target that touches
+        // none is one error, with nothing written before it.
+        var begun = false
+        func begin() throws(PinctlError) {
+            guard !begun else { return }
+            begun = true
+            guard let sink else { return }
+            try sink.begin(InspectHead(pid: process.pid, target: target.description, kernel: kernel))
             if opts.rows { walker.rowSink = { (rows) throws(PinctlError) in try sink.rows(rows) } }
         }
-        for seg in segments {
-            let hugePages: UInt64
-            if !smapsAfterRows, smaps[seg.vmaIndex].vmFlags.contains("ht"), let kps = smaps[seg.vmaIndex]["KernelPageSize"],
-                kps > PagemapReader.pageSize
-            {
-                hugePages = kps >> PagemapReader.pageShift
-            } else {
-                // A PMD-mapped THP on x86-64. Without smaps (streamed rows) a hugetlb VMA is
-                // walked in 2 MiB blocks too: every x86-64 huge page size is a multiple, so
-                // its rows are the same (a 1 GiB page's blocks past the head are tails).
-                hugePages = 512
-            }
-            try walker.walk(seg, hugePages: hugePages)
-        }
-        if smapsAfterRows {
-            // The VMAs now over the walked segments (mappings may have changed meanwhile);
-            // both lists are in address order. Only those are kept as smaps streams by.
-            var k = 0
-            var over: [VMAReport] = []
-            try directory.streamSmaps(wantFields: TargetResolver.mayTouch(target)) { e in
-                while k < segments.count && segments[k].end <= e.vma.start { k += 1 }
-                if k < segments.count && e.vma.overlaps(segments[k].start, segments[k].end) { over.append(VMAReport(e)) }
+        let touches = TargetResolver.mayTouch(target)
+        var index = 0
+        if opts.rows {
+            // Rows start from /proc/PID/maps, which costs nothing per page: smaps walks the
+            // page tables of every VMA of the process (tens of ms for a large one) and would
+            // hold back the first row. Its counters, the per-VMA facts, are read after the
+            // walk, for the VMAs then over the target (mappings may have changed meanwhile).
+            try directory.streamMaps { (read) throws(PinctlError) in
+                defer { index += 1 }
+                var v = read
+                v.unlinked = directory.unlinked(v)
+                guard let seg = TargetResolver.segment(for: target, in: v, index: index) else { return }
+                try begin()
+                // A PMD-mapped THP on x86-64. Without smaps a hugetlb VMA is walked in 2 MiB
+                // blocks too: every x86-64 huge page size is a multiple, so its rows are the
+                // same (a 1 GiB page's blocks past the head are tails).
+                try walker.walk(seg, hugePages: 512)
             }
             guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
-            vmaReports += over
+            guard begun else { throw try Self.untouched(target, directory) }
+            try directory.streamSmaps(wantFields: touches) { (read) throws(PinctlError) in
+                var e = read
+                e.vma.unlinked = directory.unlinked(e.vma)
+                if touches(e.vma) { try emit(VMAReport(e)) }
+            }
+        } else {
+            // The summary alone: smaps gives each VMA's counters and huge page size as its
+            // pages are walked, one VMA at a time.
+            try directory.streamSmaps(wantFields: touches) { (read) throws(PinctlError) in
+                defer { index += 1 }
+                var e = read
+                e.vma.unlinked = directory.unlinked(e.vma)
+                guard let seg = TargetResolver.segment(for: target, in: e.vma, index: index) else { return }
+                try begin()
+                try emit(VMAReport(e))
+                var hugePages: UInt64 = 512
+                if e.vmFlags.contains("ht"), let kps = e["KernelPageSize"], kps > PagemapReader.pageSize {
+                    hugePages = kps >> PagemapReader.pageShift
+                }
+                try walker.walk(seg, hugePages: hugePages)
+            }
+            guard begun else {
+                guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
+                throw try Self.untouched(target, directory)
+            }
         }
+        guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
 
         var notes: [String] = []
         if let why = helperRefused {
@@ -146,11 +161,17 @@ public final class Inspector {
         let names = KPageFlagNames.running
         return InspectReport(
             pid: process.pid, target: target.description, kernel: kernel,
-            vmas: vmaReports,
+            vmas: kept,
             pages: sink == nil ? walker.rows.map { PageRow($0, names: names) } : [],
             summary: summary, pfnHidden: walker.pfnHidden,
             pageTablesUnavailable: tables.unavailable.map { "\($0.file): \($0.reason)" },
             kernelHelper: helperUsed, notes: notes)
+    }
+
+    /// The error for a target that touches no VMA: the maps read whole, once, to name the
+    /// nearest VMAs or the mapping names there are.
+    static func untouched(_ target: InspectTarget, _ directory: ProcessDirectory) throws(PinctlError) -> PinctlError {
+        TargetResolver.untouched(target, in: try ProcMaps.parse(bytes: directory.readBytes("maps")), process: directory.process)
     }
 
     /// Where QUERY answers come from: the module, and the target's /proc/PID/mem (nil for

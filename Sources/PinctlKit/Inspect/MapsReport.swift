@@ -3,7 +3,9 @@
 /// (`MapsScan`); this is the whole report, for callers that want it in memory.
 public struct MapsReport: Codable, Sendable {
     public var pid: Int32
+    /// comm, U+FFFD for bytes that are not UTF-8; `nameBytes` then holds them in hex.
     public var name: String
+    public var nameBytes: String? = nil
     public var vmLck: UInt64?
     public var vmPin: UInt64?
     public var vmRSS: UInt64?
@@ -19,7 +21,8 @@ public struct MapsReport: Codable, Sendable {
     private final class Collector: MapsWriter {
         var report = MapsReport(pid: 0, name: "", vmLck: nil, vmPin: nil, vmRSS: nil, vmas: [])
         func begin(_ h: MapsHead) {
-            report = MapsReport(pid: h.pid, name: h.name, vmLck: h.vmLck, vmPin: h.vmPin, vmRSS: h.vmRSS, vmas: [])
+            report = MapsReport(
+                pid: h.pid, name: h.name, nameBytes: h.nameBytes, vmLck: h.vmLck, vmPin: h.vmPin, vmRSS: h.vmRSS, vmas: [])
         }
         func vma(_ v: VMAReport) { report.vmas.append(v) }
         func finish() {}
@@ -31,6 +34,7 @@ public struct MapsReport: Codable, Sendable {
 public struct MapsHead: Sendable {
     public var pid: Int32
     public var name: String
+    public var nameBytes: String? = nil
     public var vmLck: UInt64?
     public var vmPin: UInt64?
     public var vmRSS: UInt64?

@@ -14,11 +14,16 @@ public enum MapsScan {
         // comm unescaped (status escapes some bytes of it, not all); rendering escapes it.
         var comm = try directory.readBytes("comm")
         if comm.last == ProcText.newline { comm.removeLast() }
+        let name = TerminalEscaping.textAndHexBytes(comm)
         try writer.begin(
             MapsHead(
-                pid: process.pid, name: String(decoding: comm, as: UTF8.self), vmLck: status.vmLck, vmPin: status.vmPin,
+                pid: process.pid, name: name.text, nameBytes: name.hexBytes, vmLck: status.vmLck, vmPin: status.vmPin,
                 vmRSS: status.vmRSS))
-        try directory.streamSmaps { (e) throws(PinctlError) in try writer.vma(VMAReport(e)) }
+        try directory.streamSmaps { (read) throws(PinctlError) in
+            var e = read
+            e.vma.unlinked = directory.unlinked(e.vma)
+            try writer.vma(VMAReport(e))
+        }
         guard try pagemap.addressSpaceAlive() else { throw directory.addressSpaceGone(while: "its maps were read") }
         try writer.finish()
     }

@@ -9,65 +9,63 @@ public struct Segment: Equatable, Sendable {
 /// Turns a target into the VMA segments it covers, or an error naming the nearest VMAs.
 public enum TargetResolver {
     public static func segments(for target: InspectTarget, in vmas: [VMA], process: ProcessRef) throws(PinctlError) -> [Segment] {
+        let out = vmas.indices.compactMap { segment(for: target, in: vmas[$0], index: $0) }
+        guard !out.isEmpty else { throw untouched(target, in: vmas, process: process) }
+        return out
+    }
+
+    /// The target's pages in one VMA, nil when it covers none: what `segments` finds in each,
+    /// for a caller that reads the VMAs one at a time (`vmaIndex` is the caller's count).
+    public static func segment(for target: InspectTarget, in v: VMA, index: Int) -> Segment? {
         let mask = PagemapReader.pageSize - 1
         switch target {
         case .address(let a):
-            guard let i = vmas.firstIndex(where: { $0.contains(a) }) else {
-                throw .notMapped(
-                    "\(hex(a)) is not mapped in process \(process.pid): \(nearest(a, vmas)); run `pinctl maps \(process.pid)` to list its VMAs"
-                )
-            }
+            guard v.contains(a) else { return nil }
             let lo = a & ~mask
-            return [Segment(vmaIndex: i, start: lo, end: lo + PagemapReader.pageSize)]
+            return Segment(vmaIndex: index, start: lo, end: lo + PagemapReader.pageSize)
         case .range(let s, let e):
             let lo = s & ~mask
             let hi = e > UInt64.max - mask ? UInt64.max & ~mask : (e + mask) & ~mask
-            let out = vmas.indices.compactMap { i -> Segment? in
-                let v = vmas[i]
-                guard v.overlaps(lo, hi) else { return nil }
-                return Segment(vmaIndex: i, start: max(v.start, lo), end: min(v.end, hi))
-            }
-            guard !out.isEmpty else {
-                throw .notMapped(
-                    "\(hex(s))-\(hex(e)) touches no mapping in process \(process.pid): \(nearest(s, vmas)); run `pinctl maps \(process.pid)` to list its VMAs"
-                )
-            }
-            return out
+            guard v.overlaps(lo, hi) else { return nil }
+            return Segment(vmaIndex: index, start: max(v.start, lo), end: min(v.end, hi))
         case .mapping(let name):
-            let out = vmas.indices.compactMap { i -> Segment? in
-                let v = vmas[i]
-                guard matches(v, name) else { return nil }
-                return Segment(vmaIndex: i, start: v.start, end: v.end)
-            }
-            guard !out.isEmpty else {
-                var names: [String] = []
-                for v in vmas where !v.path.isEmpty && !names.contains(v.basename) { names.append(v.basename) }
-                throw .notMapped(
-                    "no mapping named '\(name)' in process \(process.pid); it has: \(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", ..." : "")"
-                )
-            }
-            return out
+            guard matches(v, name) else { return nil }
+            return Segment(vmaIndex: index, start: v.start, end: v.end)
+        }
+    }
+
+    /// The error for a target that covers none of `vmas`, naming the nearest VMAs or the
+    /// mapping names there are.
+    public static func untouched(_ target: InspectTarget, in vmas: [VMA], process: ProcessRef) -> PinctlError {
+        switch target {
+        case .address(let a):
+            return .notMapped(
+                "\(hex(a)) is not mapped in process \(process.pid): \(nearest(a, vmas)); run `pinctl maps \(process.pid)` to list its VMAs"
+            )
+        case .range(let s, let e):
+            return .notMapped(
+                "\(hex(s))-\(hex(e)) touches no mapping in process \(process.pid): \(nearest(s, vmas)); run `pinctl maps \(process.pid)` to list its VMAs"
+            )
+        case .mapping(let name):
+            var names: [String] = []
+            for v in vmas where !v.path.isEmpty && !names.contains(v.basename) { names.append(v.basename) }
+            return .notMapped(
+                "no mapping named '\(name)' in process \(process.pid); it has: \(names.prefix(10).joined(separator: ", "))\(names.count > 10 ? ", ..." : "")"
+            )
         }
     }
 
     /// Whether a VMA can be touched by the target, decided from the VMA alone.
     public static func mayTouch(_ target: InspectTarget) -> (VMA) -> Bool {
-        let mask = PagemapReader.pageSize - 1
-        switch target {
-        case .address(let a): return { $0.contains(a) }
-        case .range(let s, let e):
-            let lo = s & ~mask
-            let hi = e > UInt64.max - mask ? UInt64.max & ~mask : (e + mask) & ~mask
-            return { $0.overlaps(lo, hi) }
-        case .mapping(let name): return { matches($0, name) }
-        }
+        { segment(for: target, in: $0, index: 0) != nil }
     }
 
-    /// A full path, the path without " (deleted)", a basename, or a [special] name.
+    /// A full path, the file's path (an unlinked file's without " (deleted)"), a basename,
+    /// or a [special] name.
     static func matches(_ v: VMA, _ name: String) -> Bool {
         if v.path.isEmpty { return false }
-        if v.path == name || v.basename == name { return true }
-        return v.path.hasSuffix(" (deleted)") && String(v.path.dropLast(10)) == name
+        // The text as maps has it names an unlinked file only when the kernel was not asked.
+        return v.filePath == name || v.basename == name || (v.unlinked == nil && v.path == name)
     }
 
     /// "nearest VMAs: 0x..-0x.. [heap] below, 0x..-0x.. /usr/lib/x86_64-linux-gnu/libc.so.6 above"

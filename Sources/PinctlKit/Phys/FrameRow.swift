@@ -27,6 +27,8 @@ public struct OwnerRun: Sendable, Equatable {
     public var address: UInt64
     public var pfn: UInt64
     public var count: UInt64
-    /// The VMA's path ("" for anonymous memory; the renderers escape it).
+    /// The VMA's path ("" for anonymous memory; the renderers escape it); `pathBytes` as
+    /// `commBytes`.
     public var path: String
+    public var pathBytes: String? = nil
 }

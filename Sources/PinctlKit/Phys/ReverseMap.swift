@@ -134,7 +134,10 @@ final class ReverseMap {
                                 try sink(runs)
                                 runs.removeAll(keepingCapacity: true)
                             }
-                            runs.append(OwnerRun(pid: pid, comm: comm, commBytes: commBytes, address: a, pfn: pfn, count: 1, path: v.path))
+                            runs.append(
+                                OwnerRun(
+                                    pid: pid, comm: comm, commBytes: commBytes, address: a, pfn: pfn, count: 1, path: v.path,
+                                    pathBytes: v.rawPath.map { TerminalEscaping.hex($0) }))
                             runInVMA = true
                             any = true
                         }

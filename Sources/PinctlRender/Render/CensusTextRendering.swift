@@ -59,7 +59,7 @@ public enum CensusTextRendering {
             out +=
                 pad("\(row.pid)", 8) + pad(row.displayComm, 17) + pad(humanBytes(row.bytes), 11) + pad(humanBytes(row.vmPinBytes), 11)
                 + pad(humanBytes(row.vmLckBytes), 11) + pad(humanBytes(row.ioUringBytes), 11) + pad(kinds.isEmpty ? "-" : kinds, 14)
-                + esc(row.cgroup) + "\n"
+                + row.displayCgroup + "\n"
             if row.unread.contains(.fds) {
                 out += "    fds unreadable (run as root): io_uring buffers and device fds unknown\n"
             }
@@ -75,11 +75,11 @@ public enum CensusTextRendering {
             }
             for v in row.lockedVMAs.prefix(detailLimit) {
                 out +=
-                    "    locked \(hex(v.start))-\(hex(v.end)) \(humanBytes(v.size)) (resident \(v.lockedBytes.map(humanBytes) ?? "-")) \(esc(v.path))\n"
+                    "    locked \(hex(v.start))-\(hex(v.end)) \(humanBytes(v.size)) (resident \(v.lockedBytes.map(humanBytes) ?? "-")) \(v.displayPath)\n"
             }
             if row.lockedVMAs.count > detailLimit { out += "    ... \(row.lockedVMAs.count - detailLimit) more locked VMAs\n" }
             for d in row.deviceFds {
-                out += "    device fd \(d.fd): \(d.kind.rawValue) \(esc(d.path)) (\(d.major):\(d.minor))\n"
+                out += "    device fd \(d.fd): \(d.kind.rawValue) \(d.displayPath) (\(d.major):\(d.minor))\n"
             }
             for mr in row.rdmaMemoryRegions.prefix(detailLimit) { out += "    " + rdmaLine(mr) + "\n" }
             if row.rdmaMemoryRegions.count > detailLimit {
@@ -123,7 +123,8 @@ public enum CensusTextRendering {
             "pins held through /dev/pinctl: \(k.files.count) open files, \(k.follPinPages) FOLL_PIN pages (\(k.follPinPagesOutsideRows) of them for no row: target exited)\n"
         for f in k.files {
             let opener = f.openerPID.map { "pid \($0)" } ?? "pid ?"
-            out += "    file \(f.fileID) opened by \(opener) (\(esc(f.openerComm))) uid \(f.openerUID)"
+            out +=
+                "    file \(f.fileID) opened by \(opener) (\(TerminalEscaping.escape(text: f.openerComm, hexBytes: f.openerCommBytes))) uid \(f.openerUID)"
             if let handles = f.handles, let pages = f.heldPages {
                 out += ": \(handles) pins, \(pages) pages (\(humanBytes(pages << PagemapReader.pageShift)))"
             }
@@ -148,7 +149,7 @@ public enum CensusTextRendering {
         if d.vmasSkipped > 0 { out += ", \(d.vmasSkipped) VMAs skipped" }
         out += "\n"
         for r in d.ranges {
-            out += "    pid \(r.pid) \(hex(r.start))+\(r.pages) pages \(esc(r.path))\n"
+            out += "    pid \(r.pid) \(hex(r.start))+\(r.pages) pages \(r.displayPath)\n"
         }
         return out
     }

@@ -22,7 +22,7 @@ public struct FilesJSONWriter: FilesSink {
     public mutating func file(_ f: FileResidency) throws(PinctlError) {
         try start()
         try json.beginObject()
-        try json.field("path", displayPath(f.path))
+        try pathMembers(f.path)
         try json.field("size", f.size)
         try json.field("pages", f.pages)
         try writeState(f.state)
@@ -47,11 +47,18 @@ public struct FilesJSONWriter: FilesSink {
         try json.field("stayed", stayed)
     }
 
+    /// `path` as text (U+FFFD for bytes that are not UTF-8), and `pathBytes` (hex) then.
+    mutating func pathMembers(_ path: [UInt8]) throws(PinctlError) {
+        let name = TerminalEscaping.textAndHexBytes(path)
+        try json.field("path", name.text)
+        if let hex = name.hexBytes { try json.field("pathBytes", hex) }
+    }
+
     /// A path that is not a file report: skipped (`skipped`, `reason`) or failed (`error`).
     mutating func pathRecord(_ path: [UInt8], _ members: [(StaticString, String)]) throws(PinctlError) {
         try start()
         try json.beginObject()
-        try json.field("path", displayPath(path))
+        try pathMembers(path)
         for (k, v) in members { try json.field(k, v) }
         try json.endObject()
     }

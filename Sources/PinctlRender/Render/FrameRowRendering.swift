@@ -81,7 +81,7 @@ public final class FrameRowRendering {
         o.hex(r.address, width: 18)
         o.hex(r.pfn, width: 18)
         o.decimal(r.count, width: 9)
-        try o.string(r.path.isEmpty ? "[anon]" : TerminalEscaping.escape(r.path))
+        try o.string(r.path.isEmpty ? "[anon]" : TerminalEscaping.escape(text: r.path, hexBytes: r.pathBytes))
         try o.reserve(1)
         o.byte(0x0a)
     }
@@ -97,6 +97,7 @@ public final class FrameRowRendering {
         try w.field("pfn", r.pfn)
         try w.field("count", r.count)
         try w.field("path", r.path)
+        if let hex = r.pathBytes { try w.field("pathBytes", hex) }
         try w.endObject()
     }
 }

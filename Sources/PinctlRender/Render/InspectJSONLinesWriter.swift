@@ -10,7 +10,6 @@ public final class InspectJSONLinesWriter: InspectWriter {
     private var out: OutputBuffer
     private let rendering = PageRowRendering()
     private var head: InspectHead?
-    private var vmasWritten = false
 
     public init(fd: Int32 = 1) { out = OutputBuffer(fd: fd) }
 
@@ -18,7 +17,6 @@ public final class InspectJSONLinesWriter: InspectWriter {
 
     public func begin(_ h: InspectHead) throws(PinctlError) {
         head = h
-        try writeVMAs(h.vmas)
         try out.flush()
     }
 
@@ -31,10 +29,10 @@ public final class InspectJSONLinesWriter: InspectWriter {
     }
 
     public func finish(_ r: InspectReport) throws(PinctlError) {
-        if !vmasWritten { try writeVMAs(r.vmas) }
+        for v in r.vmas { try vma(v) }
         try record { (w) throws(PinctlError) in
             try w.field("type", "summary")
-            try w.headMembers(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel, vmas: []))
+            try w.headMembers(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel))
             try w.summaryMembers(r.summary)
             try w.reportTailMembers(r)
         }
@@ -52,14 +50,10 @@ public final class InspectJSONLinesWriter: InspectWriter {
         return true
     }
 
-    private func writeVMAs(_ vmas: [VMAReport]) throws(PinctlError) {
-        guard !vmas.isEmpty else { return }
-        vmasWritten = true
-        for v in vmas {
-            try record { (w) throws(PinctlError) in
-                try w.field("type", "vma")
-                try w.vmaMembers(v)
-            }
+    public func vma(_ v: VMAReport) throws(PinctlError) {
+        try record { (w) throws(PinctlError) in
+            try w.field("type", "vma")
+            try w.vmaMembers(v)
         }
     }
 

@@ -15,6 +15,7 @@ extension JSONWriter {
         try field("inode", v.inode)
         try field("path", v.path)
         if let b = v.pathBytes { try field("pathBytes", b) }
+        if let d = v.deleted { try field("deleted", d) }
         try field("rss", ifPresent: v.rss)
         try field("pss", ifPresent: v.pss)
         try field("locked", ifPresent: v.locked)

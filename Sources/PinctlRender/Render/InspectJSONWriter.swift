@@ -1,6 +1,7 @@
 /// `pinctl inspect --json`, streamed: one JSON document whose `pid`, `target` and `kernel`
-/// come first, then `pages` a chunk at a time, then `vmas` (their smaps counters are read
-/// after the walk, so the first row does not wait for smaps' page-table walk), `summary`,
+/// come first, then `pages` a chunk at a time, then `vmas` one at a time (their smaps
+/// counters are read after the walk, so the first row does not wait for smaps' page-table
+/// walk), `summary`,
 /// `pfnHidden`, `pageTablesUnavailable`, `kernelHelper` and `notes` (key order is free in
 /// JSON; the keys and types are the contract's).
 ///
@@ -14,6 +15,7 @@ public final class InspectJSONWriter: InspectWriter {
     private var started = false
     private var rowsOpen = false
     private var firstRow = true
+    private var vmasOpen = false
     private var vmasWritten = false
 
     public init(fd: Int32 = 1) { w = JSONWriter(OutputBuffer(fd: fd)) }
@@ -24,11 +26,24 @@ public final class InspectJSONWriter: InspectWriter {
         started = true
         try w.beginObject()
         try w.headMembers(h)
-        if !h.vmas.isEmpty { try writeVMAs(h.vmas) }
         try w.key("pages")
         try w.beginArray()
         rowsOpen = true
         try w.out.flush()
+    }
+
+    /// A VMA ends `pages` (without rows it was empty) and opens `vmas` at the first.
+    public func vma(_ v: VMAReport) throws(PinctlError) {
+        try closeRows()
+        if !vmasOpen {
+            vmasOpen = true
+            vmasWritten = true
+            try w.key("vmas")
+            try w.beginArray()
+        }
+        try w.beginObject()
+        try w.vmaMembers(v)
+        try w.endObject()
     }
 
     public func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) {
@@ -43,9 +58,15 @@ public final class InspectJSONWriter: InspectWriter {
     }
 
     public func finish(_ r: InspectReport) throws(PinctlError) {
-        if !rowsOpen { try begin(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel, vmas: r.vmas)) }
+        if !started { try begin(InspectHead(pid: r.pid, target: r.target, kernel: r.kernel)) }
+        for v in r.vmas { try vma(v) }
         try closeRows()
-        if !vmasWritten { try writeVMAs(r.vmas) }
+        try closeVMAs()
+        if !vmasWritten {
+            try w.key("vmas")
+            try w.beginArray()
+            try w.endArray()
+        }
         try w.key("summary")
         try w.beginObject()
         try w.summaryMembers(r.summary)
@@ -58,6 +79,7 @@ public final class InspectJSONWriter: InspectWriter {
         guard started else { return false }
         do throws(PinctlError) {
             try closeRows()
+            try closeVMAs()
             // The head wrote `pid` already: one key once.
             try w.errorMembers(error, withPid: false)
             try w.endDocument()
@@ -65,15 +87,9 @@ public final class InspectJSONWriter: InspectWriter {
         return true
     }
 
-    private func writeVMAs(_ vmas: [VMAReport]) throws(PinctlError) {
-        vmasWritten = true
-        try w.key("vmas")
-        try w.beginArray()
-        for v in vmas {
-            try w.beginObject()
-            try w.vmaMembers(v)
-            try w.endObject()
-        }
+    private func closeVMAs() throws(PinctlError) {
+        guard vmasOpen else { return }
+        vmasOpen = false
         try w.endArray()
     }
 

@@ -1,13 +1,13 @@
 /// `pinctl inspect` as text, streamed: the process line, then (with rows) the `pages:` table
-/// a chunk at a time, then the VMA blocks, the summary and notes, which are known only at
-/// the end (without rows the VMA blocks come first, as the walk needs their smaps anyway). A failure mid-walk leaves the rows written so far and no summary; the error is
+/// a chunk at a time, then the VMA blocks one at a time, the summary and notes, which are
+/// known only at the end (without rows the VMA blocks come first, each as its pages are
+/// walked). A failure mid-walk leaves what was written so far and no summary; the error is
 /// the one line on stderr.
 public final class InspectTextWriter: InspectWriter {
     private var out: OutputBuffer
     private let rendering = PageRowRendering()
     private let showPages: Bool
     private var headerWritten = false
-    private var vmasWritten = false
 
     public init(fd: Int32 = 1, showPages: Bool) {
         out = OutputBuffer(fd: fd)
@@ -18,10 +18,12 @@ public final class InspectTextWriter: InspectWriter {
 
     public func begin(_ h: InspectHead) throws(PinctlError) {
         try text("pid \(h.pid)  target \(TextRendering.esc(h.target))  kernel \(TextRendering.esc(h.kernel))\n")
-        for v in h.vmas { try text(TextRendering.vmaBlock(v)) }
-        vmasWritten = !h.vmas.isEmpty
         // The head reaches the reader before the walk starts.
         try out.flush()
+    }
+
+    public func vma(_ v: VMAReport) throws(PinctlError) {
+        try text(TextRendering.vmaBlock(v))
     }
 
     public func rows(_ rows: UnsafeBufferPointer<PageRowFacts>) throws(PinctlError) {
@@ -32,7 +34,7 @@ public final class InspectTextWriter: InspectWriter {
     }
 
     public func finish(_ r: InspectReport) throws(PinctlError) {
-        if !vmasWritten { for v in r.vmas { try text(TextRendering.vmaBlock(v)) } }
+        for v in r.vmas { try vma(v) }
         try text(TextRendering.summaryBlock(r.summary, pfnHidden: r.pfnHidden))
         for u in r.pageTablesUnavailable { try text("unavailable: \(TextRendering.esc(u))\n") }
         for n in r.notes { try text("note: \(TextRendering.esc(n))\n") }

@@ -18,6 +18,7 @@ public final class MapsJSONWriter: MapsWriter {
         started = true
         try w.beginObject()
         try w.field("name", m.name)
+        if let hex = m.nameBytes { try w.field("nameBytes", hex) }
         try w.field("pid", Int64(m.pid))
         try w.field("vmLck", ifPresent: m.vmLck)
         try w.field("vmPin", ifPresent: m.vmPin)

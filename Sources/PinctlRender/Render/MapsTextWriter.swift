@@ -21,7 +21,7 @@ public final class MapsTextWriter: MapsWriter {
 
     /// The process line and the column header.
     public static func head(_ m: MapsHead) -> String {
-        "pid \(m.pid) (\(TextRendering.esc(m.name)))  VmLck \(kb(m.vmLck))  VmPin \(kb(m.vmPin))  VmRSS \(kb(m.vmRSS))\n"
+        "pid \(m.pid) (\(TerminalEscaping.escape(text: m.name, hexBytes: m.nameBytes)))  VmLck \(kb(m.vmLck))  VmPin \(kb(m.vmPin))  VmRSS \(kb(m.vmRSS))\n"
             + pad("start-end", 34) + pad("perms", 6) + pad("size", 11) + pad("rss", 11) + pad("locked", 11) + pad("swap", 11)
             + pad("pin-relevant", 22) + "path\n"
     }

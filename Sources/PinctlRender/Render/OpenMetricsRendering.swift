@@ -144,7 +144,7 @@ public enum OpenMetricsRendering {
                         f.pins.reduce(0) { $0 &+ $1.pages },
                         [
                             ("file", "\(f.fileID)"), ("pid", f.openerPID.map { "\($0)" } ?? ""),
-                            ("comm", TerminalEscaping.escape(f.openerComm)), ("uid", "\(f.openerUID)"),
+                            ("comm", TerminalEscaping.escape(text: f.openerComm, hexBytes: f.openerCommBytes)), ("uid", "\(f.openerUID)"),
                         ])(reg)
                 }
             }
@@ -187,6 +187,6 @@ public enum OpenMetricsRendering {
     }
 
     static func labels(_ row: CensusRow) -> [(String, String)] {
-        [("pid", "\(row.pid)"), ("comm", row.displayComm), ("cgroup", TerminalEscaping.escape(row.cgroup))]
+        [("pid", "\(row.pid)"), ("comm", row.displayComm), ("cgroup", row.displayCgroup)]
     }
 }

@@ -41,12 +41,18 @@ public enum TerminalEscaping {
         return out
     }
 
-    /// A name the kernel gives as bytes (/proc/PID/comm) as reports carry it: the text, with
-    /// U+FFFD for bytes that are not UTF-8, and then the exact bytes in hex (census's and
-    /// phys's JSON `commBytes`); nil when the bytes are UTF-8.
-    public static func textAndHexBytes(_ bytes: [UInt8]) -> (text: String, hexBytes: String?) {
+    /// A name the kernel gives as bytes (a comm, a path, a cgroup) as every report carries
+    /// it: the text, with U+FFFD for bytes that are not UTF-8, and then the exact bytes in
+    /// hex (the JSON's `commBytes`, `pathBytes`, ...); nil when the bytes are UTF-8. Text
+    /// output shows the pair with `escape(text:hexBytes:)`.
+    public static func textAndHexBytes<C: Collection>(_ bytes: C) -> (text: String, hexBytes: String?) where C.Element == UInt8 {
         let text = String(decoding: bytes, as: UTF8.self)
-        return (text, String(validating: bytes, as: UTF8.self) == nil ? bytes.map(hexByte).joined() : nil)
+        return (text, String(validating: bytes, as: UTF8.self) == nil ? hex(bytes) : nil)
+    }
+
+    /// Bytes as lowercase hex, two digits each ("ff00").
+    public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        bytes.map(hexByte).joined()
     }
 
     /// Such a name for a terminal: from its exact bytes when it has them, so a byte that is
@@ -167,9 +173,4 @@ public enum TerminalEscaping {
 /// (checked first: escaping scalar by scalar cost 50 us for a 200-byte name).
 package func isPlain(_ path: [UInt8]) -> Bool {
     path.allSatisfy { $0 >= 0x20 && $0 < 0x7f && $0 != 0x5c }
-}
-
-/// A path for a report: as it is when plain, else escaped.
-package func displayPath(_ path: [UInt8]) -> String {
-    isPlain(path) ? String(decoding: path, as: UTF8.self) : TerminalEscaping.escape(bytes: path)
 }
