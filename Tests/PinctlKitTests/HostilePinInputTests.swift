@@ -258,6 +258,62 @@ struct HostilePinInputTests {
         #expect(fstat(fd, &st) == 0 && st.st_size == 3 << 20, "size \(st.st_size)")
     }
 
+    /// Row 2: two pins of one shm name share the object. Before, the first to exit (its
+    /// creator) unlinked it under the second, silently. Now it leaves it, in one note line;
+    /// the second still maps the object the name names, its pages locked; and once the
+    /// second exits nothing is left in /dev/shm.
+    @Test func shmObjectSharedByTwoPinsOutlivesTheFirstToExit() throws {
+        let name = "pinctl-hostile-shared-\(getpid())"
+        defer { unlink("/dev/shm/\(name)") }
+        let first = try PinHolder(["--method", "mlock", "shm:\(name):4M"])
+        let second = try PinHolder(["--method", "mlock", "shm:\(name):4M"])
+        #expect(first.stop(SIGTERM) == 0)
+        let note = String(decoding: first.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(note.contains("pinctl: note: /dev/shm/\(name) is still used by another pin"), "\(note)")
+        var st = stat()
+        #expect(stat("/dev/shm/\(name)", &st) == 0 && st.st_size == 4 << 20, "the name is left, at its size")
+        let mapping = try Self.smapsBlock(second.pid, "/dev/shm/\(name)")
+        #expect(!mapping.header.hasSuffix("(deleted)"), "\(mapping.header)")
+        #expect(mapping.rss == 4 << 20 && statusField(second.pid, "VmLck") == 4 << 20, "\(mapping)")
+        #expect(second.stop(SIGTERM) == 0)
+        let last = String(decoding: second.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!last.contains("note:"), "\(last)")
+        #expect(!ShmListing.names().contains(name), "the last pin removes what a pinctl created")
+    }
+
+    /// Row 2: the caller's own object, grown by one pin and mapped by a second. Before, the
+    /// first to exit truncated it back under the second, whose pages past the old end left
+    /// its mapping. Now the object keeps its size until the last pin exits, which shrinks it
+    /// back to the caller's 5 bytes and leaves it (it is not pinctl's).
+    @Test func shmObjectGrownForOnePinIsNotShrunkUnderAnother() throws {
+        let name = "pinctl-hostile-grown-\(getpid())"
+        let fd = open("/dev/shm/\(name)", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd); unlink("/dev/shm/\(name)") }
+        #expect(write(fd, "keep\n", 5) == 5)
+        let first = try PinHolder(["--method", "mlock", "shm:\(name):4M"])
+        let second = try PinHolder(["--method", "mlock", "shm:\(name):4M"])
+        #expect(first.stop(SIGTERM) == 0)
+        let note = String(decoding: first.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(note.contains("is still used by another pin") && note.contains("left at the size"), "\(note)")
+        var st = stat()
+        #expect(fstat(fd, &st) == 0 && st.st_size == 4 << 20, "size \(st.st_size)")
+        let mapping = try Self.smapsBlock(second.pid, "/dev/shm/\(name)")
+        #expect(mapping.rss == 4 << 20, "the second pin's pages stay mapped: \(mapping)")
+        #expect(second.stop(SIGTERM) == 0)
+        #expect(fstat(fd, &st) == 0 && st.st_size == 5, "size \(st.st_size)")
+        #expect(try String(contentsOfFile: "/dev/shm/\(name)", encoding: .utf8) == "keep\n")
+    }
+
+    /// The smaps header line of the mapping whose line contains `path`, and its Rss in bytes.
+    static func smapsBlock(_ pid: Int32, _ path: String) throws -> (header: String, rss: UInt64) {
+        let text = try readProcText("/proc/\(pid)/smaps")
+        let lines = text.split(separator: "\n")
+        let at = try #require(lines.firstIndex { $0.contains(path) }, "no mapping of \(path) in pid \(pid)")
+        let rss = lines[(at + 1)...].first { $0.hasPrefix("Rss:") }.flatMap { UInt64($0.split(separator: " ")[1]) } ?? 0
+        return (String(lines[at]), rss * 1024)
+    }
+
     /// Row 3: the pidfile is never written through a link or over a file, and what is not
     /// pinctl's is never removed.
     @Test func pidfileNeverFollowsALinkNorReplacesAFile() throws {

@@ -16,7 +16,8 @@ public final class MappedRange {
     public let backing: Backing
     /// The mapping is writable (anon, shmem, or a file opened for --write).
     public let writable: Bool
-    /// The shm object of a shm: range; removed on release if pinctl created it.
+    /// The shm object of a shm: range; removed on release by the last pin sharing it, if a
+    /// pinctl created it.
     private let shm: ShmObject?
     /// Set when a file: range's +LEN ran past the end of the file and was trimmed: says so.
     public let trimmed: String?
@@ -144,8 +145,7 @@ public final class MappedRange {
                 let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_SHARED, fd: object.fd.raw)
                 return Mapping(base: base, length: size, backing: .shmem, writable: true, shm: object)
             } catch {
-                object.restoreSize()
-                object.removeIfCreated()
+                object.release()
                 throw error
             }
         case .file(let path, let offset, let len):
@@ -265,14 +265,13 @@ public final class MappedRange {
         return aligned
     }
 
-    /// Unmaps (and unlinks a shm object this process created, or shrinks one it grew back to
-    /// its old size); safe to call twice.
+    /// Unmaps (and, when no other pin shares it, unlinks a shm object a pinctl created, or
+    /// shrinks one it grew back to its old size); safe to call twice.
     public func unmap() {
         guard mapped else { return }
         mapped = false
         MemorySyscalls.munmap(base, length)
-        shm?.restoreSize()
-        shm?.removeIfCreated()
+        shm?.release()
     }
 
     deinit { unmap() }
