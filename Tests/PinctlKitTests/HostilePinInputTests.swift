@@ -167,7 +167,18 @@ struct HostilePinInputTests {
         // "write(PATH) failed: EFBIG" and no way out.
         Row(
             issueRow: 11, args: ["--pidfile", "\(scratch)/fsize.pid", "shm:pinctl-hostile-fsize:1M"], status: ExitStatus.invalidInput,
-            names: "ulimit -f", launcher: ["/usr/bin/prlimit", "--fsize=0"])
+            names: "ulimit -f", launcher: ["/usr/bin/prlimit", "--fsize=0"]),
+        // 9: an address space limit (`ulimit -v`) below the range: before, the refusal blamed
+        // memory ("more than it will commit (MemTotal ...)"); now it names RLIMIT_AS and the fix.
+        Row(
+            issueRow: 9, args: ["--method", "mlock", "anon:1G"], status: ExitStatus.refused, names: "RLIMIT_AS is 256 MiB",
+            launcher: ["/usr/bin/prlimit", "--as=\(256 << 20)"]),
+        Row(
+            issueRow: 9, args: ["--method", "mlock", "anon:1G,thp"], status: ExitStatus.refused, names: "raise `ulimit -v`",
+            launcher: ["/usr/bin/prlimit", "--as=\(256 << 20)"]),
+        Row(
+            issueRow: 9, args: ["--method", "mlock", "memfd:1G"], status: ExitStatus.refused, names: "RLIMIT_AS is 256 MiB",
+            launcher: ["/usr/bin/prlimit", "--as=\(256 << 20)"]),
     ]
 
     @Test(arguments: rows)

@@ -102,6 +102,7 @@ public final class MappedRange {
                         flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x40000 /* MAP_HUGETLB */ | (21 << 26) /* MAP_HUGE_2MB */)
                 }
                 if case .failure(let e) = result, e.errno == ENOMEM {
+                    if let why = addressSpaceRefusal(spec, length: size) { throw PinctlError.refused(why) }
                     throw PinctlError.invalidInput(
                         "\(spec): no free 2 MiB hugetlb pages for \(humanBytes(size)): reserve them with `sysctl vm.nr_hugepages=\(size / PinRangeSpec.hugeSize)`"
                     )
@@ -122,7 +123,7 @@ public final class MappedRange {
                 do {
                     base = try mapAligned(size, align: PinRangeSpec.hugeSize)
                 } catch {
-                    throw mapFailure(error, spec, length: size, fileBacked: false)
+                    throw mapFailure(error, spec, length: size, fileBacked: false, padding: PinRangeSpec.hugeSize)
                 }
                 try advise(base, size, CPINCTL_MADV_HUGEPAGE, "MADV_HUGEPAGE")
                 return Mapping(base: base, length: size, backing: .thp, writable: true)
@@ -233,9 +234,13 @@ public final class MappedRange {
         }
     }
 
-    static func mapFailure(_ error: SyscallError, _ spec: PinRangeSpec, length: UInt64, fileBacked: Bool) -> Error {
+    /// `padding`: what the mapping asked beyond `length` (to align it).
+    static func mapFailure(_ error: SyscallError, _ spec: PinRangeSpec, length: UInt64, fileBacked: Bool, padding: UInt64 = 0)
+        -> Error
+    {
         switch error.errno {
         case ENOMEM:
+            if let why = addressSpaceRefusal(spec, length: length, padding: padding) { return PinctlError.refused(why) }
             let m = MemoryHeadroom.memInfo()
             let numbers = m.map { " (MemTotal \(humanBytes($0.total)), MemAvailable \(humanBytes($0.available)))" } ?? ""
             return PinctlError.refused(
@@ -252,6 +257,25 @@ public final class MappedRange {
         default:
             return error
         }
+    }
+
+    /// Why mmap's ENOMEM came from RLIMIT_AS (`ulimit -v`), not from memory: the address
+    /// space in use (VmSize) and the `asked` bytes exceed the limit. Nil when it has no limit
+    /// or the mapping fitted under it (then memory or vm.max_map_count refused it).
+    static func addressSpaceRefusal(_ spec: PinRangeSpec, length: UInt64, asked: UInt64, limit: UInt64?, vmSize: UInt64?) -> String? {
+        guard let limit, let vmSize else { return nil }
+        let total = vmSize.addingReportingOverflow(asked)
+        guard total.overflow || total.partialValue > limit else { return nil }
+        return
+            "\(spec): the address space limit refused to map \(humanBytes(length)) (ENOMEM): RLIMIT_AS is \(humanBytes(limit)) and pinctl already uses \(humanBytes(vmSize)) (VmSize): raise `ulimit -v` (LimitAS= in a unit), or give a smaller size"
+    }
+
+    /// `addressSpaceRefusal` with this process's limit and VmSize.
+    static func addressSpaceRefusal(_ spec: PinRangeSpec, length: UInt64, padding: UInt64 = 0) -> String? {
+        let vmSize = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "").vmSize
+        return addressSpaceRefusal(
+            spec, length: length, asked: length.addingReportingOverflow(padding).partialValue, limit: ProcessLimits.addressSpaceLimit(),
+            vmSize: vmSize)
     }
 
     /// Maps `size` bytes aligned to `align` by over-allocating and trimming.
