@@ -325,6 +325,56 @@ struct HostilePinInputTests {
         return (String(lines[at]), rss * 1024)
     }
 
+    /// A file another process truncated after pinctl mapped it: its pages past the new end
+    /// cannot be faulted in. Before, mlock said only "mlock2 refused (ENOMEM)"; now each
+    /// method that faults the file's pages says the file shrank, from what size to what,
+    /// read from the open file after the failure (exit 8).
+    @Test(arguments: [PinMethod.mlock, .populate])
+    func fileTruncatedAfterMappingIsToldAsShrunk(_ method: PinMethod) throws {
+        let dir = try tempDir("shrunk")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/f"
+        try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: path))
+        let range = try MappedRange(.file(path: path, offset: 0, length: nil), write: false)
+        defer { range.unmap() }
+        try #require(truncate(path, 8192) == 0)
+        let pinner: Pinner = method == .mlock ? MlockPin(onFault: false) : PopulatePin()
+        do {
+            try pinner.pin(range, write: false, progress: PinProgress(label: "test", total: range.length, toTTY: false))
+            Issue.record("\(method) pinned 1 MiB of a file of 8192 bytes")
+        } catch {
+            #expect(error.exitStatus == ExitStatus.refused, "\(error)")
+            #expect(error.description.contains("shrank from 1048576 to 8192 bytes"), "\(error)")
+        }
+        pinner.release()
+    }
+
+    /// The same race from outside, as it happens: another process shrinks and regrows the
+    /// file over and over while `pin` locks it. Whatever the timing, pinctl exits 0 or
+    /// refuses with the sizes (exit 8), and never dies of a signal (it never touches a page
+    /// past the end, which would be SIGBUS).
+    @Test func fileTruncatedWhileItIsLockedIsRefusedNotACrash() throws {
+        let dir = try tempDir("shrinking")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/f"
+        try Data(repeating: 7, count: 8 << 20).write(to: URL(fileURLWithPath: path))
+        let churn = try RunningCommand(
+            ["/bin/sh", "-c", #"while :; do truncate -s 4096 "$1"; truncate -s 8M "$1"; done"#, "sh", path])
+        defer {
+            kill(churn.process.processIdentifier, SIGKILL)
+            _ = churn.finish()
+        }
+        var shrank = 0
+        for _ in 0..<30 {
+            let pin = try RunningCommand([builtBinary("pinctl"), "pin", "--method", "mlock", "--for", "0", "file:\(path)"])
+            let r = pin.finish(limit: Self.limit)
+            #expect(pin.process.terminationReason == .exit && !r.timedOut, "pinctl died of signal \(r.status)")
+            if r.status == ExitStatus.refused && r.stderr.contains("shrank from") { shrank += 1 }
+            #expect(r.status == 0 || (r.status == ExitStatus.refused && r.stderr.contains("shrank from")), "exit \(r.status): \(r.stderr)")
+        }
+        print("fileTruncatedWhileItIsLockedIsRefusedNotACrash: the race hit \(shrank) of 30 pins")
+    }
+
     /// Row 3: the pidfile is never written through a link or over a file, and what is not
     /// pinctl's is never removed.
     @Test func pidfileNeverFollowsALinkNorReplacesAFile() throws {

@@ -25,6 +25,11 @@ public final class MappedRange {
     public let fileIdentity: FileIdentity?
     /// A file: range over the whole file (through its last page).
     public let wholeFile: Bool
+    /// A file: range's file, kept open to tell a file that shrank during the pin (`shrank`).
+    private let file: FileDescriptor?
+    /// The size of that file when it was mapped, and the range's offset in it.
+    private let fileSize: UInt64
+    private let fileOffset: UInt64
     private var mapped = true
 
     public var pages: UInt64 { length >> PagemapReader.pageShift }
@@ -52,6 +57,9 @@ public final class MappedRange {
         trimmed = m.trimmed
         fileIdentity = m.fileIdentity
         wholeFile = m.wholeFile
+        file = m.file
+        fileSize = m.fileSize
+        fileOffset = m.fileOffset
     }
 
     /// Maps `length` bytes of a regular file already open read-only (a file of a file:DIR
@@ -76,6 +84,9 @@ public final class MappedRange {
         trimmed = nil
         fileIdentity = nil
         wholeFile = true
+        file = nil
+        fileSize = length
+        fileOffset = 0
     }
 
     struct Mapping {
@@ -87,6 +98,9 @@ public final class MappedRange {
         var trimmed: String? = nil
         var fileIdentity: FileIdentity? = nil
         var wholeFile = false
+        var file: FileDescriptor? = nil
+        var fileSize: UInt64 = 0
+        var fileOffset: UInt64 = 0
     }
 
     static func map(_ spec: PinRangeSpec, write: Bool, writeOthersFiles: Bool = false, admitted: UInt64? = nil) throws -> Mapping {
@@ -190,8 +204,30 @@ public final class MappedRange {
                 spec, length: want, prot: write ? rw : PROT_READ, flags: MAP_SHARED, fd: opened.fd.raw, offset: offset)
             return Mapping(
                 base: base, length: want, backing: .file, writable: write, trimmed: trimmed, fileIdentity: FileIdentity(opened.stat),
-                wholeFile: offset == 0 && want == fileEnd)
+                wholeFile: offset == 0 && want == fileEnd, file: opened.fd, fileSize: fileSize, fileOffset: offset)
         }
+    }
+
+    /// Why a pin of a file: range failed when its file shrank after it was mapped (another
+    /// process truncated it): its pages past the new end cannot be faulted in (mlock2 says
+    /// ENOMEM, MADV_POPULATE and pin_user_pages EFAULT; pinctl never touches them itself, so
+    /// there is no SIGBUS). Read from the open file (fstat) after the failure; nil when the
+    /// range is still inside the file.
+    public func shrank() -> PinctlError? {
+        guard let file, let st = try? file.stat() else { return nil }
+        let now = UInt64(max(0, st.st_size))
+        return Self.shrinkRefusal(spec, offset: fileOffset, length: length, sizeThen: fileSize, sizeNow: now)
+    }
+
+    /// `shrank`'s decision on the sizes: the range [offset, offset+length) reaches past the
+    /// last page the file now has.
+    static func shrinkRefusal(_ spec: PinRangeSpec, offset: UInt64, length: UInt64, sizeThen: UInt64, sizeNow: UInt64) -> PinctlError? {
+        let end = offset.addingReportingOverflow(length)
+        let pages = roundUp(sizeNow, to: PagemapReader.pageSize) ?? sizeNow
+        guard sizeNow < sizeThen, end.overflow || end.partialValue > pages else { return nil }
+        return .refused(
+            "\(spec): the file shrank from \(sizeThen) to \(sizeNow) bytes while it was being pinned (truncated by another process): its pages past the new end cannot be pinned; pin it again"
+        )
     }
 
     /// madvise(2) on a fresh mapping, which is unmapped if the advice fails.
