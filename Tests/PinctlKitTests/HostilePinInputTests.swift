@@ -375,6 +375,58 @@ struct HostilePinInputTests {
         print("fileTruncatedWhileItIsLockedIsRefusedNotACrash: the race hit \(shrank) of 30 pins")
     }
 
+    /// A file another process holds a read lease on: root's open for writing would break it.
+    /// Before, `pin --write` said only "open failed: EAGAIN" (exit 1). Now it names the lease
+    /// and its holder's pid, and the fix (exit 8), at once (the open never waits for the
+    /// break); a read-only pin does not conflict with a read lease and goes ahead.
+    @Test func readLeasedFileIsRefusedForWritingNamingTheHolder() throws {
+        let dir = try tempDir("lease")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/f"
+        try Data(repeating: 5, count: 64 << 10).write(to: URL(fileURLWithPath: path))
+        let holder = try Holder(["readlease:4K:\(path)"])
+        defer { holder.stop() }
+        let r = try pinctl(["pin", "--write", "--method", "mlock", "--for", "0", "file:\(path)"], limit: Self.limit)
+        #expect(!r.timedOut, "pinctl waited for the lease break")
+        expectOneLineError(r, status: ExitStatus.refused, mentions: "\(path): another process holds a")
+        #expect(r.stderr.contains("lease") && r.stderr.contains("(pid \(holder.pid) 'pinctl-test-hol')"), "\(r.stderr)")
+        #expect(r.stderr.contains("without --write"), "\(r.stderr)")
+        let readOnly = try pinctl(["pin", "--method", "mlock", "--for", "0", "file:\(path)"], limit: Self.limit)
+        #expect(readOnly.status == 0, "\(readOnly.stderr)")
+    }
+
+    /// A file another process holds a write lease on, which any open breaks. Alone it is
+    /// refused naming the lease (exit 8). In a file:DIR tree, before, the tree pin exited 0
+    /// having left it out; now it names it, holds nothing and exits 9, unless --skip-failed
+    /// asks it to lock the rest.
+    @Test func writeLeasedFileFailsATreePinUnlessAskedToSkipIt() throws {
+        let dir = try tempDir("lease-tree")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data(repeating: 5, count: 64 << 10).write(to: URL(fileURLWithPath: dir + "/a"))
+        try Data(repeating: 6, count: 64 << 10).write(to: URL(fileURLWithPath: dir + "/b"))
+        let holder = try Holder(["writelease:4K:\(dir)/b"])
+        defer { holder.stop() }
+        let alone = try pinctl(["pin", "--for", "0", "file:\(dir)/b"], limit: Self.limit)
+        #expect(!alone.timedOut, "pinctl waited for the lease break")
+        expectOneLineError(alone, status: ExitStatus.refused, mentions: "pid \(holder.pid)")
+
+        let tree = try pinctl(["pin", "--for", "0", "file:\(dir)"], limit: Self.limit)
+        #expect(!tree.timedOut)
+        #expect(tree.status == ExitStatus.incomplete, "exit \(tree.status): \(tree.stderr)")
+        let lines = tree.stderr.split(separator: "\n")
+        #expect(lines.count == 2, "\(tree.stderr)")
+        #expect(
+            lines.first?.contains("\(dir)/b: another process holds") == true && tree.stderr.contains("pid \(holder.pid)"), "\(tree.stderr)")
+        #expect(
+            lines.last?.contains("1 path of the tree could not be opened") == true && tree.stderr.contains("--skip-failed"),
+            "\(tree.stderr)")
+        #expect(tree.stdout.isEmpty, "nothing is held or reported: \(tree.stdout)")
+
+        let (rest, j) = try pinJSON(["--skip-failed", "file:\(dir)"])
+        #expect(rest.status == 0, "\(rest.stderr)")
+        #expect(j?["files"] as? Int == 1 && rest.stderr.contains("\(dir)/b: another process holds"), "\(rest.stdout) \(rest.stderr)")
+    }
+
     /// Row 3: the pidfile is never written through a link or over a file, and what is not
     /// pinctl's is never removed.
     @Test func pidfileNeverFollowsALinkNorReplacesAFile() throws {

@@ -164,7 +164,10 @@ public final class MappedRange {
                 throw error
             }
         case .file(let path, let offset, let len):
-            let opened = try RegularFile.open(path, writable: write, purpose: "file: pins")
+            let opened: RegularFile.Opened
+            do throws(PinctlError) { opened = try RegularFile.open(path, writable: write, purpose: "file: pins") } catch {
+                throw FileLease.refusal(error, path: path, writing: write)
+            }
             // A write fault dirties the page, allocates a hole's blocks (charged to the
             // owner's quota, not root's) and updates mtime: root may write, but only a
             // file it was told it may.

@@ -139,7 +139,11 @@ final class ShmObject {
                 "\(spec): \(path) exists and belongs to uid \(st.st_uid), not to you (uid \(geteuid())): pinctl only maps an existing shm object its caller owns: choose another name or run as its owner"
             )
         }
-        let fd = try RegularFile.reopen(pathFD, path: path, writable: true, purpose: "shm: maps")
+        let fd: FileDescriptor
+        do throws(PinctlError) { fd = try RegularFile.reopen(pathFD, path: path, writable: true, purpose: "shm: maps") } catch {
+            if case .system(let e) = error, e.errno == EAGAIN { throw .refused("\(spec): \(path): \(FileLease.reason(st, writing: true))") }
+            throw error
+        }
         return ShmObject(fd: fd, dir: dir, name: name, created: false, stat: st)
     }
 
