@@ -37,7 +37,10 @@
  *       /proc/self/clear_refs (4), then the second half written again; without
  *       CONFIG_MEM_SOFT_DIRTY the clear does nothing),
  *       filesparse (PATH mapped shared read-only, one page read in every 1024: fault-around
- *       maps a few cached neighbours, the rest are holes).
+ *       maps a few cached neighbours, the rest are holes),
+ *       readlease, writelease (PATH opened and leased with fcntl(F_SETLEASE), F_RDLCK or
+ *       F_WRLCK, and held; SIGIO, which tells of a lease break, is ignored, so the lease
+ *       lasts until the kernel takes it back after fs.lease-break-time; SIZE is ignored).
  * SIZE: bytes with an optional K, M or G suffix.
  *
  * Prints "region KIND 0xADDR SIZE" per region, then "ready", then waits.
@@ -332,6 +335,19 @@ int main(int argc, char **argv)
 		} else if (IS("mlocklast")) {
 			if (!last || syscall(SYS_mlock, last, last_len))
 				die("mlock", spec);
+			continue;
+		} else if (IS("readlease") || IS("writelease")) {
+			char *path = strchr(colon + 1, ':');
+			if (!path) {
+				fprintf(stderr, "pinctl-test-holder: '%s' needs %.*s:SIZE:PATH\n", spec, (int)kl, spec);
+				return 2;
+			}
+			path++;
+			int write_lease = IS("writelease");
+			int fd = open(path, write_lease ? O_RDWR : O_RDONLY);
+			signal(SIGIO, SIG_IGN);
+			if (fd < 0 || fcntl(fd, F_SETLEASE, write_lease ? F_WRLCK : F_RDLCK))
+				die("fcntl(F_SETLEASE)", path);
 			continue;
 		} else if (IS("hostilecomm")) {
 			if (prctl(PR_SET_NAME, HOSTILE_COMM, 0, 0, 0))

@@ -51,6 +51,13 @@ struct Pin: ParsableCommand, ReadsProc {
     @Flag(name: .long, help: "With --write: allow a file another user owns (refused otherwise).")
     var writeOthersFiles = false
 
+    @Flag(
+        name: .long,
+        help:
+            "With file:DIR: lock the files that can be opened and leave out those that cannot (each named on stderr) instead of failing (exit 9)."
+    )
+    var skipFailed = false
+
     @Flag(name: .long, help: "With mlock: MLOCK_ONFAULT.")
     var onFault = false
 
@@ -187,6 +194,7 @@ struct Pin: ParsableCommand, ReadsProc {
         var options = PinOptions(method: method.choice, write: write, onFault: onFault)
         options.writeOthersFiles = writeOthersFiles
         options.kmodLoaded = helper != nil
+        options.skipFailedFiles = skipFailed
         let pins = MultiPin()
         defer { pins.release() }
         let report = try pins.pin(

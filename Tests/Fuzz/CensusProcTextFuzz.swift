@@ -1,6 +1,7 @@
 // libFuzzer target for the census's /proc readers: io_uring fdinfo (registered buffers),
 // /proc/meminfo, /proc/vmstat's FOLL_PIN counters, /proc/zoneinfo's Movable zones, and the
-// mount of an fd (fdinfo's mnt_id, a process's mountinfo). A
+// mount of an fd (fdinfo's mnt_id, a process's mountinfo), and /proc/locks (whose lease
+// holder a refused pin names). A
 // process can't write these files, but a kernel can print what a parser never saw, and
 // the census runs as root over every process on the host.
 @testable import PinctlKernel
@@ -34,5 +35,9 @@ public func fuzzCensusProcText(_ data: UnsafePointer<UInt8>?, _ size: Int) -> In
     let mounts = MountTypes.parse(mountinfo: bytes)
     require(mounts.count <= lines, "\(mounts.count) mounts from \(lines) lines")
     require(mounts.values.allSatisfy { !$0.isEmpty && !$0.contains(" ") }, "a file system type with a blank: \(mounts)")
+
+    let locks = ProcLocks.parse(bytes)
+    require(locks.count <= lines, "\(locks.count) locks from \(lines) lines")
+    require(locks.allSatisfy { !$0.kind.isEmpty && !$0.access.contains(" ") }, "a lock field with a blank: \(locks)")
     return 0
 }

@@ -167,7 +167,18 @@ struct HostilePinInputTests {
         // "write(PATH) failed: EFBIG" and no way out.
         Row(
             issueRow: 11, args: ["--pidfile", "\(scratch)/fsize.pid", "shm:pinctl-hostile-fsize:1M"], status: ExitStatus.invalidInput,
-            names: "ulimit -f", launcher: ["/usr/bin/prlimit", "--fsize=0"])
+            names: "ulimit -f", launcher: ["/usr/bin/prlimit", "--fsize=0"]),
+        // 9: an address space limit (`ulimit -v`) below the range: before, the refusal blamed
+        // memory ("more than it will commit (MemTotal ...)"); now it names RLIMIT_AS and the fix.
+        Row(
+            issueRow: 9, args: ["--method", "mlock", "anon:1G"], status: ExitStatus.refused, names: "RLIMIT_AS is 256 MiB",
+            launcher: ["/usr/bin/prlimit", "--as=\(256 << 20)"]),
+        Row(
+            issueRow: 9, args: ["--method", "mlock", "anon:1G,thp"], status: ExitStatus.refused, names: "raise `ulimit -v`",
+            launcher: ["/usr/bin/prlimit", "--as=\(256 << 20)"]),
+        Row(
+            issueRow: 9, args: ["--method", "mlock", "memfd:1G"], status: ExitStatus.refused, names: "RLIMIT_AS is 256 MiB",
+            launcher: ["/usr/bin/prlimit", "--as=\(256 << 20)"]),
     ]
 
     @Test(arguments: rows)
@@ -256,6 +267,164 @@ struct HostilePinInputTests {
         #expect(ftruncate(fd, 3 << 20) == 0)
         #expect(h.stop(SIGTERM) == 0)
         #expect(fstat(fd, &st) == 0 && st.st_size == 3 << 20, "size \(st.st_size)")
+    }
+
+    /// Row 2: two pins of one shm name share the object. Before, the first to exit (its
+    /// creator) unlinked it under the second, silently. Now it leaves it, in one note line;
+    /// the second still maps the object the name names, its pages locked; and once the
+    /// second exits nothing is left in /dev/shm.
+    @Test func shmObjectSharedByTwoPinsOutlivesTheFirstToExit() throws {
+        let name = "pinctl-hostile-shared-\(getpid())"
+        defer { unlink("/dev/shm/\(name)") }
+        let first = try PinHolder(["--method", "mlock", "shm:\(name):4M"])
+        let second = try PinHolder(["--method", "mlock", "shm:\(name):4M"])
+        #expect(first.stop(SIGTERM) == 0)
+        let note = String(decoding: first.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(note.contains("pinctl: note: /dev/shm/\(name) is still used by another pin"), "\(note)")
+        var st = stat()
+        #expect(stat("/dev/shm/\(name)", &st) == 0 && st.st_size == 4 << 20, "the name is left, at its size")
+        let mapping = try Self.smapsBlock(second.pid, "/dev/shm/\(name)")
+        #expect(!mapping.header.hasSuffix("(deleted)"), "\(mapping.header)")
+        #expect(mapping.rss == 4 << 20 && statusField(second.pid, "VmLck") == 4 << 20, "\(mapping)")
+        #expect(second.stop(SIGTERM) == 0)
+        let last = String(decoding: second.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(!last.contains("note:"), "\(last)")
+        #expect(!ShmListing.names().contains(name), "the last pin removes what a pinctl created")
+    }
+
+    /// Row 2: the caller's own object, grown by one pin and mapped by a second. Before, the
+    /// first to exit truncated it back under the second, whose pages past the old end left
+    /// its mapping. Now the object keeps its size until the last pin exits, which shrinks it
+    /// back to the caller's 5 bytes and leaves it (it is not pinctl's).
+    @Test func shmObjectGrownForOnePinIsNotShrunkUnderAnother() throws {
+        let name = "pinctl-hostile-grown-\(getpid())"
+        let fd = open("/dev/shm/\(name)", O_CREAT | O_RDWR | O_CLOEXEC, 0o600)
+        try #require(fd >= 0)
+        defer { close(fd); unlink("/dev/shm/\(name)") }
+        #expect(write(fd, "keep\n", 5) == 5)
+        let first = try PinHolder(["--method", "mlock", "shm:\(name):4M"])
+        let second = try PinHolder(["--method", "mlock", "shm:\(name):4M"])
+        #expect(first.stop(SIGTERM) == 0)
+        let note = String(decoding: first.err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        #expect(note.contains("is still used by another pin") && note.contains("left at the size"), "\(note)")
+        var st = stat()
+        #expect(fstat(fd, &st) == 0 && st.st_size == 4 << 20, "size \(st.st_size)")
+        let mapping = try Self.smapsBlock(second.pid, "/dev/shm/\(name)")
+        #expect(mapping.rss == 4 << 20, "the second pin's pages stay mapped: \(mapping)")
+        #expect(second.stop(SIGTERM) == 0)
+        #expect(fstat(fd, &st) == 0 && st.st_size == 5, "size \(st.st_size)")
+        #expect(try String(contentsOfFile: "/dev/shm/\(name)", encoding: .utf8) == "keep\n")
+    }
+
+    /// The smaps header line of the mapping whose line contains `path`, and its Rss in bytes.
+    static func smapsBlock(_ pid: Int32, _ path: String) throws -> (header: String, rss: UInt64) {
+        let text = try readProcText("/proc/\(pid)/smaps")
+        let lines = text.split(separator: "\n")
+        let at = try #require(lines.firstIndex { $0.contains(path) }, "no mapping of \(path) in pid \(pid)")
+        let rss = lines[(at + 1)...].first { $0.hasPrefix("Rss:") }.flatMap { UInt64($0.split(separator: " ")[1]) } ?? 0
+        return (String(lines[at]), rss * 1024)
+    }
+
+    /// A file another process truncated after pinctl mapped it: its pages past the new end
+    /// cannot be faulted in. Before, mlock said only "mlock2 refused (ENOMEM)"; now each
+    /// method that faults the file's pages says the file shrank, from what size to what,
+    /// read from the open file after the failure (exit 8).
+    @Test(arguments: [PinMethod.mlock, .populate])
+    func fileTruncatedAfterMappingIsToldAsShrunk(_ method: PinMethod) throws {
+        let dir = try tempDir("shrunk")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/f"
+        try Data(repeating: 7, count: 1 << 20).write(to: URL(fileURLWithPath: path))
+        let range = try MappedRange(.file(path: path, offset: 0, length: nil), write: false)
+        defer { range.unmap() }
+        try #require(truncate(path, 8192) == 0)
+        let pinner: Pinner = method == .mlock ? MlockPin(onFault: false) : PopulatePin()
+        do {
+            try pinner.pin(range, write: false, progress: PinProgress(label: "test", total: range.length, toTTY: false))
+            Issue.record("\(method) pinned 1 MiB of a file of 8192 bytes")
+        } catch {
+            #expect(error.exitStatus == ExitStatus.refused, "\(error)")
+            #expect(error.description.contains("shrank from 1048576 to 8192 bytes"), "\(error)")
+        }
+        pinner.release()
+    }
+
+    /// The same race from outside, as it happens: another process shrinks and regrows the
+    /// file over and over while `pin` locks it. Whatever the timing, pinctl exits 0 or
+    /// refuses with the sizes (exit 8), and never dies of a signal (it never touches a page
+    /// past the end, which would be SIGBUS).
+    @Test func fileTruncatedWhileItIsLockedIsRefusedNotACrash() throws {
+        let dir = try tempDir("shrinking")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/f"
+        try Data(repeating: 7, count: 8 << 20).write(to: URL(fileURLWithPath: path))
+        let churn = try RunningCommand(
+            ["/bin/sh", "-c", #"while :; do truncate -s 4096 "$1"; truncate -s 8M "$1"; done"#, "sh", path])
+        defer {
+            kill(churn.process.processIdentifier, SIGKILL)
+            _ = churn.finish()
+        }
+        var shrank = 0
+        for _ in 0..<30 {
+            let pin = try RunningCommand([builtBinary("pinctl"), "pin", "--method", "mlock", "--for", "0", "file:\(path)"])
+            let r = pin.finish(limit: Self.limit)
+            #expect(pin.process.terminationReason == .exit && !r.timedOut, "pinctl died of signal \(r.status)")
+            if r.status == ExitStatus.refused && r.stderr.contains("shrank from") { shrank += 1 }
+            #expect(r.status == 0 || (r.status == ExitStatus.refused && r.stderr.contains("shrank from")), "exit \(r.status): \(r.stderr)")
+        }
+        print("fileTruncatedWhileItIsLockedIsRefusedNotACrash: the race hit \(shrank) of 30 pins")
+    }
+
+    /// A file another process holds a read lease on: root's open for writing would break it.
+    /// Before, `pin --write` said only "open failed: EAGAIN" (exit 1). Now it names the lease
+    /// and its holder's pid, and the fix (exit 8), at once (the open never waits for the
+    /// break); a read-only pin does not conflict with a read lease and goes ahead.
+    @Test func readLeasedFileIsRefusedForWritingNamingTheHolder() throws {
+        let dir = try tempDir("lease")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        let path = dir + "/f"
+        try Data(repeating: 5, count: 64 << 10).write(to: URL(fileURLWithPath: path))
+        let holder = try Holder(["readlease:4K:\(path)"])
+        defer { holder.stop() }
+        let r = try pinctl(["pin", "--write", "--method", "mlock", "--for", "0", "file:\(path)"], limit: Self.limit)
+        #expect(!r.timedOut, "pinctl waited for the lease break")
+        expectOneLineError(r, status: ExitStatus.refused, mentions: "\(path): another process holds a")
+        #expect(r.stderr.contains("lease") && r.stderr.contains("(pid \(holder.pid) 'pinctl-test-hol')"), "\(r.stderr)")
+        #expect(r.stderr.contains("without --write"), "\(r.stderr)")
+        let readOnly = try pinctl(["pin", "--method", "mlock", "--for", "0", "file:\(path)"], limit: Self.limit)
+        #expect(readOnly.status == 0, "\(readOnly.stderr)")
+    }
+
+    /// A file another process holds a write lease on, which any open breaks. Alone it is
+    /// refused naming the lease (exit 8). In a file:DIR tree, before, the tree pin exited 0
+    /// having left it out; now it names it, holds nothing and exits 9, unless --skip-failed
+    /// asks it to lock the rest.
+    @Test func writeLeasedFileFailsATreePinUnlessAskedToSkipIt() throws {
+        let dir = try tempDir("lease-tree")
+        defer { try? FileManager.default.removeItem(atPath: dir) }
+        try Data(repeating: 5, count: 64 << 10).write(to: URL(fileURLWithPath: dir + "/a"))
+        try Data(repeating: 6, count: 64 << 10).write(to: URL(fileURLWithPath: dir + "/b"))
+        let holder = try Holder(["writelease:4K:\(dir)/b"])
+        defer { holder.stop() }
+        let alone = try pinctl(["pin", "--for", "0", "file:\(dir)/b"], limit: Self.limit)
+        #expect(!alone.timedOut, "pinctl waited for the lease break")
+        expectOneLineError(alone, status: ExitStatus.refused, mentions: "pid \(holder.pid)")
+
+        let tree = try pinctl(["pin", "--for", "0", "file:\(dir)"], limit: Self.limit)
+        #expect(!tree.timedOut)
+        #expect(tree.status == ExitStatus.incomplete, "exit \(tree.status): \(tree.stderr)")
+        let lines = tree.stderr.split(separator: "\n")
+        #expect(lines.count == 2, "\(tree.stderr)")
+        #expect(
+            lines.first?.contains("\(dir)/b: another process holds") == true && tree.stderr.contains("pid \(holder.pid)"), "\(tree.stderr)")
+        #expect(
+            lines.last?.contains("1 path of the tree could not be opened") == true && tree.stderr.contains("--skip-failed"),
+            "\(tree.stderr)")
+        #expect(tree.stdout.isEmpty, "nothing is held or reported: \(tree.stdout)")
+
+        let (rest, j) = try pinJSON(["--skip-failed", "file:\(dir)"])
+        #expect(rest.status == 0, "\(rest.stderr)")
+        #expect(j?["files"] as? Int == 1 && rest.stderr.contains("\(dir)/b: another process holds"), "\(rest.stdout) \(rest.stderr)")
     }
 
     /// Row 3: the pidfile is never written through a link or over a file, and what is not

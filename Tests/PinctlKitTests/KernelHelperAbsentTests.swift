@@ -34,11 +34,21 @@ struct KernelHelperAbsentTests {
     /// ABI 2 names a remote target by a descriptor of its /proc/PID/mem: the client opens it
     /// (the kernel's ptrace check) and maps a vanished pid to processNotFound, not a bare errno.
     /// Something else at /dev/pinctl, a FIFO (whose open would block) or another device
-    /// (which answers ENOTTY), is no module: `pin` never opens it and picks another method.
-    /// Planted on a tmpfs /dev of a mount namespace of its own, so no other test sees it.
-    @Test(.enabled(if: isRoot, "a mount namespace needs root"), arguments: ["mkfifo /dev/pinctl", "mknod /dev/pinctl c 1 3"])
+    /// (which answers ENOTTY: a node of /dev/null's numbers, or /dev/null itself bind-mounted
+    /// there), is no module: `pin` never opens it and picks another method. Planted on a
+    /// tmpfs /dev of a mount namespace of its own, so no other test sees it.
+    @Test(
+        .enabled(if: isRoot, "a mount namespace needs root"),
+        arguments: [
+            "mkfifo /dev/pinctl", "mknod /dev/pinctl c 1 3",
+            "touch /dev/pinctl && mount --bind DIR/null /dev/pinctl",
+        ])
     func somethingElseAtTheDevicePathIsNoModule(_ plant: String) throws {
-        let script = "mount -t tmpfs pinctl-test /dev && \(plant) && exec \"$@\""
+        // The real /dev stays reachable at DIR (inside the namespace only) for a bind mount.
+        let dir = try tempDir("devbind")
+        defer { rmdir(dir) }
+        let setup = plant.replacingOccurrences(of: "DIR", with: dir)
+        let script = "mount --bind /dev \(dir) && mount -t tmpfs pinctl-test /dev && \(setup) && exec \"$@\""
         let r = try run(
             ["/usr/bin/unshare", "--mount", "--propagation", "private", "/bin/sh", "-c", script, "sh", builtBinary("pinctl")]
                 + ["pin", "--for", "0", "anon:4M"], limit: 30)

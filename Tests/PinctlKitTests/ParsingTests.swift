@@ -239,3 +239,31 @@ import Testing
         #expect(PseudoFileSystem.named(mountType: "tracefs") == "tracefs")
     }
 }
+
+/// /proc/locks as 6.18 printed it with a read lease being broken by an open for writing, a
+/// flock, POSIX and OFD locks and a waiter: the lease is found by its device and inode.
+@Suite struct ProcLocksParsingTests {
+    static let captured = """
+        1: POSIX  ADVISORY  WRITE 4547 fe:00:5359900 1073741824 1073742335
+        2: FLOCK  ADVISORY  WRITE 4547 fe:00:16224149 0 EOF
+        3: OFDLCK ADVISORY  READ -1 fe:00:16351286 201 201
+        8: POSIX  ADVISORY  WRITE 5154 fe:00:16237272 0 EOF
+        8: -> POSIX  ADVISORY  WRITE 5195 fe:00:16237272 0 EOF
+        10: LEASE  BREAKING  UNLCK 5154 fe:00:16224151 0 EOF
+        11: LEASE  ACTIVE    READ  77 00:2a:12 0 EOF
+        12: LEASE  ACTIVE    WRITE 99999999999 00:2a:13 0 EOF
+
+        """
+
+    @Test func leasesAreFoundByDeviceAndInodeAndWaitersLeftOut() {
+        let entries = ProcLocks.parse(Array(Self.captured.utf8))
+        #expect(entries.count == 6, "the waiter and the pid past Int32 are left out: \(entries)")
+        let lease = entries.first { $0.kind == "LEASE" }
+        #expect(
+            lease == ProcLocks.Entry(kind: "LEASE", state: "BREAKING", access: "UNLCK", pid: 5154, major: 0xfe, minor: 0, inode: 16_224_151)
+        )
+        #expect(entries.first { $0.kind == "OFDLCK" }?.pid == -1)
+        #expect(entries.last == ProcLocks.Entry(kind: "LEASE", state: "ACTIVE", access: "READ", pid: 77, major: 0, minor: 0x2a, inode: 12))
+        #expect(ProcLocks.parse(Array("1: LEASE ACTIVE READ 7 zz:00:1 0 EOF\n2: LEASE\n\n".utf8)).isEmpty)
+    }
+}

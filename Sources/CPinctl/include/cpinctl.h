@@ -13,6 +13,7 @@
 #ifdef __linux__
 #include <linux/types.h>
 #include <signal.h>
+#include <sys/xattr.h>
 
 /* ---- PAGEMAP_SCAN (fs/proc/task_mmu.c, uapi <linux/fs.h> since 6.7) ---- */
 

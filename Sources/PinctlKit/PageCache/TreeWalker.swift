@@ -279,6 +279,9 @@ public struct TreeWalker {
             if error.errno == ELOOP && !follow {
                 // The name became a symbolic link after the directory entry was read.
                 try visit(.skipped(path: path, reason: .symlink))
+            } else if error.errno == EAGAIN {
+                let st = try? FileDescriptor.stat(name, at: dir, flags: follow ? 0 : AT_SYMLINK_NOFOLLOW, display: display)
+                try visit(.failed(path: path, message: FileLease.reason(st, writing: false)))
             } else {
                 try visit(.failed(path: path, message: Self.openFailure(error.errno, what: "open")))
             }

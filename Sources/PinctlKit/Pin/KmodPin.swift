@@ -18,7 +18,12 @@ public final class KmodPin: Pinner {
         var flags: KernelPinFlags = [.fast]
         if write || range.writable && range.backing != .file { flags.insert(.write) }
         if longterm { flags.insert(.longterm) }
-        let (h, _) = try helper.pin(addr: range.base, pages: range.pages, flags: flags)
+        let h: UInt64
+        do {
+            (h, _) = try helper.pin(addr: range.base, pages: range.pages, flags: flags)
+        } catch {
+            throw range.shrank() ?? error
+        }
         handle = h
         let names = [flags.contains(.write) ? "FOLL_WRITE" : nil, flags.contains(.longterm) ? "FOLL_LONGTERM" : nil].compactMap { $0 }
         detail = "pin_user_pages_fast(\(names.isEmpty ? "0" : names.joined(separator: "|"))) by /dev/pinctl, handle \(h)"

@@ -16,7 +16,8 @@ public final class MappedRange {
     public let backing: Backing
     /// The mapping is writable (anon, shmem, or a file opened for --write).
     public let writable: Bool
-    /// The shm object of a shm: range; removed on release if pinctl created it.
+    /// The shm object of a shm: range; removed on release by the last pin sharing it, if a
+    /// pinctl created it.
     private let shm: ShmObject?
     /// Set when a file: range's +LEN ran past the end of the file and was trimmed: says so.
     public let trimmed: String?
@@ -24,6 +25,11 @@ public final class MappedRange {
     public let fileIdentity: FileIdentity?
     /// A file: range over the whole file (through its last page).
     public let wholeFile: Bool
+    /// A file: range's file, kept open to tell a file that shrank during the pin (`shrank`).
+    private let file: FileDescriptor?
+    /// The size of that file when it was mapped, and the range's offset in it.
+    private let fileSize: UInt64
+    private let fileOffset: UInt64
     private var mapped = true
 
     public var pages: UInt64 { length >> PagemapReader.pageShift }
@@ -51,6 +57,9 @@ public final class MappedRange {
         trimmed = m.trimmed
         fileIdentity = m.fileIdentity
         wholeFile = m.wholeFile
+        file = m.file
+        fileSize = m.fileSize
+        fileOffset = m.fileOffset
     }
 
     /// Maps `length` bytes of a regular file already open read-only (a file of a file:DIR
@@ -75,6 +84,9 @@ public final class MappedRange {
         trimmed = nil
         fileIdentity = nil
         wholeFile = true
+        file = nil
+        fileSize = length
+        fileOffset = 0
     }
 
     struct Mapping {
@@ -86,6 +98,9 @@ public final class MappedRange {
         var trimmed: String? = nil
         var fileIdentity: FileIdentity? = nil
         var wholeFile = false
+        var file: FileDescriptor? = nil
+        var fileSize: UInt64 = 0
+        var fileOffset: UInt64 = 0
     }
 
     static func map(_ spec: PinRangeSpec, write: Bool, writeOthersFiles: Bool = false, admitted: UInt64? = nil) throws -> Mapping {
@@ -101,6 +116,7 @@ public final class MappedRange {
                         flags: MAP_PRIVATE | MAP_ANONYMOUS | 0x40000 /* MAP_HUGETLB */ | (21 << 26) /* MAP_HUGE_2MB */)
                 }
                 if case .failure(let e) = result, e.errno == ENOMEM {
+                    if let why = addressSpaceRefusal(spec, length: size) { throw PinctlError.refused(why) }
                     throw PinctlError.invalidInput(
                         "\(spec): no free 2 MiB hugetlb pages for \(humanBytes(size)): reserve them with `sysctl vm.nr_hugepages=\(size / PinRangeSpec.hugeSize)`"
                     )
@@ -121,7 +137,7 @@ public final class MappedRange {
                 do {
                     base = try mapAligned(size, align: PinRangeSpec.hugeSize)
                 } catch {
-                    throw mapFailure(error, spec, length: size, fileBacked: false)
+                    throw mapFailure(error, spec, length: size, fileBacked: false, padding: PinRangeSpec.hugeSize)
                 }
                 try advise(base, size, CPINCTL_MADV_HUGEPAGE, "MADV_HUGEPAGE")
                 return Mapping(base: base, length: size, backing: .thp, writable: true)
@@ -144,12 +160,14 @@ public final class MappedRange {
                 let base = try mmapOrRefuse(spec, length: size, prot: rw, flags: MAP_SHARED, fd: object.fd.raw)
                 return Mapping(base: base, length: size, backing: .shmem, writable: true, shm: object)
             } catch {
-                object.restoreSize()
-                object.removeIfCreated()
+                object.release()
                 throw error
             }
         case .file(let path, let offset, let len):
-            let opened = try RegularFile.open(path, writable: write, purpose: "file: pins")
+            let opened: RegularFile.Opened
+            do throws(PinctlError) { opened = try RegularFile.open(path, writable: write, purpose: "file: pins") } catch {
+                throw FileLease.refusal(error, path: path, writing: write)
+            }
             // A write fault dirties the page, allocates a hole's blocks (charged to the
             // owner's quota, not root's) and updates mtime: root may write, but only a
             // file it was told it may.
@@ -189,8 +207,30 @@ public final class MappedRange {
                 spec, length: want, prot: write ? rw : PROT_READ, flags: MAP_SHARED, fd: opened.fd.raw, offset: offset)
             return Mapping(
                 base: base, length: want, backing: .file, writable: write, trimmed: trimmed, fileIdentity: FileIdentity(opened.stat),
-                wholeFile: offset == 0 && want == fileEnd)
+                wholeFile: offset == 0 && want == fileEnd, file: opened.fd, fileSize: fileSize, fileOffset: offset)
         }
+    }
+
+    /// Why a pin of a file: range failed when its file shrank after it was mapped (another
+    /// process truncated it): its pages past the new end cannot be faulted in (mlock2 says
+    /// ENOMEM, MADV_POPULATE and pin_user_pages EFAULT; pinctl never touches them itself, so
+    /// there is no SIGBUS). Read from the open file (fstat) after the failure; nil when the
+    /// range is still inside the file.
+    public func shrank() -> PinctlError? {
+        guard let file, let st = try? file.stat() else { return nil }
+        let now = UInt64(max(0, st.st_size))
+        return Self.shrinkRefusal(spec, offset: fileOffset, length: length, sizeThen: fileSize, sizeNow: now)
+    }
+
+    /// `shrank`'s decision on the sizes: the range [offset, offset+length) reaches past the
+    /// last page the file now has.
+    static func shrinkRefusal(_ spec: PinRangeSpec, offset: UInt64, length: UInt64, sizeThen: UInt64, sizeNow: UInt64) -> PinctlError? {
+        let end = offset.addingReportingOverflow(length)
+        let pages = roundUp(sizeNow, to: PagemapReader.pageSize) ?? sizeNow
+        guard sizeNow < sizeThen, end.overflow || end.partialValue > pages else { return nil }
+        return .refused(
+            "\(spec): the file shrank from \(sizeThen) to \(sizeNow) bytes while it was being pinned (truncated by another process): its pages past the new end cannot be pinned; pin it again"
+        )
     }
 
     /// madvise(2) on a fresh mapping, which is unmapped if the advice fails.
@@ -233,9 +273,13 @@ public final class MappedRange {
         }
     }
 
-    static func mapFailure(_ error: SyscallError, _ spec: PinRangeSpec, length: UInt64, fileBacked: Bool) -> Error {
+    /// `padding`: what the mapping asked beyond `length` (to align it).
+    static func mapFailure(_ error: SyscallError, _ spec: PinRangeSpec, length: UInt64, fileBacked: Bool, padding: UInt64 = 0)
+        -> Error
+    {
         switch error.errno {
         case ENOMEM:
+            if let why = addressSpaceRefusal(spec, length: length, padding: padding) { return PinctlError.refused(why) }
             let m = MemoryHeadroom.memInfo()
             let numbers = m.map { " (MemTotal \(humanBytes($0.total)), MemAvailable \(humanBytes($0.available)))" } ?? ""
             return PinctlError.refused(
@@ -254,6 +298,25 @@ public final class MappedRange {
         }
     }
 
+    /// Why mmap's ENOMEM came from RLIMIT_AS (`ulimit -v`), not from memory: the address
+    /// space in use (VmSize) and the `asked` bytes exceed the limit. Nil when it has no limit
+    /// or the mapping fitted under it (then memory or vm.max_map_count refused it).
+    static func addressSpaceRefusal(_ spec: PinRangeSpec, length: UInt64, asked: UInt64, limit: UInt64?, vmSize: UInt64?) -> String? {
+        guard let limit, let vmSize else { return nil }
+        let total = vmSize.addingReportingOverflow(asked)
+        guard total.overflow || total.partialValue > limit else { return nil }
+        return
+            "\(spec): the address space limit refused to map \(humanBytes(length)) (ENOMEM): RLIMIT_AS is \(humanBytes(limit)) and pinctl already uses \(humanBytes(vmSize)) (VmSize): raise `ulimit -v` (LimitAS= in a unit), or give a smaller size"
+    }
+
+    /// `addressSpaceRefusal` with this process's limit and VmSize.
+    static func addressSpaceRefusal(_ spec: PinRangeSpec, length: UInt64, padding: UInt64 = 0) -> String? {
+        let vmSize = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "").vmSize
+        return addressSpaceRefusal(
+            spec, length: length, asked: length.addingReportingOverflow(padding).partialValue, limit: ProcessLimits.addressSpaceLimit(),
+            vmSize: vmSize)
+    }
+
     /// Maps `size` bytes aligned to `align` by over-allocating and trimming.
     static func mapAligned(_ size: UInt64, align: UInt64) throws(SyscallError) -> UInt64 {
         let padded = size.addingReportingOverflow(align)
@@ -265,14 +328,13 @@ public final class MappedRange {
         return aligned
     }
 
-    /// Unmaps (and unlinks a shm object this process created, or shrinks one it grew back to
-    /// its old size); safe to call twice.
+    /// Unmaps (and, when no other pin shares it, unlinks a shm object a pinctl created, or
+    /// shrinks one it grew back to its old size); safe to call twice.
     public func unmap() {
         guard mapped else { return }
         mapped = false
         MemorySyscalls.munmap(base, length)
-        shm?.restoreSize()
-        shm?.removeIfCreated()
+        shm?.release()
     }
 
     deinit { unmap() }

@@ -48,6 +48,7 @@ public final class MlockPin: Pinner {
         }
         guard let error = last else { return }
         MemorySyscalls.munlock(range.base + off, len)
+        if let shrank = range.shrank() { throw shrank }
         switch error.errno {
         case ENOMEM, EPERM, EAGAIN:
             if !ProcessLimits.memlockAllows(range.length) {

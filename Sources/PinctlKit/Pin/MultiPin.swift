@@ -84,6 +84,12 @@ public final class MultiPin {
         parts.append(.tree(tree))
         let t0 = SuspendingClock.now
         try tree.pin(report: note)
+        // A tree pin that silently held less than the tree would pass for the whole of it.
+        if tree.failed > 0 && !options.skipFailedFiles {
+            throw .incomplete(
+                "file:\(PinRangeSpec.escapePath(path)): \(tree.failed) path\(tree.failed == 1 ? "" : "s") of the tree could not be opened or read (each named above): nothing is held; fix them, leave them out (-i), or add --skip-failed to lock the rest"
+            )
+        }
         let elapsed = (SuspendingClock.now - t0).inSeconds
         let (present, runs) = try tree.residency()
         let status = ProcStatus.parse((try? readProcText("/proc/self/status")) ?? "")

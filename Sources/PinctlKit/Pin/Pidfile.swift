@@ -43,7 +43,9 @@ public final class Pidfile {
             throw .invalidInput("--pidfile \(path): names a directory: give a file path such as /run/pinctl.pid")
         }
         let notADirectory = { (e: SyscallError) -> PinctlError in
-            .invalidInput(
+            // Out of descriptors is pinctl's own limit, told with its fix, not the path's fault.
+            if e.errno == EMFILE || e.errno == ENFILE { return .system(e) }
+            return .invalidInput(
                 "--pidfile \(path): \(dirPath) is not a directory we can open (\(e.errnoName)): give a path in an existing directory")
         }
         let dir = try PlantedSymlinks.openDirectory(
@@ -133,6 +135,8 @@ public final class Pidfile {
             return .invalidInput("--pidfile \(path) appeared while pinning: pinctl never writes over an existing file: give another path")
         case EACCES, EPERM:
             return .permissionDenied("--pidfile \(path): \(errName) creating it: give a path in a directory you can write")
+        case EMFILE, ENFILE:
+            return .system(SyscallError(call: "open", object: path, errno: e))
         default:
             return .invalidInput("--pidfile \(path): \(dir.path) takes no new file (\(errName)): give a path on a writable file system")
         }

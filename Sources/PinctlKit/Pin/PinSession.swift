@@ -18,6 +18,9 @@ public struct PinOptions: Sendable {
     public var onFault = false
     /// /dev/pinctl is there: `auto` prefers the kernel helper.
     public var kmodLoaded = false
+    /// file:DIR locks the files it can open and leaves out the others (each named) instead
+    /// of failing.
+    public var skipFailedFiles = false
 
     public init(method: PinMethodChoice = .auto, write: Bool = false, onFault: Bool = false) {
         self.method = method

@@ -30,6 +30,7 @@ public final class PopulatePin: Pinner {
                 try MemorySyscalls.madvise(range.base + off, len, advice, name: name)
                 return
             } catch {
+                if error.errno == EFAULT || error.errno == ENOMEM, let shrank = range.shrank() { throw shrank }
                 switch error.errno {
                 case EINVAL where write && !range.writable:
                     throw .refused(

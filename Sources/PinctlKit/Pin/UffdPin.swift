@@ -138,7 +138,10 @@ public final class UffdPin: Pinner {
     static func openFillFile(_ fill: UffdFill) throws(PinctlError) -> (fd: FileDescriptor, size: UInt64)? {
         guard case .file(let path) = fill else { return nil }
         // Never a FIFO or device: RegularFile checks the type before opening anything.
-        let opened = try RegularFile.open(path, writable: false, purpose: "--fill-from copies")
+        let opened: RegularFile.Opened
+        do throws(PinctlError) { opened = try RegularFile.open(path, writable: false, purpose: "--fill-from copies") } catch {
+            throw FileLease.refusal(error, path: path, writing: false)
+        }
         return (opened.fd, UInt64(opened.stat.st_size))
     }
 

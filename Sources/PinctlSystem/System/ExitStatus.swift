@@ -15,7 +15,8 @@ public enum ExitStatus {
     /// The kernel refused to pin the range (mapping type, RLIMIT_MEMLOCK, permissions).
     public static let refused: Int32 = 8
     /// `pinctl files`: the report was printed, but some paths could not be examined (each
-    /// named on stderr: permissions, vanished or replaced during the walk).
+    /// named on stderr: permissions, vanished or replaced during the walk, a lease). `pin
+    /// file:DIR`: some files could not be opened (each named), and nothing is held.
     public static let incomplete: Int32 = 9
     /// A termination signal arrived before the pin was in place (128 + SIGINT, as shells
     /// report it); a signal other than INT, TERM or HUP that ends a hold exits 128 + its number.
@@ -36,7 +37,10 @@ public enum ExitStatus {
         ("\(pfnHidden)", "report printed, but PFNs hidden (needs CAP_SYS_ADMIN)"),
         ("\(pageFlagsUnavailable)", "report printed, but page flags unreadable (needs root)"),
         ("\(refused)", "the kernel refused the pin, or would have (the message says why)"),
-        ("\(incomplete)", "files: report printed, but some paths could not be examined"),
+        (
+            "\(incomplete)",
+            "files: report printed, but some paths could not be examined;\npin file:DIR: some files could not be opened, nothing held"
+        ),
         (
             "\(usage)",
             "usage error: an unknown option or missing argument, an option\nvalue not among its choices or not of its form, options that\nexclude each other"

@@ -1,3 +1,5 @@
+import CPinctl
+
 #if canImport(Glibc)
     import Glibc
 #elseif canImport(Musl)
@@ -53,6 +55,38 @@ public final class FileDescriptor {
         defer { raw = -1 }
         return raw
     }
+
+    /// flock(2) without waiting (`LOCK_NB` is added): false when another open file holds a
+    /// conflicting lock (EWOULDBLOCK), true when granted.
+    package func tryLock(_ operation: Int32) throws(SyscallError) -> Bool {
+        do throws(SyscallError) {
+            _ = try systemCall("flock", path) { flock(raw, operation | LOCK_NB) }
+            return true
+        } catch {
+            guard error.errno == EWOULDBLOCK else { throw error }
+            return false
+        }
+    }
+
+    /// fsetxattr(2) of a short value.
+    package func setAttribute(_ name: String, _ value: String) throws(SyscallError) {
+        let bytes = Array(value.utf8)
+        _ = try systemCall("fsetxattr", "\(path) \(name)") { Int32(fsetxattr(raw, name, bytes, bytes.count, 0)) }
+    }
+
+    /// Whether the file has the extended attribute `name` (fgetxattr(2) of its size).
+    package func hasAttribute(_ name: String) -> Bool { fgetxattr(raw, name, nil, 0) >= 0 }
+
+    /// The extended attribute `name` as text, nil when absent, unreadable or over 255 bytes.
+    package func attribute(_ name: String) -> String? {
+        var buffer = [UInt8](repeating: 0, count: 256)
+        let n = fgetxattr(raw, name, &buffer, buffer.count)
+        guard n >= 0, n < buffer.count else { return nil }
+        return String(decoding: buffer[..<n], as: UTF8.self)
+    }
+
+    /// fremovexattr(2); an attribute that is not there is no failure.
+    package func removeAttribute(_ name: String) { _ = fremovexattr(raw, name) }
 
     /// open(2), read-only, close-on-exec; EINTR retried.
     public static func openReadOnly(_ path: String) throws(SyscallError) -> FileDescriptor {

@@ -20,6 +20,9 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
     case interrupted(String)
     /// The host lacks what the command reads (no /proc mounted), said before any read.
     case unavailable(String)
+    /// Some of what was asked could not be had (files of a tree that could not be opened,
+    /// each named on stderr before); nothing was kept.
+    case incomplete(String)
 
     public var exitStatus: Int32 {
         switch self {
@@ -30,13 +33,14 @@ public enum PinctlError: Error, Equatable, CustomStringConvertible {
         case .notMapped: return ExitStatus.notMapped
         case .refused: return ExitStatus.refused
         case .interrupted: return ExitStatus.interrupted
+        case .incomplete: return ExitStatus.incomplete
         }
     }
 
     public var description: String {
         switch self {
         case .invalidInput(let m), .permissionDenied(let m), .notMapped(let m), .refused(let m), .interrupted(let m),
-            .noAddressSpace(let m), .unavailable(let m):
+            .noAddressSpace(let m), .unavailable(let m), .incomplete(let m):
             return m
         case .processNotFound(let pid):
             return "process \(pid) not found: it has exited or never existed (check the pid with `ps -p \(pid)`)"

@@ -23,6 +23,9 @@ public enum ProcessLimits {
     /// The soft RLIMIT_MEMLOCK in bytes; nil when unlimited.
     public static func memlockLimit() -> UInt64? { softLimit(__rlimit_resource_t(8 /* RLIMIT_MEMLOCK */)) }
 
+    /// The soft RLIMIT_AS (`ulimit -v`) in bytes; nil when unlimited.
+    public static func addressSpaceLimit() -> UInt64? { softLimit(__rlimit_resource_t(RLIMIT_AS.rawValue)) }
+
     /// The one-line explanation and fix for a refusal caused by RLIMIT_MEMLOCK.
     public static func memlockAdvice(_ what: String, bytes: UInt64) -> String {
         let limit = memlockLimit().map(humanBytes) ?? "unlimited"
