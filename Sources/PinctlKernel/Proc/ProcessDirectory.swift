@@ -59,16 +59,47 @@ public final class ProcessDirectory {
     /// in the process's root: the same file there is a live one of that name; none, or
     /// another, means the mapped one was unlinked. nil for other paths, or when map_files
     /// cannot be read (not root): the text alone cannot tell.
+    ///
+    /// Neither stat may wait on a file system that stopped answering (a user's stopped FUSE
+    /// daemon, a hung NFS server): both take the kernel's cached attributes
+    /// (AT_STATX_DONT_SYNC), and the path is not looked up at all when a mount on it is
+    /// served by a daemon or a server (its lookups go there): nil then.
     public func unlinked(_ v: VMA) -> Bool? {
         guard v.inode != 0, v.path.hasPrefix("/"), v.path.hasSuffix(VMA.deletedSuffix) else { return nil }
         let range = String(v.start, radix: 16) + "-" + String(v.end, radix: 16)
-        guard let mapped = try? fd.stat("map_files/" + range, flags: 0) else { return nil }
-        let name = (v.rawPath ?? Array(v.path.utf8)).map { CChar(bitPattern: $0) }
+        let cached = Self.atStatxDontSync
+        guard let mapped = try? fd.stat("map_files/" + range, flags: cached) else { return nil }
+        let raw = v.rawPath ?? Array(v.path.utf8)
+        guard !crossesAMountThatMayStopAnswering(raw) else { return nil }
+        let name = raw.map { CChar(bitPattern: $0) }
         let named = (Array("root".utf8CString.dropLast()) + name + [0]).withUnsafeBufferPointer { p in
-            try? FileDescriptor.stat(p.baseAddress!, at: fd.raw, flags: AT_SYMLINK_NOFOLLOW, display: v.path)
+            try? FileDescriptor.stat(
+                p.baseAddress!, at: fd.raw, flags: AT_SYMLINK_NOFOLLOW | Self.atNoAutomount | cached, display: v.path)
         }
         guard let named else { return true }
         return !(named.st_dev == mapped.st_dev && named.st_ino == mapped.st_ino)
+    }
+
+    /// AT_STATX_DONT_SYNC and AT_NO_AUTOMOUNT (<linux/fcntl.h>), which fstatat passes on.
+    static let atStatxDontSync: Int32 = 0x4000
+    static let atNoAutomount: Int32 = 0x800
+
+    /// This process's mount points, read once (nil: mountinfo unreadable).
+    private lazy var mountPoints: MountPoints? = (try? readBytes("mountinfo")).map { MountPoints.parse(mountinfo: $0) }
+
+    /// Whether a lookup of `path` would pass a mount served by a daemon or a server, or
+    /// mountinfo cannot say.
+    private func crossesAMountThatMayStopAnswering(_ path: [UInt8]) -> Bool {
+        guard let mounts = mountPoints else { return true }
+        var prefix: [UInt8] = []
+        for (i, b) in path.enumerated() {
+            if b == 0x2F || i == path.count - 1 {
+                let p = b == 0x2F ? (prefix.isEmpty ? [0x2F] : prefix) : prefix + [b]
+                if let t = mounts.type(at: p), MountTypes.mayStopAnswering(t) { return true }
+            }
+            prefix.append(b)
+        }
+        return false
     }
 
     /// Each VMA of this process's maps as it is read (a chunk at a time, not the file whole).
