@@ -94,19 +94,8 @@ struct LivePhysMapTests {
     /// The cells holding hugetlb pages the holder maps (their PFNs read from its pagemap)
     /// show hugetlb frames, and text and SVG draw the same cells as the JSON.
     @Test func hugetlbPagesShowInTheirCells() throws {
-        let pool = "/proc/sys/vm/nr_hugepages"
-        let free = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-        let reserve = try run([
-            "/bin/sh", "-c", "n=$(cat \(pool)); if [ $(cat \(free)) -lt 2 ]; then echo $((n + 2)) > \(pool); fi; echo $n; cat \(free)",
-        ])
-        let numbers = reserve.stdout.split(separator: "\n").compactMap { UInt64($0) }
-        if reserve.status != 0 || numbers.count != 2 || numbers[1] < 2 {
-            try Test.cancel("could not reserve two 2 MiB hugetlb pages: \(reserve.stdout) \(reserve.stderr)")
-        }
-        defer {
-            let (before, after) = (numbers[0], numbers[0] + 2)
-            _ = try? run(["/bin/sh", "-c", "[ $(cat \(pool)) -eq \(after) ] && echo \(before) > \(pool)"])
-        }
+        let hugetlb = try HugetlbReservation(pages: 2)
+        defer { hugetlb.release() }
         let h = try Holder(["hugetlb:4M"])
         defer { h.stop() }
         let r = h.region("hugetlb")

@@ -421,3 +421,31 @@ func writeSyncedFile(_ path: String, bytes: Data) throws {
     defer { close(fd) }
     guard fsync(fd) == 0 else { throw CocoaError(.fileWriteUnknown) }
 }
+
+/// Two (or `pages`) free 2 MiB hugetlb pages for a test: the pool grows only when that many
+/// are not free, and shrinks back at `release` only if nobody changed it meanwhile (several
+/// suites reserve hugetlb pages, in parallel). Cancels the test when the kernel cannot.
+struct HugetlbReservation {
+    static let pool = "/proc/sys/vm/nr_hugepages"
+    static let free = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
+    let before: UInt64
+    let pages: UInt64
+
+    init(pages: UInt64) throws {
+        let (pool, free) = (Self.pool, Self.free)
+        let reserve = try run([
+            "/bin/sh", "-c", "n=$(cat \(pool)); if [ $(cat \(free)) -lt \(pages) ]; then echo $((n + \(pages))) > \(pool); fi; echo $n; cat \(free)",
+        ])
+        let numbers = reserve.stdout.split(separator: "\n").compactMap { UInt64($0) }
+        if reserve.status != 0 || numbers.count != 2 || numbers[1] < pages {
+            try Test.cancel("could not reserve \(pages) 2 MiB hugetlb pages: \(reserve.stdout) \(reserve.stderr)")
+        }
+        before = numbers[0]
+        self.pages = pages
+    }
+
+    func release() {
+        let pool = Self.pool
+        _ = try? run(["/bin/sh", "-c", "[ $(cat \(pool)) -eq \(before + pages) ] && echo \(before) > \(pool)"])
+    }
+}

@@ -215,21 +215,8 @@ struct UffdPinTests {
     }
 
     @Test func hugetlbRangeIsFilledByHugePages() throws {
-        // Reserve two more only when two are not free, and give them back only if nobody else
-        // changed the pool meanwhile (LiveInspectTests reserves hugetlb pages too).
-        let pool = "/proc/sys/vm/nr_hugepages"
-        let free = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-        let reserve = try run([
-            "/bin/sh", "-c", "n=$(cat \(pool)); if [ $(cat \(free)) -lt 2 ]; then echo $((n + 2)) > \(pool); fi; echo $n; cat \(free)",
-        ])
-        let numbers = reserve.stdout.split(separator: "\n").compactMap { UInt64($0) }
-        if reserve.status != 0 || numbers.count != 2 || numbers[1] < 2 {
-            try Test.cancel("could not reserve two 2 MiB hugetlb pages: \(reserve.stdout) \(reserve.stderr)")
-        }
-        defer {
-            let (before, after) = (numbers[0], numbers[0] + 2)
-            _ = try? run(["/bin/sh", "-c", "[ $(cat \(pool)) -eq \(after) ] && echo \(before) > \(pool)"])
-        }
+        let hugetlb = try HugetlbReservation(pages: 2)
+        defer { hugetlb.release() }
         let size: UInt64 = 4 << 20
         let range = try MappedRange(.anon(size: size, thp: false, hugetlb: true), write: true)
         let seen = Shared<[UInt64]>([])
