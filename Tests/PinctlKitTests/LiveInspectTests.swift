@@ -199,11 +199,8 @@ struct LiveInspectTests {
     }
 
     @Test func hugetlbPagesAreHugeAndCollapseByTheirSize() throws {
-        let reserve = try run(["/bin/sh", "-c", "echo 4 > /proc/sys/vm/nr_hugepages && cat /proc/sys/vm/nr_hugepages"])
-        defer { _ = try? run(["/bin/sh", "-c", "echo 0 > /proc/sys/vm/nr_hugepages"]) }
-        guard reserve.status == 0, let n = Int(reserve.stdout.trimmingCharacters(in: .whitespacesAndNewlines)), n >= 2 else {
-            try Test.cancel("could not reserve 2 MiB hugetlb pages: \(reserve.stdout) \(reserve.stderr)")
-        }
+        let hugetlb = try HugetlbReservation(pages: 2)
+        defer { hugetlb.release() }
         let h = try Holder(["hugetlb:4M"])
         defer { h.stop() }
         let r = h.region("hugetlb")

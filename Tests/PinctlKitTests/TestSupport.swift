@@ -422,30 +422,30 @@ func writeSyncedFile(_ path: String, bytes: Data) throws {
     guard fsync(fd) == 0 else { throw CocoaError(.fileWriteUnknown) }
 }
 
-/// Two (or `pages`) free 2 MiB hugetlb pages for a test: the pool grows only when that many
-/// are not free, and shrinks back at `release` only if nobody changed it meanwhile (several
-/// suites reserve hugetlb pages, in parallel). Cancels the test when the kernel cannot.
+/// `pages` more 2 MiB hugetlb pages in the pool for a test, given back at `release`.
+/// Suites run in parallel and several use hugetlb pages: each grows the pool by its own
+/// pages and shrinks it by as many, both under one flock, so no test takes or frees
+/// another's. Cancels the test when the kernel cannot grow the pool.
 struct HugetlbReservation {
     static let pool = "/proc/sys/vm/nr_hugepages"
-    static let free = "/sys/kernel/mm/hugepages/hugepages-2048kB/free_hugepages"
-    let before: UInt64
+    static let lock = "/run/pinctl-tests-hugetlb.lock"
     let pages: UInt64
 
     init(pages: UInt64) throws {
-        let (pool, free) = (Self.pool, Self.free)
-        let reserve = try run([
-            "/bin/sh", "-c", "n=$(cat \(pool)); if [ $(cat \(free)) -lt \(pages) ]; then echo $((n + \(pages))) > \(pool); fi; echo $n; cat \(free)",
-        ])
-        let numbers = reserve.stdout.split(separator: "\n").compactMap { UInt64($0) }
-        if reserve.status != 0 || numbers.count != 2 || numbers[1] < pages {
-            try Test.cancel("could not reserve \(pages) 2 MiB hugetlb pages: \(reserve.stdout) \(reserve.stderr)")
+        let pool = Self.pool
+        let script = "n=$(cat \(pool)); echo $((n + \(pages))) > \(pool); echo $(( $(cat \(pool)) - n ))"
+        let grown = try run(["/usr/bin/flock", Self.lock, "/bin/sh", "-c", script])
+        let got = UInt64(grown.stdout.trimmingCharacters(in: .whitespacesAndNewlines)) ?? 0
+        self.pages = min(got, pages)
+        if grown.status != 0 || got < pages {
+            release()
+            try Test.cancel("could not reserve \(pages) 2 MiB hugetlb pages: \(grown.stdout) \(grown.stderr)")
         }
-        before = numbers[0]
-        self.pages = pages
     }
 
     func release() {
+        guard pages > 0 else { return }
         let pool = Self.pool
-        _ = try? run(["/bin/sh", "-c", "[ $(cat \(pool)) -eq \(before + pages) ] && echo \(before) > \(pool)"])
+        _ = try? run(["/usr/bin/flock", Self.lock, "/bin/sh", "-c", "echo $(( $(cat \(pool)) - \(pages) )) > \(pool)"])
     }
 }
