@@ -16,10 +16,11 @@
 #   fuzz        every parser's libFuzzer target for FUZZ_SECONDS (default 30) each
 #   vm-module   the module's TAP suite and pinctl against it, on Debian 12's 6.1 and 6.12
 #               and their PREEMPT_RT flavours
-#   vm-package  the Debian packages installed on Debian 12 guests with systemd, on both kernels
+#   vm-package  the Debian packages installed on Debian 12 guests with systemd, on both kernels,
+#               and on a Debian 13 (trixie) guest on trixie's own kernel
 # The full tier prepares the two VM stages in the background from the deps stage on (QEMU, the
-# kernels and their headers, the package test's debootstrap root file system, cached in
-# /var/cache/pinctl-vm): that work waits on the network and dpkg more than on the CPU, which
+# kernels and their headers, the package test's debootstrap root file systems of Debian 12
+# and 13, cached in /var/cache/pinctl-vm): that work waits on the network and dpkg more than on the CPU, which
 # the host stages use meanwhile. Its time is printed as "vm-prepare", and what the VM
 # stages still had to wait for it as "vm-wait".
 # It also builds what the later stages run (the ASan and TSan builds, the fuzz targets, the
@@ -100,11 +101,17 @@ stop_prep() {
 	[ -z "$prep_log" ] || rm -f "$prep_log" "$prep_time"
 }
 
+# Debian 13's image needs nothing of the host's but debootstrap (apt_get takes turns with
+# install-deps.sh's): it builds beside the host's kernels and Debian 12's image, the two
+# debootstraps waiting on the mirror at once.
 prepare_vms() {
-	local t0=$SECONDS
-	scripts/vm/install-deps.sh --headers --kernel all &&
-		scripts/vm/rootfs.sh >/dev/null &&
-		echo $((SECONDS - t0)) >"$prep_time"
+	local t0=$SECONDS trixie_pid rc=0
+	scripts/vm/rootfs.sh --suite trixie >/dev/null &
+	trixie_pid=$!
+	{ scripts/vm/install-deps.sh --headers --kernel all && scripts/vm/rootfs.sh >/dev/null; } || rc=$?
+	wait "$trixie_pid" || rc=$?
+	[ "$rc" -ne 0 ] || echo $((SECONDS - t0)) >"$prep_time"
+	return "$rc"
 }
 
 # wait_prep: the preparation's log, and its status.
@@ -236,9 +243,9 @@ if [ "$root" -eq 1 ]; then
 	# PREEMPT_RT flavours (the host kernel cannot load modules).
 	stage vm-module scripts/vm/test.sh
 	# The packages (lintian included), installed with apt on Debian 12 guests with systemd
-	# and udev; DKMS builds the module for each kernel.
+	# and udev, and on Debian 13 on its own kernel; DKMS builds the module for each kernel.
 	wait_prebuild
-	stage vm-package scripts/vm/deb-test.sh --kernel 6.1 --kernel 6.12 "${debs_args[@]}"
+	stage vm-package scripts/vm/deb-test.sh --kernel 6.1 --kernel 6.12 --trixie "${debs_args[@]}"
 else
 	skip vm-module "it installs kernels and runs QEMU as root: run scripts/test.sh as root"
 	skip vm-package "it runs debootstrap, apt and QEMU as root: run scripts/test.sh as root"

@@ -1,34 +1,44 @@
 #!/usr/bin/env bash
-# vm-deb-test.sh: install the Debian packages (scripts/pkg/build-debs.sh) on a real Debian 12 system
-# and check them there: a QEMU guest (TCG, 2 vCPUs) boots the root file system that
-# scripts/vm/rootfs.sh builds with debootstrap and caches, with systemd and udev, on Debian 12's
-# own kernel, and runs scripts/vm/guest/deb.sh: apt installs both packages, DKMS builds and
-# loads the module, and the suite checks the device's owner and mode, a pinctl group member's
-# kmod pin and an outsider's refusal, the man page, the bash completion, systemd-analyze
-# verify of the installed units, the hold unit (Type=notify: the pin is in place when
-# systemctl start returns, and systemctl status shows pinctl's STATUS= line), the census
-# timer (promtool check metrics) and what apt remove and purge leave.
+# vm-deb-test.sh: install the Debian packages (scripts/pkg/build-debs.sh) on real Debian 12 and
+# Debian 13 systems and check them there: a QEMU guest (TCG, 2 vCPUs) boots a root file system
+# that scripts/vm/rootfs.sh builds with debootstrap and caches, with systemd and udev, on that
+# Debian's own kernel, and runs scripts/vm/guest/deb.sh: apt installs both packages, DKMS
+# builds and loads the module, and the suite checks the device's owner and mode, a pinctl
+# group member's kmod pin and an outsider's refusal, the man page, the bash completion,
+# systemd-analyze verify of the installed units, the hold unit (Type=notify: the pin is in
+# place when systemctl start returns, and systemctl status shows pinctl's STATUS= line), the
+# census timer (promtool check metrics), what apt remove and purge leave, and that the
+# kernel logged no WARN, BUG or Oops.
 #
 # Usage (as root):
-#   scripts/vm/deb-test.sh                  # Debian 12's 6.12 kernel
-#   scripts/vm/deb-test.sh --kernel 6.1     # another series (repeatable: 6.1, 6.12)
+#   scripts/vm/deb-test.sh                   # Debian 12 on its 6.12 kernel
+#   scripts/vm/deb-test.sh --kernel 6.1      # Debian 12 on another kernel (repeatable: 6.1, 6.12)
+#   scripts/vm/deb-test.sh --trixie          # Debian 13 (trixie) on its own kernel, alone
+#   scripts/vm/deb-test.sh --kernel 6.1 --kernel 6.12 --trixie   # all three guests (CI)
 #
 # Options:
-#   --kernel SERIES    6.1 or 6.12; repeatable. Default: 6.12.
+#   --kernel SERIES    a Debian 12 (bookworm) guest on Debian 12's 6.1 or 6.12 kernel;
+#                      repeatable. Default: 6.12, unless --trixie is given alone.
+#   --trixie           a Debian 13 (trixie) guest on trixie's own kernel (linux-image-amd64,
+#                      a 6.12, installed in trixie's image from trixie's archive), installing
+#                      the same packages, built on this Debian 12 host.
 #   --debs DIR         take pinctl_*.deb and pinctl-dkms_*.deb from DIR instead of building.
 #   --timeout SECONDS  wall-clock limit of each VM. Default: 2700.
 #   --keep DIR         work in DIR and keep it (overlay disks, console logs, TAP).
-#   --serial           boot the kernels one after the other (default: at once when there are
+#   --serial           boot the guests one after the other (default: at once when there are
 #                      two or more CPUs: a guest waits on timers, udev and throttled units
-#                      for much of its run, which the other uses).
-#   -v, --verbose      stream the guest's console to stderr.
+#                      for much of its run, which the others use).
+#   -v, --verbose      stream the guests' consoles to stderr.
 #
-# Each VM writes a qcow2 overlay on the cached image, so every run starts from the same
-# system. The payload (the packages, the suite, the host's promtool and the expected version)
-# is a second, read-only disk. Output: each kernel's TAP under a "== RELEASE ==" header, the
-# stage times (root file system: cached or built; packages; each VM), a summary per kernel
-# and a totals line. Exit status 0 only when every test passed (or skipped) on every kernel
-# with a complete plan; 1 otherwise; 64 on a usage error.
+# Each VM writes a qcow2 overlay on its suite's cached image, so every run starts from the
+# same system. The payload (the packages, the suite, the host's promtool and the expected
+# version) is a second, read-only disk, the same for every guest. Output: each guest's TAP
+# under a "== RELEASE ==" header (the kernel release: +deb12 is Debian 12's, +deb13
+# trixie's), the stage times (root file systems: cached or built; packages; each VM), a
+# summary per guest and a totals line. A guest fails when a test fails, its plan is
+# incomplete, or its console shows a kernel WARN, BUG or Oops at any time (shutdown
+# included). Exit status 0 only when every test passed (or skipped) on every guest; 1
+# otherwise; 64 on a usage error.
 set -euo pipefail
 
 prog=vm-deb-test
@@ -44,7 +54,9 @@ timeout_s=2700
 keep=
 verbose=0
 parallel=auto
+trixie=0
 while [ $# -gt 0 ]; do
+	[ "$1" != --trixie ] || { trixie=1; shift; continue; }
 	vm_option "$@"
 	if [ "$vm_shift" -gt 0 ]; then
 		shift "$vm_shift"
@@ -60,7 +72,14 @@ while [ $# -gt 0 ]; do
 	*) echo "$prog: unknown argument '$1'" >&2; usage ;;
 	esac
 done
-vm_series 6.12
+# Debian 12's kernels, as given (6.12 when nothing is), and trixie's.
+[ ${#series[@]} -eq 0 ] && [ "$trixie" -eq 1 ] || vm_series 6.12
+for s in "${series[@]}"; do
+	case "$s" in
+	6.1 | 6.12) ;;
+	*) echo "$prog: Debian 12's images have no $s kernel (6.1 or 6.12)" >&2; exit 64 ;;
+	esac
+done
 [ "$(id -u)" -eq 0 ] || die "must run as root (debootstrap, QEMU)"
 
 t_start=$(date +%s)
@@ -73,13 +92,28 @@ promtool=$(command -v promtool) || {
 
 vm_work_begin
 
-# --- the root file system (cached) and the packages ---------------------------------------
+# --- the root file systems (cached) and the packages --------------------------------------
 
-t0=$(date +%s)
-image=$("$repo/scripts/vm/rootfs.sh") || die "scripts/vm/rootfs.sh failed"
-[ -d "$image" ] && [ -s "$image/rootfs.img" ] || die "scripts/vm/rootfs.sh printed no image directory: '$image'"
-t_rootfs=$(($(date +%s) - t0))
-echo "$prog: root file system $image (${t_rootfs}s)" >&2
+# Each guest is SUITE:SERIES: the image it boots and the kernel series of the image's
+# kernels.txt it boots on.
+guests=()
+for s in "${series[@]}"; do
+	guests+=("bookworm:$s")
+done
+[ "$trixie" -eq 0 ] || guests+=(trixie:6.12)
+
+declare -A image
+t_rootfs=
+for g in "${guests[@]}"; do
+	suite=${g%%:*}
+	[ -z "${image[$suite]:-}" ] || continue
+	t0=$(date +%s)
+	image[$suite]=$("$repo/scripts/vm/rootfs.sh" --suite "$suite") || die "scripts/vm/rootfs.sh --suite $suite failed"
+	[ -d "${image[$suite]}" ] && [ -s "${image[$suite]}/rootfs.img" ] ||
+		die "scripts/vm/rootfs.sh --suite $suite printed no image directory: '${image[$suite]}'"
+	echo "$prog: $suite root file system ${image[$suite]} ($(($(date +%s) - t0))s)" >&2
+	t_rootfs+="${t_rootfs:+, }$suite $(($(date +%s) - t0))s"
+done
 
 t0=$(date +%s)
 if [ -z "$debs" ]; then
@@ -112,19 +146,23 @@ cmdline="$cmdline systemd.default_timeout_start_sec=1200 udev.event_timeout=900"
 
 tail_pid=
 
-# Boots kernel release $2 and waits for it (in the background, so that a signal stops it:
-# vm_cleanup sends timeout(1) TERM, which passes it on to QEMU).
+# What a kernel prints when it is broken (the words of scripts/vm/guest/pinctl.sh's check),
+# on a timestamped console line: the kernel log's (the runner's own lines carry none).
+kernel_bad='^\[ *[0-9]+\.[0-9]+\] .*(BUG|WARNING:|Oops|general protection fault|Call Trace|UBSAN|KASAN|Bad page|refcount_t:|list_(add|del) corruption)'
+
+# Boots kernel release $2 of image directory $1 and waits for it (in the background, so that
+# a signal stops it: vm_cleanup sends timeout(1) TERM, which passes it on to QEMU).
 run_vm() {
-	local s=$1 rel=$2 k=$work/$2 rc=0 t0 status vm_pid
+	local img=$1 rel=$2 k=$work/$2 rc=0 t0 status vm_pid bad
 	mkdir -p "$k"
 	t0=$(date +%s)
 	rm -f "$k/overlay.qcow2"
-	qemu-img create -q -f qcow2 -F raw -b "$image/rootfs.img" "$k/overlay.qcow2"
+	qemu-img create -q -f qcow2 -F raw -b "$img/rootfs.img" "$k/overlay.qcow2"
 	: >"$k/console.log"
 	timeout -s TERM -k 5 "$timeout_s" qemu-system-x86_64 \
 		-accel tcg -cpu max -smp 2 -m 2048 \
 		-nographic -no-reboot -monitor none -nic none \
-		-kernel "$image/vmlinuz-$rel" -initrd "$image/initrd.img-$rel" \
+		-kernel "$img/vmlinuz-$rel" -initrd "$img/initrd.img-$rel" \
 		-append "$cmdline" \
 		-drive "file=$k/overlay.qcow2,if=virtio,format=qcow2" \
 		-drive "file=$work/payload.img,if=virtio,format=raw,readonly=on" \
@@ -143,39 +181,54 @@ run_vm() {
 		echo "$prog: $rel: the VM stopped without an exit status (qemu status $rc)" >"$k/vm.err"
 		status=125
 	fi
+	# The suite's last test reads the kernel log up to its end; this also sees what the
+	# kernel printed after it (apt purge's module unload, the power-off).
+	bad=$(tr -d '\r' <"$k/console.log" | grep -E "$kernel_bad" | head -n 20 || true)
+	if [ -n "$bad" ]; then
+		{
+			echo "$prog: $rel: the kernel logged a WARN, BUG or Oops:"
+			echo "$bad"
+		} >>"$k/vm.err"
+		[ "$status" -ne 0 ] || status=1
+	fi
 	rm -f "$k/overlay.qcow2"
 	echo "$status $(($(date +%s) - t0))" >"$k/result"
 }
 
 declare -A krel
-for s in "${series[@]}"; do
-	rel=$(awk -v s="$s" '$1 == s { print $2 }' "$image/kernels.txt")
-	[ -n "$rel" ] || die "the image has no $s kernel ($image/kernels.txt)"
-	krel[$s]=$rel
+for g in "${guests[@]}"; do
+	img=${image[${g%%:*}]}
+	rel=$(awk -v s="${g#*:}" '$1 == s { print $2 }' "$img/kernels.txt")
+	[ -n "$rel" ] || die "the ${g%%:*} image has no ${g#*:} kernel ($img/kernels.txt)"
+	krel[$g]=$rel
 done
 
 if [ "$verbose" -eq 1 ]; then
-	for s in "${series[@]}"; do
-		mkdir -p "$work/${krel[$s]}"
-		: >"$work/${krel[$s]}/console.log"
+	for g in "${guests[@]}"; do
+		mkdir -p "$work/${krel[$g]}"
+		: >"$work/${krel[$g]}/console.log"
 	done
 	(cd "$work" && tail -n +1 -F "${krel[@]/%//console.log}" >&2) &
 	tail_pid=$!
 	pids+=("$tail_pid")
 fi
 if [ "$parallel" = auto ]; then
-	if [ "$(nproc)" -ge 2 ] && [ ${#series[@]} -gt 1 ]; then parallel=yes; else parallel=no; fi
+	if [ "$(nproc)" -ge 2 ] && [ ${#guests[@]} -gt 1 ]; then parallel=yes; else parallel=no; fi
 fi
-echo "$prog: booting ${series[*]} $([ "$parallel" = yes ] && echo at once || echo one after the other) (TCG, up to ${timeout_s}s each)" >&2
+booting=()
+for g in "${guests[@]}"; do
+	booting+=("${krel[$g]}")
+done
+echo "$prog: booting ${booting[*]} $([ "$parallel" = yes ] && echo at once || echo one after the other) (TCG, up to ${timeout_s}s each)" >&2
 vms=()
-for s in "${series[@]}"; do
+for g in "${guests[@]}"; do
 	if [ "$parallel" = yes ]; then
 		# vm_cleanup stops the subshell's timeout(1) and QEMU through its children.
-		run_vm "$s" "${krel[$s]}" &
+		run_vm "${image[${g%%:*}]}" "${krel[$g]}" &
 		vms+=("$!")
 		pids+=("$!")
 	else
-		run_vm "$s" "${krel[$s]}"
+		run_vm "${image[${g%%:*}]}" "${krel[$g]}"
 	fi
 done
 for p in "${vms[@]}"; do
@@ -189,10 +242,10 @@ fi
 
 # --- report -------------------------------------------------------------------------------
 
-for s in "${series[@]}"; do
-	vm_tally "${krel[$s]}" "$work/${krel[$s]}/vm.err" '# '
+for g in "${guests[@]}"; do
+	vm_tally "${krel[$g]}" "$work/${krel[$g]}/vm.err" '# '
 done
 printf '%s\n' "${summary[@]}"
-echo "$prog: stages: root file system ${t_rootfs}s, packages ${t_debs}s, total $(($(date +%s) - t_start))s${keep:+; kept in $work}"
+echo "$prog: stages: root file systems ($t_rootfs), packages ${t_debs}s, total $(($(date +%s) - t_start))s${keep:+; kept in $work}"
 echo "total: $tp passed, $tf failed, $ts skipped"
 exit "$status"
