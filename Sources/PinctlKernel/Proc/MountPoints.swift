@@ -24,13 +24,8 @@ package struct MountPoints: Sendable {
     /// wins, as it hides the earlier one.
     package static func parse(mountinfo bytes: [UInt8]) -> MountPoints {
         var types: [[UInt8]: String] = [:]
-        for line in bytes.split(separator: ProcText.newline) {
-            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
-            guard fields.count > 4,
-                let dash = fields.firstIndex(where: { $0.count == 1 && $0.first == ProcText.dash }),
-                dash >= 6, dash + 1 < fields.count, let point = unescape(fields[4]), point.first == 0x2F
-            else { continue }
-            types[point] = String(decoding: fields[dash + 1], as: UTF8.self)
+        MountTypes.forEachMount(mountinfo: bytes) { _, field, type in
+            if let point = unescape(field), point.first == 0x2F { types[point] = type }
         }
         return MountPoints(types: types)
     }

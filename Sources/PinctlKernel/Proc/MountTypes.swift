@@ -16,15 +16,22 @@ package enum MountTypes {
     /// Unparsable lines are left out: a file there is then on no known mount.
     package static func parse(mountinfo bytes: [UInt8]) -> [Int: String] {
         var types: [Int: String] = [:]
-        for line in bytes.split(separator: ProcText.newline) {
-            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
-            guard let id = Int(String(decoding: fields.first ?? [], as: UTF8.self)),
-                let dash = fields.firstIndex(where: { $0.count == 1 && $0.first == ProcText.dash }),
-                dash >= 6, dash + 1 < fields.count
-            else { continue }
-            types[id] = String(decoding: fields[dash + 1], as: UTF8.self)
+        forEachMount(mountinfo: bytes) { id, _, type in
+            if let id { types[id] = type }
         }
         return types
+    }
+
+    /// Each parsable mountinfo line's mount ID (nil when not a number), mount point field
+    /// (still escaped) and file system type, in order.
+    package static func forEachMount(mountinfo bytes: [UInt8], _ body: (Int?, ArraySlice<UInt8>, String) -> Void) {
+        for line in bytes.split(separator: ProcText.newline) {
+            let fields = line.split(separator: 0x20, omittingEmptySubsequences: true)
+            guard let dash = fields.firstIndex(where: { $0.count == 1 && $0.first == ProcText.dash }),
+                dash >= 6, dash + 1 < fields.count
+            else { continue }
+            body(Int(String(decoding: fields[0], as: UTF8.self)), fields[4], String(decoding: fields[dash + 1], as: UTF8.self))
+        }
     }
 
     /// File systems that device nodes live on and that answer a stat from memory, never

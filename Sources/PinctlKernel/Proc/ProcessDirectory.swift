@@ -67,7 +67,7 @@ public final class ProcessDirectory {
     public func unlinked(_ v: VMA) -> Bool? {
         guard v.inode != 0, v.path.hasPrefix("/"), v.path.hasSuffix(VMA.deletedSuffix) else { return nil }
         let range = String(v.start, radix: 16) + "-" + String(v.end, radix: 16)
-        let cached = Self.atStatxDontSync
+        let cached = FileDescriptor.atStatxDontSync
         guard let mapped = try? fd.stat("map_files/" + range, flags: cached) else { return nil }
         let raw = v.rawPath ?? Array(v.path.utf8)
         guard !crossesAMountThatMayStopAnswering(raw) else { return nil }
@@ -80,8 +80,7 @@ public final class ProcessDirectory {
         return !(named.st_dev == mapped.st_dev && named.st_ino == mapped.st_ino)
     }
 
-    /// AT_STATX_DONT_SYNC and AT_NO_AUTOMOUNT (<linux/fcntl.h>), which fstatat passes on.
-    static let atStatxDontSync: Int32 = 0x4000
+    /// AT_NO_AUTOMOUNT (<linux/fcntl.h>).
     static let atNoAutomount: Int32 = 0x800
 
     /// This process's mount points, read once (nil: mountinfo unreadable).

@@ -195,7 +195,7 @@ public struct ProcessScan {
             guard let id = MountTypes.mountID(fdinfo: fdinfo), let type = try mounts.type(of: id, dirFd: dirFd, reader: &reader),
                 MountTypes.answeredByTheKernel.contains(type)
             else { continue }
-            guard let st = try? FileDescriptor.stat("fd/\(fd)", at: dirFd, flags: atStatxDontSync),
+            guard let st = try? FileDescriptor.stat("fd/\(fd)", at: dirFd, flags: FileDescriptor.atStatxDontSync),
                 st.st_mode & S_IFMT == S_IFCHR
             else { continue }
             let number = DeviceNumber(UInt64(st.st_rdev))
@@ -226,10 +226,6 @@ public struct ProcessScan {
             return types[id]
         }
     }
-
-    /// AT_STATX_DONT_SYNC (<linux/fcntl.h>): the kernel's cached attributes, no round trip
-    /// to a network or FUSE file system. fstatat passes it on to statx's code.
-    static let atStatxDontSync: Int32 = 0x4000
 
     static let ioUringTarget = Array("anon_inode:[io_uring]".utf8)
 

@@ -19,17 +19,8 @@ public enum MapClass: Int, Codable, Sendable, CaseIterable, Comparable {
 
     public static func < (a: MapClass, b: MapClass) -> Bool { a.rawValue < b.rawValue }
 
-    public var name: String {
-        switch self {
-        case .none: return "none"
-        case .free: return "free"
-        case .movable: return "movable"
-        case .mlocked: return "mlocked"
-        case .hugetlb: return "hugetlb"
-        case .kernel: return "kernel"
-        case .pinned: return "pinned"
-        }
-    }
+    /// "free", "pinned", ...: the case's name, in JSON and text.
+    public var name: String { String(describing: self) }
 
     /// The class of frames with these holds and kpageflags word.
     @inline(__always)
@@ -79,11 +70,8 @@ public struct MapCell: Codable, Sendable, Equatable {
         startPFN = try c.decode(UInt64.self, forKey: .startPFN)
         pages = try c.decode(UInt64.self, forKey: .pages)
         frames = [UInt64](repeating: 0, count: MapClass.allCases.count)
-        for (k, cls) in [
-            (CodingKeys.free, MapClass.free), (.movable, .movable), (.mlocked, .mlocked), (.hugetlb, .hugetlb),
-            (.kernel, .kernel), (.pinned, .pinned),
-        ] {
-            frames[cls.rawValue] = try c.decode(UInt64.self, forKey: k)
+        for cls in MapClass.allCases where cls != .none {
+            frames[cls.rawValue] = try c.decode(UInt64.self, forKey: Self.key(cls))
         }
     }
 
@@ -93,13 +81,11 @@ public struct MapCell: Codable, Sendable, Equatable {
         try c.encode(pages, forKey: .pages)
         try c.encode(worst.name, forKey: .worst)
         try c.encode(dense, forKey: .dense)
-        try c.encode(count(.free), forKey: .free)
-        try c.encode(count(.movable), forKey: .movable)
-        try c.encode(count(.mlocked), forKey: .mlocked)
-        try c.encode(count(.hugetlb), forKey: .hugetlb)
-        try c.encode(count(.kernel), forKey: .kernel)
-        try c.encode(count(.pinned), forKey: .pinned)
+        for cls in MapClass.allCases where cls != .none { try c.encode(count(cls), forKey: Self.key(cls)) }
     }
+
+    /// A class's count is under its name.
+    static func key(_ cls: MapClass) -> CodingKeys { CodingKeys(rawValue: cls.name)! }
 }
 
 /// A row of the map: the cells of one labelled range ("node 0 Normal", "block 40").

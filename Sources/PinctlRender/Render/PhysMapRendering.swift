@@ -47,7 +47,7 @@ public enum PhysMapRendering {
     /// index and its row's label, then the cells per class.
     public static func text(_ m: PhysMap, colour: Bool) -> String {
         var s =
-            "map: a cell per \(m.cellUnit == "block" ? "memory block (\(humanBytes(m.cellBytes)))" : m.cellUnit), showing the worst frame in it\n"
+            "map: a cell per \(unit(m)), showing the worst frame in it\n"
         s += "legend:"
         for c in MapClass.allCases.reversed() {
             let (g, sgr) = glyph(c)
@@ -55,22 +55,14 @@ public enum PhysMapRendering {
         }
         s += "\n        lower case (k, p, h, l, m): under an eighth of the cell's frames are of that class\n"
         let labelWidth = min(max(m.rows.map { TextRendering.esc($0.label).count }.max() ?? 0, 4), 24)
-        for row in m.rows {
-            var i = 0
-            var first = true
-            repeat {
-                let chunk = row.cells[i..<min(i + perLine, row.cells.count)]
-                let label = first ? TextRendering.esc(row.label) : ""
-                first = false
-                var line = TextRendering.pad(label, labelWidth + 2)
-                line += TextRendering.pad(chunk.first.map { "pfn \(hex($0.startPFN))" } ?? "-", 18)
-                for cell in chunk {
-                    let (g, sgr) = glyph(cell.worst, dense: cell.dense)
-                    line += painted(g, sgr, colour: colour)
-                }
-                s += line + "\n"
-                i += perLine
-            } while i < row.cells.count
+        for (label, chunk) in lines(m) {
+            var line = TextRendering.pad(TextRendering.esc(label), labelWidth + 2)
+            line += TextRendering.pad(chunk.first.map { "pfn \(hex($0.startPFN))" } ?? "-", 18)
+            for cell in chunk {
+                let (g, sgr) = glyph(cell.worst, dense: cell.dense)
+                line += painted(g, sgr, colour: colour)
+            }
+            s += line + "\n"
         }
         let by = m.cellsByClass
         s += "cells: " + MapClass.allCases.reversed().map { "\($0.name) \(by[$0] ?? 0)" }.joined(separator: ", ") + "\n"
@@ -83,16 +75,7 @@ public enum PhysMapRendering {
         let cell = 12
         let gap = 2
         let labelWidth = 200
-        var lines: [(String, ArraySlice<MapCell>)] = []
-        for row in m.rows {
-            var i = 0
-            var first = true
-            repeat {
-                lines.append((first ? row.label : "", row.cells[i..<min(i + perLine, row.cells.count)]))
-                first = false
-                i += perLine
-            } while i < row.cells.count
-        }
+        let lines = lines(m)
         let legendTop = 40 + lines.count * (cell + gap) + 20
         let width = labelWidth + perLine * (cell + gap) + 20
         let height = legendTop + MapClass.allCases.count * 18 + 10
@@ -101,7 +84,7 @@ public enum PhysMapRendering {
             "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(width)\" height=\"\(height)\" font-family=\"monospace\" font-size=\"11\">\n"
         s += "<title>\(xml(title))</title>\n"
         s +=
-            "<text x=\"10\" y=\"20\" font-size=\"13\">\(xml(title)): a cell per \(xml(m.cellUnit == "block" ? "memory block (\(humanBytes(m.cellBytes)))" : m.cellUnit))</text>\n"
+            "<text x=\"10\" y=\"20\" font-size=\"13\">\(xml(title)): a cell per \(xml(unit(m)))</text>\n"
         for (k, (label, cells)) in lines.enumerated() {
             let y = 40 + k * (cell + gap)
             if !label.isEmpty { s += "<text x=\"10\" y=\"\(y + cell - 2)\">\(xml(label))</text>\n" }
@@ -124,6 +107,24 @@ public enum PhysMapRendering {
         }
         s += "</svg>\n"
         return s
+    }
+
+    /// What a cell is: "memory block (128 MiB)" or "2 MiB".
+    static func unit(_ m: PhysMap) -> String {
+        m.cellUnit == "block" ? "memory block (\(humanBytes(m.cellBytes)))" : m.cellUnit
+    }
+
+    /// The drawn lines: each row's cells `perLine` at a time, the row's label on its first.
+    static func lines(_ m: PhysMap) -> [(label: String, cells: ArraySlice<MapCell>)] {
+        var out: [(label: String, cells: ArraySlice<MapCell>)] = []
+        for row in m.rows {
+            var i = 0
+            repeat {
+                out.append((i == 0 ? row.label : "", row.cells[i..<min(i + perLine, row.cells.count)]))
+                i += perLine
+            } while i < row.cells.count
+        }
+        return out
     }
 
     /// Text as XML character data or an attribute value.

@@ -38,9 +38,7 @@ public final class PhysTextWriter: PhysWriter {
 
     public func finish(_ r: PhysReport) throws(PinctlError) {
         if let map = r.map {
-            try out.string(PhysMapRendering.text(map, colour: colour))
-            for u in r.pageTablesUnavailable { try out.string("unavailable: \(TextRendering.esc(u))\n") }
-            for n in r.notes { try out.string("note: \(TextRendering.esc(n))\n") }
+            try out.string(PhysMapRendering.text(map, colour: colour) + Self.notes(r))
         } else {
             try out.string(Self.tail(r))
         }
@@ -103,8 +101,14 @@ public final class PhysTextWriter: PhysWriter {
             s +=
                 "owners: \(o.processesOwning) processes map \(o.framesMapped) of \(o.framesSelected) selected frames (\(o.mappings) page mappings); \(o.processes) processes walked, \(o.skipped) skipped\(o.usedPagemapScan ? " (PAGEMAP_SCAN)" : "")\n"
         }
-        for u in r.pageTablesUnavailable { s += "unavailable: \(esc(u))\n" }
-        for n in r.notes { s += "note: \(esc(n))\n" }
+        return s + notes(r)
+    }
+
+    /// The unavailable tables and the notes, a line each.
+    static func notes(_ r: PhysReport) -> String {
+        var s = ""
+        for u in r.pageTablesUnavailable { s += "unavailable: \(TextRendering.esc(u))\n" }
+        for n in r.notes { s += "note: \(TextRendering.esc(n))\n" }
         return s
     }
 }

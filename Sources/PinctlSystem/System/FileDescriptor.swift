@@ -58,6 +58,10 @@ public final class FileDescriptor {
 
     /// flock(2) without waiting (`LOCK_NB` is added): false when another open file holds a
     /// conflicting lock (EWOULDBLOCK), true when granted.
+    /// AT_STATX_DONT_SYNC (<linux/fcntl.h>), which fstatat passes on to statx's code: the
+    /// kernel's cached attributes, no round trip to a FUSE daemon or a network server.
+    package static let atStatxDontSync: Int32 = 0x4000
+
     package func tryLock(_ operation: Int32) throws(SyscallError) -> Bool {
         do throws(SyscallError) {
             _ = try systemCall("flock", path) { flock(raw, operation | LOCK_NB) }
